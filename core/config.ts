@@ -1,0 +1,110 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { AegisError } from "./errors.ts";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const intFrom = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const envSchema = z.object({
+  AEGIS_HOST: z.string().default("127.0.0.1"),
+  AEGIS_PORT: intFrom(8080, 0, 65535),
+  AEGIS_DB: z.string().default("./data/aegis.db"),
+  AEGIS_MODE: z.enum(["advise", "approve", "auto"]).default("advise"),
+  AEGIS_POLICY: optionalString,
+  AEGIS_WEBHOOK_TOKEN: optionalString,
+  AEGIS_API_TOKEN: optionalString,
+  AEGIS_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  AEGIS_WORKERS: intFrom(4, 1, 64),
+  AEGIS_QUEUE_SIZE: intFrom(1000, 1, 1_000_000),
+  AEGIS_VERIFY_TIMEOUT_MS: intFrom(30_000, 100, 3_600_000),
+  PROMETHEUS_URL: optionalString,
+  ALERTMANAGER_URL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString,
+  AEGIS_MODEL: z.string().default("gpt-4o-mini"),
+  AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
+  DOCKER_HOST: optionalString,
+  KUBECONFIG: optionalString,
+  ARGOCD_SERVER: optionalString,
+  ARGOCD_TOKEN: optionalString,
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_APP_TOKEN: optionalString,
+  /** Test hook only: crash the process at a named point of the act step. */
+  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action"]).optional(),
+});
+
+/** The parsed process configuration. Built once at start-up, then passed around. */
+export interface Config {
+  host: string;
+  port: number;
+  dbPath: string;
+  mode: "advise" | "approve" | "auto";
+  policyPath: string | undefined;
+  webhookToken: string | undefined;
+  apiToken: string | undefined;
+  logLevel: string;
+  workers: number;
+  queueSize: number;
+  verifyTimeoutMs: number;
+  prometheusUrl: string | undefined;
+  alertmanagerUrl: string | undefined;
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  planner: "heuristic" | "llm";
+  dockerHost: string | undefined;
+  kubeconfig: string | undefined;
+  argocd: { server: string | undefined; token: string | undefined };
+  slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
+  testCrashAt: "before_action" | "after_action" | undefined;
+}
+
+/** Parse an environment (default: `process.env`, after loading `./.env` if present) into a frozen Config. */
+export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<Config> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue?.path.join(".") ?? "?";
+    throw new AegisError(
+      "config_invalid",
+      `invalid environment variable ${field}: ${issue?.message ?? "invalid"}`,
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    host: e.AEGIS_HOST,
+    port: e.AEGIS_PORT,
+    dbPath: e.AEGIS_DB,
+    mode: e.AEGIS_MODE,
+    policyPath: e.AEGIS_POLICY,
+    webhookToken: e.AEGIS_WEBHOOK_TOKEN,
+    apiToken: e.AEGIS_API_TOKEN,
+    logLevel: e.AEGIS_LOG_LEVEL,
+    workers: e.AEGIS_WORKERS,
+    queueSize: e.AEGIS_QUEUE_SIZE,
+    verifyTimeoutMs: e.AEGIS_VERIFY_TIMEOUT_MS,
+    prometheusUrl: e.PROMETHEUS_URL,
+    alertmanagerUrl: e.ALERTMANAGER_URL,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.AEGIS_MODEL },
+    planner: e.AEGIS_PLANNER ?? (e.OPENAI_API_KEY ? "llm" : "heuristic"),
+    dockerHost: e.DOCKER_HOST,
+    kubeconfig: e.KUBECONFIG,
+    argocd: { server: e.ARGOCD_SERVER, token: e.ARGOCD_TOKEN },
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+    },
+    testCrashAt: e.AEGIS_TEST_CRASH_AT,
+  });
+}
+
+function readProcessEnv(): NodeJS.ProcessEnv {
+  // Values already in the environment win over .env, as with dotenv.
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  return process.env;
+}

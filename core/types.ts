@@ -1,0 +1,132 @@
+import type { ActionId, FailureFamily } from "./catalog.ts";
+import type { Alert } from "./alert.ts";
+
+/** Lifecycle of an incident (DESIGN.md §3). */
+export const INCIDENT_STATUSES = [
+  "open",
+  "investigating",
+  "awaiting_approval",
+  "acting",
+  "verifying",
+  "resolved",
+  "failed",
+  "escalated",
+  "advised",
+  "dismissed",
+] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** Statuses after which the agent does nothing more for an incident. */
+export const TERMINAL_STATUSES: readonly IncidentStatus[] = [
+  "resolved",
+  "failed",
+  "escalated",
+  "advised",
+  "dismissed",
+];
+
+export function isTerminal(status: IncidentStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** What an incident is about. `key` is unique per workload and is what "one open incident per target" uses. */
+export type Target =
+  | { kind: "docker_container"; key: string; name: string; id?: string }
+  | { kind: "docker_service"; key: string; service: string }
+  | {
+      kind: "k8s_workload";
+      key: string;
+      namespace: string;
+      workload: "pod" | "deployment" | "statefulset" | "daemonset";
+      name: string;
+      container?: string;
+      cluster?: string;
+    }
+  | { kind: "k8s_node"; key: string; name: string; cluster?: string }
+  | { kind: "unresolved"; key: string; reason: string };
+
+/** One alert as stored with its incident. */
+export interface IncidentAlert extends Alert {
+  receivedAt: string;
+}
+
+/** One step of an incident's history. */
+export interface TimelineEntry {
+  at: string;
+  step: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+/** A named observation the planner weighs, e.g. `memory_growth` with its measured value. */
+export interface Signal {
+  name: string;
+  value: number | string | boolean;
+  detail: string;
+}
+
+/** What investigation found, kept on the incident. */
+export interface Evidence {
+  collectedAt: string;
+  signals: Signal[];
+  /** Raw tool outputs, trimmed; keys are tool names. */
+  observations: Record<string, unknown>;
+  errors: string[];
+}
+
+/** The planner's choice: one action from the catalog. */
+export interface Decision {
+  action: ActionId;
+  target: string;
+  params: Record<string, unknown>;
+  confidence: number;
+  rationale: string;
+  family?: FailureFamily;
+  /** Share of the decision each piece of evidence carried; sums to about 1. */
+  contributions: Record<string, number>;
+  planner: "heuristic" | "llm";
+  model: string | null;
+  promptVersion: string | null;
+  /** When `action` is `none`: what to do with the incident. */
+  disposition?: "escalate" | "dismiss";
+}
+
+/** One action attempt, recorded before it is sent (idempotency). */
+export interface ActionRecord {
+  key: string;
+  action: ActionId;
+  target: string;
+  params: Record<string, unknown>;
+  attempt: number;
+  state: "pending" | "sent" | "failed" | "skipped";
+  requestedAt: string;
+  completedAt?: string;
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+export interface Verification {
+  healthy: boolean;
+  evidence: Array<{ check: string; ok: boolean; detail: string }>;
+  checkedAt: string;
+}
+
+/** The incident as the API returns it (DESIGN.md §3). */
+export interface Incident {
+  id: string;
+  status: IncidentStatus;
+  statusReason: string | null;
+  alerts: IncidentAlert[];
+  target: Target;
+  evidence: Evidence | null;
+  decision: Decision | null;
+  actions: ActionRecord[];
+  verification: Verification | null;
+  timeline: TimelineEntry[];
+  receivedAt: string;
+  decidedAt: string | null;
+  actedAt: string | null;
+  verifiedAt: string | null;
+  resolvedAt: string | null;
+  mttrMs: number | null;
+}

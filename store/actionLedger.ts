@@ -1,0 +1,112 @@
+import type { ActionId } from "../core/catalog.ts";
+import type { ActionRecord } from "../core/types.ts";
+import type { Db } from "./db.ts";
+
+/** A new action intent, written before the action is sent. */
+export interface ActionIntent {
+  key: string;
+  incidentId: string;
+  action: ActionId;
+  target: string;
+  targetKey: string;
+  params: Record<string, unknown>;
+  attempt: number;
+  requestedAt: string;
+}
+
+/**
+ * The idempotency ledger: every action is recorded under its key (incident id + step) before it is sent,
+ * and marked when it completes, so a re-run after a crash can tell what already happened.
+ */
+export interface ActionLedger {
+  get(key: string): Promise<ActionRecord | undefined>;
+  /** Record the intent; returns the existing record if the key was already recorded. */
+  begin(intent: ActionIntent): Promise<ActionRecord>;
+  complete(
+    key: string,
+    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
+  ): Promise<void>;
+  /** Actions sent (or possibly sent) to a target since a time: the per-hour cap counts these. */
+  countForTargetSince(targetKey: string, sinceIso: string): Promise<number>;
+}
+
+interface Row {
+  key: string;
+  action: string;
+  target: string;
+  params_json: string;
+  attempt: number;
+  state: string;
+  requested_at: string;
+  completed_at: string | null;
+  result_json: string | null;
+  error: string | null;
+}
+
+function toRecord(r: Row): ActionRecord {
+  return {
+    key: r.key,
+    action: r.action as ActionId,
+    target: r.target,
+    params: JSON.parse(r.params_json) as Record<string, unknown>,
+    attempt: r.attempt,
+    state: r.state as ActionRecord["state"],
+    requestedAt: r.requested_at,
+    ...(r.completed_at ? { completedAt: r.completed_at } : {}),
+    ...(r.result_json ? { result: JSON.parse(r.result_json) as Record<string, unknown> } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
+}
+
+/** SQLite implementation of ActionLedger. */
+export class SqliteActionLedger implements ActionLedger {
+  constructor(private readonly db: Db) {}
+
+  async get(key: string): Promise<ActionRecord | undefined> {
+    const row = this.db.prepare("SELECT * FROM actions WHERE key = ?").get(key) as Row | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  async begin(intent: ActionIntent): Promise<ActionRecord> {
+    this.db
+      .prepare(
+        `INSERT INTO actions (key, incident_id, action, target, target_key, params_json, attempt, state, requested_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING`,
+      )
+      .run(
+        intent.key,
+        intent.incidentId,
+        intent.action,
+        intent.target,
+        intent.targetKey,
+        JSON.stringify(intent.params),
+        intent.attempt,
+        intent.requestedAt,
+      );
+    return toRecord(this.db.prepare("SELECT * FROM actions WHERE key = ?").get(intent.key) as Row);
+  }
+
+  async complete(
+    key: string,
+    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
+  ): Promise<void> {
+    this.db
+      .prepare("UPDATE actions SET state = ?, completed_at = ?, result_json = ?, error = ? WHERE key = ?")
+      .run(
+        outcome.state,
+        new Date().toISOString(),
+        outcome.result ? JSON.stringify(outcome.result) : null,
+        outcome.error ?? null,
+        key,
+      );
+  }
+
+  async countForTargetSince(targetKey: string, sinceIso: string): Promise<number> {
+    const row = this.db
+      .prepare(
+        "SELECT COUNT(*) AS n FROM actions WHERE target_key = ? AND requested_at >= ? AND state IN ('pending', 'sent')",
+      )
+      .get(targetKey, sinceIso) as { n: number };
+    return row.n;
+  }
+}
