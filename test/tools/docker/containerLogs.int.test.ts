@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
+import {
+  answersHealth,
+  ensureTargetImage,
+  fault,
+  freePort,
+  removeContainersNamed,
+  runTarget,
+  testDocker,
+  uniqueName,
+  waitFor,
+} from "../../helpers/docker.ts";
+
+const prefix = uniqueName("logs");
+const docker = testDocker();
+const logs = createContainerLogsTool({ docker });
+
+beforeAll(() => ensureTargetImage());
+afterAll(() => removeContainersNamed(prefix));
+
+describe.concurrent("docker_container_logs", () => {
+  it("returns stdout and stderr lines in order, newest `tail` only", async () => {
+    const name = `${prefix}-streams`;
+    const port = await freePort();
+    await runTarget({ name, port });
+    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    await fault(port, "5xx");
+    await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer());
+    await fault(port, "clear");
+
+    const { lines } = await waitFor(
+      async () => {
+        const out = await logs.execute({ container: name });
+        return out.lines.some((l) => l.text.endsWith("faults cleared")) ? out : null;
+      },
+      { what: "the fault lines in the log" },
+    );
+    const texts = lines.map((l) => `${l.stream} ${l.text.replace(/^\S+ /, "")}`);
+    expect(texts).toEqual([
+      `stdout INFO listening on 127.0.0.1:${port}`,
+      "stdout INFO fault enabled: 5xx",
+      "stderr ERROR upstream call failed: 500",
+      "stdout INFO faults cleared",
+    ]);
+    const tail = await logs.execute({ container: name, tail: 2 });
+    expect(tail.lines.map((l) => l.stream)).toEqual(["stderr", "stdout"]);
+    const recent = await logs.execute({ container: name, sinceSeconds: 60 });
+    expect(recent.lines).toHaveLength(4);
+  });
+
+  it("reads a TTY container's raw log (no stream headers) without garbling it", async () => {
+    const name = `${prefix}-tty`;
+    await runTarget({
+      name,
+      port: await freePort(),
+      tty: true,
+      env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
+    });
+    const { lines } = await waitFor(
+      async () => {
+        const out = await logs.execute({ container: name });
+        return out.lines.length > 0 ? out : null;
+      },
+      { what: "the FATAL line" },
+    );
+    expect(lines).toHaveLength(1);
+    // A TTY merges both streams into one: the engine cannot tell stderr apart any more.
+    expect(lines[0]).toEqual({
+      stream: "stdout",
+      text: expect.stringMatching(/^\S+ FATAL configuration error: missing required setting DATABASE_URL$/),
+    });
+  });
+
+  it("throws target_not_found for an unknown container", async () => {
+    await expect(logs.execute({ container: `${prefix}-missing` })).rejects.toMatchObject({
+      code: "target_not_found",
+    });
+  });
+});

@@ -1,0 +1,90 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { DockerClient } from "./client.ts";
+import { dockerStatus, toAegisError } from "./dockerErrors.ts";
+import { inspectSnapshot } from "./inspectContainer.ts";
+
+/** Output of `kill_container`. */
+export interface KillResult {
+  id: string;
+  name: string;
+  startedAtBefore: string;
+  startedAtAfter: string;
+}
+
+// The engine waits for the process to die only after SIGKILL; any other signal may leave it running.
+const DEFAULT_STOP_WAIT_MS = 10_000;
+const POLL_MS = 100;
+
+const parameters = z.object({
+  container: z.string().min(1).describe("Container name or id."),
+  signal: z
+    .string()
+    .regex(/^(SIG)?[A-Z0-9]+$/, "a signal name such as SIGKILL")
+    .default("SIGKILL")
+    .describe(
+      "Signal to send before starting the container again; SIGKILL ends a process that ignores SIGTERM.",
+    ),
+});
+
+/** `kill_container`: kill a hung container's process, then start it again. */
+export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number }) {
+  const stopWaitMs = deps.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
+  return tool({
+    name: "kill_container",
+    description:
+      "Kill a Docker container's process (SIGKILL by default) and start it again. For a hung process " +
+      "that no longer answers and ignores SIGTERM, where restart_container would wait out its timeout.",
+    parameters,
+    risk: "low",
+    execute: async ({ container, signal }): Promise<KillResult> => {
+      const before = await inspectSnapshot(deps.docker, container);
+      const handle = deps.docker.getContainer(before.id);
+      try {
+        await handle.kill({ signal });
+      } catch (err) {
+        // 409: it was not running, which is as good as killed.
+        if (dockerStatus(err) !== 409) throw toAegisError(err, container, "kill of", "action_failed");
+      }
+      if (!/^(SIG)?KILL$/.test(signal)) {
+        await waitUntilStopped(deps.docker, before.id, before.state.startedAt, container, signal, stopWaitMs);
+      }
+      try {
+        await handle.start();
+      } catch (err) {
+        // 304: already running again, e.g. the restart policy was quicker than us.
+        if (dockerStatus(err) !== 304) throw toAegisError(err, container, "start of", "action_failed");
+      }
+      const after = await inspectSnapshot(deps.docker, before.id);
+      return {
+        id: before.id,
+        name: before.name,
+        startedAtBefore: before.state.startedAt,
+        startedAtAfter: after.state.startedAt,
+      };
+    },
+  });
+}
+
+async function waitUntilStopped(
+  docker: DockerClient,
+  id: string,
+  startedAtBefore: string,
+  container: string,
+  signal: string,
+  waitMs: number,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const { state } = await inspectSnapshot(docker, id);
+    // A new start time means the restart policy already brought it back.
+    if (!state.running || state.startedAt !== startedAtBefore) return;
+    await sleep(POLL_MS);
+  }
+  throw new AegisError(
+    "action_failed",
+    `container ${container} still runs ${waitMs / 1000} s after ${signal}; use SIGKILL`,
+  );
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { tool } from "../tool.ts";
+import type { DockerClient } from "./client.ts";
+import { toAegisError } from "./dockerErrors.ts";
+import { inspectSnapshot } from "./inspectContainer.ts";
+
+/** Output of `restart_container`. */
+export interface RestartResult {
+  id: string;
+  name: string;
+  startedAtBefore: string;
+  startedAtAfter: string;
+  restarted: true;
+}
+
+const parameters = z.object({
+  container: z.string().min(1).describe("Container name or id."),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(120)
+    .default(10)
+    .describe("Seconds to wait after SIGTERM before the engine sends SIGKILL."),
+});
+
+/** `restart_container`: stop (SIGTERM, then SIGKILL after the timeout) and start a container. */
+export function createRestartContainerTool(deps: { docker: DockerClient }) {
+  return tool({
+    name: "restart_container",
+    description:
+      "Restart a Docker container: SIGTERM, SIGKILL after timeoutSeconds, then start. Clears in-memory " +
+      "state such as a leak or a stuck fault. Returns the start times before and after.",
+    parameters,
+    risk: "low",
+    execute: async ({ container, timeoutSeconds }): Promise<RestartResult> => {
+      const before = await inspectSnapshot(deps.docker, container);
+      try {
+        await deps.docker.getContainer(before.id).restart({ t: timeoutSeconds });
+      } catch (err) {
+        throw toAegisError(err, container, "restart of", "action_failed");
+      }
+      const after = await inspectSnapshot(deps.docker, before.id);
+      return {
+        id: before.id,
+        name: before.name,
+        startedAtBefore: before.state.startedAt,
+        startedAtAfter: after.state.startedAt,
+        restarted: true,
+      };
+    },
+  });
+}

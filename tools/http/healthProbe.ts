@@ -1,0 +1,76 @@
+import { performance } from "node:perf_hooks";
+import { z } from "zod";
+import { tool } from "../tool.ts";
+
+/** Output of `http_health_probe`: a failed probe is a result, never an exception. */
+export interface HealthProbeResult {
+  ok: boolean;
+  status: number | null;
+  latencyMs: number;
+  /** null when 2xx; otherwise `timeout`, `connection_refused`, `http_error` or the network error's code. */
+  error: string | null;
+}
+
+function causeCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown; errors?: Array<{ code?: unknown }> } } | null)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  // Node reports a refused dual-stack connect ("localhost") as an AggregateError of per-address errors.
+  const inner = cause?.errors?.find((e) => typeof e.code === "string")?.code;
+  return typeof inner === "string" ? inner : undefined;
+}
+
+function classify(err: unknown, timedOut: boolean): string {
+  const name = (err as { name?: string } | null)?.name;
+  if (timedOut || name === "TimeoutError") return "timeout";
+  const code = causeCode(err);
+  if (code === "ECONNREFUSED") return "connection_refused";
+  if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") return "timeout";
+  if (code) return code.toLowerCase();
+  if (name === "AbortError") return "aborted";
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** GET `url` once and report whether it answered 2xx, how fast, and why not. */
+export async function probeHealth(
+  url: string,
+  timeoutMs = 2000,
+  signal?: AbortSignal,
+): Promise<HealthProbeResult> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
+  try {
+    const res = await fetch(url, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      redirect: "manual",
+      headers: { "user-agent": "aegisops-health-probe" },
+    });
+    const latencyMs = elapsed();
+    // Release the connection without waiting for a body nobody reads.
+    await res.body?.cancel().catch(() => undefined);
+    const ok = res.status >= 200 && res.status < 300;
+    return { ok, status: res.status, latencyMs, error: ok ? null : "http_error" };
+  } catch (err) {
+    return { ok: false, status: null, latencyMs: elapsed(), error: classify(err, timeout.aborted) };
+  }
+}
+
+const parameters = z.object({
+  url: z
+    .url({ protocol: /^https?$/, error: "must be an http or https URL" })
+    .describe("Health endpoint to GET, e.g. http://127.0.0.1:8081/health."),
+  timeoutMs: z.number().int().min(50).max(30_000).default(2000).describe("Give up after this many ms."),
+});
+
+/** `http_health_probe`: one GET of a health URL, reporting status, latency and the failure kind. */
+export function createHealthProbeTool() {
+  return tool({
+    name: "http_health_probe",
+    description:
+      "GET a service's health URL once. Returns ok (2xx), the status, latency in ms and, on failure, " +
+      "why: timeout (a hung service), connection_refused (nothing listening), http_error (non-2xx).",
+    parameters,
+    execute: async ({ url, timeoutMs }, { signal }): Promise<HealthProbeResult> =>
+      probeHealth(url, timeoutMs, signal),
+  });
+}
