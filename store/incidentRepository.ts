@@ -241,7 +241,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
   private updateStatus(id: string, status: IncidentStatus, reason: string | null): void {
     const at = now();
-    this.stmts.setStatus.run(status, reason, at, isTerminal(status) ? null : 1, status, at, id);
+    this.stmts.setStatus.run(status, reason, at, isTerminal(status) ? 0 : 1, status, at, id);
   }
 
   async get(id: string): Promise<Incident | undefined> {

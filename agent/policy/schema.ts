@@ -49,7 +49,13 @@ export const policySchema = z
     verification: z
       .object({
         timeoutSeconds: z.number().positive().optional(),
-        retries: z.number().int().min(0).max(3).default(1).describe("retries of the action after a failed verification"),
+        retries: z
+          .number()
+          .int()
+          .min(0)
+          .max(3)
+          .default(1)
+          .describe("retries of the action after a failed verification"),
         backoffSeconds: z.number().min(0).default(2),
       })
       .strict()

@@ -13,7 +13,11 @@ export function resolveTarget(labels: Record<string, string>, policy: Policy): T
   const withCluster = <T extends object>(t: T): T => (cluster ? { ...t, cluster } : t);
 
   if (labels.node && !labels.pod) {
-    return withCluster({ kind: "k8s_node", key: `k8s:${cluster ?? ""}:node/${labels.node}`, name: labels.node });
+    return withCluster({
+      kind: "k8s_node",
+      key: `k8s:${cluster ?? ""}:node/${labels.node}`,
+      name: labels.node,
+    });
   }
   if (labels.namespace) {
     for (const workload of WORKLOAD_LABELS) {
@@ -32,7 +36,11 @@ export function resolveTarget(labels: Record<string, string>, policy: Policy): T
   }
   if (labels.container) return dockerContainer(labels.container);
   if (labels.compose_service) {
-    return { kind: "docker_service", key: `docker:service/${labels.compose_service}`, service: labels.compose_service };
+    return {
+      kind: "docker_service",
+      key: `docker:service/${labels.compose_service}`,
+      service: labels.compose_service,
+    };
   }
 
   const service = labels.service ?? labels.consumergroup ?? labels.queue ?? labels.database;
@@ -40,7 +48,11 @@ export function resolveTarget(labels: Record<string, string>, policy: Policy): T
   if (mapped) {
     if (mapped.container) return dockerContainer(mapped.container);
     if (mapped.composeService) {
-      return { kind: "docker_service", key: `docker:service/${mapped.composeService}`, service: mapped.composeService };
+      return {
+        kind: "docker_service",
+        key: `docker:service/${mapped.composeService}`,
+        service: mapped.composeService,
+      };
     }
     const workload = mapped.deployment ? "deployment" : mapped.statefulset ? "statefulset" : undefined;
     const name = mapped.deployment ?? mapped.statefulset;

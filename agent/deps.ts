@@ -1,0 +1,31 @@
+import type { Logger } from "../core/logger.ts";
+import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
+import type { ActionLedger } from "../store/actionLedger.ts";
+import type { IncidentRepository } from "../store/incidentRepository.ts";
+import type { Notifier } from "./notifier.ts";
+import type { Planner } from "./planners/planner.ts";
+import type { Platform } from "./platforms/platform.ts";
+import type { Policy, PolicyMode } from "./policy/schema.ts";
+
+/** A point in the act step where a test can make the process die (crash-safety tests only). */
+export type CrashPoint = "before_action" | "after_action";
+
+/** Everything the graph's nodes use, built once at start-up and passed in. */
+export interface AgentDeps {
+  incidents: IncidentRepository;
+  ledger: ActionLedger;
+  memory: FixMemory;
+  planner: Planner;
+  policy: Policy;
+  platforms: Platform[];
+  notifier: Notifier;
+  logger: Logger;
+  settings: {
+    /** AEGIS_MODE: the mode when the policy file does not say. */
+    mode: PolicyMode;
+    verifyTimeoutMs: number;
+    verifyIntervalMs: number;
+  };
+  crashHook?: (point: CrashPoint) => void;
+  sleep?: (ms: number) => Promise<void>;
+}

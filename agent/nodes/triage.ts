@@ -1,0 +1,40 @@
+import { isTerminal } from "../../core/types.ts";
+import type { AgentDeps } from "../deps.ts";
+import { platformFor } from "../platforms/platform.ts";
+import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
+import { loadIncident } from "./loadIncident.ts";
+
+/** Confirm there is something to do and that the target exists; pin it to a concrete instance. */
+export function makeTriage(deps: AgentDeps) {
+  return async function triage(state: IncidentStateType): Promise<IncidentStateUpdate> {
+    const incident = await loadIncident(deps, state.incidentId);
+    if (isTerminal(incident.status)) {
+      return {
+        outcome: { status: incident.status as never, reason: incident.statusReason ?? "already finished" },
+      };
+    }
+    const target = incident.target;
+    if (target.kind === "unresolved") {
+      return { target, outcome: { status: "escalated", reason: `target_not_found: ${target.reason}` } };
+    }
+    const platform = platformFor(deps.platforms, target);
+    if (!platform) {
+      return {
+        target,
+        outcome: { status: "escalated", reason: `no platform is configured for ${target.kind} targets` },
+      };
+    }
+    const located = await platform.locate(target);
+    if (!located.ok)
+      return { target, outcome: { status: "escalated", reason: `target_not_found: ${located.reason}` } };
+    if (located.protectedReason) {
+      return { target: located.target, outcome: { status: "dismissed", reason: located.protectedReason } };
+    }
+    await deps.incidents.updateTarget(incident.id, located.target);
+    await deps.incidents.setStatus(incident.id, "investigating", null, {
+      step: "triage",
+      message: `target ${located.target.key} located${located.instanceId ? ` (${located.instanceId.slice(0, 12)})` : ""}`,
+    });
+    return { target: located.target, containerId: located.instanceId };
+  };
+}

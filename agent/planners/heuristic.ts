@@ -1,0 +1,217 @@
+import type { ActionId, FailureFamily } from "../../core/catalog.ts";
+import type { Decision, Signal, Target } from "../../core/types.ts";
+import { has, type SignalName } from "../signals.ts";
+import type { Planner, PlannerInput } from "./planner.ts";
+
+interface Rule {
+  /** Signals that must all be present for the rule to weigh in. */
+  when: SignalName[];
+  /** Signals whose presence silences the rule. */
+  unless?: SignalName[];
+  /** Generic verb, made concrete per platform (restart → restart_container or restart_pod). */
+  action: "restart" | "kill" | "escalate";
+  weight: number;
+  family: FailureFamily;
+  why: string;
+}
+
+/**
+ * Evidence → action rules for a single container (or pod). Weights were set so that one strong
+ * symptom decides on its own and weak symptoms need company; see test/agent/planners for the cases.
+ */
+const RULES: Rule[] = [
+  {
+    when: ["config_error", "crash_loop"],
+    action: "escalate",
+    weight: 0.95,
+    family: "crashloop",
+    why: "the process exits at start-up with a configuration error; restarting cannot fix it",
+  },
+  {
+    when: ["config_error", "exited"],
+    unless: ["oom_killed"],
+    action: "escalate",
+    weight: 0.9,
+    family: "crashloop",
+    why: "the process exited with a configuration error; restarting cannot fix it",
+  },
+  {
+    when: ["crash_loop"],
+    unless: ["config_error", "oom_killed"],
+    action: "escalate",
+    weight: 0.5,
+    family: "crashloop",
+    why: "the container keeps crashing and its runtime is already restarting it; another restart adds nothing",
+  },
+  {
+    when: ["oom_killed"],
+    action: "restart",
+    weight: 0.6,
+    family: "oom_killed",
+    why: "the kernel OOM-killed the process",
+  },
+  {
+    when: ["memory_growth"],
+    unless: ["crash_loop"],
+    action: "restart",
+    weight: 0.45,
+    family: "memory_leak",
+    why: "memory keeps growing",
+  },
+  {
+    when: ["memory_high"],
+    unless: ["crash_loop"],
+    action: "restart",
+    weight: 0.25,
+    family: "memory_leak",
+    why: "memory is close to its limit",
+  },
+  {
+    when: ["health_timeout"],
+    unless: ["crash_loop", "exited"],
+    action: "kill",
+    weight: 0.6,
+    family: "hung_service",
+    why: "the process is alive but its health check hangs; a hung process may ignore SIGTERM",
+  },
+  {
+    when: ["http_errors"],
+    unless: ["crash_loop", "config_error"],
+    action: "restart",
+    weight: 0.4,
+    family: "http_5xx",
+    why: "the service answers with server errors",
+  },
+  {
+    when: ["slow_responses"],
+    unless: ["health_timeout", "crash_loop"],
+    action: "restart",
+    weight: 0.35,
+    family: "latency_p95",
+    why: "the service answers, but slowly",
+  },
+  {
+    when: ["exited"],
+    unless: ["config_error", "crash_loop"],
+    action: "restart",
+    weight: 0.5,
+    family: "crashloop",
+    why: "the container has stopped",
+  },
+];
+
+/** Platform-specific action for the generic verbs the rules use. */
+function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
+  const k8s = target.kind === "k8s_workload";
+  if (verb === "restart") return k8s ? "restart_pod" : "restart_container";
+  return k8s ? "restart_pod" : "kill_container";
+}
+
+const MIN_SCORE = 0.3;
+const MEMORY_WEIGHT = 0.25;
+
+/** The no-network planner: weighs signals and remembered fixes. Deterministic for the same input. */
+export class HeuristicPlanner implements Planner {
+  readonly name = "heuristic" as const;
+
+  async decide({ target, evidence, recalled }: PlannerInput): Promise<Decision> {
+    const signals = evidence.signals;
+    const scores = new Map<
+      string,
+      { score: number; parts: Record<string, number>; family: FailureFamily; top: number; why: string[] }
+    >();
+    for (const rule of RULES) {
+      if (!rule.when.every((n) => has(signals, n))) continue;
+      if (rule.unless?.some((n) => has(signals, n))) continue;
+      const key = rule.action === "escalate" ? "escalate" : concreteAction(rule.action, target);
+      const entry = scores.get(key) ?? { score: 0, parts: {}, family: rule.family, top: 0, why: [] };
+      entry.score += rule.weight;
+      entry.parts[rule.when.join("+")] = (entry.parts[rule.when.join("+")] ?? 0) + rule.weight;
+      // The family is that of the strongest symptom behind the action.
+      if (rule.weight > entry.top) {
+        entry.top = rule.weight;
+        entry.family = rule.family;
+      }
+      entry.why.push(rule.why);
+      scores.set(key, entry);
+    }
+
+    // Remembered outcomes nudge the score: verified fixes up, failed ones down.
+    for (const fix of recalled) {
+      const entry = scores.get(fix.action);
+      if (!entry) continue;
+      const total = fix.verified + fix.failed;
+      const delta = MEMORY_WEIGHT * fix.similarity * ((fix.verified - fix.failed) / total);
+      entry.score += delta;
+      entry.parts["past_fixes"] = delta;
+      entry.why.push(`${fix.verified} verified / ${fix.failed} failed past fix(es) of similar incidents`);
+    }
+
+    const ranked = [...scores.entries()].sort((a, b) => b[1].score - a[1].score);
+    const best = ranked[0];
+    const targetName = describeTarget(target);
+    if (!best || best[1].score < MIN_SCORE) {
+      return {
+        action: "none",
+        target: targetName,
+        params: {},
+        confidence: 0.5,
+        rationale: healthyOrUnclear(signals),
+        contributions: {},
+        planner: "heuristic",
+        model: null,
+        promptVersion: null,
+        disposition: "escalate",
+      };
+    }
+    const [key, entry] = best;
+    const runnerUp = ranked[1]?.[1].score ?? 0;
+    const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
+    const base = {
+      target: targetName,
+      params: {},
+      confidence: round(Math.max(0.05, confidence)),
+      rationale: capitalise(entry.why.join("; ")) + ".",
+      family: entry.family,
+      contributions: normalise(entry.parts),
+      planner: "heuristic" as const,
+      model: null,
+      promptVersion: null,
+    };
+    if (key === "escalate") return { ...base, action: "none", disposition: "escalate" };
+    return { ...base, action: key as ActionId };
+  }
+}
+
+function healthyOrUnclear(signals: readonly Signal[]): string {
+  if (has(signals, "healthy")) {
+    return "The target looks healthy now (running, health check passing, no errors): nothing to fix; a person should check the alert.";
+  }
+  return "No evidence of a failure a catalog action can fix; handing over to a person.";
+}
+
+function describeTarget(t: Target): string {
+  switch (t.kind) {
+    case "docker_container":
+      return t.name;
+    case "docker_service":
+      return t.service;
+    case "k8s_workload":
+      return `${t.namespace}/${t.workload}/${t.name}`;
+    case "k8s_node":
+      return `node/${t.name}`;
+    case "unresolved":
+      return t.key;
+  }
+}
+
+function normalise(parts: Record<string, number>): Record<string, number> {
+  const positive = Object.entries(parts).filter(([, v]) => v > 0);
+  const total = positive.reduce((s, [, v]) => s + v, 0);
+  return Object.fromEntries(positive.map(([k, v]) => [k, round(v / total)]));
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+export { describeTarget };

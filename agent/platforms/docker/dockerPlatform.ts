@@ -1,0 +1,266 @@
+import { AegisError, describeError } from "../../../core/errors.ts";
+import type { ActionId } from "../../../core/catalog.ts";
+import type {
+  ActionRecord,
+  Decision,
+  Evidence,
+  IncidentAlert,
+  Target,
+  Verification,
+} from "../../../core/types.ts";
+import type { DockerClient } from "../../../tools/docker/client.ts";
+import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
+import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
+import { createContainerStatsTool } from "../../../tools/docker/containerStats.ts";
+import { inspectSnapshot, type ContainerSnapshot } from "../../../tools/docker/inspectContainer.ts";
+import { createKillContainerTool } from "../../../tools/docker/killContainer.ts";
+import { createRestartContainerTool } from "../../../tools/docker/restartContainer.ts";
+import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scaleService.ts";
+import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
+import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
+import type { Policy } from "../../policy/schema.ts";
+import type { ActionResult, Located, Platform } from "../platform.ts";
+import { prometheusChecks } from "../prometheusCheck.ts";
+import { dockerSignals, type DockerObservations } from "./signals.ts";
+
+export interface DockerPlatformOptions {
+  docker: DockerClient;
+  prometheusUrl?: string | undefined;
+  policy?: Policy;
+  /** Timeout of one health-URL probe. */
+  probeTimeoutMs?: number;
+}
+
+const ACTIONS: ActionId[] = ["restart_container", "kill_container", "scale_service"];
+const PROTECTED_LABEL = "aegis.protected";
+/** Signals that settle a diagnosis on their own, so investigation need not wait for memory trends. */
+const DECISIVE = new Set([
+  "oom_killed",
+  "crash_loop",
+  "config_error",
+  "exited",
+  "health_timeout",
+  "http_errors",
+]);
+
+/** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
+export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
+  const { docker } = opts;
+  const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
+  const logsTool = createContainerLogsTool({ docker });
+  const statsTool = createContainerStatsTool({ docker });
+  const restartTool = createRestartContainerTool({ docker });
+  const killTool = createKillContainerTool({ docker });
+  const scaleTool = createScaleServiceTool({ docker });
+  const eventsTool = createContainerEventsTool({ docker });
+
+  const containerRef = (target: Target): string => {
+    if (target.kind === "docker_container") return target.id ?? target.name;
+    throw new AegisError("internal", `docker platform got a ${target.kind} target`);
+  };
+  const healthUrlOf = (c: ContainerSnapshot, alerts: IncidentAlert[]): string | undefined => {
+    const service = alerts.find((a) => a.labels.service)?.labels.service;
+    return c.labels[HEALTH_URL_LABEL] ?? (service ? opts.policy?.services[service]?.healthUrl : undefined);
+  };
+
+  async function locate(target: Target): Promise<Located> {
+    if (target.kind === "docker_service") {
+      const set = await listReplicas(docker, { composeService: target.service }).catch(() => undefined);
+      if (!set || set.members.length === 0)
+        return { ok: false, reason: `no container of compose service ${target.service}` };
+      // Act on the member that is down, else the first: the service is the unit people named.
+      const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
+      return locate({ kind: "docker_container", key: target.key, name: pick.name });
+    }
+    if (target.kind !== "docker_container")
+      return { ok: false, reason: `not a Docker target: ${target.kind}` };
+    let c: ContainerSnapshot;
+    try {
+      c = await inspectSnapshot(docker, target.name);
+    } catch (err) {
+      return { ok: false, reason: describeError(err) };
+    }
+    if (c.name !== target.name && !c.id.startsWith(target.name)) {
+      return {
+        ok: false,
+        reason: `container ${target.name} resolved to ${c.name}, not the one the alert names`,
+      };
+    }
+    const located: Target = { kind: "docker_container", key: target.key, name: c.name, id: c.id };
+    const isProtected =
+      c.labels[PROTECTED_LABEL] === "true" || (opts.policy?.protectedContainers ?? []).includes(c.name);
+    return isProtected
+      ? {
+          ok: true,
+          target: located,
+          instanceId: c.id,
+          protectedReason: `container ${c.name} is protected by policy`,
+        }
+      : { ok: true, target: located, instanceId: c.id };
+  }
+
+  async function observe(
+    target: Target,
+    alerts: IncidentAlert[],
+  ): Promise<{ obs: DockerObservations; errors: string[] }> {
+    const ref = containerRef(target);
+    const snapshot = await inspectSnapshot(docker, ref);
+    const errors: string[] = [];
+    const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
+      p.catch((err: unknown) => {
+        errors.push(`${name}: ${describeError(err)}`);
+        return undefined;
+      });
+    const url = healthUrlOf(snapshot, alerts);
+    const alive = snapshot.state.running && !snapshot.state.restarting;
+    // Quick tools side by side; then, only if they found nothing decisive, the slow one: the engine
+    // publishes stats once a second, so measuring memory growth costs about a second.
+    const [logs, quickStats, probe] = await Promise.all([
+      guard("docker_container_logs", logsTool.execute({ container: ref, tail: 100 })),
+      alive ? guard("docker_container_stats", statsTool.execute({ container: ref, samples: 1 })) : undefined,
+      alive && url
+        ? probeHealth(url, probeTimeoutMs)
+        : Promise.resolve(undefined as HealthProbeResult | undefined),
+    ]);
+    const obs: DockerObservations = { snapshot };
+    if (logs) obs.logs = logs.lines;
+    if (quickStats) obs.stats = quickStats;
+    if (probe) obs.probe = probe;
+    const decisive = dockerSignals(obs).some((s) => DECISIVE.has(s.name));
+    if (alive && !decisive) {
+      const stats = await guard("docker_container_stats", statsTool.execute({ container: ref, samples: 2 }));
+      if (stats) obs.stats = stats;
+    }
+    return { obs, errors };
+  }
+
+  return {
+    kinds: ["docker_container", "docker_service"],
+    actions: ACTIONS,
+    locate,
+
+    async investigate(target, alerts): Promise<Evidence> {
+      const collectedAt = new Date().toISOString();
+      const { obs, errors } = await observe(target, alerts);
+      return {
+        collectedAt,
+        signals: dockerSignals(obs),
+        observations: {
+          docker_inspect_container: obs.snapshot,
+          ...(obs.logs ? { docker_container_logs: { lines: obs.logs.slice(-30) } } : {}),
+          ...(obs.stats ? { docker_container_stats: obs.stats } : {}),
+          ...(obs.probe ? { http_health_probe: obs.probe } : {}),
+        },
+        errors,
+      };
+    },
+
+    async execute(decision: Decision, target: Target): Promise<ActionResult> {
+      const container = containerRef(target);
+      switch (decision.action) {
+        case "restart_container":
+          return { ...(await restartTool.execute({ container })) };
+        case "kill_container":
+          return { ...(await killTool.execute({ container })) };
+        case "scale_service": {
+          // An explicit count, so a replay after a crash can tell whether the scale already happened.
+          const replicas = Number(decision.params.replicas);
+          if (!Number.isInteger(replicas) || replicas < 1) {
+            throw new AegisError("action_failed", "scale_service needs params.replicas (a whole number ≥ 1)");
+          }
+          return { ...(await scaleTool.execute({ container, replicas })) };
+        }
+        default:
+          throw new AegisError("action_failed", `${decision.action} is not a Docker action`);
+      }
+    },
+
+    async reconcile(record: ActionRecord, target: Target) {
+      const ref = containerRef(target);
+      if (record.action === "scale_service") {
+        const members = (await listReplicas(docker, { container: ref })).members.length;
+        const wanted = Number(record.params.replicas ?? 0);
+        return { happened: wanted > 0 && members === wanted, detail: `${members} replica(s) running` };
+      }
+      // Restart and kill both end in a start: a container started after the intent was recorded got it.
+      const c = await inspectSnapshot(docker, ref);
+      const { events } = await eventsTool.execute({ container: c.id, sinceIso: record.requestedAt });
+      const starts = events.filter((e) => e.action === "start").length;
+      const happened = starts > 0 || Date.parse(c.state.startedAt) >= Date.parse(record.requestedAt);
+      return {
+        happened,
+        detail: `${starts} start event(s) since the intent at ${record.requestedAt}; container started at ${c.state.startedAt}`,
+      };
+    },
+
+    async rollback(record: ActionRecord, target: Target) {
+      if (record.action !== "scale_service" || typeof record.result?.previousReplicas !== "number") {
+        return { rolledBack: false, detail: `${record.action} has no undo` };
+      }
+      const previous = record.result.previousReplicas;
+      await scaleTool.execute({ container: containerRef(target), replicas: previous });
+      return { rolledBack: true, detail: `scaled back to ${previous} replica(s)` };
+    },
+
+    async checkHealth(target, alerts, since, decision): Promise<Verification> {
+      const checkedAt = new Date().toISOString();
+      const evidence: Verification["evidence"] = [];
+      const ref = containerRef(target);
+      let c: ContainerSnapshot;
+      try {
+        c = await inspectSnapshot(docker, ref);
+      } catch (err) {
+        return {
+          healthy: false,
+          evidence: [{ check: "container", ok: false, detail: describeError(err) }],
+          checkedAt,
+        };
+      }
+      evidence.push({
+        check: "running",
+        ok: c.state.running && !c.state.restarting,
+        detail: `status ${c.state.status}${c.state.restarting ? " (restarting)" : ""}, exit code ${c.state.exitCode}`,
+      });
+      if (decision.action === "restart_container" || decision.action === "kill_container") {
+        const fresh = Date.parse(c.state.startedAt) >= Date.parse(since);
+        evidence.push({ check: "restarted", ok: fresh, detail: `started at ${c.state.startedAt}` });
+      }
+      if (c.health) {
+        const lastRun = c.health.log.at(-1);
+        const freshRun = lastRun !== undefined && Date.parse(lastRun.end) >= Date.parse(since);
+        evidence.push({
+          check: "docker_healthcheck",
+          ok: c.health.status === "healthy" && freshRun,
+          detail: `${c.health.status}${freshRun ? "" : " (no health check since the action yet)"}`,
+        });
+      }
+      if (decision.action === "scale_service") {
+        const set = await listReplicas(docker, { container: ref });
+        for (const m of set.members) {
+          const probe = m.healthUrl ? await probeHealth(m.healthUrl, probeTimeoutMs) : undefined;
+          evidence.push({
+            check: `replica ${m.name}`,
+            ok: m.running && (probe?.ok ?? true),
+            detail: probe
+              ? `${m.healthUrl} → ${probe.status ?? probe.error} in ${probe.latencyMs} ms`
+              : m.running
+                ? "running"
+                : "not running",
+          });
+        }
+      } else {
+        const url = healthUrlOf(c, alerts);
+        if (url) {
+          const probe = await probeHealth(url, probeTimeoutMs);
+          evidence.push({
+            check: "health_url",
+            ok: probe.ok,
+            detail: `${url} → ${probe.status ?? probe.error} in ${probe.latencyMs} ms`,
+          });
+        }
+      }
+      if (opts.prometheusUrl) evidence.push(...(await prometheusChecks(opts.prometheusUrl, alerts, since)));
+      return { healthy: evidence.every((e) => e.ok), evidence, checkedAt };
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { ActionId } from "../../core/catalog.ts";
+import type {
+  ActionRecord,
+  Decision,
+  Evidence,
+  IncidentAlert,
+  Target,
+  Verification,
+} from "../../core/types.ts";
+
+/** Result of locating a target at triage. */
+export type Located =
+  | { ok: true; target: Target; instanceId: string | null; protectedReason?: string }
+  | { ok: false; reason: string };
+
+/** What an executed action reports back; stored on the action record. */
+export type ActionResult = Record<string, unknown>;
+
+/**
+ * Everything the graph needs from one kind of platform (Docker now, Kubernetes later). Nodes stay
+ * platform-agnostic; each method is built from that platform's typed tools.
+ */
+export interface Platform {
+  /** Target kinds this platform handles. */
+  readonly kinds: ReadonlyArray<Target["kind"]>;
+  /** Catalog actions this platform can execute. */
+  readonly actions: ReadonlyArray<ActionId>;
+  /** Confirm the target exists and pin it to a concrete instance. */
+  locate(target: Target): Promise<Located>;
+  /** Run read-only tools and turn their output into signals. Tool failures become evidence errors. */
+  investigate(target: Target, alerts: IncidentAlert[]): Promise<Evidence>;
+  /** Send the action. Throws AegisError("action_failed") when the platform refuses. */
+  execute(decision: Decision, target: Target): Promise<ActionResult>;
+  /** After a crash: did this recorded-but-unconfirmed action reach the platform? */
+  reconcile(record: ActionRecord, target: Target): Promise<{ happened: boolean; detail: string }>;
+  /** Undo an action whose verification failed, where the action has an undo. */
+  rollback(record: ActionRecord, target: Target): Promise<{ rolledBack: boolean; detail: string }>;
+  /** One health check of the target, trusting only evidence newer than `since`. */
+  checkHealth(
+    target: Target,
+    alerts: IncidentAlert[],
+    since: string,
+    decision: Decision,
+  ): Promise<Verification>;
+}
+
+/** Pick the platform for a target kind. */
+export function platformFor(platforms: readonly Platform[], target: Target): Platform | undefined {
+  return platforms.find((p) => p.kinds.includes(target.kind));
+}

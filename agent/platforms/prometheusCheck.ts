@@ -1,0 +1,68 @@
+import { alertExpression } from "../../core/alert.ts";
+import { describeError } from "../../core/errors.ts";
+import type { IncidentAlert, Verification } from "../../core/types.ts";
+import { queryPrometheus } from "../../tools/prometheus/instantQuery.ts";
+
+type Check = Verification["evidence"][number];
+
+/** Labels Prometheus' rules add to an alert that its expression's series do not carry. */
+const RULE_ONLY_LABELS = new Set(["alertname", "severity"]);
+
+/** Quote a label value for a PromQL matcher. */
+const quote = (v: string) => JSON.stringify(v);
+
+/**
+ * Re-evaluate each firing alert's own expression against PROMETHEUS_URL (never the host in
+ * generatorURL). Healthy needs the target scraped up after the action, and the expression no longer
+ * returning a series for it: an empty result from a target that is down is not healthy.
+ */
+export async function prometheusChecks(
+  prometheusUrl: string,
+  alerts: IncidentAlert[],
+  since: string,
+): Promise<Check[]> {
+  const checks: Check[] = [];
+  const sinceMs = Date.parse(since);
+  const seen = new Set<string>();
+  for (const alert of alerts) {
+    if (alert.status !== "firing") continue;
+    const expr = alertExpression(alert);
+    const key = `${expr}|${alert.labels.instance ?? ""}`;
+    if (!expr || seen.has(key)) continue;
+    seen.add(key);
+    const name = alert.labels.alertname ?? "alert";
+    try {
+      const instance = alert.labels.instance;
+      if (instance) {
+        const up = await queryPrometheus({
+          prometheusUrl,
+          query: `timestamp(up{instance=${quote(instance)}} == 1)`,
+        });
+        const scrapedAt = Math.max(...up.series.map((s) => s.value * 1000), 0);
+        const ok = scrapedAt >= sinceMs;
+        checks.push({
+          check: `prometheus up ${instance}`,
+          ok,
+          detail: ok
+            ? `up, scraped at ${new Date(scrapedAt).toISOString()}`
+            : "no successful scrape since the action",
+        });
+        if (!ok) continue;
+      }
+      const result = await queryPrometheus({ prometheusUrl, query: expr });
+      const matching = result.series.filter((s) =>
+        Object.entries(s.labels).every(
+          ([k, v]) => RULE_ONLY_LABELS.has(k) || alert.labels[k] === undefined || alert.labels[k] === v,
+        ),
+      );
+      checks.push({
+        check: `prometheus ${name}`,
+        ok: matching.length === 0,
+        detail: matching.length === 0 ? `${expr} is false now` : `${expr} still true (${matching[0]!.value})`,
+      });
+    } catch (err) {
+      checks.push({ check: `prometheus ${name}`, ok: false, detail: describeError(err) });
+    }
+  }
+  return checks;
+}

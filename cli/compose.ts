@@ -1,0 +1,105 @@
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { buildIncidentGraph } from "../agent/graph.ts";
+import { LogNotifier, type Notifier } from "../agent/notifier.ts";
+import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
+import type { Planner } from "../agent/planners/planner.ts";
+import { createDockerPlatform } from "../agent/platforms/docker/dockerPlatform.ts";
+import type { Platform } from "../agent/platforms/platform.ts";
+import { loadPolicy } from "../agent/policy/loadPolicy.ts";
+import type { Policy } from "../agent/policy/schema.ts";
+import { IncidentRunner } from "../agent/runner.ts";
+import type { Config } from "../core/config.ts";
+import type { Logger } from "../core/logger.ts";
+import { SqliteFixMemory } from "../runbooks/memory/sqliteFixMemory.ts";
+import { createApp } from "../server/app.ts";
+import { SqliteActionLedger } from "../store/actionLedger.ts";
+import { openDatabase } from "../store/db.ts";
+import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
+import { createDockerClient } from "../tools/docker/client.ts";
+
+/** Replaceable parts, for tests and benchmarks. */
+export interface ComposeOverrides {
+  logger: Logger;
+  policy?: Policy;
+  platforms?: Platform[];
+  planner?: Planner;
+  notifier?: Notifier;
+  verifyIntervalMs?: number;
+  sweepIntervalMs?: number;
+}
+
+/** Build the whole product from config: database, agent graph, runner and HTTP app. Nothing listens yet. */
+export async function createAegis(config: Readonly<Config>, overrides: ComposeOverrides) {
+  const logger = overrides.logger;
+  const policy = overrides.policy ?? loadPolicy(config.policyPath);
+  // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit; the
+  // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
+  // resumed run reconciles with the target before it acts again.
+  const ingestDb = openDatabase(config.dbPath, "full");
+  const db = openDatabase(config.dbPath, "normal");
+  const incidents = new SqliteIncidentRepository(db);
+  const ledger = new SqliteActionLedger(db);
+  const memory = new SqliteFixMemory(db);
+  const platforms = overrides.platforms ?? [
+    createDockerPlatform({
+      docker: createDockerClient(config.dockerHost),
+      prometheusUrl: config.prometheusUrl,
+    }),
+  ];
+  if (config.planner === "llm" && !overrides.planner) {
+    logger.warn("the llm planner is not available in this version; using the heuristic planner");
+  }
+  const planner = overrides.planner ?? new HeuristicPlanner();
+  const crashAt = config.testCrashAt;
+  const graph = buildIncidentGraph(
+    {
+      incidents,
+      ledger,
+      memory,
+      planner,
+      policy,
+      platforms,
+      notifier: overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" })),
+      logger: logger.child({ module: "agent" }),
+      settings: {
+        mode: config.mode,
+        verifyTimeoutMs: config.verifyTimeoutMs,
+        verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
+      },
+      ...(crashAt
+        ? {
+            crashHook: (point) => {
+              if (point === crashAt) process.kill(process.pid, "SIGKILL");
+            },
+          }
+        : {}),
+    },
+    new SqliteSaver(db),
+  );
+  const runner = new IncidentRunner(graph, incidents, logger, {
+    workers: Math.min(config.workers, policy.caps.concurrentRemediations),
+    queueSize: config.queueSize,
+    sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+  });
+  const app = createApp({
+    config,
+    policy,
+    incidents: new SqliteIncidentRepository(ingestDb),
+    onAccepted: (ids) => runner.enqueue(ids),
+    logger,
+  });
+  return {
+    app,
+    runner,
+    incidents,
+    db,
+    plannerName: planner.name,
+    async close() {
+      await runner.stop();
+      db.close();
+      ingestDb.close();
+    },
+  };
+}
+
+export type Aegis = Awaited<ReturnType<typeof createAegis>>;

@@ -1,0 +1,22 @@
+import { Command } from "commander";
+import { AegisError, describeError } from "../core/errors.ts";
+import { serveCommand } from "./serve.ts";
+
+const program = new Command()
+  .name("aegis")
+  .description("AegisOps: autonomous incident responder for Docker and Kubernetes")
+  .version("0.1.0")
+  .showHelpAfterError();
+
+program.addCommand(serveCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected errors (bad config, bad policy) get one clear line and exit 2; bugs keep their stack.
+  if (err instanceof AegisError) {
+    process.stderr.write(`aegis: ${err.code}: ${describeError(err)}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,40 @@
+import { Command } from "commander";
+import { loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/logger.ts";
+import { startServer } from "../server/listen.ts";
+import { createAegis } from "./compose.ts";
+
+/** `aegis serve`: the webhook server and the agent's workers. */
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description(
+      "receive Alertmanager webhooks and respond to incidents (configured by environment; see .env.example)",
+    )
+    .option("--host <host>", "listen address (AEGIS_HOST, default 127.0.0.1)")
+    .option("--port <port>", "listen port (AEGIS_PORT, default 8080)")
+    .action(async (opts: { host?: string; port?: string }) => {
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel });
+      const aegis = await createAegis(config, { logger });
+      const host = opts.host ?? config.host;
+      const port = opts.port !== undefined ? Number(opts.port) : config.port;
+      const server = await startServer(aegis.app, host, port);
+      await aegis.runner.start();
+      logger.info(
+        { host, port: server.port, mode: config.mode, planner: aegis.plannerName, db: config.dbPath },
+        `aegis listening on http://${host}:${server.port} (mode ${config.mode})`,
+      );
+
+      let closing = false;
+      const shutdown = async (sig: string) => {
+        if (closing) return;
+        closing = true;
+        logger.info({ signal: sig }, "shutting down: no new alerts; finishing runs in flight");
+        await server.close();
+        await aegis.close();
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void shutdown("SIGINT"));
+      process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    });
+}
