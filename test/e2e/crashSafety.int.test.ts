@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Incident } from "../../core/types.ts";
+import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
+import { postAlerts, retargeted } from "../helpers/alerts.ts";
+import { waitForFinished } from "../helpers/aegis.ts";
+import {
+  fault,
+  freePort,
+  removeContainersNamed,
+  runTarget,
+  testDocker,
+  uniqueName,
+  waitFor,
+} from "../helpers/docker.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/aegis.js", import.meta.url));
+const prefix = uniqueName("crash");
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await removeContainersNamed(prefix);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** Start `aegis serve` as its own process, as a user would, and wait until it answers. */
+async function serve(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; exited: Promise<string | null> }> {
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, AEGIS_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<string | null>((resolve) =>
+    child.on("exit", (_code, signal) => resolve(signal)),
+  );
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`aegis serve exited: ${stderr}`);
+      return (await fetch(`http://127.0.0.1:${env.AEGIS_PORT}/healthz`)).ok;
+    },
+    { what: "aegis serve to answer", timeoutMs: 30_000 },
+  );
+  return { child, exited };
+}
+
+describe.each(["before_action", "after_action"] as const)("killed -9 %s the Docker call", (crashAt) => {
+  it("resumes after a restart, completes the incident, and the container is started exactly once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aegis-crash-"));
+    dirs.push(dir);
+    const name = `${prefix}-${crashAt}`;
+    const targetPort = await freePort();
+    await runTarget({ name, port: targetPort });
+    await waitFor(() => fetch(`http://127.0.0.1:${targetPort}/health`).then((r) => r.ok), {
+      what: "target up",
+    });
+    await fault(targetPort, "5xx");
+
+    const port = String(await freePort());
+    const env = { AEGIS_PORT: port, AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto" };
+    const first = await serve({ ...env, AEGIS_TEST_CRASH_AT: crashAt });
+    const alertAt = new Date().toISOString();
+    const res = await postAlerts(
+      `http://127.0.0.1:${port}`,
+      retargeted({ alertname: "ContainerUnhealthy", container: name }),
+    );
+    expect(res.status).toBe(202);
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+    expect(await first.exited).toBe("SIGKILL");
+
+    await serve(env);
+    const incident: Incident = await waitForFinished(`http://127.0.0.1:${port}`, id);
+
+    expect(incident.status).toBe("resolved");
+    expect(incident.decision?.action).toBe("restart_container");
+    expect(incident.actions).toHaveLength(1);
+    expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+    const { events } = await createContainerEventsTool({ docker: testDocker() }).execute({
+      container: name,
+      sinceIso: alertAt,
+    });
+    expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import type { WebhookPayload } from "../../core/alert.ts";
+
+const FIXTURES = new URL("../fixtures/alertmanager/", import.meta.url);
+
+/** A real Alertmanager 0.25 capture, by file name. */
+export function capturedPayload(
+  name: "am-webhook-firing.json" | "am-webhook-resolved.json" | "am-webhook-injected-firing.json",
+): WebhookPayload {
+  return JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8")) as WebhookPayload;
+}
+
+let counter = 0;
+
+/**
+ * The captured firing notification retargeted at other labels (the captures carry only service and
+ * instance), with a fresh fingerprint and start time so each call is a new alert.
+ */
+export function retargeted(
+  labels: Record<string, string>,
+  status: "firing" | "resolved" = "firing",
+): WebhookPayload {
+  const base = capturedPayload(status === "firing" ? "am-webhook-firing.json" : "am-webhook-resolved.json");
+  const alert = base.alerts[0]!;
+  counter++;
+  const merged = { ...alert.labels, ...labels };
+  return {
+    ...base,
+    status,
+    commonLabels: merged,
+    groupLabels: { alertname: merged.alertname ?? "ContainerUnhealthy" },
+    alerts: [
+      {
+        ...alert,
+        status,
+        labels: merged,
+        startsAt: new Date(Date.now() - 1000 + counter).toISOString(),
+        fingerprint: `${process.pid.toString(16)}${counter.toString(16).padStart(8, "0")}`,
+      },
+    ],
+  };
+}
+
+/** POST a webhook payload; returns status and parsed body. */
+export async function postAlerts(
+  baseUrl: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${baseUrl}/alerts`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof payload === "string" ? payload : JSON.stringify(payload),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
