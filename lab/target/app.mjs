@@ -172,4 +172,14 @@ function shutdown(signal) {
 process.on("SIGTERM", () => shutdown("SIGTERM"));
 process.on("SIGINT", () => shutdown("SIGINT"));
 
+// Faults named in TARGET_FAULTS come back after every restart: a cause a restart cannot remove (a bad
+// build, a broken dependency), for testing what happens when the first fix does not work.
+for (const kind of (process.env.TARGET_FAULTS ?? "")
+  .split(",")
+  .map((k) => k.trim())
+  .filter(Boolean)) {
+  if (FAULT_KINDS.includes(kind)) setFault(kind);
+  else log("WARN", `ignoring unknown fault in TARGET_FAULTS: ${kind}`);
+}
+
 server.listen(PORT, HOST, () => log("INFO", `listening on ${HOST}:${PORT}`));

@@ -137,3 +137,25 @@ describe("core loop on the real Docker engine", () => {
     expect(incident.actions).toHaveLength(0);
   });
 });
+
+describe("learning", () => {
+  it("the next similar incident recalls the verified fix and weighs it in the decision", async () => {
+    const decisions = [];
+    for (const suffix of ["learn-a", "learn-b"]) {
+      const name = `${prefix}-${suffix}`;
+      const port = await freePort();
+      await runTarget({ name, port });
+      await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+      await fault(port, "5xx");
+      const incident = await waitForFinished(t.baseUrl, await openIncident(name));
+      expect(incident.status).toBe("resolved");
+      decisions.push(incident);
+    }
+    const [first, second] = decisions;
+    expect(
+      second!.timeline.some((e) => e.step === "recall" && /restart_container: \d+ verified/.test(e.message)),
+    ).toBe(true);
+    expect(second!.decision?.contributions.past_fixes).toBeGreaterThan(0);
+    expect(second!.decision!.confidence).toBeGreaterThanOrEqual(first!.decision!.confidence);
+  });
+});

@@ -132,3 +132,31 @@ describe("guard and modes", () => {
     expect(incident.alerts.map((a) => a.status)).toEqual(["firing", "resolved"]);
   });
 });
+
+describe("when the fix does not work", () => {
+  it("retries once with back-off, then fails with the verification evidence on the timeline", async () => {
+    t = await startTestAegis(
+      { AEGIS_MODE: "auto", AEGIS_VERIFY_TIMEOUT_MS: "1500" },
+      { policy: parsePolicy("verification:\n  retries: 1\n  backoffSeconds: 0.2\n", "test") },
+    );
+    const name = `${prefix}-persistent`;
+    const port = await freePort();
+    // The 5xx comes back after every restart: its cause is not in the process.
+    await runTarget({ name, port, env: { TARGET_FAULTS: "5xx" } });
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok), { what: "target up" });
+
+    const incident = await waitForFinished(t.baseUrl, await alert(name));
+
+    expect(incident.status).toBe("failed");
+    expect(incident.actions.map((a) => [a.action, a.attempt, a.state])).toEqual([
+      ["restart_container", 1, "sent"],
+      ["restart_container", 2, "sent"],
+    ]);
+    expect(incident.verification?.healthy).toBe(false);
+    expect(incident.verification?.evidence.find((e) => e.check === "health_url")?.detail).toMatch(/500/);
+    const messages = incident.timeline.map((e) => `${e.step}: ${e.message}`);
+    expect(messages.some((m) => /^verify: retrying restart_container/.test(m))).toBe(true);
+    expect(messages.some((m) => /^rollback: no rollback: restart_container has no undo/.test(m))).toBe(true);
+    expect(incident.statusReason).toMatch(/not healthy after 2 attempt\(s\)/);
+  });
+});
