@@ -65,7 +65,9 @@ export interface Config {
 
 /** Parse an environment (default: `process.env`, after loading `./.env` if present) into a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<Config> {
-  const parsed = envSchema.safeParse(env);
+  // An empty value (as every optional line of .env.example has) means "not set".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.join(".") ?? "?";

@@ -1,0 +1,40 @@
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../core/config.ts";
+
+describe("configuration from the environment", () => {
+  it("defaults to advise mode, the heuristic planner and loopback", () => {
+    const c = loadConfig({});
+    expect(c.mode).toBe("advise");
+    expect(c.planner).toBe("heuristic");
+    expect(c.host).toBe("127.0.0.1");
+    expect(c.port).toBe(8080);
+    expect(c.dbPath).toBe("./data/aegis.db");
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("picks the llm planner when a key is set, unless told otherwise", () => {
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x" }).planner).toBe("llm");
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x", AEGIS_PLANNER: "heuristic" }).planner).toBe("heuristic");
+  });
+
+  it("treats empty values (as in .env.example) as unset", () => {
+    const c = loadConfig({ AEGIS_WEBHOOK_TOKEN: "", PROMETHEUS_URL: " " });
+    expect(c.webhookToken).toBeUndefined();
+    expect(c.prometheusUrl).toBeUndefined();
+  });
+
+  it("accepts .env.example as it ships, with the documented defaults", () => {
+    const example = parseEnv(readFileSync(new URL("../../.env.example", import.meta.url), "utf8"));
+    const c = loadConfig(example);
+    expect(c.mode).toBe("advise");
+    expect(c.planner).toBe("heuristic");
+    expect(c.verifyTimeoutMs).toBe(30_000);
+  });
+
+  it("rejects a bad value naming the variable", () => {
+    expect(() => loadConfig({ AEGIS_MODE: "yolo" })).toThrow(/AEGIS_MODE/);
+    expect(() => loadConfig({ AEGIS_PORT: "99999" })).toThrow(/AEGIS_PORT/);
+  });
+});
