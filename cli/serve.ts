@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { loadConfig } from "../core/config.ts";
+import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";
 import { createAegis } from "./compose.ts";
@@ -18,7 +19,16 @@ export function serveCommand(): Command {
       const aegis = await createAegis(config, { logger });
       const host = opts.host ?? config.host;
       const port = opts.port !== undefined ? Number(opts.port) : config.port;
-      const server = await startServer(aegis.app, host, port);
+      const server = await startServer(aegis.app, host, port).catch(async (err: NodeJS.ErrnoException) => {
+        await aegis.close();
+        if (err.code === "EADDRINUSE" || err.code === "EACCES") {
+          throw new AegisError(
+            "config_invalid",
+            `cannot listen on ${host}:${port}: ${err.code === "EADDRINUSE" ? "address already in use" : "permission denied"} (set AEGIS_PORT or --port)`,
+          );
+        }
+        throw err;
+      });
       await aegis.runner.start();
       logger.info(
         { host, port: server.port, mode: config.mode, planner: aegis.plannerName, db: config.dbPath },
