@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fork } from "node:child_process";
+import { defaultPolicy } from "../agent/policy/loadPolicy.ts";
+import { loadConfig } from "../core/config.ts";
+import { silentLogger } from "../core/logger.ts";
+import { createApp } from "../server/app.ts";
+import { startServer } from "../server/listen.ts";
+import { openDatabase } from "../store/db.ts";
+import { SqliteIncidentRepository, type IncomingAlert } from "../store/incidentRepository.ts";
+import type { LoadPlan, LoadResult } from "./ingestLoad.ts";
+import { percentile, type BenchRow } from "./report.ts";
+
+export interface IngestBenchOptions {
+  /** Measured notifications (one alert each). */
+  notifications?: number;
+  warmup?: number;
+  /** Concurrent senders, each with one keep-alive connection. */
+  concurrency?: number;
+  /** Distinct containers the alerts point at (each becomes one incident the others join). */
+  targets?: number;
+  /** Goals: throughput floor and p99 ceiling. */
+  minAlertsPerSecond?: number;
+  maxP99Ms?: number;
+}
+
+const TOKEN = "bench-webhook-token";
+
+/**
+ * Drive the real app (real SQLite file, synchronous=FULL, bearer token on) with concurrent Alertmanager-shaped
+ * notifications over keep-alive HTTP, and report alerts/s and reply latency percentiles.
+ */
+export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchRow[]> {
+  const plan = {
+    total: opts.notifications ?? 4000,
+    warmup: opts.warmup ?? 200,
+    concurrency: opts.concurrency ?? 8,
+    targets: opts.targets ?? 50,
+  };
+  const minRate = opts.minAlertsPerSecond ?? 2000;
+  const maxP99 = opts.maxP99Ms ?? 25;
+
+  const dir = mkdtempSync(join(tmpdir(), "aegis-bench-ingest-"));
+  // The same disk's bare commit cost, so figures from a busy or slow machine can be read in context.
+  const commitMs = bareCommitMs(join(dir, "baseline.db"));
+  const db = openDatabase(join(dir, "aegis.db"));
+  const incidents = new CountingRepository(db);
+  let handedOver = 0;
+  const app = createApp({
+    config: loadConfig({ AEGIS_WEBHOOK_TOKEN: TOKEN }),
+    policy: defaultPolicy(),
+    incidents,
+    onAccepted: (ids) => {
+      handedOver += ids.length;
+    },
+    logger: silentLogger(),
+  });
+  const server = await startServer(app, "127.0.0.1", 0);
+  try {
+    const cpuBefore = process.cpuUsage();
+    const eluBefore = performance.eventLoopUtilization();
+    const result = await runLoad({ ...plan, url: server.url, token: TOKEN });
+    const cpu = process.cpuUsage(cpuBefore);
+    const elu = performance.eventLoopUtilization(eluBefore);
+    const failed = Object.values(result.failures).reduce((x, y) => x + y, 0);
+    if (failed > 0) {
+      throw new Error(`ingest bench: ${failed} notifications failed: ${JSON.stringify(result.failures)}`);
+    }
+    const sent = plan.total + plan.warmup;
+    const stored = (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
+    if (stored !== sent) throw new Error(`ingest bench: ${stored} alerts stored, expected ${sent}`);
+
+    const sorted = Float64Array.from(result.latencies).sort();
+    const rate = plan.total / (result.elapsedMs / 1000);
+    const p99 = percentile(sorted, 99);
+    const info = (name: string, value: number, unit: string): BenchRow => ({
+      name,
+      value,
+      unit,
+      goal: "",
+      ok: true,
+    });
+    return [
+      {
+        name: "alerts per second",
+        value: rate,
+        unit: "alerts/s",
+        goal: `>= ${minRate}`,
+        ok: rate >= minRate,
+      },
+      info("reply latency p50", percentile(sorted, 50), "ms"),
+      { name: "reply latency p99", value: p99, unit: "ms", goal: `< ${maxP99}`, ok: p99 < maxP99 },
+      info("reply latency max", sorted[sorted.length - 1] ?? NaN, "ms"),
+      // What the figures above are made of (warm-up included): where to look when a goal is missed.
+      info("server CPU per alert", (cpu.user + cpu.system) / 1000 / sent, "ms"),
+      info("server event loop busy", elu.utilization * 100, "%"),
+      info("alerts per commit (group commit)", incidents.alerts / incidents.commits, "alerts"),
+      info("bare SQLite commit on this disk", commitMs, "ms"),
+      {
+        name: "incident ids handed to the agent",
+        value: handedOver,
+        unit: "ids",
+        goal: "",
+        ok: handedOver === sent,
+      },
+    ];
+  } finally {
+    await server.close(1000);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Counts transactions, to show how many notifications share a commit. */
+class CountingRepository extends SqliteIncidentRepository {
+  commits = 0;
+  alerts = 0;
+
+  override async ingest(alerts: IncomingAlert[], receivedAt: string) {
+    this.commits++;
+    this.alerts += alerts.length;
+    return super.ingest(alerts, receivedAt);
+  }
+}
+
+/** Mean time of a one-row commit (WAL, synchronous=FULL, as store/db.ts opens it) on the bench's disk. */
+function bareCommitMs(path: string): number {
+  const db = openDatabase(path);
+  try {
+    db.exec("CREATE TABLE probe (id INTEGER PRIMARY KEY, v TEXT)");
+    const insert = db.prepare("INSERT INTO probe (v) VALUES (?)");
+    const n = 300;
+    const start = performance.now();
+    for (let i = 0; i < n; i++) insert.run("x".repeat(500));
+    return (performance.now() - start) / n;
+  } finally {
+    db.close();
+  }
+}
+
+function runLoad(plan: LoadPlan): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // A separate process, as Alertmanager is: the senders get their own core and never stall on the server's
+    // synchronous SQLite commits. tsx is registered explicitly whether we run under the tsx CLI or --import.
+    const child = fork(new URL("./ingestLoad.ts", import.meta.url), [], {
+      execArgv: ["--import", import.meta.resolve("tsx")],
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    child.once("message", (msg: { ok: true; result: LoadResult } | { ok: false; error: string }) => {
+      if (msg.ok) resolve(msg.result);
+      else reject(new Error(`ingest bench load generator: ${msg.error}`));
+      child.disconnect();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (code !== 0) reject(new Error(`ingest bench load generator exited with ${code}`));
+    });
+    child.send(plan);
+  });
+}

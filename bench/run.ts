@@ -1,0 +1,45 @@
+/**
+ * Run the benchmarks and print their figures: `npx tsx bench/run.ts [--json] [--check] [name ...]`.
+ * `--check` exits 1 when a figure misses its goal (timing goals live here, never in tests).
+ */
+import { benchDockerRestart } from "./dockerRestart.ts";
+import { benchIngest } from "./ingest.ts";
+import { benchOrchestration } from "./orchestration.ts";
+import { formatTable, type Bench, type BenchRow } from "./report.ts";
+
+/** Every benchmark this runner knows, in run order. */
+export const BENCHES: Bench[] = [
+  { name: "ingest", run: () => benchIngest() },
+  { name: "orchestration", run: () => benchOrchestration() },
+  { name: "docker-restart", run: () => benchDockerRestart() },
+];
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes("--json");
+  const check = argv.includes("--check");
+  const names = argv.filter((a) => !a.startsWith("--"));
+  const unknown = names.filter((n) => !BENCHES.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown bench: ${unknown.join(", ")} (known: ${BENCHES.map((b) => b.name).join(", ")})`);
+    return 2;
+  }
+  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+
+  const rows: Array<BenchRow & { bench: string }> = [];
+  for (const bench of selected) {
+    if (!json) console.error(`running ${bench.name} ...`);
+    for (const row of await bench.run()) rows.push({ bench: bench.name, ...row });
+  }
+  console.log(json ? JSON.stringify(rows, null, 2) : formatTable(rows));
+  return check && rows.some((r) => !r.ok) ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,56 @@
+import express, { type Express } from "express";
+import type { Config } from "../core/config.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Policy } from "../agent/policy/schema.ts";
+import type { IncidentRepository } from "../store/incidentRepository.ts";
+import { errorHandler, notFoundHandler } from "./errorHandler.ts";
+import { groupCommit } from "./groupCommit.ts";
+import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } from "./metrics.ts";
+import { requestLogger } from "./requestLog.ts";
+import { alertsRouter } from "./routes/alerts.ts";
+import { healthRouter } from "./routes/health.ts";
+import { incidentsRouter } from "./routes/incidents.ts";
+import { metricsRouter } from "./routes/metrics.ts";
+
+/** Everything the HTTP app needs, built once at start-up by the caller. */
+export interface AppDeps {
+  config: Readonly<Config>;
+  policy: Policy;
+  incidents: IncidentRepository;
+  /**
+   * Called after a notification is committed with the incidents that were created or joined: hand them to
+   * the agent here (enqueue, do not await). Runs before the 202 goes out; a throw is logged, not answered.
+   */
+  onAccepted(incidentIds: string[]): void;
+  logger: Logger;
+  /** Shared registry (the agent adds its own metrics to it); a private one when absent. */
+  metrics?: MetricsRegistry;
+}
+
+/** Build the express app: webhook, incident API, health and metrics. It neither listens nor reads the environment. */
+export function createApp(deps: AppDeps): Express {
+  const log = deps.logger.child({ module: "server" });
+  const registry = deps.metrics ?? createMetricsRegistry();
+  const app = express();
+  app.disable("x-powered-by");
+  // Incidents change under the client; conditional GETs buy nothing and ETags cost a hash per reply.
+  app.set("etag", false);
+
+  app.use(requestLogger(log));
+  app.use(
+    alertsRouter({
+      webhookToken: deps.config.webhookToken,
+      policy: deps.policy,
+      incidents: groupCommit(deps.incidents),
+      onAccepted: deps.onAccepted,
+      metrics: registerServerMetrics(registry),
+      log,
+    }),
+  );
+  app.use(incidentsRouter({ incidents: deps.incidents }));
+  app.use(healthRouter({ incidents: deps.incidents }));
+  app.use(metricsRouter({ registry, incidents: deps.incidents }));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
