@@ -11,7 +11,7 @@ import type {
   TimelineEntry,
   Verification,
 } from "../core/types.ts";
-import { isTerminal } from "../core/types.ts";
+import { INCIDENT_STATUSES, isTerminal } from "../core/types.ts";
 import type { Db } from "./db.ts";
 
 /** An alert on its way in, with the target it was resolved to. */
@@ -53,6 +53,10 @@ export interface IncidentRepository {
   markActed(id: string, at: string): Promise<void>;
   saveVerification(id: string, verification: Verification): Promise<void>;
   updateTarget(id: string, target: Target): Promise<void>;
+  /** Number of incidents in each status (statuses with none are 0). */
+  countByStatus(): Promise<Record<IncidentStatus, number>>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
 }
 
 interface IncidentRow {
@@ -146,6 +150,23 @@ export class SqliteIncidentRepository implements IncidentRepository {
       ),
       actionsOf: db.prepare("SELECT * FROM actions WHERE incident_id = ? ORDER BY requested_at, key"),
       unfinished: db.prepare("SELECT id FROM incidents WHERE active = 1 ORDER BY received_at, id"),
+      listAll: db.prepare("SELECT * FROM incidents ORDER BY received_at DESC, rowid DESC LIMIT ?"),
+      listByStatus: db.prepare(
+        "SELECT * FROM incidents WHERE status = ? ORDER BY received_at DESC, rowid DESC LIMIT ?",
+      ),
+      saveEvidence: db.prepare("UPDATE incidents SET evidence_json = ?, updated_at = ? WHERE id = ?"),
+      saveDecision: db.prepare(
+        "UPDATE incidents SET decision_json = ?, decided_at = COALESCE(decided_at, ?), updated_at = ? WHERE id = ?",
+      ),
+      markActed: db.prepare(
+        "UPDATE incidents SET acted_at = COALESCE(acted_at, ?), updated_at = ? WHERE id = ?",
+      ),
+      saveVerification: db.prepare(
+        "UPDATE incidents SET verification_json = ?, verified_at = ?, updated_at = ? WHERE id = ?",
+      ),
+      updateTarget: db.prepare("UPDATE incidents SET target_json = ?, updated_at = ? WHERE id = ?"),
+      countByStatus: db.prepare("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status"),
+      ping: db.prepare("SELECT 1"),
     };
   }
 
@@ -214,7 +235,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
     status: IncidentStatus,
     reason: string | null,
   ): string {
-    const id = `inc_${receivedAt.slice(0, 10).replaceAll("-", "")}_${randomUUID().slice(0, 8)}`;
+    // 64 random bits: ids stay short enough to read aloud and never collide in practice.
+    const id = `inc_${receivedAt.slice(0, 10).replaceAll("-", "")}_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
     this.stmts.insertIncident.run(id, target.key, JSON.stringify(target), receivedAt, receivedAt);
     if (status !== "open") this.updateStatus(id, status, reason);
     return id;
@@ -252,11 +274,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
   async list(query: ListQuery): Promise<Incident[]> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
     const rows = (
-      query.status
-        ? this.db
-            .prepare("SELECT * FROM incidents WHERE status = ? ORDER BY received_at DESC, rowid DESC LIMIT ?")
-            .all(query.status, limit)
-        : this.db.prepare("SELECT * FROM incidents ORDER BY received_at DESC, rowid DESC LIMIT ?").all(limit)
+      query.status ? this.stmts.listByStatus.all(query.status, limit) : this.stmts.listAll.all(limit)
     ) as IncidentRow[];
     return rows.map((r) => this.hydrate(r));
   }
@@ -282,36 +300,36 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   async saveEvidence(id: string, evidence: Evidence): Promise<void> {
-    this.db
-      .prepare("UPDATE incidents SET evidence_json = ?, updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(evidence), now(), id);
+    this.stmts.saveEvidence.run(JSON.stringify(evidence), now(), id);
   }
 
   async saveDecision(id: string, decision: Decision): Promise<void> {
     const at = now();
-    this.db
-      .prepare(
-        "UPDATE incidents SET decision_json = ?, decided_at = COALESCE(decided_at, ?), updated_at = ? WHERE id = ?",
-      )
-      .run(JSON.stringify(decision), at, at, id);
+    this.stmts.saveDecision.run(JSON.stringify(decision), at, at, id);
   }
 
   async markActed(id: string, at: string): Promise<void> {
-    this.db
-      .prepare("UPDATE incidents SET acted_at = COALESCE(acted_at, ?), updated_at = ? WHERE id = ?")
-      .run(at, at, id);
+    this.stmts.markActed.run(at, at, id);
   }
 
   async saveVerification(id: string, verification: Verification): Promise<void> {
-    this.db
-      .prepare("UPDATE incidents SET verification_json = ?, verified_at = ?, updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(verification), verification.checkedAt, now(), id);
+    this.stmts.saveVerification.run(JSON.stringify(verification), verification.checkedAt, now(), id);
   }
 
   async updateTarget(id: string, target: Target): Promise<void> {
-    this.db
-      .prepare("UPDATE incidents SET target_json = ?, updated_at = ? WHERE id = ?")
-      .run(JSON.stringify(target), now(), id);
+    this.stmts.updateTarget.run(JSON.stringify(target), now(), id);
+  }
+
+  async countByStatus(): Promise<Record<IncidentStatus, number>> {
+    const counts = Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, 0])) as Record<IncidentStatus, number>;
+    for (const row of this.stmts.countByStatus.all() as Array<{ status: IncidentStatus; n: number }>) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  async ping(): Promise<void> {
+    this.stmts.ping.get();
   }
 
   private hydrate(row: IncidentRow): Incident {
