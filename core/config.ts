@@ -66,7 +66,9 @@ export interface Config {
 /** Parse an environment (default: `process.env`, after loading `./.env` if present) into a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<Config> {
   // An empty value (as every optional line of .env.example has) means "not set".
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
