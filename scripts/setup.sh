@@ -16,6 +16,7 @@ fi
 missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

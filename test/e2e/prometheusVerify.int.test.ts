@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { postAlerts, retargeted } from "../helpers/alerts.ts";
+import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
+import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+
+const prefix = uniqueName("prom");
+let t: TestAegis;
+let prom: TestPrometheus;
+let port: number;
+const name = `${prefix}-web`;
+
+beforeAll(async () => {
+  port = await freePort();
+  await runTarget({ name, port });
+  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  prom = await startPrometheus([`127.0.0.1:${port}`]);
+  t = await startTestAegis({
+    AEGIS_MODE: "auto",
+    PROMETHEUS_URL: prom.url,
+    AEGIS_VERIFY_TIMEOUT_MS: "15000",
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await t?.stop();
+  await prom?.stop();
+  await removeContainersNamed(prefix);
+});
+
+describe("verification against a real Prometheus", () => {
+  it("re-evaluates the alert's own expression on samples scraped after the action", async () => {
+    await fault(port, "5xx");
+    const expr = 'target_fault{kind="5xx"} == 1';
+    // Prometheus must see the fault before the alert, as it would have to fire it.
+    await waitFor(
+      async () => {
+        const r = await fetch(`${prom.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+        return ((await r.json()) as { data: { result: unknown[] } }).data.result.length > 0;
+      },
+      { what: "the fault in Prometheus" },
+    );
+    const payload = retargeted({
+      alertname: "ContainerUnhealthy",
+      container: name,
+      instance: `127.0.0.1:${port}`,
+      job: "target",
+    });
+    // generatorURL points at some other host; verification must use PROMETHEUS_URL.
+    payload.alerts[0]!.generatorURL = `http://prometheus.invalid:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
+    const res = await postAlerts(t.baseUrl, payload);
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+
+    const incident = await waitForFinished(t.baseUrl, id);
+
+    expect(incident.status).toBe("resolved");
+    const checks = Object.fromEntries(incident.verification!.evidence.map((e) => [e.check, e]));
+    expect(checks[`prometheus up 127.0.0.1:${port}`]?.ok).toBe(true);
+    expect(checks["prometheus ContainerUnhealthy"]?.ok).toBe(true);
+    expect(checks["prometheus ContainerUnhealthy"]?.detail).toContain("is false now");
+    // The scrape that proved it up came after the action.
+    const scraped = /scraped at (\S+)/.exec(checks[`prometheus up 127.0.0.1:${port}`]!.detail)![1]!;
+    expect(Date.parse(scraped)).toBeGreaterThanOrEqual(Date.parse(incident.actedAt!));
+  });
+});
