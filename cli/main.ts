@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { AegisError, describeError } from "../core/errors.ts";
+import { demoCommand } from "./demo.ts";
 import { serveCommand } from "./serve.ts";
 
 const program = new Command()
@@ -9,6 +10,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(serveCommand());
+program.addCommand(demoCommand());
 
 try {
   await program.parseAsync(process.argv);

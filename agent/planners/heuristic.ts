@@ -91,6 +91,14 @@ const RULES: Rule[] = [
     why: "the service answers, but slowly",
   },
   {
+    when: ["cpu_saturated"],
+    unless: ["crash_loop", "health_timeout"],
+    action: "restart",
+    weight: 0.35,
+    family: "latency_p95",
+    why: "the process burns a whole CPU without more work to show for it (a runaway loop)",
+  },
+  {
     when: ["exited"],
     unless: ["config_error", "crash_loop"],
     action: "restart",

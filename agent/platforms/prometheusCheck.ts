@@ -24,6 +24,7 @@ export async function prometheusChecks(
   const checks: Check[] = [];
   const sinceMs = Date.parse(since);
   const seen = new Set<string>();
+  const upChecked = new Set<string>();
   for (const alert of alerts) {
     if (alert.status !== "firing") continue;
     const expr = alertExpression(alert);
@@ -33,7 +34,8 @@ export async function prometheusChecks(
     const name = alert.labels.alertname ?? "alert";
     try {
       const instance = alert.labels.instance;
-      if (instance) {
+      if (instance && !upChecked.has(instance)) {
+        upChecked.add(instance);
         const up = await queryPrometheus({
           prometheusUrl,
           query: `timestamp(up{instance=${quote(instance)}} == 1)`,

@@ -85,12 +85,25 @@ function observe(code, seconds) {
   });
 }
 
+const START_TIME_SECONDS = Math.round(Date.now() / 1000 - process.uptime());
+
+function cpuSeconds() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 function metricsText() {
   const mem = process.memoryUsage();
   const lines = [
     "# HELP process_resident_memory_bytes Resident memory size in bytes.",
     "# TYPE process_resident_memory_bytes gauge",
     `process_resident_memory_bytes ${mem.rss}`,
+    "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+    "# TYPE process_cpu_seconds_total counter",
+    `process_cpu_seconds_total ${cpuSeconds()}`,
+    "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.",
+    "# TYPE process_start_time_seconds gauge",
+    `process_start_time_seconds ${START_TIME_SECONDS}`,
     "# HELP target_heap_bytes Memory the app holds: V8 heap in use plus buffers outside it.",
     "# TYPE target_heap_bytes gauge",
     `target_heap_bytes ${mem.heapUsed + mem.external}`,

@@ -114,17 +114,15 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const url = healthUrlOf(snapshot, alerts);
     const alive = snapshot.state.running && !snapshot.state.restarting;
     // Quick tools side by side; then, only if they found nothing decisive, the slow one: the engine
-    // publishes stats once a second, so measuring memory growth costs about a second.
-    const [logs, quickStats, probe] = await Promise.all([
+    // publishes stats once a second, so measuring memory growth and CPU costs about a second.
+    const [logs, probe] = await Promise.all([
       guard("docker_container_logs", logsTool.execute({ container: ref, tail: 100 })),
-      alive ? guard("docker_container_stats", statsTool.execute({ container: ref, samples: 1 })) : undefined,
       alive && url
         ? probeHealth(url, probeTimeoutMs)
         : Promise.resolve(undefined as HealthProbeResult | undefined),
     ]);
     const obs: DockerObservations = { snapshot };
     if (logs) obs.logs = logs.lines;
-    if (quickStats) obs.stats = quickStats;
     if (probe) obs.probe = probe;
     const decisive = dockerSignals(obs).some((s) => DECISIVE.has(s.name));
     if (alive && !decisive) {

@@ -26,10 +26,12 @@ const GROWTH_BYTES_PER_SEC = 2 * MIB;
 const MEMORY_HIGH = 0.85;
 const SLOW_MS = 1000;
 const CRASH_LOOP_RESTARTS = 3;
+/** An engine restart this recent still counts as crashing, even if the process is up this instant. */
+const RECENT_CRASH_MS = 120_000;
 const SERVER_ERROR_LINES = 3;
 
-/** Turn one container's observations into the planner's signal vocabulary. Pure. */
-export function dockerSignals(obs: DockerObservations): Signal[] {
+/** Turn one container's observations into the planner's signal vocabulary. Pure: `now` is passed in. */
+export function dockerSignals(obs: DockerObservations, now = Date.now()): Signal[] {
   const { snapshot: c, logs = [], stats, probe } = obs;
   const out: Signal[] = [];
   const st = c.state;
@@ -37,7 +39,10 @@ export function dockerSignals(obs: DockerObservations): Signal[] {
 
   if (st.oomKilled) out.push(signal("oom_killed", true, `OOMKilled, exit code ${st.exitCode}`));
 
-  const crashLoop = st.restarting || c.restartCount >= CRASH_LOOP_RESTARTS;
+  // The engine resets ExitCode when it starts the process again, so a crash loop caught between two
+  // runs looks "running": a recent engine restart is the tell.
+  const recentlyCrashed = c.restartCount >= 1 && now - Date.parse(st.finishedAt) < RECENT_CRASH_MS;
+  const crashLoop = st.restarting || c.restartCount >= CRASH_LOOP_RESTARTS || recentlyCrashed;
   if (crashLoop) {
     out.push(
       signal(
@@ -52,14 +57,15 @@ export function dockerSignals(obs: DockerObservations): Signal[] {
 
   if (!alive || crashLoop) {
     const configLine = [...logs].reverse().find((l) => CONFIG_LOG.test(l.text));
+    // Exited: the exit code must say "failed" (not killed); caught mid-loop: the log must say why.
+    const failedExit = !st.running && st.exitCode !== 0 && st.exitCode !== 137 && st.exitCode !== 143;
     if (
-      st.exitCode !== 0 &&
-      st.exitCode !== 137 &&
-      st.exitCode !== 143 &&
-      (configLine || st.exitCode === EX_CONFIG)
+      (configLine && (failedExit || st.running || st.restarting)) ||
+      (failedExit && st.exitCode === EX_CONFIG)
     ) {
       const why = configLine ? `log: "${configLine.text.slice(0, 160)}"` : "exit code 78 (EX_CONFIG)";
-      out.push(signal("config_error", true, `exit code ${st.exitCode}, ${why}`));
+      const code = st.running ? `${c.restartCount} engine restart(s)` : `exit code ${st.exitCode}`;
+      out.push(signal("config_error", true, `${code}, ${why}`));
     }
   }
 

@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Incident } from "../../core/types.ts";
+import { isTerminal } from "../../core/types.ts";
+import type { IncidentRepository } from "../../store/incidentRepository.ts";
+import type { DockerClient } from "../../tools/docker/client.ts";
+import { startLoad } from "../load/loadGenerator.ts";
+import { startAlertmanager } from "../stack/alertmanager.ts";
+import { freePort, pollUntil } from "../stack/process.ts";
+import { PROFILES } from "../stack/profiles.ts";
+import { startPrometheus, waitForTargetsUp } from "../stack/prometheus.ts";
+import { answersHealth, fault, runTarget } from "../target/container.ts";
+import type { Scenario } from "./scenarios.ts";
+
+/** The responder under demonstration (AegisOps, composed by the caller) as the demo sees it. */
+export interface Responder {
+  /** Base URL; Alertmanager posts to `${url}/alerts`. */
+  url: string;
+  incidents: IncidentRepository;
+  stop(): Promise<void>;
+}
+
+export interface DemoOptions {
+  scenario: Scenario;
+  docker: DockerClient;
+  /** Start AegisOps in auto mode with PROMETHEUS_URL set to the lab's Prometheus. */
+  startResponder(settings: { prometheusUrl: string; dbPath: string }): Promise<Responder>;
+  /** Progress lines for people. */
+  progress?: (line: string) => void;
+  /** How long to wait for the incident to end after the fault. */
+  timeoutMs?: number;
+  /** Stop early (Ctrl-C); cleanup still runs. */
+  signal?: AbortSignal;
+}
+
+/** The demo's outcome: the incident, and the figures an SRE cares about. */
+export interface DemoResult {
+  scenario: string;
+  container: string;
+  incident: Incident;
+  expected: { action: string; status: string };
+  passed: boolean;
+  figures: {
+    /** Fault injected → alert received by AegisOps. */
+    timeToDetectMs: number;
+    /** Alert received → verified healthy (null when not resolved). */
+    alertToHealthyMs: number | null;
+    /** Fault injected → verified healthy (null when not resolved). */
+    faultToHealthyMs: number | null;
+    requestsSent: number;
+    requestsFailed: number;
+    /** Failed requests between the fault and verified health (or the incident's end). */
+    requestsFailedDuringIncident: number;
+  };
+}
+
+/**
+ * Play one scenario on the real stack: a target container on the local Docker engine, real Prometheus
+ * scraping it with the lab's fast rules, real Alertmanager posting to AegisOps, and a bounded load
+ * generator keeping requests flowing. Everything started here is stopped here, whatever happens.
+ */
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const say = opts.progress ?? (() => {});
+  const { scenario, docker } = opts;
+  const profile = PROFILES.fast;
+  const dir = mkdtempSync(join(tmpdir(), "aegis-demo-"));
+  const name = `aegis-demo-${scenario.name}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const checkAborted = () => {
+    if (opts.signal?.aborted) throw new Error("demo interrupted");
+  };
+  try {
+    const port = await freePort();
+    say(`starting target container ${name} on 127.0.0.1:${port}`);
+    cleanups.push(() =>
+      docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => undefined),
+    );
+    await runTarget(docker, { name, port });
+    await pollUntil(() => answersHealth(port), 20_000, "the target to answer");
+    checkAborted();
+
+    // Prometheus needs Alertmanager's address and AegisOps needs Prometheus': fix the port first.
+    const alertmanagerPort = await freePort();
+    say(`starting Prometheus (fast profile: scrape and evaluate every ${profile.scrapeInterval})`);
+    const prometheus = await startPrometheus({
+      dir,
+      profile,
+      targets: [{ address: `127.0.0.1:${port}`, labels: { container: name } }],
+      alertmanager: `127.0.0.1:${alertmanagerPort}`,
+    });
+    cleanups.push(() => prometheus.stop());
+    say("starting AegisOps (auto mode)");
+    const responder = await opts.startResponder({
+      prometheusUrl: prometheus.url,
+      dbPath: join(dir, "aegis.db"),
+    });
+    cleanups.push(() => responder.stop());
+    say("starting Alertmanager");
+    const alertmanager = await startAlertmanager({
+      dir,
+      profile,
+      webhookUrl: `${responder.url}/alerts`,
+      port: alertmanagerPort,
+    });
+    cleanups.push(() => alertmanager.stop());
+    await waitForTargetsUp(prometheus.url, 1);
+    checkAborted();
+
+    const load = startLoad({
+      url: `http://127.0.0.1:${port}/`,
+      concurrency: 4,
+      requestsPerSecond: 100,
+      maxDurationMs: 120_000,
+    });
+    cleanups.push(() => load.stop());
+    // A little healthy traffic first, so rates have a baseline.
+    await new Promise((r) => setTimeout(r, 1000));
+
+    say(`injecting fault: ${scenario.description}`);
+    const faultAt = Date.now();
+    if (scenario.fault === "config") {
+      await docker.getContainer(name).remove({ force: true });
+      await runTarget(docker, {
+        name,
+        port,
+        env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
+        restartPolicy: { Name: "always" },
+      });
+    } else {
+      await fault(port, scenario.fault);
+    }
+
+    const incident = await pollUntil(
+      async () => {
+        checkAborted();
+        const recent = await responder.incidents.list({ limit: 20 });
+        const mine = recent.find(
+          (i) => i.target.key === `docker:container/${name}` && Date.parse(i.receivedAt) >= faultAt,
+        );
+        return mine && isTerminal(mine.status) ? mine : undefined;
+      },
+      opts.timeoutMs ?? 60_000,
+      "AegisOps to finish the incident",
+    );
+    const endedAt = Date.parse(
+      incident.verifiedAt ?? incident.timeline.at(-1)?.at ?? new Date().toISOString(),
+    );
+    const loadReport = await load.stop();
+    const resolved = incident.status === "resolved" && incident.verifiedAt !== null;
+    return {
+      scenario: scenario.name,
+      container: name,
+      incident,
+      expected: { action: scenario.expectedAction, status: scenario.expectedStatus },
+      passed:
+        incident.status === scenario.expectedStatus && incident.decision?.action === scenario.expectedAction,
+      figures: {
+        timeToDetectMs: Date.parse(incident.receivedAt) - faultAt,
+        alertToHealthyMs: resolved ? incident.mttrMs : null,
+        faultToHealthyMs: resolved ? endedAt - faultAt : null,
+        requestsSent: loadReport.sent,
+        requestsFailed: loadReport.failed,
+        requestsFailedDuringIncident: load.failuresBetween(faultAt, endedAt),
+      },
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup().catch((err: unknown) => say(`cleanup: ${String(err)}`));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
