@@ -2,16 +2,20 @@
  * Run the benchmarks and print their figures: `npx tsx bench/run.ts [--json] [--check] [name ...]`.
  * `--check` exits 1 when a figure misses its goal (timing goals live here, never in tests).
  */
+import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchOrchestration } from "./orchestration.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
+import { benchRunbookMemory } from "./runbookMemory.ts";
 
 /** Every benchmark this runner knows, in run order. */
 export const BENCHES: Bench[] = [
   { name: "ingest", run: () => benchIngest() },
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "docker-restart", run: () => benchDockerRestart() },
+  { name: "demo", run: () => benchDemo() },
+  { name: "runbook-memory", run: () => benchRunbookMemory() },
 ];
 
 async function main(argv: string[]): Promise<number> {

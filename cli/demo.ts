@@ -4,9 +4,8 @@ import { SCENARIOS } from "../lab/demo/scenarios.ts";
 import { loadConfig } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
-import { startServer } from "../server/listen.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
-import { createAegis } from "./compose.ts";
+import { demoResponder } from "./demoResponder.ts";
 
 /** `aegis demo`: a real container fails, real Prometheus and Alertmanager alert, AegisOps heals it. */
 export function demoCommand(): Command {
@@ -40,27 +39,7 @@ export function demoCommand(): Command {
           docker: createDockerClient(base.dockerHost),
           signal: abort.signal,
           progress,
-          startResponder: async ({ prometheusUrl, dbPath }) => {
-            const config = Object.freeze({
-              ...base,
-              dbPath,
-              mode: "auto" as const,
-              prometheusUrl,
-              verifyTimeoutMs: 20_000,
-              webhookToken: undefined,
-            });
-            const aegis = await createAegis(config, { logger, verifyIntervalMs: 100, sweepIntervalMs: 1000 });
-            const server = await startServer(aegis.app, "127.0.0.1", 0);
-            await aegis.runner.start();
-            return {
-              url: server.url,
-              incidents: aegis.incidents,
-              async stop() {
-                await server.close(1000);
-                await aegis.close();
-              },
-            };
-          },
+          startResponder: demoResponder(base, logger),
         });
       } finally {
         process.off("SIGINT", onSignal);

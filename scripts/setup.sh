@@ -17,6 +17,7 @@ missing=()
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -25,6 +26,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 $SUDO bash scripts/ensure-docker.sh
+# The chaos lab's target image (FROM scratch: the host's node binary, no registry needed).
+bash lab/target/build-image.sh
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[setup] installing npm packages (better-sqlite3 compiles from source: about a minute)" >&2

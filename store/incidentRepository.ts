@@ -167,6 +167,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
       updateTarget: db.prepare("UPDATE incidents SET target_json = ?, updated_at = ? WHERE id = ?"),
       countByStatus: db.prepare("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status"),
       ping: db.prepare("SELECT 1"),
+      // Firing alerts of an incident with no resolved notification of their own yet.
+      stillFiring: db.prepare(
+        `SELECT COUNT(*) AS n FROM alerts f WHERE f.incident_id = ? AND f.status = 'firing' AND NOT EXISTS (
+           SELECT 1 FROM alerts r WHERE r.fingerprint = f.fingerprint AND r.starts_at = f.starts_at AND r.status = 'resolved')`,
+      ),
     };
   }
 
@@ -198,8 +203,9 @@ export class SqliteIncidentRepository implements IncidentRepository {
         );
       this.insertAlert(incidentId, fingerprint, alert, receivedAt);
       const status = (s.statusOf.get(incidentId) as { status: IncidentStatus }).status;
-      if (UNTOUCHED.includes(status)) {
-        this.updateStatus(incidentId, "dismissed", "the alert resolved before any action was taken");
+      const stillFiring = (s.stillFiring.get(incidentId) as { n: number }).n;
+      if (UNTOUCHED.includes(status) && stillFiring === 0) {
+        this.updateStatus(incidentId, "dismissed", "every alert resolved before any action was taken");
         this.timeline(
           incidentId,
           "dismissed",

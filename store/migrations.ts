@@ -81,4 +81,56 @@ CREATE TABLE learned_fixes (
 );
 `,
   },
+  {
+    version: 2,
+    // Runbook memory: runbooks and remembered incidents, their chunks (full-text indexed here; vectors live in
+    // the sqlite-vec table the memory creates at start-up, sized for the configured embedder) and outcomes.
+    sql: `
+CREATE TABLE memory_entries (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('runbook', 'incident')),
+  scenario TEXT,
+  title TEXT NOT NULL,
+  actions_json TEXT NOT NULL,
+  alert_names TEXT NOT NULL DEFAULT '',
+  services TEXT NOT NULL DEFAULT '',
+  signals TEXT NOT NULL DEFAULT '',
+  target_kinds TEXT NOT NULL DEFAULT '',
+  source TEXT,
+  content TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX memory_entries_kind ON memory_entries(kind, scenario);
+
+CREATE TABLE memory_chunks (
+  id INTEGER PRIMARY KEY,
+  entry_id INTEGER NOT NULL REFERENCES memory_entries(id) ON DELETE CASCADE,
+  section TEXT NOT NULL,
+  text TEXT NOT NULL,
+  embedder TEXT,
+  dimension INTEGER
+);
+CREATE INDEX memory_chunks_entry ON memory_chunks(entry_id);
+
+CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize = 'porter unicode61');
+
+CREATE TABLE memory_outcomes (
+  id INTEGER PRIMARY KEY,
+  entry_id INTEGER NOT NULL REFERENCES memory_entries(id) ON DELETE CASCADE,
+  incident_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('verified', 'failed')),
+  target_kind TEXT NOT NULL,
+  verification_json TEXT,
+  recorded_at TEXT NOT NULL,
+  UNIQUE (incident_id, action, outcome)
+);
+CREATE INDEX memory_outcomes_entry ON memory_outcomes(entry_id);
+
+CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+`,
+  },
 ];

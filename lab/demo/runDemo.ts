@@ -79,7 +79,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         .remove({ force: true })
         .catch(() => undefined),
     );
-    await runTarget(docker, { name, port });
+    // A restart policy as production would have; the crash scenario needs one to crash-loop.
+    await runTarget(docker, {
+      name,
+      port,
+      restartPolicy: { Name: scenario.fault === "config" ? "always" : "no" },
+    });
     await pollUntil(() => answersHealth(port), 20_000, "the target to answer");
     checkAborted();
 
@@ -122,17 +127,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     say(`injecting fault: ${scenario.description}`);
     const faultAt = Date.now();
-    if (scenario.fault === "config") {
-      await docker.getContainer(name).remove({ force: true });
-      await runTarget(docker, {
-        name,
-        port,
-        env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
-        restartPolicy: { Name: "always" },
-      });
-    } else {
-      await fault(port, scenario.fault);
-    }
+    await fault(port, scenario.fault);
 
     const incident = await pollUntil(
       async () => {

@@ -5,7 +5,7 @@ import type { IncidentStatus } from "../../core/types.ts";
 export interface Scenario {
   name: string;
   description: string;
-  /** The target app's runtime fault switch, or `config` for a redeploy with a bad configuration. */
+  /** The target app's runtime fault switch (`config` breaks its configuration and restarts it). */
   fault: "leak" | "hang" | "5xx" | "latency" | "cpu" | "config";
   expectedAction: ActionId;
   expectedStatus: IncidentStatus;

@@ -1,6 +1,7 @@
 // The chaos lab's target service: a dependency-free HTTP server whose faults can be switched on at run
 // time, so every failure family the responder handles can be produced on demand in a real container.
 // Runs as PID 1 inside a FROM-scratch image, so it must handle its own signals.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { setImmediate } from "node:timers";
 
@@ -21,7 +22,12 @@ function log(level, message) {
 
 // Checked before listening: a bad configuration must fail fast with EX_CONFIG so the engine's restart
 // policy turns it into the crash loop an operator would see.
-const configError = process.env.TARGET_CONFIG_ERROR;
+// A bad configuration can also arrive at run time (POST /fault/config): it is written into the
+// container's own filesystem, so it survives restarts of this container as an edited config would.
+const CONFIG_OVERRIDE = "/app/config.override";
+const configError =
+  process.env.TARGET_CONFIG_ERROR ||
+  (existsSync(CONFIG_OVERRIDE) ? readFileSync(CONFIG_OVERRIDE, "utf8").trim() : "");
 if (configError) {
   log("FATAL", `configuration error: ${configError}`);
   process.exit(78);
@@ -130,6 +136,15 @@ function send(res, code, body, type = "text/plain; charset=utf-8") {
 
 function handleFault(req, res, kind) {
   if (req.method !== "POST") return send(res, 405, "use POST\n");
+  if (kind === "config") {
+    // Models a config change that takes effect on the next start: the process exits and every
+    // restart fails the same way until a person fixes the configuration.
+    writeFileSync(CONFIG_OVERRIDE, "missing required setting DATABASE_URL\n");
+    log("INFO", "configuration changed: DATABASE_URL removed; restarting to apply it");
+    send(res, 200, "fault config enabled\n");
+    setTimeout(() => process.exit(0), 50);
+    return;
+  }
   if (kind === "clear") {
     clearFaults();
     return send(res, 200, "faults cleared\n");

@@ -71,7 +71,7 @@ export async function runTarget(docker: DockerClient, opts: RunTargetOptions): P
 /** Switch a fault on in the target listening on `port` (`clear` switches all off). */
 export async function fault(
   port: number,
-  kind: "leak" | "cpu" | "5xx" | "latency" | "hang" | "clear",
+  kind: "leak" | "cpu" | "5xx" | "latency" | "hang" | "config" | "clear",
 ): Promise<void> {
   const res = await fetch(`http://127.0.0.1:${port}/fault/${kind}`, {
     method: "POST",

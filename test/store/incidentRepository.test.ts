@@ -82,6 +82,21 @@ describe("incident repository", () => {
     expect((await repo.get(b!.incidentId))!.status).toBe("acting");
   });
 
+  it("one alert resolving does not dismiss an incident whose other alerts still fire", async () => {
+    const [a] = await repo.ingest(
+      [
+        { alert: alert("f1"), target: web },
+        { alert: alert("f2"), target: web },
+      ],
+      at(),
+    );
+    const [r1] = await repo.ingest([{ alert: alert("f1", "resolved"), target: web }], at());
+    expect(r1!.outcome).toBe("resolved_recorded");
+    expect((await repo.get(a!.incidentId))!.status).toBe("open");
+    const [r2] = await repo.ingest([{ alert: alert("f2", "resolved"), target: web }], at());
+    expect(r2!.outcome).toBe("dismissed");
+  });
+
   it("lists newest first, filters by status, counts by status", async () => {
     const ids = [];
     for (const [i, t] of [web, api].entries()) {

@@ -33,6 +33,10 @@ export interface DockerPlatformOptions {
 
 const ACTIONS: ActionId[] = ["restart_container", "kill_container", "scale_service"];
 const PROTECTED_LABEL = "aegis.protected";
+/** A crash loop this young gets a second look after SECOND_LOOK_MS. */
+const YOUNG_CRASH_MS = 10_000;
+const SECOND_LOOK_MS = 1500;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Signals that settle a diagnosis on their own, so investigation need not wait for memory trends. */
 const DECISIVE = new Set([
   "oom_killed",
@@ -139,10 +143,20 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
 
     async investigate(target, alerts): Promise<Evidence> {
       const collectedAt = new Date().toISOString();
-      const { obs, errors } = await observe(target, alerts);
+      let { obs, errors } = await observe(target, alerts);
+      let signals = dockerSignals(obs);
+      // A crash loop caught in its first seconds has not said why yet: look once more, as a person would,
+      // before deciding on a loop whose cause is unknown.
+      const crashing = signals.some((s) => s.name === "crash_loop");
+      const explained = signals.some((s) => s.name === "config_error" || s.name === "oom_killed");
+      if (crashing && !explained && Date.now() - Date.parse(obs.snapshot.state.startedAt) < YOUNG_CRASH_MS) {
+        await sleep(SECOND_LOOK_MS);
+        ({ obs, errors } = await observe(target, alerts));
+        signals = dockerSignals(obs);
+      }
       return {
         collectedAt,
-        signals: dockerSignals(obs),
+        signals,
         observations: {
           docker_inspect_container: obs.snapshot,
           ...(obs.logs ? { docker_container_logs: { lines: obs.logs.slice(-30) } } : {}),

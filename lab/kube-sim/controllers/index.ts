@@ -1,0 +1,29 @@
+import type { SimContext } from "./context.ts";
+import { reconcileDaemonSets } from "./daemonset.ts";
+import { reconcileDeployments } from "./deployment.ts";
+import { collectGarbage } from "./gc.ts";
+import { reconcileHpas } from "./hpa.ts";
+import { runKubelets } from "./kubelet.ts";
+import { reconcileNodes } from "./node.ts";
+import { reconcilePdbs } from "./pdb.ts";
+import { reconcileReplicaSets } from "./replicaset.ts";
+import { schedulePods } from "./scheduler.ts";
+
+const MAX_PASSES = 12;
+
+/** Runs every controller until the store settles (level-triggered, like the real ones but in one process). */
+export function runControllers(ctx: SimContext): void {
+  for (let i = 0; i < MAX_PASSES; i++) {
+    const before = ctx.store.currentVersion();
+    collectGarbage(ctx);
+    reconcileNodes(ctx);
+    reconcileHpas(ctx);
+    reconcileDeployments(ctx);
+    reconcileReplicaSets(ctx);
+    reconcileDaemonSets(ctx);
+    schedulePods(ctx);
+    runKubelets(ctx);
+    reconcilePdbs(ctx);
+    if (ctx.store.currentVersion() === before) return;
+  }
+}

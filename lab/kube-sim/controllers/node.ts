@@ -1,0 +1,206 @@
+import { rfc3339 } from "../clock.ts";
+import type { Condition, Node, Pod } from "../types.ts";
+import { resourceOf } from "../resources.ts";
+import type { SimContext } from "./context.ts";
+import { R, controllerOf, isActive, save } from "./context.ts";
+
+const MANAGED_TAINTS = [
+  "node.kubernetes.io/unreachable",
+  "node.kubernetes.io/disk-pressure",
+  "node.kubernetes.io/unschedulable",
+];
+
+/** True for pods a DaemonSet runs (drain ignores them; disk reclaim does not wait for them). */
+export function isDaemonPod(p: Pod): boolean {
+  return controllerOf(p)?.kind === "DaemonSet";
+}
+
+/** Node lifecycle controller and node-side kubelet status: conditions, taints, NotReady pod handling and eviction. */
+export function reconcileNodes(ctx: SimContext): void {
+  const now = ctx.clock.now();
+  const pods = ctx.store.list(R.pods) as Pod[];
+  for (const o of ctx.store.list(R.nodes)) {
+    const n = o as Node;
+    const name = n.metadata.name;
+    const st = ctx.world.node(name);
+    const onNode = pods.filter((p) => p.spec.nodeName === name && isActive(p));
+    // Disk filled by the node's own workloads is reclaimed once none is left on it (after a drain).
+    if (st.diskFilling && onNode.every(isDaemonPod)) st.diskFilling = false;
+    const prev = n.status?.conditions ?? [];
+    const cond = (type: string, status: Condition["status"], reason: string, message: string): Condition => {
+      const old = prev.find((c) => c.type === type);
+      const changed = !old || old.status !== status;
+      return {
+        type,
+        status,
+        lastHeartbeatTime: changed ? rfc3339(now) : (old.lastHeartbeatTime ?? rfc3339(now)),
+        lastTransitionTime: changed ? rfc3339(now) : (old.lastTransitionTime ?? rfc3339(now)),
+        reason,
+        message,
+      };
+    };
+    const down = st.kubeletDown;
+    const unknown = (t: string) =>
+      cond(t, "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.");
+    const conditions = [
+      down
+        ? unknown("MemoryPressure")
+        : cond(
+            "MemoryPressure",
+            "False",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available",
+          ),
+      down
+        ? unknown("DiskPressure")
+        : st.diskFilling
+          ? cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure")
+          : cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+      down
+        ? unknown("PIDPressure")
+        : cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+      down ? unknown("Ready") : cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    ];
+    const wasReady = prev.find((c) => c.type === "Ready")?.status === "True";
+    const hadPressure = prev.find((c) => c.type === "DiskPressure")?.status === "True";
+    const userTaints = (n.spec?.taints ?? []).filter((t) => !MANAGED_TAINTS.includes(t.key));
+    const taints = [...userTaints];
+    const taintAt = (key: string, effect: string) =>
+      n.spec?.taints?.find((t) => t.key === key && t.effect === effect)?.timeAdded ?? rfc3339(now);
+    if (n.spec?.unschedulable)
+      taints.push({
+        key: "node.kubernetes.io/unschedulable",
+        effect: "NoSchedule",
+        timeAdded: taintAt("node.kubernetes.io/unschedulable", "NoSchedule"),
+      });
+    if (down) {
+      taints.push({
+        key: "node.kubernetes.io/unreachable",
+        effect: "NoSchedule",
+        timeAdded: taintAt("node.kubernetes.io/unreachable", "NoSchedule"),
+      });
+      taints.push({
+        key: "node.kubernetes.io/unreachable",
+        effect: "NoExecute",
+        timeAdded: taintAt("node.kubernetes.io/unreachable", "NoExecute"),
+      });
+    }
+    if (st.diskFilling && !down)
+      taints.push({
+        key: "node.kubernetes.io/disk-pressure",
+        effect: "NoSchedule",
+        timeAdded: taintAt("node.kubernetes.io/disk-pressure", "NoSchedule"),
+      });
+    const spec = { ...n.spec };
+    if (taints.length) spec.taints = taints;
+    else delete spec.taints;
+    const next: Node = { ...n, spec, status: { ...n.status, conditions } };
+    if (JSON.stringify(next) !== JSON.stringify(n)) save(ctx, R.nodes, next);
+
+    if (wasReady && down)
+      ctx.events.record(
+        n,
+        "Normal",
+        "NodeNotReady",
+        `Node ${name} status is now: NodeNotReady`,
+        "node-controller",
+      );
+    if (!wasReady && !down && prev.length)
+      ctx.events.record(n, "Normal", "NodeReady", `Node ${name} status is now: NodeReady`, "kubelet", name);
+    if (!hadPressure && st.diskFilling && !down)
+      ctx.events.record(
+        n,
+        "Normal",
+        "NodeHasDiskPressure",
+        `Node ${name} status is now: NodeHasDiskPressure`,
+        "kubelet",
+        name,
+      );
+    if (hadPressure && !st.diskFilling && !down)
+      ctx.events.record(
+        n,
+        "Normal",
+        "NodeHasNoDiskPressure",
+        `Node ${name} status is now: NodeHasNoDiskPressure`,
+        "kubelet",
+        name,
+      );
+    if (st.diskFilling && !down && !hadPressure) {
+      ctx.events.record(
+        n,
+        "Warning",
+        "EvictionThresholdMet",
+        "Attempting to reclaim ephemeral-storage",
+        "kubelet",
+        name,
+      );
+    }
+
+    renewLease(ctx, n, down, now);
+    if (down) {
+      st.downSince ??= now;
+      for (const p of onNode) markNotReady(ctx, p, now);
+      if (now - st.downSince >= ctx.timings.notReadyEvictionMs) {
+        for (const p of onNode.filter((x) => !isDaemonPod(x))) {
+          ctx.events.record(
+            p,
+            "Normal",
+            "TaintManagerEviction",
+            `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`,
+            "taint-eviction-controller",
+          );
+          ctx.store.delete(R.pods, p.metadata.namespace, p.metadata.name);
+        }
+      }
+    } else st.downSince = undefined;
+  }
+}
+
+function markNotReady(ctx: SimContext, p: Pod, now: number): void {
+  const conds = p.status?.conditions ?? [];
+  if (conds.some((c) => c.type === "Ready" && c.status === "False" && c.reason === "NodeNotReady")) return;
+  const t = rfc3339(now);
+  const conditions = conds.map((c) =>
+    c.type === "Ready" || c.type === "ContainersReady"
+      ? { ...c, status: "False" as const, reason: "NodeNotReady", lastTransitionTime: t }
+      : c,
+  );
+  const containerStatuses = (p.status?.containerStatuses ?? []).map((cs) => ({ ...cs, ready: false }));
+  save(ctx, R.pods, { ...p, status: { ...p.status, conditions, containerStatuses } });
+  ctx.events.record(p, "Warning", "NodeNotReady", "Node is not ready", "node-controller");
+}
+
+const LEASE_RENEW_MS = 10_000;
+
+/** The kubelet's node Lease in kube-node-lease (kubectl describe node shows it); renewed while the kubelet is up. */
+function renewLease(ctx: SimContext, n: Node, down: boolean, now: number): void {
+  const leases = resourceOf("Lease");
+  const name = n.metadata.name;
+  if (!ctx.store.get(R.namespaces, undefined, "kube-node-lease")) {
+    ctx.store.create(R.namespaces, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "kube-node-lease" },
+      spec: { finalizers: ["kubernetes"] },
+      status: { phase: "Active" },
+    });
+  }
+  const cur = ctx.store.get(leases, "kube-node-lease", name);
+  const renewTime = new Date(now).toISOString().replace("Z", "000Z");
+  if (!cur) {
+    ctx.store.create(leases, {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: {
+        name,
+        namespace: "kube-node-lease",
+        ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: n.metadata.uid! }],
+      },
+      spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
+    });
+    return;
+  }
+  const last = Date.parse(String((cur.spec as { renewTime?: string }).renewTime ?? 0));
+  if (!down && now - last >= LEASE_RENEW_MS)
+    save(ctx, leases, { ...cur, spec: { ...(cur.spec as object), renewTime } });
+}

@@ -1,0 +1,247 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { applyDefaults } from "./admission.ts";
+import type { Clock } from "./clock.ts";
+import { VirtualClock, realClock } from "./clock.ts";
+import type { SimContext, SimTimings } from "./controllers/context.ts";
+import { DEFAULT_TIMINGS, R } from "./controllers/context.ts";
+import { runControllers } from "./controllers/index.ts";
+import { evictPod } from "./controllers/pdb.ts";
+import { EventRecorder } from "./events.ts";
+import type { FaultRecord } from "./faults/index.ts";
+import { FaultBook } from "./faults/index.ts";
+import type { FaultSpec } from "./faults/types.ts";
+import { DEMO_CLUSTER, parseManifests } from "./fixture.ts";
+import { Rbac, defaultSaToken } from "./http/rbac.ts";
+import { handle } from "./http/router.ts";
+import { handleSimApi } from "./http/simApi.ts";
+import { ApiError } from "./http/status.ts";
+import { kubeconfigYaml } from "./kubeconfig.ts";
+import { LogBook } from "./logs.ts";
+import { renderMetrics } from "./metrics.ts";
+import { resourceForKind, resourceOf } from "./resources.ts";
+import { advanceWorld } from "./simulate.ts";
+import { Store } from "./store.ts";
+import type { KubeObject, Pod } from "./types.ts";
+import { World } from "./world.ts";
+
+export type { FaultRecord } from "./faults/index.ts";
+export type { FaultSpec, FaultFamilyName } from "./faults/types.ts";
+export { FAULT_FAMILIES } from "./faults/types.ts";
+export { DEMO_CLUSTER } from "./fixture.ts";
+export { defaultSaToken } from "./http/rbac.ts";
+
+/** Options of startKubeSim. */
+export interface KubeSimOptions {
+  /** Listen port (0: any free port). */
+  port?: number;
+  /** Listen address; 127.0.0.1 unless told otherwise. */
+  host?: string;
+  /** "real" (wall clock, controllers tick on their own) or "virtual" (time moves only through advance). */
+  clock?: "real" | "virtual";
+  /** Manifests (YAML) to load instead of the demo cluster; "" for an empty cluster. */
+  fixture?: string;
+  /** RBAC file contents (YAML); when set, every request needs the admin token or a ServiceAccount token. */
+  rbac?: string;
+  /** Bearer token of the admin user (random when unset). */
+  adminToken?: string;
+  /** Overrides of the simulated components' timings. */
+  timings?: Partial<SimTimings>;
+  /** Controller tick of the real clock, in ms (default 250). */
+  tickMs?: number;
+  /** Step of virtual time per controller pass during advance, in ms (default 1000). */
+  stepMs?: number;
+  /** Cluster name used in the kubeconfig. */
+  name?: string;
+}
+
+/** A running simulator. */
+export interface KubeSim {
+  url: string;
+  port: number;
+  clock: Clock;
+  adminToken: string;
+  /** The simulator's internals, for tests that look behind the API. */
+  ctx: SimContext;
+  /** Injects a fault (same as POST /sim/faults). */
+  inject(spec: FaultSpec): FaultRecord;
+  /** The injected faults and whether their causes are still in place. */
+  faults(): FaultRecord[];
+  /** Virtual clock: moves time forward, running the world and the controllers step by step. */
+  advance(ms: number): void;
+  /** Runs the controllers until the cluster settles, without moving time. */
+  reconcile(): void;
+  /** A kubeconfig for this simulator (admin token unless another is given). */
+  kubeconfig(opts?: { token?: string; namespace?: string }): string;
+  /** The token of a ServiceAccount named in the RBAC file. */
+  tokenFor(namespace: string, name: string): string;
+  stop(): Promise<void>;
+}
+
+/** Loads manifests into the store as if created through the API (namespaces first, missing ones created). */
+export function loadManifests(ctx: SimContext, objects: KubeObject[], nextIP: () => string): void {
+  const sorted = [...objects].sort(
+    (a, b) =>
+      Number(b.kind === "Namespace") - Number(a.kind === "Namespace") ||
+      Number(b.kind === "Node") - Number(a.kind === "Node"),
+  );
+  for (const o of sorted) {
+    const res = resourceForKind(o.apiVersion, o.kind);
+    if (!res) throw new Error(`fixture: ${o.apiVersion} ${o.kind} is not served by the simulator`);
+    const obj = JSON.parse(JSON.stringify(o)) as KubeObject;
+    if (o.kind === "Namespace" && ctx.store.get(R.namespaces, undefined, o.metadata.name)) continue;
+    if (res.namespaced) {
+      obj.metadata.namespace ??= "default";
+      const ns = obj.metadata.namespace;
+      if (!ctx.store.get(R.namespaces, undefined, ns)) {
+        const nsObj = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubeObject;
+        applyDefaults(R.namespaces, nsObj, nextIP);
+        ctx.store.create(R.namespaces, nsObj);
+      }
+    }
+    applyDefaults(res, obj, nextIP);
+    ctx.store.create(res, obj);
+  }
+}
+
+/** Starts a Kubernetes API simulator on 127.0.0.1 (by default) with the demo cluster or a fixture. */
+export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSim> {
+  const clock: Clock = options.clock === "virtual" ? new VirtualClock() : realClock();
+  const store = new Store(clock);
+  const ctx: SimContext = {
+    store,
+    clock,
+    events: new EventRecorder(store, clock),
+    logs: new LogBook(),
+    world: new World(),
+    timings: { ...DEFAULT_TIMINGS, ...options.timings },
+  };
+  const faults = new FaultBook();
+  const adminToken = options.adminToken ?? randomBytes(16).toString("hex");
+  const rbac = options.rbac !== undefined ? new Rbac(options.rbac, adminToken) : undefined;
+  let ipSeq = 10;
+  const nextClusterIP = () => {
+    ipSeq += 1;
+    return `10.96.${Math.floor(ipSeq / 250)}.${(ipSeq % 250) + 1}`;
+  };
+  for (const ns of ["default", "kube-system", "kube-public"]) {
+    const o = { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } } as KubeObject;
+    applyDefaults(R.namespaces, o, nextClusterIP);
+    if (!store.get(R.namespaces, undefined, ns)) store.create(R.namespaces, o);
+  }
+  loadManifests(ctx, parseManifests(options.fixture ?? DEMO_CLUSTER), nextClusterIP);
+  runControllers(ctx);
+
+  let pending = false;
+  const kick = () => {
+    if (pending) return;
+    pending = true;
+    setImmediate(() => {
+      pending = false;
+      runControllers(ctx);
+    });
+  };
+  const watches = new Set<() => void>();
+  const stepMs = options.stepMs ?? 1000;
+  const advance = (ms: number) => {
+    if (!(clock instanceof VirtualClock))
+      throw new ApiError(
+        "BadRequest",
+        "the simulator runs on the real clock; start it with a virtual clock to advance time",
+      );
+    let left = ms;
+    runControllers(ctx);
+    while (left > 0) {
+      const step = Math.min(stepMs, left);
+      clock.advance(step);
+      advanceWorld(ctx, step);
+      runControllers(ctx);
+      left -= step;
+    }
+  };
+  const simApi = {
+    metrics: () => renderMetrics(ctx),
+    injectFault: (body: unknown) => {
+      const rec = faults.inject(ctx, body as FaultSpec);
+      runControllers(ctx);
+      return rec;
+    },
+    listFaults: () => faults.list(ctx),
+    revertFault: (id: string) => {
+      const ok = faults.revert(ctx, id);
+      runControllers(ctx);
+      return ok;
+    },
+    advance,
+  };
+
+  const server = createServer((req, res) => {
+    void handle(
+      {
+        store,
+        clock,
+        afterWrite: kick,
+        evict: (ns, name) => evictPod(ctx, ns, name),
+        podLog: (ns, name, container, previous, tail) => {
+          const pod = store.mustGet(resourceOf("Pod"), ns, name) as Pod;
+          const c = container ?? pod.spec.containers[0]?.name ?? "";
+          if (!pod.spec.containers.some((x) => x.name === c)) {
+            throw new ApiError("BadRequest", `container ${c} is not valid for pod ${name}`);
+          }
+          return ctx.logs.read(pod.metadata.uid!, name, c, previous, tail);
+        },
+        nextClusterIP,
+        authorize: (r, attrs) => rbac?.authorize(r, attrs),
+        extra: async (r, s, url, body) => handleSimApi(simApi, r, s, url, body),
+        trackWatch: (fin) => {
+          watches.add(fin);
+        },
+      },
+      req,
+      res,
+    );
+  });
+  server.keepAliveTimeout = 5000;
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let last = clock.now();
+  const timer =
+    clock.mode === "real"
+      ? setInterval(() => {
+          const now = clock.now();
+          advanceWorld(ctx, now - last);
+          last = now;
+          runControllers(ctx);
+        }, options.tickMs ?? 250)
+      : undefined;
+
+  return {
+    url,
+    port,
+    clock,
+    adminToken,
+    ctx,
+    inject: (spec) => simApi.injectFault(spec),
+    faults: () => faults.list(ctx),
+    advance,
+    reconcile: () => runControllers(ctx),
+    kubeconfig: (o) =>
+      kubeconfigYaml({ url, token: o?.token ?? adminToken, name: options.name, namespace: o?.namespace }),
+    tokenFor: (ns, name) => defaultSaToken(ns, name),
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      for (const fin of watches) fin();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

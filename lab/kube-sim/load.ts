@@ -1,0 +1,181 @@
+import { R, isActive, isPodReady } from "./controllers/context.ts";
+import type { SimContext } from "./controllers/context.ts";
+import { selectorMatches } from "./http/selectors.ts";
+import type { Deployment, KubeObject, Pod } from "./types.ts";
+import type { ServiceModel } from "./world.ts";
+
+/** How one pod of a service is doing right now. */
+export interface PodLoad {
+  pod: Pod;
+  rps: number;
+  /** CPU as a percentage of the container's request (what the HPA reads). */
+  cpuPercent: number;
+  /** Share of requests answered 5xx, by code. */
+  errors: { code: string; ratio: number }[];
+  p50: number;
+  p95: number;
+  /** Notes for the app's log: what the app itself would see. */
+  notes: string[];
+}
+
+/** How a service (a Deployment) is doing right now. */
+export interface ServiceLoad {
+  model: ServiceModel;
+  deployment: Deployment;
+  offeredRps: number;
+  admittedRps: number;
+  rateLimitRps?: number;
+  pods: PodLoad[];
+  upstreamCalls: number;
+  upstreamThrottledRatio: number;
+}
+
+/** Pods of a Deployment that count (active, matching its selector). */
+export function podsOfDeployment(ctx: SimContext, d: Deployment): Pod[] {
+  return (ctx.store.list(R.pods, d.metadata.namespace) as Pod[]).filter(
+    (p) => isActive(p) && selectorMatches(d.spec.selector, p.metadata.labels),
+  );
+}
+
+function deploymentLabelsMatch(sel: Record<string, string> | undefined, d: Deployment): boolean {
+  if (!sel || Object.keys(sel).length === 0) return false;
+  const labels = d.spec.template.metadata?.labels ?? {};
+  return Object.entries(sel).every(([k, v]) => labels[k] === v);
+}
+
+/** The Service objects that route to a Deployment's pods. */
+export function servicesFor(ctx: SimContext, d: Deployment): KubeObject[] {
+  return ctx.store
+    .list(R.services, d.metadata.namespace)
+    .filter((s) => deploymentLabelsMatch((s.spec as { selector?: Record<string, string> }).selector, d));
+}
+
+/** The ingress-nginx `limit-rps` annotation on an Ingress that routes to the Deployment, if any. */
+export function rateLimitFor(ctx: SimContext, d: Deployment): number | undefined {
+  const names = new Set(servicesFor(ctx, d).map((s) => s.metadata.name));
+  for (const ing of ctx.store.list(R.ingresses, d.metadata.namespace)) {
+    const limit = ing.metadata.annotations?.["nginx.ingress.kubernetes.io/limit-rps"];
+    if (!limit) continue;
+    const text = JSON.stringify(ing.spec ?? {});
+    if ([...names].some((n) => text.includes(`"name":"${n}"`))) return Number(limit);
+  }
+  return undefined;
+}
+
+/** The role (`primary` / `secondary`) a database's Service currently selects. */
+export function selectedDbRole(ctx: SimContext, ns: string, db: string): string | undefined {
+  const svc = ctx.store.get(R.services, ns, db);
+  return (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector?.role;
+}
+
+/** Computes the current load, latency and errors of a Deployment from the world's causes. */
+export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
+  const ns = d.metadata.namespace!;
+  const model = ctx.world.service(ns, d.metadata.name);
+  const pods = podsOfDeployment(ctx, d);
+  const ready = pods.filter(isPodReady);
+  const offered = model.baseRps * model.trafficFactor;
+  const limit = rateLimitFor(ctx, d);
+  const admitted = limit !== undefined ? Math.min(offered, limit) : offered;
+  const perPod = ready.length ? admitted / ready.length : 0;
+
+  let dbExtra = 0;
+  let dbNote: string | undefined;
+  if (model.database) {
+    const db = ctx.world.databases.get(`${ns}/${model.database}`);
+    const role = selectedDbRole(ctx, ns, model.database);
+    if (db?.slowRole && role === db.slowRole) {
+      dbExtra = db.slowMs / 1000;
+      dbNote = `WARN slow query on ${model.database} (${role}): SELECT took ${db.slowMs}ms`;
+    }
+  }
+  let upstreamCalls = 0;
+  let throttled = 0;
+  if (model.upstream) {
+    const up = ctx.world.upstreams.get(`${ns}/${model.upstream.name}`);
+    upstreamCalls = admitted * model.upstream.callsPerRequest;
+    if (up && upstreamCalls > up.quotaRps) throttled = 1 - up.quotaRps / upstreamCalls;
+  }
+  // Packet loss on the paths to the services this one calls.
+  let lossRatio = 0;
+  const lossNotes: string[] = [];
+  for (const callee of model.calls) {
+    const cd = ctx.store.get(R.deployments, ns, callee) as Deployment | undefined;
+    if (!cd) continue;
+    const cpods = podsOfDeployment(ctx, cd).filter(isPodReady);
+    if (!cpods.length) continue;
+    const lossy = cpods.map((p) => ctx.world.node(p.spec.nodeName ?? "").packetLoss);
+    const avg = lossy.reduce((a, b) => a + b, 0) / cpods.length;
+    if (avg > 0) {
+      lossRatio = Math.max(lossRatio, avg);
+      lossNotes.push(`WARN call to ${callee} timed out after 3 retransmissions (connection reset by peer)`);
+    }
+  }
+
+  const podLoads: PodLoad[] = pods.map((pod) => {
+    const isReady = isPodReady(pod);
+    const rps = isReady ? perPod : 0;
+    const c = pod.spec.containers[0];
+    const behaviour = c ? ctx.world.behaviourOf(c) : {};
+    const cap = model.capacityRpsPerPod;
+    const cpuPercent = Math.round(Math.min(300, (rps / cap) * 70));
+    const errors: { code: string; ratio: number }[] = [];
+    const notes: string[] = [];
+    let p50 = 0.02;
+    let p95 = 0.06;
+    if (rps > cap) {
+      const shed = 1 - cap / rps;
+      errors.push({ code: "503", ratio: shed });
+      p50 *= 1 + 4 * (rps / cap - 1);
+      p95 *= 1 + 8 * (rps / cap - 1);
+      notes.push(
+        `WARN worker pool saturated: ${Math.round(rps)} req/s offered, capacity ${cap} req/s; shedding load (503)`,
+      );
+    }
+    if (behaviour.errorRatio) {
+      errors.push({ code: "500", ratio: behaviour.errorRatio });
+      notes.push(
+        `ERROR unhandled exception in request handler: TypeError: Cannot read properties of undefined (reading 'id')`,
+      );
+    }
+    if (ctx.world.node(pod.spec.nodeName ?? "").noisy) {
+      p50 *= 6;
+      p95 *= 15;
+      notes.push(`WARN request handling slow: event loop delay 450ms (cpu throttled)`);
+    }
+    if (dbExtra) {
+      p50 += dbExtra * 0.6;
+      p95 += dbExtra;
+      notes.push(dbNote!);
+    }
+    if (throttled > 0) {
+      errors.push({ code: "503", ratio: throttled * 0.5 });
+      p95 += 0.4;
+      notes.push(`ERROR upstream ${model.upstream!.name} returned 429 Too Many Requests (retry-after: 1)`);
+    }
+    if (lossRatio > 0) {
+      errors.push({ code: "502", ratio: Math.min(1, lossRatio * 0.5) });
+      p95 += 0.2 + lossRatio;
+      notes.push(...lossNotes);
+    }
+    return { pod, rps, cpuPercent, errors, p50, p95, notes };
+  });
+  return {
+    model,
+    deployment: d,
+    offeredRps: offered,
+    admittedRps: admitted,
+    rateLimitRps: limit,
+    pods: podLoads,
+    upstreamCalls,
+    upstreamThrottledRatio: throttled,
+  };
+}
+
+/** Average CPU utilization (% of request) over the ready pods of a Deployment; what the HPA scales on. */
+export function cpuUtilization(ctx: SimContext, d: Deployment): number | undefined {
+  const load = serviceLoad(ctx, d);
+  const ready = load.pods.filter((p) => isPodReady(p.pod));
+  if (!ready.length) return undefined;
+  return Math.round(ready.reduce((n, p) => n + p.cpuPercent, 0) / ready.length);
+}

@@ -1,0 +1,125 @@
+/** The resource registry: one entry per served resource; it drives routing, discovery, OpenAPI and Tables. */
+
+export interface SubresourceDef {
+  name: string;
+  group: string;
+  version: string;
+  kind: string;
+  verbs: string[];
+}
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  namespaced: boolean;
+  verbs: string[];
+  subresources: SubresourceDef[];
+}
+
+const ALL = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const statusSub = (group: string, version: string, kind: string): SubresourceDef => ({
+  name: "status",
+  group,
+  version,
+  kind,
+  verbs: ["get", "patch", "update"],
+});
+
+function def(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  shortNames: string[],
+  namespaced: boolean,
+  subresources: SubresourceDef[] = [],
+  verbs: string[] = ALL,
+): ResourceDef {
+  return {
+    group,
+    version,
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    shortNames,
+    namespaced,
+    verbs,
+    subresources,
+  };
+}
+
+/** Every resource the simulator serves. */
+export const RESOURCES: readonly ResourceDef[] = [
+  def("", "v1", "Pod", "pods", ["po"], true, [
+    statusSub("", "v1", "Pod"),
+    { name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] },
+    { name: "eviction", group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] },
+  ]),
+  def("", "v1", "Node", "nodes", ["no"], false, [statusSub("", "v1", "Node")]),
+  def("", "v1", "Service", "services", ["svc"], true, [statusSub("", "v1", "Service")]),
+  def("", "v1", "ConfigMap", "configmaps", ["cm"], true),
+  def("", "v1", "Secret", "secrets", [], true),
+  def("", "v1", "Event", "events", ["ev"], true),
+  def(
+    "",
+    "v1",
+    "Namespace",
+    "namespaces",
+    ["ns"],
+    false,
+    [statusSub("", "v1", "Namespace")],
+    ["create", "delete", "get", "list", "patch", "update", "watch"],
+  ),
+  def("apps", "v1", "Deployment", "deployments", ["deploy"], true, [
+    statusSub("apps", "v1", "Deployment"),
+    { name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
+  ]),
+  def("apps", "v1", "ReplicaSet", "replicasets", ["rs"], true, [
+    statusSub("apps", "v1", "ReplicaSet"),
+    { name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
+  ]),
+  def("apps", "v1", "DaemonSet", "daemonsets", ["ds"], true, [statusSub("apps", "v1", "DaemonSet")]),
+  def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ["hpa"], true, [
+    statusSub("autoscaling", "v2", "HorizontalPodAutoscaler"),
+  ]),
+  def("networking.k8s.io", "v1", "Ingress", "ingresses", ["ing"], true, [
+    statusSub("networking.k8s.io", "v1", "Ingress"),
+  ]),
+  def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", ["pdb"], true, [
+    statusSub("policy", "v1", "PodDisruptionBudget"),
+  ]),
+  def("coordination.k8s.io", "v1", "Lease", "leases", [], true),
+];
+
+/** `apiVersion` string of a group/version ("v1" for the core group). */
+export function apiVersionOf(r: { group: string; version: string }): string {
+  return r.group === "" ? r.version : `${r.group}/${r.version}`;
+}
+
+/** The resource served at group/version/plural, if any. */
+export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.plural === plural);
+}
+
+/** The resource for a manifest's apiVersion and kind, if served. */
+export function resourceForKind(apiVersion: string, kind: string): ResourceDef | undefined {
+  return RESOURCES.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind);
+}
+
+/** Looks a resource up by kind alone (controllers use this for their own kinds). */
+export function resourceOf(kind: string): ResourceDef {
+  const r = RESOURCES.find((x) => x.kind === kind);
+  if (!r) throw new Error(`kind ${kind} is not served`);
+  return r;
+}
+
+/** The group/versions served, in discovery order. */
+export function groupVersions(): { group: string; version: string }[] {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const r of RESOURCES) seen.set(apiVersionOf(r), { group: r.group, version: r.version });
+  return [...seen.values()];
+}
