@@ -2,7 +2,6 @@ import { Command, Option } from "commander";
 import { runDemo, type DemoResult } from "../lab/demo/runDemo.ts";
 import { SCENARIOS } from "../lab/demo/scenarios.ts";
 import { loadConfig } from "../core/config.ts";
-import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { demoResponder } from "./demoResponder.ts";
@@ -41,12 +40,15 @@ export function demoCommand(): Command {
           progress,
           startResponder: demoResponder(base, logger),
         });
+      } catch (err) {
+        if (!abort.signal.aborted) throw err;
+        process.stderr.write("demo interrupted; everything it started was stopped\n");
+        process.exitCode = 130;
+        return;
       } finally {
         process.off("SIGINT", onSignal);
         process.off("SIGTERM", onSignal);
       }
-      if (abort.signal.aborted)
-        throw new AegisError("internal", "demo interrupted; everything it started was stopped");
       process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatDemo(result));
       if (!result.passed) process.exitCode = 1;
     });

@@ -85,7 +85,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       port,
       restartPolicy: { Name: scenario.fault === "config" ? "always" : "no" },
     });
-    await pollUntil(() => answersHealth(port), 20_000, "the target to answer");
+    await pollUntil(() => answersHealth(port), 20_000, "the target to answer", opts.signal);
     checkAborted();
 
     // Prometheus needs Alertmanager's address and AegisOps needs Prometheus': fix the port first.
@@ -112,7 +112,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       port: alertmanagerPort,
     });
     cleanups.push(() => alertmanager.stop());
-    await waitForTargetsUp(prometheus.url, 1);
+    await waitForTargetsUp(prometheus.url, 1, 30_000, opts.signal);
     checkAborted();
 
     const load = startLoad({
@@ -131,7 +131,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
     const incident = await pollUntil(
       async () => {
-        checkAborted();
         const recent = await responder.incidents.list({ limit: 20 });
         const mine = recent.find(
           (i) => i.target.key === `docker:container/${name}` && Date.parse(i.receivedAt) >= faultAt,
@@ -140,6 +139,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       },
       opts.timeoutMs ?? 60_000,
       "AegisOps to finish the incident",
+      opts.signal,
     );
     const endedAt = Date.parse(
       incident.verifiedAt ?? incident.timeline.at(-1)?.at ?? new Date().toISOString(),

@@ -44,15 +44,17 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Poll until `fn` returns a truthy value or the deadline passes. */
+/** Poll until `fn` returns a truthy value, the deadline passes, or `signal` aborts. */
 export async function pollUntil<T>(
   fn: () => Promise<T>,
   timeoutMs: number,
   what: string,
+  signal?: AbortSignal,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    if (signal?.aborted) throw new Error(`interrupted while waiting for ${what}`);
     try {
       const v = await fn();
       if (v) return v as NonNullable<T>;

@@ -72,7 +72,12 @@ export async function startPrometheus(opts: {
 }
 
 /** Resolve when every target of `job` is scraped up (Prometheus discovers targets only every few seconds). */
-export async function waitForTargetsUp(url: string, count: number, timeoutMs = 30_000): Promise<void> {
+export async function waitForTargetsUp(
+  url: string,
+  count: number,
+  timeoutMs = 30_000,
+  signal?: AbortSignal,
+): Promise<void> {
   await pollUntil(
     async () => {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent("sum(up)")}`);
@@ -81,5 +86,6 @@ export async function waitForTargetsUp(url: string, count: number, timeoutMs = 3
     },
     timeoutMs,
     "Prometheus to scrape its targets",
+    signal,
   );
 }

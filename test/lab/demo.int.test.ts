@@ -54,5 +54,8 @@ describe("chaos lab: real container, real Prometheus → Alertmanager → webhoo
     expect(stdout).toMatch(/fault → verified healthy\s+\d+\.\d\d s/);
     expect(stdout).toMatch(/requests failed during the incident\s+\d+/);
     expect(stdout).toContain("As expected: restart_container, resolved.");
+    // Verification evidence came from Prometheus: the alert's own expression, and a fresh scrape.
+    expect(stdout).toMatch(/ok +prometheus TargetMemoryLeak: .* is false now/);
+    expect(stdout).toMatch(/ok +prometheus up 127\.0\.0\.1:\d+: up, scraped at/);
   }, 120_000);
 });
