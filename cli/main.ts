@@ -1,6 +1,8 @@
 import { Command } from "commander";
 import { AegisError, describeError } from "../core/errors.ts";
 import { demoCommand } from "./demo.ts";
+import { evalCommand } from "./eval.ts";
+import { runbookCommand } from "./runbook.ts";
 import { serveCommand } from "./serve.ts";
 
 const program = new Command()
@@ -10,6 +12,8 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(serveCommand());
+program.addCommand(runbookCommand());
+program.addCommand(evalCommand());
 program.addCommand(demoCommand());
 
 try {

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AegisError } from "./errors.ts";
 
@@ -35,6 +36,10 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  AEGIS_RUNBOOKS_DIR: optionalString,
+  AEGIS_EMBEDDER: z.enum(["local", "openai"]).optional(),
+  AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
+  AEGIS_EMBEDDING_DIMENSIONS: intFrom(1536, 8, 8192),
   /** Test hook only: crash the process at a named point of the act step. */
   AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action"]).optional(),
 });
@@ -61,7 +66,14 @@ export interface Config {
   argocd: { server: string | undefined; token: string | undefined };
   slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
   testCrashAt: "before_action" | "after_action" | undefined;
+  /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
+  runbooksDir: string;
+  /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */
+  embedding: { provider: "local" | "openai"; model: string; dimensions: number };
 }
+
+/** The runbooks shipped with AegisOps. */
+const BUNDLED_RUNBOOKS = fileURLToPath(new URL("../runbooks", import.meta.url));
 
 /** Parse an environment (default: `process.env`, after loading `./.env` if present) into a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<Config> {
@@ -104,6 +116,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       appToken: e.SLACK_APP_TOKEN,
     },
     testCrashAt: e.AEGIS_TEST_CRASH_AT,
+    runbooksDir: e.AEGIS_RUNBOOKS_DIR ?? BUNDLED_RUNBOOKS,
+    embedding: {
+      provider: e.AEGIS_EMBEDDER ?? (e.OPENAI_API_KEY ? "openai" : "local"),
+      model: e.AEGIS_EMBEDDING_MODEL,
+      dimensions: e.AEGIS_EMBEDDING_DIMENSIONS,
+    },
   });
 }
 

@@ -1,25 +1,54 @@
+import { describeError } from "../../core/errors.ts";
+import { logLinesOf, queryFromIncident } from "../../runbooks/memory/incidentQuery.ts";
 import type { AgentDeps } from "../deps.ts";
 import { signatureOf } from "../signals.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
+import { loadIncident } from "./loadIncident.ts";
 
-/** Remember whether the action fixed these symptoms, for the next similar incident. */
+/**
+ * Remember whether the action fixed this incident. Only a verified fix becomes something to repeat; a
+ * failed one is kept as negative evidence that lowers the action for similar incidents.
+ */
 export function makeLearn(deps: AgentDeps) {
   return async function learn(state: IncidentStateType): Promise<IncidentStateUpdate> {
     const { decision, evidence, verification, target } = state;
     if (!decision || decision.action === "none" || !evidence || !verification || !target) return {};
+    const incident = await loadIncident(deps, state.incidentId);
     const signature = signatureOf(evidence.signals);
     const outcome = verification.healthy ? "verified" : "failed";
-    await deps.memory.record({
-      incidentId: state.incidentId,
-      signature,
-      family: decision.family ?? null,
-      action: decision.action,
-      outcome,
+    const query = queryFromIncident({
+      alerts: incident.alerts,
+      signals: evidence.signals,
+      logLines: logLinesOf(evidence.observations),
       targetKind: target.kind,
     });
+    let result: Awaited<ReturnType<AgentDeps["memory"]["record"]>>;
+    try {
+      result = await deps.memory.record({
+        incidentId: state.incidentId,
+        signature,
+        family: decision.family ?? null,
+        action: decision.action,
+        outcome,
+        targetKind: target.kind,
+        text: query.text,
+        alertNames: query.alertNames ?? [],
+        services: query.services ?? [],
+        verification: verification.evidence.map((e) => `${e.check}: ${e.ok ? "ok" : "not ok"} (${e.detail})`),
+      });
+    } catch (err) {
+      await deps.incidents.appendTimeline(state.incidentId, {
+        step: "learn",
+        message: `could not remember ${decision.action} ${outcome}: ${describeError(err)}`,
+      });
+      return {};
+    }
     await deps.incidents.appendTimeline(state.incidentId, {
       step: "learn",
-      message: `remembered: ${decision.action} ${outcome} for [${signature.join(", ")}]`,
+      message:
+        `remembered: ${decision.action} ${outcome} for [${signature.join(", ")}]` +
+        (outcome === "failed" ? " as negative evidence" : "") +
+        (result.merged ? ` (merged into ${result.entry})` : ` (new entry ${result.entry})`),
     });
     return {};
   };

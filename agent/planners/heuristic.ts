@@ -1,6 +1,7 @@
-import type { ActionId, FailureFamily } from "../../core/catalog.ts";
+import { FAILURE_FAMILIES, type ActionId, type FailureFamily } from "../../core/catalog.ts";
 import type { Decision, Signal, Target } from "../../core/types.ts";
 import { has, type SignalName } from "../signals.ts";
+import { appliesTo } from "./applicability.ts";
 import type { Planner, PlannerInput } from "./planner.ts";
 
 interface Rule {
@@ -116,7 +117,13 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
 }
 
 const MIN_SCORE = 0.3;
-const MEMORY_WEIGHT = 0.25;
+/**
+ * A verified fix of a very similar incident outweighs one symptom rule plus the static runbook; a fix
+ * that failed on similar incidents pulls its action down by as much.
+ */
+const PAST_FIX_WEIGHT = 0.7;
+/** The recalled runbook's recommendation only seconds an action the evidence already points at. */
+const RUNBOOK_WEIGHT = 0.15;
 
 /** The no-network planner: weighs signals and remembered fixes. Deterministic for the same input. */
 export class HeuristicPlanner implements Planner {
@@ -144,15 +151,38 @@ export class HeuristicPlanner implements Planner {
       scores.set(key, entry);
     }
 
-    // Remembered outcomes nudge the score: verified fixes up, failed ones down.
+    // Remembered outcomes of similar incidents weigh in: verified fixes up (they may propose an action the
+    // rules did not, when there is a failure to fix), failed ones down. Runbooks only second the rules.
+    const failing = signals.some((s) => s.name !== "healthy" && s.value !== false && s.value !== 0);
     for (const fix of recalled) {
-      const entry = scores.get(fix.action);
-      if (!entry) continue;
+      if (fix.action === "none" || !appliesTo(fix.action, target)) continue;
+      let entry = scores.get(fix.action);
+      if (fix.source === "runbook") {
+        if (!entry) continue;
+        const delta = RUNBOOK_WEIGHT * Math.min(1, fix.similarity);
+        entry.score += delta;
+        entry.parts["runbook"] = (entry.parts["runbook"] ?? 0) + delta;
+        entry.why.push(`the runbook ${fix.family ?? "of this family"} recommends it`);
+        continue;
+      }
       const total = fix.verified + fix.failed;
-      const delta = MEMORY_WEIGHT * fix.similarity * ((fix.verified - fix.failed) / total);
+      if (total === 0) continue;
+      const net = fix.evidence ?? (fix.verified - fix.failed) / total;
+      const delta = PAST_FIX_WEIGHT * fix.similarity * net;
+      if (!entry) {
+        if (delta <= 0 || !failing || !isFamily(fix.family)) continue;
+        entry = { score: 0, parts: {}, family: fix.family, top: 0, why: [] };
+        scores.set(fix.action, entry);
+      }
       entry.score += delta;
-      entry.parts["past_fixes"] = delta;
-      entry.why.push(`${fix.verified} verified / ${fix.failed} failed past fix(es) of similar incidents`);
+      entry.parts["past_fixes"] = (entry.parts["past_fixes"] ?? 0) + delta;
+      if (delta > entry.top && isFamily(fix.family)) {
+        entry.top = delta;
+        entry.family = fix.family;
+      }
+      entry.why.push(
+        `${fix.verified} verified / ${fix.failed} failed past fix(es) of similar incidents (similarity ${fix.similarity.toFixed(2)})`,
+      );
     }
 
     const ranked = [...scores.entries()].sort((a, b) => b[1].score - a[1].score);
@@ -219,6 +249,8 @@ function normalise(parts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(positive.map(([k, v]) => [k, round(v / total)]));
 }
 
+const isFamily = (f: string | null | undefined): f is FailureFamily =>
+  typeof f === "string" && (FAILURE_FAMILIES as readonly string[]).includes(f);
 const round = (n: number) => Math.round(n * 100) / 100;
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 

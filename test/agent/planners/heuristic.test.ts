@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
+import { recallToolResult } from "../../../agent/planners/recallToolResult.ts";
 import { dockerSignals } from "../../../agent/platforms/docker/signals.ts";
 import { defaultPolicy } from "../../../agent/policy/loadPolicy.ts";
 import type { Decision, Target } from "../../../core/types.ts";
@@ -68,5 +69,103 @@ describe("heuristic planner on real container evidence (one alert name for all)"
     expect(good.confidence).toBeGreaterThan(plain.confidence);
     expect(good.contributions.past_fixes).toBeGreaterThan(0);
     expect(bad.confidence).toBeLessThan(plain.confidence);
+  });
+});
+
+describe("heuristic planner with the runbook memory", () => {
+  const pod: Target = {
+    kind: "k8s_workload",
+    key: "k8s:shop/pod/checkout-1",
+    namespace: "shop",
+    workload: "pod",
+    name: "checkout-1",
+  };
+  const decideK8s = (recalled: PastFix[]) =>
+    planner.decide({
+      incident: { id: "inc_test", alerts: [] },
+      target: pod,
+      evidence: {
+        collectedAt: new Date().toISOString(),
+        signals: [{ name: "http_errors", value: 40, detail: "40 responses with status 500" }],
+        observations: {},
+        errors: [],
+      },
+      recalled,
+      policy: defaultPolicy(),
+    });
+  const runbook: PastFix = {
+    action: "restart_pod",
+    verified: 0,
+    failed: 0,
+    similarity: 0.8,
+    source: "runbook",
+    family: "http_5xx",
+    refs: ["http_5xx"],
+  };
+
+  it("the static runbook seconds the action the evidence points at", async () => {
+    const d = await decideK8s([runbook]);
+    expect(d.action).toBe("restart_pod");
+    expect(d.contributions.runbook).toBeGreaterThan(0);
+    expect(d.rationale).toMatch(/runbook http_5xx recommends it/);
+  });
+
+  it("ranks a verified past fix of a similar incident above the static runbook", async () => {
+    const d = await decideK8s([
+      runbook,
+      {
+        action: "rollback_deployment",
+        verified: 2,
+        failed: 0,
+        similarity: 0.92,
+        source: "incident",
+        evidence: 1,
+        family: "http_5xx",
+        refs: ["incident:inc_9:rollback_deployment"],
+      },
+    ]);
+    expect(d.action).toBe("rollback_deployment");
+    expect(d.family).toBe("http_5xx");
+    expect(d.contributions.past_fixes).toBeGreaterThan(0);
+    expect(d.rationale).toMatch(/2 verified \/ 0 failed past fix/);
+  });
+
+  it("ignores remembered actions that do not apply to the target's platform", async () => {
+    const d = await decideK8s([
+      {
+        action: "kill_container",
+        verified: 5,
+        failed: 0,
+        similarity: 1,
+        source: "incident",
+        evidence: 1,
+        family: "hung_service",
+      },
+    ]);
+    expect(d.action).toBe("restart_pod");
+  });
+
+  it("gives the LLM planner the top recalled entries with their verified outcomes", () => {
+    const result = JSON.parse(
+      recallToolResult([
+        runbook,
+        {
+          action: "rollback_deployment",
+          verified: 2,
+          failed: 1,
+          similarity: 0.9,
+          source: "incident",
+          evidence: 0.33,
+          family: "http_5xx",
+        },
+      ]),
+    ) as { entries: Array<Record<string, unknown>> };
+    expect(result.entries[0]).toMatchObject({
+      source: "incident",
+      action: "rollback_deployment",
+      verified: 2,
+      failed: 1,
+    });
+    expect(result.entries[1]).toMatchObject({ source: "runbook", action: "restart_pod" });
   });
 });
