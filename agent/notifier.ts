@@ -18,6 +18,7 @@ export class LogNotifier implements Notifier {
         target: incident.target.key,
         action: incident.decision?.action ?? null,
         reason: incident.statusReason,
+        summary: incident.decision?.summary ?? null,
         mttrMs: incident.mttrMs,
       },
       `incident ${incident.id} ${incident.status}`,

@@ -5,6 +5,7 @@
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchIngest } from "./ingest.ts";
+import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
@@ -13,6 +14,7 @@ import { benchRunbookMemory } from "./runbookMemory.ts";
 export const BENCHES: Bench[] = [
   { name: "ingest", run: () => benchIngest() },
   { name: "orchestration", run: () => benchOrchestration() },
+  { name: "llm-overhead", run: () => benchLlmOverhead() },
   { name: "docker-restart", run: () => benchDockerRestart() },
   { name: "demo", run: () => benchDemo() },
   { name: "runbook-memory", run: () => benchRunbookMemory() },

@@ -2,9 +2,12 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
 import { LogNotifier, type Notifier } from "../agent/notifier.ts";
 import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
+import { createLlmClient } from "../agent/planners/llm/client.ts";
+import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
+import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
 import { createDockerPlatform } from "../agent/platforms/docker/dockerPlatform.ts";
-import type { Platform } from "../agent/platforms/platform.ts";
+import { platformFor, type Platform } from "../agent/platforms/platform.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
@@ -48,10 +51,34 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       prometheusUrl: config.prometheusUrl,
     }),
   ];
-  if (config.planner === "llm" && !overrides.planner) {
-    logger.warn("the llm planner is not available in this version; using the heuristic planner");
-  }
-  const planner = overrides.planner ?? new HeuristicPlanner();
+  const heuristic = new HeuristicPlanner();
+  const llm =
+    !overrides.planner && config.planner === "llm"
+      ? createLlmClient({
+          apiKey: config.openai.apiKey,
+          baseUrl: config.openai.baseUrl,
+          maxRetries: config.llm.maxRetries,
+          cassette: config.llm.cassette,
+        })
+      : null;
+  const planner =
+    overrides.planner ??
+    (llm
+      ? new LlmPlanner({
+          client: llm.client,
+          model: config.openai.model,
+          prompts: loadPrompts(config.openai.promptVersion, config.llm.promptsDir),
+          fallback: heuristic,
+          memory,
+          readOnlyTools: (t) => platformFor(platforms, t)?.readOnlyTools?.(t) ?? [],
+          limits: {
+            maxSteps: config.llm.maxSteps,
+            maxTokensPerCall: config.llm.maxTokensPerCall,
+            tokenBudget: config.llm.tokenBudget,
+            timeoutMs: config.llm.timeoutMs,
+          },
+        })
+      : heuristic);
   const crashAt = config.testCrashAt;
   const graph = buildIncidentGraph(
     {
@@ -98,6 +125,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     plannerName: planner.name,
     async close() {
       await runner.stop();
+      // A recording session keeps what the model answered, for deterministic replays.
+      if (llm?.cassette && config.llm.cassette?.mode === "record") llm.cassette.save(config.llm.cassette.path);
       db.close();
       ingestDb.close();
     },

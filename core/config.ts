@@ -27,7 +27,19 @@ const envSchema = z.object({
   ALERTMANAGER_URL: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: optionalString,
-  AEGIS_MODEL: z.string().default("gpt-4o-mini"),
+  // One setting names the model and the prompt version: rolling back is changing it back.
+  AEGIS_MODEL: z
+    .string()
+    .regex(/^[^@\s]+(@[A-Za-z0-9._-]+)?$/, "expected model or model@promptVersion, e.g. gpt-4o-mini@v1")
+    .default("gpt-4o-mini@v1"),
+  AEGIS_PROMPTS_DIR: optionalString,
+  AEGIS_LLM_MAX_STEPS: intFrom(4, 1, 20),
+  AEGIS_LLM_MAX_TOKENS: intFrom(1024, 64, 32_768),
+  AEGIS_LLM_TOKEN_BUDGET: intFrom(30_000, 1000, 1_000_000),
+  AEGIS_LLM_TIMEOUT_MS: intFrom(60_000, 1000, 600_000),
+  AEGIS_LLM_MAX_RETRIES: intFrom(2, 0, 10),
+  AEGIS_LLM_CASSETTE: optionalString,
+  AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
   DOCKER_HOST: optionalString,
   KUBECONFIG: optionalString,
@@ -59,7 +71,17 @@ export interface Config {
   verifyTimeoutMs: number;
   prometheusUrl: string | undefined;
   alertmanagerUrl: string | undefined;
-  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string; promptVersion: string };
+  /** Bounds of the llm planner, per incident. */
+  llm: {
+    maxSteps: number;
+    maxTokensPerCall: number;
+    tokenBudget: number;
+    timeoutMs: number;
+    maxRetries: number;
+    promptsDir: string | undefined;
+    cassette: { path: string; mode: "replay" | "record" } | undefined;
+  };
   planner: "heuristic" | "llm";
   dockerHost: string | undefined;
   kubeconfig: string | undefined;
@@ -105,7 +127,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     verifyTimeoutMs: e.AEGIS_VERIFY_TIMEOUT_MS,
     prometheusUrl: e.PROMETHEUS_URL,
     alertmanagerUrl: e.ALERTMANAGER_URL,
-    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.AEGIS_MODEL },
+    openai: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.AEGIS_MODEL.split("@")[0]!,
+      promptVersion: e.AEGIS_MODEL.split("@")[1] ?? "v1",
+    },
+    llm: {
+      maxSteps: e.AEGIS_LLM_MAX_STEPS,
+      maxTokensPerCall: e.AEGIS_LLM_MAX_TOKENS,
+      tokenBudget: e.AEGIS_LLM_TOKEN_BUDGET,
+      timeoutMs: e.AEGIS_LLM_TIMEOUT_MS,
+      maxRetries: e.AEGIS_LLM_MAX_RETRIES,
+      promptsDir: e.AEGIS_PROMPTS_DIR,
+      cassette: e.AEGIS_LLM_CASSETTE ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE } : undefined,
+    },
     planner: e.AEGIS_PLANNER ?? (e.OPENAI_API_KEY ? "llm" : "heuristic"),
     dockerHost: e.DOCKER_HOST,
     kubeconfig: e.KUBECONFIG,

@@ -89,6 +89,25 @@ export interface Decision {
   promptVersion: string | null;
   /** When `action` is `none`: what to do with the incident. */
   disposition?: "escalate" | "dismiss";
+  /** A plain-language root-cause summary for people (the LLM planner writes one). */
+  summary?: string;
+  /** Explanations the planner considered and ruled out, each with why. */
+  rejectedHypotheses?: Array<{ hypothesis: string; reason: string }>;
+  /** Model use behind the decision (LLM planner, including a run that fell back). */
+  usage?: DecisionUsage;
+  /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
+  notes?: string[];
+}
+
+/** Tokens a planner spent on one incident and what they cost. */
+export interface DecisionUsage {
+  model: string;
+  promptVersion: string;
+  calls: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** Estimated from the model's list price; null when the price is unknown (e.g. a local model). */
+  costUsd: number | null;
 }
 
 /** One action attempt, recorded before it is sent (idempotency). */

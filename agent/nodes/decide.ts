@@ -16,10 +16,20 @@ export function makeDecide(deps: AgentDeps) {
       policy: deps.policy,
     });
     await deps.incidents.saveDecision(incident.id, decision);
+    // Notes first: a fallback explains why the decision below is not the planner that was configured.
+    for (const note of decision.notes ?? []) {
+      await deps.incidents.appendTimeline(incident.id, { step: "decide", message: note });
+    }
+    const summary = decision.summary ? ` Root cause: ${decision.summary}` : "";
     await deps.incidents.appendTimeline(incident.id, {
       step: "decide",
-      message: `${decision.planner} planner chose ${decision.action} (confidence ${decision.confidence}): ${decision.rationale}`,
-      data: { contributions: decision.contributions, family: decision.family ?? null },
+      message: `${decision.planner} planner chose ${decision.action} (confidence ${decision.confidence}): ${decision.rationale}${summary}`,
+      data: {
+        contributions: decision.contributions,
+        family: decision.family ?? null,
+        ...(decision.rejectedHypotheses ? { rejectedHypotheses: decision.rejectedHypotheses } : {}),
+        ...(decision.usage ? { usage: decision.usage } : {}),
+      },
     });
     return { decision };
   };

@@ -1,4 +1,5 @@
 import type { ActionId } from "../../core/catalog.ts";
+import type { Tool } from "../../tools/tool.ts";
 import type {
   ActionRecord,
   Decision,
@@ -29,6 +30,11 @@ export interface Platform {
   locate(target: Target): Promise<Located>;
   /** Run read-only tools and turn their output into signals. Tool failures become evidence errors. */
   investigate(target: Target, alerts: IncidentAlert[]): Promise<Evidence>;
+  /**
+   * Read-only tools about one target, for a planner that investigates on its own (the LLM planner). Every
+   * tool returned must have no risk tier: nothing here may change anything.
+   */
+  readOnlyTools?(target: Target): Tool[];
   /** Send the action. Throws AegisError("action_failed") when the platform refuses. */
   execute(decision: Decision, target: Target): Promise<ActionResult>;
   /** After a crash: did this recorded-but-unconfirmed action reach the platform? */

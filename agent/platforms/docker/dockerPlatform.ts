@@ -12,12 +12,19 @@ import type { DockerClient } from "../../../tools/docker/client.ts";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
 import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
 import { createContainerStatsTool } from "../../../tools/docker/containerStats.ts";
-import { inspectSnapshot, type ContainerSnapshot } from "../../../tools/docker/inspectContainer.ts";
+import {
+  createInspectContainerTool,
+  inspectSnapshot,
+  type ContainerSnapshot,
+} from "../../../tools/docker/inspectContainer.ts";
 import { createKillContainerTool } from "../../../tools/docker/killContainer.ts";
 import { createRestartContainerTool } from "../../../tools/docker/restartContainer.ts";
 import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scaleService.ts";
 import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
+import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { tool, type Tool } from "../../../tools/tool.ts";
+import type { z } from "zod";
 import type { Policy } from "../../policy/schema.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
@@ -136,10 +143,31 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
+  const inspectTool = createInspectContainerTool({ docker });
+  const promTool = opts.prometheusUrl
+    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
+    : null;
+
   return {
     kinds: ["docker_container", "docker_service"],
     actions: ACTIONS,
     locate,
+
+    readOnlyTools(target: Target): Tool[] {
+      // Bound to the incident's container: the model reads about this target and no other.
+      const ref = target.kind === "docker_container" ? (target.id ?? target.name) : null;
+      const tools: Tool[] = [];
+      if (ref) {
+        tools.push(
+          boundToContainer(logsTool, ref),
+          boundToContainer(inspectTool, ref),
+          boundToContainer(eventsTool, ref),
+          boundToContainer(statsTool, ref),
+        );
+      }
+      if (promTool) tools.push(promTool);
+      return tools;
+    },
 
     async investigate(target, alerts): Promise<Evidence> {
       const collectedAt = new Date().toISOString();
@@ -275,4 +303,18 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
       return { healthy: evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+}
+
+type ContainerTool = Tool<z.ZodObject<{ container: z.ZodString }>, unknown>;
+
+/** A read-only container tool with its `container` argument fixed, so the model cannot point it elsewhere. */
+function boundToContainer<T extends { name: string; risk: unknown }>(t: T, container: string): Tool {
+  const base = t as unknown as ContainerTool;
+  if (base.risk !== null) throw new AegisError("internal", `${base.name} is not read-only`);
+  return tool({
+    name: base.name,
+    description: `${base.description} Bound to the incident's container.`,
+    parameters: base.parameters.omit({ container: true }),
+    execute: (input, options) => base.execute({ ...(input as object), container }, options),
+  });
 }

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
+import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
+import { loadPrompts } from "../agent/planners/llm/prompts.ts";
+import type { Planner } from "../agent/planners/planner.ts";
+import { createAegis } from "../cli/compose.ts";
+import { loadConfig } from "../core/config.ts";
+import { silentLogger } from "../core/logger.ts";
+import { startServer } from "../server/listen.ts";
+import { startScriptedOpenAI } from "../test/helpers/scriptedOpenAI.ts";
+import { instantPlatform } from "./fakePlatform.ts";
+import { percentile, type BenchRow } from "./report.ts";
+
+/** Incidents run first and not counted: the first ones pay for lazy loading and JIT compilation. */
+const WARM_UP = 5;
+
+const DECISION = {
+  action: "restart_container",
+  params: { replicas: null },
+  confidence: 0.8,
+  family: "http_5xx",
+  summary: "The service answers with server errors.",
+  rationale: "Five server-error log lines and a failing health check; a restart clears the bad state.",
+  rejected_hypotheses: [{ hypothesis: "upstream outage", reason: "no upstream errors in the logs" }],
+  contributions: [
+    { evidence: "http_errors", weight: 0.6 },
+    { evidence: "health_failing", weight: 0.4 },
+  ],
+  disposition: null,
+};
+
+/**
+ * Alert received → action sent on the LLM path, with a scripted model that answers at once over real HTTP
+ * (OpenAI SDK, prompts, redaction, quoting, tool loop, zod validation) and an instant platform: the time
+ * the agent itself adds per incident, model latency excluded.
+ */
+export async function benchLlmOverhead(runs = 200): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-bench-llm-"));
+  const model = await startScriptedOpenAI();
+  const sentAt = new Map<string, number>();
+  const config = loadConfig({
+    AEGIS_DB: join(dir, "aegis.db"),
+    AEGIS_MODE: "auto",
+    AEGIS_VERIFY_TIMEOUT_MS: "1000",
+  });
+  const planner = new LlmPlanner({
+    client: new OpenAI({ apiKey: "bench", baseURL: model.baseUrl, maxRetries: 0 }),
+    model: "gpt-4o-mini",
+    prompts: loadPrompts("v1"),
+    fallback: new HeuristicPlanner(),
+  });
+  // The planner's own share: prompts, redaction, quoting, SDK, HTTP to the instant model, validation.
+  const decideMs: number[] = [];
+  const timed: Planner = {
+    name: planner.name,
+    async decide(input) {
+      const start = performance.now();
+      try {
+        return await planner.decide(input);
+      } finally {
+        decideMs.push(performance.now() - start);
+      }
+    },
+  };
+  const aegis = await createAegis(config, {
+    logger: silentLogger(),
+    planner: timed,
+    platforms: [instantPlatform((target) => sentAt.set(target, Date.now()))],
+  });
+  const server = await startServer(aegis.app, "127.0.0.1", 0);
+  await aegis.runner.start();
+  const latencies: number[] = [];
+  let llmDecisions = 0;
+  try {
+    for (let i = -WARM_UP; i < runs; i++) {
+      const container = `bench-llm-${i}`;
+      model.push(
+        { content: "Server errors after a bad deploy of state; restart." },
+        { toolCalls: [{ name: "submit_decision", arguments: DECISION }] },
+      );
+      const body = {
+        version: "4",
+        groupKey: `{}:{alertname="ContainerUnhealthy"}`,
+        status: "firing",
+        receiver: "aegis",
+        alerts: [
+          {
+            status: "firing",
+            labels: { alertname: "ContainerUnhealthy", container },
+            startsAt: new Date().toISOString(),
+            fingerprint: `benchllm${i}`,
+          },
+        ],
+      };
+      const received = Date.now();
+      const res = await fetch(`${server.url}/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+      await res.arrayBuffer();
+      await aegis.runner.idle();
+      const sent = sentAt.get(container);
+      if (sent === undefined) throw new Error(`no action was sent for ${container}`);
+      if (i < 0) continue;
+      latencies.push(sent - received);
+      const decided = await aegis.incidents.list({ limit: 1 });
+      if (decided[0]?.decision?.planner === "llm") llmDecisions++;
+    }
+    model.assertDone();
+  } finally {
+    await server.close();
+    await aegis.close();
+    await model.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  latencies.sort((a, b) => a - b);
+  const p99 = percentile(latencies, 99);
+  const decide = decideMs.slice(WARM_UP).sort((a, b) => a - b);
+  return [
+    {
+      name: "llm path alert → action sent p50",
+      value: percentile(latencies, 50),
+      unit: "ms",
+      goal: "",
+      ok: true,
+    },
+    { name: "llm path alert → action sent p99", value: p99, unit: "ms", goal: "< 100", ok: p99 < 100 },
+    { name: "llm planner decide p50", value: percentile(decide, 50), unit: "ms", goal: "", ok: true },
+    { name: "llm planner decide p99", value: percentile(decide, 99), unit: "ms", goal: "", ok: true },
+    {
+      name: "incidents decided by the llm planner",
+      value: llmDecisions,
+      unit: "count",
+      goal: `= ${runs}`,
+      ok: llmDecisions === runs,
+    },
+  ];
+}

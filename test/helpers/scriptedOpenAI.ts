@@ -1,0 +1,165 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A chat completions request as the server received it (the real wire format). */
+export interface ChatRequest {
+  model: string;
+  messages: Array<{
+    role: string;
+    content?: string | null;
+    tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>;
+    tool_call_id?: string;
+  }>;
+  tools?: Array<{ type: string; function: { name: string; description?: string; parameters?: unknown } }>;
+  tool_choice?: unknown;
+  max_tokens?: number;
+  [key: string]: unknown;
+}
+
+/** One scripted answer: a reply (content and/or tool calls) or an HTTP error. */
+export type ScriptStep = {
+  /** Checks the request; a throw fails the test (the request is answered 400 and recorded as a failure). */
+  expect?: (req: ChatRequest) => void;
+  /** Wait this long before answering (timeouts). */
+  delayMs?: number;
+} & (
+  | {
+      content?: string;
+      toolCalls?: Array<{ name: string; arguments: unknown }>;
+      usage?: { prompt_tokens: number; completion_tokens: number };
+    }
+  | {
+      status: number;
+      message?: string;
+      headers?: Record<string, string>;
+      /** Send this body as is instead of an OpenAI error object (a broken server or proxy). */
+      rawBody?: string;
+    }
+);
+
+/** An OpenAI-compatible HTTP server on 127.0.0.1 that answers from a script, in order. */
+export interface ScriptedOpenAI {
+  /** `baseURL` for the OpenAI client (ends in /v1). */
+  baseUrl: string;
+  requests: ChatRequest[];
+  /** Append steps to the script. */
+  push(...steps: ScriptStep[]): void;
+  /** Throws when a step was not consumed, a request was not scripted, or a step's `expect` failed. */
+  assertDone(): void;
+  /** Forget the script and what was seen (between tests). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+let callCounter = 0;
+
+/** Start a scripted OpenAI-compatible server. `POST /v1/chat/completions` is the only route. */
+export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<ScriptedOpenAI> {
+  const steps: ScriptStep[] = [...initial];
+  const requests: ChatRequest[] = [];
+  const failures: string[] = [];
+
+  const answer = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) => {
+    if (res.destroyed) return;
+    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const refuse = (res: ServerResponse, message: string) => {
+    failures.push(message);
+    answer(res, 400, { error: { message: `scripted server: ${message}`, type: "invalid_request_error" } });
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
+          return refuse(res, `unexpected ${req.method} ${req.url}`);
+        }
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatRequest;
+        requests.push(body);
+        const step = steps.shift();
+        if (!step) return refuse(res, `unscripted request #${requests.length}`);
+        try {
+          step.expect?.(body);
+        } catch (err) {
+          return refuse(res, `request #${requests.length} failed its expectation: ${String(err)}`);
+        }
+        if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+        if ("status" in step) {
+          if (step.rawBody !== undefined) {
+            res.writeHead(step.status, { "content-type": "application/json", ...step.headers });
+            return res.end(step.rawBody);
+          }
+          return answer(
+            res,
+            step.status,
+            { error: { message: step.message ?? `scripted HTTP ${step.status}`, type: "scripted_error" } },
+            step.headers,
+          );
+        }
+        const toolCalls = (step.toolCalls ?? []).map((c) => ({
+          id: `call_${++callCounter}`,
+          type: "function",
+          function: {
+            name: c.name,
+            arguments: typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments),
+          },
+        }));
+        const usage = step.usage ?? {
+          prompt_tokens: Math.ceil(JSON.stringify(body.messages).length / 4),
+          completion_tokens: Math.ceil(JSON.stringify([step.content, toolCalls]).length / 4),
+        };
+        answer(res, 200, {
+          id: `chatcmpl-${requests.length}`,
+          object: "chat.completion",
+          created: 1_700_000_000,
+          model: body.model,
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: "assistant",
+                content: step.content ?? null,
+                ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+                refusal: null,
+              },
+              finish_reason: toolCalls.length ? "tool_calls" : "stop",
+              logprobs: null,
+            },
+          ],
+          usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+        });
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    push: (...more) => steps.push(...more),
+    assertDone() {
+      const problems = [...failures];
+      if (steps.length > 0) problems.push(`${steps.length} scripted step(s) not consumed`);
+      if (problems.length > 0) throw new Error(`scripted OpenAI server: ${problems.join("; ")}`);
+    },
+    reset() {
+      steps.length = 0;
+      requests.length = 0;
+      failures.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
