@@ -132,6 +132,6 @@ describe("aegis eval --retrieval", () => {
     const developer = suite!.sets.find((s) => s.set === "developer")!;
     expect(developer.queries).toBeGreaterThanOrEqual(60);
     expect(developer.recallAt3).toBeGreaterThanOrEqual(0.95);
-    expect(suite!.sets.map((s) => s.set)).toEqual(["developer", "external"]);
+    expect(suite!.sets.map((s) => s.set)).toEqual(["developer", "external", "blind"]);
   });
 });
