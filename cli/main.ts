@@ -3,6 +3,7 @@ import { AegisError, describeError } from "../core/errors.ts";
 import { demoCommand } from "./demo.ts";
 import { evalCommand } from "./eval.ts";
 import { runbookCommand } from "./runbook.ts";
+import { kubeSimCommand } from "./kubeSim.ts";
 import { serveCommand } from "./serve.ts";
 
 const program = new Command()
@@ -12,6 +13,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(serveCommand());
+program.addCommand(kubeSimCommand());
 program.addCommand(runbookCommand());
 program.addCommand(evalCommand());
 program.addCommand(demoCommand());

@@ -7,6 +7,10 @@ import type { KubeEvent, KubeObject } from "./types.ts";
 
 /** Records core/v1 Events like the real components do: repeats of one (object, reason, message) bump `count`. */
 export class EventRecorder {
+  /** Event name per (object uid, reason, message), for counting repeats. */
+  private readonly names = new Map<string, string>();
+  private seq = 0;
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
@@ -23,13 +27,10 @@ export class EventRecorder {
   ): void {
     const res = resourceOf("Event");
     const ns = obj.metadata.namespace ?? "default";
-    const id = createHash("sha1")
-      .update(`${obj.metadata.uid}|${reason}|${message}`)
-      .digest("hex")
-      .slice(0, 16);
-    const name = `${obj.metadata.name}.${id}`;
+    const key = createHash("sha1").update(`${obj.metadata.uid}|${reason}|${message}`).digest("hex");
+    const known = this.names.get(key);
     const now = rfc3339(this.clock.now());
-    const existing = this.store.get(res, ns, name) as KubeEvent | undefined;
+    const existing = known ? (this.store.peek(res, ns, known) as KubeEvent | undefined) : undefined;
     if (existing) {
       this.store.update(res, {
         ...existing,
@@ -39,7 +40,11 @@ export class EventRecorder {
       });
       return;
     }
-    if (!this.store.get(resourceOf("Namespace"), undefined, ns)) return;
+    if (!this.store.peek(resourceOf("Namespace"), undefined, ns)) return;
+    // Like the real recorder: the suffix is the creation time in hex nanoseconds, so names sort chronologically.
+    const nanos = BigInt(this.clock.now()) * 1_000_000n + BigInt(++this.seq % 1_000_000);
+    const name = `${obj.metadata.name}.${nanos.toString(16)}`;
+    this.names.set(key, name);
     const ev: KubeEvent = {
       apiVersion: "v1",
       kind: "Event",

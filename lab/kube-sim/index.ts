@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { applyDefaults } from "./admission.ts";
 import type { Clock } from "./clock.ts";
@@ -24,6 +25,7 @@ import { resourceForKind, resourceOf } from "./resources.ts";
 import { advanceWorld } from "./simulate.ts";
 import { Store } from "./store.ts";
 import type { KubeObject, Pod } from "./types.ts";
+import { selfSignedCertificate } from "./tls.ts";
 import { World } from "./world.ts";
 
 export type { FaultRecord } from "./faults/index.ts";
@@ -44,6 +46,11 @@ export interface KubeSimOptions {
   fixture?: string;
   /** RBAC file contents (YAML); when set, every request needs the admin token or a ServiceAccount token. */
   rbac?: string;
+  /**
+   * Serve HTTPS with a fresh self-signed certificate (its own CA, in the kubeconfig). On by default with `rbac`:
+   * kubectl sends no credentials at all to a plain-http server.
+   */
+  tls?: boolean;
   /** Bearer token of the admin user (random when unset). */
   adminToken?: string;
   /** Overrides of the simulated components' timings. */
@@ -62,6 +69,8 @@ export interface KubeSim {
   port: number;
   clock: Clock;
   adminToken: string;
+  /** PEM of the serving certificate (also the CA) when serving HTTPS. */
+  caPem: string | undefined;
   /** The simulator's internals, for tests that look behind the API. */
   ctx: SimContext;
   /** Injects a fault (same as POST /sim/faults). */
@@ -176,7 +185,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     advance,
   };
 
-  const server = createServer((req, res) => {
+  const useTls = options.tls ?? options.rbac !== undefined;
+  const cert = useTls ? selfSignedCertificate() : undefined;
+  const listener: Parameters<typeof createServer>[1] = (req, res) => {
     void handle(
       {
         store,
@@ -201,7 +212,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       req,
       res,
     );
-  });
+  };
+  const server = cert
+    ? createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, listener)
+    : createServer(listener);
   server.keepAliveTimeout = 5000;
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -209,7 +223,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = `${cert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   let last = clock.now();
   const timer =
@@ -227,13 +241,20 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     port,
     clock,
     adminToken,
+    caPem: cert?.certPem,
     ctx,
     inject: (spec) => simApi.injectFault(spec),
     faults: () => faults.list(ctx),
     advance,
     reconcile: () => runControllers(ctx),
     kubeconfig: (o) =>
-      kubeconfigYaml({ url, token: o?.token ?? adminToken, name: options.name, namespace: o?.namespace }),
+      kubeconfigYaml({
+        url,
+        token: o?.token ?? adminToken,
+        name: options.name,
+        namespace: o?.namespace,
+        caPem: cert?.certPem,
+      }),
     tokenFor: (ns, name) => defaultSaToken(ns, name),
     stop: async () => {
       if (timer) clearInterval(timer);

@@ -32,7 +32,7 @@ export interface ServiceLoad {
 
 /** Pods of a Deployment that count (active, matching its selector). */
 export function podsOfDeployment(ctx: SimContext, d: Deployment): Pod[] {
-  return (ctx.store.list(R.pods, d.metadata.namespace) as Pod[]).filter(
+  return (ctx.store.view(R.pods, d.metadata.namespace) as readonly Pod[]).filter(
     (p) => isActive(p) && selectorMatches(d.spec.selector, p.metadata.labels),
   );
 }
@@ -53,7 +53,7 @@ export function servicesFor(ctx: SimContext, d: Deployment): KubeObject[] {
 /** The ingress-nginx `limit-rps` annotation on an Ingress that routes to the Deployment, if any. */
 export function rateLimitFor(ctx: SimContext, d: Deployment): number | undefined {
   const names = new Set(servicesFor(ctx, d).map((s) => s.metadata.name));
-  for (const ing of ctx.store.list(R.ingresses, d.metadata.namespace)) {
+  for (const ing of ctx.store.view(R.ingresses, d.metadata.namespace)) {
     const limit = ing.metadata.annotations?.["nginx.ingress.kubernetes.io/limit-rps"];
     if (!limit) continue;
     const text = JSON.stringify(ing.spec ?? {});
@@ -64,7 +64,7 @@ export function rateLimitFor(ctx: SimContext, d: Deployment): number | undefined
 
 /** The role (`primary` / `secondary`) a database's Service currently selects. */
 export function selectedDbRole(ctx: SimContext, ns: string, db: string): string | undefined {
-  const svc = ctx.store.get(R.services, ns, db);
+  const svc = ctx.store.peek(R.services, ns, db);
   return (svc?.spec as { selector?: Record<string, string> } | undefined)?.selector?.role;
 }
 
@@ -100,7 +100,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
   let lossRatio = 0;
   const lossNotes: string[] = [];
   for (const callee of model.calls) {
-    const cd = ctx.store.get(R.deployments, ns, callee) as Deployment | undefined;
+    const cd = ctx.store.peek(R.deployments, ns, callee) as Deployment | undefined;
     if (!cd) continue;
     const cpods = podsOfDeployment(ctx, cd).filter(isPodReady);
     if (!cpods.length) continue;
@@ -160,6 +160,25 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     }
     return { pod, rps, cpuPercent, errors, p50, p95, notes };
   });
+  // Consumers and workers say what they see of their backlog.
+  const backlogNotes: string[] = [];
+  for (const k of ctx.world.kafka.values()) {
+    if (k.namespace !== ns || k.consumerDeployment !== d.metadata.name) continue;
+    const lag = Math.round(k.lag.reduce((a, b) => a + b, 0));
+    const consumers = Math.min(ready.length, k.partitions);
+    if (lag > 0) {
+      backlogNotes.push(
+        `WARN consumer group ${k.group}: lag ${lag} messages on topic ${k.topic} (${consumers} active consumers for ${k.partitions} partitions)`,
+      );
+    }
+  }
+  for (const q of ctx.world.queues.values()) {
+    if (q.namespace !== ns || q.workerDeployment !== d.metadata.name || q.depth < 1) continue;
+    backlogNotes.push(
+      `WARN queue ${q.name}: ${Math.round(q.depth)} messages waiting; processing ${q.perWorkerRate} msg/s per worker`,
+    );
+  }
+  if (backlogNotes.length) for (const pl of podLoads) pl.notes.push(...backlogNotes);
   return {
     model,
     deployment: d,

@@ -28,11 +28,18 @@ export class LogBook {
     if (e.current.length > MAX_LINES) e.current.splice(0, e.current.length - MAX_LINES);
   }
 
-  /** A new container instance starts: the running log becomes the previous one. */
-  rotate(podUid: string, container: string): void {
+  /**
+   * The container instance exited: its log becomes the previous one (`--previous`), and stays the current one
+   * too until the next instance starts, as the kubelet serves a crash-looping container's last output.
+   */
+  terminated(podUid: string, container: string): void {
     const e = this.entry(podUid, container);
-    e.previous = e.current;
-    e.current = [];
+    e.previous = [...e.current];
+  }
+
+  /** A new container instance starts with an empty log. */
+  restarted(podUid: string, container: string): void {
+    this.entry(podUid, container).current = [];
   }
 
   /** Reads a log as the kubelet serves it; `previous` of a container that never restarted is a 400, as in Kubernetes. */

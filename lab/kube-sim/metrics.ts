@@ -41,7 +41,7 @@ export function renderMetrics(ctx: SimContext): string {
   const g = (name: string, help: string, labels: Record<string, string>, v: number) =>
     add(name, "gauge", help, labels, v);
 
-  const pods = ctx.store.list(R.pods) as Pod[];
+  const pods = ctx.store.view(R.pods) as readonly Pod[];
   for (const p of pods) {
     const id = { namespace: p.metadata.namespace!, pod: p.metadata.name, uid: p.metadata.uid! };
     const owner = controllerOf(p);
@@ -183,7 +183,7 @@ export function renderMetrics(ctx: SimContext): string {
       }
     }
   }
-  for (const o of ctx.store.list(R.deployments)) {
+  for (const o of ctx.store.view(R.deployments)) {
     const d = o as Deployment;
     const id = { namespace: d.metadata.namespace!, deployment: d.metadata.name };
     g("kube_deployment_spec_replicas", "Number of desired pods for a deployment.", id, d.spec.replicas ?? 1);
@@ -234,7 +234,7 @@ export function renderMetrics(ctx: SimContext): string {
       }
     }
   }
-  for (const o of ctx.store.list(R.replicasets)) {
+  for (const o of ctx.store.view(R.replicasets)) {
     const rs = o as ReplicaSet;
     const id = { namespace: rs.metadata.namespace!, replicaset: rs.metadata.name };
     g("kube_replicaset_spec_replicas", "Number of desired pods for a ReplicaSet.", id, rs.spec.replicas ?? 0);
@@ -245,7 +245,7 @@ export function renderMetrics(ctx: SimContext): string {
       rs.status?.readyReplicas ?? 0,
     );
   }
-  for (const o of ctx.store.list(R.nodes)) {
+  for (const o of ctx.store.view(R.nodes)) {
     const n = o as Node;
     const node = n.metadata.name;
     g(
@@ -305,7 +305,7 @@ export function renderMetrics(ctx: SimContext): string {
       st.packetLoss,
     );
   }
-  for (const o of ctx.store.list(R.hpas)) {
+  for (const o of ctx.store.view(R.hpas)) {
     const h = o as HorizontalPodAutoscaler;
     const id = { namespace: h.metadata.namespace!, horizontalpodautoscaler: h.metadata.name };
     g(
@@ -343,7 +343,7 @@ export function renderMetrics(ctx: SimContext): string {
       }
     }
   }
-  for (const o of ctx.store.list(R.pdbs)) {
+  for (const o of ctx.store.view(R.pdbs)) {
     const b = o as PodDisruptionBudget;
     const id = { namespace: b.metadata.namespace!, poddisruptionbudget: b.metadata.name };
     g(
@@ -388,7 +388,7 @@ export function renderMetrics(ctx: SimContext): string {
       id,
       Math.round(k.lag.reduce((a, b) => a + b, 0)),
     );
-    const d = ctx.store.get(R.deployments, k.namespace, k.consumerDeployment) as Deployment | undefined;
+    const d = ctx.store.peek(R.deployments, k.namespace, k.consumerDeployment) as Deployment | undefined;
     g(
       "kafka_consumergroup_members",
       "Amount of members in a consumer group.",
@@ -398,7 +398,7 @@ export function renderMetrics(ctx: SimContext): string {
     g("kafka_topic_partitions", "Number of partitions for this Topic.", { topic: k.topic }, k.partitions);
   }
   for (const q of ctx.world.queues.values()) {
-    const d = ctx.store.get(R.deployments, q.namespace, q.workerDeployment) as Deployment | undefined;
+    const d = ctx.store.peek(R.deployments, q.namespace, q.workerDeployment) as Deployment | undefined;
     g(
       "rabbitmq_queue_messages_ready",
       "Messages ready to be delivered to consumers.",

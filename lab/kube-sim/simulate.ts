@@ -19,13 +19,10 @@ export function series(name: string, labels: Record<string, string>): string {
   return `${name}{${parts.join(",")}}`;
 }
 
-const configured = new WeakMap<SimContext, Set<string>>();
-
 /** Reads the world annotations (see fixture.ts) of Deployments not seen before into the world's models. */
 export function syncModels(ctx: SimContext): void {
-  const seen = configured.get(ctx) ?? new Set<string>();
-  configured.set(ctx, seen);
-  for (const o of ctx.store.list(R.deployments)) {
+  const seen = ctx.world.configured;
+  for (const o of ctx.store.view(R.deployments)) {
     if (seen.has(o.metadata.uid!)) continue;
     seen.add(o.metadata.uid!);
     const ns = o.metadata.namespace!;
@@ -83,7 +80,7 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
   syncModels(ctx);
   for (const [name, st] of world.nodes)
     if (st.packetLoss > 0) world.count(`retrans/${name}`, st.packetLoss * 400 * dt);
-  for (const o of ctx.store.list(R.deployments)) {
+  for (const o of ctx.store.view(R.deployments)) {
     const d = o as Deployment;
     const ns = d.metadata.namespace!;
     const svc = d.metadata.labels?.app ?? d.metadata.name;
@@ -153,7 +150,7 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     }
   }
   for (const k of world.kafka.values()) {
-    const d = ctx.store.get(R.deployments, k.namespace, k.consumerDeployment) as Deployment | undefined;
+    const d = ctx.store.peek(R.deployments, k.namespace, k.consumerDeployment) as Deployment | undefined;
     const consumers = d ? podsOfDeployment(ctx, d).filter(isPodReady).length : 0;
     const active = Math.min(consumers, k.partitions);
     const perPartitionIn = (k.produceRate / k.partitions) * dt;
@@ -165,7 +162,7 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     }
   }
   for (const q of world.queues.values()) {
-    const d = ctx.store.get(R.deployments, q.namespace, q.workerDeployment) as Deployment | undefined;
+    const d = ctx.store.peek(R.deployments, q.namespace, q.workerDeployment) as Deployment | undefined;
     const workers = d ? podsOfDeployment(ctx, d).filter(isPodReady).length : 0;
     q.depth = Math.max(0, q.depth + (q.arrivalRate - workers * q.perWorkerRate) * dt);
   }

@@ -13,6 +13,8 @@ export interface WatchEvent {
   object: KubeObject;
   resource: ResourceDef;
   rv: number;
+  /** The object before a MODIFIED change (watches with selectors need it). */
+  previous?: KubeObject;
 }
 
 type Listener = (ev: WatchEvent) => void;
@@ -70,6 +72,7 @@ export class Store {
     if ("spec" in obj) md.generation = 1;
     else delete md.generation;
     delete md.deletionTimestamp;
+    deepFreeze(obj);
     t.set(key, obj);
     this.byUid.set(md.uid, obj);
     this.emit({ type: "ADDED", object: obj, resource: res, rv: this.rv });
@@ -85,7 +88,7 @@ export class Store {
   /** The object, or a NotFound ApiError. */
   mustGet(res: ResourceDef, ns: string | undefined, name: string): KubeObject {
     const o = this.get(res, ns, name);
-    if (!o) throw notFound(res.plural, res.group, name, res.kind);
+    if (!o) throw notFound(res.plural, res.group, name);
     return o;
   }
 
@@ -100,6 +103,27 @@ export class Store {
         Store.key(b.metadata.namespace, b.metadata.name),
       ),
     );
+  }
+
+  /**
+   * Objects of a resource without copying: stored objects are deeply frozen, so read-only callers (controllers'
+   * scans, metrics, list responses) share them. Use `list` to get copies to modify.
+   */
+  view(res: ResourceDef, ns?: string): readonly KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const o of this.table(res).values()) {
+      if (ns === undefined || !res.namespaced || o.metadata.namespace === ns) out.push(o);
+    }
+    return out.sort((a, b) =>
+      Store.key(a.metadata.namespace, a.metadata.name).localeCompare(
+        Store.key(b.metadata.namespace, b.metadata.name),
+      ),
+    );
+  }
+
+  /** One stored (frozen) object without copying, or undefined. */
+  peek(res: ResourceDef, ns: string | undefined, name: string): KubeObject | undefined {
+    return this.table(res).get(Store.key(res.namespaced ? ns : undefined, name));
   }
 
   /** True when some stored object carries this uid. */
@@ -117,7 +141,7 @@ export class Store {
     const t = this.table(res);
     const key = Store.key(ns, input.metadata.name);
     const cur = t.get(key);
-    if (!cur) throw notFound(res.plural, res.group, input.metadata.name, res.kind);
+    if (!cur) throw notFound(res.plural, res.group, input.metadata.name);
     const rvIn = input.metadata.resourceVersion;
     if (rvIn && rvIn !== cur.metadata.resourceVersion) {
       throw new ApiError(
@@ -148,9 +172,10 @@ export class Store {
     next.metadata = md;
     if (JSON.stringify(stripRv(cur)) === JSON.stringify(stripRv(next))) return clone(cur);
     md.resourceVersion = String(++this.rv);
+    deepFreeze(next);
     t.set(key, next);
     this.byUid.set(md.uid!, next);
-    this.emit({ type: "MODIFIED", object: next, resource: res, rv: this.rv });
+    this.emit({ type: "MODIFIED", object: next, resource: res, rv: this.rv, previous: cur });
     return clone(next);
   }
 
@@ -159,7 +184,7 @@ export class Store {
     const t = this.table(res);
     const key = Store.key(res.namespaced ? ns : undefined, name);
     const cur = t.get(key);
-    if (!cur) throw notFound(res.plural, res.group, name, res.kind);
+    if (!cur) throw notFound(res.plural, res.group, name);
     t.delete(key);
     this.byUid.delete(cur.metadata.uid!);
     const gone = clone(cur);
@@ -184,11 +209,19 @@ export class Store {
   }
 
   private emit(ev: WatchEvent): void {
-    const frozen = { ...ev, object: clone(ev.object) };
+    const frozen = { ...ev, object: deepFreeze(ev.object) };
     this.history.push(frozen);
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     for (const l of this.listeners) l(frozen);
   }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o !== null && typeof o === "object" && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
 }
 
 function specOf(o: KubeObject): string {

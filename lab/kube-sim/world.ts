@@ -113,6 +113,10 @@ export class World {
   readonly upstreams = new Map<string, UpstreamModel>();
   readonly revisions: RevisionRule[] = [];
   readonly runtimes = new Map<string, PodRuntime>();
+  /** HPA controller memory per HPA uid: last sync and the recommendations of the stabilization window. */
+  readonly hpa = new Map<string, { lastSync: number; recommendations: { at: number; n: number }[] }>();
+  /** Deployments whose world annotations were read (by uid). */
+  readonly configured = new Set<string>();
   /** Monotonic counters (Prometheus counters), keyed by rendered series. */
   readonly counters = new Map<string, number>();
   private ipSeq = 10;

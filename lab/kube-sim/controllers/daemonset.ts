@@ -6,13 +6,13 @@ import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
 
 /** DaemonSet controller: one pod per matching node, placed directly (daemon pods tolerate cordoned nodes). */
 export function reconcileDaemonSets(ctx: SimContext): void {
-  const nodes = ctx.store.list(R.nodes) as Node[];
-  for (const o of ctx.store.list(R.daemonsets)) {
+  const nodes = ctx.store.view(R.nodes) as readonly Node[];
+  for (const o of ctx.store.view(R.daemonsets)) {
     const ds = o as DaemonSet;
     const ns = ds.metadata.namespace!;
     const sel = ds.spec.template.spec.nodeSelector ?? {};
     const eligible = nodes.filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));
-    const pods = (ctx.store.list(R.pods, ns) as Pod[]).filter(
+    const pods = (ctx.store.view(R.pods, ns) as readonly Pod[]).filter(
       (p) => controllerOf(p)?.uid === ds.metadata.uid && isActive(p),
     );
     for (const n of eligible) {

@@ -18,13 +18,13 @@ function resolve(v: number | string | undefined, total: number, roundUp: boolean
 
 /** Deployment controller: one ReplicaSet per template revision, rolling updates, status and history. */
 export function reconcileDeployments(ctx: SimContext): void {
-  for (const o of ctx.store.list(R.deployments)) reconcileOne(ctx, o as Deployment);
+  for (const o of ctx.store.view(R.deployments)) reconcileOne(ctx, o as Deployment);
 }
 
 function ownedReplicaSets(ctx: SimContext, d: Deployment): ReplicaSet[] {
-  return (ctx.store.list(R.replicasets, d.metadata.namespace) as ReplicaSet[]).filter(
-    (rs) => controllerOf(rs)?.uid === d.metadata.uid,
-  );
+  return (ctx.store.view(R.replicasets, d.metadata.namespace) as ReplicaSet[])
+    .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+    .map((rs) => rs);
 }
 
 function setCondition(conds: Condition[], c: Condition, now: string): Condition[] {
@@ -84,19 +84,21 @@ function reconcileOne(ctx: SimContext, d: Deployment): void {
     // Rollback (or a template seen before): the old ReplicaSet becomes the newest revision again.
     const prior = newRs.metadata.annotations?.[REVISION];
     const history = newRs.metadata.annotations?.["deployment.kubernetes.io/revision-history"];
-    newRs.metadata.annotations = {
+    const annotations = {
       ...newRs.metadata.annotations,
       [REVISION]: String(maxRev + 1),
       "deployment.kubernetes.io/revision-history": history ? `${history},${prior}` : String(prior),
     };
-    newRs = save(ctx, R.replicasets, newRs);
+    newRs = save(ctx, R.replicasets, { ...newRs, metadata: { ...newRs.metadata, annotations } });
     rss = rss.map((x) => (x.metadata.uid === newRs!.metadata.uid ? newRs! : x));
   }
 
   const rev = String(revisionOf(newRs));
   if (d.metadata.annotations?.[REVISION] !== rev) {
-    d.metadata.annotations = { ...d.metadata.annotations, [REVISION]: rev };
-    d = save(ctx, R.deployments, d);
+    d = save(ctx, R.deployments, {
+      ...d,
+      metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: rev } },
+    });
   }
 
   if (!d.spec.paused)
@@ -115,12 +117,15 @@ function reconcileOne(ctx: SimContext, d: Deployment): void {
 function scaleRs(ctx: SimContext, d: Deployment, rs: ReplicaSet, to: number): void {
   const from = rs.spec.replicas ?? 0;
   if (from === to) return;
-  rs.spec.replicas = to;
-  rs.metadata.annotations = {
+  const annotations = {
     ...rs.metadata.annotations,
     "deployment.kubernetes.io/desired-replicas": String(d.spec.replicas ?? 1),
   };
-  save(ctx, R.replicasets, rs);
+  save(ctx, R.replicasets, {
+    ...rs,
+    spec: { ...rs.spec, replicas: to },
+    metadata: { ...rs.metadata, annotations },
+  });
   ctx.events.record(
     d,
     "Normal",

@@ -5,26 +5,22 @@ import type { SimContext } from "./context.ts";
 import { R, save } from "./context.ts";
 
 const TOLERANCE = 0.1;
-const lastSync = new WeakMap<SimContext, Map<string, number>>();
-const recommendations = new WeakMap<SimContext, Map<string, { at: number; n: number }[]>>();
 
 /** The HPA controller (autoscaling/v2, CPU utilization): scales the target within min/max every sync period. */
 export function reconcileHpas(ctx: SimContext): void {
   const now = ctx.clock.now();
-  const syncs = lastSync.get(ctx) ?? new Map<string, number>();
-  lastSync.set(ctx, syncs);
-  const recs = recommendations.get(ctx) ?? new Map<string, { at: number; n: number }[]>();
-  recommendations.set(ctx, recs);
-  for (const o of ctx.store.list(R.hpas)) {
+  for (const o of ctx.store.view(R.hpas)) {
     const hpa = o as HorizontalPodAutoscaler;
     const key = hpa.metadata.uid!;
     const changedSpec = hpa.status?.observedGeneration !== hpa.metadata.generation;
-    if (!changedSpec && now - (syncs.get(key) ?? 0) < ctx.timings.hpaSyncMs) continue;
-    syncs.set(key, now);
+    const mem = ctx.world.hpa.get(key) ?? { lastSync: 0, recommendations: [] };
+    ctx.world.hpa.set(key, mem);
+    if (!changedSpec && now - mem.lastSync < ctx.timings.hpaSyncMs) continue;
+    mem.lastSync = now;
     const ref = hpa.spec.scaleTargetRef;
     const target =
       ref.kind === "Deployment"
-        ? (ctx.store.get(R.deployments, hpa.metadata.namespace, ref.name) as Deployment | undefined)
+        ? (ctx.store.peek(R.deployments, hpa.metadata.namespace, ref.name) as Deployment | undefined)
         : undefined;
     const min = hpa.spec.minReplicas ?? 1;
     const max = hpa.spec.maxReplicas;
@@ -53,9 +49,9 @@ export function reconcileHpas(ctx: SimContext): void {
     if (util !== undefined && Math.abs(util / targetUtil - 1) > TOLERANCE)
       raw = Math.ceil((current * util) / targetUtil);
     if (current === 0) raw = 0;
-    const history = (recs.get(key) ?? []).filter((r) => now - r.at <= ctx.timings.hpaDownscaleWindowMs);
+    const history = mem.recommendations.filter((r) => now - r.at <= ctx.timings.hpaDownscaleWindowMs);
     history.push({ at: now, n: raw });
-    recs.set(key, history);
+    mem.recommendations = history;
     // Scale-down stabilization: the highest recommendation of the window wins.
     const stabilized = raw < current ? Math.min(current, Math.max(...history.map((h) => h.n))) : raw;
     const desired = current === 0 ? 0 : Math.min(max, Math.max(min, stabilized));

@@ -20,16 +20,18 @@ export function secretsOf(p: Pod): string[] {
 }
 
 function missingSecret(ctx: SimContext, p: Pod): string | undefined {
-  return secretsOf(p).find((s) => !ctx.store.get(R.secrets, p.metadata.namespace, s));
+  return secretsOf(p).find((s) => !ctx.store.peek(R.secrets, p.metadata.namespace, s));
 }
 
 const ts = (ms: number) => new Date(ms).toISOString();
 
 /** The simulated kubelets: start containers, crash and restart them with back-off, OOM-kill leaks, write status and logs. */
 export function runKubelets(ctx: SimContext): void {
-  const nodes = new Map((ctx.store.list(R.nodes) as Node[]).map((n, i) => [n.metadata.name, { n, i }]));
+  const nodes = new Map(
+    (ctx.store.view(R.nodes) as readonly Node[]).map((n, i) => [n.metadata.name, { n, i }]),
+  );
   const live = new Set<string>();
-  for (const o of ctx.store.list(R.pods)) {
+  for (const o of ctx.store.view(R.pods)) {
     const p = o as Pod;
     live.add(p.metadata.uid!);
     if (!p.spec.nodeName || !isActive(p)) continue;
@@ -94,7 +96,7 @@ function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRunti
       cr.waitingMessage = msg;
       return;
     }
-    if (cr.restartCount > 0 || cr.lastTerminated) ctx.logs.rotate(uid, c.name);
+    if (cr.lastTerminated) ctx.logs.restarted(uid, c.name);
     if (!cr.started && !cr.lastTerminated) {
       ctx.events.record(
         p,
@@ -177,6 +179,7 @@ function terminate(
   reason: string,
 ): void {
   cr.lastTerminated = { exitCode, reason, startedAt: cr.startedAt, finishedAt: now };
+  ctx.logs.terminated(p.metadata.uid!, c.name);
   cr.restartCount += 1;
   // The back-off resets after a container ran ten minutes without trouble, as the kubelet's does.
   cr.backoffMs =

@@ -18,8 +18,8 @@ export function isDaemonPod(p: Pod): boolean {
 /** Node lifecycle controller and node-side kubelet status: conditions, taints, NotReady pod handling and eviction. */
 export function reconcileNodes(ctx: SimContext): void {
   const now = ctx.clock.now();
-  const pods = ctx.store.list(R.pods) as Pod[];
-  for (const o of ctx.store.list(R.nodes)) {
+  const pods = ctx.store.view(R.pods) as readonly Pod[];
+  for (const o of ctx.store.view(R.nodes)) {
     const n = o as Node;
     const name = n.metadata.name;
     const st = ctx.world.node(name);
@@ -176,7 +176,7 @@ const LEASE_RENEW_MS = 10_000;
 function renewLease(ctx: SimContext, n: Node, down: boolean, now: number): void {
   const leases = resourceOf("Lease");
   const name = n.metadata.name;
-  if (!ctx.store.get(R.namespaces, undefined, "kube-node-lease")) {
+  if (!ctx.store.peek(R.namespaces, undefined, "kube-node-lease")) {
     ctx.store.create(R.namespaces, {
       apiVersion: "v1",
       kind: "Namespace",
@@ -185,7 +185,7 @@ function renewLease(ctx: SimContext, n: Node, down: boolean, now: number): void 
       status: { phase: "Active" },
     });
   }
-  const cur = ctx.store.get(leases, "kube-node-lease", name);
+  const cur = ctx.store.peek(leases, "kube-node-lease", name);
   const renewTime = new Date(now).toISOString().replace("Z", "000Z");
   if (!cur) {
     ctx.store.create(leases, {

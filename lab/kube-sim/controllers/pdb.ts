@@ -12,14 +12,14 @@ function resolve(v: number | string, total: number, roundUp: boolean): number {
 }
 
 function podsOf(ctx: SimContext, pdb: PodDisruptionBudget): Pod[] {
-  return (ctx.store.list(R.pods, pdb.metadata.namespace) as Pod[]).filter(
+  return (ctx.store.view(R.pods, pdb.metadata.namespace) as readonly Pod[]).filter(
     (p) => isActive(p) && selectorMatches(pdb.spec.selector, p.metadata.labels),
   );
 }
 
 /** Expected pods: the scale of the deployments whose pods the budget selects, else the pods it selects. */
 function expectedPods(ctx: SimContext, pdb: PodDisruptionBudget, pods: Pod[]): number {
-  const deps = (ctx.store.list(R.deployments, pdb.metadata.namespace) as Deployment[]).filter((d) =>
+  const deps = (ctx.store.view(R.deployments, pdb.metadata.namespace) as readonly Deployment[]).filter((d) =>
     selectorMatches(pdb.spec.selector, d.spec.template.metadata?.labels),
   );
   return deps.length ? deps.reduce((n, d) => n + (d.spec.replicas ?? 1), 0) : pods.length;
@@ -27,7 +27,7 @@ function expectedPods(ctx: SimContext, pdb: PodDisruptionBudget, pods: Pod[]): n
 
 /** The disruption controller: PDB status (healthy, desired, disruptions allowed). */
 export function reconcilePdbs(ctx: SimContext): void {
-  for (const o of ctx.store.list(R.pdbs)) {
+  for (const o of ctx.store.view(R.pdbs)) {
     const pdb = o as PodDisruptionBudget;
     const pods = podsOf(ctx, pdb);
     const expected = expectedPods(ctx, pdb, pods);
@@ -70,7 +70,7 @@ export function reconcilePdbs(ctx: SimContext): void {
 export function evictPod(ctx: SimContext, namespace: string, name: string): void {
   reconcilePdbs(ctx);
   const pod = ctx.store.mustGet(R.pods, namespace, name) as Pod;
-  const pdbs = (ctx.store.list(R.pdbs, namespace) as PodDisruptionBudget[]).filter((b) =>
+  const pdbs = (ctx.store.view(R.pdbs, namespace) as readonly PodDisruptionBudget[]).filter((b) =>
     selectorMatches(b.spec.selector, pod.metadata.labels),
   );
   if (pdbs.length > 1) {

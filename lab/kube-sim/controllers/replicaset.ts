@@ -6,12 +6,12 @@ import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
 
 /** ReplicaSet controller: keeps `spec.replicas` pods from the template, owned by the ReplicaSet. */
 export function reconcileReplicaSets(ctx: SimContext): void {
-  for (const o of ctx.store.list(R.replicasets)) reconcileOne(ctx, o as ReplicaSet);
+  for (const o of ctx.store.view(R.replicasets)) reconcileOne(ctx, o as ReplicaSet);
 }
 
 function reconcileOne(ctx: SimContext, rs: ReplicaSet): void {
   const ns = rs.metadata.namespace!;
-  const pods = (ctx.store.list(R.pods, ns) as Pod[]).filter(
+  const pods = (ctx.store.view(R.pods, ns) as readonly Pod[]).filter(
     (p) => controllerOf(p)?.uid === rs.metadata.uid && isActive(p),
   );
   const want = rs.spec.replicas ?? 1;

@@ -26,13 +26,16 @@ export function schedulable(n: Node, p: Pod): boolean {
 
 /** The scheduler: places pending pods on the schedulable node with the fewest pods. */
 export function schedulePods(ctx: SimContext): void {
-  const nodes = ctx.store.list(R.nodes) as Node[];
-  const pods = ctx.store.list(R.pods) as Pod[];
+  const nodes = ctx.store.view(R.nodes) as readonly Node[];
+  const all = ctx.store.view(R.pods) as readonly Pod[];
   const load = new Map(nodes.map((n) => [n.metadata.name, 0]));
-  for (const p of pods)
+  for (const p of all)
     if (p.spec.nodeName && isActive(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
-  for (const p of pods) {
-    if (p.spec.nodeName || !isActive(p)) continue;
+  // Only pending pods are copied (they are modified below).
+  const pending = all
+    .filter((p) => !p.spec.nodeName && isActive(p))
+    .map((p) => ctx.store.get(R.pods, p.metadata.namespace, p.metadata.name) as Pod);
+  for (const p of pending) {
     const fits = nodes.filter((n) => schedulable(n, p));
     const now = rfc3339(ctx.clock.now());
     if (fits.length === 0) {
@@ -87,7 +90,7 @@ export function schedulePods(ctx: SimContext): void {
   }
 }
 
-function unschedulableMessage(nodes: Node[], p: Pod): string {
+function unschedulableMessage(nodes: readonly Node[], p: Pod): string {
   const reasons = new Map<string, number>();
   for (const n of nodes) {
     let r: string;

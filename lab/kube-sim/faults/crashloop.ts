@@ -22,14 +22,14 @@ export const crashloop: FaultFamily = {
     if (variant === "missing_secret") {
       const secret = secretsOf({ spec: d.spec.template.spec } as Pod)[0];
       if (!secret) throw new ApiError("BadRequest", `deployment ${d.metadata.name} references no Secret`);
-      const saved = ctx.store.get(R.secrets, d.metadata.namespace, secret);
+      const saved = ctx.store.peek(R.secrets, d.metadata.namespace, secret);
       if (saved) ctx.store.delete(R.secrets, d.metadata.namespace, secret);
       return {
         cause: `Secret ${d.metadata.namespace}/${secret}, which ${d.metadata.name} reads its credentials from, was deleted`,
         clearedBy: `re-create Secret ${secret} (restart_pod makes it worse: CreateContainerConfigError)`,
-        active: (c) => !c.store.get(R.secrets, d.metadata.namespace, secret),
+        active: (c) => !c.store.peek(R.secrets, d.metadata.namespace, secret),
         revert: (c) => {
-          if (saved && !c.store.get(R.secrets, d.metadata.namespace, secret))
+          if (saved && !c.store.peek(R.secrets, d.metadata.namespace, secret))
             c.store.create(R.secrets, {
               ...saved,
               metadata: { name: secret, namespace: d.metadata.namespace, labels: saved.metadata.labels },
@@ -72,8 +72,8 @@ export const crashloop: FaultFamily = {
         cause: `revision with ${env.name}=${env.value} of ${d.metadata.name} crashes on start (broken config)`,
         clearedBy: "rollback_deployment",
         active: (c) => {
-          const cur = c.store.get(R.deployments, d.metadata.namespace, d.metadata.name);
-          const pods = c.store.list(R.pods, d.metadata.namespace) as Pod[];
+          const cur = c.store.peek(R.deployments, d.metadata.namespace, d.metadata.name);
+          const pods = c.store.view(R.pods, d.metadata.namespace) as readonly Pod[];
           return (
             !!cur &&
             (has((cur.spec as typeof d.spec).template.spec.containers) ||

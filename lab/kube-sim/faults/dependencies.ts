@@ -16,7 +16,7 @@ export const dbLatency: FaultFamily = {
   describe: "the database instance clients use turns slow (IO saturation on the primary)",
   inject(ctx, spec) {
     const { namespace, name } = splitTarget(spec.target);
-    const svc = ctx.store.get(R.services, namespace, name);
+    const svc = ctx.store.peek(R.services, namespace, name);
     const role = selectedDbRole(ctx, namespace, name);
     if (!svc || !role)
       throw new ApiError("BadRequest", `service ${namespace}/${name} with a "role" selector not found`);
@@ -59,7 +59,7 @@ export const packetLoss: FaultFamily = {
       cause: `NIC of ${node}, which hosts ${callee.metadata.name}'s pod, drops ${Math.round(ctx.world.node(node).packetLoss * 100)}% of packets`,
       clearedBy: "recreate_pod_elsewhere (or reroute_traffic)",
       active: (c) => {
-        const cur = c.store.get(R.deployments, ns, callee.metadata.name) as Deployment | undefined;
+        const cur = c.store.peek(R.deployments, ns, callee.metadata.name) as Deployment | undefined;
         return (
           !!cur &&
           c.world.node(node).packetLoss > 0 &&
@@ -94,7 +94,7 @@ export const trafficSpike: FaultFamily = {
 };
 
 function saturated(ctx: SimContext, d: Deployment): boolean {
-  const cur = ctx.store.get(R.deployments, d.metadata.namespace, d.metadata.name) as Deployment | undefined;
+  const cur = ctx.store.peek(R.deployments, d.metadata.namespace, d.metadata.name) as Deployment | undefined;
   if (!cur) return false;
   const load = serviceLoad(ctx, cur);
   return (
@@ -113,7 +113,10 @@ export const kafkaLag: FaultFamily = {
   inject(ctx, spec) {
     const d = targetDeployment(ctx, spec.target);
     const ns = d.metadata.namespace!;
-    const group = String(spec.params?.group ?? d.metadata.name.replace(/-consumer$/, ""));
+    const existing = [...ctx.world.kafka.values()].find(
+      (x) => x.namespace === ns && x.consumerDeployment === d.metadata.name,
+    );
+    const group = String(spec.params?.group ?? existing?.group ?? d.metadata.name.replace(/-consumer$/, ""));
     const key = `${ns}/${group}`;
     const partitions = num(spec, "partitions", ctx.world.kafka.get(key)?.partitions ?? 6);
     const perConsumer = num(spec, "perConsumerRate", 100);
@@ -137,7 +140,7 @@ export const kafkaLag: FaultFamily = {
       cause: `topic ${k.topic} receives ${k.produceRate} msg/s; each of ${d.metadata.name}'s consumers handles ${perConsumer} msg/s over ${partitions} partitions`,
       clearedBy: `add_kafka_consumers (up to ${partitions})`,
       active: (c) => {
-        const cur = c.store.get(R.deployments, ns, d.metadata.name) as Deployment | undefined;
+        const cur = c.store.peek(R.deployments, ns, d.metadata.name) as Deployment | undefined;
         const consumers = cur ? Math.min(partitions, podsOfDeployment(c, cur).filter(isPodReady).length) : 0;
         const capacity = consumers ? (partitions * perConsumer) / Math.ceil(partitions / consumers) : 0;
         return capacity < k.produceRate;
@@ -157,7 +160,10 @@ export const queueDepth: FaultFamily = {
   inject(ctx, spec) {
     const d = targetDeployment(ctx, spec.target);
     const ns = d.metadata.namespace!;
-    const name = String(spec.params?.queue ?? d.metadata.name.replace(/-worker$/, ""));
+    const existing = [...ctx.world.queues.values()].find(
+      (x) => x.namespace === ns && x.workerDeployment === d.metadata.name,
+    );
+    const name = String(spec.params?.queue ?? existing?.name ?? d.metadata.name.replace(/-worker$/, ""));
     const key = `${ns}/${name}`;
     const perWorker = num(spec, "perWorkerRate", 20);
     const workers = podsOfDeployment(ctx, d).filter(isPodReady).length;
@@ -176,7 +182,7 @@ export const queueDepth: FaultFamily = {
       cause: `queue ${name} receives ${q.arrivalRate} msg/s; ${workers} workers of ${d.metadata.name} handle ${perWorker} msg/s each`,
       clearedBy: "scale_deployment (the workers)",
       active: (c) => {
-        const cur = c.store.get(R.deployments, ns, d.metadata.name) as Deployment | undefined;
+        const cur = c.store.peek(R.deployments, ns, d.metadata.name) as Deployment | undefined;
         const n = cur ? podsOfDeployment(c, cur).filter(isPodReady).length : 0;
         return n * q.perWorkerRate <= q.arrivalRate;
       },
@@ -208,7 +214,7 @@ export const upstreamThrottling: FaultFamily = {
       cause: `upstream ${name} allows ${quota} req/s; ${d.metadata.name} sends ${Math.round(calls)} req/s`,
       clearedBy: `rate_limit_traffic (ingress limit-rps ≤ ${Math.floor(quota / model.upstream.callsPerRequest)})`,
       active: (c) => {
-        const cur = c.store.get(R.deployments, ns, d.metadata.name) as Deployment | undefined;
+        const cur = c.store.peek(R.deployments, ns, d.metadata.name) as Deployment | undefined;
         return !!cur && serviceLoad(c, cur).upstreamThrottledRatio > 0;
       },
       revert: (c) => {

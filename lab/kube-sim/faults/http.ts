@@ -46,7 +46,7 @@ export const latencyP95: FaultFamily = {
       cause: `a noisy neighbour on ${node} steals CPU from ${d.metadata.name}'s pod there`,
       clearedBy: "recreate_pod_elsewhere",
       active: (c) => {
-        const cur = c.store.get(R.deployments, d.metadata.namespace, d.metadata.name) as
+        const cur = c.store.peek(R.deployments, d.metadata.namespace, d.metadata.name) as
           Deployment | undefined;
         return (
           !!cur && c.world.node(node).noisy && podsOfDeployment(c, cur).some((p) => p.spec.nodeName === node)

@@ -6,12 +6,14 @@ import type { Pod } from "../types.ts";
 import type { FaultFamily } from "./types.ts";
 
 function targetNode(ctx: SimContext, name: string): string {
-  if (!ctx.store.get(R.nodes, undefined, name)) throw new ApiError("NotFound", `nodes "${name}" not found`);
+  if (!ctx.store.peek(R.nodes, undefined, name)) throw new ApiError("NotFound", `nodes "${name}" not found`);
   return name;
 }
 
 const workloadPodsOn = (ctx: SimContext, node: string) =>
-  (ctx.store.list(R.pods) as Pod[]).filter((p) => p.spec.nodeName === node && isActive(p) && !isDaemonPod(p));
+  (ctx.store.view(R.pods) as readonly Pod[]).filter(
+    (p) => p.spec.nodeName === node && isActive(p) && !isDaemonPod(p),
+  );
 
 /** Node NotReady: the node's kubelet stops reporting; its pods turn NotReady and are evicted after the timeout. */
 export const nodeNotReady: FaultFamily = {

@@ -63,7 +63,7 @@ export function splitTarget(target: string): { namespace: string; name: string }
 /** The target Deployment or a 404 Status. */
 export function targetDeployment(ctx: SimContext, target: string): Deployment {
   const { namespace, name } = splitTarget(target);
-  const d = ctx.store.get(R.deployments, namespace, name) as Deployment | undefined;
+  const d = ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
   if (!d) throw new ApiError("NotFound", `deployments.apps "${name}" not found in namespace "${namespace}"`);
   return d;
 }
@@ -94,7 +94,7 @@ export function rollOutImage(ctx: SimContext, d: Deployment, image: string): voi
 
 /** True while the Deployment's template or any of its ReplicaSets' live pods still run `image`. */
 export function stillRuns(ctx: SimContext, d: Deployment, image: string): boolean {
-  const cur = ctx.store.get(R.deployments, d.metadata.namespace, d.metadata.name) as Deployment | undefined;
+  const cur = ctx.store.peek(R.deployments, d.metadata.namespace, d.metadata.name) as Deployment | undefined;
   if (!cur) return false;
   if (cur.spec.template.spec.containers.some((c) => c.image === image)) return true;
   return podsOfDeployment(ctx, cur).some((p) => p.spec.containers.some((c) => c.image === image));

@@ -88,10 +88,9 @@ const wantsTable = (req: IncomingMessage) => /as=Table/.test(req.headers.accept 
 export async function handle(api: ApiBackend, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   try {
-    const body =
-      req.method === "GET" || req.method === "DELETE"
-        ? (await readBody(req), Buffer.alloc(0))
-        : await readBody(req);
+    // DELETE bodies are ignored (drain's fallback sends protobuf DeleteOptions); GET has none.
+    const raw = await readBody(req);
+    const body = req.method === "GET" || req.method === "DELETE" ? Buffer.alloc(0) : raw;
     if (await api.extra(req, res, url, body)) return;
     const route = await routeNonResource(api, req, url);
     if (route !== undefined) {
@@ -264,13 +263,19 @@ async function routeResource(
             fields,
             resourceVersion: q.get("resourceVersion"),
             timeoutSeconds: timeout ? Number(timeout) : null,
+            ...(wantsTable(req)
+              ? {
+                  render: (o: KubeObject) =>
+                    toTable(r.kind, [o], o.metadata.resourceVersion ?? "", clock.now()),
+                }
+              : {}),
           },
           (fin) => api.trackWatch(fin),
         );
         return;
       }
       const rv = store.currentVersion();
-      const items = store.list(r, p.namespace).filter((o) => labels(o) && fields(o));
+      const items = store.view(r, p.namespace).filter((o) => labels(o) && fields(o));
       if (wantsTable(req)) return send(res, 200, toTable(r.kind, items, rv, clock.now()));
       send(res, 200, {
         kind: `${r.kind}List`,
@@ -300,8 +305,7 @@ async function routeResource(
             "the namespace of the provided object does not match the namespace sent on the request",
           );
         input.metadata.namespace = ns;
-        if (!store.get(resourceOf("Namespace"), undefined, ns))
-          throw notFound("namespaces", "", ns, "Namespace");
+        if (!store.get(resourceOf("Namespace"), undefined, ns)) throw notFound("namespaces", "", ns);
       }
       if (input.kind && input.kind !== r.kind)
         throw new ApiError(
@@ -341,7 +345,7 @@ async function routeResource(
         }
         return finishPatch(api, res, r, p, strategicMergePatch(existing, patch) as KubeObject, existing);
       }
-      if (!existing) throw notFound(r.plural, r.group, p.name!, r.kind);
+      if (!existing) throw notFound(r.plural, r.group, p.name!);
       const patch = parseJson(body);
       let next: unknown;
       if (ct === "application/json-patch+json") next = jsonPatch(existing, patch);
@@ -366,7 +370,7 @@ async function routeResource(
     case "deletecollection": {
       const labels = parseLabelSelector(q.get("labelSelector"));
       const fields = parseFieldSelector(q.get("fieldSelector"));
-      const items = store.list(r, p.namespace).filter((o) => labels(o) && fields(o));
+      const items = store.view(r, p.namespace).filter((o) => labels(o) && fields(o));
       for (const o of items) store.delete(r, o.metadata.namespace, o.metadata.name);
       api.afterWrite();
       send(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: {}, items });

@@ -59,7 +59,7 @@ export class ApiError extends Error {
 }
 
 /** `<plural>.<group> "name" not found`, exactly as the API server words it. */
-export function notFound(plural: string, group: string, name: string, kind: string): ApiError {
+export function notFound(plural: string, group: string, name: string): ApiError {
   const qualified = group ? `${plural}.${group}` : plural;
   return new ApiError("NotFound", `${qualified} "${name}" not found`, { name, group, kind: plural });
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { ResourceDef } from "../resources.ts";
 import type { Store, WatchEvent } from "../store.ts";
+import type { KubeObject } from "../types.ts";
 import type { Selector } from "./selectors.ts";
 
 /** What a watch request asks for. */
@@ -11,6 +12,8 @@ export interface WatchRequest {
   fields: Selector;
   resourceVersion: string | null;
   timeoutSeconds: number | null;
+  /** Renders each object (a one-row Table for `kubectl get -w`); the object itself by default. */
+  render?: (o: KubeObject) => unknown;
 }
 
 /**
@@ -29,22 +32,36 @@ export function streamWatch(
     "Cache-Control": "no-cache",
   });
   res.flushHeaders();
-  const matches = (ev: WatchEvent) =>
-    ev.resource === w.resource &&
-    (w.namespace === undefined || !w.resource.namespaced || ev.object.metadata.namespace === w.namespace) &&
-    w.labels(ev.object) &&
-    w.fields(ev.object);
-  const send = (type: string, object: unknown) => res.write(JSON.stringify({ type, object }) + "\n");
+  const selects = (o: KubeObject) =>
+    (w.namespace === undefined || !w.resource.namespaced || o.metadata.namespace === w.namespace) &&
+    w.labels(o) &&
+    w.fields(o);
+  // As the API server does: an object that starts or stops matching the selectors is ADDED or DELETED.
+  const typeFor = (ev: WatchEvent): string | undefined => {
+    if (ev.resource !== w.resource) return undefined;
+    const now = selects(ev.object);
+    if (ev.type !== "MODIFIED" || !ev.previous) return now ? ev.type : undefined;
+    const before = selects(ev.previous);
+    if (now) return before ? "MODIFIED" : "ADDED";
+    return before ? "DELETED" : undefined;
+  };
+  const render = w.render ?? ((o: KubeObject) => o);
+  const send = (type: string, object: KubeObject) =>
+    res.write(JSON.stringify({ type, object: render(object) }) + "\n");
 
   const rv = w.resourceVersion && w.resourceVersion !== "0" ? Number(w.resourceVersion) : NaN;
   const replay = Number.isFinite(rv) ? store.since(rv) : undefined;
   if (replay) {
-    for (const ev of replay) if (matches(ev)) send(ev.type, ev.object);
+    for (const ev of replay) {
+      const type = typeFor(ev);
+      if (type) send(type, ev.object);
+    }
   } else {
-    for (const o of store.list(w.resource, w.namespace)) if (w.labels(o) && w.fields(o)) send("ADDED", o);
+    for (const o of store.view(w.resource, w.namespace)) if (selects(o)) send("ADDED", o);
   }
   const unsubscribe = store.subscribe((ev) => {
-    if (matches(ev)) send(ev.type, ev.object);
+    const type = typeFor(ev);
+    if (type) send(type, ev.object);
   });
   let timer: NodeJS.Timeout | undefined;
   const finish = () => {

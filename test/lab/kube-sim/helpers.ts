@@ -1,0 +1,140 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KubeSim, KubeSimOptions } from "../../../lab/kube-sim/index.ts";
+import { startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import type { Deployment } from "../../../lab/kube-sim/types.ts";
+
+/** Timings short enough for tests on the real clock (pods start and turn ready in ~0.2 s). */
+export const FAST = {
+  podStartMs: 150,
+  readyDelayMs: 150,
+  crashAfterMs: 100,
+  backoffBaseMs: 1000,
+  hpaSyncMs: 1000,
+};
+
+/** Starts a simulator on 127.0.0.1 with fast timings (real clock unless told otherwise). */
+export function startFastSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
+  return startKubeSim({ tickMs: 50, ...opts, timings: { ...FAST, ...opts.timings } });
+}
+
+/** A temp dir that kubectl uses as HOME (its discovery cache lives there), with a kubeconfig for `sim`. */
+export function kubectlEnv(
+  sim: KubeSim,
+  token?: string,
+): { dir: string; kubeconfig: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "kube-sim-test-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, sim.kubeconfig(token ? { token } : undefined));
+  return { dir, kubeconfig, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real kubectl against the simulator; never throws on a non-zero exit. */
+export function kubectl(
+  env: { dir: string; kubeconfig: string },
+  args: string[],
+  input?: string,
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      "/usr/bin/kubectl",
+      ["--kubeconfig", env.kubeconfig, "--cache-dir", join(env.dir, "cache"), ...args],
+      { env: { PATH: "/usr/bin:/bin", HOME: env.dir }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** GET a JSON document from the simulator with the admin token. */
+export async function getJson(
+  sim: KubeSim,
+  path: string,
+  accept = "application/json",
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const res = await fetch(sim.url + path, {
+    headers: { Accept: accept, Authorization: `Bearer ${sim.adminToken}` },
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+/** Waits until every Deployment has all its replicas available (the demo cluster has started). */
+export async function settled(sim: KubeSim): Promise<void> {
+  const deployments = resourceOf("Deployment");
+  await waitFor(
+    () =>
+      sim.ctx.store.list(deployments).every((d) => {
+        const s = d as Deployment;
+        return (
+          (s.status?.availableReplicas ?? 0) === (s.spec.replicas ?? 1) &&
+          s.status?.observedGeneration === s.metadata.generation
+        );
+      }),
+    "every deployment to be available",
+  );
+}
+
+/** Starts a long-running kubectl (e.g. `get -w`) and collects its output; stop() ends it by its PID. */
+export function kubectlStream(
+  env: { dir: string; kubeconfig: string },
+  args: string[],
+): { output(): string; stop(): Promise<void> } {
+  let out = "";
+  const child = spawn(
+    "/usr/bin/kubectl",
+    ["--kubeconfig", env.kubeconfig, "--cache-dir", join(env.dir, "cache"), ...args],
+    {
+      env: { PATH: "/usr/bin:/bin", HOME: env.dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  return {
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
