@@ -3,6 +3,7 @@ import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+import { createPrometheusRangeQueryTool } from "../../tools/prometheus/rangeQuery.ts";
 
 const prefix = uniqueName("prom");
 let t: TestAegis;
@@ -61,5 +62,23 @@ describe("verification against a real Prometheus", () => {
     // The scrape that proved it up came after the action.
     const scraped = /scraped at (\S+)/.exec(checks[`prometheus up 127.0.0.1:${port}`]!.detail)![1]!;
     expect(Date.parse(scraped)).toBeGreaterThanOrEqual(Date.parse(incident.actedAt!));
+  });
+
+  it("the range-query tool returns a series' recent points, oldest first, for trend questions", async () => {
+    const tool = createPrometheusRangeQueryTool({ prometheusUrl: prom.url });
+    const start = new Date(Date.now() - 5000).toISOString();
+    const result = await tool.execute({
+      query: `process_resident_memory_bytes{instance="127.0.0.1:${port}"}`,
+      start,
+      stepSeconds: 0.5,
+    });
+    expect(result.series).toHaveLength(1);
+    const points = result.series[0]!.points;
+    expect(points.length).toBeGreaterThanOrEqual(3);
+    expect(points.every(([, v]) => v > 1e6)).toBe(true);
+    expect(points.map(([t]) => t)).toEqual([...points.map(([t]) => t)].sort((a, b) => a - b));
+    await expect(tool.execute({ query: "rate(", start })).rejects.toThrow(
+      /Prometheus query failed \(bad_data\)/,
+    );
   });
 });

@@ -29,7 +29,8 @@ export interface PromQueryOptions {
 }
 
 type Sample = [number, string];
-interface PromBody {
+/** The JSON envelope of every Prometheus HTTP API answer. */
+export interface PromBody {
   status?: string;
   errorType?: string;
   error?: string;
@@ -79,14 +80,19 @@ export function toSeries(data: NonNullable<PromBody["data"]>): PromQueryResult {
   }
 }
 
-/** Run an instant query against Prometheus' HTTP API (`GET /api/v1/query`). */
-export async function queryPrometheus(opts: PromQueryOptions): Promise<PromQueryResult> {
-  const url = new URL(
-    "api/v1/query",
-    opts.prometheusUrl.endsWith("/") ? opts.prometheusUrl : `${opts.prometheusUrl}/`,
-  );
-  url.searchParams.set("query", opts.query);
-  if (opts.time) url.searchParams.set("time", new Date(opts.time).toISOString());
+/** GET one Prometheus HTTP API endpoint and return its `data` block; errors become `tool_failed`. */
+export async function prometheusApi(
+  opts: {
+    prometheusUrl: string;
+    timeoutMs?: number | undefined;
+    signal?: AbortSignal | undefined;
+    query: string;
+  },
+  path: string,
+  params: Record<string, string>,
+): Promise<{ data: NonNullable<PromBody["data"]>; warnings?: string[] }> {
+  const url = new URL(path, opts.prometheusUrl.endsWith("/") ? opts.prometheusUrl : `${opts.prometheusUrl}/`);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   const timeout = AbortSignal.timeout(opts.timeoutMs ?? 10_000);
   let res: Response;
   let text: string;
@@ -119,8 +125,16 @@ export async function queryPrometheus(opts: PromQueryOptions): Promise<PromQuery
       },
     );
   }
-  const result = toSeries(body.data);
-  return body.warnings?.length ? { ...result, warnings: body.warnings } : result;
+  return body.warnings?.length ? { data: body.data, warnings: body.warnings } : { data: body.data };
+}
+
+/** Run an instant query against Prometheus' HTTP API (`GET /api/v1/query`). */
+export async function queryPrometheus(opts: PromQueryOptions): Promise<PromQueryResult> {
+  const params: Record<string, string> = { query: opts.query };
+  if (opts.time) params.time = new Date(opts.time).toISOString();
+  const { data, warnings } = await prometheusApi(opts, "api/v1/query", params);
+  const result = toSeries(data);
+  return warnings ? { ...result, warnings } : result;
 }
 
 const parameters = z.object({

@@ -23,6 +23,7 @@ import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scal
 import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import { tool, type Tool } from "../../../tools/tool.ts";
 import type { z } from "zod";
 import type { Policy } from "../../policy/schema.ts";
@@ -144,9 +145,12 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   }
 
   const inspectTool = createInspectContainerTool({ docker });
-  const promTool = opts.prometheusUrl
-    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
-    : null;
+  const promTools: Tool[] = opts.prometheusUrl
+    ? [
+        createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
+        createPrometheusRangeQueryTool({ prometheusUrl: opts.prometheusUrl }),
+      ]
+    : [];
 
   return {
     kinds: ["docker_container", "docker_service"],
@@ -165,7 +169,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
           boundToContainer(statsTool, ref),
         );
       }
-      if (promTool) tools.push(promTool);
+      tools.push(...promTools);
       return tools;
     },
 
