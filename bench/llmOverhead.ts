@@ -12,6 +12,7 @@ import { silentLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";
 import { startScriptedOpenAI } from "../test/helpers/scriptedOpenAI.ts";
 import { instantPlatform } from "./fakePlatform.ts";
+import { alertToActionMs } from "./alertToAction.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /** Incidents run first and not counted: the first ones pay for lazy loading and JIT compilation. */
@@ -81,33 +82,15 @@ export async function benchLlmOverhead(runs = 200): Promise<BenchRow[]> {
         { content: "Server errors after a bad deploy of state; restart." },
         { toolCalls: [{ name: "submit_decision", arguments: DECISION }] },
       );
-      const body = {
-        version: "4",
-        groupKey: `{}:{alertname="ContainerUnhealthy"}`,
-        status: "firing",
-        receiver: "aegis",
-        alerts: [
-          {
-            status: "firing",
-            labels: { alertname: "ContainerUnhealthy", container },
-            startsAt: new Date().toISOString(),
-            fingerprint: `benchllm${i}`,
-          },
-        ],
-      };
-      const received = Date.now();
-      const res = await fetch(`${server.url}/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+      const ms = await alertToActionMs({
+        serverUrl: server.url,
+        idle: () => aegis.runner.idle(),
+        sentAt,
+        container,
+        fingerprint: `benchllm${i}`,
       });
-      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      await res.arrayBuffer();
-      await aegis.runner.idle();
-      const sent = sentAt.get(container);
-      if (sent === undefined) throw new Error(`no action was sent for ${container}`);
       if (i < 0) continue;
-      latencies.push(sent - received);
+      latencies.push(ms);
       const decided = await aegis.incidents.list({ limit: 1 });
       if (decided[0]?.decision?.planner === "llm") llmDecisions++;
     }

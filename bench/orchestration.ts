@@ -6,6 +6,7 @@ import { loadConfig } from "../core/config.ts";
 import { silentLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";
 import { instantPlatform } from "./fakePlatform.ts";
+import { alertToActionMs } from "./alertToAction.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /**
@@ -30,32 +31,14 @@ export async function benchOrchestration(runs = 200): Promise<BenchRow[]> {
   try {
     for (let i = 0; i < runs; i++) {
       const container = `bench-${i}`;
-      const body = {
-        version: "4",
-        groupKey: `{}:{alertname="ContainerUnhealthy"}`,
-        status: "firing",
-        receiver: "aegis",
-        alerts: [
-          {
-            status: "firing",
-            labels: { alertname: "ContainerUnhealthy", container },
-            startsAt: new Date().toISOString(),
-            fingerprint: `bench${i}`,
-          },
-        ],
-      };
-      const received = Date.now();
-      const res = await fetch(`${server.url}/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
+      const ms = await alertToActionMs({
+        serverUrl: server.url,
+        idle: () => aegis.runner.idle(),
+        sentAt,
+        container,
+        fingerprint: `bench${i}`,
       });
-      if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-      await res.arrayBuffer();
-      await aegis.runner.idle();
-      const sent = sentAt.get(container);
-      if (sent === undefined) throw new Error(`no action was sent for ${container}`);
-      latencies.push(sent - received);
+      latencies.push(ms);
     }
   } finally {
     await server.close();
