@@ -95,6 +95,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
       // What the figures above are made of (warm-up included): where to look when a goal is missed.
       info("server CPU per alert", (cpu.user + cpu.system) / 1000 / sent, "ms"),
       info("server event loop busy", elu.utilization * 100, "%"),
+      info("load generator CPU per alert", result.cpuMs / plan.total, "ms"),
       info("alerts per commit (group commit)", incidents.alerts / incidents.commits, "alerts"),
       info("bare SQLite commit on this disk", commitMs, "ms"),
       {

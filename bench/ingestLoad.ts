@@ -20,6 +20,8 @@ export interface LoadResult {
   elapsedMs: number;
   latencies: Float64Array;
   failures: Record<string, number>;
+  /** CPU the generator itself used while measuring (ms): it shares the machine with the server. */
+  cpuMs: number;
 }
 
 const BASE_TIME = Date.parse("2026-01-01T00:00:00.000Z");
@@ -103,11 +105,13 @@ async function run(plan: LoadPlan): Promise<LoadResult> {
 
   await drive(0, plan.warmup, undefined);
   const latencies = new Float64Array(plan.total);
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   await drive(plan.warmup, plan.total, latencies);
   const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
   agent.destroy();
-  return { elapsedMs, latencies, failures };
+  return { elapsedMs, latencies, failures, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 if (process.send) {

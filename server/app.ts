@@ -1,4 +1,5 @@
-import express, { type Express } from "express";
+import type { RequestListener } from "node:http";
+import express from "express";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Policy } from "../agent/policy/schema.ts";
@@ -11,6 +12,7 @@ import { alertsRouter } from "./routes/alerts.ts";
 import { healthRouter } from "./routes/health.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
 import { metricsRouter } from "./routes/metrics.ts";
+import { createWebhook, isWebhookRequest } from "./webhook.ts";
 
 /** Everything the HTTP app needs, built once at start-up by the caller. */
 export interface AppDeps {
@@ -27,30 +29,37 @@ export interface AppDeps {
   metrics?: MetricsRegistry;
 }
 
-/** Build the express app: webhook, incident API, health and metrics. It neither listens nor reads the environment. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * Build the HTTP app: webhook, incident API, health and metrics, as a request listener for startServer.
+ * `POST /alerts` goes straight to the webhook; every other request goes through express. It neither
+ * listens nor reads the environment.
+ */
+export function createApp(deps: AppDeps): RequestListener {
   const log = deps.logger.child({ module: "server" });
   const registry = deps.metrics ?? createMetricsRegistry();
+  const webhook = createWebhook({
+    webhookToken: deps.config.webhookToken,
+    policy: deps.policy,
+    incidents: groupCommit(deps.incidents),
+    onAccepted: deps.onAccepted,
+    metrics: registerServerMetrics(registry),
+    log,
+  });
+
   const app = express();
   app.disable("x-powered-by");
   // Incidents change under the client; conditional GETs buy nothing and ETags cost a hash per reply.
   app.set("etag", false);
-
   app.use(requestLogger(log));
-  app.use(
-    alertsRouter({
-      webhookToken: deps.config.webhookToken,
-      policy: deps.policy,
-      incidents: groupCommit(deps.incidents),
-      onAccepted: deps.onAccepted,
-      metrics: registerServerMetrics(registry),
-      log,
-    }),
-  );
+  app.use(alertsRouter(webhook));
   app.use(incidentsRouter({ incidents: deps.incidents }));
   app.use(healthRouter({ incidents: deps.incidents }));
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);
   app.use(errorHandler);
-  return app;
+
+  return (req, res) => {
+    if (isWebhookRequest(req)) webhook(req, res);
+    else app(req, res);
+  };
 }

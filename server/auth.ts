@@ -2,6 +2,9 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { AegisError } from "../core/errors.ts";
 
+/** The challenge sent with every 401. */
+export const WWW_AUTHENTICATE = 'Bearer realm="aegis"';
+
 /** The token of an `Authorization: Bearer <token>` header, if the header has that form. */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
@@ -9,52 +12,56 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
 /**
- * Constant-time token comparison. Both sides are hashed first so the buffers compared have equal length
- * and the time taken says nothing about the expected token's length or prefix.
+ * Constant-time comparison against one expected token. Both sides are hashed so the buffers compared have
+ * equal length and the time taken says nothing about the expected token's length or prefix; the expected
+ * side is hashed once here rather than on every request.
  */
-export function tokenMatches(presented: string | undefined, expected: string): boolean {
-  if (presented === undefined) return false;
-  const a = createHash("sha256").update(presented, "utf8").digest();
-  const b = createHash("sha256").update(expected, "utf8").digest();
-  return timingSafeEqual(a, b);
+export function tokenMatcher(expected: string): (presented: string | undefined) => boolean {
+  const want = sha256(expected);
+  return (presented) => presented !== undefined && timingSafeEqual(sha256(presented), want);
+}
+
+/** Checks an Authorization header: the refusal message for the 401, or undefined when the request may pass. */
+export type BearerCheck = (authorization: string | undefined) => string | undefined;
+
+/** Require `Authorization: Bearer <expected>`; with no expected token, `whenUnset` decides. */
+function bearerCheck(expected: string | undefined, whenUnset: "allow" | "deny", what: string): BearerCheck {
+  if (expected === undefined) {
+    const refusal = whenUnset === "allow" ? undefined : `${what} is disabled: no token is configured`;
+    return () => refusal;
+  }
+  const matches = tokenMatcher(expected);
+  const missing = `${what} needs an Authorization: Bearer token`;
+  const invalid = `${what}: invalid bearer token`;
+  return (authorization) => {
+    const presented = bearerToken(authorization);
+    if (matches(presented)) return undefined;
+    return presented === undefined ? missing : invalid;
+  };
 }
 
 /**
- * Require `Authorization: Bearer <expected>`; with no expected token, `whenUnset` decides.
- * Runs before the body is read, so a rejected request costs no parsing and writes nothing.
+ * Express middleware around a BearerCheck. Runs before the body is read, so a rejected request costs no
+ * parsing and writes nothing.
  */
-function requireBearer(
-  expected: string | undefined,
-  whenUnset: "allow" | "deny",
-  what: string,
-): RequestHandler {
+function requireBearer(check: BearerCheck): RequestHandler {
   return (req, res, next) => {
-    if (expected === undefined) {
-      if (whenUnset === "allow") return next();
-      res.setHeader("WWW-Authenticate", 'Bearer realm="aegis"');
-      return next(new AegisError("unauthorized", `${what} is disabled: no token is configured`));
-    }
-    const presented = bearerToken(req.get("authorization"));
-    if (tokenMatches(presented, expected)) return next();
-    res.setHeader("WWW-Authenticate", 'Bearer realm="aegis"');
-    next(
-      new AegisError(
-        "unauthorized",
-        presented === undefined
-          ? `${what} needs an Authorization: Bearer token`
-          : `${what}: invalid bearer token`,
-      ),
-    );
+    const refusal = check(req.get("authorization"));
+    if (refusal === undefined) return next();
+    res.setHeader("WWW-Authenticate", WWW_AUTHENTICATE);
+    next(new AegisError("unauthorized", refusal));
   };
 }
 
 /** POST /alerts: open when AEGIS_WEBHOOK_TOKEN is unset (Alertmanager on localhost), else the token is required. */
-export function requireWebhookToken(webhookToken: string | undefined): RequestHandler {
-  return requireBearer(webhookToken, "allow", "the webhook");
+export function webhookTokenCheck(webhookToken: string | undefined): BearerCheck {
+  return bearerCheck(webhookToken, "allow", "the webhook");
 }
 
 /** Mutating API routes: always need AEGIS_API_TOKEN; without one configured, changes through the API are refused. */
 export function requireApiToken(apiToken: string | undefined): RequestHandler {
-  return requireBearer(apiToken, "deny", "changing incidents through the API");
+  return requireBearer(bearerCheck(apiToken, "deny", "changing incidents through the API"));
 }

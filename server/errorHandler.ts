@@ -56,12 +56,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const failure = classify(err, req.path);
+  const failure = classifyError(err, req.path);
   res.locals.failure = failure;
   res.status(failure.status).json({ error: failure.code, message: failure.message });
 };
 
-function classify(err: unknown, path: string): RequestFailure {
+/** What to answer for a thrown error; `path` is the request's path (parse errors name the webhook's code). */
+export function classifyError(err: unknown, path: string): RequestFailure {
   if (err instanceof AegisError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     const failure: RequestFailure = { status, code: err.code, message: oneLine(describeError(err)) };
@@ -119,7 +120,7 @@ function bodyParserFailure(err: unknown, path: string): RequestFailure | undefin
 }
 
 /** First line, capped: messages may quote client input. */
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   const line = text.split("\n")[0] ?? "";
   return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
 }

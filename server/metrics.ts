@@ -185,6 +185,8 @@ function checkLabels(names: readonly string[]): readonly string[] {
 
 function seriesKey(names: readonly string[], labels: Labels | undefined): string {
   if (names.length === 0) return "";
+  // One label is the common case (and on the webhook's per-request path): its value is the key, no array.
+  if (names.length === 1) return labels?.[names[0]!] ?? "";
   return names.map((n) => labels?.[n] ?? "").join("\u0000");
 }
 
