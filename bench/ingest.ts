@@ -15,6 +15,7 @@ import { percentile, type BenchRow } from "./report.ts";
 export interface IngestBenchOptions {
   /** Measured notifications (one alert each). */
   notifications?: number;
+  /** Requests sent before measuring: a long-running server is JIT-warm, so the figures are taken warm. */
   warmup?: number;
   /** Concurrent senders, each with one keep-alive connection. */
   concurrency?: number;
@@ -34,7 +35,7 @@ const TOKEN = "bench-webhook-token";
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchRow[]> {
   const plan = {
     total: opts.notifications ?? 4000,
-    warmup: opts.warmup ?? 200,
+    warmup: opts.warmup ?? 2000,
     concurrency: opts.concurrency ?? 8,
     targets: opts.targets ?? 50,
   };
