@@ -3,7 +3,13 @@ import type Docker from "dockerode";
 import { createDockerClient, type DockerClient } from "../../tools/docker/client.ts";
 import { runTarget as runLabTarget, type RunTargetOptions } from "../../lab/target/container.ts";
 
-export { answersHealth, ensureTargetImage, fault, TARGET_IMAGE, type RunTargetOptions } from "../../lab/target/container.ts";
+export {
+  answersHealth,
+  ensureTargetImage,
+  fault,
+  TARGET_IMAGE,
+  type RunTargetOptions,
+} from "../../lab/target/container.ts";
 
 let client: DockerClient | undefined;
 
@@ -78,4 +84,3 @@ export function freePort(): Promise<number> {
     });
   });
 }
-
