@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { AegisError, describeError } from "../core/errors.ts";
 import { demoCommand } from "./demo.ts";
 import { evalCommand } from "./eval.ts";
+import { labCommand } from "./lab.ts";
 import { runbookCommand } from "./runbook.ts";
 import { kubeSimCommand } from "./kubeSim.ts";
 import { serveCommand } from "./serve.ts";
@@ -17,6 +18,7 @@ program.addCommand(kubeSimCommand());
 program.addCommand(runbookCommand());
 program.addCommand(evalCommand());
 program.addCommand(demoCommand());
+program.addCommand(labCommand());
 
 try {
   await program.parseAsync(process.argv);
