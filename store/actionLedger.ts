@@ -60,53 +60,57 @@ function toRecord(r: Row): ActionRecord {
 
 /** SQLite implementation of ActionLedger. */
 export class SqliteActionLedger implements ActionLedger {
-  constructor(private readonly db: Db) {}
+  private readonly stmts;
+
+  constructor(db: Db) {
+    this.stmts = {
+      get: db.prepare("SELECT * FROM actions WHERE key = ?"),
+      begin: db.prepare(
+        `INSERT INTO actions (key, incident_id, action, target, target_key, params_json, attempt, state, requested_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING`,
+      ),
+      complete: db.prepare(
+        "UPDATE actions SET state = ?, completed_at = ?, result_json = ?, error = ? WHERE key = ?",
+      ),
+      countSince: db.prepare(
+        "SELECT COUNT(*) AS n FROM actions WHERE target_key = ? AND requested_at >= ? AND state IN ('pending', 'sent')",
+      ),
+    };
+  }
 
   async get(key: string): Promise<ActionRecord | undefined> {
-    const row = this.db.prepare("SELECT * FROM actions WHERE key = ?").get(key) as Row | undefined;
+    const row = this.stmts.get.get(key) as Row | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   async begin(intent: ActionIntent): Promise<ActionRecord> {
-    this.db
-      .prepare(
-        `INSERT INTO actions (key, incident_id, action, target, target_key, params_json, attempt, state, requested_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT(key) DO NOTHING`,
-      )
-      .run(
-        intent.key,
-        intent.incidentId,
-        intent.action,
-        intent.target,
-        intent.targetKey,
-        JSON.stringify(intent.params),
-        intent.attempt,
-        intent.requestedAt,
-      );
-    return toRecord(this.db.prepare("SELECT * FROM actions WHERE key = ?").get(intent.key) as Row);
+    this.stmts.begin.run(
+      intent.key,
+      intent.incidentId,
+      intent.action,
+      intent.target,
+      intent.targetKey,
+      JSON.stringify(intent.params),
+      intent.attempt,
+      intent.requestedAt,
+    );
+    return toRecord(this.stmts.get.get(intent.key) as Row);
   }
 
   async complete(
     key: string,
     outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
   ): Promise<void> {
-    this.db
-      .prepare("UPDATE actions SET state = ?, completed_at = ?, result_json = ?, error = ? WHERE key = ?")
-      .run(
-        outcome.state,
-        new Date().toISOString(),
-        outcome.result ? JSON.stringify(outcome.result) : null,
-        outcome.error ?? null,
-        key,
-      );
+    this.stmts.complete.run(
+      outcome.state,
+      new Date().toISOString(),
+      outcome.result ? JSON.stringify(outcome.result) : null,
+      outcome.error ?? null,
+      key,
+    );
   }
 
   async countForTargetSince(targetKey: string, sinceIso: string): Promise<number> {
-    const row = this.db
-      .prepare(
-        "SELECT COUNT(*) AS n FROM actions WHERE target_key = ? AND requested_at >= ? AND state IN ('pending', 'sent')",
-      )
-      .get(targetKey, sinceIso) as { n: number };
-    return row.n;
+    return (this.stmts.countSince.get(targetKey, sinceIso) as { n: number }).n;
   }
 }
