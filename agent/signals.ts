@@ -16,7 +16,32 @@ export type SignalName =
   | "http_errors"
   | "slow_responses"
   | "cpu_saturated"
-  | "healthy";
+  | "healthy"
+  // Kubernetes: the failing pods run the newest revision, which rolled out recently.
+  | "recent_rollout"
+  // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").
+  | "missing_secret"
+  | "pods_not_ready"
+  | "node_not_ready"
+  | "disk_pressure"
+  // Kubernetes: the node is already cordoned and hosts no pods a drain would move.
+  | "node_drained"
+  // Kubernetes: a consumer group's lag, and how its consumers compare with the topic's partitions.
+  | "consumer_lag"
+  | "consumers_below_partitions"
+  | "consumers_at_partitions"
+  // Kubernetes: clients report slow queries on a database behind a Service; and whether it already runs on its secondary.
+  | "db_slow"
+  | "db_on_secondary"
+  // An upstream API answers 429 (quota exceeded) to the service's calls.
+  | "upstream_throttled"
+  // Kubernetes: only the pods on one node are slow (a noisy neighbour, CPU steal), or every pod sheds load.
+  | "slow_on_one_node"
+  | "capacity_saturated"
+  | "hpa_at_max"
+  | "hpa_scaling"
+  // Workers report a growing backlog on a work queue.
+  | "queue_backlog";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

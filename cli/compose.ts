@@ -7,6 +7,7 @@ import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
 import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
 import { createDockerPlatform } from "../agent/platforms/docker/dockerPlatform.ts";
+import { createKubernetesPlatform } from "../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { platformFor, type Platform } from "../agent/platforms/platform.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import type { Policy } from "../agent/policy/schema.ts";
@@ -21,6 +22,7 @@ import { SqliteActionLedger } from "../store/actionLedger.ts";
 import { openDatabase, type Db } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
+import { createKubeClients } from "../tools/kubernetes/client.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -45,12 +47,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const incidents = new SqliteIncidentRepository(db);
   const ledger = new SqliteActionLedger(db);
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
-  const platforms = overrides.platforms ?? [
-    createDockerPlatform({
-      docker: createDockerClient(config.dockerHost),
-      prometheusUrl: config.prometheusUrl,
-    }),
-  ];
+  const platforms = overrides.platforms ?? defaultPlatforms(config, policy);
   const heuristic = new HeuristicPlanner();
   const llm =
     !overrides.planner && config.planner === "llm"
@@ -126,11 +123,37 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     async close() {
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
-      if (llm?.cassette && config.llm.cassette?.mode === "record") llm.cassette.save(config.llm.cassette.path);
+      if (llm?.cassette && config.llm.cassette?.mode === "record")
+        llm.cassette.save(config.llm.cassette.path);
       db.close();
       ingestDb.close();
     },
   };
+}
+
+/** Docker always; Kubernetes when a kubeconfig is given or AegisOps runs inside a cluster. */
+function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] {
+  const platforms: Platform[] = [
+    createDockerPlatform({
+      docker: createDockerClient(config.dockerHost),
+      prometheusUrl: config.prometheusUrl,
+    }),
+  ];
+  const source = config.kubeconfig
+    ? ({ kind: "file", path: config.kubeconfig } as const)
+    : config.kubeInCluster
+      ? ({ kind: "in_cluster" } as const)
+      : null;
+  if (source) {
+    platforms.push(
+      createKubernetesPlatform({
+        kube: createKubeClients(source),
+        policy,
+        prometheusUrl: config.prometheusUrl,
+      }),
+    );
+  }
+  return platforms;
 }
 
 export type Aegis = Awaited<ReturnType<typeof createAegis>>;

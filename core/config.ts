@@ -43,6 +43,8 @@ const envSchema = z.object({
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
   DOCKER_HOST: optionalString,
   KUBECONFIG: optionalString,
+  // Set by the kubelet in every pod: AegisOps then reaches its own cluster through its service account.
+  KUBERNETES_SERVICE_HOST: optionalString,
   ARGOCD_SERVER: optionalString,
   ARGOCD_TOKEN: optionalString,
   SLACK_BOT_TOKEN: optionalString,
@@ -85,6 +87,8 @@ export interface Config {
   planner: "heuristic" | "llm";
   dockerHost: string | undefined;
   kubeconfig: string | undefined;
+  /** Running in a pod without KUBECONFIG: use the in-cluster service account. */
+  kubeInCluster: boolean;
   argocd: { server: string | undefined; token: string | undefined };
   slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
   testCrashAt: "before_action" | "after_action" | undefined;
@@ -140,11 +144,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       timeoutMs: e.AEGIS_LLM_TIMEOUT_MS,
       maxRetries: e.AEGIS_LLM_MAX_RETRIES,
       promptsDir: e.AEGIS_PROMPTS_DIR,
-      cassette: e.AEGIS_LLM_CASSETTE ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE } : undefined,
+      cassette: e.AEGIS_LLM_CASSETTE
+        ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }
+        : undefined,
     },
     planner: e.AEGIS_PLANNER ?? (e.OPENAI_API_KEY ? "llm" : "heuristic"),
     dockerHost: e.DOCKER_HOST,
     kubeconfig: e.KUBECONFIG,
+    kubeInCluster: !e.KUBECONFIG && Boolean(e.KUBERNETES_SERVICE_HOST),
     argocd: { server: e.ARGOCD_SERVER, token: e.ARGOCD_TOKEN },
     slack: {
       botToken: e.SLACK_BOT_TOKEN,

@@ -9,8 +9,11 @@ interface Rule {
   when: SignalName[];
   /** Signals whose presence silences the rule. */
   unless?: SignalName[];
-  /** Generic verb, made concrete per platform (restart → restart_container or restart_pod). */
-  action: "restart" | "kill" | "escalate";
+  /**
+   * Generic verb, made concrete per platform (restart → restart_container or restart_pod), or a catalog action
+   * that only some targets have (the rule is skipped where it does not apply).
+   */
+  action: "restart" | "kill" | "escalate" | ActionId;
   weight: number;
   family: FailureFamily;
   why: string;
@@ -22,7 +25,133 @@ interface Rule {
  */
 const RULES: Rule[] = [
   {
+    when: ["missing_secret"],
+    action: "escalate",
+    weight: 0.95,
+    family: "crashloop",
+    why: "a Secret (or ConfigMap) the pods read is missing; restarting makes it worse (new pods cannot even start) and a rollback does not bring it back",
+  },
+  {
+    when: ["crash_loop", "recent_rollout"],
+    unless: ["missing_secret"],
+    action: "rollback_deployment",
+    weight: 0.9,
+    family: "crashloop",
+    why: "the crash loop began with the newest revision while the previous one ran; rolling back restores the last good release",
+  },
+  {
+    when: ["oom_killed", "recent_rollout"],
+    unless: ["missing_secret"],
+    action: "rollback_deployment",
+    weight: 0.92,
+    family: "oom_killed",
+    why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
+  },
+  {
+    when: ["memory_growth", "recent_rollout"],
+    action: "rollback_deployment",
+    weight: 0.6,
+    family: "memory_leak",
+    why: "memory growth began with the newest revision",
+  },
+  {
+    when: ["node_not_ready"],
+    unless: ["node_drained"],
+    action: "cordon_drain_node",
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the node is NotReady and still hosts workload pods; cordon it and move them (disruption budgets respected)",
+  },
+  {
+    when: ["disk_pressure"],
+    unless: ["node_drained"],
+    action: "cordon_drain_node",
+    weight: 0.8,
+    family: "disk_pressure",
+    why: "the node is under disk pressure from its pods; draining lets the kubelet reclaim space",
+  },
+  {
+    when: ["consumer_lag", "consumers_below_partitions"],
+    unless: ["crash_loop"],
+    action: "add_kafka_consumers",
+    weight: 0.8,
+    family: "kafka_lag",
+    why: "the consumer group lags and some partitions have no consumer of their own; more consumers (up to the partition count) add throughput",
+  },
+  {
+    when: ["consumer_lag", "consumers_at_partitions"],
+    action: "escalate",
+    // A hard contraindication: it must outweigh a remembered add_kafka_consumers fix of a group that was short.
+    weight: 0.9,
+    family: "kafka_lag",
+    why: "the consumer group lags but every partition already has a consumer; more would sit idle, so the consumers themselves or the producers need a person",
+  },
+  {
+    when: ["http_errors", "recent_rollout"],
+    unless: ["crash_loop", "upstream_throttled"],
+    action: "rollback_deployment",
+    weight: 0.8,
+    family: "http_5xx",
+    why: "the server errors began with the newest revision; rolling back restores the last good release",
+  },
+  {
+    when: ["upstream_throttled"],
+    unless: ["crash_loop"],
+    action: "rate_limit_traffic",
+    weight: 0.75,
+    family: "upstream_throttling",
+    why: "an upstream API answers 429 (quota exceeded) to this service's calls; limiting inbound traffic keeps the calls within the quota, more replicas would not",
+  },
+  {
+    when: ["slow_on_one_node"],
+    unless: ["crash_loop", "capacity_saturated"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.8,
+    family: "latency_p95",
+    why: "only the pod(s) on one node are slow while the same pods elsewhere are not (a noisy neighbour); moving them off that node helps, more replicas would not",
+  },
+  {
+    when: ["capacity_saturated"],
+    unless: ["crash_loop", "hpa_at_max", "hpa_scaling"],
+    action: "scale_deployment",
+    weight: 0.7,
+    family: "traffic_spike",
+    why: "every pod sheds load: offered traffic exceeds the deployment's capacity; more replicas add capacity",
+  },
+  {
+    when: ["capacity_saturated", "hpa_at_max"],
+    unless: ["crash_loop"],
+    action: "raise_hpa_limits",
+    weight: 0.8,
+    family: "traffic_spike",
+    why: "every pod sheds load and the HPA is already at its max; raising its limits lets it add capacity (scaling by hand would be undone by the HPA)",
+  },
+  {
+    when: ["queue_backlog"],
+    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max"],
+    action: "scale_deployment",
+    weight: 0.7,
+    family: "queue_depth",
+    why: "the workers report a growing queue while they run healthy: arrivals outpace them, more workers drain it",
+  },
+  {
+    when: ["db_slow"],
+    unless: ["db_on_secondary"],
+    action: "failover_database",
+    weight: 0.85,
+    family: "db_latency",
+    why: "clients report slow queries on the database instance the Service selects; failing over to the secondary moves them off it",
+  },
+  {
+    when: ["db_slow", "db_on_secondary"],
+    action: "escalate",
+    weight: 0.9,
+    family: "db_latency",
+    why: "the database is slow but already runs on its secondary; there is nothing left to fail over to",
+  },
+  {
     when: ["config_error", "crash_loop"],
+    unless: ["recent_rollout"],
     action: "escalate",
     weight: 0.95,
     family: "crashloop",
@@ -38,7 +167,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["crash_loop"],
-    unless: ["config_error", "oom_killed"],
+    unless: ["config_error", "oom_killed", "recent_rollout", "missing_secret"],
     action: "escalate",
     weight: 0.5,
     family: "crashloop",
@@ -46,6 +175,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["oom_killed"],
+    unless: ["recent_rollout"],
     action: "restart",
     weight: 0.6,
     family: "oom_killed",
@@ -53,7 +183,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["memory_growth"],
-    unless: ["crash_loop"],
+    unless: ["crash_loop", "recent_rollout"],
     action: "restart",
     weight: 0.45,
     family: "memory_leak",
@@ -77,7 +207,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["http_errors"],
-    unless: ["crash_loop", "config_error"],
+    unless: ["crash_loop", "config_error", "recent_rollout"],
     action: "restart",
     weight: 0.4,
     family: "http_5xx",
@@ -138,7 +268,13 @@ export class HeuristicPlanner implements Planner {
     for (const rule of RULES) {
       if (!rule.when.every((n) => has(signals, n))) continue;
       if (rule.unless?.some((n) => has(signals, n))) continue;
-      const key = rule.action === "escalate" ? "escalate" : concreteAction(rule.action, target);
+      const key =
+        rule.action === "escalate"
+          ? "escalate"
+          : rule.action === "restart" || rule.action === "kill"
+            ? concreteAction(rule.action, target)
+            : rule.action;
+      if (key !== "escalate" && !appliesTo(key, target)) continue;
       const entry = scores.get(key) ?? { score: 0, parts: {}, family: rule.family, top: 0, why: [] };
       entry.score += rule.weight;
       entry.parts[rule.when.join("+")] = (entry.parts[rule.when.join("+")] ?? 0) + rule.weight;

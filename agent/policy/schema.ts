@@ -16,12 +16,53 @@ const serviceTarget = z
   })
   .strict();
 
+/** A Kafka consumer group served by one Deployment (`add_kafka_consumers`). */
+const kafkaSettings = z
+  .object({
+    group: z.string().optional().describe("consumer group name; the service name when absent"),
+    consumerDeployment: z
+      .string()
+      .optional()
+      .describe("Deployment running the group's consumers; the service's target deployment when absent"),
+    partitions: z
+      .number()
+      .int()
+      .min(1)
+      .describe("partitions of the topic: more consumers than this sit idle"),
+  })
+  .strict();
+
+/** A database reached through a Kubernetes Service whose selector picks the instance (`failover_database`). */
+const databaseSettings = z
+  .object({
+    service: z.string().describe("Kubernetes Service the clients connect to"),
+    namespace: z.string().optional().describe("namespace of the Service; the target's when absent"),
+    selectorKey: z.string().default("role").describe("the selector label that picks the instance"),
+    primary: z.string().default("primary").describe("selector value of the primary"),
+    secondary: z.string().default("secondary").describe("selector value of the secondary to fail over to"),
+  })
+  .strict();
+
+/** Ingress-nginx rate limiting in front of the service (`rate_limit_traffic`). */
+const ingressSettings = z
+  .object({
+    name: z.string().describe("Ingress name"),
+    namespace: z.string().optional().describe("namespace of the Ingress; the target's when absent"),
+    limitRps: z.number().int().min(1).describe("requests per second per client IP when limiting"),
+  })
+  .strict();
+
 const serviceSettings = z
   .object({
     healthUrl: z.string().url().optional().describe("URL that answers 2xx when the service is healthy"),
     target: serviceTarget.optional().describe("the workload this service name maps to"),
     mode: mode.optional().describe("overrides the mode for this service"),
     protected: z.boolean().optional().describe("never act on this service"),
+    kafka: kafkaSettings.optional().describe("the consumer group this service is (Kubernetes)"),
+    database: databaseSettings.optional().describe("the database Service and its secondary (Kubernetes)"),
+    ingress: ingressSettings
+      .optional()
+      .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
   })
   .strict();
 

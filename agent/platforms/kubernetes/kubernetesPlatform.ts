@@ -1,0 +1,591 @@
+import type { ActionId } from "../../../core/catalog.ts";
+import { AegisError, describeError } from "../../../core/errors.ts";
+import type { Decision, Evidence, Target, Verification } from "../../../core/types.ts";
+import type { KubeClients } from "../../../tools/kubernetes/client.ts";
+import { createCordonDrainNodeTool, podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
+import { createHpaTool } from "../../../tools/kubernetes/hpa.ts";
+import { kubeStatus } from "../../../tools/kubernetes/kubeErrors.ts";
+import { createListPodsTool, podSnapshot, type PodSnapshot } from "../../../tools/kubernetes/listPods.ts";
+import { createNodeStatusTool, readNode } from "../../../tools/kubernetes/nodeStatus.ts";
+import { createEventsTool } from "../../../tools/kubernetes/objectEvents.ts";
+import { createPdbTool } from "../../../tools/kubernetes/pdb.ts";
+import { createPodLogsTool } from "../../../tools/kubernetes/podLogs.ts";
+import { createRaiseHpaLimitsTool } from "../../../tools/kubernetes/raiseHpaLimits.ts";
+import { createRestartPodTool } from "../../../tools/kubernetes/restartPod.ts";
+import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollbackDeployment.ts";
+import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
+import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
+import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
+import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import type { Tool } from "../../../tools/tool.ts";
+import type { Policy } from "../../policy/schema.ts";
+import type { ActionResult, Located, Platform } from "../platform.ts";
+import { prometheusChecks } from "../prometheusCheck.ts";
+import { createHealthChecks } from "./health.ts";
+import { createReconcileAndRollback } from "./undo.ts";
+import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
+import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
+import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
+import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import {
+  consumerGroupSignals,
+  databaseSignals,
+  nodeSignals,
+  workloadSignals,
+  type WorkloadObservations,
+} from "./signals.ts";
+
+export interface KubernetesPlatformOptions {
+  kube: KubeClients;
+  policy?: Policy;
+  prometheusUrl?: string | undefined;
+  /** Pause between refused evictions during a drain. */
+  drainRetryMs?: number;
+}
+
+const ACTIONS: ActionId[] = [
+  "restart_pod",
+  "rollout_restart",
+  "rollback_deployment",
+  "scale_deployment",
+  "raise_hpa_limits",
+  "cordon_drain_node",
+  "add_kafka_consumers",
+  "failover_database",
+  "rate_limit_traffic",
+  "recreate_pod_elsewhere",
+];
+type ServiceSettings = Policy["services"][string];
+/** Alert labels that say the alert is about a consumer group rather than a workload. */
+const GROUP_LABELS = ["consumergroup", "consumer_group", "topic"];
+type Workload = Extract<Target, { kind: "k8s_workload" }>;
+/** Client pods whose logs are read to judge a database: enough to see a pattern, bounded in cost. */
+const CLIENT_PODS = 8;
+/** Serving pods whose logs are read when nothing crashes: enough to compare nodes, bounded in cost. */
+const READ_LOG_PODS = 6;
+/** The log-borne symptom each action must make go away, checked in the newest lines after it. */
+const SYMPTOM_OF: Partial<Record<ActionId, string>> = {
+  rate_limit_traffic: "upstream_throttled",
+  recreate_pod_elsewhere: "slow_on_one_node",
+  scale_deployment: "capacity_saturated",
+  raise_hpa_limits: "capacity_saturated",
+};
+const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
+
+/** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
+export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platform {
+  const { kube } = opts;
+  const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system"]);
+  const tools = {
+    pods: createListPodsTool({ kube }),
+    logs: createPodLogsTool({ kube }),
+    history: createRolloutHistoryTool({ kube }),
+    node: createNodeStatusTool({ kube }),
+    events: createEventsTool({ kube }),
+    hpas: createHpaTool({ kube }),
+    pdbs: createPdbTool({ kube }),
+    restartPod: createRestartPodTool({ kube }),
+    rolloutRestart: createRolloutRestartTool({ kube }),
+    rollback: createRollbackDeploymentTool({ kube }),
+    scale: createScaleDeploymentTool({ kube }),
+    raiseHpa: createRaiseHpaLimitsTool({ kube }),
+    drain: createCordonDrainNodeTool({ kube, ...(opts.drainRetryMs ? { retryMs: opts.drainRetryMs } : {}) }),
+    addConsumers: createAddKafkaConsumersTool({ kube }),
+    recreate: createRecreatePodElsewhereTool({ kube }),
+    failover: createFailoverDatabaseTool({ kube }),
+    rateLimit: createRateLimitTrafficTool({ kube }),
+  };
+
+  /** The policy's settings for the service a workload target is (matched by its mapped deployment). */
+  const settingsFor = (t: Workload): { name: string; settings: ServiceSettings } | undefined => {
+    for (const [name, settings] of Object.entries(opts.policy?.services ?? {})) {
+      const mapped = settings.target;
+      const deployment = settings.kafka?.consumerDeployment ?? mapped?.deployment;
+      if ((mapped?.namespace ?? t.namespace) === t.namespace && deployment === t.name)
+        return { name, settings };
+    }
+    return undefined;
+  };
+  const mustSettings = <K extends "kafka" | "database" | "ingress">(t: Workload, key: K) => {
+    const found = settingsFor(t);
+    const value = found?.settings[key];
+    if (!found || !value) {
+      throw new AegisError(
+        "action_failed",
+        `the policy names no ${key} settings for ${t.namespace}/${t.name}`,
+      );
+    }
+    return { name: found.name, value: value as NonNullable<ServiceSettings[K]> };
+  };
+  const promTool = opts.prometheusUrl
+    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
+    : null;
+
+  const workload = (t: Target): Workload => {
+    if (t.kind === "k8s_workload") return t;
+    throw new AegisError("internal", `expected a Kubernetes workload, got ${t.kind}`);
+  };
+  const nodeName = (t: Target): string => {
+    if (t.kind === "k8s_node") return t.name;
+    throw new AegisError("internal", `expected a Kubernetes node, got ${t.kind}`);
+  };
+
+  /** The deployment behind a workload target: itself, or the owner of a pod's ReplicaSet. */
+  async function deploymentOf(t: Workload): Promise<string | null> {
+    if (t.workload === "deployment") return t.name;
+    if (t.workload !== "pod") return null;
+    const pod = podSnapshot(await kube.core.readNamespacedPod({ name: t.name, namespace: t.namespace }));
+    if (pod.ownerKind !== "ReplicaSet" || !pod.ownerName) return null;
+    const rs = await kube.apps.readNamespacedReplicaSet({ name: pod.ownerName, namespace: t.namespace });
+    const owner = rs.metadata?.ownerReferences?.find((o) => o.kind === "Deployment");
+    return owner?.name ?? null;
+  }
+
+  async function observe(t: Workload): Promise<{ obs: WorkloadObservations; errors: string[] }> {
+    const errors: string[] = [];
+    const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
+      p.catch((err: unknown) => {
+        errors.push(`${name}: ${describeError(err)}`);
+        return undefined;
+      });
+    const deployment = await guard("owner", deploymentOf(t));
+    const rollout = deployment
+      ? await guard("k8s_rollout_history", readRollout(kube, t.namespace, deployment))
+      : undefined;
+    let pods: PodSnapshot[] = [];
+    if (rollout) {
+      pods =
+        (
+          await guard(
+            "k8s_list_pods",
+            tools.pods.execute({ namespace: t.namespace, labelSelector: rollout.selector }),
+          )
+        )?.pods ?? [];
+    } else if (t.workload === "pod") {
+      const one = await guard("pod", kube.core.readNamespacedPod({ name: t.name, namespace: t.namespace }));
+      if (one) pods = [podSnapshot(one)];
+    }
+    if (t.workload === "pod")
+      pods = pods.filter((p) => p.name === t.name).concat(pods.filter((p) => p.name !== t.name));
+    const failing = pods.filter((p) =>
+      p.containers.some((c) => FAILING_WAIT.has(c.waiting?.reason ?? "") || c.restartCount > 0),
+    );
+    const logs: Record<string, string[]> = {};
+    // Nothing crashing: the serving pods' own logs say whether they fail requests (5xx, upstream 429s).
+    if (failing.length === 0) {
+      for (const p of pods.filter((x) => x.ready).slice(0, READ_LOG_PODS)) {
+        const container = t.container ?? p.containers[0]?.name;
+        const cur = await guard(
+          "k8s_pod_logs",
+          tools.logs.execute({
+            namespace: t.namespace,
+            pod: p.name,
+            tailLines: 50,
+            ...(container ? { container } : {}),
+          }),
+        );
+        if (cur) logs[p.name] = cur.lines;
+      }
+    }
+    // The previous run says why a container crashed; two failing pods are enough to see a pattern.
+    for (const p of failing.slice(0, 2)) {
+      const container = t.container ?? p.containers[0]?.name;
+      const args = {
+        namespace: t.namespace,
+        pod: p.name,
+        tailLines: 30,
+        ...(container ? { container } : {}),
+      };
+      const prev = await guard("k8s_pod_logs", tools.logs.execute({ ...args, previous: true }));
+      const cur = await guard("k8s_pod_logs", tools.logs.execute({ ...args, previous: false }));
+      logs[p.name] = [...(prev?.lines ?? []), ...(cur?.lines ?? [])];
+    }
+    const events =
+      (await guard("k8s_events", tools.events.execute({ namespace: t.namespace, limit: 200 })))?.events ?? [];
+    const names = new Set([
+      ...pods.map((p) => p.name),
+      deployment ?? "",
+      ...(rollout?.revisions.map((r) => r.name) ?? []),
+    ]);
+    const obs: WorkloadObservations = {
+      pods,
+      logs,
+      events: events.filter((e) => names.has(e.object.split("/")[1] ?? "")).slice(-40),
+    };
+    if (rollout) obs.rollout = rollout;
+    if (deployment) {
+      const hpas = await guard(
+        "k8s_hpas",
+        tools.hpas.execute({ namespace: t.namespace, target: deployment }),
+      );
+      if (hpas?.hpas[0]) obs.hpa = hpas.hpas[0];
+    }
+    return { obs, errors };
+  }
+
+  async function locate(target: Target): Promise<Located> {
+    try {
+      if (target.kind === "k8s_node") {
+        const n = await kube.core.readNode({ name: target.name });
+        return { ok: true, target, instanceId: n.metadata?.uid ?? null };
+      }
+      if (target.kind !== "k8s_workload")
+        return { ok: false, reason: `not a Kubernetes target: ${target.kind}` };
+      let uid: string | null = null;
+      if (target.workload === "deployment") {
+        uid =
+          (await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }))
+            .metadata?.uid ?? null;
+      } else if (target.workload === "pod") {
+        uid =
+          (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace })).metadata
+            ?.uid ?? null;
+      } else {
+        return { ok: false, reason: `${target.workload} targets are not supported yet` };
+      }
+      if (protectedNs.has(target.namespace)) {
+        return {
+          ok: true,
+          target,
+          instanceId: uid,
+          protectedReason: `namespace ${target.namespace} is protected by policy`,
+        };
+      }
+      return { ok: true, target, instanceId: uid };
+    } catch (err) {
+      return {
+        ok: false,
+        reason: kubeStatus(err) === 404 ? `${target.key} not found in the cluster` : describeError(err),
+      };
+    }
+  }
+
+  /** The pod a restart should replace: the one named, else the worst of the workload. */
+  async function podToRestart(t: Workload, params: Record<string, unknown>): Promise<string> {
+    if (typeof params.pod === "string") return params.pod;
+    if (t.workload === "pod") return t.name;
+    const { obs } = await observe(t);
+    const worst = [...obs.pods].sort((a, b) => score(b) - score(a))[0];
+    if (!worst) throw new AegisError("action_failed", `no pod of ${t.key} to restart`);
+    return worst.name;
+  }
+  const mustDeployment = async (t: Workload): Promise<string> => {
+    const d = await deploymentOf(t);
+    if (!d) throw new AegisError("action_failed", `${t.key} is not managed by a deployment`);
+    return d;
+  };
+
+  const undo = createReconcileAndRollback({
+    kube,
+    hpas: tools.hpas,
+    scale: tools.scale,
+    workload,
+    nodeName,
+    observe,
+    mustDeployment,
+    mustSettings,
+  });
+  const { recentLogsClean, failoverHealth, workloadHealth } = createHealthChecks({
+    kube,
+    listPods: tools.pods,
+    deploymentOf,
+    observe,
+    mustDatabase: (t) => mustSettings(t, "database").value,
+  });
+
+  return {
+    kinds: ["k8s_workload", "k8s_node"],
+    actions: ACTIONS,
+    locate,
+
+    readOnlyTools(target: Target): Tool[] {
+      const list: Tool[] = [
+        tools.pods,
+        tools.logs,
+        tools.history,
+        tools.node,
+        tools.events,
+        tools.hpas,
+        tools.pdbs,
+      ];
+      void target;
+      if (promTool) list.push(promTool);
+      return list;
+    },
+
+    async investigate(target, alerts): Promise<Evidence> {
+      const collectedAt = new Date().toISOString();
+      if (target.kind === "k8s_node") {
+        const node = await readNode(kube, target.name);
+        return {
+          collectedAt,
+          signals: nodeSignals(node),
+          observations: { k8s_node_status: trimNode(node) },
+          errors: [],
+        };
+      }
+      const t = workload(target);
+      const { obs, errors } = await observe(t);
+      let signals = workloadSignals(obs);
+      const kafka = settingsFor(t);
+      if (kafka?.settings.kafka) {
+        const group = kafka.settings.kafka.group ?? kafka.name;
+        const lagLine = Object.values(obs.logs)
+          .flat()
+          .reverse()
+          .find((l) => /\blag \d+ messages\b|consumer lag/i.test(l));
+        const lagAlert = alerts.find(
+          (a) => a.status === "firing" && GROUP_LABELS.some((l) => a.labels[l] !== undefined),
+        );
+        const groupSignals = consumerGroupSignals({
+          group,
+          partitions: kafka.settings.kafka.partitions,
+          readyConsumers: obs.pods.filter((p) => p.ready && !p.deleting).length,
+          lagSeen: lagLine
+            ? `consumer log: "${lagLine.slice(0, 120)}"`
+            : lagAlert
+              ? `firing alert ${lagAlert.labels.alertname ?? ""} about the group`
+              : null,
+        });
+        // A lagging group with running pods is not healthy, whatever its pods say.
+        if (groupSignals.length > 0)
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
+      }
+      const db = settingsFor(t)?.settings.database;
+      if (db) {
+        const dbSignals = await observeDatabase(t, db, obs.pods, errors);
+        if (dbSignals.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...dbSignals];
+      }
+      return {
+        collectedAt,
+        signals,
+        observations: {
+          k8s_list_pods: obs.pods,
+          ...(obs.rollout
+            ? {
+                k8s_rollout_history: {
+                  ...obs.rollout,
+                  revisions: obs.rollout.revisions.map(({ template: _t, ...r }) => r),
+                },
+              }
+            : {}),
+          k8s_pod_logs: Object.fromEntries(Object.entries(obs.logs).map(([k, v]) => [k, v.slice(-15)])),
+          k8s_events: obs.events.slice(-15),
+        },
+        errors,
+      };
+    },
+
+    async execute(decision: Decision, target: Target): Promise<ActionResult> {
+      const p = decision.params;
+      switch (decision.action) {
+        case "cordon_drain_node":
+          return { ...(await tools.drain.execute({ node: nodeName(target) })) };
+        case "restart_pod": {
+          const t = workload(target);
+          return {
+            ...(await tools.restartPod.execute({ namespace: t.namespace, pod: await podToRestart(t, p) })),
+          };
+        }
+        case "rollout_restart": {
+          const t = workload(target);
+          return {
+            ...(await tools.rolloutRestart.execute({
+              namespace: t.namespace,
+              deployment: await mustDeployment(t),
+            })),
+          };
+        }
+        case "rollback_deployment": {
+          const t = workload(target);
+          const toRevision = typeof p.toRevision === "number" ? { toRevision: p.toRevision } : {};
+          return {
+            ...(await tools.rollback.execute({
+              namespace: t.namespace,
+              deployment: await mustDeployment(t),
+              ...toRevision,
+            })),
+          };
+        }
+        case "scale_deployment": {
+          const t = workload(target);
+          const deployment = await mustDeployment(t);
+          const current = (await readRollout(kube, t.namespace, deployment)).replicas;
+          // Half again, at least two more: one extra replica rarely catches up with a backlog or a surge.
+          const replicas = Number(p.replicas ?? Math.max(current + 2, Math.ceil(current * 1.5)));
+          if (!Number.isInteger(replicas) || replicas < 1) {
+            throw new AegisError(
+              "action_failed",
+              "scale_deployment needs params.replicas (a whole number ≥ 1)",
+            );
+          }
+          return { ...(await tools.scale.execute({ namespace: t.namespace, deployment, replicas })) };
+        }
+        case "raise_hpa_limits": {
+          const t = workload(target);
+          const deployment = await mustDeployment(t);
+          const { hpas } = await tools.hpas.execute({ namespace: t.namespace, target: deployment });
+          const hpa = hpas[0];
+          if (!hpa)
+            throw new AegisError("action_failed", `no HPA scales deployment ${t.namespace}/${deployment}`);
+          const maxReplicas = Number(p.maxReplicas ?? Math.ceil(hpa.maxReplicas * 1.5));
+          const minReplicas = typeof p.minReplicas === "number" ? { minReplicas: p.minReplicas } : {};
+          return {
+            ...(await tools.raiseHpa.execute({
+              namespace: t.namespace,
+              hpa: hpa.name,
+              maxReplicas,
+              ...minReplicas,
+            })),
+          };
+        }
+        case "recreate_pod_elsewhere": {
+          const t = workload(target);
+          let pod = typeof p.pod === "string" ? p.pod : undefined;
+          if (!pod) {
+            const { obs } = await observe(t);
+            const node = workloadSignals(obs).find((s) => s.name === "slow_on_one_node")?.value;
+            pod = obs.pods.find((x) => x.node === node && !x.deleting)?.name;
+          }
+          if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
+          return { ...(await tools.recreate.execute({ namespace: t.namespace, pod })) };
+        }
+        case "add_kafka_consumers": {
+          const t = workload(target);
+          const { value: kafka } = mustSettings(t, "kafka");
+          const consumers = typeof p.consumers === "number" ? { consumers: p.consumers } : {};
+          return {
+            ...(await tools.addConsumers.execute({
+              namespace: t.namespace,
+              deployment: kafka.consumerDeployment ?? (await mustDeployment(t)),
+              partitions: kafka.partitions,
+              ...consumers,
+            })),
+          };
+        }
+        case "failover_database": {
+          const t = workload(target);
+          const { value: db } = mustSettings(t, "database");
+          return {
+            ...(await tools.failover.execute({
+              namespace: db.namespace ?? t.namespace,
+              service: db.service,
+              selectorKey: db.selectorKey,
+              to: db.secondary,
+            })),
+          };
+        }
+        case "rate_limit_traffic": {
+          const t = workload(target);
+          const { value: ing } = mustSettings(t, "ingress");
+          return {
+            ...(await tools.rateLimit.execute({
+              namespace: ing.namespace ?? t.namespace,
+              ingress: ing.name,
+              limitRps: ing.limitRps,
+            })),
+          };
+        }
+        default:
+          throw new AegisError(
+            "action_failed",
+            `${decision.action} is not a Kubernetes action this platform runs`,
+          );
+      }
+    },
+
+    reconcile: (record, target) => undo.reconcile(record, target),
+    rollback: (record, target) => undo.rollback(record, target),
+
+    async checkHealth(target, alerts, since, decision): Promise<Verification> {
+      const checkedAt = new Date().toISOString();
+      const evidence: Verification["evidence"] = [];
+      try {
+        if (target.kind === "k8s_node") {
+          const node = await readNode(kube, target.name);
+          const left = podsToDrain(node.pods);
+          if (decision.action === "cordon_drain_node") {
+            evidence.push({
+              check: "cordoned",
+              ok: node.unschedulable,
+              detail: node.unschedulable ? "unschedulable" : "schedulable",
+            });
+            evidence.push({
+              check: "drained",
+              ok: left.length === 0,
+              detail:
+                left.length === 0
+                  ? "no workload pods left on the node"
+                  : `still hosting ${left.map((p) => `${p.namespace}/${p.name}`).join(", ")}`,
+            });
+          } else {
+            const ready = node.conditions.find((c) => c.type === "Ready");
+            evidence.push({
+              check: "node_ready",
+              ok: ready?.status === "True",
+              detail: `Ready=${ready?.status ?? "?"}`,
+            });
+          }
+        } else if (decision.action === "failover_database") {
+          evidence.push(...(await failoverHealth(workload(target))));
+        } else {
+          evidence.push(...(await workloadHealth(workload(target))));
+          // A queue drains over minutes after more workers start: the workers' readiness is the check there.
+          const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
+          if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+        }
+      } catch (err) {
+        evidence.push({ check: "read", ok: false, detail: describeError(err) });
+      }
+      if (opts.prometheusUrl) evidence.push(...(await prometheusChecks(opts.prometheusUrl, alerts, since)));
+      return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
+    },
+  };
+
+  /**
+   * A database is judged by its clients: recent log lines of Ready pods in its namespace (not its own pods)
+   * that report slow queries on it, and which instance the Service selects now.
+   */
+  async function observeDatabase(
+    t: Workload,
+    db: NonNullable<ServiceSettings["database"]>,
+    own: PodSnapshot[],
+    errors: string[],
+  ) {
+    const namespace = db.namespace ?? t.namespace;
+    try {
+      const svc = await kube.core.readNamespacedService({ name: db.service, namespace });
+      const ownNames = new Set(own.map((p) => p.name));
+      const { pods } = await tools.pods.execute({ namespace });
+      const clients = pods.filter((p) => p.ready && !ownNames.has(p.name)).slice(0, CLIENT_PODS);
+      const clientLogs: Record<string, string[]> = {};
+      for (const p of clients) {
+        clientLogs[p.name] = (await tools.logs.execute({ namespace, pod: p.name, tailLines: 50 })).lines;
+      }
+      return databaseSignals({
+        service: db.service,
+        selected: svc.spec?.selector?.[db.selectorKey],
+        secondary: db.secondary,
+        clientLogs,
+      });
+    } catch (err) {
+      errors.push(`database ${db.service}: ${describeError(err)}`);
+      return [];
+    }
+  }
+}
+
+/** How badly a pod is doing, for picking which one to restart. */
+function score(p: PodSnapshot): number {
+  return (
+    (p.ready ? 0 : 100) +
+    p.containers.reduce((s, c) => s + c.restartCount + (c.lastTerminated?.reason === "OOMKilled" ? 50 : 0), 0)
+  );
+}
+
+function trimNode(n: Awaited<ReturnType<typeof readNode>>) {
+  return {
+    ...n,
+    pods: n.pods.map((p) => ({ name: `${p.namespace}/${p.name}`, owner: p.ownerKind, ready: p.ready })),
+  };
+}

@@ -1,0 +1,188 @@
+import type { ActionRecord, Target } from "../../../core/types.ts";
+import type { KubeClients } from "../../../tools/kubernetes/client.ts";
+import type { createHpaTool } from "../../../tools/kubernetes/hpa.ts";
+import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
+import { readNode } from "../../../tools/kubernetes/nodeStatus.ts";
+import { LIMIT_RPS } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
+import { RESTARTED_AT } from "../../../tools/kubernetes/rolloutRestart.ts";
+import type { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
+import type { Policy } from "../../policy/schema.ts";
+import type { WorkloadObservations } from "./signals.ts";
+
+type Workload = Extract<Target, { kind: "k8s_workload" }>;
+type ServiceSettings = Policy["services"][string];
+
+/** What reconcile and rollback read and write through. */
+export interface UndoDeps {
+  kube: KubeClients;
+  hpas: ReturnType<typeof createHpaTool>;
+  scale: ReturnType<typeof createScaleDeploymentTool>;
+  workload(t: Target): Workload;
+  nodeName(t: Target): string;
+  observe(t: Workload): Promise<{ obs: WorkloadObservations; errors: string[] }>;
+  mustDeployment(t: Workload): Promise<string>;
+  mustSettings<K extends "kafka" | "database" | "ingress">(
+    t: Workload,
+    key: K,
+  ): { name: string; value: NonNullable<ServiceSettings[K]> };
+}
+
+/**
+ * After a crash, did a recorded action reach the cluster (reconcile); after a failed verification, undo it where
+ * an undo exists (rollback).
+ */
+export function createReconcileAndRollback(deps: UndoDeps) {
+  const { kube, workload, nodeName, observe, mustDeployment, mustSettings } = deps;
+  const tools = { hpas: deps.hpas, scale: deps.scale };
+
+  async function reconcile(record: ActionRecord, target: Target) {
+    const since = Date.parse(record.requestedAt);
+    if (record.action === "cordon_drain_node") {
+      const node = await readNode(kube, nodeName(target));
+      return {
+        happened: node.unschedulable,
+        detail: node.unschedulable ? "node is cordoned" : "node is schedulable",
+      };
+    }
+    const t = workload(target);
+    if (record.action === "restart_pod") {
+      const { obs } = await observe(t);
+      const pod =
+        typeof record.params.pod === "string"
+          ? record.params.pod
+          : typeof record.result?.pod === "string"
+            ? record.result.pod
+            : null;
+      const gone = pod !== null && !obs.pods.some((p) => p.name === pod && !p.deleting);
+      const fresh = obs.pods.some((p) => p.createdAt !== null && Date.parse(p.createdAt) >= since);
+      return {
+        happened: gone || fresh,
+        detail: gone
+          ? `pod ${pod} is gone`
+          : fresh
+            ? "a pod was created after the intent"
+            : "no pod replaced since the intent",
+      };
+    }
+    if (record.action === "failover_database") {
+      const { value: db } = mustSettings(t, "database");
+      const svc = await kube.core.readNamespacedService({
+        name: db.service,
+        namespace: db.namespace ?? t.namespace,
+      });
+      const now = svc.spec?.selector?.[db.selectorKey];
+      return { happened: now === db.secondary, detail: `selector ${db.selectorKey}=${now ?? "unset"}` };
+    }
+    if (record.action === "rate_limit_traffic") {
+      const { value: ing } = mustSettings(t, "ingress");
+      const i = await kube.networking.readNamespacedIngress({
+        name: ing.name,
+        namespace: ing.namespace ?? t.namespace,
+      });
+      const now = i.metadata?.annotations?.["nginx.ingress.kubernetes.io/limit-rps"];
+      return { happened: now === String(ing.limitRps), detail: `limit-rps ${now ?? "unset"}` };
+    }
+    const d = await readRollout(kube, t.namespace, await mustDeployment(t));
+    switch (record.action) {
+      case "add_kafka_consumers": {
+        const wanted = Number(record.result?.replicas ?? mustSettings(t, "kafka").value.partitions);
+        return { happened: d.replicas >= wanted, detail: `${d.replicas} consumer replica(s) wanted` };
+      }
+      case "rollout_restart": {
+        const at = d.revisions[0]?.template.metadata?.annotations?.[RESTARTED_AT];
+        const happened = at !== undefined && Date.parse(at) >= since;
+        return { happened, detail: `restartedAt ${at ?? "unset"}` };
+      }
+      case "rollback_deployment": {
+        // A rollback brings an older ReplicaSet back as the newest revision, so the current revision is no longer
+        // the most recently created ReplicaSet. Compared among the cluster's own timestamps: no clock skew.
+        const current = d.revisions.find((r) => r.revision === d.revision);
+        const born = (c: string | null | undefined) => (c ? Date.parse(c) : 0);
+        const newestBorn = Math.max(0, ...d.revisions.map((r) => born(r.createdAt)));
+        const from = typeof record.result?.fromRevision === "number" ? record.result.fromRevision : null;
+        const reused = current !== undefined && born(current.createdAt) < newestBorn;
+        const happened = reused && (from === null || d.revision > from);
+        return {
+          happened,
+          detail: `current revision ${d.revision} (ReplicaSet ${current?.name ?? "?"}, created ${current?.createdAt ?? "?"})`,
+        };
+      }
+      case "scale_deployment": {
+        const wanted = Number(record.params.replicas ?? record.result?.replicas ?? 0);
+        return { happened: wanted > 0 && d.replicas === wanted, detail: `${d.replicas} replica(s) wanted` };
+      }
+      case "raise_hpa_limits": {
+        const { hpas } = await tools.hpas.execute({ namespace: t.namespace, target: d.name });
+        const wanted = Number(record.result?.maxReplicas ?? record.params.maxReplicas ?? 0);
+        const max = hpas[0]?.maxReplicas ?? 0;
+        return { happened: wanted > 0 && max >= wanted, detail: `HPA max ${max}` };
+      }
+      default:
+        return { happened: false, detail: `${record.action} is not a Kubernetes action` };
+    }
+  }
+
+  async function rollback(record: ActionRecord, target: Target) {
+    const t = target.kind === "k8s_workload" ? target : null;
+    if (
+      t &&
+      (record.action === "scale_deployment" || record.action === "add_kafka_consumers") &&
+      typeof record.result?.previousReplicas === "number"
+    ) {
+      const deployment = await mustDeployment(t);
+      await tools.scale.execute({
+        namespace: t.namespace,
+        deployment,
+        replicas: record.result.previousReplicas,
+      });
+      return { rolledBack: true, detail: `scaled back to ${record.result.previousReplicas} replica(s)` };
+    }
+    if (t && record.action === "raise_hpa_limits" && typeof record.result?.previousMax === "number") {
+      // Lowering is refused by the raise tool on purpose; the undo patches the old bounds back directly.
+      await kube.autoscaling.patchNamespacedHorizontalPodAutoscaler(
+        {
+          name: String(record.result.hpa),
+          namespace: t.namespace,
+          body: {
+            spec: { maxReplicas: record.result.previousMax, minReplicas: record.result.previousMin },
+          },
+        },
+        mergePatch,
+      );
+      return {
+        rolledBack: true,
+        detail: `HPA back to ${String(record.result.previousMin)}–${record.result.previousMax}`,
+      };
+    }
+    if (t && record.action === "failover_database" && typeof record.result?.from === "string") {
+      const { value: db } = mustSettings(t, "database");
+      await kube.core.patchNamespacedService(
+        {
+          name: db.service,
+          namespace: db.namespace ?? t.namespace,
+          body: { spec: { selector: { [db.selectorKey]: record.result.from } } },
+        },
+        mergePatch,
+      );
+      return { rolledBack: true, detail: `selector ${db.selectorKey} back to ${record.result.from}` };
+    }
+    if (t && record.action === "rate_limit_traffic" && record.result && "previous" in record.result) {
+      const { value: ing } = mustSettings(t, "ingress");
+      const previous = typeof record.result.previous === "string" ? record.result.previous : null;
+      await kube.networking.patchNamespacedIngress(
+        {
+          name: ing.name,
+          namespace: ing.namespace ?? t.namespace,
+          body: { metadata: { annotations: { [LIMIT_RPS]: previous } } },
+        },
+        mergePatch,
+      );
+      return { rolledBack: true, detail: `limit-rps back to ${previous ?? "unset"}` };
+    }
+    // Rolling forward to the release that failed, un-draining a broken node or re-deleting a pod helps no one.
+    return { rolledBack: false, detail: `${record.action} has no undo` };
+  }
+
+  return { reconcile, rollback };
+}

@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { kubeStatus, mergePatch, toAegisError } from "./kubeErrors.ts";
+import { podSnapshot, type PodSnapshot } from "./listPods.ts";
+
+/** Pods a drain must move: not DaemonSet pods (they belong on every node), not finished or leaving ones. */
+export function podsToDrain(pods: readonly PodSnapshot[]): PodSnapshot[] {
+  return pods.filter(
+    (p) => p.ownerKind !== "DaemonSet" && !p.deleting && p.phase !== "Succeeded" && p.phase !== "Failed",
+  );
+}
+
+const parameters = z.object({
+  node: z.string().min(1).describe("Node to cordon and drain."),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(60)
+    .describe("How long to keep retrying evictions a PodDisruptionBudget refuses."),
+});
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `cordon_drain_node`: mark a node unschedulable, then evict its pods through the Eviction API so every
+ * PodDisruptionBudget is respected (a refused eviction is retried while replacements start elsewhere).
+ */
+export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: number }) {
+  const retryMs = deps.retryMs ?? 500;
+  return tool({
+    name: "cordon_drain_node",
+    description:
+      "Cordon a node and evict its pods through the Eviction API (PodDisruptionBudgets respected, DaemonSet " +
+      "pods skipped). Refuses when no other Ready, schedulable node could take the pods.",
+    parameters,
+    risk: "high",
+    execute: async ({ node, timeoutSeconds }) => {
+      const ref = `node ${node}`;
+      try {
+        const nodes = await deps.kube.core.listNode();
+        const others = nodes.items.filter(
+          (n) =>
+            n.metadata?.name !== node &&
+            !n.spec?.unschedulable &&
+            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        );
+        if (!nodes.items.some((n) => n.metadata?.name === node)) {
+          throw new AegisError("target_not_found", `${ref} not found`);
+        }
+        if (others.length === 0) {
+          throw new AegisError("action_failed", `${ref}: no other Ready, schedulable node to take its pods`);
+        }
+        await deps.kube.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, mergePatch);
+      } catch (err) {
+        throw toAegisError(err, ref, "cordoning", "action_failed");
+      }
+      const evicted: string[] = [];
+      const refused = new Map<string, string>();
+      const deadline = Date.now() + timeoutSeconds * 1000;
+      let skippedDaemonSet = 0;
+      for (;;) {
+        const all = (
+          await deps.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
+        ).items.map(podSnapshot);
+        skippedDaemonSet = all.filter((p) => p.ownerKind === "DaemonSet").length;
+        const left = podsToDrain(all);
+        if (left.length === 0) break;
+        for (const p of left) {
+          try {
+            await deps.kube.core.createNamespacedPodEviction({
+              name: p.name,
+              namespace: p.namespace,
+              body: {
+                apiVersion: "policy/v1",
+                kind: "Eviction",
+                metadata: { name: p.name, namespace: p.namespace },
+              },
+            });
+            evicted.push(`${p.namespace}/${p.name}`);
+            refused.delete(`${p.namespace}/${p.name}`);
+          } catch (err) {
+            // 429: the budget allows no disruption now; try again once replacements are ready elsewhere.
+            if (kubeStatus(err) === 429) refused.set(`${p.namespace}/${p.name}`, "disruption budget");
+            else if (kubeStatus(err) !== 404)
+              throw toAegisError(err, `pod ${p.namespace}/${p.name}`, "evicting", "action_failed");
+          }
+        }
+        if (Date.now() >= deadline) break;
+        await sleep(retryMs);
+      }
+      return {
+        node,
+        cordoned: true,
+        evicted,
+        refused: [...refused.keys()],
+        skippedDaemonSet,
+        complete: refused.size === 0,
+      };
+    },
+  });
+}

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { mergePatch, toAegisError } from "./kubeErrors.ts";
+
+const parameters = z.object({
+  namespace: z.string().min(1).describe("Namespace of the database Service."),
+  service: z.string().min(1).describe("Service the clients connect to."),
+  selectorKey: z.string().min(1).describe("Selector label that picks the instance, e.g. role."),
+  to: z.string().min(1).describe("Selector value of the instance to send clients to, e.g. secondary."),
+});
+
+/** `failover_database`: point a database Service's selector at the other instance (the policy names both). */
+export function createFailoverDatabaseTool(deps: { kube: KubeClients }) {
+  return tool({
+    name: "failover_database",
+    description:
+      "Fail a database over by changing its Service's selector (e.g. role=primary → role=secondary). " +
+      "Refuses when no ready pod matches the new selector. Returns the previous value, for the undo.",
+    parameters,
+    risk: "high",
+    execute: async ({ namespace, service, selectorKey, to }) => {
+      const ref = `service ${namespace}/${service}`;
+      try {
+        const svc = await deps.kube.core.readNamespacedService({ name: service, namespace });
+        const selector = { ...(svc.spec?.selector ?? {}) };
+        const from = selector[selectorKey];
+        if (from === undefined)
+          throw new AegisError("action_failed", `${ref} has no ${selectorKey} in its selector`);
+        const next = { ...selector, [selectorKey]: to };
+        const labelSelector = Object.entries(next)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",");
+        const pods = await deps.kube.core.listNamespacedPod({ namespace, labelSelector });
+        const ready = pods.items.filter((p) =>
+          p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        );
+        if (ready.length === 0)
+          throw new AegisError("action_failed", `${ref}: no Ready pod matches ${labelSelector}`);
+        await deps.kube.core.patchNamespacedService(
+          { name: service, namespace, body: { spec: { selector: next } } },
+          mergePatch,
+        );
+        return { service, selectorKey, from, to, readyPods: ready.length };
+      } catch (err) {
+        throw toAegisError(err, ref, "failing over", "action_failed");
+      }
+    },
+  });
+}

@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { mergePatch, toAegisError } from "./kubeErrors.ts";
+import { podSnapshot } from "./listPods.ts";
+
+const parameters = z.object({
+  namespace: z.string().min(1).describe("Namespace of the pod."),
+  pod: z.string().min(1).describe("Controller-owned pod to move off its node."),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(30)
+    .describe("How long to wait for the replacement to be scheduled on another node."),
+});
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * `recreate_pod_elsewhere`: cordon the pod's node for a moment, delete the pod so its controller schedules the
+ * replacement on another node, then uncordon (unless the node was cordoned before).
+ */
+export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs?: number }) {
+  const pollMs = deps.pollMs ?? 200;
+  return tool({
+    name: "recreate_pod_elsewhere",
+    description:
+      "Move one controller-owned pod to another node: cordon its node briefly, delete the pod, wait for the " +
+      "replacement to be scheduled elsewhere, uncordon. For a node-local problem (noisy neighbour, bad NIC).",
+    parameters,
+    risk: "low",
+    execute: async ({ namespace, pod, timeoutSeconds }) => {
+      const ref = `pod ${namespace}/${pod}`;
+      let node: string;
+      let wasCordoned: boolean;
+      let owner: string | null;
+      try {
+        const p = podSnapshot(await deps.kube.core.readNamespacedPod({ name: pod, namespace }));
+        if (!p.ownerKind || !p.node) {
+          throw new AegisError(
+            "action_failed",
+            `${ref} has no controller or no node; nothing would recreate it elsewhere`,
+          );
+        }
+        node = p.node;
+        owner = p.ownerName;
+        const nodes = await deps.kube.core.listNode();
+        const others = nodes.items.filter(
+          (n) =>
+            n.metadata?.name !== node &&
+            !n.spec?.unschedulable &&
+            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        );
+        if (others.length === 0)
+          throw new AegisError("action_failed", `${ref}: no other Ready, schedulable node`);
+        wasCordoned = nodes.items.find((n) => n.metadata?.name === node)?.spec?.unschedulable === true;
+      } catch (err) {
+        throw toAegisError(err, ref, "reading", "action_failed");
+      }
+      const setCordon = (on: boolean) =>
+        deps.kube.core.patchNode(
+          { name: node, body: { spec: { unschedulable: on ? true : null } } },
+          mergePatch,
+        );
+      try {
+        if (!wasCordoned) await setCordon(true);
+        const before = new Set(
+          (await deps.kube.core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.name ?? ""),
+        );
+        await deps.kube.core.deleteNamespacedPod({ name: pod, namespace });
+        const deadline = Date.now() + timeoutSeconds * 1000;
+        for (;;) {
+          const list = await deps.kube.core.listNamespacedPod({ namespace });
+          const replacement = list.items
+            .map(podSnapshot)
+            .find((p) => p.ownerName === owner && !before.has(p.name) && !p.deleting && p.node !== null);
+          const placed = list.items
+            .map(podSnapshot)
+            .filter((p) => p.ownerName === owner && p.node && p.node !== node);
+          if (replacement || Date.now() >= deadline) {
+            return {
+              pod,
+              fromNode: node,
+              replacement: replacement?.name ?? null,
+              toNode: replacement?.node ?? null,
+              replicasElsewhere: placed.length,
+            };
+          }
+          await sleep(pollMs);
+        }
+      } catch (err) {
+        throw toAegisError(err, ref, "recreating", "action_failed");
+      } finally {
+        if (!wasCordoned) await setCordon(false).catch(() => undefined);
+      }
+    },
+  });
+}

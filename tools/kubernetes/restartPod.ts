@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { toAegisError } from "./kubeErrors.ts";
+import { podSnapshot } from "./listPods.ts";
+
+const parameters = z.object({
+  namespace: z.string().min(1).describe("Namespace of the pod."),
+  pod: z.string().min(1).describe("Pod name."),
+});
+
+/** `restart_pod`: delete a controller-owned pod so its controller creates a fresh one. */
+export function createRestartPodTool(deps: { kube: KubeClients }) {
+  return tool({
+    name: "restart_pod",
+    description:
+      "Restart a pod by deleting it; its ReplicaSet/StatefulSet creates a replacement. Refuses a bare pod " +
+      "(nothing would bring it back). Returns the deleted pod's uid.",
+    parameters,
+    risk: "low",
+    execute: async ({ namespace, pod }) => {
+      const ref = `pod ${namespace}/${pod}`;
+      let p;
+      try {
+        p = podSnapshot(await deps.kube.core.readNamespacedPod({ name: pod, namespace }));
+      } catch (err) {
+        throw toAegisError(err, ref, "reading");
+      }
+      if (!p.ownerKind) {
+        throw new AegisError(
+          "action_failed",
+          `${ref} has no controller; deleting it would not bring it back`,
+        );
+      }
+      try {
+        await deps.kube.core.deleteNamespacedPod({ name: pod, namespace });
+      } catch (err) {
+        throw toAegisError(err, ref, "deleting", "action_failed");
+      }
+      return { pod, uid: p.uid, owner: `${p.ownerKind}/${p.ownerName}`, node: p.node };
+    },
+  });
+}

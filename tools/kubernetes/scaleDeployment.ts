@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { mergePatch, toAegisError } from "./kubeErrors.ts";
+
+const parameters = z.object({
+  namespace: z.string().min(1).describe("Namespace of the deployment."),
+  deployment: z.string().min(1).describe("Deployment name."),
+  replicas: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .describe("Replica count to set (an absolute number, so a replay is idempotent)."),
+});
+
+/** `scale_deployment`: set a deployment's replica count through the scale subresource. */
+export function createScaleDeploymentTool(deps: { kube: KubeClients; name?: string }) {
+  return tool({
+    name: deps.name ?? "scale_deployment",
+    description: "Set a deployment's replica count. Returns the previous count, for the undo.",
+    parameters,
+    risk: "medium",
+    execute: async ({ namespace, deployment, replicas }) => {
+      try {
+        const before = await deps.kube.apps.readNamespacedDeploymentScale({ name: deployment, namespace });
+        await deps.kube.apps.patchNamespacedDeploymentScale(
+          { name: deployment, namespace, body: { spec: { replicas } } },
+          mergePatch,
+        );
+        return { deployment, previousReplicas: before.spec?.replicas ?? 0, replicas };
+      } catch (err) {
+        throw toAegisError(err, `deployment ${namespace}/${deployment}`, "scaling", "action_failed");
+      }
+    },
+  });
+}
