@@ -112,6 +112,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     policy,
     incidents: new SqliteIncidentRepository(ingestDb),
     onAccepted: (ids) => runner.enqueue(ids),
+    answerApproval: (id, answer) => runner.resumeWithApproval(id, answer),
     logger,
   });
   return {

@@ -2,6 +2,7 @@ import type { RequestListener } from "node:http";
 import express from "express";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
+import type { ApprovalAnswer } from "../agent/nodes/approve.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
@@ -9,6 +10,7 @@ import { groupCommit } from "./groupCommit.ts";
 import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } from "./metrics.ts";
 import { requestLogger } from "./requestLog.ts";
 import { alertsRouter } from "./routes/alerts.ts";
+import { approvalsRouter } from "./routes/approvals.ts";
 import { healthRouter } from "./routes/health.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
 import { metricsRouter } from "./routes/metrics.ts";
@@ -27,6 +29,8 @@ export interface AppDeps {
   logger: Logger;
   /** Shared registry (the agent adds its own metrics to it); a private one when absent. */
   metrics?: MetricsRegistry;
+  /** Resume an incident waiting for approval with a person's answer (enables the approve/reject routes). */
+  answerApproval?: (incidentId: string, answer: ApprovalAnswer) => Promise<void>;
 }
 
 /**
@@ -53,6 +57,16 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(requestLogger(log));
   app.use(alertsRouter(webhook));
   app.use(incidentsRouter({ incidents: deps.incidents }));
+  if (deps.answerApproval) {
+    app.use(
+      approvalsRouter({
+        apiToken: deps.config.apiToken,
+        incidents: deps.incidents,
+        answer: deps.answerApproval,
+        log,
+      }),
+    );
+  }
   app.use(healthRouter({ incidents: deps.incidents }));
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);

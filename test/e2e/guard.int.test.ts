@@ -160,3 +160,59 @@ describe("when the fix does not work", () => {
     expect(incident.statusReason).toMatch(/not healthy after 2 attempt\(s\)/);
   });
 });
+
+describe("approval through the API", () => {
+  const approvePolicy = () => parsePolicy("modes:\n  byTier:\n    low: approve\n", "test");
+
+  it("waits for a person; an approval with the API token lets the action run and be verified", async () => {
+    t = await startTestAegis({ AEGIS_MODE: "auto", AEGIS_API_TOKEN: "s3cret" }, { policy: approvePolicy() });
+    const { name } = await brokenTarget("approve");
+    const before = await startedAt(name);
+    const id = await alert(name);
+    await waitFor(async () => (await getIncident(t!.baseUrl, id)).status === "awaiting_approval", {
+      what: "awaiting approval",
+    });
+    expect(await startedAt(name)).toBe(before);
+
+    const url = `${t.baseUrl}/api/incidents/${id}/approve`;
+    expect((await fetch(url, { method: "POST" })).status).toBe(401);
+    const wrong = await fetch(url, { method: "POST", headers: { authorization: "Bearer nope" } });
+    expect(wrong.status).toBe(401);
+    const ok = await fetch(url, {
+      method: "POST",
+      headers: { authorization: "Bearer s3cret", "content-type": "application/json" },
+      body: JSON.stringify({ by: "alice" }),
+    });
+    expect(ok.status).toBe(202);
+
+    const incident = await waitForFinished(t.baseUrl, id);
+    expect(incident.status).toBe("resolved");
+    expect(incident.timeline.some((e) => e.step === "approve" && e.message === "approved by alice")).toBe(
+      true,
+    );
+    expect(await startedAt(name)).not.toBe(before);
+    const again = await fetch(url, { method: "POST", headers: { authorization: "Bearer s3cret" } });
+    expect(again.status).toBe(409);
+  });
+
+  it("a rejection escalates with who said no, and nothing is touched", async () => {
+    t = await startTestAegis({ AEGIS_MODE: "auto", AEGIS_API_TOKEN: "s3cret" }, { policy: approvePolicy() });
+    const { name } = await brokenTarget("reject");
+    const before = await startedAt(name);
+    const id = await alert(name);
+    await waitFor(async () => (await getIncident(t!.baseUrl, id)).status === "awaiting_approval", {
+      what: "awaiting approval",
+    });
+    const res = await fetch(`${t.baseUrl}/api/incidents/${id}/reject`, {
+      method: "POST",
+      headers: { authorization: "Bearer s3cret", "content-type": "application/json" },
+      body: JSON.stringify({ by: "bob", comment: "maintenance window" }),
+    });
+    expect(res.status).toBe(202);
+    const incident = await waitForFinished(t.baseUrl, id);
+    expect(incident.status).toBe("escalated");
+    expect(incident.statusReason).toBe("rejected by bob: maintenance window");
+    expect(incident.actions).toHaveLength(0);
+    expect(await startedAt(name)).toBe(before);
+  });
+});
