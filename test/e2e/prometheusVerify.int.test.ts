@@ -67,14 +67,16 @@ describe("verification against a real Prometheus", () => {
   it("the range-query tool returns a series' recent points, oldest first, for trend questions", async () => {
     const tool = createPrometheusRangeQueryTool({ prometheusUrl: prom.url });
     const start = new Date(Date.now() - 5000).toISOString();
-    const result = await tool.execute({
-      query: `process_resident_memory_bytes{instance="127.0.0.1:${port}"}`,
-      start,
-      stepSeconds: 0.5,
-    });
-    expect(result.series).toHaveLength(1);
+    const query = `process_resident_memory_bytes{instance="127.0.0.1:${port}"}`;
+    // Prometheus may have scraped this target for only a second or two yet: wait for a few points.
+    const result = await waitFor(
+      async () => {
+        const r = await tool.execute({ query, start, stepSeconds: 0.5 });
+        return r.series.length === 1 && r.series[0]!.points.length >= 3 ? r : undefined;
+      },
+      { what: "three points in the range", timeoutMs: 15_000, intervalMs: 250 },
+    );
     const points = result.series[0]!.points;
-    expect(points.length).toBeGreaterThanOrEqual(3);
     expect(points.every(([, v]) => v > 1e6)).toBe(true);
     expect(points.map(([t]) => t)).toEqual([...points.map(([t]) => t)].sort((a, b) => a - b));
     await expect(tool.execute({ query: "rate(", start })).rejects.toThrow(
