@@ -25,7 +25,9 @@ export function uniqueName(what: string): string {
 }
 
 /** Create and start a lab target container on the host network (see lab/target/container.ts). */
-export function runTarget(opts: RunTargetOptions): Promise<Docker.Container> {
+export async function runTarget(opts: RunTargetOptions): Promise<Docker.Container> {
+  // A retried test reuses its names: clear what its first attempt left behind.
+  await removeContainer(opts.name);
   return runLabTarget(testDocker(), opts);
 }
 
