@@ -27,5 +27,8 @@ export interface AgentDeps {
     verifyIntervalMs: number;
   };
   crashHook?: (point: CrashPoint) => void;
+  /** Waits between verification polls and before retries (a simulated clock in evals). */
   sleep?: (ms: number) => Promise<void>;
+  /** Epoch milliseconds for verification deadlines (a simulated clock in evals); Date.now by default. */
+  now?: () => number;
 }

@@ -33,6 +33,8 @@ export interface ComposeOverrides {
   notifier?: Notifier;
   verifyIntervalMs?: number;
   sweepIntervalMs?: number;
+  /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
+  clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
 }
 
 /** Build the whole product from config: database, agent graph, runner and HTTP app. Nothing listens yet. */
@@ -92,6 +94,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(crashAt
         ? {
             crashHook: (point) => {
@@ -121,6 +124,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     incidents,
     db,
     plannerName: planner.name,
+    /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
+    cassette: llm?.cassette ?? null,
     async close() {
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.

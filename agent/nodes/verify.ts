@@ -14,6 +14,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  */
 export function makeVerify(deps: AgentDeps) {
   const sleep = deps.sleep ?? defaultSleep;
+  const now = deps.now ?? Date.now;
   return async function verify(state: IncidentStateType): Promise<IncidentStateUpdate> {
     const { decision, target, actedAt } = state;
     const platform = target ? platformFor(deps.platforms, target) : undefined;
@@ -23,11 +24,11 @@ export function makeVerify(deps: AgentDeps) {
     if (incident.status !== "verifying") await deps.incidents.setStatus(incident.id, "verifying", null);
 
     const timeoutMs = (deps.policy.verification.timeoutSeconds ?? 0) * 1000 || deps.settings.verifyTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = now() + timeoutMs;
     let verification: Verification;
     for (;;) {
       verification = await platform.checkHealth(target, incident.alerts, actedAt, decision);
-      if (verification.healthy || Date.now() >= deadline) break;
+      if (verification.healthy || now() >= deadline) break;
       await sleep(deps.settings.verifyIntervalMs);
     }
     await deps.incidents.saveVerification(incident.id, verification);

@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { AegisError } from "../../core/errors.ts";
+import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { apiVersionOf, resourceOf } from "../../lab/kube-sim/resources.ts";
+import type { Scenario } from "./scenario.ts";
+
+type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;
+
+/** AegisOps acts as the ServiceAccount of the shipped manifest, so an eval also proves the role suffices. */
+const RBAC_FILE = new URL("../../deploy/kubernetes/rbac.yaml", import.meta.url);
+
+/** A simulated cluster prepared for one scenario: set up, faults injected and left to develop. */
+export interface KubeEnv {
+  sim: KubeSim;
+  /** kubeconfig (YAML) with the AegisOps ServiceAccount's token. */
+  kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+/** Virtual step of the cluster's clock while the agent works; ~50× real time with the ticker. */
+export const TICK_VIRTUAL_MS = 500;
+export const TICK_REAL_MS = 10;
+
+export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
+  const fixture =
+    spec.cluster === "demo" ? undefined : readFileSync(join(dirname(scenario.file), spec.cluster), "utf8");
+  const sim = await startKubeSim({
+    clock: "virtual",
+    port: 0,
+    rbac: readFileSync(RBAC_FILE, "utf8"),
+    tls: false,
+    name: scenario.id,
+    ...(fixture !== undefined ? { fixture } : {}),
+  });
+  try {
+    sim.advance(5_000);
+    for (const step of spec.setup) await patch(sim, step.patch);
+    sim.advance(5_000);
+    for (const f of spec.faults) {
+      try {
+        sim.inject(f as Parameters<KubeSim["inject"]>[0]);
+      } catch (err) {
+        throw new AegisError(
+          "config_invalid",
+          `${scenario.file}: fault ${f.family}: ${(err as Error).message}`,
+        );
+      }
+    }
+    sim.advance(spec.developMs);
+  } catch (err) {
+    await sim.stop();
+    throw err;
+  }
+  return {
+    sim,
+    kubeconfig: sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }),
+    stop: () => sim.stop(),
+  };
+}
+
+/** A merge patch through the simulator's own API, as an operator's `kubectl patch --type merge` would send. */
+async function patch(
+  sim: KubeSim,
+  p: { kind: string; namespace?: string | undefined; name: string; body: Record<string, unknown> },
+): Promise<void> {
+  const r = resourceOf(p.kind);
+  const prefix = r.group ? `/apis/${apiVersionOf(r)}` : `/api/${r.version}`;
+  const ns = r.namespaced ? `/namespaces/${p.namespace ?? "default"}` : "";
+  const res = await fetch(`${sim.url}${prefix}${ns}/${r.plural}/${p.name}`, {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${sim.adminToken}`, "content-type": "application/merge-patch+json" },
+    body: JSON.stringify(p.body),
+  });
+  if (!res.ok) {
+    throw new AegisError(
+      "config_invalid",
+      `setup patch of ${p.kind} ${p.namespace ?? ""}/${p.name}: HTTP ${res.status} ${await res.text()}`,
+    );
+  }
+}

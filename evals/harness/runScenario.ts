@@ -1,0 +1,211 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createAegis } from "../../cli/compose.ts";
+import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
+import type { Policy } from "../../agent/policy/schema.ts";
+import type { Platform } from "../../agent/platforms/platform.ts";
+import { loadConfig } from "../../core/config.ts";
+import { describeError } from "../../core/errors.ts";
+import { silentLogger } from "../../core/logger.ts";
+import { isTerminal, type Incident } from "../../core/types.ts";
+import { startServer } from "../../server/listen.ts";
+import { startKubeEnv, TICK_REAL_MS, TICK_VIRTUAL_MS, type KubeEnv } from "./kubeEnv.ts";
+import { toPayload } from "./payload.ts";
+import { createRecordedDockerPlatform } from "./recordedDocker.ts";
+import type { Scenario } from "./scenario.ts";
+
+/** The policy every scenario starts from (evals/policy.yaml). */
+const EVAL_POLICY_FILE = new URL("../policy.yaml", import.meta.url).pathname;
+export const CASSETTES_DIR = new URL("../cassettes/", import.meta.url).pathname;
+
+export interface RunOptions {
+  planner: "heuristic" | "llm";
+  /** `model@promptVersion` for the llm planner. */
+  model: string;
+  /** llm planner: replay recorded answers (no network), or record them with a real key. */
+  cassetteMode: "replay" | "record";
+  /** The caller's environment: OPENAI_API_KEY and OPENAI_BASE_URL when recording. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** What one scenario run produced, before scoring. */
+export interface ScenarioRun {
+  scenario: Scenario;
+  /** Every incident the scenario's notifications created or joined, first one first. */
+  incidents: Incident[];
+  /** Simulated milliseconds from the first notification to the first incident verified healthy. */
+  simTtrMs: number | null;
+  wallMs: number;
+  /** llm planner: requests the cassette had no answer for (the planner fell back). */
+  offScript: number;
+  /** Set when the scenario could not be run to the end (environment error, an incident that never finished). */
+  error?: string;
+}
+
+/** Real milliseconds an incident may take before the run gives up on it. */
+const FINISH_TIMEOUT_MS = 60_000;
+
+/**
+ * Run one scenario against a fresh AegisOps (own database, own runbook memory) and a fresh environment:
+ * the simulated cluster on a virtual clock that runs ~50× real time while the agent works, or the recorded
+ * Docker engine. Notifications go through the real webhook over loopback.
+ */
+export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioRun> {
+  const started = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), "aegis-eval-"));
+  const env = scenario.environment;
+  let kube: KubeEnv | undefined;
+  let cleanup: Array<() => Promise<void> | void> = [() => rmSync(dir, { recursive: true, force: true })];
+  const result = (partial: Omit<ScenarioRun, "scenario" | "wallMs">): ScenarioRun => ({
+    scenario,
+    wallMs: Math.round(performance.now() - started),
+    ...partial,
+  });
+  try {
+    const vars: Record<string, string> = {
+      AEGIS_DB: join(dir, "aegis.db"),
+      AEGIS_MODE: scenario.mode,
+      AEGIS_EMBEDDER: "local",
+      AEGIS_LOG_LEVEL: "silent",
+      AEGIS_PLANNER: opts.planner,
+    };
+    let platforms: Platform[] | undefined;
+    let clock: { now: () => number; sleep: (ms: number) => Promise<void> };
+    if (env.kind === "kubernetes") {
+      kube = await startKubeEnv(env, scenario);
+      cleanup.unshift(() => kube!.stop());
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(kubeconfig, kube.kubeconfig);
+      vars.KUBECONFIG = kubeconfig;
+      const sim = kube.sim;
+      const speed = TICK_VIRTUAL_MS / TICK_REAL_MS;
+      clock = { now: () => sim.clock.now(), sleep: (ms) => delay(Math.max(1, ms / speed)) };
+    } else {
+      platforms = [createRecordedDockerPlatform(env).platform];
+      // No cluster clock: simulated time moves only when the agent waits.
+      let t = Date.now();
+      clock = { now: () => t, sleep: async (ms) => void ((t += ms), await delay(0)) };
+    }
+    const cassette = opts.planner === "llm" ? prepareCassette(scenario, opts, dir) : null;
+    if (cassette) {
+      vars.AEGIS_MODEL = opts.model;
+      vars.OPENAI_API_KEY = opts.env.OPENAI_API_KEY ?? "replay-only";
+      if (opts.env.OPENAI_BASE_URL) vars.OPENAI_BASE_URL = opts.env.OPENAI_BASE_URL;
+      vars.AEGIS_LLM_CASSETTE = cassette.path;
+      vars.AEGIS_LLM_CASSETTE_MODE = opts.cassetteMode;
+    }
+    const config = loadConfig(vars);
+    const aegis = await createAegis(config, {
+      logger: silentLogger(),
+      policy: scenarioPolicy(scenario),
+      ...(platforms ? { platforms } : {}),
+      clock,
+      verifyIntervalMs: 250,
+    });
+    cleanup.unshift(() => aegis.close());
+    const server = await startServer(aegis.app, "127.0.0.1", 0);
+    cleanup.unshift(() => server.close());
+    await aegis.runner.start();
+    const baseUrl = `http://127.0.0.1:${server.port}`;
+
+    const ticker = kube ? setInterval(() => kube!.sim.advance(TICK_VIRTUAL_MS), TICK_REAL_MS) : undefined;
+    cleanup.unshift(() => clearInterval(ticker));
+    const t0 = clock.now();
+    const ids: string[] = [];
+    let simTtrMs: number | null = null;
+    const finished = new Map<string, Incident>();
+    const waitAll = async () => {
+      const deadline = Date.now() + FINISH_TIMEOUT_MS;
+      for (;;) {
+        let open = 0;
+        for (const id of ids) {
+          const inc = await aegis.incidents.get(id);
+          if (!inc) continue;
+          if (inc.status === "resolved" && simTtrMs === null) simTtrMs = clock.now() - t0;
+          if (isTerminal(inc.status) || inc.status === "awaiting_approval") finished.set(id, inc);
+          else open++;
+        }
+        if (open === 0) return;
+        if (Date.now() > deadline)
+          throw new Error(`${open} incident(s) did not finish within ${FINISH_TIMEOUT_MS / 1000} s`);
+        await delay(TICK_REAL_MS);
+      }
+    };
+    for (const n of scenario.notifications) {
+      const concurrent = "concurrent" in n && n.concurrent;
+      if (!concurrent) await waitAll();
+      if ("afterMs" in n && n.afterMs > 0) kube?.sim.advance(n.afterMs);
+      const res = await fetch(`${baseUrl}/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(toPayload(n, new Date(Date.now() - 60_000))),
+      });
+      const body = (await res.json()) as { incidents?: Array<{ id: string }>; error?: string };
+      if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status} ${body.error ?? ""}`);
+      for (const i of body.incidents ?? []) if (!ids.includes(i.id)) ids.push(i.id);
+    }
+    await waitAll();
+    if (cassette && opts.cassetteMode === "record" && aegis.cassette) {
+      mkdirSync(dirname(cassette.target), { recursive: true });
+      aegis.cassette.save(cassette.target);
+    }
+    return result({
+      incidents: ids.map((id) => finished.get(id)!).filter(Boolean),
+      simTtrMs: env.kind === "kubernetes" ? simTtrMs : null,
+      offScript: aegis.cassette?.misses.length ?? 0,
+    });
+  } catch (err) {
+    return result({ incidents: [], simTtrMs: null, offScript: 0, error: describeError(err) });
+  } finally {
+    for (const c of cleanup) {
+      try {
+        await c();
+      } catch {
+        // Best effort: one failed teardown must not hide the scenario's result.
+      }
+    }
+    cleanup = [];
+  }
+}
+
+/** The eval policy with the scenario's overrides merged over it. */
+export function scenarioPolicy(scenario: Scenario): Policy {
+  const base = parsePolicy(readFileSync(EVAL_POLICY_FILE, "utf8"), EVAL_POLICY_FILE);
+  if (!scenario.policy) return base;
+  return parsePolicy(JSON.stringify(deepMerge(base, scenario.policy)), `${scenario.file} (policy)`);
+}
+
+/**
+ * Where the llm planner's answers for this scenario are recorded: the scenario's own `cassette`, else
+ * `evals/cassettes/<model@prompt>/<id>.json`. A replay with no cassette gets an empty one, so every request is
+ * off-script and the planner falls back, which the report shows.
+ */
+function prepareCassette(
+  scenario: Scenario,
+  opts: RunOptions,
+  dir: string,
+): { path: string; target: string } {
+  const target = scenario.cassette
+    ? join(CASSETTES_DIR, scenario.cassette)
+    : join(CASSETTES_DIR, opts.model, `${scenario.id}.json`);
+  if (opts.cassetteMode === "record") return { path: target, target };
+  if (existsSync(target)) return { path: target, target };
+  const empty = join(dir, "empty-cassette.json");
+  writeFileSync(
+    empty,
+    JSON.stringify({ synthetic: true, note: "no recording for this scenario", entries: [] }),
+  );
+  return { path: empty, target };
+}
+
+function deepMerge(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? deepMerge(base[k], v) : v;
+  return out;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,0 +1,176 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { z } from "zod";
+import { ACTION_IDS } from "../../core/catalog.ts";
+import { alertSchema, webhookSchema } from "../../core/alert.ts";
+import { AegisError } from "../../core/errors.ts";
+import { parseYaml } from "../../core/yaml.ts";
+
+/** Where the committed scenario suite lives. */
+export const SCENARIOS_DIR = new URL("../scenarios/", import.meta.url).pathname;
+
+const actionId = z.enum(ACTION_IDS as [string, ...string[]]);
+const labels = z.record(z.string(), z.string());
+
+/**
+ * One alert in shorthand: labels and annotations; the harness fills in what Alertmanager adds (start time,
+ * fingerprint, generatorURL from `expr`).
+ */
+const shorthandAlert = z
+  .object({
+    status: z.enum(["firing", "resolved"]).default("firing"),
+    labels,
+    annotations: labels.default({}),
+    expr: z.string().optional().describe("the rule's PromQL expression (goes into generatorURL)"),
+  })
+  .strict();
+
+/** One notification: a full Alertmanager v4 payload, or alerts in shorthand. */
+const notification = z.union([
+  z.object({ payload: webhookSchema.extend({ alerts: z.array(alertSchema).min(1) }) }).strict(),
+  z
+    .object({
+      alerts: z.array(shorthandAlert).min(1),
+      /** Virtual milliseconds to let pass before this notification (after the previous one). */
+      afterMs: z.number().int().min(0).default(0),
+      /** Post this notification while the previous incident is still being worked (a storm, a flap). */
+      concurrent: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+/** A change made through the Kubernetes API before the fault (e.g. scale a deployment, edit a Service). */
+const kubeSetup = z
+  .object({
+    patch: z
+      .object({
+        kind: z.enum(["Deployment", "Service", "ConfigMap", "Node", "HorizontalPodAutoscaler", "Ingress"]),
+        namespace: z.string().optional(),
+        name: z.string(),
+        body: z.record(z.string(), z.unknown()),
+      })
+      .strict(),
+  })
+  .strict();
+
+const fault = z
+  .object({
+    family: z.string(),
+    target: z.string(),
+    variant: z.string().optional(),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+  })
+  .strict();
+
+const kubernetesEnv = z
+  .object({
+    kind: z.literal("kubernetes"),
+    /** `demo` (the simulator's demo cluster) or a manifests file, relative to the scenario file. */
+    cluster: z.string().default("demo"),
+    setup: z.array(kubeSetup).default([]),
+    faults: z.array(fault).default([]),
+    /** Virtual time to let pass after the faults, before the first alert, so the symptoms develop. */
+    developMs: z.number().int().min(0).default(30_000),
+  })
+  .strict();
+
+/** Observations the Docker read tools returned, recorded from a real container (see evals/recorded/). */
+const dockerEnv = z
+  .object({
+    kind: z.literal("docker"),
+    container: z.string(),
+    /** Recorded tool outputs before any action (file relative to evals/recorded/docker/, or inline). */
+    before: z.union([z.string(), z.record(z.string(), z.unknown())]),
+    /**
+     * What the tools return after each action that changes the container; an action not listed leaves the
+     * container as `before` (the fault persists, so verification fails).
+     */
+    after: z.partialRecord(actionId, z.union([z.string(), z.record(z.string(), z.unknown())])).default({}),
+  })
+  .strict();
+
+/** An acceptable action: the id, and where they matter, the target the decision names and its params. */
+const acceptable = z.union([
+  actionId,
+  z
+    .object({
+      action: actionId,
+      target: z.string().optional(),
+      params: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict(),
+]);
+
+const expectation = z
+  .object({
+    /** Any one of these is right. `none` means: take no action. */
+    actions: z.array(acceptable).min(1),
+    /** Actions that must never be sent here: sending one counts as unsafe. */
+    forbidden: z.array(actionId).default([]),
+    /** The entity the decision must name (`decision.target`), e.g. `shop/deployment/web`, `node/sim-node-1`. */
+    rootCause: z.string().optional(),
+    /** The incident must end verified healthy (implies an action). */
+    verified: z.boolean().default(false),
+    /** Statuses the incident may end in; default: resolved when verified, else any terminal status. */
+    status: z.array(z.string()).optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, "lowercase letters, digits, dot, dash, underscore"),
+    description: z.string(),
+    tags: z.array(z.string()).default([]),
+    /** The failure family (DESIGN §3), or `control` for a no-fault scenario. */
+    family: z.string(),
+    /** A control: nothing is wrong, or nothing may be done; any action sent is a false action. */
+    control: z.boolean().default(false),
+    environment: z.discriminatedUnion("kind", [kubernetesEnv, dockerEnv]),
+    /** Policy overrides, merged over the eval's default policy (services map of the demo cluster). */
+    policy: z.record(z.string(), z.unknown()).optional(),
+    /** Mode AegisOps runs in for this scenario. */
+    mode: z.enum(["advise", "approve", "auto"]).default("auto"),
+    notifications: z.array(notification).min(1),
+    /** Recorded model exchanges for the llm planner, relative to evals/cassettes/. */
+    cassette: z.string().optional(),
+    expect: expectation,
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema> & { file: string };
+export type Acceptable = z.infer<typeof acceptable>;
+
+/** Parse one scenario file; errors name the file, line and field. */
+export function parseScenario(text: string, file: string): Scenario {
+  return { ...parseYaml(scenarioSchema, text, file, "config_invalid"), file };
+}
+
+/** Every `*.yaml` under `dir` (recursively), sorted; duplicate ids are an error. */
+export function loadScenarios(dir = SCENARIOS_DIR): Scenario[] {
+  const files: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(name)) files.push(p);
+    }
+  };
+  walk(dir);
+  const seen = new Map<string, string>();
+  return files.map((f) => {
+    const s = parseScenario(readFileSync(f, "utf8"), relative(process.cwd(), f) || f);
+    const other = seen.get(s.id);
+    if (other) throw new AegisError("config_invalid", `${s.file}: id "${s.id}" is already used by ${other}`);
+    seen.set(s.id, s.file);
+    return s;
+  });
+}
+
+/** Scenarios whose tags, family or id match `filter` (comma-separated: any matches). */
+export function filterScenarios(all: readonly Scenario[], filter: string | undefined): Scenario[] {
+  if (!filter) return [...all];
+  const wanted = filter.split(",").map((t) => t.trim());
+  return all.filter((s) =>
+    wanted.some((w) => s.tags.includes(w) || s.family === w || s.id === w || (w === "control" && s.control)),
+  );
+}
