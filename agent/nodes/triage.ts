@@ -1,6 +1,7 @@
 import { isTerminal } from "../../core/types.ts";
 import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
+import { coveringWindow } from "../policy/maintenance.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -14,6 +15,16 @@ export function makeTriage(deps: AgentDeps) {
       };
     }
     const target = incident.target;
+    const window = coveringWindow(deps.policy, incident.alerts, Date.now());
+    if (window) {
+      return {
+        target,
+        outcome: {
+          status: "dismissed",
+          reason: `silenced: maintenance window "${window.name}" covers these alerts`,
+        },
+      };
+    }
     if (target.kind === "unresolved") {
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${target.reason}` } };
     }

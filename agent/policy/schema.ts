@@ -66,6 +66,22 @@ const serviceSettings = z
   })
   .strict();
 
+/** A maintenance window: matching alerts are dismissed at triage instead of acted on (a standing silence). */
+const maintenanceWindow = z
+  .object({
+    name: z.string().describe("shown on the incidents it dismisses"),
+    matchers: z
+      .record(z.string(), z.string())
+      .refine((m) => Object.keys(m).length > 0, "at least one label matcher")
+      .describe("alert labels that must all be equal (e.g. namespace: shop)"),
+    startsAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe("start (RFC 3339); open-ended when absent"),
+    endsAt: z.iso.datetime({ offset: true }).optional().describe("end (RFC 3339); open-ended when absent"),
+  })
+  .strict();
+
 /** The policy file (YAML). Every field has a default, so an empty file is a valid policy. */
 export const policySchema = z
   .object({
@@ -102,8 +118,10 @@ export const policySchema = z
       .strict()
       .prefault({}),
     services: z.record(z.string(), serviceSettings).default({}),
+    maintenance: z.array(maintenanceWindow).default([]),
   })
   .strict();
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyMode = z.infer<typeof mode>;
+export type MaintenanceWindow = z.infer<typeof maintenanceWindow>;
