@@ -25,8 +25,8 @@ export interface RunOptions {
   model: string;
   /** llm planner: replay recorded answers (no network), or record them with a real key. */
   cassetteMode: "replay" | "record";
-  /** The caller's environment: OPENAI_API_KEY and OPENAI_BASE_URL when recording. */
-  env: NodeJS.ProcessEnv;
+  /** The model API to record from (OPENAI_API_KEY, OPENAI_BASE_URL); unused in replay. */
+  openai: { apiKey: string | undefined; baseUrl: string | undefined };
 }
 
 /** What one scenario run produced, before scoring. */
@@ -43,6 +43,8 @@ export interface ScenarioRun {
   error?: string;
 }
 
+/** Real time an action's tool may take before the cluster's clock starts flowing for it. */
+const ACT_GRACE_REAL_MS = 150;
 /** Real milliseconds an incident may take before the run gives up on it. */
 const FINISH_TIMEOUT_MS = 60_000;
 
@@ -79,8 +81,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       writeFileSync(kubeconfig, kube.kubeconfig);
       vars.KUBECONFIG = kubeconfig;
       const sim = kube.sim;
-      const speed = TICK_VIRTUAL_MS / TICK_REAL_MS;
-      clock = { now: () => sim.clock.now(), sleep: (ms) => delay(Math.max(1, ms / speed)) };
+      // Verification's waits move the cluster's clock by exactly what they wait: deterministic recovery times.
+      clock = {
+        now: () => sim.clock.now(),
+        sleep: async (ms) => {
+          sim.advance(ms);
+          await delay(1);
+        },
+      };
     } else {
       platforms = [createRecordedDockerPlatform(env).platform];
       // No cluster clock: simulated time moves only when the agent waits.
@@ -90,8 +98,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const cassette = opts.planner === "llm" ? prepareCassette(scenario, opts, dir) : null;
     if (cassette) {
       vars.AEGIS_MODEL = opts.model;
-      vars.OPENAI_API_KEY = opts.env.OPENAI_API_KEY ?? "replay-only";
-      if (opts.env.OPENAI_BASE_URL) vars.OPENAI_BASE_URL = opts.env.OPENAI_BASE_URL;
+      vars.OPENAI_API_KEY = opts.openai.apiKey ?? "replay-only";
+      if (opts.openai.baseUrl) vars.OPENAI_BASE_URL = opts.openai.baseUrl;
       vars.AEGIS_LLM_CASSETTE = cassette.path;
       vars.AEGIS_LLM_CASSETTE_MODE = opts.cassetteMode;
     }
@@ -109,7 +117,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await aegis.runner.start();
     const baseUrl = `http://127.0.0.1:${server.port}`;
 
-    const ticker = kube ? setInterval(() => kube!.sim.advance(TICK_VIRTUAL_MS), TICK_REAL_MS) : undefined;
+    // The cluster's time stands still while the agent reads it (so every run sees the same evidence), flows
+    // (~50× real time) while an action's tool waits for the cluster, and moves with verification's own waits;
+    // so a wrong action shows as a service that did not recover. `actingSince` is set by the poll below.
+    let actingSince: number | null = null;
+    const ticker = kube
+      ? setInterval(() => {
+          // A tool that answers at once (a patch) gets no simulated time; one that waits for the cluster does.
+          if (actingSince !== null && performance.now() - actingSince > ACT_GRACE_REAL_MS)
+            kube!.sim.advance(TICK_VIRTUAL_MS);
+        }, TICK_REAL_MS)
+      : undefined;
     cleanup.unshift(() => clearInterval(ticker));
     const t0 = clock.now();
     const ids: string[] = [];
@@ -119,13 +137,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const deadline = Date.now() + FINISH_TIMEOUT_MS;
       for (;;) {
         let open = 0;
+        let busy = false;
         for (const id of ids) {
           const inc = await aegis.incidents.get(id);
           if (!inc) continue;
           if (inc.status === "resolved" && simTtrMs === null) simTtrMs = clock.now() - t0;
           if (isTerminal(inc.status) || inc.status === "awaiting_approval") finished.set(id, inc);
           else open++;
+          if (inc.status === "acting") busy = true;
         }
+        if (!busy) actingSince = null;
+        else actingSince ??= performance.now();
         if (open === 0) return;
         if (Date.now() > deadline)
           throw new Error(`${open} incident(s) did not finish within ${FINISH_TIMEOUT_MS / 1000} s`);
@@ -152,7 +174,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     return result({
       incidents: ids.map((id) => finished.get(id)!).filter(Boolean),
-      simTtrMs: env.kind === "kubernetes" ? simTtrMs : null,
+      simTtrMs,
       offScript: aegis.cassette?.misses.length ?? 0,
     });
   } catch (err) {

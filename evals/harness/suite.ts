@@ -1,0 +1,72 @@
+import { runScenario, type RunOptions } from "./runScenario.ts";
+import type { Scenario } from "./scenario.ts";
+import { byTag, scoreRun, summarise, type ScenarioScore, type Summary } from "./score.ts";
+
+/** A scored run of the scenario suite: what `--json` prints and the JSON report holds. */
+export interface ScenarioReport {
+  suite: "scenarios";
+  /** `heuristic`, or `llm:<model@prompt>`. */
+  subject: string;
+  planner: RunOptions["planner"];
+  model: string | null;
+  cassetteMode: RunOptions["cassetteMode"] | null;
+  filter: string | null;
+  startedAt: string;
+  durationMs: number;
+  summary: Summary;
+  byTag: Record<string, Summary>;
+  scenarios: ScenarioScore[];
+}
+
+export const subjectOf = (opts: Pick<RunOptions, "planner" | "model">) =>
+  opts.planner === "llm" ? `llm:${opts.model}` : "heuristic";
+
+/** Run scenarios one after another (each on its own AegisOps and environment) and score them. */
+export async function runSuite(
+  scenarios: readonly Scenario[],
+  opts: RunOptions & { filter?: string | undefined },
+  onDone?: (score: ScenarioScore, index: number, total: number) => void,
+): Promise<ScenarioReport> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const scores: ScenarioScore[] = [];
+  for (const [i, s] of scenarios.entries()) {
+    const score = scoreRun(await runScenario(s, opts));
+    scores.push(score);
+    onDone?.(score, i + 1, scenarios.length);
+  }
+  return {
+    suite: "scenarios",
+    subject: subjectOf(opts),
+    planner: opts.planner,
+    model: opts.planner === "llm" ? opts.model : null,
+    cassetteMode: opts.planner === "llm" ? opts.cassetteMode : null,
+    filter: opts.filter ?? null,
+    startedAt,
+    durationMs: Math.round(performance.now() - t0),
+    summary: summarise(scores),
+    byTag: byTag(scores),
+    scenarios: scores,
+  };
+}
+
+/** A one-line progress bar for a terminal; one plain line per scenario otherwise (CI logs). */
+export function progressPrinter(stream: NodeJS.WriteStream, label: string) {
+  const tty = stream.isTTY === true;
+  return {
+    onDone(score: ScenarioScore, done: number, total: number) {
+      const mark = score.pass ? "ok  " : "FAIL";
+      if (tty) {
+        const width = 24;
+        const filled = Math.round((done / total) * width);
+        const bar = `${"#".repeat(filled)}${".".repeat(width - filled)}`;
+        stream.write(`\r\x1b[2K${label} [${bar}] ${done}/${total} ${mark} ${score.id}`);
+        if (done === total) stream.write("\n");
+      } else {
+        stream.write(
+          `${label} ${done}/${total} ${mark} ${score.id}${score.pass ? "" : `: ${score.why.join("; ")}`}\n`,
+        );
+      }
+    },
+  };
+}
