@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { createAegis } from "../../cli/compose.ts";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import type { Policy } from "../../agent/policy/schema.ts";
@@ -209,8 +209,8 @@ function prepareCassette(
   dir: string,
 ): { path: string; target: string } {
   const target = scenario.cassette
-    ? join(CASSETTES_DIR, scenario.cassette)
-    : join(CASSETTES_DIR, opts.model, `${scenario.id}.json`);
+    ? resolve(CASSETTES_DIR, scenario.cassette)
+    : resolve(CASSETTES_DIR, opts.model, `${scenario.id}.json`);
   if (opts.cassetteMode === "record") return { path: target, target };
   if (existsSync(target)) return { path: target, target };
   const empty = join(dir, "empty-cassette.json");

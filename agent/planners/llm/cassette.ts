@@ -32,10 +32,11 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g;
 const HEX_ID = /\b[0-9a-f]{64}\b/g;
+const INCIDENT_ID = /\binc_\d{8}_[0-9a-f]{16}\b/g;
 
 /**
- * The request as the cassette keys it: path without the base URL's prefix, body with sorted keys, times and
- * container ids replaced (they change between runs of the same scenario), and secrets redacted.
+ * The request as the cassette keys it: path without the base URL's prefix, body with sorted keys, times,
+ * container ids and incident ids replaced (they change between runs of the same scenario), and secrets redacted.
  */
 export function normaliseRequest(
   method: string,
@@ -45,7 +46,10 @@ export function normaliseRequest(
   const path = new URL(url).pathname.replace(/^.*?\/v1\//, "/");
   let body: unknown = null;
   if (bodyText) {
-    const stable = bodyText.replace(ISO_TIME, "<time>").replace(HEX_ID, "<id>");
+    const stable = bodyText
+      .replace(ISO_TIME, "<time>")
+      .replace(HEX_ID, "<id>")
+      .replace(INCIDENT_ID, "<incident>");
     try {
       body = sortKeys(redactValue(JSON.parse(stable)));
     } catch {
