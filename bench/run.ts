@@ -4,6 +4,7 @@
  */
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
+import { benchEvalSuite } from "./evalSuite.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
@@ -18,6 +19,7 @@ export const BENCHES: Bench[] = [
   { name: "docker-restart", run: () => benchDockerRestart() },
   { name: "demo", run: () => benchDemo() },
   { name: "runbook-memory", run: () => benchRunbookMemory() },
+  { name: "eval-suite", run: () => benchEvalSuite() },
 ];
 
 async function main(argv: string[]): Promise<number> {
