@@ -88,6 +88,47 @@ describe("aegis eval with the llm planner", () => {
     expect(replayed.pass).toBe(true);
   });
 
+  it("a Kubernetes scenario recorded once replays with no server, though pod names and uids change", async () => {
+    const file = join(dir, "crashloop.json");
+    const s = parseScenario(
+      `id: llm-crashloop
+description: d
+family: crashloop
+environment:
+  kind: kubernetes
+  faults: [{ family: crashloop, target: shop/checkout, variant: bad_image }]
+notifications:
+  - alerts: [{ labels: { alertname: KubeWorkloadUnhealthy, namespace: shop, deployment: checkout } }]
+cassette: ${file}
+expect: { actions: [rollback_deployment], verified: true }
+`,
+      "test.yaml",
+    );
+    server.push(
+      { content: "The new revision crashes on start while the previous one still serves." },
+      {
+        toolCalls: [
+          {
+            name: "submit_decision",
+            arguments: answer({
+              action: "rollback_deployment",
+              family: "crashloop",
+              params: { replicas: null },
+            }),
+          },
+        ],
+      },
+    );
+    const recorded = scoreRun(await runScenario(s, llm("record", server.baseUrl)));
+    expect(recorded.planner).toBe("llm");
+    expect(recorded.pass).toBe(true);
+    const replayed = scoreRun(await runScenario(s, llm("replay", "http://127.0.0.1:9/v1")));
+    expect(replayed.offScript).toBe(0);
+    expect(replayed.planner).toBe("llm");
+    expect(replayed.action).toBe("rollback_deployment");
+    expect(replayed.pass).toBe(true);
+  });
+
   it("a replay that goes off script is counted and falls back to the heuristic planner", async () => {
     const empty = join(dir, "none.json");
     const run = scoreRun(await runScenario(scenario(empty), llm("replay", "http://127.0.0.1:9/v1")));

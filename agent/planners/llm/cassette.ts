@@ -33,10 +33,14 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g;
 const HEX_ID = /\b[0-9a-f]{64}\b/g;
 const INCIDENT_ID = /\binc_\d{8}_[0-9a-f]{16}\b/g;
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+/** The random suffix Kubernetes gives generated names (pods of a ReplicaSet): 5 characters without vowels. */
+const GENERATED_SUFFIX = /(?<=[a-z0-9]-)[bcdfghjklmnpqrstvwxz2456789]{5}(?![a-z0-9])/g;
 
 /**
  * The request as the cassette keys it: path without the base URL's prefix, body with sorted keys, times,
- * container ids and incident ids replaced (they change between runs of the same scenario), and secrets redacted.
+ * container ids, incident ids, uids and generated pod-name suffixes replaced (they change between runs of the
+ * same scenario), and secrets redacted.
  */
 export function normaliseRequest(
   method: string,
@@ -49,7 +53,9 @@ export function normaliseRequest(
     const stable = bodyText
       .replace(ISO_TIME, "<time>")
       .replace(HEX_ID, "<id>")
-      .replace(INCIDENT_ID, "<incident>");
+      .replace(INCIDENT_ID, "<incident>")
+      .replace(UUID, "<uid>")
+      .replace(GENERATED_SUFFIX, "<sfx>");
     try {
       body = sortKeys(redactValue(JSON.parse(stable)));
     } catch {
