@@ -23,6 +23,7 @@ import { openDatabase, type Db } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
+import { listActiveSilences } from "../tools/alertmanager/silences.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -95,6 +96,9 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
+      ...(config.alertmanagerUrl
+        ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
+        : {}),
       ...(crashAt
         ? {
             crashHook: (point) => {

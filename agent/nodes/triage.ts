@@ -1,4 +1,6 @@
+import { describeError } from "../../core/errors.ts";
 import { isTerminal } from "../../core/types.ts";
+import { coveringSilence } from "../../tools/alertmanager/silences.ts";
 import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
@@ -24,6 +26,29 @@ export function makeTriage(deps: AgentDeps) {
           reason: `silenced: maintenance window "${window.name}" covers these alerts`,
         },
       };
+    }
+    if (deps.silences) {
+      const firing = incident.alerts.filter((a) => a.status === "firing").map((a) => a.labels);
+      try {
+        const silence = coveringSilence(await deps.silences(), firing);
+        if (silence) {
+          const who = silence.createdBy ? ` by ${silence.createdBy}` : "";
+          const why = silence.comment ? `: ${silence.comment}` : "";
+          return {
+            target,
+            outcome: {
+              status: "dismissed",
+              reason: `silenced in Alertmanager (silence ${silence.id}${who}, until ${silence.endsAt})${why}`,
+            },
+          };
+        }
+      } catch (err) {
+        // Alertmanager down must not keep the responder from working: go on, and say so.
+        await deps.incidents.appendTimeline(incident.id, {
+          step: "triage",
+          message: `could not read Alertmanager's silences, going on without: ${describeError(err)}`,
+        });
+      }
     }
     if (target.kind === "unresolved") {
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${target.reason}` } };
