@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createAegis } from "../../cli/compose.ts";
@@ -25,6 +33,11 @@ export interface RunOptions {
   model: string;
   /** llm planner: replay recorded answers (no network), or record them with a real key. */
   cassetteMode: "replay" | "record";
+  /**
+   * A database with the runbooks already loaded (see {@link prepareTemplateDb}), copied for each scenario so
+   * that no run pays for embedding them again. Optional: without it each run loads them itself.
+   */
+  templateDb?: string;
   /** The model API to record from (OPENAI_API_KEY, OPENAI_BASE_URL); unused in replay. */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
 }
@@ -65,6 +78,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     ...partial,
   });
   try {
+    if (opts.templateDb) copyFileSync(opts.templateDb, join(dir, "aegis.db"));
     const vars: Record<string, string> = {
       AEGIS_DB: join(dir, "aegis.db"),
       AEGIS_MODE: scenario.mode,
@@ -109,7 +123,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       policy: scenarioPolicy(scenario),
       ...(platforms ? { platforms } : {}),
       clock,
-      verifyIntervalMs: 250,
+      // Simulated seconds between health checks: recovery times to the second, at a quarter of the checks.
+      verifyIntervalMs: 1000,
     });
     cleanup.unshift(() => aegis.close());
     const server = await startServer(aegis.app, "127.0.0.1", 0);
@@ -189,6 +204,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     }
     cleanup = [];
   }
+}
+
+/** A fresh AegisOps database with the bundled runbooks loaded, for {@link RunOptions.templateDb}. */
+export async function prepareTemplateDb(dir: string): Promise<string> {
+  const path = join(dir, "template.db");
+  const config = loadConfig({ AEGIS_DB: path, AEGIS_EMBEDDER: "local", AEGIS_LOG_LEVEL: "silent" });
+  const aegis = await createAegis(config, { logger: silentLogger(), platforms: [] });
+  await aegis.close();
+  return path;
 }
 
 /** The eval policy with the scenario's overrides merged over it. */

@@ -1,4 +1,7 @@
-import { runScenario, type RunOptions } from "./runScenario.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { prepareTemplateDb, runScenario, type RunOptions } from "./runScenario.ts";
 import type { Scenario } from "./scenario.ts";
 import { byTag, scoreRun, summarise, type ScenarioScore, type Summary } from "./score.ts";
 
@@ -30,10 +33,16 @@ export async function runSuite(
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const scores: ScenarioScore[] = [];
-  for (const [i, s] of scenarios.entries()) {
-    const score = scoreRun(await runScenario(s, opts));
-    scores.push(score);
-    onDone?.(score, i + 1, scenarios.length);
+  const dir = mkdtempSync(join(tmpdir(), "aegis-eval-suite-"));
+  try {
+    const templateDb = await prepareTemplateDb(dir);
+    for (const [i, s] of scenarios.entries()) {
+      const score = scoreRun(await runScenario(s, { ...opts, templateDb }));
+      scores.push(score);
+      onDone?.(score, i + 1, scenarios.length);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return {
     suite: "scenarios",
