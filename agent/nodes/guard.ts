@@ -4,6 +4,7 @@ import { isTerminal } from "../../core/types.ts";
 import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { effectiveMode } from "../policy/mode.ts";
+import { protectedServiceReason } from "../policy/protection.ts";
 import type { IncidentStateType, IncidentStateUpdate, Outcome } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -11,7 +12,7 @@ const HOUR_MS = 3_600_000;
 
 /**
  * Check the planner's decision against policy, whatever the planner was: allowlist, platform support,
- * the target still being the one the labels name, the per-target cap, and the mode.
+ * the target still being the one the labels name and not protected, the per-target cap, and the mode.
  */
 export function makeGuard(deps: AgentDeps) {
   return async function guard(state: IncidentStateType): Promise<IncidentStateUpdate> {
@@ -48,6 +49,11 @@ export function makeGuard(deps: AgentDeps) {
     }
     const located = await platform.locate(target);
     if (!located.ok) return block({ status: "escalated", reason: `target_not_found: ${located.reason}` });
+    // Whatever the planner proposed: a protected target is never acted on (it may have become one since triage).
+    const protectedReason =
+      located.protectedReason ?? protectedServiceReason(deps.policy, located.target, incident.alerts);
+    if (protectedReason)
+      return block({ status: "dismissed", reason: `action_blocked_by_policy: ${protectedReason}` });
     if (state.containerId && located.instanceId && located.instanceId !== state.containerId) {
       return block({
         status: "escalated",

@@ -4,6 +4,7 @@ import { coveringSilence } from "../../tools/alertmanager/silences.ts";
 import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
+import { protectedServiceReason } from "../policy/protection.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -63,8 +64,10 @@ export function makeTriage(deps: AgentDeps) {
     const located = await platform.locate(target);
     if (!located.ok)
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${located.reason}` } };
-    if (located.protectedReason) {
-      return { target: located.target, outcome: { status: "dismissed", reason: located.protectedReason } };
+    const protectedReason =
+      located.protectedReason ?? protectedServiceReason(deps.policy, located.target, incident.alerts);
+    if (protectedReason) {
+      return { target: located.target, outcome: { status: "dismissed", reason: protectedReason } };
     }
     await deps.incidents.updateTarget(incident.id, located.target);
     await deps.incidents.setStatus(incident.id, "investigating", null, {
