@@ -17,6 +17,7 @@ import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
 import type { Policy } from "../../policy/schema.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
@@ -117,9 +118,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return { name: found.name, value: value as NonNullable<ServiceSettings[K]> };
   };
-  const promTool = opts.prometheusUrl
-    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
-    : null;
+  // PromQL for a planner that investigates on its own: the value now, and the trend before it.
+  const promTools: Tool[] = opts.prometheusUrl
+    ? [
+        createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
+        createPrometheusRangeQueryTool({ prometheusUrl: opts.prometheusUrl }),
+      ]
+    : [];
 
   const workload = (t: Target): Workload => {
     if (t.kind === "k8s_workload") return t;
@@ -309,7 +314,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         tools.pdbs,
       ];
       void target;
-      if (promTool) list.push(promTool);
+      list.push(...promTools);
       return list;
     },
 
