@@ -167,6 +167,27 @@ describe("memory", () => {
     });
     expect(b).toBeGreaterThan(a);
   });
+
+  it("warm cache (the leak's look-alike): a new release's working set climbs once, then holds below the limit", async () => {
+    await start();
+    const f = sim.inject({ family: "memory_leak", target: "shop/checkout", variant: "warm_cache" });
+    const ws = () =>
+      metric(sim, "container_memory_working_set_bytes", {
+        namespace: "shop",
+        container: "app",
+        image: "ghcr.io/acme/checkout:2.0.2",
+      });
+    sim.advance(30_000);
+    const warming = ws();
+    sim.advance(180_000);
+    const warm = ws();
+    sim.advance(300_000);
+    expect(warm).toBeGreaterThan(warming);
+    // Flat after warming, high (2 pods × 216 of 256 MiB) and never killed.
+    expect(ws()).toBe(warm);
+    expect(warm / 2 / (256 * 1024 * 1024)).toBeGreaterThan(0.8);
+    expect(sim.faults().find((x) => x.id === f.id)?.clearedBy).toMatch(/^nothing/);
+  });
 });
 
 describe("nodes", () => {
