@@ -41,7 +41,9 @@ export type SignalName =
   | "hpa_at_max"
   | "hpa_scaling"
   // Workers report a growing backlog on a work queue.
-  | "queue_backlog";
+  | "queue_backlog"
+  // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
+  | "memory_plateau";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

@@ -48,6 +48,15 @@ const RULES: Rule[] = [
     why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
   },
   {
+    when: ["memory_plateau"],
+    unless: ["memory_growth", "oom_killed", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart or rollback of a real leak: here nothing grows, so neither would help.
+    weight: 0.8,
+    family: "memory_leak",
+    why: "the working set is high but flat in every pod (a filled cache, not a leak); a restart would only empty the cache for a while and a rollback fixes nothing, so no action: a person may raise the limit if the headroom is too small",
+  },
+  {
     when: ["memory_growth", "recent_rollout"],
     action: "rollback_deployment",
     weight: 0.6,

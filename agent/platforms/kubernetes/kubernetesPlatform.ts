@@ -10,6 +10,7 @@ import { createNodeStatusTool, readNode } from "../../../tools/kubernetes/nodeSt
 import { createEventsTool } from "../../../tools/kubernetes/objectEvents.ts";
 import { createPdbTool } from "../../../tools/kubernetes/pdb.ts";
 import { createPodLogsTool } from "../../../tools/kubernetes/podLogs.ts";
+import { createPodMetricsTool } from "../../../tools/kubernetes/podMetrics.ts";
 import { createRaiseHpaLimitsTool } from "../../../tools/kubernetes/raiseHpaLimits.ts";
 import { createRestartPodTool } from "../../../tools/kubernetes/restartPod.ts";
 import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollbackDeployment.ts";
@@ -17,17 +18,20 @@ import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
 import type { Policy } from "../../policy/schema.ts";
-import type { ActionResult, Located, Platform } from "../platform.ts";
+import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
+import { memorySignals, sampleMemory } from "./memory.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import {
+  clusterNow,
   consumerGroupSignals,
   databaseSignals,
   nodeSignals,
@@ -70,6 +74,10 @@ const SYMPTOM_OF: Partial<Record<ActionId, string>> = {
   scale_deployment: "capacity_saturated",
   raise_hpa_limits: "capacity_saturated",
 };
+const REAL_CLOCK: AgentClock = {
+  now: Date.now,
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -79,6 +87,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const tools = {
     pods: createListPodsTool({ kube }),
     logs: createPodLogsTool({ kube }),
+    podMetrics: createPodMetricsTool({ kube }),
     history: createRolloutHistoryTool({ kube }),
     node: createNodeStatusTool({ kube }),
     events: createEventsTool({ kube }),
@@ -117,9 +126,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return { name: found.name, value: value as NonNullable<ServiceSettings[K]> };
   };
-  const promTool = opts.prometheusUrl
-    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
-    : null;
+  // PromQL for a planner that investigates on its own: the value now, and the trend before it.
+  const promTools: Tool[] = opts.prometheusUrl
+    ? [
+        createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
+        createPrometheusRangeQueryTool({ prometheusUrl: opts.prometheusUrl }),
+      ]
+    : [];
 
   const workload = (t: Target): Workload => {
     if (t.kind === "k8s_workload") return t;
@@ -302,6 +315,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const list: Tool[] = [
         tools.pods,
         tools.logs,
+        tools.podMetrics,
         tools.history,
         tools.node,
         tools.events,
@@ -309,11 +323,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         tools.pdbs,
       ];
       void target;
-      if (promTool) list.push(promTool);
+      list.push(...promTools);
       return list;
     },
 
-    async investigate(target, alerts): Promise<Evidence> {
+    async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {
       const collectedAt = new Date().toISOString();
       if (target.kind === "k8s_node") {
         const node = await readNode(kube, target.name);
@@ -327,6 +341,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const t = workload(target);
       const { obs, errors } = await observe(t);
       let signals = workloadSignals(obs);
+      // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
+      if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
+        const memory = await observeMemory(t, obs, clock, errors);
+        if (memory.some((s) => s.name === "memory_growth"))
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
+        else signals = [...signals, ...memory];
+      }
       const kafka = settingsFor(t);
       if (kafka?.settings.kafka) {
         const group = kafka.settings.kafka.group ?? kafka.name;
@@ -541,6 +562,24 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+
+  /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
+  async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {
+    try {
+      const read = async () =>
+        (
+          await tools.podMetrics.execute({
+            namespace: t.namespace,
+            ...(obs.rollout ? { labelSelector: obs.rollout.selector } : {}),
+          })
+        ).pods;
+      const series = await sampleMemory(obs.pods, read, clock, t.container);
+      return memorySignals(series, obs.rollout, clusterNow(obs));
+    } catch (err) {
+      errors.push(`k8s_pod_metrics: ${describeError(err)}`);
+      return [];
+    }
+  }
 
   /**
    * A database is judged by its clients: recent log lines of Ready pods in its namespace (not its own pods)
