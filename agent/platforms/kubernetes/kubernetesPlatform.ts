@@ -27,6 +27,7 @@ import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recrea
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { stuckPodSignals } from "./stuckPods.ts";
 import {
   consumerGroupSignals,
   databaseSignals,
@@ -130,10 +131,19 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     throw new AegisError("internal", `expected a Kubernetes node, got ${t.kind}`);
   };
 
+  /** Deployments of pod targets seen before: a pod's owner never changes, and a restarted pod is gone for good. */
+  const ownerOfPod = new Map<string, string>();
   /** The deployment behind a workload target: itself, or the owner of a pod's ReplicaSet. */
   async function deploymentOf(t: Workload): Promise<string | null> {
     if (t.workload === "deployment") return t.name;
     if (t.workload !== "pod") return null;
+    const known = ownerOfPod.get(t.key);
+    if (known) return known;
+    const found = await podDeployment(t);
+    if (found) ownerOfPod.set(t.key, found);
+    return found;
+  }
+  async function podDeployment(t: Workload): Promise<string | null> {
     const pod = podSnapshot(await kube.core.readNamespacedPod({ name: t.name, namespace: t.namespace }));
     if (pod.ownerKind !== "ReplicaSet" || !pod.ownerName) return null;
     const rs = await kube.apps.readNamespacedReplicaSet({ name: pod.ownerName, namespace: t.namespace });
@@ -285,7 +295,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     mustDeployment,
     mustSettings,
   });
-  const { recentLogsClean, failoverHealth, workloadHealth } = createHealthChecks({
+  const { recentLogsClean, failoverHealth, workloadHealth, podGone } = createHealthChecks({
     kube,
     listPods: tools.pods,
     deploymentOf,
@@ -327,6 +337,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const t = workload(target);
       const { obs, errors } = await observe(t);
       let signals = workloadSignals(obs);
+      const stuck = stuckPodSignals(obs);
+      if (stuck.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...stuck];
       const kafka = settingsFor(t);
       if (kafka?.settings.kafka) {
         const group = kafka.settings.kafka.group ?? kafka.name;
@@ -384,7 +396,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         case "restart_pod": {
           const t = workload(target);
           return {
-            ...(await tools.restartPod.execute({ namespace: t.namespace, pod: await podToRestart(t, p) })),
+            ...(await tools.restartPod.execute({
+              namespace: t.namespace,
+              pod: await podToRestart(t, p),
+              force: p.force === true,
+            })),
           };
         }
         case "rollout_restart": {
@@ -530,6 +546,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           evidence.push(...(await failoverHealth(workload(target))));
         } else {
           evidence.push(...(await workloadHealth(workload(target))));
+          if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
+            evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
           const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
