@@ -18,6 +18,8 @@ import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutResta
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
+import type { ArgocdClient } from "../../../tools/argocd/client.ts";
+import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
@@ -42,6 +44,8 @@ export interface KubernetesPlatformOptions {
   prometheusUrl?: string | undefined;
   /** Pause between refused evictions during a drain. */
   drainRetryMs?: number;
+  /** With Argo CD configured, an Argo-managed Deployment is rolled back through Argo CD, never natively. */
+  argocd?: ArgocdClient | undefined;
 }
 
 const ACTIONS: ActionId[] = [
@@ -57,6 +61,9 @@ const ACTIONS: ActionId[] = [
   "recreate_pod_elsewhere",
 ];
 type ServiceSettings = Policy["services"][string];
+/** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
+const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
+const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
 /** Alert labels that say the alert is about a consumer group rather than a workload. */
 const GROUP_LABELS = ["consumergroup", "consumer_group", "topic"];
 type Workload = Extract<Target, { kind: "k8s_workload" }>;
@@ -95,6 +102,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     recreate: createRecreatePodElsewhereTool({ kube }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
+    ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
   /** The policy's settings for the service a workload target is (matched by its mapped deployment). */
@@ -285,6 +293,17 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return d;
   };
 
+  /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
+  async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
+    const fromPolicy = settingsFor(t)?.settings.argocd?.application;
+    if (fromPolicy) return fromPolicy;
+    const d = await kube.apps.readNamespacedDeployment({ name: deployment, namespace: t.namespace });
+    const label = d.metadata?.labels?.[ARGOCD_INSTANCE];
+    if (label) return label;
+    const tracking = d.metadata?.annotations?.[ARGOCD_TRACKING];
+    return tracking?.split(":")[0] || null;
+  }
+
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -414,6 +433,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         }
         case "rollback_deployment": {
           const t = workload(target);
+          if (tools.argocdRollback) {
+            const application = await argocdApplicationOf(t, await mustDeployment(t));
+            if (application) return { ...(await tools.argocdRollback.execute({ application })) };
+          }
           const toRevision = typeof p.toRevision === "number" ? { toRevision: p.toRevision } : {};
           return {
             ...(await tools.rollback.execute({

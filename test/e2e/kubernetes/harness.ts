@@ -64,7 +64,11 @@ export function autoHighPolicy(): Policy {
   });
 }
 
-export async function startKubeHarness(policy: Policy = autoHighPolicy()): Promise<KubeHarness> {
+/** `env` adds to AegisOps' environment (e.g. ARGOCD_SERVER). */
+export async function startKubeHarness(
+  policy: Policy = autoHighPolicy(),
+  env: Record<string, string> = {},
+): Promise<KubeHarness> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "aegis-k8s-e2e-"));
   const start = async () => {
@@ -77,7 +81,7 @@ export async function startKubeHarness(policy: Policy = autoHighPolicy()): Promi
   // Plain http (client-node still sends the token), so every fresh cluster answers to the same kubeconfig.
   writeFileSync(kubeconfig, sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }));
   const aegis = await startTestAegis(
-    { AEGIS_MODE: "auto", KUBECONFIG: kubeconfig, AEGIS_VERIFY_TIMEOUT_MS: "15000" },
+    { AEGIS_MODE: "auto", KUBECONFIG: kubeconfig, AEGIS_VERIFY_TIMEOUT_MS: "15000", ...env },
     { policy },
   );
   return {
