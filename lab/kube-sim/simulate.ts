@@ -123,7 +123,14 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
       const rt = world.runtimes.get(pl.pod.metadata.uid!);
       const cr = c ? rt?.containers.get(c.name) : undefined;
       if (cr && cr.state === "running") cr.cpuSeconds += (request * Math.max(pl.cpuPercent, 2) * dt) / 100;
-      if (rt && c && cr?.state === "running" && now - rt.lastLogAt >= LOG_EVERY_MS) {
+      // A hung process (world.hung) writes nothing more.
+      if (
+        rt &&
+        c &&
+        cr?.state === "running" &&
+        !world.hung.has(pl.pod.metadata.uid!) &&
+        now - rt.lastLogAt >= LOG_EVERY_MS
+      ) {
         rt.lastLogAt = now;
         const errs = pl.errors.reduce((a, e) => a + e.ratio, 0);
         const stamp = new Date(now).toISOString();

@@ -33,8 +33,7 @@ let startedAt = 0;
 beforeAll(async () => {
   promPort = await freePort();
   h = await startKubeHarness(autoHighPolicy(), {
-    PROMETHEUS_URL: `http://127.0.0.1:${promPort}`,
-    AEGIS_VERIFY_TIMEOUT_MS: "30000",
+    env: { PROMETHEUS_URL: `http://127.0.0.1:${promPort}`, AEGIS_VERIFY_TIMEOUT_MS: "30000" },
   });
 });
 afterAll(async () => {
