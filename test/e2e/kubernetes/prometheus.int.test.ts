@@ -16,7 +16,7 @@ import { autoHighPolicy, look, startKubeHarness, type KubeHarness } from "./harn
 // while it is scraped (a frozen clock reads as zero traffic, and the first real traffic after it as a surge). At
 // 10×, the fast profile's 5 s `for:` is 50 simulated seconds: the fault has developed (restarts, back-off, lag)
 // when the alert fires. Gauges and ratios read the same on either clock, so the scenarios here use alerts built
-// on them: CrashLoopBackOff, node Ready, consumer lag.
+// on them: CrashLoopBackOff, node Ready, consumer lag, the 5xx share.
 const RULES = readFileSync(
   new URL("../../../deploy/prometheus/rules/aegisops-kubernetes-fast.yml", import.meta.url),
   "utf8",
@@ -48,6 +48,17 @@ beforeEach(async () => {
   prom = await startPromStack(new URL(sim.url).host, RULES, `${h.aegis.baseUrl}/alerts`, {
     prometheusPort: promPort,
   });
+  // HTTPTrafficSurge compares with 10 s ago over 5 s windows: until Prometheus holds 15 s of samples its
+  // baseline is a window still filling up, which reads low (traffic "from nowhere").
+  await waitFor(
+    async () => {
+      const q = encodeURIComponent("count_over_time(up[15s])");
+      const res = await fetch(`${prom!.prometheus}/api/v1/query?query=${q}`);
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(body.data.result[0]?.value[1] ?? 0) >= 70 || undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: "15 s of samples in Prometheus" },
+  );
 });
 afterEach(async () => {
   clearInterval(ticker);
@@ -55,13 +66,18 @@ afterEach(async () => {
   prom = undefined;
 });
 
-/** Waits for the incident Alertmanager's webhook opened for `alertname`, then for it to finish. */
-async function incidentFor(alertname: string): Promise<Incident> {
+/** Waits for the incident Alertmanager's webhook opened for `alertname` (about `target`), then for it to finish. */
+async function incidentFor(alertname: string, target?: string): Promise<Incident> {
   const opened = await waitFor(
     async () => {
       const res = await fetch(`${h.aegis.baseUrl}/api/incidents`);
       const { incidents } = (await res.json()) as { incidents: Incident[] };
-      return incidents.find((i) => i.alerts.some((a) => a.labels.alertname === alertname));
+      return incidents.find(
+        (i) =>
+          Date.parse(i.receivedAt) >= startedAt &&
+          i.alerts.some((a) => a.labels.alertname === alertname) &&
+          (!target || (i.target as { name?: string } | null)?.name === target),
+      );
     },
     { timeoutMs: 60_000, intervalMs: 200, what: `Alertmanager to post ${alertname} to AegisOps` },
   );
@@ -159,6 +175,39 @@ describe("Kubernetes scenarios through real Prometheus and Alertmanager with the
       ]);
       expect(activeFault(sim, f.id)).toBe(false);
       expect(await alertNamesSinceStart()).toEqual(["KafkaConsumerLagGrowing"]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "a release that throws in a handler: HTTPServerErrorsHigh (a ratio of two rates) → rollback_deployment, verified by the expression",
+    async () => {
+      const sim = h.sim();
+      const f = sim.inject({ family: "http_5xx", target: "shop/checkout" });
+      const incident = await incidentFor("HTTPServerErrorsHigh", "checkout");
+
+      const { alert, checks } = fromPrometheus(incident, "HTTPServerErrorsHigh");
+      expect(alert.labels).toMatchObject({ namespace: "shop", deployment: "checkout", service: "checkout" });
+      // 30% of requests fail: the ratio reads the same whatever the virtual clock's speed.
+      expect(alert.annotations?.summary).toMatch(
+        /^shop\/checkout answers (2\d|3\d)(\.\d+)?% of requests with 5xx$/,
+      );
+      expect(incident.decision?.action).toBe("rollback_deployment");
+      expect(incident.status).toBe("resolved");
+      expect(checks).toContainEqual(
+        expect.objectContaining({ check: "prometheus HTTPServerErrorsHigh", ok: true }),
+      );
+      expect(activeFault(sim, f.id)).toBe(false);
+      expect(await alertNamesSinceStart()).toEqual(["HTTPServerErrorsHigh"]);
+      // web calls checkout and answers 502 for its failed calls: the same alert fires for the caller, and
+      // nothing is done to it.
+      const res = await fetch(`${h.aegis.baseUrl}/api/incidents`);
+      const { incidents } = (await res.json()) as { incidents: Incident[] };
+      const others = incidents.filter((i) => Date.parse(i.receivedAt) >= startedAt && i.id !== incident.id);
+      for (const other of others) {
+        expect(other.target, "a caller of checkout").toMatchObject({ name: "web" });
+        expect(other.actions, "no action on the caller").toEqual([]);
+      }
     },
     TEST_MS,
   );
