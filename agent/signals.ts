@@ -22,6 +22,8 @@ export type SignalName =
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").
   | "missing_secret"
   | "pods_not_ready"
+  // Kubernetes: a pod is still Terminating after its grace period (its process ignores the kill).
+  | "stuck_terminating"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.
@@ -41,7 +43,9 @@ export type SignalName =
   | "hpa_at_max"
   | "hpa_scaling"
   // Workers report a growing backlog on a work queue.
-  | "queue_backlog";
+  | "queue_backlog"
+  // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
+  | "memory_plateau";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

@@ -48,6 +48,15 @@ const RULES: Rule[] = [
     why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
   },
   {
+    when: ["memory_plateau"],
+    unless: ["memory_growth", "oom_killed", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart or rollback of a real leak: here nothing grows, so neither would help.
+    weight: 0.8,
+    family: "memory_leak",
+    why: "the working set is high but flat in every pod (a filled cache, not a leak); a restart would only empty the cache for a while and a rollback fixes nothing, so no action: a person may raise the limit if the headroom is too small",
+  },
+  {
     when: ["memory_growth", "recent_rollout"],
     action: "rollback_deployment",
     weight: 0.6,
@@ -196,6 +205,13 @@ const RULES: Rule[] = [
     weight: 0.25,
     family: "memory_leak",
     why: "memory is close to its limit",
+  },
+  {
+    when: ["stuck_terminating"],
+    action: "kill",
+    weight: 0.85,
+    family: "hung_service",
+    why: "a pod is still Terminating after its grace period: its process ignores the kill, so only a forced delete (grace period 0) lets its replacement take over",
   },
   {
     when: ["health_timeout"],
@@ -353,8 +369,19 @@ export class HeuristicPlanner implements Planner {
       promptVersion: null,
     };
     if (key === "escalate") return { ...base, action: "none", disposition: "escalate" };
-    return { ...base, action: key as ActionId };
+    return { ...base, action: key as ActionId, params: killParams(key, target, signals) };
   }
+}
+
+/**
+ * A hung process may ignore SIGTERM: on Kubernetes the `kill` verb is `restart_pod` with `force` (grace period 0),
+ * aimed at the pod the hung or stuck signal names.
+ */
+function killParams(action: string, target: Target, signals: readonly Signal[]): Record<string, unknown> {
+  if (action !== "restart_pod" || target.kind !== "k8s_workload") return {};
+  const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
+  if (!s) return {};
+  return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

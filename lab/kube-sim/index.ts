@@ -9,6 +9,7 @@ import type { SimContext, SimTimings } from "./controllers/context.ts";
 import { DEFAULT_TIMINGS, R } from "./controllers/context.ts";
 import { runControllers } from "./controllers/index.ts";
 import { evictPod } from "./controllers/pdb.ts";
+import { terminatePod } from "./controllers/termination.ts";
 import { EventRecorder } from "./events.ts";
 import type { FaultRecord } from "./faults/index.ts";
 import { FaultBook } from "./faults/index.ts";
@@ -16,6 +17,7 @@ import type { FaultSpec } from "./faults/types.ts";
 import { DEMO_CLUSTER, parseManifests } from "./fixture.ts";
 import { Rbac, defaultSaToken } from "./http/rbac.ts";
 import { handle } from "./http/router.ts";
+import { podMetrics } from "./http/podMetrics.ts";
 import { handleSimApi } from "./http/simApi.ts";
 import { ApiError } from "./http/status.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
@@ -194,6 +196,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
         clock,
         afterWrite: kick,
         evict: (ns, name) => evictPod(ctx, ns, name),
+        deletePod: (ns, name, grace) => terminatePod(ctx, ns, name, grace),
         podLog: (ns, name, container, previous, tail) => {
           const pod = store.mustGet(resourceOf("Pod"), ns, name) as Pod;
           const c = container ?? pod.spec.containers[0]?.name ?? "";
@@ -203,6 +206,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
           return ctx.logs.read(pod.metadata.uid!, name, c, previous, tail);
         },
         nextClusterIP,
+        podMetrics: (ns) => podMetrics(ctx, ns),
         authorize: (r, attrs) => rbac?.authorize(r, attrs),
         extra: async (r, s, url, body) => handleSimApi(simApi, r, s, url, body),
         trackWatch: (fin) => {

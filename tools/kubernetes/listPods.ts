@@ -3,6 +3,7 @@ import { z } from "zod";
 import { tool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { toAegisError } from "./kubeErrors.ts";
+import { parseQuantity } from "./quantity.ts";
 
 /** One container of a pod, as the kubelet reports it. */
 export interface ContainerSnapshot {
@@ -14,6 +15,8 @@ export interface ContainerSnapshot {
   runningSince?: string;
   /** How the previous run ended (OOMKilled, Error, ...). */
   lastTerminated?: { reason: string; exitCode: number; finishedAt: string | null };
+  /** The container's memory limit from the pod spec, in bytes, when it has one. */
+  memoryLimitBytes?: number;
 }
 
 /** A pod, trimmed to what diagnosis and verification read. */
@@ -26,6 +29,8 @@ export interface PodSnapshot {
   ready: boolean;
   createdAt: string | null;
   deleting: boolean;
+  /** When a deleting pod's grace period ends (its deletionTimestamp); a pod still here after it is stuck. */
+  deletionDeadline?: string;
   ownerKind: string | null;
   ownerName: string | null;
   /** The ReplicaSet template hash, which ties the pod to a deployment revision. */
@@ -52,6 +57,7 @@ export function podSnapshot(p: V1Pod): PodSnapshot {
     ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
     createdAt: iso(p.metadata?.creationTimestamp),
     deleting: Boolean(p.metadata?.deletionTimestamp),
+    ...(p.metadata?.deletionTimestamp ? { deletionDeadline: iso(p.metadata.deletionTimestamp)! } : {}),
     ownerKind: owner?.kind ?? null,
     ownerName: owner?.name ?? null,
     templateHash: p.metadata?.labels?.["pod-template-hash"] ?? null,
@@ -62,6 +68,10 @@ export function podSnapshot(p: V1Pod): PodSnapshot {
       }
       const since = iso(c.state?.running?.startedAt);
       if (since) out.runningSince = since;
+      const limit = parseQuantity(
+        p.spec?.containers.find((s) => s.name === c.name)?.resources?.limits?.memory,
+      );
+      if (limit !== undefined) out.memoryLimitBytes = limit;
       const last = c.lastState?.terminated;
       if (last) {
         out.lastTerminated = {

@@ -10,6 +10,7 @@ import { createNodeStatusTool, readNode } from "../../../tools/kubernetes/nodeSt
 import { createEventsTool } from "../../../tools/kubernetes/objectEvents.ts";
 import { createPdbTool } from "../../../tools/kubernetes/pdb.ts";
 import { createPodLogsTool } from "../../../tools/kubernetes/podLogs.ts";
+import { createPodMetricsTool } from "../../../tools/kubernetes/podMetrics.ts";
 import { createRaiseHpaLimitsTool } from "../../../tools/kubernetes/raiseHpaLimits.ts";
 import { createRestartPodTool } from "../../../tools/kubernetes/restartPod.ts";
 import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollbackDeployment.ts";
@@ -17,17 +18,23 @@ import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
+import type { ArgocdClient } from "../../../tools/argocd/client.ts";
+import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
-import type { ActionResult, Located, Platform } from "../platform.ts";
+import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
+import { memorySignals, sampleMemory } from "./memory.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { stuckPodSignals } from "./stuckPods.ts";
 import {
+  clusterNow,
   consumerGroupSignals,
   databaseSignals,
   nodeSignals,
@@ -41,6 +48,8 @@ export interface KubernetesPlatformOptions {
   prometheusUrl?: string | undefined;
   /** Pause between refused evictions during a drain. */
   drainRetryMs?: number;
+  /** With Argo CD configured, an Argo-managed Deployment is rolled back through Argo CD, never natively. */
+  argocd?: ArgocdClient | undefined;
 }
 
 const ACTIONS: ActionId[] = [
@@ -56,6 +65,9 @@ const ACTIONS: ActionId[] = [
   "recreate_pod_elsewhere",
 ];
 type ServiceSettings = Policy["services"][string];
+/** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
+const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
+const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
 /** Alert labels that say the alert is about a consumer group rather than a workload. */
 const GROUP_LABELS = ["consumergroup", "consumer_group", "topic"];
 type Workload = Extract<Target, { kind: "k8s_workload" }>;
@@ -70,6 +82,10 @@ const SYMPTOM_OF: Partial<Record<ActionId, string>> = {
   scale_deployment: "capacity_saturated",
   raise_hpa_limits: "capacity_saturated",
 };
+const REAL_CLOCK: AgentClock = {
+  now: Date.now,
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -79,6 +95,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const tools = {
     pods: createListPodsTool({ kube }),
     logs: createPodLogsTool({ kube }),
+    podMetrics: createPodMetricsTool({ kube }),
     history: createRolloutHistoryTool({ kube }),
     node: createNodeStatusTool({ kube }),
     events: createEventsTool({ kube }),
@@ -94,6 +111,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     recreate: createRecreatePodElsewhereTool({ kube }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
+    ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
   /** The policy's settings for the service a workload target is (matched by its mapped deployment). */
@@ -117,9 +135,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return { name: found.name, value: value as NonNullable<ServiceSettings[K]> };
   };
-  const promTool = opts.prometheusUrl
-    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
-    : null;
+  // PromQL for a planner that investigates on its own: the value now, and the trend before it.
+  const promTools: Tool[] = opts.prometheusUrl
+    ? [
+        createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
+        createPrometheusRangeQueryTool({ prometheusUrl: opts.prometheusUrl }),
+      ]
+    : [];
 
   const workload = (t: Target): Workload => {
     if (t.kind === "k8s_workload") return t;
@@ -130,10 +152,19 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     throw new AegisError("internal", `expected a Kubernetes node, got ${t.kind}`);
   };
 
+  /** Deployments of pod targets seen before: a pod's owner never changes, and a restarted pod is gone for good. */
+  const ownerOfPod = new Map<string, string>();
   /** The deployment behind a workload target: itself, or the owner of a pod's ReplicaSet. */
   async function deploymentOf(t: Workload): Promise<string | null> {
     if (t.workload === "deployment") return t.name;
     if (t.workload !== "pod") return null;
+    const known = ownerOfPod.get(t.key);
+    if (known) return known;
+    const found = await podDeployment(t);
+    if (found) ownerOfPod.set(t.key, found);
+    return found;
+  }
+  async function podDeployment(t: Workload): Promise<string | null> {
     const pod = podSnapshot(await kube.core.readNamespacedPod({ name: t.name, namespace: t.namespace }));
     if (pod.ownerKind !== "ReplicaSet" || !pod.ownerName) return null;
     const rs = await kube.apps.readNamespacedReplicaSet({ name: pod.ownerName, namespace: t.namespace });
@@ -275,6 +306,17 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return d;
   };
 
+  /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
+  async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
+    const fromPolicy = settingsFor(t)?.settings.argocd?.application;
+    if (fromPolicy) return fromPolicy;
+    const d = await kube.apps.readNamespacedDeployment({ name: deployment, namespace: t.namespace });
+    const label = d.metadata?.labels?.[ARGOCD_INSTANCE];
+    if (label) return label;
+    const tracking = d.metadata?.annotations?.[ARGOCD_TRACKING];
+    return tracking?.split(":")[0] || null;
+  }
+
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -285,7 +327,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     mustDeployment,
     mustSettings,
   });
-  const { recentLogsClean, failoverHealth, workloadHealth } = createHealthChecks({
+  const { recentLogsClean, failoverHealth, workloadHealth, podGone } = createHealthChecks({
     kube,
     listPods: tools.pods,
     deploymentOf,
@@ -302,6 +344,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const list: Tool[] = [
         tools.pods,
         tools.logs,
+        tools.podMetrics,
         tools.history,
         tools.node,
         tools.events,
@@ -309,11 +352,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         tools.pdbs,
       ];
       void target;
-      if (promTool) list.push(promTool);
+      list.push(...promTools);
       return list;
     },
 
-    async investigate(target, alerts): Promise<Evidence> {
+    async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {
       const collectedAt = new Date().toISOString();
       if (target.kind === "k8s_node") {
         const node = await readNode(kube, target.name);
@@ -327,6 +370,15 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const t = workload(target);
       const { obs, errors } = await observe(t);
       let signals = workloadSignals(obs);
+      // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
+      if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
+        const memory = await observeMemory(t, obs, clock, errors);
+        if (memory.some((s) => s.name === "memory_growth"))
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
+        else signals = [...signals, ...memory];
+      }
+      const stuck = stuckPodSignals(obs);
+      if (stuck.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...stuck];
       const kafka = settingsFor(t);
       if (kafka?.settings.kafka) {
         const group = kafka.settings.kafka.group ?? kafka.name;
@@ -384,7 +436,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         case "restart_pod": {
           const t = workload(target);
           return {
-            ...(await tools.restartPod.execute({ namespace: t.namespace, pod: await podToRestart(t, p) })),
+            ...(await tools.restartPod.execute({
+              namespace: t.namespace,
+              pod: await podToRestart(t, p),
+              force: p.force === true,
+            })),
           };
         }
         case "rollout_restart": {
@@ -398,6 +454,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         }
         case "rollback_deployment": {
           const t = workload(target);
+          if (tools.argocdRollback) {
+            const application = await argocdApplicationOf(t, await mustDeployment(t));
+            if (application) return { ...(await tools.argocdRollback.execute({ application })) };
+          }
           const toRevision = typeof p.toRevision === "number" ? { toRevision: p.toRevision } : {};
           return {
             ...(await tools.rollback.execute({
@@ -530,6 +590,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           evidence.push(...(await failoverHealth(workload(target))));
         } else {
           evidence.push(...(await workloadHealth(workload(target))));
+          if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
+            evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
           const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
@@ -541,6 +603,24 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+
+  /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
+  async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {
+    try {
+      const read = async () =>
+        (
+          await tools.podMetrics.execute({
+            namespace: t.namespace,
+            ...(obs.rollout ? { labelSelector: obs.rollout.selector } : {}),
+          })
+        ).pods;
+      const series = await sampleMemory(obs.pods, read, clock, t.container);
+      return memorySignals(series, obs.rollout, clusterNow(obs));
+    } catch (err) {
+      errors.push(`k8s_pod_metrics: ${describeError(err)}`);
+      return [];
+    }
+  }
 
   /**
    * A database is judged by its clients: recent log lines of Ready pods in its namespace (not its own pods)

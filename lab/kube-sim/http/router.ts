@@ -23,6 +23,7 @@ import { parseFieldSelector, parseLabelSelector, selectorString } from "./select
 import { ApiError, notFound, successStatus } from "./status.ts";
 import { toTable } from "./tables.ts";
 import { streamWatch } from "./watch.ts";
+import { requestedGrace } from "../controllers/termination.ts";
 
 /** One API request, resolved to its resource. */
 export interface RequestAttributes {
@@ -41,6 +42,8 @@ export interface ApiBackend {
   afterWrite(): void;
   /** Evicts a pod, honouring PDBs; throws ApiError TooManyRequests when that would break one. */
   evict(namespace: string, name: string): void;
+  /** Deletes a pod with the grace period asked for (a hung pod stays Terminating unless it is 0). */
+  deletePod(namespace: string, name: string, gracePeriodSeconds: number | undefined): KubeObject;
   /** A container's log (current or previous instance), optionally only its last lines. */
   podLog(
     namespace: string,
@@ -50,6 +53,8 @@ export interface ApiBackend {
     tail?: number,
   ): string;
   nextClusterIP(): string;
+  /** metrics.k8s.io PodMetrics of a namespace (all when undefined), computed now. */
+  podMetrics(namespace: string | undefined): KubeObject[];
   /** Authenticates and authorizes; throws ApiError Unauthorized/Forbidden. Non-resource paths pass no attrs. */
   authorize(req: IncomingMessage, attrs: RequestAttributes | undefined): void;
   /** Simulator-only endpoints (/metrics, /sim/...); return true when handled. */
@@ -245,6 +250,7 @@ async function routeResource(
     await handleScale(api, req, res, p, verb, body);
     return;
   }
+  if (r.group === "metrics.k8s.io") return sendMetrics(api, req, res, p, verb, q);
 
   switch (verb) {
     case "list":
@@ -359,6 +365,12 @@ async function routeResource(
       return finishPatch(api, res, r, p, next as KubeObject, existing);
     }
     case "delete": {
+      if (r.kind === "Pod") {
+        const gone = api.deletePod(p.namespace ?? "default", p.name!, requestedGrace(q, body));
+        api.afterWrite();
+        send(res, 200, gone);
+        return;
+      }
       const gone = store.delete(r, p.namespace, p.name!);
       if (r.kind === "Namespace")
         for (const other of namespacedKinds())
@@ -419,6 +431,31 @@ function finishPatch(
   const updated = api.store.update(r, next, p.sub === "status" ? "status" : scopeFor(r));
   api.afterWrite();
   send(res, 200, updated);
+}
+
+/** metrics.k8s.io is read-only and computed per request, like metrics-server's aggregated API. */
+function sendMetrics(
+  api: ApiBackend,
+  req: IncomingMessage,
+  res: ServerResponse,
+  p: Parsed,
+  verb: string,
+  q: URLSearchParams,
+): void {
+  const r = p.res;
+  const items = api.podMetrics(p.namespace);
+  if (verb === "get") {
+    const o = items.find((x) => x.metadata.name === p.name);
+    if (!o) throw new ApiError("NotFound", `${r.plural}.${r.group} "${p.name}" not found`);
+    return send(res, 200, o);
+  }
+  if (verb !== "list")
+    throw new ApiError("MethodNotAllowed", "the server does not allow this method on the requested resource");
+  const labels = parseLabelSelector(q.get("labelSelector"));
+  const fields = parseFieldSelector(q.get("fieldSelector"));
+  const picked = items.filter((o) => labels(o) && fields(o));
+  if (wantsTable(req)) return send(res, 200, toTable(r.kind, picked, "", api.clock.now()));
+  send(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: {}, items: picked });
 }
 
 function toScale(o: KubeObject): unknown {

@@ -1,0 +1,36 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+
+// Each case looks like one of the twelve failure scenarios, but the evidence asks for a different answer.
+let h: KubeHarness;
+beforeAll(async () => {
+  h = await startKubeHarness(undefined, { clusterClock: true });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+beforeEach(async () => {
+  await h.freshCluster();
+});
+
+const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
+  i.evidence?.signals.map((s) => s.name) ?? [];
+
+describe("Kubernetes look-alikes on the simulator", () => {
+  it("memory high after a new release but flat (a warmed cache) → no action, not a rollback", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "memory_leak", target: "shop/checkout", variant: "warm_cache" });
+    h.advance(300_000);
+    const generation = look(sim).deployment("checkout").metadata.generation;
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("memory_plateau");
+    expect(signalsOf(incident)).not.toContain("memory_growth");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.status).toBe("escalated");
+    expect(incident.decision?.rationale).toMatch(/flat/);
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("checkout").metadata.generation).toBe(generation);
+    expect(look(sim).fault(f.id).active).toBe(true);
+  });
+});
