@@ -22,6 +22,8 @@ const RULES = readFileSync(
   "utf8",
 );
 const SPEED = 10;
+/** Alert (up to 60 s on a loaded machine) plus healing and verification (up to 90 s). */
+const TEST_MS = 180_000;
 const TICK_MS = 25;
 
 let h: KubeHarness;
@@ -86,66 +88,78 @@ function fromPrometheus(incident: Incident, alertname: string) {
 const activeFault = (sim: KubeSim, id: string) => look(sim).fault(id).active;
 
 describe("Kubernetes scenarios through real Prometheus and Alertmanager with the deploy/ rules", () => {
-  it("a release that crashes on start: KubePodCrashLooping for the Deployment → rollback_deployment, verified by the expression", async () => {
-    const sim = h.sim();
-    const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
-    const incident = await incidentFor("KubePodCrashLooping");
+  it(
+    "a release that crashes on start: KubePodCrashLooping for the Deployment → rollback_deployment, verified by the expression",
+    async () => {
+      const sim = h.sim();
+      const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+      const incident = await incidentFor("KubePodCrashLooping");
 
-    const { alert, checks } = fromPrometheus(incident, "KubePodCrashLooping");
-    expect(alert.labels).toMatchObject({ namespace: "shop", deployment: "checkout", severity: "critical" });
-    expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
-    expect(alert.annotations?.summary).toBe("Pods of shop/checkout are crash looping");
-    expect(incident.target).toMatchObject({ kind: "k8s_workload", namespace: "shop", name: "checkout" });
-    expect(incident.decision?.action).toBe("rollback_deployment");
-    expect(incident.status).toBe("resolved");
-    expect(checks).toContainEqual(
-      expect.objectContaining({ check: "prometheus KubePodCrashLooping", ok: true }),
-    );
-    expect(activeFault(sim, f.id)).toBe(false);
-    expect(await alertNamesSinceStart()).toEqual(["KubePodCrashLooping"]);
-  });
+      const { alert, checks } = fromPrometheus(incident, "KubePodCrashLooping");
+      expect(alert.labels).toMatchObject({ namespace: "shop", deployment: "checkout", severity: "critical" });
+      expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
+      expect(alert.annotations?.summary).toBe("Pods of shop/checkout are crash looping");
+      expect(incident.target).toMatchObject({ kind: "k8s_workload", namespace: "shop", name: "checkout" });
+      expect(incident.decision?.action).toBe("rollback_deployment");
+      expect(incident.status).toBe("resolved");
+      expect(checks).toContainEqual(
+        expect.objectContaining({ check: "prometheus KubePodCrashLooping", ok: true }),
+      );
+      expect(activeFault(sim, f.id)).toBe(false);
+      expect(await alertNamesSinceStart()).toEqual(["KubePodCrashLooping"]);
+    },
+    TEST_MS,
+  );
 
-  it("a node whose kubelet stopped: KubeNodeNotReady for the node → cordon_drain_node, verified by the expression", async () => {
-    const sim = h.sim();
-    const f = sim.inject({ family: "node_not_ready", target: "sim-node-1" });
-    const incident = await incidentFor("KubeNodeNotReady");
+  it(
+    "a node whose kubelet stopped: KubeNodeNotReady for the node → cordon_drain_node, verified by the expression",
+    async () => {
+      const sim = h.sim();
+      const f = sim.inject({ family: "node_not_ready", target: "sim-node-1" });
+      const incident = await incidentFor("KubeNodeNotReady");
 
-    const { alert, checks } = fromPrometheus(incident, "KubeNodeNotReady");
-    expect(alert.labels).toMatchObject({ node: "sim-node-1", severity: "critical" });
-    expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
-    expect(incident.target).toMatchObject({ kind: "k8s_node", name: "sim-node-1" });
-    expect(incident.decision?.action).toBe("cordon_drain_node");
-    expect(incident.status).toBe("resolved");
-    expect(checks).toContainEqual(
-      expect.objectContaining({ check: "prometheus KubeNodeNotReady", ok: true }),
-    );
-    expect(activeFault(sim, f.id)).toBe(false);
-    expect(await alertNamesSinceStart()).toEqual(["KubeNodeNotReady"]);
-  });
+      const { alert, checks } = fromPrometheus(incident, "KubeNodeNotReady");
+      expect(alert.labels).toMatchObject({ node: "sim-node-1", severity: "critical" });
+      expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
+      expect(incident.target).toMatchObject({ kind: "k8s_node", name: "sim-node-1" });
+      expect(incident.decision?.action).toBe("cordon_drain_node");
+      expect(incident.status).toBe("resolved");
+      expect(checks).toContainEqual(
+        expect.objectContaining({ check: "prometheus KubeNodeNotReady", ok: true }),
+      );
+      expect(activeFault(sim, f.id)).toBe(false);
+      expect(await alertNamesSinceStart()).toEqual(["KubeNodeNotReady"]);
+    },
+    TEST_MS,
+  );
 
-  it("producers outpacing the consumers: KafkaConsumerLagGrowing for the group → add_kafka_consumers, verified with the exporter up", async () => {
-    const sim = h.sim();
-    const f = sim.inject({ family: "kafka_lag", target: "shop/orders-consumer" });
-    const incident = await incidentFor("KafkaConsumerLagGrowing");
+  it(
+    "producers outpacing the consumers: KafkaConsumerLagGrowing for the group → add_kafka_consumers, verified with the exporter up",
+    async () => {
+      const sim = h.sim();
+      const f = sim.inject({ family: "kafka_lag", target: "shop/orders-consumer" });
+      const incident = await incidentFor("KafkaConsumerLagGrowing");
 
-    const { alert, checks } = fromPrometheus(incident, "KafkaConsumerLagGrowing");
-    expect(alert.labels).toMatchObject({ consumergroup: "orders", topic: "orders", severity: "warning" });
-    expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
-    // The policy's service map sends the group to its consumer Deployment.
-    expect(incident.target).toMatchObject({
-      kind: "k8s_workload",
-      namespace: "shop",
-      name: "orders-consumer",
-    });
-    expect(incident.decision?.action).toBe("add_kafka_consumers");
-    expect(incident.status).toBe("resolved");
-    expect(incident.actions[0]?.result).toMatchObject({ previousReplicas: 2, replicas: 6 });
-    // The series carry the scrape's instance: verification also wants the exporter scraped since the action.
-    expect(checks.map((c) => [c.check.replace(/\d+$/, "PORT"), c.ok])).toEqual([
-      [`prometheus up ${alert.labels.instance!.replace(/\d+$/, "PORT")}`, true],
-      ["prometheus KafkaConsumerLagGrowing", true],
-    ]);
-    expect(activeFault(sim, f.id)).toBe(false);
-    expect(await alertNamesSinceStart()).toEqual(["KafkaConsumerLagGrowing"]);
-  });
+      const { alert, checks } = fromPrometheus(incident, "KafkaConsumerLagGrowing");
+      expect(alert.labels).toMatchObject({ consumergroup: "orders", topic: "orders", severity: "warning" });
+      expect(alert.generatorURL).toContain(`127.0.0.1:${promPort}`);
+      // The policy's service map sends the group to its consumer Deployment.
+      expect(incident.target).toMatchObject({
+        kind: "k8s_workload",
+        namespace: "shop",
+        name: "orders-consumer",
+      });
+      expect(incident.decision?.action).toBe("add_kafka_consumers");
+      expect(incident.status).toBe("resolved");
+      expect(incident.actions[0]?.result).toMatchObject({ previousReplicas: 2, replicas: 6 });
+      // The series carry the scrape's instance: verification also wants the exporter scraped since the action.
+      expect(checks.map((c) => [c.check.replace(/\d+$/, "PORT"), c.ok])).toEqual([
+        [`prometheus up ${alert.labels.instance!.replace(/\d+$/, "PORT")}`, true],
+        ["prometheus KafkaConsumerLagGrowing", true],
+      ]);
+      expect(activeFault(sim, f.id)).toBe(false);
+      expect(await alertNamesSinceStart()).toEqual(["KafkaConsumerLagGrowing"]);
+    },
+    TEST_MS,
+  );
 });
