@@ -48,6 +48,31 @@ const RULES: Rule[] = [
     why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
   },
   {
+    when: ["callee_unreachable", "callee_node_lossy"],
+    unless: ["crash_loop"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.85,
+    family: "packet_loss",
+    why: "calls to another service time out, and only that service's pod on one node sees its connections stall (the node drops packets); recreating that pod on another node heals the path, restarting the caller would not",
+  },
+  {
+    when: ["callee_unreachable"],
+    unless: ["callee_node_lossy", "crash_loop"],
+    action: "escalate",
+    weight: 0.5,
+    family: "packet_loss",
+    why: "calls to another service time out, but no single node of it shows the loss; the network path needs a person",
+  },
+  {
+    when: ["callee_errors"],
+    unless: ["callee_unreachable", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart of the caller: the fault is in the service it calls.
+    weight: 0.85,
+    family: "http_5xx",
+    why: "the service this one calls answers with its own server errors (a bug there, not the network or this service); acting here would not help: the callee's own incident (a rollback when it has a new release) fixes it",
+  },
+  {
     when: ["memory_plateau"],
     unless: ["memory_growth", "oom_killed", "crash_loop"],
     action: "escalate",

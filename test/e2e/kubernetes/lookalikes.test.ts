@@ -33,4 +33,32 @@ describe("Kubernetes look-alikes on the simulator", () => {
     expect(look(sim).deployment("checkout").metadata.generation).toBe(generation);
     expect(look(sim).fault(f.id).active).toBe(true);
   });
+
+  it("the caller's 502s come from the callee's own bug (not packet loss) → nothing recreated; the callee's own alert rolls it back", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "http_5xx", target: "shop/checkout", params: { errorRatio: 0.3 } });
+    h.advance(30_000);
+    const checkoutPods = look(sim)
+      .pods("checkout")
+      .map((p) => p.metadata.name)
+      .sort();
+    const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(web)).toContain("callee_errors");
+    expect(signalsOf(web)).not.toContain("callee_node_lossy");
+    expect(web.decision?.action).toBe("none");
+    expect(web.status).toBe("escalated");
+    expect(web.actions).toHaveLength(0);
+    expect(
+      look(sim)
+        .pods("checkout")
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(checkoutPods);
+
+    const checkout = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+    expect(checkout.decision?.action).toBe("rollback_deployment");
+    expect(checkout.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
 });
