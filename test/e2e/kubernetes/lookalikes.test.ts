@@ -61,4 +61,37 @@ describe("Kubernetes look-alikes on the simulator", () => {
     expect(checkout.status).toBe("resolved");
     expect(look(sim).fault(f.id).active).toBe(false);
   });
+
+  it("a queue growing because its workers crash (a bad release) → rollback_deployment, not more crashing workers", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "queue_depth", target: "shop/email-worker" });
+    const crash = sim.inject({ family: "crashloop", target: "shop/email-worker", variant: "bad_image" });
+    h.advance(60_000);
+    const replicas = look(sim).deployment("email-worker").spec.replicas;
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "email-worker" });
+
+    expect(signalsOf(incident)).toEqual(expect.arrayContaining(["crash_loop", "recent_rollout"]));
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.actions.map((a) => a.action)).not.toContain("scale_deployment");
+    expect(look(sim).deployment("email-worker").spec.replicas).toBe(replicas);
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(crash.id).active).toBe(false);
+  });
+
+  it("traffic up 1.5× in minutes but within capacity (no pod sheds load) → no action, nothing scaled", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "traffic_spike", target: "shop/web", params: { factor: 1.5 } });
+    h.advance(120_000);
+    const before = {
+      replicas: look(sim).deployment("web").spec.replicas,
+      generation: look(sim).deployment("web").metadata.generation,
+    };
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).not.toContain("capacity_saturated");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("web").spec.replicas).toBe(before.replicas);
+    expect(look(sim).deployment("web").metadata.generation).toBe(before.generation);
+  });
 });
