@@ -22,6 +22,8 @@ export type SignalName =
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").
   | "missing_secret"
   | "pods_not_ready"
+  // Kubernetes: a pod is still Terminating after its grace period (its process ignores the kill).
+  | "stuck_terminating"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.

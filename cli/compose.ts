@@ -7,6 +7,7 @@ import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
 import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
 import { createDockerPlatform } from "../agent/platforms/docker/dockerPlatform.ts";
+import { createArgocdClient } from "../tools/argocd/client.ts";
 import { createKubernetesPlatform } from "../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { platformFor, type Platform } from "../agent/platforms/platform.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
@@ -160,6 +161,10 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
         kube: createKubeClients(source),
         policy,
         prometheusUrl: config.prometheusUrl,
+        argocd:
+          config.argocd.server && config.argocd.token
+            ? createArgocdClient({ server: config.argocd.server, token: config.argocd.token })
+            : undefined,
       }),
     );
   }

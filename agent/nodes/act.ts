@@ -66,6 +66,9 @@ export function makeAct(deps: AgentDeps) {
       const reason = describeError(err);
       await deps.ledger.complete(key, { state: "failed", error: reason });
       await timeline(`${decision.action} failed: ${reason}`);
+      // A refusal that leaves nothing changed and needs a person (e.g. Argo CD owns the rollout) is an escalation.
+      if (err instanceof AegisError && err.details?.escalate === true)
+        return { outcome: { status: "escalated", reason: `action_refused: ${reason}` } };
       return { outcome: { status: "failed", reason: `action_failed: ${reason}` } };
     }
     deps.crashHook?.("after_action");

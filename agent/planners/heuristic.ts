@@ -232,6 +232,13 @@ const RULES: Rule[] = [
     why: "memory is close to its limit",
   },
   {
+    when: ["stuck_terminating"],
+    action: "kill",
+    weight: 0.85,
+    family: "hung_service",
+    why: "a pod is still Terminating after its grace period: its process ignores the kill, so only a forced delete (grace period 0) lets its replacement take over",
+  },
+  {
     when: ["health_timeout"],
     unless: ["crash_loop", "exited"],
     action: "kill",
@@ -387,8 +394,19 @@ export class HeuristicPlanner implements Planner {
       promptVersion: null,
     };
     if (key === "escalate") return { ...base, action: "none", disposition: "escalate" };
-    return { ...base, action: key as ActionId };
+    return { ...base, action: key as ActionId, params: killParams(key, target, signals) };
   }
+}
+
+/**
+ * A hung process may ignore SIGTERM: on Kubernetes the `kill` verb is `restart_pod` with `force` (grace period 0),
+ * aimed at the pod the hung or stuck signal names.
+ */
+function killParams(action: string, target: Target, signals: readonly Signal[]): Record<string, unknown> {
+  if (action !== "restart_pod" || target.kind !== "k8s_workload") return {};
+  const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
+  if (!s) return {};
+  return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

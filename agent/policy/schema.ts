@@ -52,6 +52,16 @@ const ingressSettings = z
   })
   .strict();
 
+/** The Argo CD Application that deploys the service (`rollback_deployment` through Argo CD). */
+const argocdSettings = z
+  .object({
+    application: z
+      .string()
+      .min(1)
+      .describe("Application name; the Deployment's argocd.argoproj.io/instance label when absent"),
+  })
+  .strict();
+
 const serviceSettings = z
   .object({
     healthUrl: z.string().url().optional().describe("URL that answers 2xx when the service is healthy"),
@@ -63,6 +73,7 @@ const serviceSettings = z
     ingress: ingressSettings
       .optional()
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
+    argocd: argocdSettings.optional().describe("the Argo CD Application deploying the service (Kubernetes)"),
   })
   .strict();
 

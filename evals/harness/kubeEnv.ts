@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AegisError } from "../../core/errors.ts";
+import { R, isActive } from "../../lab/kube-sim/controllers/context.ts";
 import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { podsOfDeployment } from "../../lab/kube-sim/load.ts";
 import { apiVersionOf, resourceOf } from "../../lab/kube-sim/resources.ts";
 import type { Scenario } from "./scenario.ts";
 
@@ -48,6 +50,7 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
       }
     }
     sim.advance(spec.developMs);
+    for (const l of spec.logs) appendLogs(sim, l.target, l.lines, scenario);
   } catch (err) {
     await sim.stop();
     throw err;
@@ -77,5 +80,22 @@ async function patch(
       "config_invalid",
       `setup patch of ${p.kind} ${p.namespace ?? ""}/${p.name}: HTTP ${res.status} ${await res.text()}`,
     );
+  }
+}
+
+/** Appends lines, stamped with the cluster's clock as the kubelet's log would hold them, to a Deployment's pods. */
+function appendLogs(sim: KubeSim, target: string, lines: string[], scenario: Scenario): void {
+  const i = target.indexOf("/");
+  const namespace = i < 0 ? "default" : target.slice(0, i);
+  const name = target.slice(i + 1);
+  const d = sim.ctx.store.peek(R.deployments, namespace, name);
+  if (!d) throw new AegisError("config_invalid", `${scenario.file}: logs: no deployment ${target}`);
+  const pods = podsOfDeployment(sim.ctx, d as Parameters<typeof podsOfDeployment>[1]).filter(isActive);
+  if (pods.length === 0)
+    throw new AegisError("config_invalid", `${scenario.file}: logs: ${target} has no pods`);
+  const stamp = new Date(sim.clock.now()).toISOString();
+  for (const p of pods) {
+    const container = p.spec.containers[0]?.name;
+    if (container) sim.ctx.logs.append(p.metadata.uid!, container, ...lines.map((l) => `${stamp} ${l}`));
   }
 }

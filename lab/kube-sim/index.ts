@@ -9,6 +9,7 @@ import type { SimContext, SimTimings } from "./controllers/context.ts";
 import { DEFAULT_TIMINGS, R } from "./controllers/context.ts";
 import { runControllers } from "./controllers/index.ts";
 import { evictPod } from "./controllers/pdb.ts";
+import { terminatePod } from "./controllers/termination.ts";
 import { EventRecorder } from "./events.ts";
 import type { FaultRecord } from "./faults/index.ts";
 import { FaultBook } from "./faults/index.ts";
@@ -195,6 +196,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
         clock,
         afterWrite: kick,
         evict: (ns, name) => evictPod(ctx, ns, name),
+        deletePod: (ns, name, grace) => terminatePod(ctx, ns, name, grace),
         podLog: (ns, name, container, previous, tail) => {
           const pod = store.mustGet(resourceOf("Pod"), ns, name) as Pod;
           const c = container ?? pod.spec.containers[0]?.name ?? "";

@@ -78,8 +78,13 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
   const now = ctx.clock.now();
   const { world } = ctx;
   syncModels(ctx);
-  for (const [name, st] of world.nodes)
+  // Each node sends 400 TCP segments/s; the share its NIC drops is sent again (retransmitted).
+  for (const n of ctx.store.view(R.nodes)) {
+    const name = n.metadata.name;
+    const st = world.node(name);
+    world.count(`outsegs/${name}`, 400 * dt);
     if (st.packetLoss > 0) world.count(`retrans/${name}`, st.packetLoss * 400 * dt);
+  }
   for (const o of ctx.store.view(R.deployments)) {
     const d = o as Deployment;
     const ns = d.metadata.namespace!;
@@ -118,7 +123,14 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
       const rt = world.runtimes.get(pl.pod.metadata.uid!);
       const cr = c ? rt?.containers.get(c.name) : undefined;
       if (cr && cr.state === "running") cr.cpuSeconds += (request * Math.max(pl.cpuPercent, 2) * dt) / 100;
-      if (rt && c && cr?.state === "running" && now - rt.lastLogAt >= LOG_EVERY_MS) {
+      // A hung process (world.hung) writes nothing more.
+      if (
+        rt &&
+        c &&
+        cr?.state === "running" &&
+        !world.hung.has(pl.pod.metadata.uid!) &&
+        now - rt.lastLogAt >= LOG_EVERY_MS
+      ) {
         rt.lastLogAt = now;
         const errs = pl.errors.reduce((a, e) => a + e.ratio, 0);
         const stamp = new Date(now).toISOString();

@@ -115,6 +115,11 @@ export class World {
   readonly upstreams = new Map<string, UpstreamModel>();
   readonly revisions: RevisionRule[] = [];
   readonly runtimes = new Map<string, PodRuntime>();
+  /**
+   * Pods (by uid) whose process hangs in uninterruptible sleep: it stops answering, ignores SIGTERM and SIGKILL,
+   * so a graceful delete leaves the pod Terminating until someone force-deletes it (grace period 0).
+   */
+  readonly hung = new Map<string, { since: number; lastProbeAt: number }>();
   /** HPA controller memory per HPA uid: last sync and the recommendations of the stabilization window. */
   readonly hpa = new Map<string, { lastSync: number; recommendations: { at: number; n: number }[] }>();
   /** Deployments whose world annotations were read (by uid). */

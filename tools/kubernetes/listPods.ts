@@ -29,6 +29,8 @@ export interface PodSnapshot {
   ready: boolean;
   createdAt: string | null;
   deleting: boolean;
+  /** When a deleting pod's grace period ends (its deletionTimestamp); a pod still here after it is stuck. */
+  deletionDeadline?: string;
   ownerKind: string | null;
   ownerName: string | null;
   /** The ReplicaSet template hash, which ties the pod to a deployment revision. */
@@ -55,6 +57,7 @@ export function podSnapshot(p: V1Pod): PodSnapshot {
     ready: p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
     createdAt: iso(p.metadata?.creationTimestamp),
     deleting: Boolean(p.metadata?.deletionTimestamp),
+    ...(p.metadata?.deletionTimestamp ? { deletionDeadline: iso(p.metadata.deletionTimestamp)! } : {}),
     ownerKind: owner?.kind ?? null,
     ownerName: owner?.name ?? null,
     templateHash: p.metadata?.labels?.["pod-template-hash"] ?? null,

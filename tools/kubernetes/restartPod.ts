@@ -8,18 +8,26 @@ import { podSnapshot } from "./listPods.ts";
 const parameters = z.object({
   namespace: z.string().min(1).describe("Namespace of the pod."),
   pod: z.string().min(1).describe("Pod name."),
+  force: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Delete with grace period 0 (kubectl delete --force --grace-period=0): for a hung container that ignores " +
+        "SIGTERM, or a pod stuck Terminating. The object goes at once; its controller's replacement takes over.",
+    ),
 });
 
-/** `restart_pod`: delete a controller-owned pod so its controller creates a fresh one. */
+/** `restart_pod`: delete a controller-owned pod so its controller creates a fresh one; `force` skips the grace period. */
 export function createRestartPodTool(deps: { kube: KubeClients }) {
   return tool({
     name: "restart_pod",
     description:
       "Restart a pod by deleting it; its ReplicaSet/StatefulSet creates a replacement. Refuses a bare pod " +
-      "(nothing would bring it back). Returns the deleted pod's uid.",
+      "(nothing would bring it back) and a forced delete of a StatefulSet pod (two pods could run with one " +
+      "identity). Returns the deleted pod's uid.",
     parameters,
     risk: "low",
-    execute: async ({ namespace, pod }) => {
+    execute: async ({ namespace, pod, force }) => {
       const ref = `pod ${namespace}/${pod}`;
       let p;
       try {
@@ -33,12 +41,29 @@ export function createRestartPodTool(deps: { kube: KubeClients }) {
           `${ref} has no controller; deleting it would not bring it back`,
         );
       }
+      if (force && p.ownerKind === "StatefulSet") {
+        throw new AegisError(
+          "action_failed",
+          `${ref} belongs to a StatefulSet; a forced delete could run two pods with one identity`,
+        );
+      }
       try {
-        await deps.kube.core.deleteNamespacedPod({ name: pod, namespace });
+        await deps.kube.core.deleteNamespacedPod(
+          force
+            ? { name: pod, namespace, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0 } }
+            : { name: pod, namespace },
+        );
       } catch (err) {
         throw toAegisError(err, ref, "deleting", "action_failed");
       }
-      return { pod, uid: p.uid, owner: `${p.ownerKind}/${p.ownerName}`, node: p.node };
+      return {
+        pod,
+        uid: p.uid,
+        owner: `${p.ownerKind}/${p.ownerName}`,
+        node: p.node,
+        force,
+        wasTerminating: p.deleting,
+      };
     },
   });
 }

@@ -69,6 +69,19 @@ export function createHealthChecks(deps: HealthDeps) {
     ];
   }
 
+  /** After a restart: the replaced pod's object is gone, not left Terminating by a process that ignores the kill. */
+  async function podGone(namespace: string, pod: string): Promise<Check> {
+    const { pods } = await tools.pods.execute({ namespace });
+    const left = pods.find((p) => p.name === pod);
+    return {
+      check: "replaced_pod_gone",
+      ok: !left,
+      detail: left
+        ? `pod ${pod} is still ${left.deleting ? "Terminating" : "there"}`
+        : `pod ${pod} no longer exists`,
+    };
+  }
+
   async function workloadHealth(t: Workload): Promise<Verification["evidence"]> {
     const out: Verification["evidence"] = [];
     const deployment = await deploymentOf(t).catch(() => null);
@@ -117,5 +130,5 @@ export function createHealthChecks(deps: HealthDeps) {
     return out;
   }
 
-  return { recentLogsClean, failoverHealth, workloadHealth };
+  return { recentLogsClean, failoverHealth, workloadHealth, podGone };
 }

@@ -20,6 +20,8 @@ import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeploy
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
+import type { ArgocdClient } from "../../../tools/argocd/client.ts";
+import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
 import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
@@ -31,6 +33,7 @@ import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recrea
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { stuckPodSignals } from "./stuckPods.ts";
 import {
   clusterNow,
   consumerGroupSignals,
@@ -46,6 +49,8 @@ export interface KubernetesPlatformOptions {
   prometheusUrl?: string | undefined;
   /** Pause between refused evictions during a drain. */
   drainRetryMs?: number;
+  /** With Argo CD configured, an Argo-managed Deployment is rolled back through Argo CD, never natively. */
+  argocd?: ArgocdClient | undefined;
 }
 
 const ACTIONS: ActionId[] = [
@@ -61,6 +66,9 @@ const ACTIONS: ActionId[] = [
   "recreate_pod_elsewhere",
 ];
 type ServiceSettings = Policy["services"][string];
+/** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
+const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
+const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
 /** Alert labels that say the alert is about a consumer group rather than a workload. */
 const GROUP_LABELS = ["consumergroup", "consumer_group", "topic"];
 type Workload = Extract<Target, { kind: "k8s_workload" }>;
@@ -104,6 +112,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     recreate: createRecreatePodElsewhereTool({ kube }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
+    ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
   /** The policy's settings for the service a workload target is (matched by its mapped deployment). */
@@ -144,10 +153,19 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     throw new AegisError("internal", `expected a Kubernetes node, got ${t.kind}`);
   };
 
+  /** Deployments of pod targets seen before: a pod's owner never changes, and a restarted pod is gone for good. */
+  const ownerOfPod = new Map<string, string>();
   /** The deployment behind a workload target: itself, or the owner of a pod's ReplicaSet. */
   async function deploymentOf(t: Workload): Promise<string | null> {
     if (t.workload === "deployment") return t.name;
     if (t.workload !== "pod") return null;
+    const known = ownerOfPod.get(t.key);
+    if (known) return known;
+    const found = await podDeployment(t);
+    if (found) ownerOfPod.set(t.key, found);
+    return found;
+  }
+  async function podDeployment(t: Workload): Promise<string | null> {
     const pod = podSnapshot(await kube.core.readNamespacedPod({ name: t.name, namespace: t.namespace }));
     if (pod.ownerKind !== "ReplicaSet" || !pod.ownerName) return null;
     const rs = await kube.apps.readNamespacedReplicaSet({ name: pod.ownerName, namespace: t.namespace });
@@ -289,6 +307,17 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return d;
   };
 
+  /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
+  async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
+    const fromPolicy = settingsFor(t)?.settings.argocd?.application;
+    if (fromPolicy) return fromPolicy;
+    const d = await kube.apps.readNamespacedDeployment({ name: deployment, namespace: t.namespace });
+    const label = d.metadata?.labels?.[ARGOCD_INSTANCE];
+    if (label) return label;
+    const tracking = d.metadata?.annotations?.[ARGOCD_TRACKING];
+    return tracking?.split(":")[0] || null;
+  }
+
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -299,7 +328,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     mustDeployment,
     mustSettings,
   });
-  const { recentLogsClean, failoverHealth, workloadHealth } = createHealthChecks({
+  const { recentLogsClean, failoverHealth, workloadHealth, podGone } = createHealthChecks({
     kube,
     listPods: tools.pods,
     deploymentOf,
@@ -349,6 +378,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
         else signals = [...signals, ...memory];
       }
+      const stuck = stuckPodSignals(obs);
+      if (stuck.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...stuck];
       const kafka = settingsFor(t);
       if (kafka?.settings.kafka) {
         const group = kafka.settings.kafka.group ?? kafka.name;
@@ -409,7 +440,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         case "restart_pod": {
           const t = workload(target);
           return {
-            ...(await tools.restartPod.execute({ namespace: t.namespace, pod: await podToRestart(t, p) })),
+            ...(await tools.restartPod.execute({
+              namespace: t.namespace,
+              pod: await podToRestart(t, p),
+              force: p.force === true,
+            })),
           };
         }
         case "rollout_restart": {
@@ -423,6 +458,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         }
         case "rollback_deployment": {
           const t = workload(target);
+          if (tools.argocdRollback) {
+            const application = await argocdApplicationOf(t, await mustDeployment(t));
+            if (application) return { ...(await tools.argocdRollback.execute({ application })) };
+          }
           const toRevision = typeof p.toRevision === "number" ? { toRevision: p.toRevision } : {};
           return {
             ...(await tools.rollback.execute({
@@ -563,6 +602,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           evidence.push(...(await failoverHealth(workload(target))));
         } else {
           evidence.push(...(await workloadHealth(workload(target))));
+          if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
+            evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
           const symptom =
             decision.family === "queue_depth"

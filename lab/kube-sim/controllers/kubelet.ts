@@ -7,6 +7,7 @@ import { R, isActive, save } from "./context.ts";
 
 const MAX_BACKOFF_MS = 300_000;
 const MiB = 1024 * 1024;
+const PROBE_PERIOD_MS = 10_000;
 
 /** Secrets a pod needs to start its containers (env, envFrom, volumes). */
 export function secretsOf(p: Pod): string[] {
@@ -34,6 +35,7 @@ export function runKubelets(ctx: SimContext): void {
   for (const o of ctx.store.view(R.pods)) {
     const p = o as Pod;
     live.add(p.metadata.uid!);
+    if (p.metadata.deletionTimestamp) reportUnkillable(ctx, p);
     if (!p.spec.nodeName || !isActive(p)) continue;
     const node = nodes.get(p.spec.nodeName);
     if (!node) continue;
@@ -209,8 +211,46 @@ function stateOf(cr: ContainerRuntime): ContainerState {
   };
 }
 
+/** Past its grace period, the kubelet keeps failing to kill a hung process and says so (every 10 s). */
+function reportUnkillable(ctx: SimContext, p: Pod): void {
+  const h = ctx.world.hung.get(p.metadata.uid!);
+  const now = ctx.clock.now();
+  if (!h || !p.spec.nodeName || now < Date.parse(p.metadata.deletionTimestamp!)) return;
+  if (now - h.lastProbeAt < PROBE_PERIOD_MS) return;
+  h.lastProbeAt = now;
+  const c = p.spec.containers[0]?.name ?? "";
+  ctx.events.record(
+    p,
+    "Warning",
+    "FailedKillPod",
+    `error killing pod: failed to "KillContainer" for "${c}" with KillContainerError: "rpc error: code = DeadlineExceeded desc = context deadline exceeded"`,
+    "kubelet",
+    p.spec.nodeName,
+  );
+}
+
+/** A hung process answers no probe: the kubelet marks it unready and reports each failed probe (every 10 s). */
+function probeHung(ctx: SimContext, p: Pod, rt: PodRuntime, now: number): boolean {
+  const h = ctx.world.hung.get(p.metadata.uid!);
+  if (!h) return false;
+  if (now - h.lastProbeAt >= PROBE_PERIOD_MS) {
+    h.lastProbeAt = now;
+    ctx.events.record(
+      p,
+      "Warning",
+      "Unhealthy",
+      `Readiness probe failed: Get "http://${rt.ip}:8080/healthz": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      "kubelet",
+      p.spec.nodeName,
+    );
+  }
+  return true;
+}
+
 function writeStatus(ctx: SimContext, p: Pod, node: Node, rt: PodRuntime, now: number): void {
-  const nodeReady = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  const nodeReady =
+    node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" &&
+    !probeHung(ctx, p, rt, now);
   const statuses: ContainerStatus[] = p.spec.containers.map((c) => {
     const cr = rt.containers.get(c.name)!;
     const lt = cr.lastTerminated;

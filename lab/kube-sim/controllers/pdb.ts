@@ -1,3 +1,4 @@
+import { terminatePod } from "./termination.ts";
 import { rfc3339 } from "../clock.ts";
 import { ApiError } from "../http/status.ts";
 import { selectorMatches } from "../http/selectors.ts";
@@ -113,5 +114,5 @@ export function evictPod(ctx: SimContext, namespace: string, name: string): void
     "kubelet",
     pod.spec.nodeName,
   );
-  ctx.store.delete(R.pods, namespace, name);
+  terminatePod(ctx, namespace, name, undefined);
 }

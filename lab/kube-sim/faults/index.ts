@@ -10,6 +10,7 @@ import {
   upstreamThrottling,
 } from "./dependencies.ts";
 import { http5xx, latencyP95 } from "./http.ts";
+import { hungService } from "./hung.ts";
 import { memoryLeak, oomKilled } from "./memory.ts";
 import { diskPressure, nodeNotReady } from "./node.ts";
 import type { FaultFamily, FaultSpec, InjectedCause } from "./types.ts";
@@ -25,6 +26,7 @@ export const FAULTS: Readonly<Record<string, FaultFamily>> = Object.fromEntries(
     diskPressure,
     http5xx,
     latencyP95,
+    hungService,
     dbLatency,
     packetLoss,
     trafficSpike,

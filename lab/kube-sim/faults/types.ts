@@ -13,6 +13,7 @@ export const FAULT_FAMILIES = [
   "disk_pressure",
   "http_5xx",
   "latency_p95",
+  "hung_service",
   "db_latency",
   "packet_loss",
   "traffic_spike",

@@ -23,6 +23,7 @@ import { parseFieldSelector, parseLabelSelector, selectorString } from "./select
 import { ApiError, notFound, successStatus } from "./status.ts";
 import { toTable } from "./tables.ts";
 import { streamWatch } from "./watch.ts";
+import { requestedGrace } from "../controllers/termination.ts";
 
 /** One API request, resolved to its resource. */
 export interface RequestAttributes {
@@ -41,6 +42,8 @@ export interface ApiBackend {
   afterWrite(): void;
   /** Evicts a pod, honouring PDBs; throws ApiError TooManyRequests when that would break one. */
   evict(namespace: string, name: string): void;
+  /** Deletes a pod with the grace period asked for (a hung pod stays Terminating unless it is 0). */
+  deletePod(namespace: string, name: string, gracePeriodSeconds: number | undefined): KubeObject;
   /** A container's log (current or previous instance), optionally only its last lines. */
   podLog(
     namespace: string,
@@ -362,6 +365,12 @@ async function routeResource(
       return finishPatch(api, res, r, p, next as KubeObject, existing);
     }
     case "delete": {
+      if (r.kind === "Pod") {
+        const gone = api.deletePod(p.namespace ?? "default", p.name!, requestedGrace(q, body));
+        api.afterWrite();
+        send(res, 200, gone);
+        return;
+      }
       const gone = store.delete(r, p.namespace, p.name!);
       if (r.kind === "Namespace")
         for (const other of namespacedKinds())

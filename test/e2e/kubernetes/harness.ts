@@ -65,6 +65,8 @@ export function autoHighPolicy(): Policy {
 }
 
 export interface KubeHarnessOptions {
+  /** Adds to (or overrides) AegisOps's environment, e.g. PROMETHEUS_URL. */
+  env?: Record<string, string>;
   /**
    * Run the agent on the cluster's clock (`deps.now`/`deps.sleep`): its waits (memory sampling, verification
    * polls and deadlines) last simulated time, which the ticker moves while an incident runs. Off by default:
@@ -104,6 +106,7 @@ export async function startKubeHarness(
       AEGIS_MODE: "auto",
       KUBECONFIG: kubeconfig,
       AEGIS_VERIFY_TIMEOUT_MS: String(opts.clusterClock ? VERIFY_SIM_MS : 15_000),
+      ...opts.env,
     },
     { policy, ...(opts.clusterClock ? { clock, verifyIntervalMs: 1000 } : {}) },
   );
