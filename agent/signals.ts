@@ -49,7 +49,9 @@ export type SignalName =
   // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
   | "callee_unreachable"
   | "callee_errors"
-  | "callee_node_lossy";
+  | "callee_node_lossy"
+  // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
+  | "node_network_lossy";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

@@ -67,17 +67,39 @@ export function calleeNodeSignals(
   pods: PodSnapshot[],
   logs: Record<string, string[]>,
 ): Signal[] {
+  const found = lossyNode(pods, logs);
+  if (!found) return [];
+  return [
+    signal(
+      "callee_node_lossy",
+      found.node,
+      `only ${callee}'s pod(s) on ${found.node} (${found.pods.join(", ")}) see their connections stall, e.g. "${found.line.slice(0, 120)}"; its pods elsewhere do not`,
+    ),
+  ];
+}
+
+/** The same, for the workload's own pods: its pod(s) on one node see their clients' connections stall. Pure. */
+export function ownNodeSignals(pods: PodSnapshot[], logs: Record<string, string[]>): Signal[] {
+  const found = lossyNode(pods, logs);
+  if (!found) return [];
+  return [
+    signal(
+      "node_network_lossy",
+      found.node,
+      `only the pod(s) on ${found.node} (${found.pods.join(", ")}) see their clients' connections stall, e.g. "${found.line.slice(0, 120)}"; the others do not`,
+    ),
+  ];
+}
+
+function lossyNode(
+  pods: PodSnapshot[],
+  logs: Record<string, string[]>,
+): { node: string; pods: string[]; line: string } | undefined {
   const read = pods.filter((p) => logs[p.name] !== undefined && p.node);
   const lossy = read.filter((p) => logs[p.name]!.some((l) => NIC_LOG.test(l)));
   const nodes = [...new Set(lossy.map((p) => p.node))];
   const clean = read.some((p) => p.node !== nodes[0] && !lossy.includes(p));
-  if (nodes.length !== 1 || !nodes[0] || !clean) return [];
+  if (nodes.length !== 1 || !nodes[0] || !clean) return undefined;
   const line = logs[lossy[0]!.name]!.find((l) => NIC_LOG.test(l)) ?? "";
-  return [
-    signal(
-      "callee_node_lossy",
-      nodes[0],
-      `only ${callee}'s pod(s) on ${nodes[0]} (${lossy.map((p) => p.name).join(", ")}) see their connections stall, e.g. "${line.slice(0, 120)}"; its pods elsewhere do not`,
-    ),
-  ];
+  return { node: nodes[0], pods: lossy.map((p) => p.name), line };
 }

@@ -27,7 +27,7 @@ import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
 import { memorySignals, sampleMemory } from "./memory.ts";
-import { calleeNodeSignals } from "./dependencySignals.ts";
+import { calleeNodeSignals, ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
@@ -318,6 +318,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return tracking?.split(":")[0] || null;
   }
 
+  /** Targets whose own pod recreate_pod_elsewhere moved for packet loss (not a callee's), for verification. */
+  const movedOwnPod = new Set<string>();
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -407,6 +409,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       // Calls to another service get no answer: is it one node of the callee (its NIC), or the path as a whole?
       const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
       if (typeof callee === "string") signals.push(...(await observeCallee(t, callee, errors)).signals);
+      else {
+        const lossy = ownNodeSignals(obs.pods, obs.logs);
+        if (lossy.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...lossy];
+      }
       const db = settingsFor(t)?.settings.database;
       if (db) {
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
@@ -517,6 +523,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               const seen = await observeCallee(t, callee, []);
               const lossy = seen.signals.find((s) => s.name === "callee_node_lossy")?.value;
               pod = seen.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+            } else if (!pod) {
+              const lossy = ownNodeSignals(obs.pods, obs.logs)[0]?.value;
+              pod = obs.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+              if (pod) movedOwnPod.add(t.key);
             }
           }
           if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
@@ -612,6 +622,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
                 ? "callee_unreachable"
                 : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
+          if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
+            evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));
         }
       } catch (err) {
         evidence.push({ check: "read", ok: false, detail: describeError(err) });

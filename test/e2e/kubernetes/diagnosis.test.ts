@@ -70,4 +70,24 @@ describe("Kubernetes diagnosis from evidence over time", () => {
     ).toEqual(webPods);
     expect(look(sim).fault(f.id).active).toBe(false);
   });
+
+  it("the same packet loss alerted on the callee itself → recreate_pod_elsewhere of its pod on the lossy node, verified", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "packet_loss", target: "shop/checkout", params: { loss: 0.3 } });
+    const lossyNode = look(sim)
+      .pods("checkout")
+      .find((p) => sim.ctx.world.node(p.spec.nodeName!).packetLoss > 0)!.spec.nodeName!;
+    h.advance(30_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("node_network_lossy");
+    expect(incident.decision?.action).toBe("recreate_pod_elsewhere");
+    expect(incident.status).toBe("resolved");
+    expect(
+      look(sim)
+        .pods("checkout")
+        .every((p) => p.spec.nodeName !== lossyNode),
+    ).toBe(true);
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
 });
