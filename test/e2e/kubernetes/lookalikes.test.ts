@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
 import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
 
 // Each case looks like one of the twelve failure scenarios, but the evidence asks for a different answer.
@@ -93,5 +94,46 @@ describe("Kubernetes look-alikes on the simulator", () => {
     expect(incident.actions).toHaveLength(0);
     expect(look(sim).deployment("web").spec.replicas).toBe(before.replicas);
     expect(look(sim).deployment("web").metadata.generation).toBe(before.generation);
+  });
+
+  it("errors at a service that calls a quota'd upstream, from its own new release (no 429s) → rollback, no rate limit", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "http_5xx", target: "shop/web" });
+    h.advance(40_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).not.toContain("upstream_throttled");
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.actions.map((a) => a.action)).not.toContain("rate_limit_traffic");
+    const ingress = sim.ctx.store.get(resourceOf("Ingress"), "shop", "web");
+    expect(ingress?.metadata.annotations?.["nginx.ingress.kubernetes.io/limit-rps"]).toBeUndefined();
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("p95 over threshold in every pod (no noisy node, no HPA): traffic 3× → scale_deployment, not recreate", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "traffic_spike", target: "shop/checkout", params: { factor: 3 } });
+    h.advance(30_000);
+    const pods = look(sim)
+      .pods("checkout")
+      .map((p) => p.metadata.name)
+      .sort();
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("capacity_saturated");
+    expect(signalsOf(incident)).not.toContain("slow_on_one_node");
+    expect(incident.decision?.action).toBe("scale_deployment");
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).deployment("checkout").spec.replicas).toBeGreaterThan(2);
+    // The pods that were there still serve: nothing was moved or restarted.
+    expect(
+      look(sim)
+        .pods("checkout")
+        .map((p) => p.metadata.name)
+        .filter((n) => pods.includes(n))
+        .sort(),
+    ).toEqual(pods);
+    expect(look(sim).fault(f.id).active).toBe(false);
   });
 });
