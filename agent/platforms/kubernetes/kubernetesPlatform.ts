@@ -408,6 +408,14 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
       // Calls to another service get no answer: is it one node of the callee (its NIC), or the path as a whole?
       const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+      // The callee's own errors: say whether they came with a new release of it (its own incident rolls it back).
+      const failingCallee = signals.find((s) => s.name === "callee_errors");
+      if (failingCallee && typeof failingCallee.value === "string") {
+        const r = await readRollout(kube, t.namespace, failingCallee.value).catch(() => undefined);
+        const newest = r?.revisions[0];
+        if (r && newest && r.revisions.length > 1)
+          failingCallee.detail += `; ${failingCallee.value} runs revision ${newest.revision} (${newest.images.join(", ")}) since ${newest.createdAt ?? "?"}: roll it back through its own incident if the errors began with it`;
+      }
       if (typeof callee === "string") signals.push(...(await observeCallee(t, callee, errors)).signals);
       else {
         const lossy = ownNodeSignals(obs.pods, obs.logs);

@@ -46,6 +46,9 @@ describe("Kubernetes look-alikes on the simulator", () => {
     const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
     expect(signalsOf(web)).toContain("callee_errors");
+    expect(web.evidence?.signals.find((x) => x.name === "callee_errors")?.detail).toMatch(
+      /checkout runs revision 2 \(ghcr\.io\/acme\/checkout:2\.0\.2\)/,
+    );
     expect(signalsOf(web)).not.toContain("callee_node_lossy");
     expect(web.decision?.action).toBe("none");
     expect(web.status).toBe("escalated");
