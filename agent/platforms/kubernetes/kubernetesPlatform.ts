@@ -27,6 +27,7 @@ import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
 import { memorySignals, sampleMemory } from "./memory.ts";
+import { calleeNodeSignals, ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
@@ -317,6 +318,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return tracking?.split(":")[0] || null;
   }
 
+  /** Targets whose own pod recreate_pod_elsewhere moved for packet loss (not a callee's), for verification. */
+  const movedOwnPod = new Set<string>();
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -402,6 +405,21 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
+      }
+      // Calls to another service get no answer: is it one node of the callee (its NIC), or the path as a whole?
+      const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+      // The callee's own errors: say whether they came with a new release of it (its own incident rolls it back).
+      const failingCallee = signals.find((s) => s.name === "callee_errors");
+      if (failingCallee && typeof failingCallee.value === "string") {
+        const r = await readRollout(kube, t.namespace, failingCallee.value).catch(() => undefined);
+        const newest = r?.revisions[0];
+        if (r && newest && r.revisions.length > 1)
+          failingCallee.detail += `; ${failingCallee.value} runs revision ${newest.revision} (${newest.images.join(", ")}) since ${newest.createdAt ?? "?"}: roll it back through its own incident if the errors began with it`;
+      }
+      if (typeof callee === "string") signals.push(...(await observeCallee(t, callee, errors)).signals);
+      else {
+        const lossy = ownNodeSignals(obs.pods, obs.logs);
+        if (lossy.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...lossy];
       }
       const db = settingsFor(t)?.settings.database;
       if (db) {
@@ -504,8 +522,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           let pod = typeof p.pod === "string" ? p.pod : undefined;
           if (!pod) {
             const { obs } = await observe(t);
-            const node = workloadSignals(obs).find((s) => s.name === "slow_on_one_node")?.value;
+            const own = workloadSignals(obs);
+            const node = own.find((s) => s.name === "slow_on_one_node")?.value;
             pod = obs.pods.find((x) => x.node === node && !x.deleting)?.name;
+            // Packet loss: the pod to move is the callee's, on the node whose network drops packets.
+            const callee = own.find((s) => s.name === "callee_unreachable")?.value;
+            if (!pod && typeof callee === "string") {
+              const seen = await observeCallee(t, callee, []);
+              const lossy = seen.signals.find((s) => s.name === "callee_node_lossy")?.value;
+              pod = seen.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+            } else if (!pod) {
+              const lossy = ownNodeSignals(obs.pods, obs.logs)[0]?.value;
+              pod = obs.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+              if (pod) movedOwnPod.add(t.key);
+            }
           }
           if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
           return { ...(await tools.recreate.execute({ namespace: t.namespace, pod })) };
@@ -593,8 +623,16 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
             evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
-          const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
+          const symptom =
+            decision.family === "queue_depth"
+              ? undefined
+              : decision.family === "packet_loss"
+                ? "callee_unreachable"
+                : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
+          if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
+            evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));
         }
       } catch (err) {
         evidence.push({ check: "read", ok: false, detail: describeError(err) });
@@ -603,6 +641,35 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+
+  /**
+   * The service a workload calls, named in its logs: the pods behind the Service of that name (else the
+   * Deployment), and what their own logs say about their node's network.
+   */
+  async function observeCallee(t: Workload, callee: string, errors: string[]) {
+    try {
+      let selector: string | undefined;
+      const svc = await kube.core
+        .readNamespacedService({ name: callee, namespace: t.namespace })
+        .catch(() => null);
+      if (svc?.spec?.selector)
+        selector = Object.entries(svc.spec.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",");
+      else selector = (await readRollout(kube, t.namespace, callee)).selector;
+      const { pods } = await tools.pods.execute({ namespace: t.namespace, labelSelector: selector });
+      const logs: Record<string, string[]> = {};
+      for (const p of pods.filter((x) => x.ready && !x.deleting).slice(0, READ_LOG_PODS)) {
+        logs[p.name] = (
+          await tools.logs.execute({ namespace: t.namespace, pod: p.name, tailLines: 30 })
+        ).lines;
+      }
+      return { pods, signals: calleeNodeSignals(callee, pods, logs) };
+    } catch (err) {
+      errors.push(`callee ${callee}: ${describeError(err)}`);
+      return { pods: [], signals: [] };
+    }
+  }
 
   /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
   async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {

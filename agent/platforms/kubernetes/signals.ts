@@ -6,6 +6,7 @@ import type { HpaSnapshot } from "../../../tools/kubernetes/hpa.ts";
 import type { DeploymentSnapshot } from "../../../tools/kubernetes/rolloutHistory.ts";
 import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
+import { callerSignals } from "./dependencySignals.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
 export interface WorkloadObservations {
@@ -228,6 +229,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
       signal("pods_not_ready", notReady.length, `${notReady.length} of ${pods.length} pod(s) not Ready`),
     );
   }
+  out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
   if (out.length === 0 && pods.length > 0) {
     out.push(signal("healthy", true, `${pods.length} pod(s) Ready, no restarts failing`));
   }
