@@ -24,6 +24,8 @@ export type SignalName =
   | "pods_not_ready"
   // Kubernetes: a pod is still Terminating after its grace period (its process ignores the kill).
   | "stuck_terminating"
+  // Kubernetes: behind one Service, the pods of one version fail while another version's pods are healthy.
+  | "version_unhealthy"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.

@@ -95,6 +95,13 @@ const RULES: Rule[] = [
     why: "the server errors began with the newest revision; rolling back restores the last good release",
   },
   {
+    when: ["version_unhealthy"],
+    action: "reroute_traffic",
+    weight: 0.85,
+    family: "http_5xx",
+    why: "behind one Service only the pods of one version fail while another version's pods are healthy; sending all traffic to the healthy version stops the failures at once (a restart keeps the bad version)",
+  },
+  {
     when: ["upstream_throttled"],
     unless: ["crash_loop"],
     action: "rate_limit_traffic",
@@ -253,6 +260,14 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
   return k8s ? "restart_pod" : "kill_container";
 }
 
+/**
+ * High-risk actions that only make sense with their own evidence: a remembered fix alone never proposes them
+ * (rerouting with no healthy version, draining a queue workers could catch up with, leaving a healthy region).
+ */
+const REQUIRES: Partial<Record<ActionId, SignalName>> = {
+  reroute_traffic: "version_unhealthy",
+};
+
 const MIN_SCORE = 0.3;
 /**
  * A verified fix of a very similar incident outweighs one symptom rule plus the static runbook; a fix
@@ -314,6 +329,8 @@ export class HeuristicPlanner implements Planner {
       const delta = PAST_FIX_WEIGHT * fix.similarity * net;
       if (!entry) {
         if (delta <= 0 || !failing || !isFamily(fix.family)) continue;
+        const needs = REQUIRES[fix.action];
+        if (needs && !has(signals, needs)) continue;
         entry = { score: 0, parts: {}, family: fix.family, top: 0, why: [] };
         scores.set(fix.action, entry);
       }

@@ -52,6 +52,15 @@ const ingressSettings = z
   })
   .strict();
 
+/** The Service whose traffic `reroute_traffic` pins to the healthy version of the app. */
+const trafficSettings = z
+  .object({
+    service: z.string().min(1).describe("Kubernetes Service in front of every version of the app"),
+    namespace: z.string().optional().describe("namespace of the Service; the target's when absent"),
+    versionLabel: z.string().min(1).default("version").describe("pod label that tells the versions apart"),
+  })
+  .strict();
+
 /** The Argo CD Application that deploys the service (`rollback_deployment` through Argo CD). */
 const argocdSettings = z
   .object({
@@ -73,6 +82,9 @@ const serviceSettings = z
     ingress: ingressSettings
       .optional()
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
+    traffic: trafficSettings
+      .optional()
+      .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),
     argocd: argocdSettings.optional().describe("the Argo CD Application deploying the service (Kubernetes)"),
   })
   .strict();

@@ -30,6 +30,8 @@ import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaC
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
+import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
+import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
   consumerGroupSignals,
   databaseSignals,
@@ -59,8 +61,10 @@ const ACTIONS: ActionId[] = [
   "failover_database",
   "rate_limit_traffic",
   "recreate_pod_elsewhere",
+  "reroute_traffic",
 ];
 type ServiceSettings = Policy["services"][string];
+type TrafficSettings = NonNullable<ServiceSettings["traffic"]> & { namespace: string };
 /** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
 const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
 const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
@@ -102,6 +106,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     recreate: createRecreatePodElsewhereTool({ kube }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
+    reroute: createRerouteTrafficTool({ kube }),
     ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
@@ -293,6 +298,59 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return d;
   };
 
+  /**
+   * The policy's traffic settings for a workload: the entry whose target it is, or whose Service selects its pods
+   * (compared without the version label, so a Service already pinned to one version still counts).
+   */
+  async function trafficOf(t: Workload): Promise<TrafficSettings | undefined> {
+    for (const s of Object.values(opts.policy?.services ?? {})) {
+      const tr = s.traffic;
+      if (!tr || (tr.namespace ?? s.target?.namespace ?? t.namespace) !== t.namespace) continue;
+      const settings = { ...tr, namespace: t.namespace };
+      if (s.target?.deployment === t.name) return settings;
+      const deployment = await deploymentOf(t).catch(() => null);
+      if (!deployment) continue;
+      const [svc, d] = await Promise.all([
+        kube.core.readNamespacedService({ name: tr.service, namespace: t.namespace }),
+        kube.apps.readNamespacedDeployment({ name: deployment, namespace: t.namespace }),
+      ]).catch(() => [undefined, undefined] as const);
+      const labels = d?.spec?.template.metadata?.labels ?? {};
+      const base = Object.entries(svc?.spec?.selector ?? {}).filter(([k]) => k !== tr.versionLabel);
+      if (base.length > 0 && base.every(([k, v]) => labels[k] === v)) return settings;
+    }
+    return undefined;
+  }
+
+  /** Every version's pods behind the Service (its selector without the version label), judged one by one. */
+  async function observeVersions(tr: TrafficSettings, tail = 50): Promise<VersionVerdict> {
+    const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
+    const base = Object.fromEntries(
+      Object.entries(svc.spec?.selector ?? {}).filter(([k]) => k !== tr.versionLabel),
+    );
+    const list = await kube.core.listNamespacedPod({
+      namespace: tr.namespace,
+      labelSelector: selectorText(base),
+    });
+    const labels = new Map(list.items.map((p) => [p.metadata?.name ?? "", p.metadata?.labels ?? {}]));
+    const pods = list.items.map(podSnapshot);
+    const logs: Record<string, string[]> = {};
+    const perVersion = new Map<string, number>();
+    for (const p of pods.filter((x) => !x.deleting)) {
+      const v = labels.get(p.name)?.[tr.versionLabel] ?? "";
+      if ((perVersion.get(v) ?? 0) >= 3) continue;
+      perVersion.set(v, (perVersion.get(v) ?? 0) + 1);
+      logs[p.name] = (
+        await tools.logs.execute({ namespace: tr.namespace, pod: p.name, tailLines: tail })
+      ).lines;
+    }
+    const { events } = await tools.events.execute({ namespace: tr.namespace, limit: 200 });
+    return judgeVersions(tr.service, tr.versionLabel, (p) => labels.get(p.name) ?? {}, {
+      pods,
+      logs,
+      events,
+    });
+  }
+
   /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
   async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
     const fromPolicy = settingsFor(t)?.settings.argocd?.application;
@@ -313,6 +371,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     observe,
     mustDeployment,
     mustSettings,
+    trafficOf,
   });
   const { recentLogsClean, failoverHealth, workloadHealth, podGone } = createHealthChecks({
     kube,
@@ -381,6 +440,15 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
+      }
+      const traffic = await trafficOf(t);
+      if (traffic) {
+        try {
+          const vs = versionSignals(await observeVersions(traffic));
+          if (vs.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...vs];
+        } catch (err) {
+          errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
+        }
       }
       const db = settingsFor(t)?.settings.database;
       if (db) {
@@ -514,6 +582,25 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
             })),
           };
         }
+        case "reroute_traffic": {
+          const t = workload(target);
+          const tr = await trafficOf(t);
+          if (!tr) throw new AegisError("action_failed", `the policy names no traffic settings for ${t.key}`);
+          const to = typeof p.to === "string" ? p.to : (await observeVersions(tr)).healthy[0]?.version;
+          if (!to)
+            throw new AegisError(
+              "action_failed",
+              `no healthy version behind Service ${tr.namespace}/${tr.service}`,
+            );
+          return {
+            ...(await tools.reroute.execute({
+              namespace: tr.namespace,
+              service: tr.service,
+              versionLabel: tr.versionLabel,
+              to,
+            })),
+          };
+        }
         case "rate_limit_traffic": {
           const t = workload(target);
           const { value: ing } = mustSettings(t, "ingress");
@@ -565,6 +652,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               detail: `Ready=${ready?.status ?? "?"}`,
             });
           }
+        } else if (decision.action === "reroute_traffic") {
+          evidence.push(...(await rerouteHealth(workload(target))));
         } else if (decision.action === "failover_database") {
           evidence.push(...(await failoverHealth(workload(target))));
         } else {
@@ -582,6 +671,30 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+
+  /** After a reroute: the Service is pinned to one version, whose Ready pods serve cleanly (newest log lines). */
+  async function rerouteHealth(t: Workload): Promise<Verification["evidence"]> {
+    const tr = await trafficOf(t);
+    if (!tr) return [{ check: "traffic_settings", ok: false, detail: `no traffic settings for ${t.key}` }];
+    const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
+    const pinned = svc.spec?.selector?.[tr.versionLabel];
+    const v = await observeVersions(tr, 5);
+    const serving = v.healthy.find((h) => h.version === pinned);
+    return [
+      {
+        check: "service_pinned",
+        ok: pinned !== undefined,
+        detail: `${tr.service} selects ${selectorText(svc.spec?.selector ?? {})}`,
+      },
+      {
+        check: "pinned_version_healthy",
+        ok: serving !== undefined,
+        detail: serving
+          ? `${serving.pods} Ready pod(s) of ${tr.versionLabel}=${pinned} serve without errors`
+          : `${tr.versionLabel}=${pinned ?? "?"} is not healthy: ${v.failing.find((f) => f.version === pinned)?.why ?? "no Ready pod"}`,
+      },
+    ];
+  }
 
   /**
    * A database is judged by its clients: recent log lines of Ready pods in its namespace (not its own pods)

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policySchema, type Policy } from "../../../agent/policy/schema.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { DEMO_CLUSTER, startKubeSim } from "../../../lab/kube-sim/index.ts";
 import { resourceOf } from "../../../lab/kube-sim/resources.ts";
 import type { Deployment, Pod } from "../../../lab/kube-sim/types.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
@@ -64,15 +64,24 @@ export function autoHighPolicy(): Policy {
   });
 }
 
-/** `env` adds to AegisOps' environment (e.g. ARGOCD_SERVER). */
+/** `env` adds to AegisOps' environment (e.g. ARGOCD_SERVER); `extraManifests` to the demo cluster. */
 export async function startKubeHarness(
   policy: Policy = autoHighPolicy(),
   env: Record<string, string> = {},
+  /** More manifests beside the demo cluster (multi-document YAML). */
+  extraManifests?: string,
 ): Promise<KubeHarness> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "aegis-k8s-e2e-"));
   const start = async () => {
-    const s = await startKubeSim({ clock: "virtual", port, adminToken: ADMIN_TOKEN, rbac: RBAC, tls: false });
+    const s = await startKubeSim({
+      clock: "virtual",
+      port,
+      adminToken: ADMIN_TOKEN,
+      rbac: RBAC,
+      tls: false,
+      ...(extraManifests ? { fixture: `${DEMO_CLUSTER}\n---\n${extraManifests}` } : {}),
+    });
     s.advance(5000);
     return s;
   };
