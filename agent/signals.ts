@@ -26,6 +26,9 @@ export type SignalName =
   | "stuck_terminating"
   // Kubernetes: behind one Service, the pods of one version fail while another version's pods are healthy.
   | "version_unhealthy"
+  // A queue's workers are at the cap the policy (or their HPA's max) sets; and whether a drain hook is configured.
+  | "workers_at_cap"
+  | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.

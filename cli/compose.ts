@@ -161,6 +161,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
         kube: createKubeClients(source),
         policy,
         prometheusUrl: config.prometheusUrl,
+        secret: (name) => config.secret(name),
         argocd:
           config.argocd.server && config.argocd.token
             ? createArgocdClient({ server: config.argocd.server, token: config.argocd.token })

@@ -134,8 +134,24 @@ const RULES: Rule[] = [
     why: "every pod sheds load and the HPA is already at its max; raising its limits lets it add capacity (scaling by hand would be undone by the HPA)",
   },
   {
+    when: ["queue_backlog", "workers_at_cap", "queue_drain_available"],
+    unless: ["crash_loop"],
+    action: "drain_queue",
+    weight: 0.85,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap, so more workers are not an option; the configured drain hook moves the backlog off the queue",
+  },
+  {
+    when: ["queue_backlog", "workers_at_cap"],
+    unless: ["crash_loop", "queue_drain_available"],
+    action: "escalate",
+    weight: 0.8,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap and no drain hook is configured; a person must decide what to shed",
+  },
+  {
     when: ["queue_backlog"],
-    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max"],
+    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max", "workers_at_cap"],
     action: "scale_deployment",
     weight: 0.7,
     family: "queue_depth",
@@ -266,6 +282,7 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
  */
 const REQUIRES: Partial<Record<ActionId, SignalName>> = {
   reroute_traffic: "version_unhealthy",
+  drain_queue: "queue_drain_available",
 };
 
 const MIN_SCORE = 0.3;

@@ -61,6 +61,36 @@ const trafficSettings = z
   })
   .strict();
 
+/** A work queue served by the service's workers, and the hook that drains it (`drain_queue`). */
+const queueSettings = z
+  .object({
+    name: z.string().optional().describe("queue name; the service name when absent"),
+    maxWorkers: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "the most workers the queue may have (a broker connection limit, a budget): no scaling beyond it",
+      ),
+    drainHook: z
+      .object({
+        url: z
+          .string()
+          .url()
+          .describe("HTTP endpoint that drains the backlog (moves it to a spill queue, sheds producers)"),
+        method: z.enum(["POST", "PUT"]).default("POST").describe("HTTP method of the call"),
+        tokenEnv: z
+          .string()
+          .optional()
+          .describe("environment variable holding the hook's bearer token (never the token itself)"),
+      })
+      .strict()
+      .optional()
+      .describe("without a hook, drain_queue is never chosen"),
+  })
+  .strict();
+
 /** The Argo CD Application that deploys the service (`rollback_deployment` through Argo CD). */
 const argocdSettings = z
   .object({
@@ -82,6 +112,7 @@ const serviceSettings = z
     ingress: ingressSettings
       .optional()
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
+    queue: queueSettings.optional().describe("the work queue the service's workers consume (Kubernetes)"),
     traffic: trafficSettings
       .optional()
       .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),

@@ -18,6 +18,8 @@ import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutResta
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
+import { createDrainQueueTool } from "../../../tools/http/drainQueue.ts";
+import { signal } from "../../signals.ts";
 import type { ArgocdClient } from "../../../tools/argocd/client.ts";
 import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
@@ -48,6 +50,8 @@ export interface KubernetesPlatformOptions {
   drainRetryMs?: number;
   /** With Argo CD configured, an Argo-managed Deployment is rolled back through Argo CD, never natively. */
   argocd?: ArgocdClient | undefined;
+  /** Secrets the policy names by environment variable (a drain hook's token); from core/config. */
+  secret?: (name: string) => string | undefined;
 }
 
 const ACTIONS: ActionId[] = [
@@ -62,6 +66,7 @@ const ACTIONS: ActionId[] = [
   "rate_limit_traffic",
   "recreate_pod_elsewhere",
   "reroute_traffic",
+  "drain_queue",
 ];
 type ServiceSettings = Policy["services"][string];
 type TrafficSettings = NonNullable<ServiceSettings["traffic"]> & { namespace: string };
@@ -107,6 +112,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
     reroute: createRerouteTrafficTool({ kube }),
+    drainQueue: createDrainQueueTool(),
     ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
@@ -441,6 +447,25 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
       }
+      const queue = settingsFor(t)?.settings.queue;
+      if (queue && signals.some((s) => s.name === "queue_backlog")) {
+        const ready = obs.pods.filter((p) => p.ready && !p.deleting).length;
+        const cap =
+          queue.maxWorkers !== undefined && ready >= queue.maxWorkers
+            ? `${ready} worker(s) Ready, the policy's cap is ${queue.maxWorkers}`
+            : obs.hpa?.atMax
+              ? `the HPA ${obs.hpa.name} is at its max of ${obs.hpa.maxReplicas}`
+              : null;
+        if (cap) signals.push(signal("workers_at_cap", ready, `more workers are not an option: ${cap}`));
+        if (cap && queue.drainHook)
+          signals.push(
+            signal(
+              "queue_drain_available",
+              true,
+              `a drain hook is configured (${new URL(queue.drainHook.url).host})`,
+            ),
+          );
+      }
       const traffic = await trafficOf(t);
       if (traffic) {
         try {
@@ -582,6 +607,28 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
             })),
           };
         }
+        case "drain_queue": {
+          const t = workload(target);
+          const found = settingsFor(t);
+          const hook = found?.settings.queue?.drainHook;
+          if (!found || !hook)
+            throw new AegisError("action_failed", `the policy names no drain hook for ${t.key}`);
+          const token = hook.tokenEnv ? opts.secret?.(hook.tokenEnv) : undefined;
+          if (hook.tokenEnv && !token)
+            throw new AegisError(
+              "action_failed",
+              `environment variable ${hook.tokenEnv} (the drain hook's token) is not set`,
+            );
+          return {
+            ...(await tools.drainQueue.execute({
+              url: hook.url,
+              method: hook.method,
+              queue: found.settings.queue?.name ?? found.name,
+              service: found.name,
+              ...(token ? { token } : {}),
+            })),
+          };
+        }
         case "reroute_traffic": {
           const t = workload(target);
           const tr = await trafficOf(t);
@@ -661,7 +708,12 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
             evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
-          const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
+          const symptom =
+            decision.action === "drain_queue"
+              ? "queue_backlog"
+              : decision.family === "queue_depth"
+                ? undefined
+                : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
         }
       } catch (err) {

@@ -78,6 +78,10 @@ export function createReconcileAndRollback(deps: UndoDeps) {
       const now = svc.spec?.selector?.[db.selectorKey];
       return { happened: now === db.secondary, detail: `selector ${db.selectorKey}=${now ?? "unset"}` };
     }
+    if (record.action === "drain_queue") {
+      // Whether the hook got the call cannot be read back; sending it again could drain twice.
+      return { happened: true, detail: "a drain may have reached the hook; not sending it twice" };
+    }
     if (record.action === "reroute_traffic") {
       const tr = await deps.trafficOf(t);
       if (!tr) return { happened: false, detail: "no traffic settings" };
