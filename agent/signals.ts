@@ -28,6 +28,9 @@ export type SignalName =
   | "version_unhealthy"
   // A queue's workers are at the cap the policy (or their HPA's max) sets; and whether a drain hook is configured.
   | "workers_at_cap"
+  // Kubernetes: the target's whole region is failing (most nodes NotReady, or every pod of it down); the standby region is not.
+  | "region_down"
+  | "standby_region_healthy"
   | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"

@@ -95,6 +95,21 @@ const RULES: Rule[] = [
     why: "the server errors began with the newest revision; rolling back restores the last good release",
   },
   {
+    when: ["region_down", "standby_region_healthy"],
+    action: "failover_region",
+    weight: 0.95,
+    family: "node_not_ready",
+    why: "the whole region is failing (most of its nodes, or every pod of the service) while the standby region is healthy; failing over moves the traffic to a region that can serve it",
+  },
+  {
+    when: ["region_down"],
+    unless: ["standby_region_healthy"],
+    action: "escalate",
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the whole region is failing and no healthy standby region is configured; a person must decide",
+  },
+  {
     when: ["version_unhealthy"],
     action: "reroute_traffic",
     weight: 0.85,
@@ -283,6 +298,7 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
 const REQUIRES: Partial<Record<ActionId, SignalName>> = {
   reroute_traffic: "version_unhealthy",
   drain_queue: "queue_drain_available",
+  failover_region: "standby_region_healthy",
 };
 
 const MIN_SCORE = 0.3;

@@ -91,6 +91,37 @@ const queueSettings = z
   })
   .strict();
 
+/** A second region to fail over to (`failover_region`), and where the traffic weights are kept. */
+const failoverSettings = z
+  .object({
+    standby: z
+      .object({
+        cluster: z.string().min(1).describe("the standby region: a name from `clusters`"),
+        namespace: z
+          .string()
+          .optional()
+          .describe("namespace of the standby deployment; the target's when absent"),
+        deployment: z.string().optional().describe("standby deployment; the target's name when absent"),
+        replicas: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("replicas to start; the primary's count when absent"),
+      })
+      .strict(),
+    weights: z
+      .object({
+        cluster: z.string().optional().describe("cluster holding the ConfigMap; the standby's when absent"),
+        namespace: z.string().describe("namespace of the ConfigMap"),
+        configMap: z
+          .string()
+          .describe("ConfigMap with one weight per region name (the global load balancer reads it)"),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** The Argo CD Application that deploys the service (`rollback_deployment` through Argo CD). */
 const argocdSettings = z
   .object({
@@ -112,6 +143,7 @@ const serviceSettings = z
     ingress: ingressSettings
       .optional()
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
+    failover: failoverSettings.optional().describe("the standby region and the traffic weights (Kubernetes)"),
     queue: queueSettings.optional().describe("the work queue the service's workers consume (Kubernetes)"),
     traffic: trafficSettings
       .optional()
@@ -172,6 +204,13 @@ export const policySchema = z
       .strict()
       .prefault({}),
     services: z.record(z.string(), serviceSettings).default({}),
+    clusters: z
+      .record(
+        z.string(),
+        z.object({ context: z.string().min(1).describe("kube context in KUBECONFIG") }).strict(),
+      )
+      .default({})
+      .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
   })
   .strict();

@@ -32,6 +32,7 @@ import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaC
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
+import { createRegionFailover } from "./regions.ts";
 import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
 import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
@@ -52,6 +53,9 @@ export interface KubernetesPlatformOptions {
   argocd?: ArgocdClient | undefined;
   /** Secrets the policy names by environment variable (a drain hook's token); from core/config. */
   secret?: (name: string) => string | undefined;
+  /** This platform's cluster (region) name, and every cluster's clients, for failover_region. */
+  cluster?: string | undefined;
+  clusters?: Record<string, KubeClients>;
 }
 
 const ACTIONS: ActionId[] = [
@@ -67,6 +71,7 @@ const ACTIONS: ActionId[] = [
   "recreate_pod_elsewhere",
   "reroute_traffic",
   "drain_queue",
+  "failover_region",
 ];
 type ServiceSettings = Policy["services"][string];
 type TrafficSettings = NonNullable<ServiceSettings["traffic"]> & { namespace: string };
@@ -126,7 +131,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return undefined;
   };
-  const mustSettings = <K extends "kafka" | "database" | "ingress">(t: Workload, key: K) => {
+  const mustSettings = <K extends "kafka" | "database" | "ingress" | "failover">(t: Workload, key: K) => {
     const found = settingsFor(t);
     const value = found?.settings[key];
     if (!found || !value) {
@@ -368,6 +373,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return tracking?.split(":")[0] || null;
   }
 
+  const regions = createRegionFailover({ kube, region: opts.cluster, clusters: opts.clusters ?? {} });
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -446,6 +452,14 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
+      }
+      const failover = settingsFor(t)?.settings.failover;
+      if (failover) {
+        const rs = await regions.signals(t, failover, obs.pods).catch((err: unknown) => {
+          errors.push(`regions: ${describeError(err)}`);
+          return [];
+        });
+        if (rs.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...rs];
       }
       const queue = settingsFor(t)?.settings.queue;
       if (queue && signals.some((s) => s.name === "queue_backlog")) {
@@ -607,6 +621,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
             })),
           };
         }
+        case "failover_region": {
+          const t = workload(target);
+          const { value } = mustSettings(t, "failover");
+          return { ...(await regions.execute(t, value)) };
+        }
         case "drain_queue": {
           const t = workload(target);
           const found = settingsFor(t);
@@ -667,8 +686,14 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
     },
 
-    reconcile: (record, target) => undo.reconcile(record, target),
-    rollback: (record, target) => undo.rollback(record, target),
+    reconcile: (record, target) =>
+      record.action === "failover_region"
+        ? regions.reconcile(workload(target), mustSettings(workload(target), "failover").value)
+        : undo.reconcile(record, target),
+    rollback: (record, target) =>
+      record.action === "failover_region" && record.result
+        ? regions.rollback(workload(target), mustSettings(workload(target), "failover").value, record.result)
+        : undo.rollback(record, target),
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();
@@ -699,6 +724,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               detail: `Ready=${ready?.status ?? "?"}`,
             });
           }
+        } else if (decision.action === "failover_region") {
+          const t = workload(target);
+          evidence.push(...(await regions.health(t, mustSettings(t, "failover").value)));
         } else if (decision.action === "reroute_traffic") {
           evidence.push(...(await rerouteHealth(workload(target))));
         } else if (decision.action === "failover_database") {
