@@ -24,6 +24,14 @@ export type SignalName =
   | "pods_not_ready"
   // Kubernetes: a pod is still Terminating after its grace period (its process ignores the kill).
   | "stuck_terminating"
+  // Kubernetes: behind one Service, the pods of one version fail while another version's pods are healthy.
+  | "version_unhealthy"
+  // A queue's workers are at the cap the policy (or their HPA's max) sets; and whether a drain hook is configured.
+  | "workers_at_cap"
+  // Kubernetes: the target's whole region is failing (most nodes NotReady, or every pod of it down); the standby region is not.
+  | "region_down"
+  | "standby_region_healthy"
+  | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.

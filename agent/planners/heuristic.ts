@@ -137,6 +137,28 @@ const RULES: Rule[] = [
     why: "the server errors began with the newest revision; rolling back restores the last good release",
   },
   {
+    when: ["region_down", "standby_region_healthy"],
+    action: "failover_region",
+    weight: 0.95,
+    family: "node_not_ready",
+    why: "the whole region is failing (most of its nodes, or every pod of the service) while the standby region is healthy; failing over moves the traffic to a region that can serve it",
+  },
+  {
+    when: ["region_down"],
+    unless: ["standby_region_healthy"],
+    action: "escalate",
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the whole region is failing and no healthy standby region is configured; a person must decide",
+  },
+  {
+    when: ["version_unhealthy"],
+    action: "reroute_traffic",
+    weight: 0.85,
+    family: "http_5xx",
+    why: "behind one Service only the pods of one version fail while another version's pods are healthy; sending all traffic to the healthy version stops the failures at once (a restart keeps the bad version)",
+  },
+  {
     when: ["upstream_throttled"],
     unless: ["crash_loop"],
     action: "rate_limit_traffic",
@@ -169,8 +191,24 @@ const RULES: Rule[] = [
     why: "every pod sheds load and the HPA is already at its max; raising its limits lets it add capacity (scaling by hand would be undone by the HPA)",
   },
   {
+    when: ["queue_backlog", "workers_at_cap", "queue_drain_available"],
+    unless: ["crash_loop"],
+    action: "drain_queue",
+    weight: 0.85,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap, so more workers are not an option; the configured drain hook moves the backlog off the queue",
+  },
+  {
+    when: ["queue_backlog", "workers_at_cap"],
+    unless: ["crash_loop", "queue_drain_available"],
+    action: "escalate",
+    weight: 0.8,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap and no drain hook is configured; a person must decide what to shed",
+  },
+  {
     when: ["queue_backlog"],
-    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max"],
+    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max", "workers_at_cap"],
     action: "scale_deployment",
     weight: 0.7,
     family: "queue_depth",
@@ -295,6 +333,16 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
   return k8s ? "restart_pod" : "kill_container";
 }
 
+/**
+ * High-risk actions that only make sense with their own evidence: a remembered fix alone never proposes them
+ * (rerouting with no healthy version, draining a queue workers could catch up with, leaving a healthy region).
+ */
+const REQUIRES: Partial<Record<ActionId, SignalName>> = {
+  reroute_traffic: "version_unhealthy",
+  drain_queue: "queue_drain_available",
+  failover_region: "standby_region_healthy",
+};
+
 const MIN_SCORE = 0.3;
 /**
  * A verified fix of a very similar incident outweighs one symptom rule plus the static runbook; a fix
@@ -356,6 +404,8 @@ export class HeuristicPlanner implements Planner {
       const delta = PAST_FIX_WEIGHT * fix.similarity * net;
       if (!entry) {
         if (delta <= 0 || !failing || !isFamily(fix.family)) continue;
+        const needs = REQUIRES[fix.action];
+        if (needs && !has(signals, needs)) continue;
         entry = { score: 0, parts: {}, family: fix.family, top: 0, why: [] };
         scores.set(fix.action, entry);
       }
