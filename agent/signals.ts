@@ -24,6 +24,14 @@ export type SignalName =
   | "pods_not_ready"
   // Kubernetes: a pod is still Terminating after its grace period (its process ignores the kill).
   | "stuck_terminating"
+  // Kubernetes: behind one Service, the pods of one version fail while another version's pods are healthy.
+  | "version_unhealthy"
+  // A queue's workers are at the cap the policy (or their HPA's max) sets; and whether a drain hook is configured.
+  | "workers_at_cap"
+  // Kubernetes: the target's whole region is failing (most nodes NotReady, or every pod of it down); the standby region is not.
+  | "region_down"
+  | "standby_region_healthy"
+  | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.
@@ -45,7 +53,13 @@ export type SignalName =
   // Workers report a growing backlog on a work queue.
   | "queue_backlog"
   // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
-  | "memory_plateau";
+  | "memory_plateau"
+  // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
+  | "callee_unreachable"
+  | "callee_errors"
+  | "callee_node_lossy"
+  // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
+  | "node_network_lossy";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

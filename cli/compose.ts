@@ -8,6 +8,7 @@ import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
 import { createDockerPlatform } from "../agent/platforms/docker/dockerPlatform.ts";
 import { createArgocdClient } from "../tools/argocd/client.ts";
+import { createMultiClusterPlatform } from "../agent/platforms/kubernetes/multiCluster.ts";
 import { createKubernetesPlatform } from "../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { platformFor, type Platform } from "../agent/platforms/platform.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
@@ -156,17 +157,28 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
       ? ({ kind: "in_cluster" } as const)
       : null;
   if (source) {
-    platforms.push(
-      createKubernetesPlatform({
-        kube: createKubeClients(source),
-        policy,
-        prometheusUrl: config.prometheusUrl,
-        argocd:
-          config.argocd.server && config.argocd.token
-            ? createArgocdClient({ server: config.argocd.server, token: config.argocd.token })
-            : undefined,
-      }),
+    const argocd =
+      config.argocd.server && config.argocd.token
+        ? createArgocdClient({ server: config.argocd.server, token: config.argocd.token })
+        : undefined;
+    const common = { policy, prometheusUrl: config.prometheusUrl, secret: config.secret, argocd };
+    // One client set and platform per policy cluster (kube context), for region-aware targets and failover_region.
+    const clusters = Object.fromEntries(
+      source.kind === "file"
+        ? Object.entries(policy.clusters).map(([name, c]) => [
+            name,
+            createKubeClients({ kind: "file", path: source.path, context: c.context }),
+          ])
+        : [],
     );
+    const main = createKubernetesPlatform({ kube: createKubeClients(source), clusters, ...common });
+    const byCluster = Object.fromEntries(
+      Object.entries(clusters).map(([name, kube]) => [
+        name,
+        createKubernetesPlatform({ kube, cluster: name, clusters, ...common }),
+      ]),
+    );
+    platforms.push(Object.keys(byCluster).length > 0 ? createMultiClusterPlatform(main, byCluster) : main);
   }
   return platforms;
 }

@@ -25,6 +25,12 @@ export const ACTION_RISK = {
 } as const satisfies Record<string, RiskTier>;
 
 export type ActionId = keyof typeof ACTION_RISK;
+
+/**
+ * Actions sent at most once per incident: a retry after a failed verification would repeat an effect that cannot be
+ * read back or undone (a queue drained twice).
+ */
+export const SEND_ONCE: ReadonlySet<ActionId> = new Set(["drain_queue"]);
 export const ACTION_IDS = Object.keys(ACTION_RISK) as ActionId[];
 
 export function isActionId(value: string): value is ActionId {

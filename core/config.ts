@@ -90,6 +90,8 @@ export interface Config {
   /** Running in a pod without KUBECONFIG: use the in-cluster service account. */
   kubeInCluster: boolean;
   argocd: { server: string | undefined; token: string | undefined };
+  /** A secret the policy file names by its environment variable (e.g. a drain hook's bearer token). */
+  secret(name: string): string | undefined;
   slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
   testCrashAt: "before_action" | "after_action" | undefined;
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     kubeconfig: e.KUBECONFIG,
     kubeInCluster: !e.KUBECONFIG && Boolean(e.KUBERNETES_SERVICE_HOST),
     argocd: { server: e.ARGOCD_SERVER, token: e.ARGOCD_TOKEN },
+    secret: (name: string) => present[name],
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,

@@ -1,3 +1,4 @@
+import { SEND_ONCE } from "../../core/catalog.ts";
 import { AegisError } from "../../core/errors.ts";
 import type { Verification } from "../../core/types.ts";
 import type { AgentDeps } from "../deps.ts";
@@ -48,7 +49,12 @@ export function makeVerify(deps: AgentDeps) {
       data: { evidence: verification.evidence },
     });
     const retries = deps.policy.verification.retries;
-    if (state.attempt <= retries) {
+    if (SEND_ONCE.has(decision.action)) {
+      await deps.incidents.appendTimeline(incident.id, {
+        step: "verify",
+        message: `${decision.action} is sent once: no retry`,
+      });
+    } else if (state.attempt <= retries) {
       const backoffMs = deps.policy.verification.backoffSeconds * 1000 * state.attempt;
       await deps.incidents.appendTimeline(incident.id, {
         step: "verify",

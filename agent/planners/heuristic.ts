@@ -48,6 +48,39 @@ const RULES: Rule[] = [
     why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
   },
   {
+    when: ["callee_unreachable", "callee_node_lossy"],
+    unless: ["crash_loop"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.85,
+    family: "packet_loss",
+    why: "calls to another service time out, and only that service's pod on one node sees its connections stall (the node drops packets); recreating that pod on another node heals the path, restarting the caller would not",
+  },
+  {
+    when: ["node_network_lossy"],
+    unless: ["callee_unreachable", "crash_loop"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.8,
+    family: "packet_loss",
+    why: "only this service's pod(s) on one node see their clients' connections stall (that node's network drops packets); recreating the pod on another node heals it, a restart could land on the same node",
+  },
+  {
+    when: ["callee_unreachable"],
+    unless: ["callee_node_lossy", "crash_loop"],
+    action: "escalate",
+    weight: 0.5,
+    family: "packet_loss",
+    why: "calls to another service time out, but no single node of it shows the loss; the network path needs a person",
+  },
+  {
+    when: ["callee_errors"],
+    unless: ["callee_unreachable", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart of the caller: the fault is in the service it calls.
+    weight: 0.85,
+    family: "http_5xx",
+    why: "the service this one calls answers with its own server errors (a bug there, not the network or this service); acting here would not help: the callee's own incident (a rollback when it has a new release) fixes it",
+  },
+  {
     when: ["memory_plateau"],
     unless: ["memory_growth", "oom_killed", "crash_loop"],
     action: "escalate",
@@ -104,6 +137,28 @@ const RULES: Rule[] = [
     why: "the server errors began with the newest revision; rolling back restores the last good release",
   },
   {
+    when: ["region_down", "standby_region_healthy"],
+    action: "failover_region",
+    weight: 0.95,
+    family: "node_not_ready",
+    why: "the whole region is failing (most of its nodes, or every pod of the service) while the standby region is healthy; failing over moves the traffic to a region that can serve it",
+  },
+  {
+    when: ["region_down"],
+    unless: ["standby_region_healthy"],
+    action: "escalate",
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the whole region is failing and no healthy standby region is configured; a person must decide",
+  },
+  {
+    when: ["version_unhealthy"],
+    action: "reroute_traffic",
+    weight: 0.85,
+    family: "http_5xx",
+    why: "behind one Service only the pods of one version fail while another version's pods are healthy; sending all traffic to the healthy version stops the failures at once (a restart keeps the bad version)",
+  },
+  {
     when: ["upstream_throttled"],
     unless: ["crash_loop"],
     action: "rate_limit_traffic",
@@ -136,8 +191,24 @@ const RULES: Rule[] = [
     why: "every pod sheds load and the HPA is already at its max; raising its limits lets it add capacity (scaling by hand would be undone by the HPA)",
   },
   {
+    when: ["queue_backlog", "workers_at_cap", "queue_drain_available"],
+    unless: ["crash_loop"],
+    action: "drain_queue",
+    weight: 0.85,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap, so more workers are not an option; the configured drain hook moves the backlog off the queue",
+  },
+  {
+    when: ["queue_backlog", "workers_at_cap"],
+    unless: ["crash_loop", "queue_drain_available"],
+    action: "escalate",
+    weight: 0.8,
+    family: "queue_depth",
+    why: "the queue grows while its workers are already at their cap and no drain hook is configured; a person must decide what to shed",
+  },
+  {
     when: ["queue_backlog"],
-    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max"],
+    unless: ["crash_loop", "consumer_lag", "hpa_scaling", "hpa_at_max", "workers_at_cap"],
     action: "scale_deployment",
     weight: 0.7,
     family: "queue_depth",
@@ -262,6 +333,16 @@ function concreteAction(verb: "restart" | "kill", target: Target): ActionId {
   return k8s ? "restart_pod" : "kill_container";
 }
 
+/**
+ * High-risk actions that only make sense with their own evidence: a remembered fix alone never proposes them
+ * (rerouting with no healthy version, draining a queue workers could catch up with, leaving a healthy region).
+ */
+const REQUIRES: Partial<Record<ActionId, SignalName>> = {
+  reroute_traffic: "version_unhealthy",
+  drain_queue: "queue_drain_available",
+  failover_region: "standby_region_healthy",
+};
+
 const MIN_SCORE = 0.3;
 /**
  * A verified fix of a very similar incident outweighs one symptom rule plus the static runbook; a fix
@@ -323,6 +404,8 @@ export class HeuristicPlanner implements Planner {
       const delta = PAST_FIX_WEIGHT * fix.similarity * net;
       if (!entry) {
         if (delta <= 0 || !failing || !isFamily(fix.family)) continue;
+        const needs = REQUIRES[fix.action];
+        if (needs && !has(signals, needs)) continue;
         entry = { score: 0, parts: {}, family: fix.family, top: 0, why: [] };
         scores.set(fix.action, entry);
       }
@@ -358,7 +441,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: targetName,
+      target: rootCauseOf(entry.family, signals, target) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -382,6 +465,13 @@ function killParams(action: string, target: Target, signals: readonly Signal[]):
   const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
   if (!s) return {};
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
+}
+
+/** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
+function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+  if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
+  return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

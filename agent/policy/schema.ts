@@ -52,6 +52,76 @@ const ingressSettings = z
   })
   .strict();
 
+/** The Service whose traffic `reroute_traffic` pins to the healthy version of the app. */
+const trafficSettings = z
+  .object({
+    service: z.string().min(1).describe("Kubernetes Service in front of every version of the app"),
+    namespace: z.string().optional().describe("namespace of the Service; the target's when absent"),
+    versionLabel: z.string().min(1).default("version").describe("pod label that tells the versions apart"),
+  })
+  .strict();
+
+/** A work queue served by the service's workers, and the hook that drains it (`drain_queue`). */
+const queueSettings = z
+  .object({
+    name: z.string().optional().describe("queue name; the service name when absent"),
+    maxWorkers: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "the most workers the queue may have (a broker connection limit, a budget): no scaling beyond it",
+      ),
+    drainHook: z
+      .object({
+        url: z
+          .string()
+          .url()
+          .describe("HTTP endpoint that drains the backlog (moves it to a spill queue, sheds producers)"),
+        method: z.enum(["POST", "PUT"]).default("POST").describe("HTTP method of the call"),
+        tokenEnv: z
+          .string()
+          .optional()
+          .describe("environment variable holding the hook's bearer token (never the token itself)"),
+      })
+      .strict()
+      .optional()
+      .describe("without a hook, drain_queue is never chosen"),
+  })
+  .strict();
+
+/** A second region to fail over to (`failover_region`), and where the traffic weights are kept. */
+const failoverSettings = z
+  .object({
+    standby: z
+      .object({
+        cluster: z.string().min(1).describe("the standby region: a name from `clusters`"),
+        namespace: z
+          .string()
+          .optional()
+          .describe("namespace of the standby deployment; the target's when absent"),
+        deployment: z.string().optional().describe("standby deployment; the target's name when absent"),
+        replicas: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe("replicas to start; the primary's count when absent"),
+      })
+      .strict(),
+    weights: z
+      .object({
+        cluster: z.string().optional().describe("cluster holding the ConfigMap; the standby's when absent"),
+        namespace: z.string().describe("namespace of the ConfigMap"),
+        configMap: z
+          .string()
+          .describe("ConfigMap with one weight per region name (the global load balancer reads it)"),
+      })
+      .strict(),
+  })
+  .strict();
+
 /** The Argo CD Application that deploys the service (`rollback_deployment` through Argo CD). */
 const argocdSettings = z
   .object({
@@ -73,6 +143,11 @@ const serviceSettings = z
     ingress: ingressSettings
       .optional()
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
+    failover: failoverSettings.optional().describe("the standby region and the traffic weights (Kubernetes)"),
+    queue: queueSettings.optional().describe("the work queue the service's workers consume (Kubernetes)"),
+    traffic: trafficSettings
+      .optional()
+      .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),
     argocd: argocdSettings.optional().describe("the Argo CD Application deploying the service (Kubernetes)"),
   })
   .strict();
@@ -129,6 +204,13 @@ export const policySchema = z
       .strict()
       .prefault({}),
     services: z.record(z.string(), serviceSettings).default({}),
+    clusters: z
+      .record(
+        z.string(),
+        z.object({ context: z.string().min(1).describe("kube context in KUBECONFIG") }).strict(),
+      )
+      .default({})
+      .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
   })
   .strict();

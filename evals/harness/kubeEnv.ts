@@ -23,6 +23,12 @@ export interface KubeEnv {
 /** Virtual step of the cluster's clock while the agent works; ~50× real time with the ticker. */
 export const TICK_VIRTUAL_MS = 500;
 export const TICK_REAL_MS = 10;
+/**
+ * Longest virtual step of one controller pass. A scenario's development (tens of simulated seconds before
+ * the first alert) is most of a run's cost at the simulator's default 1 s; 5 s still resolves its timings
+ * (pod start, crash back-off from 10 s, HPA sync every 15 s). The agent's own steps are shorter anyway.
+ */
+export const SIM_STEP_MS = 5000;
 
 export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
   const fixture =
@@ -32,6 +38,7 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
     port: 0,
     rbac: readFileSync(RBAC_FILE, "utf8"),
     tls: false,
+    stepMs: SIM_STEP_MS,
     name: scenario.id,
     ...(fixture !== undefined ? { fixture } : {}),
   });

@@ -20,6 +20,8 @@ import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeploy
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
+import { createDrainQueueTool } from "../../../tools/http/drainQueue.ts";
+import { signal } from "../../signals.ts";
 import type { ArgocdClient } from "../../../tools/argocd/client.ts";
 import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
@@ -27,12 +29,16 @@ import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
 import { memorySignals, sampleMemory } from "./memory.ts";
+import { calleeNodeSignals, ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
+import { createRegionFailover } from "./regions.ts";
+import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
+import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
   clusterNow,
   consumerGroupSignals,
@@ -50,6 +56,11 @@ export interface KubernetesPlatformOptions {
   drainRetryMs?: number;
   /** With Argo CD configured, an Argo-managed Deployment is rolled back through Argo CD, never natively. */
   argocd?: ArgocdClient | undefined;
+  /** Secrets the policy names by environment variable (a drain hook's token); from core/config. */
+  secret?: (name: string) => string | undefined;
+  /** This platform's cluster (region) name, and every cluster's clients, for failover_region. */
+  cluster?: string | undefined;
+  clusters?: Record<string, KubeClients>;
 }
 
 const ACTIONS: ActionId[] = [
@@ -63,8 +74,12 @@ const ACTIONS: ActionId[] = [
   "failover_database",
   "rate_limit_traffic",
   "recreate_pod_elsewhere",
+  "reroute_traffic",
+  "drain_queue",
+  "failover_region",
 ];
 type ServiceSettings = Policy["services"][string];
+type TrafficSettings = NonNullable<ServiceSettings["traffic"]> & { namespace: string };
 /** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
 const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
 const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
@@ -111,6 +126,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     recreate: createRecreatePodElsewhereTool({ kube }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
+    reroute: createRerouteTrafficTool({ kube }),
+    drainQueue: createDrainQueueTool(),
     ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
   };
 
@@ -124,7 +141,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return undefined;
   };
-  const mustSettings = <K extends "kafka" | "database" | "ingress">(t: Workload, key: K) => {
+  const mustSettings = <K extends "kafka" | "database" | "ingress" | "failover">(t: Workload, key: K) => {
     const found = settingsFor(t);
     const value = found?.settings[key];
     if (!found || !value) {
@@ -306,6 +323,59 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return d;
   };
 
+  /**
+   * The policy's traffic settings for a workload: the entry whose target it is, or whose Service selects its pods
+   * (compared without the version label, so a Service already pinned to one version still counts).
+   */
+  async function trafficOf(t: Workload): Promise<TrafficSettings | undefined> {
+    for (const s of Object.values(opts.policy?.services ?? {})) {
+      const tr = s.traffic;
+      if (!tr || (tr.namespace ?? s.target?.namespace ?? t.namespace) !== t.namespace) continue;
+      const settings = { ...tr, namespace: t.namespace };
+      if (s.target?.deployment === t.name) return settings;
+      const deployment = await deploymentOf(t).catch(() => null);
+      if (!deployment) continue;
+      const [svc, d] = await Promise.all([
+        kube.core.readNamespacedService({ name: tr.service, namespace: t.namespace }),
+        kube.apps.readNamespacedDeployment({ name: deployment, namespace: t.namespace }),
+      ]).catch(() => [undefined, undefined] as const);
+      const labels = d?.spec?.template.metadata?.labels ?? {};
+      const base = Object.entries(svc?.spec?.selector ?? {}).filter(([k]) => k !== tr.versionLabel);
+      if (base.length > 0 && base.every(([k, v]) => labels[k] === v)) return settings;
+    }
+    return undefined;
+  }
+
+  /** Every version's pods behind the Service (its selector without the version label), judged one by one. */
+  async function observeVersions(tr: TrafficSettings, tail = 50): Promise<VersionVerdict> {
+    const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
+    const base = Object.fromEntries(
+      Object.entries(svc.spec?.selector ?? {}).filter(([k]) => k !== tr.versionLabel),
+    );
+    const list = await kube.core.listNamespacedPod({
+      namespace: tr.namespace,
+      labelSelector: selectorText(base),
+    });
+    const labels = new Map(list.items.map((p) => [p.metadata?.name ?? "", p.metadata?.labels ?? {}]));
+    const pods = list.items.map(podSnapshot);
+    const logs: Record<string, string[]> = {};
+    const perVersion = new Map<string, number>();
+    for (const p of pods.filter((x) => !x.deleting)) {
+      const v = labels.get(p.name)?.[tr.versionLabel] ?? "";
+      if ((perVersion.get(v) ?? 0) >= 3) continue;
+      perVersion.set(v, (perVersion.get(v) ?? 0) + 1);
+      logs[p.name] = (
+        await tools.logs.execute({ namespace: tr.namespace, pod: p.name, tailLines: tail })
+      ).lines;
+    }
+    const { events } = await tools.events.execute({ namespace: tr.namespace, limit: 200 });
+    return judgeVersions(tr.service, tr.versionLabel, (p) => labels.get(p.name) ?? {}, {
+      pods,
+      logs,
+      events,
+    });
+  }
+
   /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
   async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
     const fromPolicy = settingsFor(t)?.settings.argocd?.application;
@@ -317,6 +387,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return tracking?.split(":")[0] || null;
   }
 
+  /** Targets whose own pod recreate_pod_elsewhere moved for packet loss (not a callee's), for verification. */
+  const movedOwnPod = new Set<string>();
+  const regions = createRegionFailover({ kube, region: opts.cluster, clusters: opts.clusters ?? {} });
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -326,6 +399,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     observe,
     mustDeployment,
     mustSettings,
+    trafficOf,
   });
   const { recentLogsClean, failoverHealth, workloadHealth, podGone } = createHealthChecks({
     kube,
@@ -402,6 +476,57 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
+      }
+      // Calls to another service get no answer: is it one node of the callee (its NIC), or the path as a whole?
+      const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+      // The callee's own errors: say whether they came with a new release of it (its own incident rolls it back).
+      const failingCallee = signals.find((s) => s.name === "callee_errors");
+      if (failingCallee && typeof failingCallee.value === "string") {
+        const r = await readRollout(kube, t.namespace, failingCallee.value).catch(() => undefined);
+        const newest = r?.revisions[0];
+        if (r && newest && r.revisions.length > 1)
+          failingCallee.detail += `; ${failingCallee.value} runs revision ${newest.revision} (${newest.images.join(", ")}) since ${newest.createdAt ?? "?"}: roll it back through its own incident if the errors began with it`;
+      }
+      if (typeof callee === "string") signals.push(...(await observeCallee(t, callee, errors)).signals);
+      else {
+        const lossy = ownNodeSignals(obs.pods, obs.logs);
+        if (lossy.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...lossy];
+      }
+      const failover = settingsFor(t)?.settings.failover;
+      if (failover) {
+        const rs = await regions.signals(t, failover, obs.pods).catch((err: unknown) => {
+          errors.push(`regions: ${describeError(err)}`);
+          return [];
+        });
+        if (rs.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...rs];
+      }
+      const queue = settingsFor(t)?.settings.queue;
+      if (queue && signals.some((s) => s.name === "queue_backlog")) {
+        const ready = obs.pods.filter((p) => p.ready && !p.deleting).length;
+        const cap =
+          queue.maxWorkers !== undefined && ready >= queue.maxWorkers
+            ? `${ready} worker(s) Ready, the policy's cap is ${queue.maxWorkers}`
+            : obs.hpa?.atMax
+              ? `the HPA ${obs.hpa.name} is at its max of ${obs.hpa.maxReplicas}`
+              : null;
+        if (cap) signals.push(signal("workers_at_cap", ready, `more workers are not an option: ${cap}`));
+        if (cap && queue.drainHook)
+          signals.push(
+            signal(
+              "queue_drain_available",
+              true,
+              `a drain hook is configured (${new URL(queue.drainHook.url).host})`,
+            ),
+          );
+      }
+      const traffic = await trafficOf(t);
+      if (traffic) {
+        try {
+          const vs = versionSignals(await observeVersions(traffic));
+          if (vs.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...vs];
+        } catch (err) {
+          errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
+        }
       }
       const db = settingsFor(t)?.settings.database;
       if (db) {
@@ -504,8 +629,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           let pod = typeof p.pod === "string" ? p.pod : undefined;
           if (!pod) {
             const { obs } = await observe(t);
-            const node = workloadSignals(obs).find((s) => s.name === "slow_on_one_node")?.value;
+            const own = workloadSignals(obs);
+            const node = own.find((s) => s.name === "slow_on_one_node")?.value;
             pod = obs.pods.find((x) => x.node === node && !x.deleting)?.name;
+            // Packet loss: the pod to move is the callee's, on the node whose network drops packets.
+            const callee = own.find((s) => s.name === "callee_unreachable")?.value;
+            if (!pod && typeof callee === "string") {
+              const seen = await observeCallee(t, callee, []);
+              const lossy = seen.signals.find((s) => s.name === "callee_node_lossy")?.value;
+              pod = seen.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+            } else if (!pod) {
+              const lossy = ownNodeSignals(obs.pods, obs.logs)[0]?.value;
+              pod = obs.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+              if (pod) movedOwnPod.add(t.key);
+            }
           }
           if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
           return { ...(await tools.recreate.execute({ namespace: t.namespace, pod })) };
@@ -535,6 +672,52 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
             })),
           };
         }
+        case "failover_region": {
+          const t = workload(target);
+          const { value } = mustSettings(t, "failover");
+          return { ...(await regions.execute(t, value)) };
+        }
+        case "drain_queue": {
+          const t = workload(target);
+          const found = settingsFor(t);
+          const hook = found?.settings.queue?.drainHook;
+          if (!found || !hook)
+            throw new AegisError("action_failed", `the policy names no drain hook for ${t.key}`);
+          const token = hook.tokenEnv ? opts.secret?.(hook.tokenEnv) : undefined;
+          if (hook.tokenEnv && !token)
+            throw new AegisError(
+              "action_failed",
+              `environment variable ${hook.tokenEnv} (the drain hook's token) is not set`,
+            );
+          return {
+            ...(await tools.drainQueue.execute({
+              url: hook.url,
+              method: hook.method,
+              queue: found.settings.queue?.name ?? found.name,
+              service: found.name,
+              ...(token ? { token } : {}),
+            })),
+          };
+        }
+        case "reroute_traffic": {
+          const t = workload(target);
+          const tr = await trafficOf(t);
+          if (!tr) throw new AegisError("action_failed", `the policy names no traffic settings for ${t.key}`);
+          const to = typeof p.to === "string" ? p.to : (await observeVersions(tr)).healthy[0]?.version;
+          if (!to)
+            throw new AegisError(
+              "action_failed",
+              `no healthy version behind Service ${tr.namespace}/${tr.service}`,
+            );
+          return {
+            ...(await tools.reroute.execute({
+              namespace: tr.namespace,
+              service: tr.service,
+              versionLabel: tr.versionLabel,
+              to,
+            })),
+          };
+        }
         case "rate_limit_traffic": {
           const t = workload(target);
           const { value: ing } = mustSettings(t, "ingress");
@@ -554,8 +737,14 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
     },
 
-    reconcile: (record, target) => undo.reconcile(record, target),
-    rollback: (record, target) => undo.rollback(record, target),
+    reconcile: (record, target) =>
+      record.action === "failover_region"
+        ? regions.reconcile(workload(target), mustSettings(workload(target), "failover").value)
+        : undo.reconcile(record, target),
+    rollback: (record, target) =>
+      record.action === "failover_region" && record.result
+        ? regions.rollback(workload(target), mustSettings(workload(target), "failover").value, record.result)
+        : undo.rollback(record, target),
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();
@@ -586,6 +775,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               detail: `Ready=${ready?.status ?? "?"}`,
             });
           }
+        } else if (decision.action === "failover_region") {
+          const t = workload(target);
+          evidence.push(...(await regions.health(t, mustSettings(t, "failover").value)));
+        } else if (decision.action === "reroute_traffic") {
+          evidence.push(...(await rerouteHealth(workload(target))));
         } else if (decision.action === "failover_database") {
           evidence.push(...(await failoverHealth(workload(target))));
         } else {
@@ -593,8 +787,18 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           if (decision.action === "restart_pod" && typeof decision.params.pod === "string")
             evidence.push(await podGone(workload(target).namespace, decision.params.pod));
           // A queue drains over minutes after more workers start: the workers' readiness is the check there.
-          const symptom = decision.family === "queue_depth" ? undefined : SYMPTOM_OF[decision.action];
+          const symptom =
+            decision.action === "drain_queue"
+              ? "queue_backlog"
+              : decision.family === "queue_depth"
+                ? undefined
+                : decision.family === "packet_loss"
+                  ? "callee_unreachable"
+                  : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
+          if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
+            evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));
         }
       } catch (err) {
         evidence.push({ check: "read", ok: false, detail: describeError(err) });
@@ -603,6 +807,59 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       return { healthy: evidence.length > 0 && evidence.every((e) => e.ok), evidence, checkedAt };
     },
   };
+
+  /** After a reroute: the Service is pinned to one version, whose Ready pods serve cleanly (newest log lines). */
+  async function rerouteHealth(t: Workload): Promise<Verification["evidence"]> {
+    const tr = await trafficOf(t);
+    if (!tr) return [{ check: "traffic_settings", ok: false, detail: `no traffic settings for ${t.key}` }];
+    const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
+    const pinned = svc.spec?.selector?.[tr.versionLabel];
+    const v = await observeVersions(tr, 5);
+    const serving = v.healthy.find((h) => h.version === pinned);
+    return [
+      {
+        check: "service_pinned",
+        ok: pinned !== undefined,
+        detail: `${tr.service} selects ${selectorText(svc.spec?.selector ?? {})}`,
+      },
+      {
+        check: "pinned_version_healthy",
+        ok: serving !== undefined,
+        detail: serving
+          ? `${serving.pods} Ready pod(s) of ${tr.versionLabel}=${pinned} serve without errors`
+          : `${tr.versionLabel}=${pinned ?? "?"} is not healthy: ${v.failing.find((f) => f.version === pinned)?.why ?? "no Ready pod"}`,
+      },
+    ];
+  }
+
+  /**
+   * The service a workload calls, named in its logs: the pods behind the Service of that name (else the
+   * Deployment), and what their own logs say about their node's network.
+   */
+  async function observeCallee(t: Workload, callee: string, errors: string[]) {
+    try {
+      let selector: string | undefined;
+      const svc = await kube.core
+        .readNamespacedService({ name: callee, namespace: t.namespace })
+        .catch(() => null);
+      if (svc?.spec?.selector)
+        selector = Object.entries(svc.spec.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",");
+      else selector = (await readRollout(kube, t.namespace, callee)).selector;
+      const { pods } = await tools.pods.execute({ namespace: t.namespace, labelSelector: selector });
+      const logs: Record<string, string[]> = {};
+      for (const p of pods.filter((x) => x.ready && !x.deleting).slice(0, READ_LOG_PODS)) {
+        logs[p.name] = (
+          await tools.logs.execute({ namespace: t.namespace, pod: p.name, tailLines: 30 })
+        ).lines;
+      }
+      return { pods, signals: calleeNodeSignals(callee, pods, logs) };
+    } catch (err) {
+      errors.push(`callee ${callee}: ${describeError(err)}`);
+      return { pods: [], signals: [] };
+    }
+  }
 
   /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
   async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {

@@ -26,6 +26,10 @@ export interface UndoDeps {
     t: Workload,
     key: K,
   ): { name: string; value: NonNullable<ServiceSettings[K]> };
+  /** The traffic settings (Service, version label) that apply to a workload. */
+  trafficOf(
+    t: Workload,
+  ): Promise<(NonNullable<ServiceSettings["traffic"]> & { namespace: string }) | undefined>;
 }
 
 /**
@@ -73,6 +77,17 @@ export function createReconcileAndRollback(deps: UndoDeps) {
       });
       const now = svc.spec?.selector?.[db.selectorKey];
       return { happened: now === db.secondary, detail: `selector ${db.selectorKey}=${now ?? "unset"}` };
+    }
+    if (record.action === "drain_queue") {
+      // Whether the hook got the call cannot be read back; sending it again could drain twice.
+      return { happened: true, detail: "a drain may have reached the hook; not sending it twice" };
+    }
+    if (record.action === "reroute_traffic") {
+      const tr = await deps.trafficOf(t);
+      if (!tr) return { happened: false, detail: "no traffic settings" };
+      const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
+      const now = svc.spec?.selector?.[tr.versionLabel];
+      return { happened: now !== undefined, detail: `selector ${tr.versionLabel}=${now ?? "unset"}` };
     }
     if (record.action === "rate_limit_traffic") {
       const { value: ing } = mustSettings(t, "ingress");
@@ -166,6 +181,25 @@ export function createReconcileAndRollback(deps: UndoDeps) {
         mergePatch,
       );
       return { rolledBack: true, detail: `selector ${db.selectorKey} back to ${record.result.from}` };
+    }
+    if (t && record.action === "reroute_traffic" && record.result?.previousSelector) {
+      const previous = record.result.previousSelector as Record<string, string>;
+      const now = (record.result.selector ?? {}) as Record<string, string>;
+      // A merge patch removes a key set to null: keys the reroute added go, the old values come back.
+      const selector: Record<string, string | null> = { ...previous };
+      for (const k of Object.keys(now)) if (!(k in previous)) selector[k] = null;
+      await kube.core.patchNamespacedService(
+        {
+          name: String(record.result.service),
+          namespace: String(record.result.namespace),
+          body: { spec: { selector } },
+        },
+        mergePatch,
+      );
+      return {
+        rolledBack: true,
+        detail: `Service ${String(record.result.service)} selects all versions again`,
+      };
     }
     if (t && record.action === "rate_limit_traffic" && record.result && "previous" in record.result) {
       const { value: ing } = mustSettings(t, "ingress");

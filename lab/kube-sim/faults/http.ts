@@ -1,16 +1,21 @@
 import { R, isPodReady } from "../controllers/context.ts";
 import { ApiError } from "../http/status.ts";
 import { podsOfDeployment } from "../load.ts";
-import type { Deployment } from "../types.ts";
-import type { FaultFamily } from "./types.ts";
+import type { SimContext } from "../controllers/context.ts";
+import { selectorMatches } from "../http/selectors.ts";
+import type { Deployment, KubeObject } from "../types.ts";
+import type { FaultFamily, FaultSpec, InjectedCause } from "./types.ts";
 import { nextImage, num, rollOutImage, stillRuns, targetDeployment } from "./types.ts";
 
 /** 5xx rate: a release with a bug in a request handler answers a share of requests with 500. */
 export const http5xx: FaultFamily = {
   family: "http_5xx",
-  variants: ["buggy_release"],
-  describe: "a new release answers a share of requests with 500",
+  variants: ["buggy_release", "bad_version"],
+  describe:
+    "a new release answers a share of requests with 500 (bad_version: the version one Deployment of an app runs, " +
+    "e.g. a canary, does so from the start, beside a healthy version behind the same Service)",
   inject(ctx, spec) {
+    if (spec.variant === "bad_version") return badVersion(ctx, spec);
     const d = targetDeployment(ctx, spec.target);
     const image = nextImage(d.spec.template.spec.containers[0]?.image);
     ctx.world.revisions.push({ image, behaviour: { errorRatio: num(spec, "errorRatio", 0.3) } });
@@ -58,3 +63,38 @@ export const latencyP95: FaultFamily = {
     };
   },
 };
+
+/**
+ * One version of an app fails: the Deployment running it (a canary, a blue/green colour) answers a share of
+ * requests with 500 from its first revision, so there is nothing to roll back. Cleared when the app's Service
+ * (`params.service`, else the app label) no longer selects its pods.
+ */
+function badVersion(ctx: SimContext, spec: FaultSpec): InjectedCause {
+  const d = targetDeployment(ctx, spec.target);
+  const image = d.spec.template.spec.containers[0]?.image ?? "";
+  const ns = d.metadata.namespace!;
+  const service = String(spec.params?.service ?? d.spec.template.metadata?.labels?.app ?? d.metadata.name);
+  if (!ctx.store.peek(R.services, ns, service))
+    throw new ApiError("NotFound", `services "${service}" not found in namespace "${ns}"`);
+  const rule = { image, behaviour: { errorRatio: num(spec, "errorRatio", 0.4) } };
+  ctx.world.revisions.push(rule);
+  return {
+    cause: `${d.metadata.name} runs ${image}, which throws in a request handler, behind Service ${service}`,
+    clearedBy: "reroute_traffic",
+    active: (c) => {
+      const svc = c.store.peek(R.services, ns, service) as
+        (KubeObject & { spec?: { selector?: Record<string, string> } }) | undefined;
+      const cur = c.store.peek(R.deployments, ns, d.metadata.name) as Deployment | undefined;
+      if (!svc?.spec?.selector || !cur) return false;
+      return podsOfDeployment(c, cur).some(
+        (p) =>
+          p.spec.containers.some((x) => x.image === image) &&
+          selectorMatches({ matchLabels: svc.spec!.selector! }, p.metadata.labels),
+      );
+    },
+    revert: (c) => {
+      const i = c.world.revisions.indexOf(rule);
+      if (i >= 0) c.world.revisions.splice(i, 1);
+    },
+  };
+}

@@ -31,4 +31,63 @@ describe("Kubernetes diagnosis from evidence over time", () => {
     expect(incident.status).toBe("resolved");
     expect(look(sim).fault(f.id).active).toBe(false);
   });
+
+  it("packet loss between web and checkout (a bad NIC on the callee's node) → recreate_pod_elsewhere of the callee's pod, verified", async () => {
+    const sim = h.sim();
+    const f = sim.inject({
+      family: "packet_loss",
+      target: "shop/checkout",
+      params: { from: "web", loss: 0.3 },
+    });
+    const lossyNode = look(sim)
+      .pods("checkout")
+      .find((p) => sim.ctx.world.node(p.spec.nodeName!).packetLoss > 0)!.spec.nodeName!;
+    const webPods = look(sim)
+      .pods("web")
+      .map((p) => p.metadata.name)
+      .sort();
+    h.advance(30_000);
+    // The caller alerts (its 502s); nothing names the callee but the caller's own logs.
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).toEqual(expect.arrayContaining(["callee_unreachable", "callee_node_lossy"]));
+    expect(incident.decision?.action).toBe("recreate_pod_elsewhere");
+    expect(incident.decision?.family).toBe("packet_loss");
+    expect(incident.status).toBe("resolved");
+    expect(String(incident.actions[0]?.result?.pod ?? JSON.stringify(incident.actions[0]?.result))).toMatch(
+      /checkout-/,
+    );
+    expect(
+      look(sim)
+        .pods("checkout")
+        .every((p) => p.spec.nodeName !== lossyNode),
+    ).toBe(true);
+    expect(
+      look(sim)
+        .pods("web")
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(webPods);
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("the same packet loss alerted on the callee itself → recreate_pod_elsewhere of its pod on the lossy node, verified", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "packet_loss", target: "shop/checkout", params: { loss: 0.3 } });
+    const lossyNode = look(sim)
+      .pods("checkout")
+      .find((p) => sim.ctx.world.node(p.spec.nodeName!).packetLoss > 0)!.spec.nodeName!;
+    h.advance(30_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("node_network_lossy");
+    expect(incident.decision?.action).toBe("recreate_pod_elsewhere");
+    expect(incident.status).toBe("resolved");
+    expect(
+      look(sim)
+        .pods("checkout")
+        .every((p) => p.spec.nodeName !== lossyNode),
+    ).toBe(true);
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policySchema, type Policy } from "../../../agent/policy/schema.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { DEMO_CLUSTER, startKubeSim } from "../../../lab/kube-sim/index.ts";
 import { resourceOf } from "../../../lab/kube-sim/resources.ts";
 import type { Deployment, Pod } from "../../../lab/kube-sim/types.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
@@ -73,6 +73,8 @@ export interface KubeHarnessOptions {
    * verification then waits in real time.
    */
   clusterClock?: boolean;
+  /** More manifests beside the demo cluster (multi-document YAML). */
+  extraManifests?: string;
 }
 
 /** Simulated milliseconds verification may take on the cluster's clock (a rollout takes tens of seconds). */
@@ -85,7 +87,14 @@ export async function startKubeHarness(
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "aegis-k8s-e2e-"));
   const start = async () => {
-    const s = await startKubeSim({ clock: "virtual", port, adminToken: ADMIN_TOKEN, rbac: RBAC, tls: false });
+    const s = await startKubeSim({
+      clock: "virtual",
+      port,
+      adminToken: ADMIN_TOKEN,
+      rbac: RBAC,
+      tls: false,
+      ...(opts.extraManifests ? { fixture: `${DEMO_CLUSTER}\n---\n${opts.extraManifests}` } : {}),
+    });
     s.advance(5000);
     return s;
   };

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { AegisError } from "../../core/errors.ts";
+import { tool } from "../tool.ts";
+import type { KubeClients } from "./client.ts";
+import { mergePatch, toAegisError } from "./kubeErrors.ts";
+
+const parameters = z.object({
+  namespace: z.string().min(1).describe("Namespace of the Service."),
+  service: z.string().min(1).describe("Service whose traffic moves (the one the policy names)."),
+  versionLabel: z.string().min(1).describe("Pod label that tells the versions apart, e.g. version."),
+  to: z.string().min(1).describe("Value of the version label to send all traffic to (the healthy version)."),
+});
+
+/** The label selector text of a selector map. */
+export const selectorText = (s: Record<string, string>) =>
+  Object.entries(s)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+/**
+ * `reroute_traffic`: pin a Service's selector to one version (adds `versionLabel=to`), so the pods of the other
+ * version(s) leave its endpoints. Returns the previous selector whole, for the undo.
+ */
+export function createRerouteTrafficTool(deps: { kube: KubeClients }) {
+  return tool({
+    name: "reroute_traffic",
+    description:
+      "Send all of a Service's traffic to one version of the app by adding the version label to its selector " +
+      "(e.g. app=web → app=web,version=v1). Refuses when no Ready pod of that version is behind the Service. " +
+      "Returns the previous selector, for the undo.",
+    parameters,
+    risk: "high",
+    execute: async ({ namespace, service, versionLabel, to }) => {
+      const ref = `service ${namespace}/${service}`;
+      try {
+        const svc = await deps.kube.core.readNamespacedService({ name: service, namespace });
+        const previous = { ...(svc.spec?.selector ?? {}) };
+        if (Object.keys(previous).length === 0)
+          throw new AegisError("action_failed", `${ref} has no selector (its endpoints are managed by hand)`);
+        if (previous[versionLabel] === to)
+          throw new AegisError("action_failed", `${ref} already sends its traffic to ${versionLabel}=${to}`);
+        const next = { ...previous, [versionLabel]: to };
+        const pods = await deps.kube.core.listNamespacedPod({ namespace, labelSelector: selectorText(next) });
+        const ready = pods.items.filter(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+        );
+        if (ready.length === 0)
+          throw new AegisError("action_failed", `${ref}: no Ready pod matches ${selectorText(next)}`);
+        await deps.kube.core.patchNamespacedService(
+          { name: service, namespace, body: { spec: { selector: next } } },
+          mergePatch,
+        );
+        return {
+          namespace,
+          service,
+          versionLabel,
+          to,
+          previousSelector: previous,
+          selector: next,
+          readyPods: ready.length,
+        };
+      } catch (err) {
+        throw toAegisError(err, ref, "rerouting", "action_failed");
+      }
+    },
+  });
+}
