@@ -51,7 +51,15 @@ export type SignalName =
   | "hpa_at_max"
   | "hpa_scaling"
   // Workers report a growing backlog on a work queue.
-  | "queue_backlog";
+  | "queue_backlog"
+  // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
+  | "memory_plateau"
+  // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
+  | "callee_unreachable"
+  | "callee_errors"
+  | "callee_node_lossy"
+  // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
+  | "node_network_lossy";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { silentLogger } from "../core/logger.ts";
@@ -16,7 +16,13 @@ import {
 } from "../evals/harness/report.ts";
 import type { RunOptions } from "../evals/harness/runScenario.ts";
 import { filterScenarios, loadScenarios, SCENARIOS_DIR } from "../evals/harness/scenario.ts";
-import { progressPrinter, runSuite, subjectOf, type ScenarioReport } from "../evals/harness/suite.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  progressPrinter,
+  runSuite,
+  subjectOf,
+  type ScenarioReport,
+} from "../evals/harness/suite.ts";
 import {
   readQuerySet,
   readSeedIncidents,
@@ -81,12 +87,20 @@ interface EvalOptions {
   replay?: boolean;
   filter?: string;
   dir?: string;
+  concurrency?: number;
   compare?: string[];
   out?: string;
   baseline?: string;
   updateBaseline?: boolean;
   verbose?: boolean;
   json?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number ≥ 1, got "${value}"`);
+  return n;
 }
 
 /** `aegis eval`: score AegisOps on the scenario suite and the labelled retrieval sets. */
@@ -110,6 +124,11 @@ export function evalCommand(): Command {
     )
     .option("--filter <tags>", "only scenarios with one of these tags, families or ids (comma-separated)")
     .option("--dir <dir>", "scenario files to run instead of the bundled suite (same schema)")
+    .option(
+      "--concurrency <n>",
+      `scenarios run side by side (default ${DEFAULT_CONCURRENCY}; scores do not depend on it)`,
+      positiveInt,
+    )
     .option(
       "--compare <subjects...>",
       "two subjects side by side, each heuristic, a model@prompt (llm planner) or a report .json",
@@ -183,7 +202,9 @@ async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<Scenar
     );
   }
   const progress = progressPrinter(process.stderr, subjectOf(run));
-  return runSuite(scenarios, { ...run, filter: opts.filter }, (s, i, n) => progress.onDone(s, i, n));
+  return runSuite(scenarios, { ...run, filter: opts.filter, concurrency: opts.concurrency }, (s, i, n) =>
+    progress.onDone(s, i, n),
+  );
 }
 
 /** Compare with the baseline (and write a new one when asked). */

@@ -12,7 +12,10 @@ export function makeInvestigate(deps: AgentDeps) {
     if (!target || !platform)
       throw new AegisError("internal", "investigate reached without a located target");
     const incident = await loadIncident(deps, state.incidentId);
-    const evidence = await platform.investigate(target, incident.alerts);
+    const evidence = await platform.investigate(target, incident.alerts, {
+      now: deps.now ?? Date.now,
+      sleep: deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    });
     await deps.incidents.saveEvidence(incident.id, evidence);
     const present = evidence.signals.filter((s) => s.value !== false && s.value !== 0);
     await deps.incidents.appendTimeline(incident.id, {

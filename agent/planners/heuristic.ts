@@ -48,6 +48,48 @@ const RULES: Rule[] = [
     why: "the OOM kills began with the newest revision (a leak in the release); a restart only buys time",
   },
   {
+    when: ["callee_unreachable", "callee_node_lossy"],
+    unless: ["crash_loop"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.85,
+    family: "packet_loss",
+    why: "calls to another service time out, and only that service's pod on one node sees its connections stall (the node drops packets); recreating that pod on another node heals the path, restarting the caller would not",
+  },
+  {
+    when: ["node_network_lossy"],
+    unless: ["callee_unreachable", "crash_loop"],
+    action: "recreate_pod_elsewhere",
+    weight: 0.8,
+    family: "packet_loss",
+    why: "only this service's pod(s) on one node see their clients' connections stall (that node's network drops packets); recreating the pod on another node heals it, a restart could land on the same node",
+  },
+  {
+    when: ["callee_unreachable"],
+    unless: ["callee_node_lossy", "crash_loop"],
+    action: "escalate",
+    weight: 0.5,
+    family: "packet_loss",
+    why: "calls to another service time out, but no single node of it shows the loss; the network path needs a person",
+  },
+  {
+    when: ["callee_errors"],
+    unless: ["callee_unreachable", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart of the caller: the fault is in the service it calls.
+    weight: 0.85,
+    family: "http_5xx",
+    why: "the service this one calls answers with its own server errors (a bug there, not the network or this service); acting here would not help: the callee's own incident (a rollback when it has a new release) fixes it",
+  },
+  {
+    when: ["memory_plateau"],
+    unless: ["memory_growth", "oom_killed", "crash_loop"],
+    action: "escalate",
+    // Outweighs a remembered restart or rollback of a real leak: here nothing grows, so neither would help.
+    weight: 0.8,
+    family: "memory_leak",
+    why: "the working set is high but flat in every pod (a filled cache, not a leak); a restart would only empty the cache for a while and a rollback fixes nothing, so no action: a person may raise the limit if the headroom is too small",
+  },
+  {
     when: ["memory_growth", "recent_rollout"],
     action: "rollback_deployment",
     weight: 0.6,
@@ -399,7 +441,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: targetName,
+      target: rootCauseOf(entry.family, signals, target) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -423,6 +465,13 @@ function killParams(action: string, target: Target, signals: readonly Signal[]):
   const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
   if (!s) return {};
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
+}
+
+/** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
+function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+  if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
+  return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

@@ -9,6 +9,15 @@ import type {
   Verification,
 } from "../../core/types.ts";
 
+/**
+ * The agent's clock (`deps.now` / `deps.sleep`): investigation that samples over time waits through it, so a
+ * simulated cluster's time (evals, tests) moves exactly by what the agent waits.
+ */
+export interface AgentClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 /** Result of locating a target at triage. */
 export type Located =
   | { ok: true; target: Target; instanceId: string | null; protectedReason?: string }
@@ -28,8 +37,11 @@ export interface Platform {
   readonly actions: ReadonlyArray<ActionId>;
   /** Confirm the target exists and pin it to a concrete instance. */
   locate(target: Target): Promise<Located>;
-  /** Run read-only tools and turn their output into signals. Tool failures become evidence errors. */
-  investigate(target: Target, alerts: IncidentAlert[]): Promise<Evidence>;
+  /**
+   * Run read-only tools and turn their output into signals. Tool failures become evidence errors. Readings
+   * taken over time wait through `clock` (the real clock when absent).
+   */
+  investigate(target: Target, alerts: IncidentAlert[], clock?: AgentClock): Promise<Evidence>;
   /**
    * Read-only tools about one target, for a planner that investigates on its own (the LLM planner). Every
    * tool returned must have no risk tier: nothing here may change anything.

@@ -123,8 +123,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       policy: scenarioPolicy(scenario),
       ...(platforms ? { platforms } : {}),
       clock,
-      // Simulated seconds between health checks: recovery times to the second, at a quarter of the checks.
-      verifyIntervalMs: 1000,
+      // Simulated time between health checks: recovery times to 2 s. Each check reads the whole workload, and
+      // a fix that must flush the symptom from the log tail takes ~50 simulated seconds to verify.
+      verifyIntervalMs: 2000,
     });
     cleanup.unshift(() => aegis.close());
     const server = await startServer(aegis.app, "127.0.0.1", 0);

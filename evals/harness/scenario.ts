@@ -53,6 +53,17 @@ const kubeSetup = z
   })
   .strict();
 
+/**
+ * Lines the application itself logs once the faults have developed, appended to the running log of every
+ * active pod of the Deployment (e.g. a request an attacker sent that the app echoes into its log).
+ */
+const kubeLogLines = z
+  .object({
+    target: z.string().describe("namespace/name of the Deployment whose pods log the lines"),
+    lines: z.array(z.string()).min(1),
+  })
+  .strict();
+
 const fault = z
   .object({
     family: z.string(),
@@ -71,6 +82,8 @@ const kubernetesEnv = z
     faults: z.array(fault).default([]),
     /** Virtual time to let pass after the faults, before the first alert, so the symptoms develop. */
     developMs: z.number().int().min(0).default(30_000),
+    /** Log lines the pods write after the symptoms developed (untrusted input the agent reads). */
+    logs: z.array(kubeLogLines).default([]),
   })
   .strict();
 
@@ -145,14 +158,18 @@ export function parseScenario(text: string, file: string): Scenario {
   return { ...parseYaml(scenarioSchema, text, file, "config_invalid"), file };
 }
 
-/** Every `*.yaml` under `dir` (recursively), sorted; duplicate ids are an error. */
+/** Folders under the scenario directory that hold cluster manifests (`environment.cluster`), not scenarios. */
+const CLUSTERS_DIR = "clusters";
+
+/** Every `*.yaml` under `dir` (recursively, except `clusters/`), sorted; duplicate ids are an error. */
 export function loadScenarios(dir = SCENARIOS_DIR): Scenario[] {
   const files: string[] = [];
   const walk = (d: string) => {
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.ya?ml$/.test(name)) files.push(p);
+      if (statSync(p).isDirectory()) {
+        if (name !== CLUSTERS_DIR) walk(p);
+      } else if (/\.ya?ml$/.test(name)) files.push(p);
     }
   };
   walk(dir);

@@ -77,9 +77,13 @@ export function scoreRun(run: ScenarioRun): ScenarioScore {
     : null;
   if (recovered === false) why.push(`not verified healthy (${first?.status ?? "no incident"})`);
 
+  // With several incidents (two alerts about different targets), the status that matters is that of the
+  // incident that took an acceptable action, e.g. the database's failover, not the client's escalation.
+  const subject =
+    run.incidents.find((i) => i.decision && s.expect.actions.some((a) => matches(a, i.decision!))) ?? first;
   const allowed = s.expect.status ?? (s.expect.verified ? ["resolved"] : null);
-  const statusOk = !first ? false : allowed === null || allowed.includes(first.status);
-  if (first && !statusOk) why.push(`ended ${first.status}, expected ${allowed!.join(" | ")}`);
+  const statusOk = !subject ? false : allowed === null || allowed.includes(subject.status);
+  if (subject && !statusOk) why.push(`ended ${subject.status}, expected ${allowed!.join(" | ")}`);
   if (run.error) why.push(run.error);
 
   const usage = run.incidents.map((i) => i.decision?.usage).filter((u) => u !== undefined);

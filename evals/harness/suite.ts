@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareTemplateDb, runScenario, type RunOptions } from "./runScenario.ts";
 import type { Scenario } from "./scenario.ts";
@@ -24,23 +24,36 @@ export interface ScenarioReport {
 export const subjectOf = (opts: Pick<RunOptions, "planner" | "model">) =>
   opts.planner === "llm" ? `llm:${opts.model}` : "heuristic";
 
-/** Run scenarios one after another (each on its own AegisOps and environment) and score them. */
+/**
+ * Scenarios run at once by default. Each has its own AegisOps, database and cluster, and a cluster's clock
+ * stands still while its agent reads it, so running several side by side changes no score, only the wall time.
+ */
+export const DEFAULT_CONCURRENCY = Math.max(1, Math.min(4, availableParallelism() * 2));
+
+/** Run scenarios (each on its own AegisOps and environment, `concurrency` at a time) and score them, in file order. */
 export async function runSuite(
   scenarios: readonly Scenario[],
-  opts: RunOptions & { filter?: string | undefined },
+  opts: RunOptions & { filter?: string | undefined; concurrency?: number | undefined },
   onDone?: (score: ScenarioScore, index: number, total: number) => void,
 ): Promise<ScenarioReport> {
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  const scores: ScenarioScore[] = [];
+  const scores: ScenarioScore[] = new Array<ScenarioScore>(scenarios.length);
   const dir = mkdtempSync(join(tmpdir(), "aegis-eval-suite-"));
   try {
     const templateDb = await prepareTemplateDb(dir);
-    for (const [i, s] of scenarios.entries()) {
-      const score = scoreRun(await runScenario(s, { ...opts, templateDb }));
-      scores.push(score);
-      onDone?.(score, i + 1, scenarios.length);
-    }
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < scenarios.length) {
+        const i = next++;
+        const score = scoreRun(await runScenario(scenarios[i]!, { ...opts, templateDb }));
+        scores[i] = score;
+        onDone?.(score, ++done, scenarios.length);
+      }
+    };
+    const n = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, scenarios.length));
+    await Promise.all(Array.from({ length: n }, worker));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

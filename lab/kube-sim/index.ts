@@ -17,6 +17,7 @@ import type { FaultSpec } from "./faults/types.ts";
 import { DEMO_CLUSTER, parseManifests } from "./fixture.ts";
 import { Rbac, defaultSaToken } from "./http/rbac.ts";
 import { handle } from "./http/router.ts";
+import { podMetrics } from "./http/podMetrics.ts";
 import { handleSimApi } from "./http/simApi.ts";
 import { ApiError } from "./http/status.ts";
 import { kubeconfigYaml } from "./kubeconfig.ts";
@@ -205,6 +206,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
           return ctx.logs.read(pod.metadata.uid!, name, c, previous, tail);
         },
         nextClusterIP,
+        podMetrics: (ns) => podMetrics(ctx, ns),
         authorize: (r, attrs) => rbac?.authorize(r, attrs),
         extra: async (r, s, url, body) => handleSimApi(simApi, r, s, url, body),
         trackWatch: (fin) => {

@@ -98,6 +98,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
   }
   // Packet loss on the paths to the services this one calls.
   let lossRatio = 0;
+  let calleeErrorRatio = 0;
   const lossNotes: string[] = [];
   for (const callee of model.calls) {
     const cd = ctx.store.peek(R.deployments, ns, callee) as Deployment | undefined;
@@ -109,6 +110,13 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     if (avg > 0) {
       lossRatio = Math.max(lossRatio, avg);
       lossNotes.push(`WARN call to ${callee} timed out after 3 retransmissions (connection reset by peer)`);
+    }
+    // The callee's own bug: its 500s reach the caller as failed calls, answered 502 here.
+    const buggy = cpods.map((p) => (p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0]) : {}));
+    const calleeErrors = buggy.reduce((a, b) => a + (b.errorRatio ?? 0), 0) / cpods.length;
+    if (calleeErrors > 0) {
+      calleeErrorRatio = Math.max(calleeErrorRatio, calleeErrors);
+      lossNotes.push(`WARN call to ${callee} failed: HTTP 500 from ${callee}`);
     }
   }
 
@@ -153,10 +161,17 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       p95 += 0.4;
       notes.push(`ERROR upstream ${model.upstream!.name} returned 429 Too Many Requests (retry-after: 1)`);
     }
-    if (lossRatio > 0) {
-      errors.push({ code: "502", ratio: Math.min(1, lossRatio * 0.5) });
-      p95 += 0.2 + lossRatio;
+    if (lossRatio > 0 || calleeErrorRatio > 0) {
+      errors.push({ code: "502", ratio: Math.min(1, lossRatio * 0.5 + calleeErrorRatio) });
+      if (lossRatio > 0) p95 += 0.2 + lossRatio;
       notes.push(...lossNotes);
+    }
+    // A server behind a NIC that drops packets sees its clients' connections stall and reset.
+    const nicLoss = ctx.world.node(pod.spec.nodeName ?? "").packetLoss;
+    if (isReady && nicLoss > 0) {
+      notes.push(
+        `WARN tcp: ${Math.round(nicLoss * 400)} segments retransmitted to clients in 10s; client connection reset by peer`,
+      );
     }
     return { pod, rps, cpuPercent, errors, p50, p95, notes };
   });

@@ -10,7 +10,7 @@ import type {
   PodDisruptionBudget,
   ReplicaSet,
 } from "./types.ts";
-import { parseBytes } from "./world.ts";
+import { parseBytes, parseCpu } from "./world.ts";
 
 type Family = { type: "gauge" | "counter" | "histogram" | "summary"; help: string; samples: string[] };
 
@@ -136,6 +136,18 @@ export function renderMetrics(ctx: SimContext): string {
           lt.exitCode,
         );
       }
+      for (const [resource, unit, v] of [
+        ["cpu", "core", parseCpu(c.resources?.requests?.cpu)],
+        ["memory", "byte", parseBytes(c.resources?.requests?.memory)],
+      ] as const) {
+        if (v !== undefined)
+          g(
+            "kube_pod_container_resource_requests",
+            "The number of requested request resource by a container.",
+            { ...cid, node: p.spec.nodeName ?? "", resource, unit },
+            v,
+          );
+      }
       const limit = parseBytes(c.resources?.limits?.memory);
       if (limit !== undefined) {
         g(
@@ -237,6 +249,18 @@ export function renderMetrics(ctx: SimContext): string {
   for (const o of ctx.store.view(R.replicasets)) {
     const rs = o as ReplicaSet;
     const id = { namespace: rs.metadata.namespace!, replicaset: rs.metadata.name };
+    const owner = rs.metadata.ownerReferences?.find((r) => r.controller);
+    g(
+      "kube_replicaset_owner",
+      "Information about the ReplicaSet's owner.",
+      {
+        ...id,
+        owner_kind: owner?.kind ?? "<none>",
+        owner_name: owner?.name ?? "<none>",
+        owner_is_controller: owner ? "true" : "<none>",
+      },
+      1,
+    );
     g("kube_replicaset_spec_replicas", "Number of desired pods for a ReplicaSet.", id, rs.spec.replicas ?? 0);
     g(
       "kube_replicaset_status_ready_replicas",
@@ -297,6 +321,13 @@ export function renderMetrics(ctx: SimContext): string {
       "Statistic TcpRetransSegs.",
       { instance: node, node },
       ctx.world.counters.get(`retrans/${node}`) ?? 0,
+    );
+    add(
+      "node_netstat_Tcp_OutSegs",
+      "counter",
+      "Statistic TcpOutSegs.",
+      { instance: node, node },
+      ctx.world.counters.get(`outsegs/${node}`) ?? 0,
     );
     g(
       "node_network_packet_loss_ratio",
@@ -440,7 +471,7 @@ export function renderMetrics(ctx: SimContext): string {
     }
   }
   for (const [key, value] of ctx.world.counters) {
-    if (key.startsWith("retrans/")) continue;
+    if (key.startsWith("retrans/") || key.startsWith("outsegs/")) continue;
     const name = key.slice(0, key.indexOf("{"));
     const family = name.replace(/_(bucket|sum|count)$/, "");
     const [type, help] = HELP[family] ?? HELP[name] ?? ["counter", name];

@@ -93,6 +93,8 @@ export const RESOURCES: readonly ResourceDef[] = [
     statusSub("policy", "v1", "PodDisruptionBudget"),
   ]),
   def("coordination.k8s.io", "v1", "Lease", "leases", [], true),
+  // What metrics-server serves: computed from the kubelets' readings on each request, never stored.
+  def("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", [], true, [], ["get", "list"]),
 ];
 
 /** `apiVersion` string of a group/version ("v1" for the core group). */

@@ -78,8 +78,13 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
   const now = ctx.clock.now();
   const { world } = ctx;
   syncModels(ctx);
-  for (const [name, st] of world.nodes)
+  // Each node sends 400 TCP segments/s; the share its NIC drops is sent again (retransmitted).
+  for (const n of ctx.store.view(R.nodes)) {
+    const name = n.metadata.name;
+    const st = world.node(name);
+    world.count(`outsegs/${name}`, 400 * dt);
     if (st.packetLoss > 0) world.count(`retrans/${name}`, st.packetLoss * 400 * dt);
+  }
   for (const o of ctx.store.view(R.deployments)) {
     const d = o as Deployment;
     const ns = d.metadata.namespace!;

@@ -8,6 +8,8 @@ export interface RevisionBehaviour {
   errorRatio?: number;
   /** Memory growth of each container instance, in MiB per minute. */
   leakMiBPerMin?: number;
+  /** An in-memory cache each container instance fills once after it starts, then holds: a plateau, not a leak. */
+  cache?: { mib: number; warmMs: number };
 }
 
 /** Matches a revision by container image or by an environment variable of its template. */

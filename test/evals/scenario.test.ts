@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -45,6 +45,17 @@ describe("scenario files", () => {
     writeFileSync(join(dir, "a.yaml"), MINIMAL);
     writeFileSync(join(dir, "b.yaml"), MINIMAL);
     expect(() => loadScenarios(dir)).toThrow(/b\.yaml: id "one" is already used by .*a\.yaml/);
+  });
+
+  it("cluster manifests under clusters/ are not read as scenarios", () => {
+    dir = mkdtempSync(join(tmpdir(), "aegis-scenarios-"));
+    writeFileSync(join(dir, "a.yaml"), MINIMAL);
+    mkdirSync(join(dir, "clusters"));
+    writeFileSync(
+      join(dir, "clusters", "shop.yaml"),
+      "apiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n",
+    );
+    expect(loadScenarios(dir).map((s) => s.id)).toEqual(["one"]);
   });
 
   it("--filter matches tags, families, ids and `control`", () => {

@@ -2,6 +2,7 @@ import {
   AppsV1Api,
   AutoscalingV2Api,
   CoreV1Api,
+  CustomObjectsApi,
   KubeConfig,
   NetworkingV1Api,
   PolicyV1Api,
@@ -14,6 +15,8 @@ export interface KubeClients {
   autoscaling: AutoscalingV2Api;
   policy: PolicyV1Api;
   networking: NetworkingV1Api;
+  /** Aggregated and custom APIs by group/version/plural (metrics.k8s.io pod metrics). */
+  custom: CustomObjectsApi;
 }
 
 /** Where the cluster's credentials come from. */
@@ -35,5 +38,6 @@ export function createKubeClients(source: KubeSource): KubeClients {
     autoscaling: kc.makeApiClient(AutoscalingV2Api),
     policy: kc.makeApiClient(PolicyV1Api),
     networking: kc.makeApiClient(NetworkingV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
   };
 }

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { tool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { toAegisError } from "./kubeErrors.ts";
+import { parseQuantity } from "./quantity.ts";
 
 /** One container of a pod, as the kubelet reports it. */
 export interface ContainerSnapshot {
@@ -14,6 +15,8 @@ export interface ContainerSnapshot {
   runningSince?: string;
   /** How the previous run ended (OOMKilled, Error, ...). */
   lastTerminated?: { reason: string; exitCode: number; finishedAt: string | null };
+  /** The container's memory limit from the pod spec, in bytes, when it has one. */
+  memoryLimitBytes?: number;
 }
 
 /** A pod, trimmed to what diagnosis and verification read. */
@@ -65,6 +68,10 @@ export function podSnapshot(p: V1Pod): PodSnapshot {
       }
       const since = iso(c.state?.running?.startedAt);
       if (since) out.runningSince = since;
+      const limit = parseQuantity(
+        p.spec?.containers.find((s) => s.name === c.name)?.resources?.limits?.memory,
+      );
+      if (limit !== undefined) out.memoryLimitBytes = limit;
       const last = c.lastState?.terminated;
       if (last) {
         out.lastTerminated = {

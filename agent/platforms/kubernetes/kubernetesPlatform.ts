@@ -10,6 +10,7 @@ import { createNodeStatusTool, readNode } from "../../../tools/kubernetes/nodeSt
 import { createEventsTool } from "../../../tools/kubernetes/objectEvents.ts";
 import { createPdbTool } from "../../../tools/kubernetes/pdb.ts";
 import { createPodLogsTool } from "../../../tools/kubernetes/podLogs.ts";
+import { createPodMetricsTool } from "../../../tools/kubernetes/podMetrics.ts";
 import { createRaiseHpaLimitsTool } from "../../../tools/kubernetes/raiseHpaLimits.ts";
 import { createRestartPodTool } from "../../../tools/kubernetes/restartPod.ts";
 import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollbackDeployment.ts";
@@ -17,15 +18,18 @@ import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
 import { createDrainQueueTool } from "../../../tools/http/drainQueue.ts";
 import { signal } from "../../signals.ts";
 import type { ArgocdClient } from "../../../tools/argocd/client.ts";
 import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
-import type { ActionResult, Located, Platform } from "../platform.ts";
+import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
+import { memorySignals, sampleMemory } from "./memory.ts";
+import { calleeNodeSignals, ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
@@ -36,6 +40,7 @@ import { createRegionFailover } from "./regions.ts";
 import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
 import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
+  clusterNow,
   consumerGroupSignals,
   databaseSignals,
   nodeSignals,
@@ -92,6 +97,10 @@ const SYMPTOM_OF: Partial<Record<ActionId, string>> = {
   scale_deployment: "capacity_saturated",
   raise_hpa_limits: "capacity_saturated",
 };
+const REAL_CLOCK: AgentClock = {
+  now: Date.now,
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+};
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -101,6 +110,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const tools = {
     pods: createListPodsTool({ kube }),
     logs: createPodLogsTool({ kube }),
+    podMetrics: createPodMetricsTool({ kube }),
     history: createRolloutHistoryTool({ kube }),
     node: createNodeStatusTool({ kube }),
     events: createEventsTool({ kube }),
@@ -142,9 +152,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return { name: found.name, value: value as NonNullable<ServiceSettings[K]> };
   };
-  const promTool = opts.prometheusUrl
-    ? createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl })
-    : null;
+  // PromQL for a planner that investigates on its own: the value now, and the trend before it.
+  const promTools: Tool[] = opts.prometheusUrl
+    ? [
+        createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
+        createPrometheusRangeQueryTool({ prometheusUrl: opts.prometheusUrl }),
+      ]
+    : [];
 
   const workload = (t: Target): Workload => {
     if (t.kind === "k8s_workload") return t;
@@ -374,6 +388,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   }
 
   const regions = createRegionFailover({ kube, region: opts.cluster, clusters: opts.clusters ?? {} });
+  /** Targets whose own pod recreate_pod_elsewhere moved for packet loss (not a callee's), for verification. */
+  const movedOwnPod = new Set<string>();
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,
@@ -402,6 +418,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const list: Tool[] = [
         tools.pods,
         tools.logs,
+        tools.podMetrics,
         tools.history,
         tools.node,
         tools.events,
@@ -409,11 +426,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         tools.pdbs,
       ];
       void target;
-      if (promTool) list.push(promTool);
+      list.push(...promTools);
       return list;
     },
 
-    async investigate(target, alerts): Promise<Evidence> {
+    async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {
       const collectedAt = new Date().toISOString();
       if (target.kind === "k8s_node") {
         const node = await readNode(kube, target.name);
@@ -427,6 +444,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const t = workload(target);
       const { obs, errors } = await observe(t);
       let signals = workloadSignals(obs);
+      // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
+      if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
+        const memory = await observeMemory(t, obs, clock, errors);
+        if (memory.some((s) => s.name === "memory_growth"))
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
+        else signals = [...signals, ...memory];
+      }
       const stuck = stuckPodSignals(obs);
       if (stuck.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...stuck];
       const kafka = settingsFor(t);
@@ -488,6 +512,21 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         } catch (err) {
           errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
         }
+      }
+      // Calls to another service get no answer: is it one node of the callee (its NIC), or the path as a whole?
+      const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
+      // The callee's own errors: say whether they came with a new release of it (its own incident rolls it back).
+      const failingCallee = signals.find((s) => s.name === "callee_errors");
+      if (failingCallee && typeof failingCallee.value === "string") {
+        const r = await readRollout(kube, t.namespace, failingCallee.value).catch(() => undefined);
+        const newest = r?.revisions[0];
+        if (r && newest && r.revisions.length > 1)
+          failingCallee.detail += `; ${failingCallee.value} runs revision ${newest.revision} (${newest.images.join(", ")}) since ${newest.createdAt ?? "?"}: roll it back through its own incident if the errors began with it`;
+      }
+      if (typeof callee === "string") signals.push(...(await observeCallee(t, callee, errors)).signals);
+      else {
+        const lossy = ownNodeSignals(obs.pods, obs.logs);
+        if (lossy.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...lossy];
       }
       const db = settingsFor(t)?.settings.database;
       if (db) {
@@ -590,8 +629,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           let pod = typeof p.pod === "string" ? p.pod : undefined;
           if (!pod) {
             const { obs } = await observe(t);
-            const node = workloadSignals(obs).find((s) => s.name === "slow_on_one_node")?.value;
+            const own = workloadSignals(obs);
+            const node = own.find((s) => s.name === "slow_on_one_node")?.value;
             pod = obs.pods.find((x) => x.node === node && !x.deleting)?.name;
+            // Packet loss: the pod to move is the callee's, on the node whose network drops packets.
+            const callee = own.find((s) => s.name === "callee_unreachable")?.value;
+            if (!pod && typeof callee === "string") {
+              const seen = await observeCallee(t, callee, []);
+              const lossy = seen.signals.find((s) => s.name === "callee_node_lossy")?.value;
+              pod = seen.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+            } else if (!pod) {
+              const lossy = ownNodeSignals(obs.pods, obs.logs)[0]?.value;
+              pod = obs.pods.find((x) => x.node === lossy && !x.deleting)?.name;
+              if (pod) movedOwnPod.add(t.key);
+            }
           }
           if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
           return { ...(await tools.recreate.execute({ namespace: t.namespace, pod })) };
@@ -741,8 +792,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               ? "queue_backlog"
               : decision.family === "queue_depth"
                 ? undefined
-                : SYMPTOM_OF[decision.action];
+                : decision.family === "packet_loss"
+                  ? "callee_unreachable"
+                  : SYMPTOM_OF[decision.action];
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
+          if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
+            evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));
         }
       } catch (err) {
         evidence.push({ check: "read", ok: false, detail: describeError(err) });
@@ -774,6 +830,53 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           : `${tr.versionLabel}=${pinned ?? "?"} is not healthy: ${v.failing.find((f) => f.version === pinned)?.why ?? "no Ready pod"}`,
       },
     ];
+  }
+
+  /**
+   * The service a workload calls, named in its logs: the pods behind the Service of that name (else the
+   * Deployment), and what their own logs say about their node's network.
+   */
+  async function observeCallee(t: Workload, callee: string, errors: string[]) {
+    try {
+      let selector: string | undefined;
+      const svc = await kube.core
+        .readNamespacedService({ name: callee, namespace: t.namespace })
+        .catch(() => null);
+      if (svc?.spec?.selector)
+        selector = Object.entries(svc.spec.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",");
+      else selector = (await readRollout(kube, t.namespace, callee)).selector;
+      const { pods } = await tools.pods.execute({ namespace: t.namespace, labelSelector: selector });
+      const logs: Record<string, string[]> = {};
+      for (const p of pods.filter((x) => x.ready && !x.deleting).slice(0, READ_LOG_PODS)) {
+        logs[p.name] = (
+          await tools.logs.execute({ namespace: t.namespace, pod: p.name, tailLines: 30 })
+        ).lines;
+      }
+      return { pods, signals: calleeNodeSignals(callee, pods, logs) };
+    } catch (err) {
+      errors.push(`callee ${callee}: ${describeError(err)}`);
+      return { pods: [], signals: [] };
+    }
+  }
+
+  /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
+  async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {
+    try {
+      const read = async () =>
+        (
+          await tools.podMetrics.execute({
+            namespace: t.namespace,
+            ...(obs.rollout ? { labelSelector: obs.rollout.selector } : {}),
+          })
+        ).pods;
+      const series = await sampleMemory(obs.pods, read, clock, t.container);
+      return memorySignals(series, obs.rollout, clusterNow(obs));
+    } catch (err) {
+      errors.push(`k8s_pod_metrics: ${describeError(err)}`);
+      return [];
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ import type { HpaSnapshot } from "../../../tools/kubernetes/hpa.ts";
 import type { DeploymentSnapshot } from "../../../tools/kubernetes/rolloutHistory.ts";
 import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
+import { callerSignals } from "./dependencySignals.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
 export interface WorkloadObservations {
@@ -27,7 +28,11 @@ const CONFIG_LOG =
 const UPSTREAM_429 = /\bupstream\b.{0,60}\b429\b|429 Too Many Requests|rate limit(ed)? by upstream/i;
 const SERVER_ERROR_LOG = /\bERROR\b.*\b(unhandled|exception|panic|5\d\d)\b|internal server error/i;
 const SERVER_ERROR_LINES = 3;
+/** Upstream 429 lines a pod must have logged (in its last lines) before it counts as throttled. */
+const UPSTREAM_429_LINES = 2;
 const QUEUE_LOG = /\bqueue \S+: \d+ messages waiting/i;
+/** Lines a worker may write after its last backlog report before that report is stale (the queue drained). */
+const STALE_AFTER_LINES = 3;
 const SLOW_LOG = /event loop delay|cpu throttled|request handling slow/i;
 const SATURATED_LOG = /worker pool saturated|shedding load|capacity \d+ req\/s/i;
 /** A revision this young is "recent": its failures likely came with it. */
@@ -73,7 +78,10 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     (p) =>
       logOf(p).filter((l) => SERVER_ERROR_LOG.test(l) && !UPSTREAM_429.test(l)).length >= SERVER_ERROR_LINES,
   );
-  const throttled = pods.filter((p) => logOf(p).some((l) => UPSTREAM_429.test(l)));
+  // Throttling is a 429 that keeps coming back; one stray 429 beside a release's own errors is not.
+  const throttled = pods.filter(
+    (p) => logOf(p).filter((l) => UPSTREAM_429.test(l)).length >= UPSTREAM_429_LINES,
+  );
   const failing = [...new Set([...crashers, ...oomers, ...blocked, ...erroring])];
 
   if (crashers.length > 0 || blocked.length > 0) {
@@ -186,7 +194,14 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     }
   }
 
-  const backlog = read.flatMap((p) => logOf(p).filter((l) => QUEUE_LOG.test(l)));
+  // A backlog line counts while it is current: a worker that has written several lines since says nothing of it.
+  const backlog = read.flatMap((p) => {
+    const lines = logOf(p);
+    const last = lines.findLastIndex((l) => QUEUE_LOG.test(l));
+    return last >= 0 && lines.length - 1 - last <= STALE_AFTER_LINES
+      ? lines.filter((l) => QUEUE_LOG.test(l))
+      : [];
+  });
   if (backlog.length > 0) {
     out.push(
       signal("queue_backlog", backlog.length, `workers report a backlog: "${backlog.at(-1)!.slice(0, 140)}"`),
@@ -214,6 +229,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
       signal("pods_not_ready", notReady.length, `${notReady.length} of ${pods.length} pod(s) not Ready`),
     );
   }
+  out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
   if (out.length === 0 && pods.length > 0) {
     out.push(signal("healthy", true, `${pods.length} pod(s) Ready, no restarts failing`));
   }

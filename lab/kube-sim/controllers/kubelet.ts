@@ -145,9 +145,11 @@ function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRunti
     return;
   }
   const limit = parseBytes(c.resources?.limits?.memory);
-  if (b.leakMiBPerMin)
-    cr.memBytes = World.baseMemory() + ((now - cr.startedAt) / 60_000) * b.leakMiBPerMin * MiB;
-  else cr.memBytes = World.baseMemory();
+  const up = now - cr.startedAt;
+  cr.memBytes =
+    World.baseMemory() +
+    (b.leakMiBPerMin ? (up / 60_000) * b.leakMiBPerMin * MiB : 0) +
+    (b.cache ? Math.min(1, up / b.cache.warmMs) * b.cache.mib * MiB : 0);
   if (limit !== undefined && cr.memBytes >= limit) {
     ctx.logs.append(
       uid,

@@ -11,7 +11,9 @@ const pathPrefix = (gv: { group: string; version: string }) =>
  */
 function document(group: string, version: string): unknown {
   const paths: Record<string, unknown> = {};
-  for (const r of RESOURCES.filter((x) => x.group === group && x.version === version)) {
+  for (const r of RESOURCES.filter(
+    (x) => x.group === group && x.version === version && x.verbs.includes("patch"),
+  )) {
     const base = `/${pathPrefix(r)}${r.namespaced ? "/namespaces/{namespace}" : ""}/${r.plural}/{name}`;
     paths[base] = {
       patch: {

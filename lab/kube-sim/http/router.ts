@@ -53,6 +53,8 @@ export interface ApiBackend {
     tail?: number,
   ): string;
   nextClusterIP(): string;
+  /** metrics.k8s.io PodMetrics of a namespace (all when undefined), computed now. */
+  podMetrics(namespace: string | undefined): KubeObject[];
   /** Authenticates and authorizes; throws ApiError Unauthorized/Forbidden. Non-resource paths pass no attrs. */
   authorize(req: IncomingMessage, attrs: RequestAttributes | undefined): void;
   /** Simulator-only endpoints (/metrics, /sim/...); return true when handled. */
@@ -248,6 +250,7 @@ async function routeResource(
     await handleScale(api, req, res, p, verb, body);
     return;
   }
+  if (r.group === "metrics.k8s.io") return sendMetrics(api, req, res, p, verb, q);
 
   switch (verb) {
     case "list":
@@ -428,6 +431,31 @@ function finishPatch(
   const updated = api.store.update(r, next, p.sub === "status" ? "status" : scopeFor(r));
   api.afterWrite();
   send(res, 200, updated);
+}
+
+/** metrics.k8s.io is read-only and computed per request, like metrics-server's aggregated API. */
+function sendMetrics(
+  api: ApiBackend,
+  req: IncomingMessage,
+  res: ServerResponse,
+  p: Parsed,
+  verb: string,
+  q: URLSearchParams,
+): void {
+  const r = p.res;
+  const items = api.podMetrics(p.namespace);
+  if (verb === "get") {
+    const o = items.find((x) => x.metadata.name === p.name);
+    if (!o) throw new ApiError("NotFound", `${r.plural}.${r.group} "${p.name}" not found`);
+    return send(res, 200, o);
+  }
+  if (verb !== "list")
+    throw new ApiError("MethodNotAllowed", "the server does not allow this method on the requested resource");
+  const labels = parseLabelSelector(q.get("labelSelector"));
+  const fields = parseFieldSelector(q.get("fieldSelector"));
+  const picked = items.filter((o) => labels(o) && fields(o));
+  if (wantsTable(req)) return send(res, 200, toTable(r.kind, picked, "", api.clock.now()));
+  send(res, 200, { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: {}, items: picked });
 }
 
 function toScale(o: KubeObject): unknown {

@@ -11,7 +11,7 @@ let argocd: FakeArgocd;
 
 beforeAll(async () => {
   argocd = await startFakeArgocd({ token: TOKEN, sim: () => h.sim() });
-  h = await startKubeHarness(undefined, { ARGOCD_SERVER: argocd.url, ARGOCD_TOKEN: TOKEN });
+  h = await startKubeHarness(undefined, { env: { ARGOCD_SERVER: argocd.url, ARGOCD_TOKEN: TOKEN } });
 });
 afterAll(async () => {
   await h?.stop();

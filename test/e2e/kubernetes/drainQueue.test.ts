@@ -69,7 +69,10 @@ beforeAll(async () => {
       reports: { target: { namespace: "shop", deployment: "report-worker" }, queue: { maxWorkers: 1 } },
     },
   });
-  h = await startKubeHarness(policy, { EMAILS_DRAIN_TOKEN: HOOK_TOKEN }, REPORT_WORKER);
+  h = await startKubeHarness(policy, {
+    env: { EMAILS_DRAIN_TOKEN: HOOK_TOKEN },
+    extraManifests: REPORT_WORKER,
+  });
 });
 afterAll(async () => {
   await h?.stop();

@@ -64,12 +64,25 @@ export function autoHighPolicy(): Policy {
   });
 }
 
-/** `env` adds to AegisOps' environment (e.g. ARGOCD_SERVER); `extraManifests` to the demo cluster. */
+export interface KubeHarnessOptions {
+  /** Adds to (or overrides) AegisOps's environment, e.g. PROMETHEUS_URL. */
+  env?: Record<string, string>;
+  /**
+   * Run the agent on the cluster's clock (`deps.now`/`deps.sleep`): its waits (memory sampling, verification
+   * polls and deadlines) last simulated time, which the ticker moves while an incident runs. Off by default:
+   * verification then waits in real time.
+   */
+  clusterClock?: boolean;
+  /** More manifests beside the demo cluster (multi-document YAML). */
+  extraManifests?: string;
+}
+
+/** Simulated milliseconds verification may take on the cluster's clock (a rollout takes tens of seconds). */
+const VERIFY_SIM_MS = 180_000;
+
 export async function startKubeHarness(
   policy: Policy = autoHighPolicy(),
-  env: Record<string, string> = {},
-  /** More manifests beside the demo cluster (multi-document YAML). */
-  extraManifests?: string,
+  opts: KubeHarnessOptions = {},
 ): Promise<KubeHarness> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "aegis-k8s-e2e-"));
@@ -80,7 +93,7 @@ export async function startKubeHarness(
       adminToken: ADMIN_TOKEN,
       rbac: RBAC,
       tls: false,
-      ...(extraManifests ? { fixture: `${DEMO_CLUSTER}\n---\n${extraManifests}` } : {}),
+      ...(opts.extraManifests ? { fixture: `${DEMO_CLUSTER}\n---\n${opts.extraManifests}` } : {}),
     });
     s.advance(5000);
     return s;
@@ -89,9 +102,22 @@ export async function startKubeHarness(
   const kubeconfig = join(dir, "kubeconfig");
   // Plain http (client-node still sends the token), so every fresh cluster answers to the same kubeconfig.
   writeFileSync(kubeconfig, sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }));
+  const clock = {
+    now: () => sim.clock.now(),
+    // Waits until the ticker has moved the cluster's time by `ms`.
+    sleep: async (ms: number) => {
+      const until = sim.clock.now() + ms;
+      while (sim.clock.now() < until) await new Promise((r) => setTimeout(r, 5));
+    },
+  };
   const aegis = await startTestAegis(
-    { AEGIS_MODE: "auto", KUBECONFIG: kubeconfig, AEGIS_VERIFY_TIMEOUT_MS: "15000", ...env },
-    { policy },
+    {
+      AEGIS_MODE: "auto",
+      KUBECONFIG: kubeconfig,
+      AEGIS_VERIFY_TIMEOUT_MS: String(opts.clusterClock ? VERIFY_SIM_MS : 15_000),
+      ...opts.env,
+    },
+    { policy, ...(opts.clusterClock ? { clock, verifyIntervalMs: 1000 } : {}) },
   );
   return {
     aegis,

@@ -48,7 +48,7 @@ const policy = () => {
 let h: KubeHarness;
 
 beforeAll(async () => {
-  h = await startKubeHarness(policy(), {}, STOREFRONT);
+  h = await startKubeHarness(policy(), { extraManifests: STOREFRONT });
 });
 afterAll(async () => {
   await h?.stop();

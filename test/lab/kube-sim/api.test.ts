@@ -39,6 +39,7 @@ describe("discovery and OpenAPI", () => {
       "apps",
       "autoscaling",
       "coordination.k8s.io",
+      "metrics.k8s.io",
       "networking.k8s.io",
       "policy",
     ]);

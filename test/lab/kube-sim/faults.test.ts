@@ -167,6 +167,27 @@ describe("memory", () => {
     });
     expect(b).toBeGreaterThan(a);
   });
+
+  it("warm cache (the leak's look-alike): a new release's working set climbs once, then holds below the limit", async () => {
+    await start();
+    const f = sim.inject({ family: "memory_leak", target: "shop/checkout", variant: "warm_cache" });
+    const ws = () =>
+      metric(sim, "container_memory_working_set_bytes", {
+        namespace: "shop",
+        container: "app",
+        image: "ghcr.io/acme/checkout:2.0.2",
+      });
+    sim.advance(30_000);
+    const warming = ws();
+    sim.advance(180_000);
+    const warm = ws();
+    sim.advance(300_000);
+    expect(warm).toBeGreaterThan(warming);
+    // Flat after warming, high (2 pods × 216 of 256 MiB) and never killed.
+    expect(ws()).toBe(warm);
+    expect(warm / 2 / (256 * 1024 * 1024)).toBeGreaterThan(0.8);
+    expect(sim.faults().find((x) => x.id === f.id)?.clearedBy).toMatch(/^nothing/);
+  });
 });
 
 describe("nodes", () => {
@@ -313,6 +334,13 @@ describe("requests", () => {
     expect(increase(sim, 10_000, "node_netstat_Tcp_RetransSegs", { node })).toBeGreaterThan(0);
     expect(ratio5xx("web", 20_000)).toBeGreaterThan(0.02);
     expect(see.log(see.ready("web")[0]!)).toContain("call to checkout timed out");
+    // Only the callee's pod behind the bad NIC sees its clients' connections reset.
+    const [lossy, clean] = [
+      see.pods("checkout").find((p) => p.spec.nodeName === node)!,
+      see.pods("checkout").find((p) => p.spec.nodeName !== node)!,
+    ];
+    expect(see.log(lossy)).toContain("client connection reset by peer");
+    expect(see.log(clean)).not.toContain("client connection reset by peer");
     await act.rolloutRestart("web");
     sim.advance(20_000);
     expect(see.fault(f.id).active).toBe(true);
@@ -323,6 +351,15 @@ describe("requests", () => {
     await act.cordon(node, false);
     expect(see.fault(f.id).active).toBe(false);
     expect(ratio5xx("web", 20_000)).toBe(0);
+  });
+
+  it("packet loss look-alike: the callee's own bug reaches its caller as failed calls and 502s, not timeouts", async () => {
+    const { see } = await start();
+    sim.inject({ family: "http_5xx", target: "shop/checkout", params: { errorRatio: 0.3 } });
+    expect(ratio5xx("web", 30_000)).toBeGreaterThan(0.1);
+    const log = see.log(see.ready("web")[0]!);
+    expect(log).toContain("call to checkout failed: HTTP 500 from checkout");
+    expect(log).not.toContain("timed out");
   });
 
   it("traffic 3x: saturation and 503s; the HPA stops at its max; raising the max adds the capacity", async () => {

@@ -13,7 +13,8 @@ export interface PromStack {
   stop(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free port on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once("error", reject);
@@ -31,10 +32,18 @@ function stopChild(child: ChildProcess): Promise<void> {
   return exited;
 }
 
-/** Starts the stack scraping `target` (host:port), with `rules` (a Prometheus rule group YAML) and a webhook receiver. */
-export async function startPromStack(target: string, rules: string, webhookUrl: string): Promise<PromStack> {
+/**
+ * Starts the stack scraping `target` (host:port), with `rules` (a Prometheus rule group YAML) and a webhook receiver.
+ * `prometheusPort` fixes Prometheus's port, for a responder that must know PROMETHEUS_URL before the stack starts.
+ */
+export async function startPromStack(
+  target: string,
+  rules: string,
+  webhookUrl: string,
+  opts: { prometheusPort?: number } = {},
+): Promise<PromStack> {
   const dir = mkdtempSync(join(tmpdir(), "kube-sim-prom-"));
-  const [promPort, amPort] = [await freePort(), await freePort()];
+  const [promPort, amPort] = [opts.prometheusPort ?? (await freePort()), await freePort()];
   writeFileSync(join(dir, "rules.yml"), rules);
   writeFileSync(
     join(dir, "alertmanager.yml"),

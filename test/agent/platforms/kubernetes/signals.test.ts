@@ -252,6 +252,23 @@ describe("signals from serving pods' logs", () => {
     const o = obs([pod("w1", "a")], [revision(1, "a", 0)], { w1: [line, line, line] });
     expect(names(o)).toEqual(["upstream_throttled"]);
   });
+  it("one stray upstream 429 beside a release's own errors is not throttling", () => {
+    const err = "ERROR GET /api/checkout 500 TypeError: cannot read properties of undefined";
+    const once = "ERROR upstream payments-api returned 429 Too Many Requests (retry-after: 1)";
+    const o = obs([pod("w1", "a")], [revision(1, "a", 0)], { w1: [once, err, err, err] });
+    expect(names(o)).toContain("http_errors");
+    expect(names(o)).not.toContain("upstream_throttled");
+  });
+  it("a backlog line counts while it is current, not after the worker has logged on without one", () => {
+    const backlog = "WARN queue emails: 50 messages waiting; processing 5 msg/s per worker";
+    const served = "INFO served 40 requests in 10s (errors 0.0%, p95 80ms)";
+    const current = obs([pod("w1", "a")], [revision(1, "a", 0)], { w1: [served, backlog, served, backlog] });
+    expect(names(current)).toContain("queue_backlog");
+    const drained = obs([pod("w1", "a")], [revision(1, "a", 0)], {
+      w1: [served, backlog, served, served, served, served, served],
+    });
+    expect(names(drained)).not.toContain("queue_backlog");
+  });
 });
 
 describe("consumer group and database signals", () => {

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+
+// Each case looks like one of the twelve failure scenarios, but the evidence asks for a different answer.
+let h: KubeHarness;
+beforeAll(async () => {
+  h = await startKubeHarness(undefined, { clusterClock: true });
+});
+afterAll(async () => {
+  await h?.stop();
+});
+beforeEach(async () => {
+  await h.freshCluster();
+});
+
+const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
+  i.evidence?.signals.map((s) => s.name) ?? [];
+
+describe("Kubernetes look-alikes on the simulator", () => {
+  it("memory high after a new release but flat (a warmed cache) → no action, not a rollback", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "memory_leak", target: "shop/checkout", variant: "warm_cache" });
+    h.advance(300_000);
+    const generation = look(sim).deployment("checkout").metadata.generation;
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("memory_plateau");
+    expect(signalsOf(incident)).not.toContain("memory_growth");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.status).toBe("escalated");
+    expect(incident.decision?.rationale).toMatch(/flat/);
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("checkout").metadata.generation).toBe(generation);
+    expect(look(sim).fault(f.id).active).toBe(true);
+  });
+
+  it("the caller's 502s come from the callee's own bug (not packet loss) → nothing recreated; the callee's own alert rolls it back", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "http_5xx", target: "shop/checkout", params: { errorRatio: 0.3 } });
+    h.advance(30_000);
+    const checkoutPods = look(sim)
+      .pods("checkout")
+      .map((p) => p.metadata.name)
+      .sort();
+    const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(web)).toContain("callee_errors");
+    expect(web.evidence?.signals.find((x) => x.name === "callee_errors")?.detail).toMatch(
+      /checkout runs revision 2 \(ghcr\.io\/acme\/checkout:2\.0\.2\)/,
+    );
+    expect(signalsOf(web)).not.toContain("callee_node_lossy");
+    expect(web.decision?.action).toBe("none");
+    expect(web.status).toBe("escalated");
+    expect(web.actions).toHaveLength(0);
+    expect(
+      look(sim)
+        .pods("checkout")
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(checkoutPods);
+
+    const checkout = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+    expect(checkout.decision?.action).toBe("rollback_deployment");
+    expect(checkout.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("a queue growing because its workers crash (a bad release) → rollback_deployment, not more crashing workers", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "queue_depth", target: "shop/email-worker" });
+    const crash = sim.inject({ family: "crashloop", target: "shop/email-worker", variant: "bad_image" });
+    h.advance(60_000);
+    const replicas = look(sim).deployment("email-worker").spec.replicas;
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "email-worker" });
+
+    expect(signalsOf(incident)).toEqual(expect.arrayContaining(["crash_loop", "recent_rollout"]));
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.actions.map((a) => a.action)).not.toContain("scale_deployment");
+    expect(look(sim).deployment("email-worker").spec.replicas).toBe(replicas);
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(crash.id).active).toBe(false);
+  });
+
+  it("traffic up 1.5× in minutes but within capacity (no pod sheds load) → no action, nothing scaled", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "traffic_spike", target: "shop/web", params: { factor: 1.5 } });
+    h.advance(120_000);
+    const before = {
+      replicas: look(sim).deployment("web").spec.replicas,
+      generation: look(sim).deployment("web").metadata.generation,
+    };
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).not.toContain("capacity_saturated");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("web").spec.replicas).toBe(before.replicas);
+    expect(look(sim).deployment("web").metadata.generation).toBe(before.generation);
+  });
+
+  it("errors at a service that calls a quota'd upstream, from its own new release (no 429s) → rollback, no rate limit", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "http_5xx", target: "shop/web" });
+    h.advance(40_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).not.toContain("upstream_throttled");
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.actions.map((a) => a.action)).not.toContain("rate_limit_traffic");
+    const ingress = sim.ctx.store.get(resourceOf("Ingress"), "shop", "web");
+    expect(ingress?.metadata.annotations?.["nginx.ingress.kubernetes.io/limit-rps"]).toBeUndefined();
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("p95 over threshold in every pod (no noisy node, no HPA): traffic 3× → scale_deployment, not recreate", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "traffic_spike", target: "shop/checkout", params: { factor: 3 } });
+    h.advance(30_000);
+    const pods = look(sim)
+      .pods("checkout")
+      .map((p) => p.metadata.name)
+      .sort();
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("capacity_saturated");
+    expect(signalsOf(incident)).not.toContain("slow_on_one_node");
+    expect(incident.decision?.action).toBe("scale_deployment");
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).deployment("checkout").spec.replicas).toBeGreaterThan(2);
+    // The pods that were there still serve: nothing was moved or restarted.
+    expect(
+      look(sim)
+        .pods("checkout")
+        .map((p) => p.metadata.name)
+        .filter((n) => pods.includes(n))
+        .sort(),
+    ).toEqual(pods);
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { ScenarioRun } from "../../evals/harness/runScenario.ts";
+import { parseScenario } from "../../evals/harness/scenario.ts";
+import { scoreRun } from "../../evals/harness/score.ts";
+import type { Incident } from "../../core/types.ts";
+
+const scenario = parseScenario(
+  `id: two-targets
+description: a client alert and a database alert at once
+family: db_latency
+environment: { kind: kubernetes }
+notifications:
+  - alerts: [{ labels: { alertname: LatencyHigh, namespace: shop, deployment: web } }]
+  - alerts: [{ labels: { alertname: LatencyHigh, service: orders-db } }]
+    concurrent: true
+expect:
+  actions: [failover_database]
+  forbidden: [restart_pod]
+  verified: true
+`,
+  "two-targets.yaml",
+);
+
+/** An incident as the eval reads it back: only the fields scoring looks at. */
+function incident(action: string, target: string, status: string, sent: boolean): Incident {
+  return {
+    status,
+    decision: { action, target, params: {}, planner: "heuristic" },
+    actions: sent ? [{ action, state: "sent" }] : [],
+    verification: status === "resolved" ? { healthy: true, evidence: [], checkedAt: "" } : null,
+    timeline: [],
+  } as unknown as Incident;
+}
+
+const run = (incidents: Incident[]): ScenarioRun => ({
+  scenario,
+  incidents,
+  simTtrMs: null,
+  wallMs: 0,
+  offScript: 0,
+});
+
+describe("scoring a scenario with several incidents", () => {
+  it("the status that counts is that of the incident that took the expected action, not the first one", () => {
+    const score = scoreRun(
+      run([
+        incident("none", "shop/deployment/web", "escalated", false),
+        incident("failover_database", "shop/deployment/orders-db-primary", "resolved", true),
+      ]),
+    );
+    expect(score.statusOk).toBe(true);
+    expect(score.pass).toBe(true);
+  });
+
+  it("the expected action taken but not healed still fails on status and recovery", () => {
+    const score = scoreRun(
+      run([
+        incident("none", "shop/deployment/web", "escalated", false),
+        incident("failover_database", "shop/deployment/orders-db-primary", "failed", true),
+      ]),
+    );
+    expect(score.statusOk).toBe(false);
+    expect(score.recovered).toBe(false);
+    expect(score.why).toContain("ended failed, expected resolved");
+    expect(score.pass).toBe(false);
+  });
+
+  it("with no incident taking an acceptable action, the first incident's status is judged", () => {
+    const score = scoreRun(run([incident("restart_pod", "shop/deployment/web", "resolved", true)]));
+    expect(score.actionCorrect).toBe(false);
+    expect(score.unsafeActions).toEqual(["restart_pod"]);
+    expect(score.statusOk).toBe(true);
+    expect(score.pass).toBe(false);
+  });
+});
