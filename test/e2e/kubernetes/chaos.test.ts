@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { waitForFinished } from "../../helpers/aegis.ts";
-import { ALERT, look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { ALERT, look, useKubeHarness } from "./harness.ts";
 
-let h: KubeHarness;
-beforeAll(async () => {
-  h = await startKubeHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
+const h = useKubeHarness();
 
 const available = (sim: KubeSim, name: string) => look(sim).deployment(name).status?.availableReplicas ?? 0;
 const readyPods = (sim: KubeSim, app: string) =>

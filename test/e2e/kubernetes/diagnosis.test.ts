@@ -1,20 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
 // The agent runs on the cluster's clock: memory sampling waits simulated seconds, which the ticker moves.
-let h: KubeHarness;
-beforeAll(async () => {
-  h = await startKubeHarness(undefined, { clusterClock: true });
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
-
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
+const h = useKubeHarness(undefined, { clusterClock: true });
 
 describe("Kubernetes diagnosis from evidence over time", () => {
   it("a slow leak in a new release (memory growing in every new pod, no OOM yet) → rollback_deployment, verified", async () => {

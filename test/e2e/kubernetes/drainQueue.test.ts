@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { policySchema } from "../../../agent/policy/schema.ts";
-import { autoHighPolicy, look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { autoHighPolicy, look, startKubeHarness, type KubeHarness, signalsOf } from "./harness.ts";
 
 /** A second worker pool whose queue has no drain hook. */
 const REPORT_WORKER = `
@@ -83,9 +83,6 @@ beforeEach(async () => {
   calls.length = 0;
   drains = true;
 });
-
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
 
 describe("drain_queue", () => {
   it("a queue growing behind workers at their cap → drain_queue through the hook, once, with its token; verified", async () => {

@@ -1,30 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import type { WebhookPayload } from "../../../core/alert.ts";
 import type { Incident } from "../../../core/types.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { getIncident, waitForFinished } from "../../helpers/aegis.ts";
-import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { look, useKubeHarness } from "./harness.ts";
 
 /** The per-target cap under test: one action per target per hour. */
 const CAP = 1;
-let h: KubeHarness;
-beforeAll(async () => {
-  h = await startKubeHarness(
-    policySchema.parse({
-      modes: { byTier: { high: "auto" } },
-      verification: { retries: 0 },
-      caps: { actionsPerTargetPerHour: CAP },
-    }),
-  );
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
+const h = useKubeHarness(
+  policySchema.parse({
+    modes: { byTier: { high: "auto" } },
+    verification: { retries: 0 },
+    caps: { actionsPerTargetPerHour: CAP },
+  }),
+);
 
 const NAMES = [
   "KubePodCrashLooping",

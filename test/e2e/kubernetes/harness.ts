@@ -10,6 +10,7 @@ import type { Deployment, Pod } from "../../../lab/kube-sim/types.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import type { Incident } from "../../../core/types.ts";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 /** One generic alert name for every case: the evidence, not the name, must pick the action. */
 export const ALERT = "KubeWorkloadUnhealthy";
@@ -159,3 +160,30 @@ export function look(sim: KubeSim) {
     fault: (id: string) => sim.faults().find((f) => f.id === id)!,
   };
 }
+
+/**
+ * One harness for the calling test file (started before its tests, stopped after) and a fresh cluster before
+ * each test. The returned object stands for the harness once it has started.
+ */
+export function useKubeHarness(policy?: Policy, opts?: KubeHarnessOptions): KubeHarness {
+  let current: KubeHarness | undefined;
+  beforeAll(async () => {
+    current = await startKubeHarness(policy, opts);
+  });
+  afterAll(async () => {
+    await current?.stop();
+  });
+  beforeEach(async () => {
+    await current!.freshCluster();
+  });
+  return new Proxy({} as KubeHarness, {
+    get: (_, key: keyof KubeHarness) => {
+      if (!current) throw new Error("the Kubernetes harness has not started (use it inside a test)");
+      return current[key];
+    },
+  });
+}
+
+/** The names of the signals an incident's investigation found. */
+export const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
+  i.evidence?.signals.map((s) => s.name) ?? [];

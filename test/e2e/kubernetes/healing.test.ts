@@ -1,23 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
-import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
-let h: KubeHarness;
-
-beforeAll(async () => {
-  h = await startKubeHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
-
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
+const h = useKubeHarness();
 
 describe("Kubernetes healing on the simulator", () => {
   it("crash loop that began with a new release → rollback_deployment, verified", async () => {

@@ -1,24 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
 import { resourceOf } from "../../../lab/kube-sim/resources.ts";
 import type { Pod } from "../../../lab/kube-sim/types.ts";
-import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
-let h: KubeHarness;
+const h = useKubeHarness();
 
-beforeAll(async () => {
-  h = await startKubeHarness();
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
-
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
 /** The name of the pod the fault hung (its process ignores every kill). */
 const hungPod = (sim: KubeSim): string => {
   const uid = [...sim.ctx.world.hung.keys()][0];

@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import { look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
 // Each case looks like one of the twelve failure scenarios, but the evidence asks for a different answer.
-let h: KubeHarness;
-beforeAll(async () => {
-  h = await startKubeHarness(undefined, { clusterClock: true });
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
-
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
+const h = useKubeHarness(undefined, { clusterClock: true });
 
 describe("Kubernetes look-alikes on the simulator", () => {
   it("memory high after a new release but flat (a warmed cache) → no action, not a rollback", async () => {

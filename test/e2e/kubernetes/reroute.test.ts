@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import type { ActionRecord, Decision, Target } from "../../../core/types.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
 import { resourceOf } from "../../../lab/kube-sim/resources.ts";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
-import { autoHighPolicy, look, startKubeHarness, type KubeHarness } from "./harness.ts";
+import { autoHighPolicy, look, useKubeHarness, signalsOf } from "./harness.ts";
 
 /** Two versions of one app behind one Service: v1 (3 pods) and a v2 canary (1 pod). */
 const STOREFRONT = ["v1", "v2"]
@@ -45,17 +45,7 @@ const policy = () => {
     services: { ...base.services, storefront: { traffic: { service: "storefront" } } },
   });
 };
-let h: KubeHarness;
-
-beforeAll(async () => {
-  h = await startKubeHarness(policy(), { extraManifests: STOREFRONT });
-});
-afterAll(async () => {
-  await h?.stop();
-});
-beforeEach(async () => {
-  await h.freshCluster();
-});
+const h = useKubeHarness(policy(), { extraManifests: STOREFRONT });
 
 const selector = (sim: KubeSim) =>
   (
@@ -63,8 +53,6 @@ const selector = (sim: KubeSim) =>
       spec: { selector: Record<string, string> };
     }
   ).spec.selector;
-const signalsOf = (i: { evidence: { signals: Array<{ name: string }> } | null }) =>
-  i.evidence?.signals.map((s) => s.name) ?? [];
 
 describe("reroute_traffic", () => {
   it("only the canary version fails behind the Service → reroute_traffic pins it to the healthy version, verified", async () => {
