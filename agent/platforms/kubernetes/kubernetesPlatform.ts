@@ -17,7 +17,7 @@ import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollback
 import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
 import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
 import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
-import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
+import { createPrometheusQueryTool, queryPrometheus } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
 import { createDrainQueueTool } from "../../../tools/http/drainQueue.ts";
@@ -41,6 +41,7 @@ import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.t
 import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
   clusterNow,
+  currentLine,
   consumerGroupSignals,
   databaseSignals,
   nodeSignals,
@@ -456,21 +457,25 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const kafka = settingsFor(t);
       if (kafka?.settings.kafka) {
         const group = kafka.settings.kafka.group ?? kafka.name;
-        const lagLine = Object.values(obs.logs)
-          .flat()
-          .reverse()
-          .find((l) => /\blag \d+ messages\b|consumer lag/i.test(l));
+        const lagLine = currentLine(obs.logs, /\blag [1-9]\d* messages\b|consumer lag/i);
         const lagAlert = alerts.find(
           (a) => a.status === "firing" && GROUP_LABELS.some((l) => a.labels[l] !== undefined),
         );
+        // The alert alone is not the lag: it may have been evaluated during a rebalance that has passed. The
+        // consumers' own current lines, or the exporter's series through PROMETHEUS_URL, must still show it.
+        const measured = lagLine || !lagAlert ? null : await measuredLag(group, errors);
+        if (lagAlert && !lagLine && measured === null)
+          errors.push(
+            `consumer group ${group}: alert ${lagAlert.labels.alertname ?? ""} fires, but neither the consumers' recent logs${opts.prometheusUrl ? " nor kafka_consumergroup_lag" : ""} show lag now`,
+          );
         const groupSignals = consumerGroupSignals({
           group,
           partitions: kafka.settings.kafka.partitions,
           readyConsumers: obs.pods.filter((p) => p.ready && !p.deleting).length,
           lagSeen: lagLine
             ? `consumer log: "${lagLine.slice(0, 120)}"`
-            : lagAlert
-              ? `firing alert ${lagAlert.labels.alertname ?? ""} about the group`
+            : measured !== null
+              ? `kafka_consumergroup_lag ${measured} (firing alert ${lagAlert?.labels.alertname ?? ""})`
               : null,
         });
         // A lagging group with running pods is not healthy, whatever its pods say.
@@ -830,6 +835,23 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           : `${tr.versionLabel}=${pinned ?? "?"} is not healthy: ${v.failing.find((f) => f.version === pinned)?.why ?? "no Ready pod"}`,
       },
     ];
+  }
+
+  /** The group's lag now from the exporter's series (PROMETHEUS_URL), or null when unknown or zero. */
+  async function measuredLag(group: string, errors: string[]): Promise<number | null> {
+    if (!opts.prometheusUrl) return null;
+    try {
+      const r = await queryPrometheus({
+        prometheusUrl: opts.prometheusUrl,
+        query: `sum(kafka_consumergroup_lag{consumergroup=${JSON.stringify(group)}})`,
+        timeoutMs: 5000,
+      });
+      const lag = r.series[0]?.value;
+      return lag !== undefined && lag > 0 ? Math.round(lag) : null;
+    } catch (err) {
+      errors.push(`kafka_consumergroup_lag: ${describeError(err)}`);
+      return null;
+    }
   }
 
   /**

@@ -65,12 +65,39 @@ const configBlocked = (p: PodSnapshot) =>
   p.containers.some((c) => CONFIG_WAITING.has(c.waiting?.reason ?? ""));
 const active = (p: PodSnapshot) => !p.deleting && p.phase !== "Succeeded" && p.phase !== "Failed";
 
+/** True when the newest line matching `pattern` is among a pod's last lines (not a report since superseded). */
+function isCurrent(lines: readonly string[], pattern: RegExp): boolean {
+  const last = lines.findLastIndex((l) => pattern.test(l));
+  return last >= 0 && lines.length - 1 - last <= STALE_AFTER_LINES;
+}
+
+/** The newest line matching `pattern` in any pod's log that is still current there, if one is. */
+export function currentLine(logs: Record<string, readonly string[]>, pattern: RegExp): string | undefined {
+  for (const lines of Object.values(logs)) {
+    if (isCurrent(lines, pattern)) return lines.findLast((l) => pattern.test(l));
+  }
+  return undefined;
+}
+
 /** Turn one workload's observations into the planner's signal vocabulary. Pure. */
 export function workloadSignals(obs: WorkloadObservations): Signal[] {
   const out: Signal[] = [];
   const pods = obs.pods.filter(active);
   const now = clusterNow(obs);
-  const crashers = pods.filter(crashing);
+  // A new revision whose pods exit with an error and never become Ready is crashing before the back-off says so.
+  const released = obs.rollout && obs.rollout.revisions.length > 1 ? obs.rollout.revisions[0] : undefined;
+  const failsToStart = (p: PodSnapshot) =>
+    released !== undefined &&
+    p.templateHash === released.templateHash &&
+    !p.ready &&
+    p.containers.some(
+      (c) =>
+        c.restartCount >= 1 &&
+        c.lastTerminated !== undefined &&
+        c.lastTerminated.exitCode !== 0 &&
+        c.lastTerminated.reason !== "OOMKilled",
+    );
+  const crashers = pods.filter((p) => crashing(p) || failsToStart(p));
   const oomers = pods.filter(oomKilled);
   const blocked = pods.filter(configBlocked);
   const logOf = (p: PodSnapshot) => obs.logs[p.name] ?? [];
@@ -195,13 +222,9 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   }
 
   // A backlog line counts while it is current: a worker that has written several lines since says nothing of it.
-  const backlog = read.flatMap((p) => {
-    const lines = logOf(p);
-    const last = lines.findLastIndex((l) => QUEUE_LOG.test(l));
-    return last >= 0 && lines.length - 1 - last <= STALE_AFTER_LINES
-      ? lines.filter((l) => QUEUE_LOG.test(l))
-      : [];
-  });
+  const backlog = read.flatMap((p) =>
+    isCurrent(logOf(p), QUEUE_LOG) ? logOf(p).filter((l) => QUEUE_LOG.test(l)) : [],
+  );
   if (backlog.length > 0) {
     out.push(
       signal("queue_backlog", backlog.length, `workers report a backlog: "${backlog.at(-1)!.slice(0, 140)}"`),

@@ -125,6 +125,9 @@ describe("Kubernetes healing on the simulator", () => {
 
   it("look-alike: consumer lag with a consumer per partition already → no action, escalated", async () => {
     const sim = h.sim();
+    // Lag built up while the group was short; now every partition has a consumer and the backlog drains slowly.
+    sim.inject({ family: "kafka_lag", target: "shop/orders-consumer" });
+    h.advance(60_000);
     const kube = createKubeClients({ kind: "string", yaml: sim.kubeconfig() });
     await kube.apps.patchNamespacedDeploymentScale(
       { name: "orders-consumer", namespace: "shop", body: { spec: { replicas: 6 } } },
@@ -138,6 +141,17 @@ describe("Kubernetes healing on the simulator", () => {
     expect(incident.status).toBe("escalated");
     expect(incident.actions).toHaveLength(0);
     expect(look(sim).deployment("orders-consumer").spec.replicas).toBe(6);
+  });
+
+  it("control: a lag alert while the consumers report no lag now (a rebalance that has passed) → nothing scaled", async () => {
+    const sim = h.sim();
+    h.advance(20_000);
+    const incident = await h.alertAndWait({ service: "orders", consumergroup: "orders", topic: "orders" });
+
+    expect(signalsOf(incident)).not.toContain("consumer_lag");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("orders-consumer").spec.replicas).toBe(2);
   });
 
   it("clients report slow queries on the database's primary → failover_database to the secondary, verified", async () => {

@@ -96,6 +96,21 @@ describe("Kubernetes workload signals", () => {
     expect(names(o)).toEqual(["crash_loop", "recent_rollout"]);
   });
 
+  it("the new revision's pod exited with an error and never became Ready, before any back-off → crash_loop + recent_rollout", () => {
+    const exited: Partial<ContainerSnapshot> = {
+      restartCount: 1,
+      lastTerminated: { reason: "Error", exitCode: 1, finishedAt: at(4) },
+    };
+    const o = obs(
+      [pod("web-b-1", "b", exited, false), pod("web-a-1", "a"), pod("web-a-2", "a")],
+      [revision(2, "b", 4), revision(1, "a", 0)],
+    );
+    expect(names(o)).toEqual(["crash_loop", "recent_rollout"]);
+    // The same single restart of a Ready pod with no newer revision is not a crash loop.
+    const once = obs([pod("web-a-1", "a", exited), pod("web-a-2", "a")], [revision(1, "a", 0)]);
+    expect(names(once)).not.toContain("crash_loop");
+  });
+
   it("a config error that came with the new revision is still a rollout problem, not a missing Secret", () => {
     const o = obs(
       [pod("web-b-1", "b", crash, false), pod("web-a-1", "a")],
