@@ -33,6 +33,8 @@ export interface ScenarioScore {
   simTtrMs: number | null;
   wallMs: number;
   planner: string | null;
+  /** The first incident's decision rationale, for people reading a failure. */
+  rationale: string | null;
   offScript: number;
   error?: string;
   /** Why it did not pass, for people. */
@@ -116,6 +118,7 @@ export function scoreRun(run: ScenarioRun): ScenarioScore {
     simTtrMs: run.simTtrMs,
     wallMs: run.wallMs,
     planner: decision?.planner ?? null,
+    rationale: decision?.rationale ?? null,
     offScript: run.offScript,
     ...(run.error ? { error: run.error } : {}),
     why,
