@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { coveringWindow } from "../../agent/policy/maintenance.ts";
-import type { IncidentAlert } from "../../core/types.ts";
-
-const alert = (labels: Record<string, string>, status: "firing" | "resolved" = "firing"): IncidentAlert => ({
-  status,
-  labels,
-  annotations: {},
-  startsAt: "2026-12-01T10:00:00Z",
-  endsAt: "0001-01-01T00:00:00Z",
-  generatorURL: "",
-  fingerprint: "",
-  receivedAt: "2026-12-01T10:00:01Z",
-});
+import { incidentAlert as alert } from "../helpers/alerts.ts";
 
 const policy = parsePolicy(
   [

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { protectedServiceReason } from "../../agent/policy/protection.ts";
-import type { IncidentAlert, Target } from "../../core/types.ts";
+import type { Target } from "../../core/types.ts";
+import { incidentAlert as alert } from "../helpers/alerts.ts";
 
 const policy = parsePolicy(
   [
@@ -17,16 +18,6 @@ const policy = parsePolicy(
   ].join("\n"),
   "policy.yaml",
 );
-const alert = (labels: Record<string, string>): IncidentAlert => ({
-  status: "firing",
-  labels,
-  annotations: {},
-  startsAt: "2026-12-01T10:00:00Z",
-  endsAt: "0001-01-01T00:00:00Z",
-  generatorURL: "",
-  fingerprint: "",
-  receivedAt: "2026-12-01T10:00:01Z",
-});
 const deployment = (name: string, namespace = "shop"): Target => ({
   kind: "k8s_workload",
   key: `k8s::${namespace}/deployment/${name}`,

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { WebhookPayload } from "../../core/alert.ts";
+import type { IncidentAlert } from "../../core/types.ts";
 
 const FIXTURES = new URL("../fixtures/alertmanager/", import.meta.url);
 
@@ -54,3 +55,18 @@ export async function postAlerts(
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/** An alert as an incident holds it, with these labels (for tests of triage and policy checks). */
+export const incidentAlert = (
+  labels: Record<string, string>,
+  status: "firing" | "resolved" = "firing",
+): IncidentAlert => ({
+  status,
+  labels,
+  annotations: {},
+  startsAt: "2026-12-01T10:00:00Z",
+  endsAt: "0001-01-01T00:00:00Z",
+  generatorURL: "",
+  fingerprint: "",
+  receivedAt: "2026-12-01T10:00:01Z",
+});
