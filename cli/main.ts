@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { AegisError, describeError } from "../core/errors.ts";
 import { demoCommand } from "./demo.ts";
+import { detectCommand } from "./detect.ts";
 import { evalCommand } from "./eval.ts";
 import { labCommand } from "./lab.ts";
 import { runbookCommand } from "./runbook.ts";
@@ -19,6 +20,7 @@ program.addCommand(runbookCommand());
 program.addCommand(evalCommand());
 program.addCommand(demoCommand());
 program.addCommand(labCommand());
+program.addCommand(detectCommand());
 
 try {
   await program.parseAsync(process.argv);
