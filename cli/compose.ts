@@ -26,6 +26,8 @@ import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
+import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -81,6 +83,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           },
         })
       : heuristic);
+  const predictions = new PredictionRegistry();
   const crashAt = config.testCrashAt;
   const graph = buildIncidentGraph(
     {
@@ -97,6 +100,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      predictions,
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
@@ -116,6 +120,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
   });
+  const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
@@ -130,9 +135,12 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     incidents,
     db,
     plannerName: planner.name,
+    /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
+    watcher,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {
+      await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")

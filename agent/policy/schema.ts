@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_IDS, RISK_TIERS } from "../../core/catalog.ts";
+import { predictiveSchema } from "../../detect/watcher/config.ts";
 
 const mode = z.enum(["advise", "approve", "auto"]);
 const actionId = z.enum(ACTION_IDS as [string, ...string[]]);
@@ -212,6 +213,9 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    predictive: predictiveSchema
+      .prefault({})
+      .describe("the predictive watcher: series, thresholds, horizons"),
   })
   .strict();
 
