@@ -45,6 +45,8 @@ export class StreamingDetector {
   private readonly usualDecay: number;
   /** Last point's normalised surprise per view, in VIEWS order. */
   private readonly last = new Float64Array(VIEWS.length);
+  private slotRateDt = Number.NaN;
+  private slotRate = 0;
   private memory = 0;
   private quiet = 0;
   private lastScore = 0;
@@ -203,9 +205,13 @@ export class StreamingDetector {
   }
 
   private learnSlot(slot: number, x: number, floor2: number): void {
-    const pointsPerVisit = Math.max(1, HOUR_MS / this.dt);
+    if (this.dt !== this.slotRateDt) {
+      // The slot's rate depends on how many points one visit holds; recomputed only when the spacing changes.
+      this.slotRateDt = this.dt;
+      this.slotRate = rate(this.p.seasonalHalfLife * Math.max(1, HOUR_MS / this.dt));
+    }
     const visits = this.slotVisits[slot]!;
-    const a = visits === 0 ? 1 : Math.max(rate(this.p.seasonalHalfLife * pointsPerVisit), 1 / (visits + 1));
+    const a = visits === 0 ? 1 : Math.max(this.slotRate, 1 / (visits + 1));
     const sd = Math.sqrt(this.slotVar[slot]! + floor2);
     const diff = visits === 0 ? x - this.slotMean[slot]! : clip(x - this.slotMean[slot]!, 4 * sd);
     const incr = a * diff;
