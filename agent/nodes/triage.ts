@@ -5,6 +5,7 @@ import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
+import { targetNameProblem } from "../target/names.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -54,6 +55,10 @@ export function makeTriage(deps: AgentDeps) {
     if (target.kind === "unresolved") {
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${target.reason}` } };
     }
+    // Labels are untrusted: a name outside the platform's grammar never reaches its API.
+    const nameProblem = targetNameProblem(target);
+    if (nameProblem)
+      return { target, outcome: { status: "escalated", reason: `target_name_invalid: ${nameProblem}` } };
     const platform = platformFor(deps.platforms, target);
     if (!platform) {
       return {
