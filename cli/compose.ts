@@ -153,6 +153,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
     createDockerPlatform({
       docker: createDockerClient(config.dockerHost),
       prometheusUrl: config.prometheusUrl,
+      policy,
     }),
   ];
   const source = config.kubeconfig

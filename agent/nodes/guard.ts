@@ -80,7 +80,9 @@ export function makeGuard(deps: AgentDeps) {
     }
     const reason =
       mode === "approve"
-        ? `${decision.action} (${risk} risk) needs approval`
+        ? state.approvedBy
+          ? `${decision.action} (${risk} risk) approved by ${state.approvedBy}; still allowed after the wait`
+          : `${decision.action} (${risk} risk) needs approval`
         : `${decision.action} (${risk} risk) allowed in auto mode`;
     await deps.incidents.appendTimeline(incident.id, { step: "guard", message: reason });
     return { verdict: { allowed: true, mode, reason } };

@@ -85,6 +85,7 @@ async function checkoutIncident(): Promise<IncidentStateType> {
     recalled: [],
     decision: null,
     verdict: null,
+    approvedBy: null,
     attempt: 1,
     actedAt: null,
     verification: null,
