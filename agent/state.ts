@@ -23,6 +23,8 @@ export const IncidentState = Annotation.Root({
   target: last<Target | null>(null),
   /** Docker container id seen at triage; guard checks the named container is still this one. */
   containerId: last<string | null>(null),
+  /** The real object's identity from triage (Located.identity): the ledger and caps are keyed on it. */
+  identity: last<string | null>(null),
   evidence: last<Evidence | null>(null),
   recalled: last<PastFix[]>([]),
   decision: last<Decision | null>(null),

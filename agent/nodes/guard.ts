@@ -61,12 +61,14 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const since = new Date(Date.now() - HOUR_MS).toISOString();
-    const recent = await deps.ledger.countForTargetSince(target.key, since);
+    // Counted on the real object, not on what the labels called it (name, id, id prefix).
+    const identity = located.identity ?? located.target.key;
+    const recent = await deps.ledger.countForTargetSince(identity, since);
     const cap = deps.policy.caps.actionsPerTargetPerHour;
     if (recent >= cap) {
       return block({
         status: "escalated",
-        reason: `action_blocked_by_policy: ${recent} action(s) on ${target.key} in the last hour (cap ${cap})`,
+        reason: `action_blocked_by_policy: ${recent} action(s) on ${identity} in the last hour (cap ${cap})`,
       });
     }
     const service = incident.alerts.find((a) => a.labels.service)?.labels.service;

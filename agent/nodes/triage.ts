@@ -74,11 +74,19 @@ export function makeTriage(deps: AgentDeps) {
     if (protectedReason) {
       return { target: located.target, outcome: { status: "dismissed", reason: protectedReason } };
     }
+    // One active incident per real object: a container named by its name and by its id is one incident.
+    const identity = located.identity ?? located.target.key;
+    const holder = await deps.incidents.claimObject(incident.id, identity);
+    if (holder) {
+      const reason = `${identity} is already the object of incident ${holder}`;
+      await deps.incidents.mergeInto(incident.id, holder, reason);
+      return { target: located.target, outcome: { status: "dismissed", reason: `duplicate: ${reason}` } };
+    }
     await deps.incidents.updateTarget(incident.id, located.target);
     await deps.incidents.setStatus(incident.id, "investigating", null, {
       step: "triage",
       message: `target ${located.target.key} located${located.instanceId ? ` (${located.instanceId.slice(0, 12)})` : ""}`,
     });
-    return { target: located.target, containerId: located.instanceId };
+    return { target: located.target, containerId: located.instanceId, identity };
   };
 }

@@ -81,6 +81,7 @@ async function checkoutIncident(): Promise<IncidentStateType> {
     incidentId: outcome!.incidentId,
     target,
     containerId: null,
+    identity: null,
     evidence,
     recalled: [],
     decision: null,

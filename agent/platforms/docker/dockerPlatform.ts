@@ -82,7 +82,9 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
         return { ok: false, reason: `no container of compose service ${target.service}` };
       // Act on the member that is down, else the first: the service is the unit people named.
       const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
-      return locate({ kind: "docker_container", key: target.key, name: pick.name });
+      // The service, not the member picked today, is what caps and grouping count.
+      const member = await locate({ kind: "docker_container", key: target.key, name: pick.name });
+      return member.ok ? { ...member, identity: target.key } : member;
     }
     if (target.kind !== "docker_container")
       return { ok: false, reason: `not a Docker target: ${target.kind}` };
@@ -101,14 +103,16 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const located: Target = { kind: "docker_container", key: target.key, name: c.name, id: c.id };
     const isProtected =
       c.labels[PROTECTED_LABEL] === "true" || (opts.policy?.protectedContainers ?? []).includes(c.name);
+    const identity = `docker:container/${c.id}`;
     return isProtected
       ? {
           ok: true,
           target: located,
           instanceId: c.id,
+          identity,
           protectedReason: `container ${c.name} is protected by policy`,
         }
-      : { ok: true, target: located, instanceId: c.id };
+      : { ok: true, target: located, instanceId: c.id, identity };
   }
 
   async function observe(
