@@ -149,6 +149,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
     createDockerPlatform({
       docker: createDockerClient(config.dockerHost),
       prometheusUrl: config.prometheusUrl,
+      policy,
     }),
   ];
   const source = config.kubeconfig

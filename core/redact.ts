@@ -5,7 +5,7 @@
  * block or a JSON value on the line after its key), and a walk over JSON-like values that carries that state
  * from one string to the next (log lines arrive one string each) and hides the values of secret-named keys.
  */
-import { KEY_BLOCK_RULE, REDACTED, SECRET_NAME, SECRET_RULES } from "./secretPatterns.ts";
+import { KEY_BLOCK_RULE, MAY_HOLD_SECRET, REDACTED, SECRET_NAME, SECRET_RULES } from "./secretPatterns.ts";
 
 export { REDACTED };
 
@@ -83,6 +83,8 @@ function redactLine(line: string, state: LineState): string {
 }
 
 function redactWithState(text: string, state: LineState): string {
+  const pending = state.inKey || state.valueNext || state.blockIndent !== null;
+  if (!pending && !MAY_HOLD_SECRET.test(text)) return text;
   // Whole key blocks first, so a key that starts and ends in this text is one marker.
   let out = text.replace(KEY_BLOCK_RULE.pattern, KEY_BLOCK_RULE.replace as string);
   out = out.includes("\n")

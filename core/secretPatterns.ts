@@ -18,6 +18,13 @@ export const SECRET_NAME =
   "api[_-]?key|apikey|(?:access|account|private|signing|encryption|master|license|client|app)[_-]?key|" +
   "credentials?|session[_-]?id|signature|(?<![a-z])sig(?![a-z])|(?<![a-z])auth(?![a-z_-]))[A-Za-z0-9_.-]*";
 
+/**
+ * A cheap first look: every rule below (and the line-state machine's triggers) needs one of these somewhere
+ * in the text, so text without any of them is returned as is. Keep it in step when adding a rule.
+ */
+export const MAY_HOLD_SECRET =
+  /AKIA|ASIA|A3T|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA|gh[pousr]_|github_pat_|gl(?:pat|ptt|dt|rt|cbt|soat|ft|imt|agent|oas|sa|c)[-_]|xox|xapp-|hooks\.slack|[sr]k_|whsec_|AIza|ya29\.|GOCSPX|sk-|npm_|pypi-|hf_|dckr_|SG\.|SK[0-9a-f]|do[opr]_v1|shp|hv[sbr]\.|AGE-SECRET|Q~|eyJ|bearer|basic|token|digest|-u|mysql|mariadb|pass|pwd|secret|key|auth|sig|credential|session|cookie|:\/\/\S*@|[A-Za-z0-9+/]{40}/i;
+
 /** One entry of the table. `replace` is a replacement string or function, as for String.replace. */
 export interface SecretRule {
   /** What the rule catches, for people reading the table (README "Security"). */
