@@ -58,6 +58,7 @@ const DECISIVE = new Set([
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
+  const envAllowlist = opts.policy?.evidence.envAllowlist ?? [];
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
@@ -120,7 +121,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     alerts: IncidentAlert[],
   ): Promise<{ obs: DockerObservations; errors: string[] }> {
     const ref = containerRef(target);
-    const snapshot = await inspectSnapshot(docker, ref);
+    const snapshot = await inspectSnapshot(docker, ref, envAllowlist);
     const errors: string[] = [];
     const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
       p.catch((err: unknown) => {
@@ -148,7 +149,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
-  const inspectTool = createInspectContainerTool({ docker });
+  const inspectTool = createInspectContainerTool({ docker, envAllowlist });
   const promTools: Tool[] = opts.prometheusUrl
     ? [
         createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
