@@ -79,6 +79,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
             maxTokensPerCall: config.llm.maxTokensPerCall,
             tokenBudget: config.llm.tokenBudget,
             timeoutMs: config.llm.timeoutMs,
+            maxToolResultTokens: config.llm.maxToolResultTokens,
           },
         })
       : heuristic);

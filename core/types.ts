@@ -99,6 +99,8 @@ export interface Decision {
   usage?: DecisionUsage;
   /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
   notes?: string[];
+  /** Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: why. */
+  fallbackReason?: string;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */

@@ -24,9 +24,9 @@ import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
-import { tool, type Tool } from "../../../tools/tool.ts";
-import type { z } from "zod";
+import type { Tool } from "../../../tools/tool.ts";
 import type { Policy } from "../../policy/schema.ts";
+import { bindTool } from "../boundTool.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { dockerSignals, type DockerObservations } from "./signals.ts";
@@ -314,16 +314,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   };
 }
 
-type ContainerTool = Tool<z.ZodObject<{ container: z.ZodString }>, unknown>;
-
 /** A read-only container tool with its `container` argument fixed, so the model cannot point it elsewhere. */
 function boundToContainer<T extends { name: string; risk: unknown }>(t: T, container: string): Tool {
-  const base = t as unknown as ContainerTool;
-  if (base.risk !== null) throw new AegisError("internal", `${base.name} is not read-only`);
-  return tool({
-    name: base.name,
-    description: `${base.description} Bound to the incident's container.`,
-    parameters: base.parameters.omit({ container: true }),
-    execute: (input, options) => base.execute({ ...(input as object), container }, options),
-  });
+  return bindTool(t as unknown as Tool, { container });
 }

@@ -35,6 +35,7 @@ import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recrea
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { boundKubernetesReadTools } from "./readTools.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
 import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
@@ -416,19 +417,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     locate,
 
     readOnlyTools(target: Target): Tool[] {
-      const list: Tool[] = [
-        tools.pods,
-        tools.logs,
-        tools.podMetrics,
-        tools.history,
-        tools.node,
-        tools.events,
-        tools.hpas,
-        tools.pdbs,
-      ];
-      void target;
-      list.push(...promTools);
-      return list;
+      // Bound to the incident's namespace/workload or node: the model reads about this target and no other.
+      return [...boundKubernetesReadTools(target, tools), ...promTools];
     },
 
     async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {
