@@ -27,6 +27,8 @@ export const IncidentState = Annotation.Root({
   recalled: last<PastFix[]>([]),
   decision: last<Decision | null>(null),
   verdict: last<GuardVerdict | null>(null),
+  /** Set by the plausibility check: why a person must approve this decision whatever the mode. */
+  needsApproval: last<string | null>(null),
   /** 1 for the first action, 2 for the retry after a failed verification, ... */
   attempt: last<number>(1),
   /** When the latest action was sent (ISO); verification only trusts evidence newer than this. */

@@ -107,6 +107,8 @@ export interface Decision {
   family?: FailureFamily;
   /** Share of the decision each piece of evidence carried; sums to about 1. */
   contributions: Record<string, number>;
+  /** Each contribution in plain words: the signals it names with what was measured (set after the planner). */
+  basis?: Array<{ evidence: string; weight: number; detail: string }>;
   planner: "heuristic" | "llm";
   model: string | null;
   promptVersion: string | null;

@@ -85,6 +85,7 @@ async function checkoutIncident(): Promise<IncidentStateType> {
     recalled: [],
     decision: null,
     verdict: null,
+    needsApproval: null,
     attempt: 1,
     actedAt: null,
     verification: null,

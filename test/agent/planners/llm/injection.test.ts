@@ -135,20 +135,21 @@ describe("prompt injection in a log line", () => {
     expect(executed).toEqual([]);
     expect(incident.actions).toHaveLength(0);
     expect(incident.status).toBe("escalated");
+    // The plausibility check after the planner refuses it before the guard is even asked.
     expect(incident.statusReason).toMatch(
-      /action_blocked_by_policy: failover_region cannot be applied to a docker_container target/,
+      /action_not_supported_by_evidence: failover_region is not an action for a docker_container target/,
     );
     expect(incident.decision).toMatchObject({
       planner: "llm",
       action: "failover_region",
       target: "inj-obeys",
     });
-    // The incident says what happened: the injected text, and that the guard, not the model, had the last word.
+    // The incident says what happened: the injected text, and that the check, not the model, had the last word.
     const decide = incident.timeline.filter((e) => e.step === "decide").map((e) => e.message);
     expect(decide).toContain(
       `possible prompt injection in the data, passed to the model as quoted data only: "${INJECTION}"`,
     );
-    expect(incident.timeline.find((e) => e.step === "guard")?.message).toMatch(/action_blocked_by_policy/);
+    expect(incident.timeline.find((e) => e.step === "check")?.message).toMatch(/failover_region refused/);
   });
 
   it("an obeying model's off-catalog answer falls back to the heuristic planner, and the timeline says so", async () => {
