@@ -80,7 +80,7 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 8080
 VOLUME ["/data"]
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/bin/wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/healthz"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD wget -q -O /dev/null "http://127.0.0.1:\${AEGIS_PORT:-8080}/healthz" || exit 1
 LABEL org.opencontainers.image.title="AegisOps" \\
       org.opencontainers.image.description="Autonomous incident responder for Docker and Kubernetes" \\
       org.opencontainers.image.version="$version" \\
