@@ -132,6 +132,55 @@ const argocdSettings = z
   })
   .strict();
 
+/** Who may answer an approval request: Slack user ids and user group ids. */
+const approverSet = z
+  .object({
+    users: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id such as U024BE7LH (not a display name)"))
+      .default([])
+      .describe("Slack user ids"),
+    groups: z
+      .array(z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user group id such as S0614TZR7 (not a handle)"))
+      .default([])
+      .describe("Slack user group ids: every member may approve"),
+  })
+  .strict();
+
+/** Approval requests: who answers them, how many answers the riskiest tiers need, and how long they wait. */
+const approvalSettings = z
+  .object({
+    expiryMinutes: z
+      .number()
+      .positive()
+      .default(10)
+      .describe("an approval not given within this time escalates the incident"),
+    twoApprovers: z
+      .array(z.enum(RISK_TIERS))
+      .default(["high"])
+      .describe("risk tiers that need two different approvers"),
+    byTier: z
+      .partialRecord(z.enum(RISK_TIERS), approverSet)
+      .default({})
+      .describe("approvers of every service's actions of a tier"),
+  })
+  .strict();
+
+/** Where notifications go, and which outcomes are only summed up in a periodic digest. */
+const notificationSettings = z
+  .object({
+    channel: z.string().min(1).optional().describe("default Slack channel (SLACK_CHANNEL when absent)"),
+    bySeverity: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .describe("channel per alert severity label, e.g. critical: C0PAGE"),
+    digest: z
+      .array(z.enum(["advised", "dismissed"]))
+      .default(["advised", "dismissed"])
+      .describe("outcomes summed up in a digest instead of one message each"),
+    digestMinutes: z.number().positive().default(60).describe("how often the digest is posted"),
+  })
+  .strict();
+
 const serviceSettings = z
   .object({
     healthUrl: z.string().url().optional().describe("URL that answers 2xx when the service is healthy"),
@@ -149,6 +198,16 @@ const serviceSettings = z
       .optional()
       .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),
     argocd: argocdSettings.optional().describe("the Argo CD Application deploying the service (Kubernetes)"),
+    approvers: approverSet
+      .extend({
+        tiers: z
+          .array(z.enum(RISK_TIERS))
+          .optional()
+          .describe("the tiers they may approve; every tier when absent"),
+      })
+      .optional()
+      .describe("who may approve this service's actions, beside approvals.byTier"),
+    channel: z.string().min(1).optional().describe("Slack channel for this service's incidents"),
   })
   .strict();
 
@@ -212,9 +271,12 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    approvals: approvalSettings.prefault({}),
+    notifications: notificationSettings.prefault({}),
   })
   .strict();
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyMode = z.infer<typeof mode>;
+export type ApproverSet = z.infer<typeof approverSet>;
 export type MaintenanceWindow = z.infer<typeof maintenanceWindow>;
