@@ -29,6 +29,8 @@ import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
 import { createSlackApp } from "../slack/app.ts";
 import { wireSlack } from "../slack/slackIntegration.ts";
+import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
+import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
@@ -98,11 +100,14 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         logger,
       })
     : undefined;
+  const settings = new SqliteRuntimeSettings(db);
+  await applyModeOverrides(policy, settings);
+  const groupMembers = slackApp ? userGroupMembers(slackApp.client) : undefined;
   const desk = new ApprovalDesk({
     incidents,
     policy,
     globalApprovers: config.slack.approvers,
-    ...(slackApp ? { groupMembers: userGroupMembers(slackApp.client) } : {}),
+    ...(groupMembers ? { groupMembers } : {}),
     resume: (id, answer) => runner.resumeWithApproval(id, answer),
     logger,
   });
@@ -114,6 +119,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         policy,
         defaultChannel: config.slack.channel,
         logger,
+        command: {
+          settings,
+          processMode: config.mode,
+          globalApprovers: config.slack.approvers,
+          groupMembers,
+          alertmanagerUrl: config.alertmanagerUrl,
+        },
       })
     : undefined;
   const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));

@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import type { SlackApp } from "./app.ts";
 import { registerApprovalActions } from "./approvalActions.ts";
+import { createAegisCommand, type AegisCommandDeps } from "./commands/aegisCommand.ts";
 import { ApprovalMessages } from "./approvalMessages.ts";
 import { SlackNotifier } from "./slackNotifier.ts";
 
@@ -15,6 +16,7 @@ export interface SlackWiring {
   policy: Policy;
   defaultChannel: string | undefined;
   logger: Logger;
+  command: Omit<AegisCommandDeps, "incidents" | "policy">;
 }
 
 /**
@@ -39,6 +41,17 @@ export function wireSlack(w: SlackWiring) {
     logger: w.logger,
   });
   registerApprovalActions(w.slack.bolt, w.desk, w.logger);
+  const aegis = createAegisCommand({ ...w.command, incidents: w.incidents, policy: w.policy });
+  w.slack.bolt.command("/aegis", async ({ command, ack }) => {
+    let text: string;
+    try {
+      text = await aegis(command.text, { id: command.user_id, name: command.user_name });
+    } catch (err) {
+      w.logger.error({ err: describeError(err) }, "/aegis failed");
+      text = `Something went wrong: ${describeError(err)}`;
+    }
+    await ack({ response_type: "ephemeral", text });
+  });
   w.desk.onAnswer((incident, result, vote) => approvals.answered(incident, result, vote));
   w.slack.bolt.error(async (err) => {
     w.logger.error({ err: describeError(err) }, "Slack handler failed");

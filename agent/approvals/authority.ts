@@ -40,3 +40,41 @@ export function approvalAuthority(
 export function noApproversConfigured(a: ApprovalAuthority): boolean {
   return a.users.length === 0 && a.groups.length === 0;
 }
+
+/**
+ * Every approver named anywhere for a service (any tier): who may change the service's mode or silence it.
+ * Without a service: every approver named anywhere.
+ */
+export function anyApprover(
+  policy: Policy,
+  globalApprovers: readonly string[],
+  service?: string,
+): ApproverSet {
+  const sets: ApproverSet[] = [
+    {
+      users: globalApprovers.filter((id) => !id.startsWith("S")),
+      groups: globalApprovers.filter((id) => id.startsWith("S")),
+    },
+    ...Object.values(policy.approvals.byTier).filter((s): s is ApproverSet => s !== undefined),
+  ];
+  const services = service ? [policy.services[service]] : Object.values(policy.services);
+  for (const s of services) if (s?.approvers) sets.push(s.approvers);
+  return {
+    users: [...new Set(sets.flatMap((s) => s.users))],
+    groups: [...new Set(sets.flatMap((s) => s.groups))],
+  };
+}
+
+/** True when the user is named in the set, directly or through a user group. */
+export async function isInSet(
+  set: ApproverSet,
+  userId: string,
+  groupMembers: ((groupId: string) => Promise<string[]>) | undefined,
+): Promise<boolean> {
+  if (set.users.includes(userId)) return true;
+  for (const g of set.groups) {
+    const members = await groupMembers?.(g).catch((): string[] => []);
+    if (members?.includes(userId)) return true;
+  }
+  return false;
+}

@@ -53,6 +53,8 @@ export interface SlackHarness {
   baseUrl: string;
   /** Close this AegisOps and start a new one on the same database and Slack. */
   restart(): Promise<void>;
+  /** Post a firing alert for the labels; returns its incident id. */
+  alert(labels: Record<string, string>): Promise<string>;
   /** Post a firing alert for the labels and wait (the cluster's time flowing) until it awaits approval. */
   alertUntilAwaiting(labels: Record<string, string>): Promise<Incident>;
   /** Wait (the cluster's time flowing) until the incident is terminal. */
@@ -112,6 +114,11 @@ export async function startSlackHarness(
       clearInterval(ticker);
     }
   };
+  const alert = async (labels: Record<string, string>) => {
+    const res = await postAlerts(url(), retargeted({ alertname: "KubeWorkloadUnhealthy", ...labels }));
+    if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status}`);
+    return (res.body.incidents as Array<{ id: string }>)[0]!.id;
+  };
   const approvalMessage = (id: string) => {
     const m = [...slack.messages.values()].find(
       (m) => !m.threadTs && m.text.startsWith("Approval needed") && m.text.includes(id),
@@ -132,10 +139,9 @@ export async function startSlackHarness(
       await down();
       await up();
     },
+    alert,
     async alertUntilAwaiting(labels) {
-      const res = await postAlerts(url(), retargeted({ alertname: "KubeWorkloadUnhealthy", ...labels }));
-      if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status}`);
-      const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+      const id = await alert(labels);
       return flowing(() =>
         waitFor(
           async () => {
