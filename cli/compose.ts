@@ -31,6 +31,8 @@ import { createSlackApp } from "../slack/app.ts";
 import { wireSlack } from "../slack/slackIntegration.ts";
 import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
 import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
+import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
+import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
@@ -129,7 +131,18 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       })
     : undefined;
   const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
-  const notifier: Notifier = slack ? new FanOutNotifier([baseNotifier, slack.notifier]) : baseNotifier;
+  const pager = config.pagerduty.routingKey
+    ? new PagerNotifier({
+        send: (event) =>
+          sendPagerEvent(
+            { eventsUrl: config.pagerduty.eventsUrl, routingKey: config.pagerduty.routingKey! },
+            event,
+          ),
+        settings,
+      })
+    : undefined;
+  const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
+  const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
   const graph = buildIncidentGraph(
     {
       incidents,

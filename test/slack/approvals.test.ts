@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { startFakePagerDuty } from "../helpers/fakePagerDuty.ts";
 import { getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { blockActionPayload, postToSlackEndpoint } from "../helpers/fakeSlack.ts";
@@ -13,6 +14,7 @@ import {
   type SlackHarness,
 } from "./harness.ts";
 
+const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
 let h: SlackHarness | undefined;
 afterEach(async () => {
   await h?.stop();
@@ -193,9 +195,12 @@ describe("approvals in Slack", () => {
 });
 
 describe("approval expiry and restarts", () => {
-  it("an approval not given in time escalates, and the message says so", async () => {
+  it("an approval not given in time escalates, the message says so, and a human is paged", async () => {
+    const pd = await startFakePagerDuty(ROUTING_KEY);
+    onTestFinished(() => pd.close());
     h = await startSlackHarness(
       approvalPolicy({ approvals: { expiryMinutes: 0.05, byTier: { medium: { users: [ALICE] } } } }),
+      { env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl } },
     );
     const waiting = await badRelease(h);
     const done = await h.waitFinished(waiting.id);
@@ -209,6 +214,8 @@ describe("approval expiry and restarts", () => {
     await h.click(waiting.id, ALICE, "approve");
     await waitFor(async () => ephemeralsTo(h!, ALICE).length > 0, { what: "Alice's ephemeral answer" });
     expect(String(ephemeralsTo(h, ALICE)[0]!.args.text)).toMatch(/already expired/);
+    await waitFor(async () => pd.pagedCount() === 1, { what: "the page" });
+    expect([...pd.pages.values()][0]!.summary).toMatch(/escalated: .*approval expired/);
   });
 
   it("a restart while waiting changes nothing: the click after it resumes the right incident", async () => {
