@@ -33,8 +33,9 @@ export function topEvidence(
     .slice(0, max);
 }
 
+// Whole words: "errors 0.0%" in a request summary is not a telling line.
 const TELLING =
-  /\b(error|fatal|panic|exception|fail(ed|ure)?|oom|killed|timeout|refused|denied|unavailable|crash)/i;
+  /\b(error|fatal|panic|exception|fail(ed|ure)?|oom|out of memory|killed|timeout|timed out|refused|denied|unavailable|crash(ed)?)\b/i;
 
 /**
  * A few log lines from the evidence, redacted: the telling ones (errors, panics, timeouts) first, the last
@@ -64,7 +65,7 @@ export function blastRadius(incident: Incident): string {
   const pods = Array.isArray(obs.k8s_list_pods) ? obs.k8s_list_pods.length : undefined;
   const rollout = obs.k8s_rollout_history as { replicas?: number } | undefined;
   const replicas = typeof rollout?.replicas === "number" ? rollout.replicas : undefined;
-  const t = incident.target;
+  const t = { key: d.target || incident.target.key };
   const of =
     replicas !== undefined ? `${replicas} replica(s)` : pods !== undefined ? `${pods} pod(s)` : "its pods";
   switch (d.action) {
@@ -80,7 +81,7 @@ export function blastRadius(incident: Incident): string {
       return `1 pod of ${t.key} (${of} in all); the others keep serving`;
     case "rollout_restart":
     case "rollback_deployment":
-      return `every pod of ${t.key} (${of}), replaced one at a time (rolling, within the PodDisruptionBudget)`;
+      return `every pod of ${t.key} (${of}), replaced by a rolling update (new pods ready before old ones go)`;
     case "raise_hpa_limits":
       return `the autoscaler of ${t.key}: a higher replica ceiling`;
     case "rate_limit_traffic":
