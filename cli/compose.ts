@@ -32,6 +32,8 @@ import { wireSlack } from "../slack/slackIntegration.ts";
 import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
 import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
 import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
+import { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { queryPrometheus } from "../tools/prometheus/instantQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 
@@ -130,6 +132,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         },
       })
     : undefined;
+  const autonomy = new Autonomy({
+    incidents,
+    policy,
+    settings,
+    ...(config.prometheusUrl ? { query: promNumber(config.prometheusUrl) } : {}),
+    logger,
+  });
   const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
   const pager = config.pagerduty.routingKey
     ? new PagerNotifier({
@@ -152,6 +161,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       policy,
       platforms,
       notifier,
+      autonomy,
       logger: logger.child({ module: "agent" }),
       settings: {
         mode: config.mode,
@@ -190,6 +200,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     app,
     runner,
     desk,
+    autonomy,
     incidents,
     /** Start the agent's workers, the approval expiry sweep and Slack (Socket Mode connects here). */
     async start() {
@@ -211,6 +222,15 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       db.close();
       ingestDb.close();
     },
+  };
+}
+
+/** One number from a PromQL expression: the first series' value, undefined when empty or not a number. */
+function promNumber(prometheusUrl: string) {
+  return async (query: string): Promise<number | undefined> => {
+    const res = await queryPrometheus({ prometheusUrl, query, timeoutMs: 5000 });
+    const v = res.series[0]?.value;
+    return v === undefined || !Number.isFinite(v) ? undefined : v;
   };
 }
 

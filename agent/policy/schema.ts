@@ -181,6 +181,73 @@ const notificationSettings = z
   })
   .strict();
 
+/** A PromQL ratio of bad to all events over `$window` (e.g. 5m, 1h, 30d), substituted before each query. */
+const promRatio = z
+  .string()
+  .min(1)
+  .refine((q) => q.includes("$window"), "the query must use $window for its range, e.g. [$window]");
+
+/** The three SLOs of one service; an SLI without its query is not measured. */
+const serviceSlos = z
+  .object({
+    latency: z
+      .object({
+        objective: z.number().gt(0).lt(100).default(99.9).describe("% of requests faster than thresholdMs"),
+        thresholdMs: z.number().positive().default(150),
+        slowRatio: promRatio.describe("share of requests slower than thresholdMs over $window"),
+      })
+      .strict()
+      .optional(),
+    availability: z
+      .object({
+        objective: z.number().gt(0).lt(100).default(99.9).describe("% of requests answered without error"),
+        errorRatio: promRatio.describe("share of requests that failed over $window"),
+      })
+      .strict()
+      .optional(),
+    failedHeals: z
+      .object({
+        maxPerWeek: z.number().int().min(0).default(5).describe("failed auto-heals a week before falling back"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** How the SLOs and the record of past actions steer the mode. */
+const autonomySettings = z
+  .object({
+    fastBurnSkipsApproval: z
+      .array(z.enum(RISK_TIERS))
+      .default(["low"])
+      .describe("tiers that act without waiting for approval while a user-facing budget burns fast"),
+    burnRate: z
+      .object({
+        fast: z.number().positive().default(14.4).describe("burn rate over 1h and 5m that counts as fast"),
+        slow: z.number().positive().default(6).describe("burn rate over 6h and 30m that counts as slow"),
+      })
+      .strict()
+      .prefault({}),
+    sloPeriodDays: z.number().int().min(1).default(30).describe("the window the error budgets cover"),
+    breaker: z
+      .object({
+        failures: z.number().int().min(1).default(3).describe("failed heals on one target that open the breaker"),
+        windowMinutes: z.number().positive().default(60).describe("the window those failures count in"),
+        cooldownMinutes: z.number().positive().default(60).describe("how long an open breaker stays open"),
+      })
+      .strict()
+      .prefault({}),
+    earned: z
+      .object({
+        successRate: z.number().gt(0).max(1).default(0.95).describe("share of actions that verified"),
+        minIncidents: z.number().int().min(1).default(20).describe("scored actions needed before proposing"),
+        windowDays: z.number().int().min(1).default(30).describe("how far back the record is read"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const serviceSettings = z
   .object({
     healthUrl: z.string().url().optional().describe("URL that answers 2xx when the service is healthy"),
@@ -273,10 +340,14 @@ export const policySchema = z
     maintenance: z.array(maintenanceWindow).default([]),
     approvals: approvalSettings.prefault({}),
     notifications: notificationSettings.prefault({}),
+    slos: z.record(z.string(), serviceSlos).default({}).describe("SLOs per service name"),
+    autonomy: autonomySettings.prefault({}),
   })
   .strict();
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyMode = z.infer<typeof mode>;
+export type ServiceSlos = z.infer<typeof serviceSlos>;
+export type AutonomySettings = z.infer<typeof autonomySettings>;
 export type ApproverSet = z.infer<typeof approverSet>;
 export type MaintenanceWindow = z.infer<typeof maintenanceWindow>;
