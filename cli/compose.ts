@@ -33,7 +33,7 @@ import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
 import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
 import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
 import { Autonomy } from "../agent/autonomy/autonomy.ts";
-import { queryPrometheus } from "../tools/prometheus/instantQuery.ts";
+import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 
@@ -136,7 +136,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     incidents,
     policy,
     settings,
-    ...(config.prometheusUrl ? { query: promNumber(config.prometheusUrl) } : {}),
+    ...(config.prometheusUrl ? { query: scalarQuery(config.prometheusUrl) } : {}),
     logger,
   });
   const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
@@ -194,6 +194,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, vote) => desk.answer(id, vote),
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
+    sloReport: () => autonomy.report(),
     logger,
   });
   return {
@@ -222,15 +223,6 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       db.close();
       ingestDb.close();
     },
-  };
-}
-
-/** One number from a PromQL expression: the first series' value, undefined when empty or not a number. */
-function promNumber(prometheusUrl: string) {
-  return async (query: string): Promise<number | undefined> => {
-    const res = await queryPrometheus({ prometheusUrl, query, timeoutMs: 5000 });
-    const v = res.series[0]?.value;
-    return v === undefined || !Number.isFinite(v) ? undefined : v;
   };
 }
 

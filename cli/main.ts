@@ -6,6 +6,7 @@ import { labCommand } from "./lab.ts";
 import { runbookCommand } from "./runbook.ts";
 import { kubeSimCommand } from "./kubeSim.ts";
 import { serveCommand } from "./serve.ts";
+import { sloCommand } from "./slo.ts";
 
 const program = new Command()
   .name("aegis")
@@ -19,6 +20,7 @@ program.addCommand(runbookCommand());
 program.addCommand(evalCommand());
 program.addCommand(demoCommand());
 program.addCommand(labCommand());
+program.addCommand(sloCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,8 @@ import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { RequestHandler } from "express";
 import type { AnswerResult, ApprovalVote } from "../agent/approvals/approvalDesk.ts";
+import type { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { sloRouter } from "./routes/slo.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
@@ -32,6 +34,8 @@ export interface AppDeps {
   metrics?: MetricsRegistry;
   /** Take a person's answer to an incident waiting for approval (enables the approve/reject routes). */
   answerApproval?: (incidentId: string, vote: ApprovalVote) => Promise<AnswerResult>;
+  /** SLOs, budgets and autonomy for `GET /api/slo`. */
+  sloReport?: Autonomy["report"];
   /** Bolt's receiver (signature check, then events, interactions and slash commands) for `/slack/events`. */
   slackHandlers?: RequestHandler[];
 }
@@ -69,6 +73,7 @@ export function createApp(deps: AppDeps): RequestListener {
       }),
     );
   }
+  if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
   app.use(healthRouter({ incidents: deps.incidents }));
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);

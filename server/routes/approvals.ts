@@ -43,20 +43,18 @@ export function approvalsRouter(deps: {
           if (result.code === "not_found") throw new AegisError("not_found", result.message);
           throw new HttpError(409, result.code, result.message);
         }
-        res
-          .status(202)
-          .json(
-            result.kind === "decided"
-              ? { id, approved: result.approved, by }
-              : {
-                  id,
-                  approved: false,
-                  by,
-                  recorded: true,
-                  approvers: result.approvers,
-                  required: result.required,
-                },
-          );
+        res.status(202).json(
+          result.kind === "decided"
+            ? { id, approved: result.approved, by }
+            : {
+                id,
+                approved: false,
+                by,
+                recorded: true,
+                approvers: result.approvers,
+                required: result.required,
+              },
+        );
       },
     );
   }
