@@ -40,4 +40,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "the chaos lab's Prometheus and Alertmanager, for your own AegisOps",
     load: async () => (await import("./lab.ts")).labCommand(),
   },
+  {
+    name: "slo",
+    summary: "SLOs, error budgets and the autonomy each service has earned",
+    load: async () => (await import("./slo.ts")).sloCommand(),
+  },
 ];
