@@ -35,6 +35,8 @@ import { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
+import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -93,6 +95,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           },
         })
       : heuristic);
+  const predictions = new PredictionRegistry();
   const crashAt = config.testCrashAt;
   // Approvals from every channel (REST, Slack) go through one desk; it resumes the paused run.
   const slackApp = config.slack.botToken
@@ -168,6 +171,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      predictions,
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
@@ -190,6 +194,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
   });
+  const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
@@ -211,14 +216,18 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       await runner.start();
       desk.start(overrides.approvalSweepMs ?? 5_000);
       await slack?.start();
+      watcher?.start();
     },
     db,
     plannerName: planner.name,
+    /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
+    watcher,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
       await slack?.stop();
+      await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")
