@@ -20,6 +20,8 @@ export async function collectUsage(
   const w = `${windowS}s`;
   // The subquery's resolution: 5 minutes over days, finer over a short window (still 30 points or more).
   const res = `${Math.max(1, Math.min(300, Math.floor(windowS / 30)))}s`;
+  // rate()'s own range: 5 minutes, shorter only for a window of minutes (it must stay within the window).
+  const rateRange = `${Math.max(2, Math.min(300, Math.floor(windowS / 5)))}s`;
   const q = (p: number) => String(p);
   const [cpuReq, memReq, cpu95, cpu99, mem95, mem99] = await Promise.all([
     query(`max by (namespace, pod, container) (kube_pod_container_resource_requests{${ns}resource="cpu"})`),
@@ -27,10 +29,10 @@ export async function collectUsage(
       `max by (namespace, pod, container) (kube_pod_container_resource_requests{${ns}resource="memory"})`,
     ),
     query(
-      `max by (namespace, pod, container) (quantile_over_time(${q(0.95)}, rate(container_cpu_usage_seconds_total${sel}[5m])[${w}:${res}]))`,
+      `max by (namespace, pod, container) (quantile_over_time(${q(0.95)}, rate(container_cpu_usage_seconds_total${sel}[${rateRange}])[${w}:${res}]))`,
     ),
     query(
-      `max by (namespace, pod, container) (quantile_over_time(${q(cfg.quantile)}, rate(container_cpu_usage_seconds_total${sel}[5m])[${w}:${res}]))`,
+      `max by (namespace, pod, container) (quantile_over_time(${q(cfg.quantile)}, rate(container_cpu_usage_seconds_total${sel}[${rateRange}])[${w}:${res}]))`,
     ),
     query(
       `max by (namespace, pod, container) (quantile_over_time(${q(0.95)}, container_memory_working_set_bytes${sel}[${w}]))`,
