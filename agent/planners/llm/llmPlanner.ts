@@ -116,15 +116,15 @@ export class LlmPlanner implements Planner {
     try {
       return await this.investigateAndDecide(input, run);
     } catch (err) {
-      const reason = this.failureReason(err, run);
-      if (reason === undefined) throw err;
+      const failure = this.failure(err, run);
+      if (failure === undefined) throw err;
       const decision = await this.opts.fallback.decide(input);
-      const note = `llm planner (${this.opts.model}, prompts ${this.opts.prompts.version}) fell back to the ${decision.planner} planner: ${reason}`;
+      const note = `llm planner (${this.opts.model}, prompts ${this.opts.prompts.version}) fell back to the ${decision.planner} planner: ${failure.reason}`;
       return {
         ...decision,
         ...(run.calls > 0 ? { usage: this.usage(run) } : {}),
         notes: [...(decision.notes ?? []), ...this.investigationNotes(run), note],
-        fallbackReason: reason,
+        fallback: failure,
       };
     }
   }
@@ -378,15 +378,24 @@ export class LlmPlanner implements Planner {
     return notes;
   }
 
-  /** A plain reason for falling back, or undefined for an error that is not the model's (a bug: rethrown). */
-  private failureReason(err: unknown, run: Run): string | undefined {
+  /**
+   * Why the run fell back, as a code to count by and a plain reason; undefined for an error that is not the
+   * model's (a bug: rethrown).
+   */
+  private failure(err: unknown, run: Run): { code: string; reason: string } | undefined {
     const refused = run.toolsRefused ? `the server refused tool calling (${run.toolsRefused}), then ` : "";
-    if (run.deadline.aborted) return `${refused}timed out after ${this.limits.timeoutMs} ms`;
-    if (err instanceof LlmPlannerError) return `${refused}${err.message}`;
+    const at = (code: string, reason: string) => ({ code, reason: `${refused}${reason}` });
+    if (run.deadline.aborted) return at("llm_timeout", `timed out after ${this.limits.timeoutMs} ms`);
+    if (err instanceof LlmPlannerError) return at(err.code, err.message);
     if (err instanceof OpenAI.APIError && err.status !== undefined) {
-      return `${refused}the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`;
+      const offScript = (err.error as { type?: unknown } | undefined)?.type === "cassette_miss";
+      return at(
+        offScript ? "llm_off_script" : `llm_http_${err.status}`,
+        `the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`,
+      );
     }
-    if (err instanceof OpenAI.OpenAIError) return `${refused}the model API failed: ${describeError(err)}`;
+    if (err instanceof OpenAI.OpenAIError)
+      return at("llm_unavailable", `the model API failed: ${describeError(err)}`);
     return undefined;
   }
 }

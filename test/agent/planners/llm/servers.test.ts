@@ -37,7 +37,7 @@ const plainJson = (req: ChatRequest) => {
 };
 const fellBack = (d: Decision, why: RegExp) => {
   expect(d.planner).toBe("heuristic");
-  expect(d.fallbackReason).toMatch(why);
+  expect(d.fallback?.reason).toMatch(why);
   expect(d.notes?.at(-1)).toMatch(/fell back to the heuristic planner: /);
 };
 
@@ -54,6 +54,7 @@ describe("a 200 that is not a chat completion falls back with the reason, never 
       /answered HTTP 200 with something that is not a chat completion \(text\/html: .*502 Bad Gateway/,
     );
     expect(d.action).toBe("restart_container");
+    expect(d.fallback?.code).toBe("llm_unavailable");
   });
 
   it("another API's JSON (Ollama's native /api/chat reply)", async () => {
@@ -130,7 +131,7 @@ describe("a server that refuses tools gets the question once more in plain-JSON 
     });
     const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
     expect(d).toMatchObject({ planner: "llm", action: "restart_container" });
-    expect(d.fallbackReason).toBeUndefined();
+    expect(d.fallback).toBeUndefined();
     expect(d.notes).toContain(
       "the model server refused tool calling (HTTP 400 registry.ollama.ai/library/gemma3:4b does not support tools): the decision was asked for in plain-JSON mode, without tools",
     );
