@@ -57,7 +57,7 @@ const envSchema = z.object({
   AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
   AEGIS_EMBEDDING_DIMENSIONS: intFrom(1536, 8, 8192),
   /** Test hook only: crash the process at a named point of the act step. */
-  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action"]).optional(),
+  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action", "stray_error"]).optional(),
 });
 
 /** The parsed process configuration. Built once at start-up, then passed around. */
@@ -100,7 +100,8 @@ export interface Config {
   /** A secret the policy file names by its environment variable (e.g. a drain hook's bearer token). */
   secret(name: string): string | undefined;
   slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
-  testCrashAt: "before_action" | "after_action" | undefined;
+  /** `stray_error`: an `error` event nobody listens to, just before the action (the process guard's test). */
+  testCrashAt: "before_action" | "after_action" | "stray_error" | undefined;
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
   runbooksDir: string;
   /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */

@@ -49,11 +49,24 @@ export type ScriptStep = {
     }
 );
 
+/** An embeddings request as the server received it (`POST /v1/embeddings`). */
+export interface EmbeddingsRequest {
+  model: string;
+  input: string | string[];
+  dimensions?: number;
+  [key: string]: unknown;
+}
+
 /** An OpenAI-compatible HTTP server on 127.0.0.1 that answers from a script, in order. */
 export interface ScriptedOpenAI {
   /** `baseURL` for the OpenAI client (ends in /v1). */
   baseUrl: string;
   requests: ChatRequest[];
+  /**
+   * Embeddings requests, answered unscripted with letter-count vectors of the asked dimension (16 when the
+   * request names none), so one server stands in for both endpoints a deployment uses.
+   */
+  embeddings: EmbeddingsRequest[];
   /** Append steps to the script. */
   push(...steps: ScriptStep[]): void;
   /** Throws when a step was not consumed, a request was not scripted, or a step's `expect` failed. */
@@ -67,10 +80,11 @@ export interface ScriptedOpenAI {
 
 let callCounter = 0;
 
-/** Start a scripted OpenAI-compatible server. `POST /v1/chat/completions` is the only route. */
+/** Start a scripted OpenAI-compatible server: `POST /v1/chat/completions` from the script, `/v1/embeddings` unscripted. */
 export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<ScriptedOpenAI> {
   const steps: ScriptStep[] = [...initial];
   const requests: ChatRequest[] = [];
+  const embeddings: EmbeddingsRequest[] = [];
   const failures: string[] = [];
   let flavor: ServerFlavor = "openai";
 
@@ -94,6 +108,11 @@ export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<S
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       void (async () => {
+        if (req.method === "POST" && req.url === "/v1/embeddings") {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as EmbeddingsRequest;
+          embeddings.push(body);
+          return answer(res, 200, embeddingsReply(body));
+        }
         if (req.method !== "POST" || req.url !== "/v1/chat/completions") {
           return refuse(res, `unexpected ${req.method} ${req.url}`);
         }
@@ -169,6 +188,7 @@ export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<S
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    embeddings,
     push: (...more) => steps.push(...more),
     setFlavor(f) {
       flavor = f;
@@ -182,6 +202,7 @@ export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<S
       flavor = "openai";
       steps.length = 0;
       requests.length = 0;
+      embeddings.length = 0;
       failures.length = 0;
     },
     close: () =>
@@ -189,6 +210,27 @@ export async function startScriptedOpenAI(initial: ScriptStep[] = []): Promise<S
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** The `/v1/embeddings` answer: one letter-count vector per input, in the request's order. */
+function embeddingsReply(body: EmbeddingsRequest) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const dim = body.dimensions ?? 16;
+  return {
+    object: "list",
+    model: body.model,
+    data: inputs.map((text, index) => {
+      const v: number[] = new Array<number>(dim).fill(0);
+      for (const ch of text.toLowerCase()) {
+        const i = ch.charCodeAt(0) - 97;
+        if (i >= 0 && i < 26) v[i % dim]! += 1;
+      }
+      // A zero vector has no direction; give blank inputs one.
+      if (!v.some((x) => x > 0)) v[0] = 1;
+      return { object: "embedding", index, embedding: v };
+    }),
+    usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
   };
 }
 

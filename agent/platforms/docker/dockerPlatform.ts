@@ -58,6 +58,7 @@ const DECISIVE = new Set([
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
+  const envAllowlist = opts.policy?.evidence.envAllowlist ?? [];
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
@@ -82,7 +83,9 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
         return { ok: false, reason: `no container of compose service ${target.service}` };
       // Act on the member that is down, else the first: the service is the unit people named.
       const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
-      return locate({ kind: "docker_container", key: target.key, name: pick.name });
+      // The service, not the member picked today, is what caps and grouping count.
+      const member = await locate({ kind: "docker_container", key: target.key, name: pick.name });
+      return member.ok ? { ...member, identity: target.key } : member;
     }
     if (target.kind !== "docker_container")
       return { ok: false, reason: `not a Docker target: ${target.kind}` };
@@ -101,14 +104,16 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const located: Target = { kind: "docker_container", key: target.key, name: c.name, id: c.id };
     const isProtected =
       c.labels[PROTECTED_LABEL] === "true" || (opts.policy?.protectedContainers ?? []).includes(c.name);
+    const identity = `docker:container/${c.id}`;
     return isProtected
       ? {
           ok: true,
           target: located,
           instanceId: c.id,
+          identity,
           protectedReason: `container ${c.name} is protected by policy`,
         }
-      : { ok: true, target: located, instanceId: c.id };
+      : { ok: true, target: located, instanceId: c.id, identity };
   }
 
   async function observe(
@@ -116,7 +121,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     alerts: IncidentAlert[],
   ): Promise<{ obs: DockerObservations; errors: string[] }> {
     const ref = containerRef(target);
-    const snapshot = await inspectSnapshot(docker, ref);
+    const snapshot = await inspectSnapshot(docker, ref, envAllowlist);
     const errors: string[] = [];
     const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
       p.catch((err: unknown) => {
@@ -144,7 +149,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
-  const inspectTool = createInspectContainerTool({ docker });
+  const inspectTool = createInspectContainerTool({ docker, envAllowlist });
   const promTools: Tool[] = opts.prometheusUrl
     ? [
         createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),

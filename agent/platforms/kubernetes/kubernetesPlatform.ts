@@ -36,6 +36,7 @@ import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaC
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { boundKubernetesReadTools } from "./readTools.ts";
+import { pinRef } from "./locateRef.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
 import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
@@ -275,6 +276,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
 
   async function locate(target: Target): Promise<Located> {
     try {
+      if (target.kind === "k8s_ref") {
+        const pinned = await pinRef(kube, target);
+        return pinned.ok ? locate(pinned.target) : pinned;
+      }
       if (target.kind === "k8s_node") {
         const n = await kube.core.readNode({ name: target.name });
         return { ok: true, target, instanceId: n.metadata?.uid ?? null };
@@ -412,7 +417,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   });
 
   return {
-    kinds: ["k8s_workload", "k8s_node"],
+    kinds: ["k8s_workload", "k8s_node", "k8s_ref"],
     actions: ACTIONS,
     locate,
 
