@@ -15,7 +15,7 @@ import type { Tool } from "../../../tools/tool.ts";
 import { appliesTo } from "../applicability.ts";
 import { describeTarget } from "../heuristic.ts";
 import type { Planner, PlannerInput } from "../planner.ts";
-import { parseAnswer, type Parsed } from "./answer.ts";
+import { parseAnswer, textToolCalls, type Parsed } from "./answer.ts";
 import { decisionJsonSchema, type ModelDecision } from "./decisionSchema.ts";
 import { estimateCostUsd } from "./pricing.ts";
 import { renderPrompt, type PromptSet } from "./prompts.ts";
@@ -173,7 +173,15 @@ export class LlmPlanner implements Planner {
       const reply = await this.chatWithTools(run, messages, { tools: toolDefs });
       if (!reply) break;
       const calls = functionCalls(reply);
-      if (calls.length === 0) break;
+      if (calls.length === 0) {
+        // A server that passed the tools in the prompt but does not parse calls: the model wrote them as text.
+        const written = textToolCalls(reply.content).filter((c) => c.name !== SUBMIT);
+        if (written.length === 0) break;
+        const results: string[] = [];
+        for (const c of written) results.push(await run.tools.run(c.name, c.arguments, run.signal));
+        messages.push({ role: "user", content: `Results of your tool calls:\n${results.join("\n")}` });
+        continue;
+      }
       for (const call of calls) {
         messages.push({
           role: "tool",

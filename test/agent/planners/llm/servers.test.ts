@@ -106,6 +106,28 @@ describe("decisions written as local models write them", () => {
     await decided(toolCallText("submit_decision", answer({ action: "kill_container" })));
   });
 
+  it("a llama.cpp server that dropped the tools: reads written as <tool_call> text are run and answered", async () => {
+    server.setFlavor("llamacpp");
+    server.push(
+      { content: toolCallText("docker_container_logs", { tail: 20 }) },
+      {
+        expect: (req) => {
+          const last = req.messages.at(-1);
+          expect(last?.role).toBe("user");
+          expect(last?.content).toMatch(
+            /^Results of your tool calls:\n<untrusted_data source="docker_container_logs">/,
+          );
+          expect(last?.content).toContain("allocating cache buffer");
+        },
+        content: "Memory grows while traffic is flat: a leak.",
+      },
+      { content: toolCallText("submit_decision", answer()) },
+    );
+    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
+    expect(d).toMatchObject({ planner: "llm", action: "restart_container" });
+    expect(d.notes).toEqual(["the model read docker_container_logs"]);
+  });
+
   it("two different decisions in one answer get the repair round, not a guess", async () => {
     const two = JSON.stringify(answer({ action: "kill_container" })) + "\nor\n" + JSON.stringify(answer());
     server.push(
