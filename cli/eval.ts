@@ -97,6 +97,7 @@ interface EvalOptions {
   verbose?: boolean;
   json?: boolean;
   maxFallbackShare: number;
+  cassetteSource?: "real_model" | "local_server" | "synthetic";
 }
 
 function fraction(value: string): number {
@@ -131,6 +132,12 @@ export function evalCommand(): Command {
     .option(
       "--record",
       "llm planner: call the real model (OPENAI_API_KEY) and record its answers as cassettes",
+    )
+    .addOption(
+      new Option(
+        "--cassette-source <source>",
+        "llm planner, --record: what the recordings are stamped as (default: real_model for api.openai.com, local_server for any other OPENAI_BASE_URL)",
+      ).choices(["real_model", "local_server", "synthetic"]),
     )
     .option("--filter <tags>", "only scenarios with one of these tags, families or ids (comma-separated)")
     .option("--dir <dir>", "scenario files to run instead of the bundled suite (same schema)")
@@ -176,6 +183,7 @@ export function evalCommand(): Command {
         model,
         cassetteMode: opts.record ? "record" : "replay",
         openai: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl },
+        ...(opts.cassetteSource ? { cassetteSource: opts.cassetteSource } : {}),
       };
       if (opts.compare) {
         if (opts.compare.length !== 2)
