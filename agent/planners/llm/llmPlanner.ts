@@ -23,6 +23,7 @@ import { suspectedInjections } from "./injection.ts";
 import { quoteData } from "./quote.ts";
 import { createRecallTool } from "./recallTool.ts";
 import { readCompletion, toolsRefusal } from "./serverReplies.ts";
+import { CHARS_PER_TOKEN, fitToolResult } from "./toolResult.ts";
 import { toolCallNotes, ToolRunner } from "./toolRunner.ts";
 
 /** Bounds of one incident's model use; every one is configurable. */
@@ -73,6 +74,8 @@ export class LlmPlannerError extends Error {
 }
 
 const SUBMIT = "submit_decision";
+/** Tokens (estimated) of the investigation's evidence quoted in the first message. */
+const EVIDENCE_TOKENS = 3_000;
 
 interface Run {
   signal: AbortSignal;
@@ -161,7 +164,14 @@ export class LlmPlanner implements Planner {
               startsAt: a.startsAt,
             })),
           ),
-          evidence: quoteData("evidence", input.evidence),
+          // Cut like a tool result: the newest log lines and events are what an incident shows.
+          evidence: quoteData(
+            "evidence",
+            fitToolResult(input.evidence, EVIDENCE_TOKENS, {
+              how: "read them with the read-only tools, narrowing the query",
+            }),
+            EVIDENCE_TOKENS * CHARS_PER_TOKEN * 2,
+          ),
           recalled: quoteData("runbook_memory", input.recalled),
         }),
       },
