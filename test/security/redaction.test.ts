@@ -15,6 +15,14 @@ describe("redaction engine over every planted kind", () => {
     expect(out).toContain(REDACTED);
   });
 
+  it("a log whose every line starts with a timestamp (kubectl logs --timestamps)", () => {
+    const lines = secrets.flatMap((s) => s.lines).map((l) => `2026-12-07T11:55:21.839123Z ${l}`);
+    expect(leaksIn(redactLines(lines).join("\n"), secrets)).toEqual([]);
+    const rsa = secrets.find((s) => s.kind.startsWith("PEM RSA"))!;
+    const cut = rsa.lines.slice(3).map((l) => `2026-12-07T11:55:21Z ${l}`);
+    expect(leaksIn(redactLines(cut).join("\n"), [rsa])).toEqual([]);
+  });
+
   it("a whole log as one text", () => {
     const out = redactText(secrets.flatMap((s) => s.lines).join("\n"));
     expect(leaksIn(out, secrets)).toEqual([]);
