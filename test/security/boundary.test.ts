@@ -7,7 +7,8 @@ import { AegisError, describeError } from "../../core/errors.ts";
 import { createLogger } from "../../core/logger.ts";
 import type { Target } from "../../core/types.ts";
 import { tool } from "../../tools/tool.ts";
-import { leaksIn, plantedSecrets } from "./plantedSecrets.ts";
+import { fixture, retarget, startTestServer } from "../server/helpers.ts";
+import { leaksIn, plantedAlertText, plantedSecrets } from "./plantedSecrets.ts";
 
 const secrets = plantedSecrets();
 const lines = secrets.flatMap((s) => s.lines);
@@ -101,5 +102,32 @@ describe("process logs", () => {
     expect(leaksIn(text, secrets)).toEqual([]);
     expect(text).toContain("with an Error object");
     expect(text).toContain("postgres://orders:[redacted]@db.internal");
+  });
+});
+
+describe("alerts at the webhook", () => {
+  it("are stored and served with their labels' and annotations' secrets redacted, without the fingerprint", async () => {
+    const srv = await startTestServer();
+    try {
+      const alert = plantedAlertText();
+      const payload = retarget(fixture("am-webhook-firing"), "web");
+      // No fingerprint from Alertmanager: AegisOps derives one from the labels, which must not carry a secret.
+      payload.alerts = payload.alerts.map((a) => ({
+        ...a,
+        fingerprint: "",
+        labels: { ...a.labels, ...alert.labels },
+        annotations: alert.annotations,
+      }));
+      const res = await srv.post(payload);
+      expect(res.status).toBe(202);
+      const reply = await res.text();
+      const id = (JSON.parse(reply) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
+      const served = await (await fetch(`${srv.url}/api/incidents/${id}`)).text();
+      const found = [reply, served].flatMap((t) => leaksIn(t, [{ kind: "alert", needles: alert.needles }]));
+      expect(found).toEqual([]);
+      expect(served).toContain("https://scrape:[redacted]@127.0.0.1:9100/metrics");
+    } finally {
+      await srv.close();
+    }
   });
 });
