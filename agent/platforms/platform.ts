@@ -21,7 +21,17 @@ export interface AgentClock {
 
 /** Result of locating a target at triage. */
 export type Located =
-  | { ok: true; target: Target; instanceId: string | null; protectedReason?: string }
+  | {
+      ok: true;
+      target: Target;
+      instanceId: string | null;
+      protectedReason?: string;
+      /**
+       * The real object's identity, whatever the labels called it (a container by name or by id prefix):
+       * the ledger, the caps and incident grouping use it. `target.key` when absent.
+       */
+      identity?: string;
+    }
   | { ok: false; reason: string };
 
 /** What an executed action reports back; stored on the action record. */
