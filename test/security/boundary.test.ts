@@ -125,7 +125,7 @@ describe("alerts at the webhook", () => {
       const served = await (await fetch(`${srv.url}/api/incidents/${id}`)).text();
       const found = [reply, served].flatMap((t) => leaksIn(t, [{ kind: "alert", needles: alert.needles }]));
       expect(found).toEqual([]);
-      expect(served).toContain("https://scrape:[redacted]@127.0.0.1:9100/metrics");
+      expect(served).toContain("https://scrape:[redacted]@metrics.internal/api/v1/write");
     } finally {
       await srv.close();
     }

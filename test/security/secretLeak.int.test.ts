@@ -170,7 +170,10 @@ describe("no planted secret leaves AegisOps", () => {
       { timeoutMs: 60_000, intervalMs: 200, what: "the incident to finish" },
     );
     // The run went the whole way: acted, verified, learned (so embeddings and export carry its text).
-    expect(incident.status).toBe("resolved");
+    expect(
+      incident.status,
+      `${incident.statusReason}\n${incident.timeline.map((e) => `${e.step}: ${e.message}`).join("\n")}`,
+    ).toBe("resolved");
     expect(incident.actions.length).toBeGreaterThanOrEqual(1);
     await waitFor(() => notified.length > 0, { what: "the notifier" });
 
