@@ -2,6 +2,7 @@ import type { Logger } from "../core/logger.ts";
 import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
 import type { ActionLedger } from "../store/actionLedger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import type { Autonomy } from "./autonomy/autonomy.ts";
 import type { Notifier } from "./notifier.ts";
 import type { Planner } from "./planners/planner.ts";
 import type { Platform } from "./platforms/platform.ts";
@@ -27,6 +28,8 @@ export interface AgentDeps {
     verifyTimeoutMs: number;
     verifyIntervalMs: number;
   };
+  /** Error budgets, the circuit breaker and earned autonomy adjust the policy's mode (absent: the policy alone). */
+  autonomy?: Pick<Autonomy, "steer">;
   /** Alertmanager's active silences (with ALERTMANAGER_URL): a silenced incident is dismissed at triage. */
   silences?: () => Promise<Silence[]>;
   crashHook?: (point: CrashPoint) => void;
