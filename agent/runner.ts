@@ -11,6 +11,8 @@ export interface RunnerOptions {
   queueSize: number;
   /** How often to look for unfinished incidents nobody is working on. */
   sweepIntervalMs: number;
+  /** Called with the incident's id each time a run of it ends (finished, paused for approval or failed). */
+  onRunEnd?: (id: string) => void;
 }
 
 /**
@@ -64,6 +66,7 @@ export class IncidentRunner {
       await this.graph.invoke(new Command({ resume: answer }), { configurable: { thread_id: id } });
     } finally {
       this.inFlight.delete(id);
+      this.runEnded(id);
       this.pump();
     }
   }
@@ -74,6 +77,11 @@ export class IncidentRunner {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /** How many incidents wait in the queue and how many runs are in flight (for metrics). */
+  stats(): { queued: number; inFlight: number } {
+    return { queued: this.queue.length, inFlight: this.inFlight.size };
   }
 
   /** Resolves when nothing is queued or running (tests and benchmarks). */
@@ -103,6 +111,7 @@ export class IncidentRunner {
       this.inFlight.add(id);
       void this.run(id).finally(() => {
         this.inFlight.delete(id);
+        this.runEnded(id);
         this.pump();
         if (this.queue.length === 0 && this.inFlight.size === 0) {
           const waiters = this.idleWaiters;
@@ -110,6 +119,14 @@ export class IncidentRunner {
           for (const w of waiters) w();
         }
       });
+    }
+  }
+
+  private runEnded(id: string): void {
+    try {
+      this.options.onRunEnd?.(id);
+    } catch (err) {
+      this.log.error({ incident: id, err: describeError(err) }, "run-end hook failed");
     }
   }
 

@@ -20,6 +20,8 @@ import type { Logger } from "../core/logger.ts";
 import OpenAI from "openai";
 import { openRunbookMemory, type EmbedderChoice, type OpenedMemory } from "../runbooks/memory/openMemory.ts";
 import { createApp } from "../server/app.ts";
+import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
+import { createMetricsRegistry } from "../server/metrics.ts";
 import { SqliteActionLedger } from "../store/actionLedger.ts";
 import { openDatabase, type Db } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
@@ -111,10 +113,22 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     },
     new SqliteSaver(db),
   );
-  const runner = new IncidentRunner(graph, incidents, logger, {
+  const metrics = createMetricsRegistry();
+  const incidentMetrics = registerIncidentMetrics(metrics, {
+    configuredPlanner: planner.name,
+    queue: () => runner.stats(),
+  });
+  const runner: IncidentRunner = new IncidentRunner(graph, incidents, logger, {
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    onRunEnd: (id) =>
+      void incidents
+        .get(id)
+        .then((incident) => incident && incidentMetrics.record(incident))
+        .catch((err: unknown) =>
+          logger.warn({ incident: id, err: describeError(err) }, "metrics not recorded"),
+        ),
   });
   const app = createApp({
     config,
@@ -123,6 +137,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, answer) => runner.resumeWithApproval(id, answer),
     logger,
+    metrics,
   });
   return {
     app,
