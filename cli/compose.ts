@@ -138,6 +138,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     answerApproval: (id, answer) => runner.resumeWithApproval(id, answer),
     logger,
     metrics,
+    runbooks: memory,
   });
   return {
     app,

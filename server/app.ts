@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger.ts";
 import type { ApprovalAnswer } from "../agent/nodes/approve.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import { dashboardRouter, type RunbookBrowser } from "./dashboard/router.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { groupCommit } from "./groupCommit.ts";
 import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } from "./metrics.ts";
@@ -31,6 +32,10 @@ export interface AppDeps {
   metrics?: MetricsRegistry;
   /** Resume an incident waiting for approval with a person's answer (enables the approve/reject routes). */
   answerApproval?: (incidentId: string, answer: ApprovalAnswer) => Promise<void>;
+  /** The runbook memory, browsable from the dashboard. */
+  runbooks?: RunbookBrowser;
+  /** Where the dashboard's built bundle is (default: dist/dashboard). */
+  dashboardAssets?: string;
 }
 
 /**
@@ -68,6 +73,18 @@ export function createApp(deps: AppDeps): RequestListener {
     );
   }
   app.use(healthRouter({ incidents: deps.incidents }));
+  app.use(
+    dashboardRouter({
+      config: deps.config,
+      policy: deps.policy,
+      incidents: deps.incidents,
+      log,
+      answer: deps.answerApproval,
+      runbooks: deps.runbooks,
+      assetsDir: deps.dashboardAssets,
+    }),
+  );
+
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -113,23 +113,28 @@ export function registerIncidentMetrics(
       }
       if (!isTerminal(incident.status) || !done.add(incident.id)) return;
       finished.inc({ status: incident.status });
-      const sent = incident.actions.filter((a) => a.state === "sent");
-      const last = sent.at(-1);
-      for (const a of incident.actions) {
-        const outcome =
-          a.state === "sent"
-            ? a === last && incident.status === "resolved"
-              ? "verified"
-              : "unverified"
-            : a.state === "pending"
-              ? "unverified"
-              : a.state;
-        actions.inc({ action: a.action, outcome });
-      }
+      for (const a of actionOutcomes(incident)) actions.inc(a);
       if (incident.status === "resolved" && incident.mttrMs !== null)
         recovery.observe(incident.mttrMs / 1000);
     },
   };
+}
+
+/** Outcome of each action a finished incident took: the last one sent is verified when the incident resolved. */
+export type ActionOutcome = "verified" | "unverified" | "failed" | "skipped";
+
+/** Each action of a finished incident with its outcome (metrics and the dashboard classify alike). */
+export function actionOutcomes(incident: Incident): Array<{ action: string; outcome: ActionOutcome }> {
+  const last = incident.actions.filter((a) => a.state === "sent").at(-1);
+  return incident.actions.map((a) => ({
+    action: a.action,
+    outcome:
+      a.state === "failed" || a.state === "skipped"
+        ? a.state
+        : a === last && incident.status === "resolved"
+          ? "verified"
+          : "unverified",
+  }));
 }
 
 /** A bounded set of ids: `add` is true the first time an id is seen (the oldest are forgotten first). */
