@@ -112,6 +112,7 @@ export function Overview(props: { version: number }) {
                     label: o,
                     data: actionNames.map((a) => stats.actions[a]?.[o] ?? 0),
                     backgroundColor: COLORS[o],
+                    maxBarThickness: 60,
                   })),
                 },
                 options: {
