@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import express, { Router, type Request, type RequestHandler } from "express";
 import { z } from "zod";
@@ -43,6 +45,7 @@ export interface DashboardDeps {
 /** How many of the newest incidents the overview's figures are drawn from. */
 const STATS_WINDOW = 500;
 const HEARTBEAT_MS = 15_000;
+const SHUTDOWN_CHECK_MS = 250;
 
 const PAGE_HEADERS = {
   "Content-Security-Policy":
@@ -186,8 +189,13 @@ export function dashboardRouter(options: DashboardDeps): Router {
     void deps.feed.ready().then(() => res.write(": ready\n\n"));
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
     heartbeat.unref();
+    // A stream never ends by itself: end it when the server stops listening, so shutdown needs no grace period.
+    const server = (req.socket as Socket & { server?: Server }).server;
+    const closing = setInterval(() => server?.listening === false && res.end(), SHUTDOWN_CHECK_MS);
+    closing.unref();
     req.on("close", () => {
       clearInterval(heartbeat);
+      clearInterval(closing);
       unsubscribe();
     });
   });

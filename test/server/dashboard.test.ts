@@ -154,4 +154,15 @@ describe("dashboard live feed", () => {
     };
     expect(data).toMatchObject({ status: "open", target: "container web-1" });
   });
+
+  it("ends open streams when the server shuts down, so shutdown does not wait out its grace period", async () => {
+    srv = await startTestServer({ AEGIS_DASHBOARD_PUBLIC: "true" });
+    const res = await fetch(`${srv.url}/ui/api/events`);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes(": ready\n")) text += (await reader.read()).value ?? "";
+    // A grace period far longer than the test's timeout: only an ended stream lets close() resolve in time.
+    await srv.running.close(60_000);
+    while (!(await reader.read()).done);
+  });
 });

@@ -7,7 +7,7 @@ import type { WebhookPayload } from "../../core/alert.ts";
 import { silentLogger, type Logger } from "../../core/logger.ts";
 import { defaultPolicy } from "../../agent/policy/loadPolicy.ts";
 import { createApp, type AppDeps } from "../../server/app.ts";
-import { startServer } from "../../server/listen.ts";
+import { startServer, type RunningServer } from "../../server/listen.ts";
 import { createMetricsRegistry } from "../../server/metrics.ts";
 import { openDatabase, type Db } from "../../store/db.ts";
 import { SqliteIncidentRepository } from "../../store/incidentRepository.ts";
@@ -44,6 +44,8 @@ function labelFingerprint(labels: Record<string, string>): string {
 
 export interface TestServer {
   url: string;
+  /** The listening server itself (its own close takes a grace period). */
+  running: RunningServer;
   db: Db;
   /** Every onAccepted call, in order. */
   accepted: string[][];
@@ -75,6 +77,7 @@ export async function startTestServer(
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   return {
     url: running.url,
+    running,
     db,
     accepted,
     counts: () => ({ incidents: count("incidents"), alerts: count("alerts"), timeline: count("timeline") }),
