@@ -62,9 +62,12 @@ export function registerIncidentMetrics(
     "model",
     "direction",
   ]);
-  const calls = counter(registry, "aegis_llm_calls_total", "LLM completion calls made for decisions.", [
-    "model",
-  ]);
+  const calls = counter(
+    registry,
+    "aegis_llm_calls_total",
+    "LLM completions answered for decisions (a failed request is not counted).",
+    ["model"],
+  );
   const cost = counter(
     registry,
     "aegis_llm_cost_usd_total",

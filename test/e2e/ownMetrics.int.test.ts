@@ -3,6 +3,8 @@ import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegi
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+import { startScriptedOpenAI, type ScriptedOpenAI } from "../helpers/scriptedOpenAI.ts";
+import { answer } from "../agent/planners/llm/helpers.ts";
 
 const prefix = uniqueName("ownmetrics");
 let t: TestAegis;
@@ -50,5 +52,86 @@ describe("AegisOps' own metrics scraped by a real Prometheus", () => {
     expect(await query('aegis_webhook_requests_total{code="202"}')).toBe(1);
     expect(await query("aegis_agent_queue_depth")).toBe(0);
     expect(await query("process_resident_memory_bytes")).toBeGreaterThan(0);
+  });
+});
+
+describe("LLM use and planner fallbacks on /metrics", () => {
+  let model: ScriptedOpenAI;
+  let llm: TestAegis;
+  beforeAll(async () => {
+    model = await startScriptedOpenAI();
+    llm = await startTestAegis({
+      AEGIS_MODE: "advise",
+      OPENAI_API_KEY: "sk-test-not-a-real-key",
+      OPENAI_BASE_URL: model.baseUrl,
+      AEGIS_MODEL: "gpt-4o-mini@v1",
+      AEGIS_EMBEDDER: "local",
+      AEGIS_LLM_MAX_RETRIES: "0",
+    });
+  });
+  afterAll(async () => {
+    await llm?.stop();
+    await model?.close();
+  });
+
+  const scrape = async () => (await fetch(`${llm.baseUrl}/metrics`)).text();
+  const value = (text: string, series: string) =>
+    Number(
+      text
+        .split("\n")
+        .find((l) => l.startsWith(`${series} `))
+        ?.slice(series.length + 1) ?? NaN,
+    );
+
+  it("counts the model's tokens, calls and cost, and a decision the heuristic planner took over", async () => {
+    const name = `${prefix}-llm`;
+    for (const n of [name, `${name}-2`]) {
+      const port = await freePort();
+      await runTarget({ name: n, port });
+      await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+      await fault(port, "5xx");
+    }
+    model.push(
+      // Investigation round, then the decision.
+      { content: "The health URL answers 500.", usage: { prompt_tokens: 700, completion_tokens: 30 } },
+      {
+        toolCalls: [{ name: "submit_decision", arguments: answer({ family: "http_5xx" }) }],
+        usage: { prompt_tokens: 900, completion_tokens: 120 },
+      },
+    );
+    const first = await postAlerts(
+      llm.baseUrl,
+      retargeted({ alertname: "ContainerUnhealthy", container: name }),
+    );
+    const decided = await waitForFinished(
+      llm.baseUrl,
+      (first.body.incidents as Array<{ id: string }>)[0]!.id,
+    );
+    expect(decided.decision?.planner).toBe("llm");
+
+    // The endpoint now fails: the heuristic planner decides, and that is a fallback.
+    model.push({ status: 503, message: "overloaded" });
+    const second = await postAlerts(
+      llm.baseUrl,
+      retargeted({ alertname: "ContainerUnhealthy", container: `${name}-2` }),
+    );
+    const fell = await waitForFinished(llm.baseUrl, (second.body.incidents as Array<{ id: string }>)[0]!.id);
+    expect(fell.decision?.planner).toBe("heuristic");
+    model.assertDone();
+
+    const text = await waitFor(
+      async () => {
+        const t = await scrape();
+        return value(t, 'aegis_planner_fallbacks_total{configured="llm",used="heuristic"}') === 1
+          ? t
+          : undefined;
+      },
+      { timeoutMs: 10_000, what: "the fallback on /metrics" },
+    );
+    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o-mini",direction="in"}')).toBe(1600);
+    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o-mini",direction="out"}')).toBe(150);
+    expect(value(text, 'aegis_llm_calls_total{model="gpt-4o-mini"}')).toBe(2);
+    expect(value(text, 'aegis_llm_cost_usd_total{model="gpt-4o-mini"}')).toBeGreaterThan(0);
+    expect(value(text, 'aegis_planner_decisions_total{planner="llm",action="restart_container"}')).toBe(1);
   });
 });
