@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
 import { LogNotifier, type Notifier } from "../agent/notifier.ts";
@@ -80,6 +81,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
             maxTokensPerCall: config.llm.maxTokensPerCall,
             tokenBudget: config.llm.tokenBudget,
             timeoutMs: config.llm.timeoutMs,
+            maxToolResultTokens: config.llm.maxToolResultTokens,
           },
         })
       : heuristic);
@@ -107,6 +109,9 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         ? {
             crashHook: (point) => {
               if (point === crashAt) process.kill(process.pid, "SIGKILL");
+              if (crashAt === "stray_error" && point === "before_action") {
+                setImmediate(() => new EventEmitter().emit("error", new Error("test: stray error event")));
+              }
             },
           }
         : {}),
@@ -165,6 +170,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
     createDockerPlatform({
       docker: createDockerClient(config.dockerHost),
       prometheusUrl: config.prometheusUrl,
+      policy,
     }),
   ];
   const source = config.kubeconfig

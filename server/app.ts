@@ -84,7 +84,6 @@ export function createApp(deps: AppDeps): RequestListener {
       assetsDir: deps.dashboardAssets,
     }),
   );
-
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);
   app.use(errorHandler);

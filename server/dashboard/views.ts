@@ -29,6 +29,8 @@ export function targetLabel(t: Target): string {
       return `${t.cluster ? `${t.cluster}/` : ""}${t.namespace}/${t.workload}/${t.name}`;
     case "k8s_node":
       return `node ${t.name}`;
+    case "k8s_ref":
+      return `${t.cluster ? `${t.cluster}/` : ""}${t.namespace ? `${t.namespace}/` : ""}${t.resource}/${t.name}`;
     case "unresolved":
       return `unresolved (${t.reason})`;
   }
