@@ -45,4 +45,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "SLOs, error budgets and the autonomy each service has earned",
     load: async () => (await import("./slo.ts")).sloCommand(),
   },
+  {
+    name: "detect",
+    summary: "score a metric series (CSV) or a NAB corpus with the anomaly detector",
+    load: async () => (await import("./detect.ts")).detectCommand(),
+  },
 ];

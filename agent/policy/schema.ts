@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_IDS, RISK_TIERS } from "../../core/catalog.ts";
+import { predictiveSchema } from "../../detect/watcher/config.ts";
 
 const mode = z.enum(["advise", "approve", "auto"]);
 const actionId = z.enum(ACTION_IDS as [string, ...string[]]);
@@ -207,7 +208,12 @@ const serviceSlos = z
       .optional(),
     failedHeals: z
       .object({
-        maxPerWeek: z.number().int().min(0).default(5).describe("failed auto-heals a week before falling back"),
+        maxPerWeek: z
+          .number()
+          .int()
+          .min(0)
+          .default(5)
+          .describe("failed auto-heals a week before falling back"),
       })
       .strict()
       .prefault({}),
@@ -231,7 +237,12 @@ const autonomySettings = z
     sloPeriodDays: z.number().int().min(1).default(30).describe("the window the error budgets cover"),
     breaker: z
       .object({
-        failures: z.number().int().min(1).default(3).describe("failed heals on one target that open the breaker"),
+        failures: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe("failed heals on one target that open the breaker"),
         windowMinutes: z.number().positive().default(60).describe("the window those failures count in"),
         cooldownMinutes: z.number().positive().default(60).describe("how long an open breaker stays open"),
       })
@@ -376,6 +387,9 @@ export const policySchema = z
     notifications: notificationSettings.prefault({}),
     slos: z.record(z.string(), serviceSlos).default({}).describe("SLOs per service name"),
     autonomy: autonomySettings.prefault({}),
+    predictive: predictiveSchema
+      .prefault({})
+      .describe("the predictive watcher: series, thresholds, horizons"),
   })
   .strict();
 
