@@ -34,7 +34,7 @@ import { leaksIn, plantedAlertText, plantedEnv, plantedSecrets } from "./planted
  * one line per key line), its environment, the alert's annotations and labels, and so the results of the tools
  * the model calls. Then every way data leaves AegisOps is searched for them: the API, the SQLite files'
  * raw bytes, `aegis runbook export`, the embeddings and chat requests the OpenAI-compatible server received,
- * the notifier, the Slack Web API calls and the process log.
+ * the dashboard's JSON, the notifier, the Slack Web API calls and the process log.
  */
 
 const API_TOKEN = "api-token-for-the-secret-leak-test";
@@ -196,6 +196,20 @@ describe("no planted secret leaves AegisOps", () => {
       notifier: notified.join("\n"),
       "Slack Web API calls": JSON.stringify(slack.calls),
     };
+    // The dashboard's own JSON, read as a logged-in browser reads it.
+    const login = await fetch(`${baseUrl}/ui/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: API_TOKEN }),
+    });
+    expect(login.status).toBe(204);
+    const cookie = { cookie: (login.headers.get("set-cookie") ?? "").split(";")[0]! };
+    for (const path of [`/ui/api/incidents/${id}`, "/ui/api/incidents", "/ui/api/runbooks"]) {
+      const res = await fetch(`${baseUrl}${path}`, { headers: cookie });
+      expect(res.status).toBe(200);
+      outputs[`dashboard ${path}`] = await res.text();
+    }
+    expect(outputs[`dashboard /ui/api/incidents/${id}`]).toContain(name);
     // Evidence still says what a diagnosis needs: the log's ordinary lines, allowlisted env, withheld names.
     const detail = outputs["GET /api/incidents/:id"]!;
     expect(detail).toContain("listening on");
