@@ -210,7 +210,10 @@ describe("a server that refuses tools gets the question once more in plain-JSON 
         content: '{"action": "restart_container"}',
       },
     );
-    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
+    // A 500 the client's retries cannot change: not retried (maxRetries 2 here, and no extra step scripted).
+    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)], maxRetries: 2 }).decide(
+      plannerInput(),
+    );
     fellBack(
       d,
       /^the server refused tool calling \(HTTP 500 tools param requires --jinja flag\), then the model's plain-JSON decision was invalid after one repair round \(.*params/,
