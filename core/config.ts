@@ -19,6 +19,7 @@ const envSchema = z.object({
   AEGIS_POLICY: optionalString,
   AEGIS_WEBHOOK_TOKEN: optionalString,
   AEGIS_API_TOKEN: optionalString,
+  AEGIS_DASHBOARD_PUBLIC: z.enum(["true", "false"]).default("false"),
   AEGIS_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   AEGIS_WORKERS: intFrom(4, 1, 64),
   AEGIS_QUEUE_SIZE: intFrom(1000, 1, 1_000_000),
@@ -41,6 +42,7 @@ const envSchema = z.object({
   AEGIS_LLM_MAX_TOOL_RESULT_TOKENS: intFrom(2000, 200, 32_768),
   AEGIS_LLM_CASSETTE: optionalString,
   AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
+  AEGIS_LLM_CASSETTE_SOURCE: z.enum(["real_model", "local_server", "synthetic"]).optional(),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
   DOCKER_HOST: optionalString,
   KUBECONFIG: optionalString,
@@ -73,6 +75,8 @@ export interface Config {
   policyPath: string | undefined;
   webhookToken: string | undefined;
   apiToken: string | undefined;
+  /** AEGIS_DASHBOARD_PUBLIC: the dashboard may be read without logging in (changes still need the token). */
+  dashboardPublic: boolean;
   logLevel: string;
   workers: number;
   queueSize: number;
@@ -90,7 +94,10 @@ export interface Config {
     /** Estimated tokens of one tool result the model reads. */
     maxToolResultTokens: number;
     promptsDir: string | undefined;
-    cassette: { path: string; mode: "replay" | "record" } | undefined;
+    /** `source` stamps a recording (default: from OPENAI_BASE_URL, hosted API or a local server). */
+    cassette:
+      | { path: string; mode: "replay" | "record"; source?: "real_model" | "local_server" | "synthetic" }
+      | undefined;
   };
   planner: "heuristic" | "llm";
   dockerHost: string | undefined;
@@ -149,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     policyPath: e.AEGIS_POLICY,
     webhookToken: e.AEGIS_WEBHOOK_TOKEN,
     apiToken: e.AEGIS_API_TOKEN,
+    dashboardPublic: e.AEGIS_DASHBOARD_PUBLIC === "true",
     logLevel: e.AEGIS_LOG_LEVEL,
     workers: e.AEGIS_WORKERS,
     queueSize: e.AEGIS_QUEUE_SIZE,
@@ -170,7 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       maxToolResultTokens: e.AEGIS_LLM_MAX_TOOL_RESULT_TOKENS,
       promptsDir: e.AEGIS_PROMPTS_DIR,
       cassette: e.AEGIS_LLM_CASSETTE
-        ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }
+        ? {
+            path: e.AEGIS_LLM_CASSETTE,
+            mode: e.AEGIS_LLM_CASSETTE_MODE,
+            ...(e.AEGIS_LLM_CASSETTE_SOURCE ? { source: e.AEGIS_LLM_CASSETTE_SOURCE } : {}),
+          }
         : undefined,
     },
     planner: e.AEGIS_PLANNER ?? (e.OPENAI_API_KEY ? "llm" : "heuristic"),
