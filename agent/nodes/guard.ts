@@ -75,9 +75,13 @@ export function makeGuard(deps: AgentDeps) {
       ? await deps.autonomy.steer({ mode: policyMode, action: decision.action, target: target.key, service })
       : { mode: policyMode, reasons: [] };
     if (steered.mode === "blocked") {
-      return block({ status: "escalated", reason: `action_blocked_by_policy: ${steered.reasons.join("; ")}` });
+      return block({
+        status: "escalated",
+        reason: `action_blocked_by_policy: ${steered.reasons.join("; ")}`,
+      });
     }
-    for (const why of steered.reasons) await deps.incidents.appendTimeline(incident.id, { step: "guard", message: why });
+    for (const why of steered.reasons)
+      await deps.incidents.appendTimeline(incident.id, { step: "guard", message: why });
     const mode = steered.mode;
     const risk = ACTION_RISK[decision.action];
     if (mode === "advise") {

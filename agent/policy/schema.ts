@@ -207,7 +207,12 @@ const serviceSlos = z
       .optional(),
     failedHeals: z
       .object({
-        maxPerWeek: z.number().int().min(0).default(5).describe("failed auto-heals a week before falling back"),
+        maxPerWeek: z
+          .number()
+          .int()
+          .min(0)
+          .default(5)
+          .describe("failed auto-heals a week before falling back"),
       })
       .strict()
       .prefault({}),
@@ -231,7 +236,12 @@ const autonomySettings = z
     sloPeriodDays: z.number().int().min(1).default(30).describe("the window the error budgets cover"),
     breaker: z
       .object({
-        failures: z.number().int().min(1).default(3).describe("failed heals on one target that open the breaker"),
+        failures: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe("failed heals on one target that open the breaker"),
         windowMinutes: z.number().positive().default(60).describe("the window those failures count in"),
         cooldownMinutes: z.number().positive().default(60).describe("how long an open breaker stays open"),
       })
