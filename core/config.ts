@@ -38,6 +38,7 @@ const envSchema = z.object({
   AEGIS_LLM_TOKEN_BUDGET: intFrom(30_000, 1000, 1_000_000),
   AEGIS_LLM_TIMEOUT_MS: intFrom(60_000, 1000, 600_000),
   AEGIS_LLM_MAX_RETRIES: intFrom(2, 0, 10),
+  AEGIS_LLM_MAX_TOOL_RESULT_TOKENS: intFrom(2000, 200, 32_768),
   AEGIS_LLM_CASSETTE: optionalString,
   AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
@@ -60,7 +61,7 @@ const envSchema = z.object({
   AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
   AEGIS_EMBEDDING_DIMENSIONS: intFrom(1536, 8, 8192),
   /** Test hook only: crash the process at a named point of the act step. */
-  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action"]).optional(),
+  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action", "stray_error"]).optional(),
 });
 
 /** The parsed process configuration. Built once at start-up, then passed around. */
@@ -86,6 +87,8 @@ export interface Config {
     tokenBudget: number;
     timeoutMs: number;
     maxRetries: number;
+    /** Estimated tokens of one tool result the model reads. */
+    maxToolResultTokens: number;
     promptsDir: string | undefined;
     cassette: { path: string; mode: "replay" | "record" } | undefined;
   };
@@ -111,7 +114,8 @@ export interface Config {
   };
   /** PagerDuty Events API v2: escalated and failed incidents page a human when a routing key is set. */
   pagerduty: { routingKey: string | undefined; eventsUrl: string };
-  testCrashAt: "before_action" | "after_action" | undefined;
+  /** `stray_error`: an `error` event nobody listens to, just before the action (the process guard's test). */
+  testCrashAt: "before_action" | "after_action" | "stray_error" | undefined;
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
   runbooksDir: string;
   /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */
@@ -163,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       tokenBudget: e.AEGIS_LLM_TOKEN_BUDGET,
       timeoutMs: e.AEGIS_LLM_TIMEOUT_MS,
       maxRetries: e.AEGIS_LLM_MAX_RETRIES,
+      maxToolResultTokens: e.AEGIS_LLM_MAX_TOOL_RESULT_TOKENS,
       promptsDir: e.AEGIS_PROMPTS_DIR,
       cassette: e.AEGIS_LLM_CASSETTE
         ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }

@@ -42,7 +42,8 @@ export function makeApprove(deps: AgentDeps) {
       step: "approve",
       message: `approved by ${answer.by}`,
     });
-    return {};
+    // The guard runs again before act: what was allowed when the request went out may not be now.
+    return { approvedBy: answer.by };
   };
 }
 
