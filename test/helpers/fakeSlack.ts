@@ -92,6 +92,13 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
         if (!str("channel") || !str("user")) return { ok: false, error: "invalid_arguments" };
         return { ok: true, message_ts: `1700000000.${String(++seq).padStart(6, "0")}` };
       }
+      case "views.open": {
+        if (!str("trigger_id")) return { ok: false, error: "invalid_trigger_id" };
+        const view =
+          typeof args.view === "string" ? (JSON.parse(args.view) as Record<string, unknown>) : args.view;
+        if (!view || typeof view !== "object") return { ok: false, error: "invalid_arguments" };
+        return { ok: true, view: { id: `V${String(++seq).padStart(8, "0")}`, ...(view as object) } };
+      }
       case "usergroups.users.list": {
         const members = userGroups[str("usergroup") ?? ""];
         return members ? { ok: true, users: members } : { ok: false, error: "no_such_subteam" };
@@ -243,4 +250,47 @@ export function slashCommandBody(opts: {
     response_url: opts.responseUrl,
     trigger_id: "1111.2222.3333",
   }).toString();
+}
+
+/** A view_submission payload as Slack sends it when someone submits a modal (one input per block). */
+export function viewSubmissionPayload(opts: {
+  userId: string;
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, string>>;
+}): string {
+  const values = Object.fromEntries(
+    Object.entries(opts.values).map(([block, inputs]) => [
+      block,
+      Object.fromEntries(
+        Object.entries(inputs).map(([id, value]) => [id, { type: "plain_text_input", value }]),
+      ),
+    ]),
+  );
+  const payload = {
+    type: "view_submission",
+    team: { id: "T0001", domain: "fake" },
+    user: {
+      id: opts.userId,
+      username: opts.userId.toLowerCase(),
+      name: opts.userId.toLowerCase(),
+      team_id: "T0001",
+    },
+    api_app_id: "A0001",
+    token: "legacy-verification-token",
+    trigger_id: "4444.5555.6666",
+    view: {
+      id: "V00000001",
+      team_id: "T0001",
+      type: "modal",
+      callback_id: opts.callbackId,
+      private_metadata: opts.privateMetadata,
+      state: { values },
+      hash: "1700000000.abcdef",
+      blocks: [],
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

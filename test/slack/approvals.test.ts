@@ -104,10 +104,10 @@ describe("approvals in Slack", () => {
   it("Reject ends the incident escalated with who said no, and nothing is touched", async () => {
     h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
-    await h.click(waiting.id, BOB, "reject");
+    await h.reject(waiting.id, BOB, "deploy freeze until 18:00");
     const done = await h.waitFinished(waiting.id);
     expect(done.status).toBe("escalated");
-    expect(done.statusReason).toMatch(/^rejected by u0bob/);
+    expect(done.statusReason).toBe("rejected by u0bob: deploy freeze until 18:00");
     expect(done.actions).toHaveLength(0);
     await waitFor(async () => text(h!.approvalMessage(waiting.id).blocks).includes("Rejected"), {
       what: "the message to say who rejected it",

@@ -15,6 +15,7 @@ import {
   blockActionPayload,
   postToSlackEndpoint,
   startFakeSlack,
+  viewSubmissionPayload,
   type FakeMessage,
   type FakeSlack,
 } from "../helpers/fakeSlack.ts";
@@ -63,6 +64,8 @@ export interface SlackHarness {
   approvalMessage(id: string): FakeMessage;
   /** Click a button of the approval request as a Slack user, signed like Slack signs it. */
   click(id: string, userId: string, button: "approve" | "reject"): Promise<{ status: number }>;
+  /** Click Reject, then submit the modal that asks why, as Slack does. */
+  reject(id: string, userId: string, reason: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -126,6 +129,18 @@ export async function startSlackHarness(
     if (!m) throw new Error(`no approval request posted for ${id}`);
     return m;
   };
+  const click = async (id: string, userId: string, button: "approve" | "reject") => {
+    const m = approvalMessage(id);
+    const body = blockActionPayload({
+      userId,
+      actionId: button === "approve" ? "aegis_approve" : "aegis_reject",
+      value: id,
+      channel: m.channel,
+      messageTs: m.ts,
+      responseUrl: slack.responseUrl,
+    });
+    return postToSlackEndpoint(url(), SIGNING_SECRET, body);
+  };
   return {
     slack,
     sim,
@@ -167,17 +182,22 @@ export async function startSlackHarness(
         ),
       ),
     approvalMessage,
-    async click(id, userId, button) {
-      const m = approvalMessage(id);
-      const body = blockActionPayload({
-        userId,
-        actionId: button === "approve" ? "aegis_approve" : "aegis_reject",
-        value: id,
-        channel: m.channel,
-        messageTs: m.ts,
-        responseUrl: slack.responseUrl,
+    click,
+    async reject(id, userId, reason) {
+      const before = slack.callsTo("views.open").length;
+      await click(id, userId, "reject");
+      const opened = await waitFor(async () => slack.callsTo("views.open")[before], {
+        what: "the reason modal",
       });
-      return postToSlackEndpoint(url(), SIGNING_SECRET, body);
+      const view = JSON.parse(String(opened.args.view)) as { callback_id: string; private_metadata: string };
+      const body = viewSubmissionPayload({
+        userId,
+        callbackId: view.callback_id,
+        privateMetadata: view.private_metadata,
+        values: { reason: { reason } },
+      });
+      const res = await postToSlackEndpoint(url(), SIGNING_SECRET, body);
+      if (res.status !== 200) throw new Error(`view_submission: HTTP ${res.status}`);
     },
     async stop() {
       await down();
