@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
 
 /** One Web API call as the fake received it: method name, bearer token and decoded arguments. */
 export interface SlackCall {
@@ -35,18 +36,34 @@ export interface FakeSlack {
   messages: Map<string, FakeMessage>;
   /** Members of each user group (usergroups.users.list). */
   userGroups: Record<string, string[]>;
+  /** Socket Mode: envelopes the app acknowledged, by envelope id, with the ack's payload. */
+  acks: Map<string, unknown>;
+  /** Socket Mode: push an envelope to the connected app (resolves once it is sent). */
+  pushEnvelope(type: "interactive" | "slash_commands" | "events_api", payload: unknown): Promise<string>;
+  /** Socket Mode: resolves when an app has connected and been greeted. */
+  connected(): Promise<void>;
   callsTo(method: string): SlackCall[];
   close(): Promise<void>;
 }
 
-export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack> {
+export async function startFakeSlack(opts: { token: string; appToken?: string }): Promise<FakeSlack> {
   let seq = 0;
   const calls: SlackCall[] = [];
   const responses: Array<Record<string, unknown>> = [];
   const messages = new Map<string, FakeMessage>();
   const userGroups: Record<string, string[]> = {};
 
+  const acks = new Map<string, unknown>();
+  let socket: WebSocket | undefined;
+  let greeted: () => void = () => undefined;
+  const connectedOnce = new Promise<void>((resolve) => (greeted = resolve));
+  let base = "";
   const handle = (method: string, token: string | undefined, args: Record<string, unknown>) => {
+    if (method === "apps.connections.open") {
+      // Socket Mode: only the app-level token may open a connection.
+      if (!opts.appToken || token !== opts.appToken) return { ok: false, error: "invalid_auth" };
+      return { ok: true, url: `${base.replace("http", "ws")}/link/?ticket=fake-ticket` };
+    }
     if (token !== opts.token) return { ok: false, error: token ? "invalid_auth" : "not_authed" };
     const str = (k: string) => (typeof args[k] === "string" ? (args[k] as string) : undefined);
     const blocksOf = () => {
@@ -142,8 +159,29 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
       reply(handle(method, token, args));
     })();
   });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, sock, head) => {
+    if (!req.url?.startsWith("/link/")) return sock.destroy();
+    wss.handleUpgrade(req, sock, head, (ws) => {
+      socket = ws;
+      ws.on("message", (data: Buffer) => {
+        const msg = JSON.parse(data.toString("utf8")) as { envelope_id?: string; payload?: unknown };
+        if (msg.envelope_id) acks.set(msg.envelope_id, msg.payload ?? null);
+      });
+      ws.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: 1,
+          connection_info: { app_id: "A0001" },
+          debug_info: { host: "fake" },
+        }),
+      );
+      greeted();
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let envelopes = 0;
   return {
     apiUrl: `${base}/api/`,
     responseUrl: `${base}/respond/1`,
@@ -151,8 +189,30 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
     responses,
     messages,
     userGroups,
+    acks,
+    connected: () => connectedOnce,
+    pushEnvelope: async (type, payload) => {
+      if (!socket) throw new Error("no Socket Mode connection");
+      const id = `env-${++envelopes}`;
+      socket.send(
+        JSON.stringify({
+          envelope_id: id,
+          type,
+          payload,
+          accepts_response_payload: type !== "events_api",
+          retry_attempt: 0,
+          retry_reason: "",
+        }),
+      );
+      return id;
+    },
     callsTo: (method) => calls.filter((c) => c.method === method),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -188,7 +248,11 @@ export async function postToSlackEndpoint(
 }
 
 /** A block_actions payload as Slack sends it when someone clicks a button of a message. */
-export function blockActionPayload(opts: {
+export function blockActionPayload(opts: BlockActionOptions): string {
+  return `payload=${encodeURIComponent(JSON.stringify(blockAction(opts)))}`;
+}
+
+interface BlockActionOptions {
   userId: string;
   userName?: string;
   actionId: string;
@@ -196,7 +260,22 @@ export function blockActionPayload(opts: {
   channel: string;
   messageTs: string;
   responseUrl: string;
-}): string {
+}
+
+/** A block_actions payload object (Socket Mode sends it as the envelope's payload). */
+export function blockAction(opts: BlockActionOptions): Record<string, unknown> {
+  return blockActionObject(opts);
+}
+
+function blockActionObject(opts: {
+  userId: string;
+  userName?: string;
+  actionId: string;
+  value: string;
+  channel: string;
+  messageTs: string;
+  responseUrl: string;
+}): Record<string, unknown> {
   const payload = {
     type: "block_actions",
     user: {
@@ -225,7 +304,7 @@ export function blockActionPayload(opts: {
       },
     ],
   };
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return payload;
 }
 
 /** A slash command body as Slack posts it (application/x-www-form-urlencoded). */

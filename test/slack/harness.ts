@@ -21,6 +21,7 @@ import {
 } from "../helpers/fakeSlack.ts";
 
 export const BOT_TOKEN = "xoxb-1111-2222-testtoken";
+export const APP_TOKEN = "xapp-1-A0001-1111-apptokentest";
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const CHANNEL = "C0INCIDENT";
 /** Approvers the policy names; MALLORY is nobody's. */
@@ -71,9 +72,9 @@ export interface SlackHarness {
 
 export async function startSlackHarness(
   policy: Policy,
-  opts: { env?: Record<string, string>; approvalSweepMs?: number } = {},
+  opts: { env?: Record<string, string>; approvalSweepMs?: number; socketMode?: boolean } = {},
 ): Promise<SlackHarness> {
-  const slack = await startFakeSlack({ token: BOT_TOKEN });
+  const slack = await startFakeSlack({ token: BOT_TOKEN, appToken: APP_TOKEN });
   slack.userGroups[ONCALL_GROUP] = [CAROL];
   const sim = await startKubeSim({ clock: "virtual", tls: false, adminToken: "slack-test-admin" });
   sim.advance(5000);
@@ -89,6 +90,7 @@ export async function startSlackHarness(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_CHANNEL: CHANNEL,
     SLACK_API_URL: slack.apiUrl,
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...opts.env,
   });
   let aegis!: Aegis;
