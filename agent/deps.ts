@@ -1,4 +1,6 @@
+import type { Alert } from "../core/alert.ts";
 import type { Logger } from "../core/logger.ts";
+import type { Signal } from "../core/types.ts";
 import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
 import type { ActionLedger } from "../store/actionLedger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
@@ -35,6 +37,11 @@ export interface AgentDeps {
   crashHook?: (point: CrashPoint) => void;
   /** Waits between verification polls and before retries (a simulated clock in evals). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The predictive watcher's own forecasts behind the incident's alerts (never read from alert labels,
+   * which anyone who can post a webhook controls): signals investigation adds to the platform's evidence.
+   */
+  predictions?: { signalsFor(alerts: readonly Alert[]): Signal[] };
   /** Epoch milliseconds for verification deadlines (a simulated clock in evals); Date.now by default. */
   now?: () => number;
 }

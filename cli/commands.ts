@@ -42,7 +42,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: "slo",
-    summary: "error budgets, burn rates and earned autonomy per service and action",
+    summary: "SLOs, error budgets and the autonomy each service has earned",
     load: async () => (await import("./slo.ts")).sloCommand(),
+  },
+  {
+    name: "detect",
+    summary: "score a metric series (CSV) or a NAB corpus with the anomaly detector",
+    load: async () => (await import("./detect.ts")).detectCommand(),
   },
 ];

@@ -17,9 +17,12 @@ import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
 import type { Config } from "../core/config.ts";
+import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
+import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
+import { createMetricsRegistry } from "../server/metrics.ts";
 import { SqliteActionLedger } from "../store/actionLedger.ts";
 import { openDatabase } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
@@ -35,6 +38,8 @@ import { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
+import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -93,6 +98,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           },
         })
       : heuristic);
+  const predictions = new PredictionRegistry();
   const crashAt = config.testCrashAt;
   // Approvals from every channel (REST, Slack) go through one desk; it resumes the paused run.
   const slackApp = config.slack.botToken
@@ -169,6 +175,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      predictions,
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
@@ -186,11 +193,24 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     },
     new SqliteSaver(db),
   );
-  const runner = new IncidentRunner(graph, incidents, logger, {
+  const metrics = createMetricsRegistry();
+  const incidentMetrics = registerIncidentMetrics(metrics, {
+    configuredPlanner: planner.name,
+    queue: () => runner.stats(),
+  });
+  const runner: IncidentRunner = new IncidentRunner(graph, incidents, logger, {
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    onRunEnd: (id) =>
+      void incidents
+        .get(id)
+        .then((incident) => incident && incidentMetrics.record(incident))
+        .catch((err: unknown) =>
+          logger.warn({ incident: id, err: describeError(err) }, "metrics not recorded"),
+        ),
   });
+  const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
@@ -200,6 +220,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
     sloReport: () => autonomy.report(),
     logger,
+    metrics,
+    runbooks: memory,
   });
   return {
     app,
@@ -212,14 +234,18 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       await runner.start();
       desk.start(overrides.approvalSweepMs ?? 5_000);
       await slack?.start();
+      watcher?.start();
     },
     db,
     plannerName: planner.name,
+    /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
+    watcher,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
       await slack?.stop();
+      await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")

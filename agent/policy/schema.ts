@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_IDS, RISK_TIERS } from "../../core/catalog.ts";
+import { predictiveSchema } from "../../detect/watcher/config.ts";
 
 const mode = z.enum(["advise", "approve", "auto"]);
 const actionId = z.enum(ACTION_IDS as [string, ...string[]]);
@@ -381,11 +382,14 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    evidence: evidenceSettings.prefault({}),
     approvals: approvalSettings.prefault({}),
     notifications: notificationSettings.prefault({}),
     slos: z.record(z.string(), serviceSlos).default({}).describe("SLOs per service name"),
     autonomy: autonomySettings.prefault({}),
-    evidence: evidenceSettings.prefault({}),
+    predictive: predictiveSchema
+      .prefault({})
+      .describe("the predictive watcher: series, thresholds, horizons"),
   })
   .strict();
 
