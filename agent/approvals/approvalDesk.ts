@@ -227,7 +227,7 @@ export class ApprovalDesk {
     }
     const approvers = [...approvals.map((v) => v.data.by), ...(vote.approved ? [vote.by] : [])];
     const decided = !vote.approved || approvers.length >= round.authority.required;
-    const where = vote.via === "slack" ? "in Slack" : "through the API";
+    const where = { slack: "in Slack", api: "through the API", dashboard: "in the dashboard" }[vote.via];
     const what = vote.approved
       ? `${vote.by} approved ${where} (${approvers.length} of ${round.authority.required})`
       : `${vote.by} rejected ${where}${vote.comment ? `: ${vote.comment}` : ""}`;
