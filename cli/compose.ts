@@ -121,6 +121,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     resume: (id, answer) => runner.resumeWithApproval(id, answer),
     logger,
   });
+  const autonomy = new Autonomy({
+    incidents,
+    policy,
+    settings,
+    ...(config.prometheusUrl ? { query: scalarQuery(config.prometheusUrl) } : {}),
+    logger,
+  });
   const slack = slackApp
     ? wireSlack({
         slack: slackApp,
@@ -129,6 +136,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         policy,
         defaultChannel: config.slack.channel,
         logger,
+        autonomy,
         command: {
           settings,
           processMode: config.mode,
@@ -138,13 +146,6 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         },
       })
     : undefined;
-  const autonomy = new Autonomy({
-    incidents,
-    policy,
-    settings,
-    ...(config.prometheusUrl ? { query: scalarQuery(config.prometheusUrl) } : {}),
-    logger,
-  });
   const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
   const pager = config.pagerduty.routingKey
     ? new PagerNotifier({

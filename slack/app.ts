@@ -1,4 +1,11 @@
-import { App, ExpressReceiver, LogLevel, type Logger as BoltLogger, type webApi } from "@slack/bolt";
+import {
+  App,
+  ExpressReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  type Logger as BoltLogger,
+  type webApi,
+} from "@slack/bolt";
 import type { RequestHandler, Router } from "express";
 import { AegisError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
@@ -46,7 +53,13 @@ export function createSlackApp(opts: SlackAppOptions): SlackApp {
   // keeps AegisOps from starting.
   const common = { token: opts.botToken, logger, clientOptions, tokenVerificationEnabled: false };
   if (opts.appToken) {
-    const bolt = new App({ ...common, appToken: opts.appToken, socketMode: true });
+    // Built here rather than by App so its apps.connections.open call honours SLACK_API_URL too.
+    const receiver = new SocketModeReceiver({
+      appToken: opts.appToken,
+      logger,
+      installerOptions: { clientOptions },
+    });
+    const bolt = new App({ ...common, receiver });
     return {
       bolt,
       client: bolt.client,

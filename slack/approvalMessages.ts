@@ -62,7 +62,8 @@ export class ApprovalMessages {
     const round = this.deps.desk.round(incident);
     const ref = findMessage(incident, "approval", round?.startIndex ?? 0);
     if (!ref || !round || result.kind === "refused") return;
-    const via = vote?.via === "api" ? " (through the API)" : "";
+    const via =
+      vote?.via === "api" ? " (through the API)" : vote?.via === "dashboard" ? " (in the dashboard)" : "";
     const who = (name: string, v: ApprovalVote | null) =>
       v?.via === "slack" && v.userId ? `<@${v.userId}>` : esc(name);
     let text: string;

@@ -8,6 +8,8 @@ import { registerApprovalActions } from "./approvalActions.ts";
 import { createAegisCommand, type AegisCommandDeps } from "./commands/aegisCommand.ts";
 import { ApprovalMessages } from "./approvalMessages.ts";
 import { SlackNotifier } from "./slackNotifier.ts";
+import { AutonomyProposals } from "./autonomyProposals.ts";
+import type { Autonomy } from "../agent/autonomy/autonomy.ts";
 
 export interface SlackWiring {
   slack: SlackApp;
@@ -16,7 +18,8 @@ export interface SlackWiring {
   policy: Policy;
   defaultChannel: string | undefined;
   logger: Logger;
-  command: Omit<AegisCommandDeps, "incidents" | "policy">;
+  autonomy: Autonomy;
+  command: Omit<AegisCommandDeps, "incidents" | "policy" | "autonomy">;
 }
 
 /**
@@ -32,7 +35,19 @@ export function wireSlack(w: SlackWiring) {
     defaultChannel: w.defaultChannel,
     logger: w.logger,
   });
+  const proposals = new AutonomyProposals({
+    client: w.slack.client,
+    autonomy: w.autonomy,
+    settings: w.command.settings,
+    policy: w.policy,
+    defaultChannel: w.defaultChannel,
+    globalApprovers: w.command.globalApprovers,
+    groupMembers: w.command.groupMembers,
+    logger: w.logger,
+  });
+  proposals.register(w.slack.bolt);
   const notifier = new SlackNotifier({
+    proposals,
     client: w.slack.client,
     incidents: w.incidents,
     approvals,
@@ -41,7 +56,12 @@ export function wireSlack(w: SlackWiring) {
     logger: w.logger,
   });
   registerApprovalActions(w.slack.bolt, w.desk, w.logger);
-  const aegis = createAegisCommand({ ...w.command, incidents: w.incidents, policy: w.policy });
+  const aegis = createAegisCommand({
+    ...w.command,
+    incidents: w.incidents,
+    policy: w.policy,
+    autonomy: w.autonomy,
+  });
   w.slack.bolt.command("/aegis", async ({ command, ack }) => {
     let text: string;
     try {

@@ -14,6 +14,8 @@ export interface SlackNotifierDeps {
   client: webApi.WebClient;
   incidents: IncidentRepository;
   approvals: ApprovalMessages;
+  /** Earned-autonomy proposals, considered after each finished incident. */
+  proposals?: { consider(incident: Incident): Promise<void> };
   policy: Policy;
   defaultChannel: string | undefined;
   logger: Logger;
@@ -42,6 +44,16 @@ export class SlackNotifier implements Notifier {
   }
 
   async notify(incident: Incident): Promise<void> {
+    try {
+      await this.tell(incident);
+    } finally {
+      await this.deps.proposals?.consider(incident).catch((err: unknown) => {
+        this.log.warn({ incident: incident.id, err: describeError(err) }, "autonomy proposal failed");
+      });
+    }
+  }
+
+  private async tell(incident: Incident): Promise<void> {
     if (await this.deps.approvals.finished(incident)) return;
     if (findMessage(incident, "notification")) return; // already told (a re-run after a crash)
     const channel = channelFor(incident, this.deps.policy, this.deps.defaultChannel);

@@ -163,6 +163,29 @@ export class ApprovalDesk {
     return next;
   }
 
+  /**
+   * Would this answer be refused (request gone or answered, not an approver)? Records nothing; for asking
+   * why before a rejection only when the rejection can count.
+   */
+  async precheck(
+    id: string,
+    vote: ApprovalVote,
+  ): Promise<Extract<AnswerResult, { kind: "refused" }> | undefined> {
+    const incident = await this.deps.incidents.get(id);
+    if (!incident) return refuse("not_found", `no incident with id ${id}`);
+    const round = this.round(incident);
+    if (incident.status !== "awaiting_approval" || !round || round.decided) {
+      const last = round?.decided?.data;
+      return refuse(
+        last ? "already_answered" : "not_awaiting_approval",
+        last
+          ? `incident ${id} was already ${answerWord(last)} by ${last.by}`
+          : `incident ${id} is ${incident.status}, not awaiting approval`,
+      );
+    }
+    return vote.via === "slack" ? this.checkSlackAuthority(round, vote) : undefined;
+  }
+
   private async take(id: string, vote: ApprovalVote): Promise<AnswerResult> {
     const incident = await this.deps.incidents.get(id);
     if (!incident) return refuse("not_found", `no incident with id ${id}`);
@@ -204,7 +227,7 @@ export class ApprovalDesk {
     }
     const approvers = [...approvals.map((v) => v.data.by), ...(vote.approved ? [vote.by] : [])];
     const decided = !vote.approved || approvers.length >= round.authority.required;
-    const where = vote.via === "slack" ? "in Slack" : "through the API";
+    const where = { slack: "in Slack", api: "through the API", dashboard: "in the dashboard" }[vote.via];
     const what = vote.approved
       ? `${vote.by} approved ${where} (${approvers.length} of ${round.authority.required})`
       : `${vote.by} rejected ${where}${vote.comment ? `: ${vote.comment}` : ""}`;

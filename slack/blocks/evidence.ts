@@ -57,8 +57,30 @@ export function logExcerpt(incident: Incident, max = 5): string[] {
   return chosen.map((l) => clip(redactText(l.trim()), 200));
 }
 
-/** What the action touches, from the evidence the investigation collected (replicas, pods). */
+/** What the action touches and, where the investigation read them, the disruption budgets' headroom. */
 export function blastRadius(incident: Incident): string {
+  const scope = actionScope(incident);
+  const pdbs = incident.evidence?.observations.k8s_pdbs as
+    | {
+        pdbs?: Array<{
+          name: string;
+          disruptionsAllowed: number;
+          currentHealthy: number;
+          desiredHealthy: number;
+        }>;
+      }
+    | undefined;
+  if (!pdbs?.pdbs || pdbs.pdbs.length === 0) return scope;
+  const headroom = pdbs.pdbs
+    .map(
+      (p) =>
+        `${p.name}: ${p.disruptionsAllowed} disruption(s) allowed (${p.currentHealthy} healthy, ${p.desiredHealthy} needed)`,
+    )
+    .join("; ");
+  return `${scope}\nPDB headroom: ${headroom}`;
+}
+
+function actionScope(incident: Incident): string {
   const d = incident.decision;
   if (!d) return "unknown";
   const obs = incident.evidence?.observations ?? {};

@@ -1,5 +1,7 @@
 import { anyApprover, isInSet } from "../../agent/approvals/authority.ts";
+import type { Autonomy } from "../../agent/autonomy/autonomy.ts";
 import { setServiceMode } from "../../agent/policy/modeOverrides.ts";
+import { isActionId } from "../../core/catalog.ts";
 import type { Policy, PolicyMode } from "../../agent/policy/schema.ts";
 import { describeError } from "../../core/errors.ts";
 import { redactText } from "../../core/redact.ts";
@@ -19,8 +21,8 @@ export interface AegisCommandDeps {
   globalApprovers: readonly string[];
   groupMembers: ((groupId: string) => Promise<string[]>) | undefined;
   alertmanagerUrl: string | undefined;
-  /** Error budgets and autonomy, for `status` (absent until SLOs are configured). */
-  budgets?: () => Promise<string>;
+  /** Error budgets, breakers and earned autonomy. */
+  autonomy: Autonomy;
   now?: () => Date;
 }
 
@@ -31,6 +33,8 @@ const HELP = [
   "• `/aegis mode <service> advise|approve|auto` — set a service's mode (approvers only; kept across restarts)",
   "• `/aegis silence <target> <duration>` — silence alerts in Alertmanager (approvers only); target is",
   "  `namespace/deployment`, `node/<name>`, `label=value[,label=value]`, or a service name; duration like 30m, 2h, 1d",
+  "• `/aegis autonomy revoke <service> <action>` — an action switched to auto waits for approval again (approvers only)",
+  "• `/aegis reset budget <service>` / `reset breaker <target>` — count failed heals afresh / close a circuit breaker (approvers only)",
 ].join("\n");
 
 const MAX_SILENCE_MS = 7 * 24 * 3_600_000;
@@ -90,11 +94,33 @@ export function createAegisCommand(deps: AegisCommandDeps) {
       open.length > 10 ? `…and ${open.length - 10} more` : "",
       `*Mode*: ${deps.policy.mode ?? deps.processMode}${tiers.length ? ` · ${tiers.join(", ")}` : ""}`,
       modes.length ? `*Services*: ${modes.join(", ")}` : "",
-      `*Error budgets*: ${deps.budgets ? await deps.budgets() : "no SLOs configured (policy `slos`)"}`,
+      `*Error budgets*: ${await budgets()}`,
       `*Finished so far*: ${["resolved", "failed", "escalated", "advised", "dismissed"].map((s) => `${counts[s as keyof typeof counts]} ${s}`).join(", ")}`,
     ]
       .filter((l) => l !== "")
       .join("\n");
+  }
+
+  async function budgets(): Promise<string> {
+    const report = await deps.autonomy.report();
+    const pct = (v: number | undefined) => (v === undefined ? "no data" : `${Math.round(v * 100)} % left`);
+    const lines = report.slos.map((s) => {
+      const parts = [
+        s.latency ? `latency ${pct(s.latency.budgetLeft)}${s.latency.fastBurn ? " (FAST BURN)" : ""}` : "",
+        s.availability
+          ? `availability ${pct(s.availability.budgetLeft)}${s.availability.fastBurn ? " (FAST BURN)" : ""}`
+          : "",
+        `failed heals ${s.failedHeals.count}/${s.failedHeals.maxPerWeek} this week${s.failedHeals.spent ? " (SPENT: approve)" : ""}`,
+      ].filter((p) => p !== "");
+      return `• ${esc(s.service)}: ${parts.join(", ")}`;
+    });
+    const auto = report.actions.filter((a) => a.auto).map((a) => `\`${a.action}\` on ${esc(a.service)}`);
+    const open = report.breakers.filter((b) => b.open).map((b) => esc(b.target));
+    return [
+      lines.length > 0 ? `\n${lines.join("\n")}` : "no services yet",
+      auto.length > 0 ? `\n*Earned auto*: ${auto.join(", ")}` : "",
+      open.length > 0 ? `\n*Open circuit breakers*: ${open.join(", ")}` : "",
+    ].join("");
   }
 
   function detail(i: Incident): string {
@@ -185,6 +211,31 @@ export function createAegisCommand(deps: AegisCommandDeps) {
         } catch (err) {
           return `Could not create the silence: ${esc(describeError(err))}`;
         }
+      }
+      case "autonomy": {
+        const [sub, service, action] = args;
+        if (sub !== "revoke" || !service || !action || !isActionId(action)) {
+          return "Usage: `/aegis autonomy revoke <service> <action>`";
+        }
+        if (!(await mayChange(user.id, service)))
+          return `Only approvers of ${esc(service)} may change its autonomy.`;
+        await deps.autonomy.revokeAuto(service, action, `${user.name} (${user.id})`);
+        return `\`${action}\` on *${esc(service)}* waits for approval again (revoked by <@${user.id}>).`;
+      }
+      case "reset": {
+        const [what, name] = args;
+        if (!name || (what !== "budget" && what !== "breaker")) {
+          return "Usage: `/aegis reset budget <service>` or `/aegis reset breaker <target>`";
+        }
+        if (!(await mayChange(user.id, what === "budget" ? name : undefined)))
+          return "Only approvers may reset this.";
+        const by = `${user.name} (${user.id})`;
+        if (what === "budget") {
+          await deps.autonomy.resetBudget(name, by);
+          return `Failed-heal budget of *${esc(name)}* reset by <@${user.id}>: failures before now no longer count.`;
+        }
+        await deps.autonomy.resetBreaker(name, by);
+        return `Circuit breaker of *${esc(name)}* closed by <@${user.id}>.`;
       }
       default:
         return `Unknown subcommand \`${esc(verb)}\`.\n${HELP}`;

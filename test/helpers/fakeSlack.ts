@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
 
 /** One Web API call as the fake received it: method name, bearer token and decoded arguments. */
 export interface SlackCall {
@@ -35,18 +36,34 @@ export interface FakeSlack {
   messages: Map<string, FakeMessage>;
   /** Members of each user group (usergroups.users.list). */
   userGroups: Record<string, string[]>;
+  /** Socket Mode: envelopes the app acknowledged, by envelope id, with the ack's payload. */
+  acks: Map<string, unknown>;
+  /** Socket Mode: push an envelope to the connected app (resolves once it is sent). */
+  pushEnvelope(type: "interactive" | "slash_commands" | "events_api", payload: unknown): Promise<string>;
+  /** Socket Mode: resolves when an app has connected and been greeted. */
+  connected(): Promise<void>;
   callsTo(method: string): SlackCall[];
   close(): Promise<void>;
 }
 
-export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack> {
+export async function startFakeSlack(opts: { token: string; appToken?: string }): Promise<FakeSlack> {
   let seq = 0;
   const calls: SlackCall[] = [];
   const responses: Array<Record<string, unknown>> = [];
   const messages = new Map<string, FakeMessage>();
   const userGroups: Record<string, string[]> = {};
 
+  const acks = new Map<string, unknown>();
+  let socket: WebSocket | undefined;
+  let greeted: () => void = () => undefined;
+  const connectedOnce = new Promise<void>((resolve) => (greeted = resolve));
+  let base = "";
   const handle = (method: string, token: string | undefined, args: Record<string, unknown>) => {
+    if (method === "apps.connections.open") {
+      // Socket Mode: only the app-level token may open a connection.
+      if (!opts.appToken || token !== opts.appToken) return { ok: false, error: "invalid_auth" };
+      return { ok: true, url: `${base.replace("http", "ws")}/link/?ticket=fake-ticket` };
+    }
     if (token !== opts.token) return { ok: false, error: token ? "invalid_auth" : "not_authed" };
     const str = (k: string) => (typeof args[k] === "string" ? (args[k] as string) : undefined);
     const blocksOf = () => {
@@ -92,6 +109,13 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
         if (!str("channel") || !str("user")) return { ok: false, error: "invalid_arguments" };
         return { ok: true, message_ts: `1700000000.${String(++seq).padStart(6, "0")}` };
       }
+      case "views.open": {
+        if (!str("trigger_id")) return { ok: false, error: "invalid_trigger_id" };
+        const view =
+          typeof args.view === "string" ? (JSON.parse(args.view) as Record<string, unknown>) : args.view;
+        if (!view || typeof view !== "object") return { ok: false, error: "invalid_arguments" };
+        return { ok: true, view: { id: `V${String(++seq).padStart(8, "0")}`, ...(view as object) } };
+      }
       case "usergroups.users.list": {
         const members = userGroups[str("usergroup") ?? ""];
         return members ? { ok: true, users: members } : { ok: false, error: "no_such_subteam" };
@@ -135,8 +159,29 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
       reply(handle(method, token, args));
     })();
   });
+  const wss = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, sock, head) => {
+    if (!req.url?.startsWith("/link/")) return sock.destroy();
+    wss.handleUpgrade(req, sock, head, (ws) => {
+      socket = ws;
+      ws.on("message", (data: Buffer) => {
+        const msg = JSON.parse(data.toString("utf8")) as { envelope_id?: string; payload?: unknown };
+        if (msg.envelope_id) acks.set(msg.envelope_id, msg.payload ?? null);
+      });
+      ws.send(
+        JSON.stringify({
+          type: "hello",
+          num_connections: 1,
+          connection_info: { app_id: "A0001" },
+          debug_info: { host: "fake" },
+        }),
+      );
+      greeted();
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let envelopes = 0;
   return {
     apiUrl: `${base}/api/`,
     responseUrl: `${base}/respond/1`,
@@ -144,8 +189,30 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
     responses,
     messages,
     userGroups,
+    acks,
+    connected: () => connectedOnce,
+    pushEnvelope: async (type, payload) => {
+      if (!socket) throw new Error("no Socket Mode connection");
+      const id = `env-${++envelopes}`;
+      socket.send(
+        JSON.stringify({
+          envelope_id: id,
+          type,
+          payload,
+          accepts_response_payload: type !== "events_api",
+          retry_attempt: 0,
+          retry_reason: "",
+        }),
+      );
+      return id;
+    },
     callsTo: (method) => calls.filter((c) => c.method === method),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 
@@ -181,7 +248,11 @@ export async function postToSlackEndpoint(
 }
 
 /** A block_actions payload as Slack sends it when someone clicks a button of a message. */
-export function blockActionPayload(opts: {
+export function blockActionPayload(opts: BlockActionOptions): string {
+  return `payload=${encodeURIComponent(JSON.stringify(blockAction(opts)))}`;
+}
+
+interface BlockActionOptions {
   userId: string;
   userName?: string;
   actionId: string;
@@ -189,7 +260,22 @@ export function blockActionPayload(opts: {
   channel: string;
   messageTs: string;
   responseUrl: string;
-}): string {
+}
+
+/** A block_actions payload object (Socket Mode sends it as the envelope's payload). */
+export function blockAction(opts: BlockActionOptions): Record<string, unknown> {
+  return blockActionObject(opts);
+}
+
+function blockActionObject(opts: {
+  userId: string;
+  userName?: string;
+  actionId: string;
+  value: string;
+  channel: string;
+  messageTs: string;
+  responseUrl: string;
+}): Record<string, unknown> {
   const payload = {
     type: "block_actions",
     user: {
@@ -218,7 +304,7 @@ export function blockActionPayload(opts: {
       },
     ],
   };
-  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  return payload;
 }
 
 /** A slash command body as Slack posts it (application/x-www-form-urlencoded). */
@@ -243,4 +329,47 @@ export function slashCommandBody(opts: {
     response_url: opts.responseUrl,
     trigger_id: "1111.2222.3333",
   }).toString();
+}
+
+/** A view_submission payload as Slack sends it when someone submits a modal (one input per block). */
+export function viewSubmissionPayload(opts: {
+  userId: string;
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, string>>;
+}): string {
+  const values = Object.fromEntries(
+    Object.entries(opts.values).map(([block, inputs]) => [
+      block,
+      Object.fromEntries(
+        Object.entries(inputs).map(([id, value]) => [id, { type: "plain_text_input", value }]),
+      ),
+    ]),
+  );
+  const payload = {
+    type: "view_submission",
+    team: { id: "T0001", domain: "fake" },
+    user: {
+      id: opts.userId,
+      username: opts.userId.toLowerCase(),
+      name: opts.userId.toLowerCase(),
+      team_id: "T0001",
+    },
+    api_app_id: "A0001",
+    token: "legacy-verification-token",
+    trigger_id: "4444.5555.6666",
+    view: {
+      id: "V00000001",
+      team_id: "T0001",
+      type: "modal",
+      callback_id: opts.callbackId,
+      private_metadata: opts.privateMetadata,
+      state: { values },
+      hash: "1700000000.abcdef",
+      blocks: [],
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+  };
+  return `payload=${encodeURIComponent(JSON.stringify(payload))}`;
 }

@@ -79,9 +79,13 @@ describe("approvals in Slack", () => {
     const updated = h.approvalMessage(waiting.id);
     expect(text(updated.blocks)).toContain("Approved");
     expect(text(updated.blocks)).not.toContain("aegis_reject");
-    // The later steps are a thread under it, ending with the outcome.
-    const thread = [...h.slack.messages.values()].filter((m) => m.threadTs === msg.ts);
-    expect(thread.map((m) => m.text).join("\n")).toMatch(/resolved/);
+    // The later steps are a thread under it, ending with the outcome (posted just after the status is final).
+    const thread = () =>
+      [...h!.slack.messages.values()].filter((m) => m.threadTs === msg.ts).map((m) => m.text);
+    await waitFor(async () => thread().some((t) => /resolved/.test(t)), {
+      what: "the outcome in the thread",
+    });
+    expect(thread()[0]).toMatch(/Approved/);
   });
 
   it("a second click on an answered request is refused and changes nothing", async () => {
@@ -100,12 +104,14 @@ describe("approvals in Slack", () => {
   it("Reject ends the incident escalated with who said no, and nothing is touched", async () => {
     h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
-    await h.click(waiting.id, BOB, "reject");
+    await h.reject(waiting.id, BOB, "deploy freeze until 18:00");
     const done = await h.waitFinished(waiting.id);
     expect(done.status).toBe("escalated");
-    expect(done.statusReason).toMatch(/^rejected by u0bob/);
+    expect(done.statusReason).toBe("rejected by u0bob: deploy freeze until 18:00");
     expect(done.actions).toHaveLength(0);
-    expect(text(h.approvalMessage(waiting.id).blocks)).toContain("Rejected");
+    await waitFor(async () => text(h!.approvalMessage(waiting.id).blocks).includes("Rejected"), {
+      what: "the message to say who rejected it",
+    });
   });
 
   it("an unknown user's click is answered ephemerally and counts for nothing", async () => {

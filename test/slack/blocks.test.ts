@@ -65,6 +65,17 @@ describe("approval message blocks", () => {
     expect(json).not.toContain("hunter2");
   });
 
+  it("shows the disruption budgets' headroom when the investigation read them", () => {
+    const i = incident([]);
+    i.evidence!.observations.k8s_pdbs = {
+      pdbs: [{ name: "checkout", disruptionsAllowed: 0, currentHealthy: 2, desiredHealthy: 2 }],
+    };
+    expect(JSON.stringify(approvalBlocks(i, waiting))).toContain(
+      "PDB headroom: checkout: 0 disruption(s) allowed (2 healthy, 2 needed)",
+    );
+    expect(JSON.stringify(approvalBlocks(incident([]), waiting))).not.toContain("PDB headroom");
+  });
+
   it("stays inside Slack's limits however long the rationale", () => {
     const blocks = approvalBlocks(incident([], "x".repeat(10_000)), waiting);
     for (const b of blocks) {

@@ -15,11 +15,13 @@ import {
   blockActionPayload,
   postToSlackEndpoint,
   startFakeSlack,
+  viewSubmissionPayload,
   type FakeMessage,
   type FakeSlack,
 } from "../helpers/fakeSlack.ts";
 
 export const BOT_TOKEN = "xoxb-1111-2222-testtoken";
+export const APP_TOKEN = "xapp-1-A0001-1111-apptokentest";
 export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 export const CHANNEL = "C0INCIDENT";
 /** Approvers the policy names; MALLORY is nobody's. */
@@ -63,14 +65,16 @@ export interface SlackHarness {
   approvalMessage(id: string): FakeMessage;
   /** Click a button of the approval request as a Slack user, signed like Slack signs it. */
   click(id: string, userId: string, button: "approve" | "reject"): Promise<{ status: number }>;
+  /** Click Reject, then submit the modal that asks why, as Slack does. */
+  reject(id: string, userId: string, reason: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startSlackHarness(
   policy: Policy,
-  opts: { env?: Record<string, string>; approvalSweepMs?: number } = {},
+  opts: { env?: Record<string, string>; approvalSweepMs?: number; socketMode?: boolean } = {},
 ): Promise<SlackHarness> {
-  const slack = await startFakeSlack({ token: BOT_TOKEN });
+  const slack = await startFakeSlack({ token: BOT_TOKEN, appToken: APP_TOKEN });
   slack.userGroups[ONCALL_GROUP] = [CAROL];
   const sim = await startKubeSim({ clock: "virtual", tls: false, adminToken: "slack-test-admin" });
   sim.advance(5000);
@@ -86,6 +90,7 @@ export async function startSlackHarness(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_CHANNEL: CHANNEL,
     SLACK_API_URL: slack.apiUrl,
+    ...(opts.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
     ...opts.env,
   });
   let aegis!: Aegis;
@@ -125,6 +130,18 @@ export async function startSlackHarness(
     );
     if (!m) throw new Error(`no approval request posted for ${id}`);
     return m;
+  };
+  const click = async (id: string, userId: string, button: "approve" | "reject") => {
+    const m = approvalMessage(id);
+    const body = blockActionPayload({
+      userId,
+      actionId: button === "approve" ? "aegis_approve" : "aegis_reject",
+      value: id,
+      channel: m.channel,
+      messageTs: m.ts,
+      responseUrl: slack.responseUrl,
+    });
+    return postToSlackEndpoint(url(), SIGNING_SECRET, body);
   };
   return {
     slack,
@@ -167,17 +184,22 @@ export async function startSlackHarness(
         ),
       ),
     approvalMessage,
-    async click(id, userId, button) {
-      const m = approvalMessage(id);
-      const body = blockActionPayload({
-        userId,
-        actionId: button === "approve" ? "aegis_approve" : "aegis_reject",
-        value: id,
-        channel: m.channel,
-        messageTs: m.ts,
-        responseUrl: slack.responseUrl,
+    click,
+    async reject(id, userId, reason) {
+      const before = slack.callsTo("views.open").length;
+      await click(id, userId, "reject");
+      const opened = await waitFor(async () => slack.callsTo("views.open")[before], {
+        what: "the reason modal",
       });
-      return postToSlackEndpoint(url(), SIGNING_SECRET, body);
+      const view = JSON.parse(String(opened.args.view)) as { callback_id: string; private_metadata: string };
+      const body = viewSubmissionPayload({
+        userId,
+        callbackId: view.callback_id,
+        privateMetadata: view.private_metadata,
+        values: { reason: { reason } },
+      });
+      const res = await postToSlackEndpoint(url(), SIGNING_SECRET, body);
+      if (res.status !== 200) throw new Error(`view_submission: HTTP ${res.status}`);
     },
     async stop() {
       await down();

@@ -113,6 +113,23 @@ describe("/aegis", () => {
     expect(await command(h, MALLORY, "status")).toContain("checkout: advise");
   });
 
+  it("autonomy revoke and the resets are for approvers only, and say what they did", async () => {
+    h = await startSlackHarness(policy());
+    expect(await command(h, MALLORY, "autonomy revoke checkout rollback_deployment")).toMatch(
+      /Only approvers/,
+    );
+    expect(await command(h, ALICE, "autonomy revoke checkout rollback_deployment")).toMatch(
+      /`rollback_deployment` on \*checkout\* waits for approval again/,
+    );
+    expect(await command(h, ALICE, "autonomy revoke checkout reboot_everything")).toMatch(/Usage/);
+    expect(await command(h, MALLORY, "reset breaker k8s::shop/deployment/checkout")).toMatch(
+      /Only approvers/,
+    );
+    expect(await command(h, ALICE, "reset breaker k8s::shop/deployment/checkout")).toMatch(/closed by/);
+    expect(await command(h, ALICE, "reset budget checkout")).toMatch(/failures before now no longer count/);
+    expect(await command(h, MALLORY, "status")).toMatch(/\*Error budgets\*/);
+  });
+
   it("silence says what it needs when Alertmanager is not configured, and checks its arguments", async () => {
     h = await startSlackHarness(policy());
     expect(await command(h, ALICE, "silence shop/checkout 2h")).toMatch(/set ALERTMANAGER_URL/);
