@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -172,7 +173,8 @@ export function dashboardRouter(options: DashboardDeps): Router {
     const entry = deps.runbooks?.show(String(req.params.key));
     if (!entry)
       throw new AegisError("not_found", `no runbook memory entry ${JSON.stringify(req.params.key)}`);
-    res.json(redactValue(entry));
+    // The file's name, not where the server keeps it.
+    res.json(redactValue({ ...entry, source: entry.source === null ? null : basename(entry.source) }));
   });
 
   router.get("/ui/api/events", requireRead, (req, res) => {

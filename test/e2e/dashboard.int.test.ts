@@ -117,6 +117,10 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => page.getByTestId("runbook-list").textContent()).toContain("memory_leak");
     await page.getByTestId("runbook-list").locator("a").first().click();
     await page.getByTestId("runbook-entry").waitFor();
+    // The entry names its file, not where the server keeps it.
+    const entry = (await page.getByTestId("runbook-entry").textContent()) ?? "";
+    expect(entry).toContain("memory_leak.md");
+    expect(entry).not.toContain(fileURLToPath(new URL("../../runbooks/", import.meta.url)));
     await page.screenshot({ path: `${SHOTS}runbooks.png`, fullPage: true });
   });
 });
