@@ -16,6 +16,7 @@ import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 import { takeAnswer, type AnswerDeps } from "../routes/approvals.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
+import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
 import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
 
@@ -116,14 +117,26 @@ export function dashboardRouter(options: DashboardDeps): Router {
     }),
   );
 
+  const throttle = createLoginThrottle();
   router.post("/ui/login", express.json({ limit: "4kb" }), (req, res) => {
-    const token = z.object({ token: z.string().min(1).max(4096) }).safeParse(req.body);
     if (!deps.sessions.canLogIn) {
       throw new AegisError("unauthorized", "logging in is disabled: AEGIS_API_TOKEN is not set");
     }
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = throttle.retryAfter(address);
+    if (wait > 0) {
+      res.setHeader("Retry-After", String(wait));
+      throw new HttpError(429, "too_many_logins", `too many failed logins: try again in ${wait} s`);
+    }
+    const token = z.object({ token: z.string().min(1).max(4096) }).safeParse(req.body);
     const cookie = token.success ? deps.sessions.logIn(token.data.token) : undefined;
-    if (!cookie) throw new AegisError("unauthorized", "that is not the API token");
-    deps.log.info({ ip: req.ip }, "dashboard login");
+    if (!cookie) {
+      throttle.failed(address);
+      deps.log.warn({ ip: address }, "dashboard login refused");
+      throw new AegisError("unauthorized", "that is not the API token");
+    }
+    throttle.succeeded(address);
+    deps.log.info({ ip: address }, "dashboard login");
     res.setHeader("Set-Cookie", sessionCookie(cookie, req.secure));
     res.status(204).end();
   });
