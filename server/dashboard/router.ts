@@ -14,14 +14,15 @@ import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry } from "../../runbooks/memory/runbookMemory.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
-import { takeAnswer, type AnswerDeps } from "../routes/approvals.ts";
+import type { AnswerResult, ApprovalVote } from "../../agent/approvals/approvalDesk.ts";
+import { takeVote } from "../routes/approvals.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
 import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
 import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
 
-/** Where `npm run build` puts the page's bundle. */
-export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL("../../dist/dashboard/", import.meta.url));
+/** Where `npm run build` puts the page's bundle (beside this module, so the packaged dist/ has it too). */
+export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL("./public/", import.meta.url));
 
 /** The runbook memory as the dashboard reads it. */
 export interface RunbookBrowser {
@@ -38,7 +39,7 @@ export interface DashboardDeps {
   assetsDir?: string | undefined;
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
-  answer?: AnswerDeps["answer"] | undefined;
+  answer?: ((id: string, vote: ApprovalVote) => Promise<AnswerResult>) | undefined;
   /** Defaults: signed sessions from the config, a feed polling `incidents`. */
   sessions?: Sessions;
   feed?: IncidentFeed;
@@ -103,7 +104,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
       throw new HttpError(
         503,
         "dashboard_not_built",
-        "the dashboard's assets are not built: run npm run build",
+        "the dashboard's assets are not built: run npm run build:dashboard",
       );
     }
     res.set(PAGE_HEADERS).type("html").send(INDEX_HTML);
@@ -223,14 +224,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
         throw new HttpError(403, "csrf_rejected", `${verb} needs the page's CSRF token from the same site`);
       }
       if (!deps.answer) throw new HttpError(503, "approvals_unavailable", "approvals are not wired in");
-      const answer = await takeAnswer(
-        { incidents: deps.incidents, answer: deps.answer, log: deps.log },
-        String(req.params.id),
-        verb,
-        req.body,
-        "dashboard",
-      );
-      res.status(202).json({ id: String(req.params.id), approved: answer.approved, by: answer.by });
+      res.status(202).json(await takeVote(deps.answer, String(req.params.id), verb, req.body, "dashboard"));
     });
   }
   return router;

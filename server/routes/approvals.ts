@@ -1,9 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
-import type { ApprovalAnswer } from "../../agent/nodes/approve.ts";
+import type { AnswerResult, ApprovalVote } from "../../agent/approvals/approvalDesk.ts";
 import { AegisError } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
-import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { requireApiToken } from "../auth.ts";
 import { HttpError } from "../errorHandler.ts";
 
@@ -14,54 +12,46 @@ const bodySchema = z
   })
   .default({});
 
-/** What answering an approval needs. */
-export interface AnswerDeps {
-  incidents: IncidentRepository;
-  answer(id: string, answer: ApprovalAnswer): Promise<void>;
-  log: Logger;
-}
-
 /**
- * Check and hand over a person's answer (shared by the API and the dashboard): the body is `{ by?, comment? }`,
- * the incident must be awaiting approval. The agent resumes off the request path.
+ * Check a person's answer (`{ by?, comment? }`) and hand it to the approval desk; the reply body says whether
+ * it decided or was recorded towards a two-approver tier. Shared by the API and the dashboard (`by` defaults
+ * to `defaultBy`).
  */
-export async function takeAnswer(
-  deps: AnswerDeps,
+export async function takeVote(
+  answer: (id: string, vote: ApprovalVote) => Promise<AnswerResult>,
   id: string,
   verb: "approve" | "reject",
   body: unknown,
   defaultBy: string,
-): Promise<ApprovalAnswer> {
+): Promise<Record<string, unknown>> {
   const parsed = bodySchema.safeParse(body ?? {});
   if (!parsed.success)
     throw new HttpError(400, "request_invalid", parsed.error.issues[0]?.message ?? "bad body");
-  const incident = await deps.incidents.get(id);
-  if (!incident) throw new AegisError("not_found", `no incident with id ${JSON.stringify(id)}`);
-  if (incident.status !== "awaiting_approval") {
-    throw new HttpError(
-      409,
-      "not_awaiting_approval",
-      `incident ${id} is ${incident.status}, not awaiting approval`,
-    );
-  }
-  const answer: ApprovalAnswer = {
+  const by = parsed.data.by ?? defaultBy;
+  const result = await answer(id, {
     approved: verb === "approve",
-    by: parsed.data.by ?? defaultBy,
+    by,
+    via: "api",
     ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
-  };
-  deps
-    .answer(id, answer)
-    .catch((err: unknown) =>
-      deps.log.error({ incident: id, err: String(err) }, "resuming the incident after the answer failed"),
-    );
-  return answer;
+  });
+  if (result.kind === "refused") {
+    if (result.code === "not_found") throw new AegisError("not_found", result.message);
+    throw new HttpError(409, result.code, result.message);
+  }
+  return result.kind === "decided"
+    ? { id, approved: result.approved, by }
+    : { id, approved: false, by, recorded: true, approvers: result.approvers, required: result.required };
 }
 
 /**
  * `POST /api/incidents/:id/approve` and `/reject`: a person's answer to an incident waiting for approval.
- * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken.
+ * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken, or,
+ * on a tier that needs two approvers, that it was recorded and how many more are needed.
  */
-export function approvalsRouter(deps: AnswerDeps & { apiToken: string | undefined }): Router {
+export function approvalsRouter(deps: {
+  apiToken: string | undefined;
+  answer(id: string, vote: ApprovalVote): Promise<AnswerResult>;
+}): Router {
   const router = Router();
   for (const verb of ["approve", "reject"] as const) {
     router.post(
@@ -69,8 +59,7 @@ export function approvalsRouter(deps: AnswerDeps & { apiToken: string | undefine
       requireApiToken(deps.apiToken),
       express.json({ limit: "16kb" }),
       async (req, res) => {
-        const answer = await takeAnswer(deps, String(req.params.id), verb, req.body, "api");
-        res.status(202).json({ id: String(req.params.id), approved: answer.approved, by: answer.by });
+        res.status(202).json(await takeVote(deps.answer, String(req.params.id), verb, req.body, "api"));
       },
     );
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ApprovalAnswer } from "../../agent/nodes/approve.ts";
+import type { ApprovalVote } from "../../agent/approvals/approvalDesk.ts";
 import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
 
 const TOKEN = "dashboard-test-token-0123456789";
@@ -103,10 +103,15 @@ describe("dashboard login throttle", () => {
 
 describe("dashboard approvals", () => {
   it("need the session's CSRF token from the same site; then the answer reaches the agent", async () => {
-    const answers: Array<{ id: string; answer: ApprovalAnswer }> = [];
+    const answers: Array<{ id: string; vote: ApprovalVote }> = [];
     srv = await startTestServer(
       { AEGIS_API_TOKEN: TOKEN, AEGIS_MODE: "approve" },
-      { answerApproval: async (id, answer) => void answers.push({ id, answer }) },
+      {
+        answerApproval: async (id, vote) => {
+          answers.push({ id, vote });
+          return { kind: "decided", approved: vote.approved, approvers: [vote.by], expired: false };
+        },
+      },
     );
     await srv.post(alertWithSecret());
     const id = (srv.db.prepare("SELECT id FROM incidents").get() as { id: string }).id;
@@ -137,7 +142,8 @@ describe("dashboard approvals", () => {
 
     const res = await approve({ "x-aegis-csrf": session.csrf, "sec-fetch-site": "same-origin" });
     expect(res.status).toBe(202);
-    expect(answers).toEqual([{ id, answer: { approved: true, by: "dashboard" } }]);
+    expect(answers).toEqual([{ id, vote: { approved: true, by: "dashboard", via: "api" } }]);
+    expect(await res.json()).toEqual({ id, approved: true, by: "dashboard" });
   });
 });
 
