@@ -40,6 +40,8 @@ export interface DashboardDeps {
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
   answer?: ((id: string, vote: ApprovalVote) => Promise<AnswerResult>) | undefined;
+  /** SLOs, budgets, burn rates, action records and breakers (the autonomy report). */
+  slo?: (() => Promise<unknown>) | undefined;
   /** Defaults: signed sessions from the config, a feed polling `incidents`. */
   sessions?: Sessions;
   feed?: IncidentFeed;
@@ -170,6 +172,11 @@ export function dashboardRouter(options: DashboardDeps): Router {
       deps.incidents.countByStatus(),
     ]);
     res.json(stats(recent, byStatus));
+  });
+  router.get("/ui/api/slo", requireRead, async (_req, res) => {
+    res.json(
+      deps.slo ? { available: true, ...(redactValue(await deps.slo()) as object) } : { available: false },
+    );
   });
   router.get("/ui/api/autonomy", requireRead, (_req, res) => {
     res.json(autonomy(deps.policy, deps.config.mode));

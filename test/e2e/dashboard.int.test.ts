@@ -107,6 +107,9 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("recovery-chart").locator("canvas").waitFor();
     await page.getByTestId("actions-chart").locator("canvas").waitFor();
     expect(await page.getByTestId("slo").textContent()).toContain("healed of finished (1/1)");
+    // The autonomy report: no SLO in the default policy says so; the failed-heal budget is listed.
+    await page.getByTestId("slo-table").waitFor();
+    expect(await page.getByTestId("slo-table").textContent()).toContain("No SLO in the policy");
     expect(await page.getByTestId("autonomy").textContent()).toContain("restart_container");
     await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
 
