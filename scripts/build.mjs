@@ -24,7 +24,13 @@ const SOURCE_DIRS = [
 ];
 const DATA_DIRS = [...SOURCE_DIRS, "deploy"];
 // Produced at run time or by tests; never shipped.
-const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/];
+const SKIP = [
+  /\.ts$/,
+  /(^|\/)node_modules(\/|$)/,
+  /^evals\/reports(\/|$)/,
+  // The dashboard's sources: esbuild bundled them into server/dashboard/public.
+  /^server\/dashboard\/web(\/|$)/,
+];
 
 rmSync(dist, { recursive: true, force: true });
 process.stdout.write("[build] compiling TypeScript (tsconfig.build.json)\n");
