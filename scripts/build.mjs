@@ -24,15 +24,11 @@ const SOURCE_DIRS = [
 ];
 const DATA_DIRS = [...SOURCE_DIRS, "deploy"];
 // Produced at run time or by tests; never shipped.
-const SKIP = [
-  /\.ts$/,
-  /(^|\/)node_modules(\/|$)/,
-  /^evals\/reports(\/|$)/,
-  // The dashboard's sources: esbuild bundled them into server/dashboard/public.
-  /^server\/dashboard\/web(\/|$)/,
-];
+const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/, /^server\/dashboard\/web(\/|$)/];
 
 rmSync(dist, { recursive: true, force: true });
+process.stdout.write("[build] bundling the dashboard (server/dashboard/assets)\n");
+execFileSync("npm", ["run", "--silent", "build:dashboard"], { cwd: root, stdio: "inherit" });
 process.stdout.write("[build] compiling TypeScript (tsconfig.build.json)\n");
 execFileSync(
   process.execPath,
@@ -41,12 +37,6 @@ execFileSync(
     stdio: "inherit",
   },
 );
-
-// The dashboard's page (server/dashboard/web → server/dashboard/public, esbuild), copied below with the data.
-process.stdout.write("[build] bundling the dashboard (esbuild)\n");
-execFileSync(process.execPath, ["--import", "tsx", join(root, "server/dashboard/build.ts")], {
-  stdio: "inherit",
-});
 
 let copied = 0;
 for (const dir of DATA_DIRS) {

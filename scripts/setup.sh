@@ -37,6 +37,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 else
   echo "[setup] npm packages are up to date" >&2
 fi
-# The dashboard's bundle (server/dashboard/public): esbuild, well under a second.
+# The dashboard's bundle (server/dashboard/assets): esbuild, well under a second.
 npm run --silent build:dashboard
 echo "[setup] done" >&2

@@ -41,7 +41,7 @@ export interface AppDeps {
   slackHandlers?: RequestHandler[];
   /** The runbook memory, browsable from the dashboard. */
   runbooks?: RunbookBrowser;
-  /** Where the dashboard's built bundle is (default: server/dashboard/public, written by npm run build). */
+  /** Where the dashboard's built bundle is (default: server/dashboard/assets, built by `npm run build:dashboard`). */
   dashboardAssets?: string;
 }
 

@@ -14,15 +14,15 @@ import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry } from "../../runbooks/memory/runbookMemory.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
-import type { AnswerResult, ApprovalVote } from "../../agent/approvals/approvalDesk.ts";
-import { takeVote } from "../routes/approvals.ts";
+import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
 import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
 import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
 
-/** Where `npm run build` puts the page's bundle (beside this module, so the packaged dist/ has it too). */
-export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL("./public/", import.meta.url));
+/** Where `npm run build:dashboard` puts the page's bundle. */
+// Beside this module, in a source checkout and in the built package alike (scripts/build.mjs copies it to dist/).
+export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
 
 /** The runbook memory as the dashboard reads it. */
 export interface RunbookBrowser {
@@ -39,7 +39,7 @@ export interface DashboardDeps {
   assetsDir?: string | undefined;
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
-  answer?: ((id: string, vote: ApprovalVote) => Promise<AnswerResult>) | undefined;
+  answer?: AnswerApproval | undefined;
   /** SLOs, budgets, burn rates, action records and breakers (the autonomy report). */
   slo?: (() => Promise<unknown>) | undefined;
   /** Defaults: signed sessions from the config, a feed polling `incidents`. */
@@ -231,7 +231,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
         throw new HttpError(403, "csrf_rejected", `${verb} needs the page's CSRF token from the same site`);
       }
       if (!deps.answer) throw new HttpError(503, "approvals_unavailable", "approvals are not wired in");
-      res.status(202).json(await takeVote(deps.answer, String(req.params.id), verb, req.body, "dashboard"));
+      res.status(202).json(await takeAnswer(deps.answer, String(req.params.id), verb, req.body, "dashboard"));
     });
   }
   return router;

@@ -12,26 +12,29 @@ const bodySchema = z
   })
   .default({});
 
+/** Hands a person's vote to the approval desk. */
+export type AnswerApproval = (id: string, vote: ApprovalVote) => Promise<AnswerResult>;
+
 /**
- * Check a person's answer (`{ by?, comment? }`) and hand it to the approval desk; the reply body says whether
- * it decided or was recorded towards a two-approver tier. Shared by the API and the dashboard (`by` defaults
- * to `defaultBy`).
+ * Check and hand over a person's answer (shared by the API and the dashboard): the body is `{ by?, comment? }`.
+ * Returns the 202 body: the answer taken, or, on a tier that needs two approvers, that it was recorded and how
+ * many are needed. A refused answer (unknown incident, not waiting, already answered) is an error reply.
  */
-export async function takeVote(
-  answer: (id: string, vote: ApprovalVote) => Promise<AnswerResult>,
+export async function takeAnswer(
+  answer: AnswerApproval,
   id: string,
   verb: "approve" | "reject",
   body: unknown,
-  defaultBy: string,
+  via: ApprovalVote["via"],
 ): Promise<Record<string, unknown>> {
   const parsed = bodySchema.safeParse(body ?? {});
   if (!parsed.success)
     throw new HttpError(400, "request_invalid", parsed.error.issues[0]?.message ?? "bad body");
-  const by = parsed.data.by ?? defaultBy;
+  const by = parsed.data.by ?? via;
   const result = await answer(id, {
     approved: verb === "approve",
     by,
-    via: "api",
+    via,
     ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
   });
   if (result.kind === "refused") {
@@ -48,10 +51,7 @@ export async function takeVote(
  * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken, or,
  * on a tier that needs two approvers, that it was recorded and how many more are needed.
  */
-export function approvalsRouter(deps: {
-  apiToken: string | undefined;
-  answer(id: string, vote: ApprovalVote): Promise<AnswerResult>;
-}): Router {
+export function approvalsRouter(deps: { apiToken: string | undefined; answer: AnswerApproval }): Router {
   const router = Router();
   for (const verb of ["approve", "reject"] as const) {
     router.post(
@@ -59,7 +59,7 @@ export function approvalsRouter(deps: {
       requireApiToken(deps.apiToken),
       express.json({ limit: "16kb" }),
       async (req, res) => {
-        res.status(202).json(await takeVote(deps.answer, String(req.params.id), verb, req.body, "api"));
+        res.status(202).json(await takeAnswer(deps.answer, String(req.params.id), verb, req.body, "api"));
       },
     );
   }

@@ -103,13 +103,13 @@ describe("dashboard login throttle", () => {
 
 describe("dashboard approvals", () => {
   it("need the session's CSRF token from the same site; then the answer reaches the agent", async () => {
-    const answers: Array<{ id: string; vote: ApprovalVote }> = [];
+    const answers: Array<{ id: string; answer: ApprovalVote }> = [];
     srv = await startTestServer(
       { AEGIS_API_TOKEN: TOKEN, AEGIS_MODE: "approve" },
       {
-        answerApproval: async (id, vote) => {
-          answers.push({ id, vote });
-          return { kind: "decided", approved: vote.approved, approvers: [vote.by], expired: false };
+        answerApproval: async (id, answer) => {
+          answers.push({ id, answer });
+          return { kind: "decided", approved: answer.approved, approvers: [answer.by], expired: false };
         },
       },
     );
@@ -142,7 +142,7 @@ describe("dashboard approvals", () => {
 
     const res = await approve({ "x-aegis-csrf": session.csrf, "sec-fetch-site": "same-origin" });
     expect(res.status).toBe(202);
-    expect(answers).toEqual([{ id, vote: { approved: true, by: "dashboard", via: "api" } }]);
+    expect(answers).toEqual([{ id, answer: { approved: true, by: "dashboard", via: "dashboard" } }]);
     expect(await res.json()).toEqual({ id, approved: true, by: "dashboard" });
   });
 });
