@@ -12,6 +12,7 @@ import type { Logger } from "../../core/logger.ts";
 import { redactValue } from "../../core/redact.ts";
 import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry } from "../../runbooks/memory/runbookMemory.ts";
+import { entrySummary, hitSummary } from "../../runbooks/memory/summaries.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
@@ -188,14 +189,16 @@ export function dashboardRouter(options: DashboardDeps): Router {
       const hits = await deps.runbooks.search(q, 20);
       return res.json({ query: q, entries: redactValue(hits.map(hitSummary)) });
     }
-    res.json({ entries: redactValue(deps.runbooks.list().map(entrySummary)) });
+    // File names, not where the server keeps them.
+    const entries = deps.runbooks.list().map((e) => ({ ...entrySummary(e), source: nameOf(e.source) }));
+    res.json({ entries: redactValue(entries) });
   });
   router.get("/ui/api/runbooks/:key", requireRead, (req, res) => {
     const entry = deps.runbooks?.show(String(req.params.key));
     if (!entry)
       throw new AegisError("not_found", `no runbook memory entry ${JSON.stringify(req.params.key)}`);
     // The file's name, not where the server keeps it.
-    res.json(redactValue({ ...entry, source: entry.source === null ? null : basename(entry.source) }));
+    res.json(redactValue({ ...entry, source: nameOf(entry.source) }));
   });
 
   router.get("/ui/api/events", requireRead, (req, res) => {
@@ -250,29 +253,4 @@ function crossSite(req: Request): boolean {
   }
 }
 
-function entrySummary(e: MemoryEntry) {
-  return {
-    key: e.key,
-    kind: e.kind,
-    title: e.title,
-    scenario: e.scenario,
-    actions: e.actions,
-    verified: e.outcomes.filter((o) => o.outcome === "verified").length,
-    failed: e.outcomes.filter((o) => o.outcome === "failed").length,
-    updatedAt: e.updatedAt,
-  };
-}
-
-function hitSummary(h: MemoryHit) {
-  return {
-    key: h.key,
-    kind: h.kind,
-    title: h.title,
-    scenario: h.scenario,
-    actions: h.actions,
-    verified: h.verified,
-    failed: h.failed,
-    score: h.score,
-    reasons: h.reasons,
-  };
-}
+const nameOf = (source: string | null) => (source === null ? null : basename(source));
