@@ -4,9 +4,9 @@ import { Command } from "commander";
 import { loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { silentLogger } from "../core/logger.ts";
-import type { MemoryHit } from "../runbooks/memory/fixMemory.ts";
-import type { MemoryEntry, SqliteRunbookMemory } from "../runbooks/memory/runbookMemory.ts";
+import type { SqliteRunbookMemory } from "../runbooks/memory/runbookMemory.ts";
 import type { RunbookProblem } from "../runbooks/memory/runbookParser.ts";
+import { entrySummary, hitSummary } from "../runbooks/memory/summaries.ts";
 import { openDatabase } from "../store/db.ts";
 import { formatTable } from "./formatTable.ts";
 import { openMemory } from "./openMemory.ts";
@@ -24,12 +24,12 @@ export function runbookCommand(): Command {
     .action(async (opts: { json?: boolean }) => {
       await withMemory(undefined, async (memory) => {
         const entries = memory.list();
-        if (opts.json) return printJson(entries.map(summary));
+        if (opts.json) return printJson(entries.map(entrySummary));
         print(
           formatTable(
             ["id", "kind", "scenario", "actions", "verified", "failed", "title"],
             entries.map((e) => {
-              const s = summary(e);
+              const s = entrySummary(e);
               return [
                 s.id,
                 s.kind,
@@ -55,7 +55,7 @@ export function runbookCommand(): Command {
       await withMemory(undefined, async (memory) => {
         const limit = Math.max(1, Math.min(50, Number(opts.limit) || 5));
         const hits = await memory.search(text, limit);
-        if (opts.json) return printJson(hits.map(hitJson));
+        if (opts.json) return printJson(hits.map(hitSummary));
         if (hits.length === 0) return print("no match");
         print(
           formatTable(
@@ -169,36 +169,6 @@ export function livingRunbook(memory: SqliteRunbookMemory) {
         },
       };
     }),
-  };
-}
-
-function summary(e: MemoryEntry) {
-  return {
-    id: e.key,
-    kind: e.kind,
-    title: e.title,
-    scenario: e.scenario,
-    actions: e.actions,
-    verified: e.outcomes.filter((o) => o.outcome === "verified").length,
-    failed: e.outcomes.filter((o) => o.outcome === "failed").length,
-    updatedAt: e.updatedAt,
-    source: e.source,
-  };
-}
-
-function hitJson(h: MemoryHit) {
-  return {
-    id: h.key,
-    kind: h.kind,
-    title: h.title,
-    scenario: h.scenario,
-    score: h.score,
-    reason: h.reasons.join("; "),
-    reasons: h.reasons,
-    actions: h.actions,
-    verified: h.verified,
-    failed: h.failed,
-    section: h.section,
   };
 }
 

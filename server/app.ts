@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps): RequestListener {
       log,
       answer: deps.answerApproval,
       runbooks: deps.runbooks,
+      slo: deps.sloReport,
       assetsDir: deps.dashboardAssets,
     }),
   );

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -11,10 +12,12 @@ import type { Logger } from "../../core/logger.ts";
 import { redactValue } from "../../core/redact.ts";
 import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry } from "../../runbooks/memory/runbookMemory.ts";
+import { entrySummary, hitSummary } from "../../runbooks/memory/summaries.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
+import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
 import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
 
@@ -38,6 +41,8 @@ export interface DashboardDeps {
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
   answer?: AnswerApproval | undefined;
+  /** SLOs, budgets, burn rates, action records and breakers (the autonomy report). */
+  slo?: (() => Promise<unknown>) | undefined;
   /** Defaults: signed sessions from the config, a feed polling `incidents`. */
   sessions?: Sessions;
   feed?: IncidentFeed;
@@ -116,14 +121,26 @@ export function dashboardRouter(options: DashboardDeps): Router {
     }),
   );
 
+  const throttle = createLoginThrottle();
   router.post("/ui/login", express.json({ limit: "4kb" }), (req, res) => {
-    const token = z.object({ token: z.string().min(1).max(4096) }).safeParse(req.body);
     if (!deps.sessions.canLogIn) {
       throw new AegisError("unauthorized", "logging in is disabled: AEGIS_API_TOKEN is not set");
     }
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = throttle.retryAfter(address);
+    if (wait > 0) {
+      res.setHeader("Retry-After", String(wait));
+      throw new HttpError(429, "too_many_logins", `too many failed logins: try again in ${wait} s`);
+    }
+    const token = z.object({ token: z.string().min(1).max(4096) }).safeParse(req.body);
     const cookie = token.success ? deps.sessions.logIn(token.data.token) : undefined;
-    if (!cookie) throw new AegisError("unauthorized", "that is not the API token");
-    deps.log.info({ ip: req.ip }, "dashboard login");
+    if (!cookie) {
+      throttle.failed(address);
+      deps.log.warn({ ip: address }, "dashboard login refused");
+      throw new AegisError("unauthorized", "that is not the API token");
+    }
+    throttle.succeeded(address);
+    deps.log.info({ ip: address }, "dashboard login");
     res.setHeader("Set-Cookie", sessionCookie(cookie, req.secure));
     res.status(204).end();
   });
@@ -157,6 +174,11 @@ export function dashboardRouter(options: DashboardDeps): Router {
     ]);
     res.json(stats(recent, byStatus));
   });
+  router.get("/ui/api/slo", requireRead, async (_req, res) => {
+    res.json(
+      deps.slo ? { available: true, ...(redactValue(await deps.slo()) as object) } : { available: false },
+    );
+  });
   router.get("/ui/api/autonomy", requireRead, (_req, res) => {
     res.json(autonomy(deps.policy, deps.config.mode));
   });
@@ -167,13 +189,16 @@ export function dashboardRouter(options: DashboardDeps): Router {
       const hits = await deps.runbooks.search(q, 20);
       return res.json({ query: q, entries: redactValue(hits.map(hitSummary)) });
     }
-    res.json({ entries: redactValue(deps.runbooks.list().map(entrySummary)) });
+    // File names, not where the server keeps them.
+    const entries = deps.runbooks.list().map((e) => ({ ...entrySummary(e), source: nameOf(e.source) }));
+    res.json({ entries: redactValue(entries) });
   });
   router.get("/ui/api/runbooks/:key", requireRead, (req, res) => {
     const entry = deps.runbooks?.show(String(req.params.key));
     if (!entry)
       throw new AegisError("not_found", `no runbook memory entry ${JSON.stringify(req.params.key)}`);
-    res.json(redactValue(entry));
+    // The file's name, not where the server keeps it.
+    res.json(redactValue({ ...entry, source: nameOf(entry.source) }));
   });
 
   router.get("/ui/api/events", requireRead, (req, res) => {
@@ -228,29 +253,4 @@ function crossSite(req: Request): boolean {
   }
 }
 
-function entrySummary(e: MemoryEntry) {
-  return {
-    key: e.key,
-    kind: e.kind,
-    title: e.title,
-    scenario: e.scenario,
-    actions: e.actions,
-    verified: e.outcomes.filter((o) => o.outcome === "verified").length,
-    failed: e.outcomes.filter((o) => o.outcome === "failed").length,
-    updatedAt: e.updatedAt,
-  };
-}
-
-function hitSummary(h: MemoryHit) {
-  return {
-    key: h.key,
-    kind: h.kind,
-    title: h.title,
-    scenario: h.scenario,
-    actions: h.actions,
-    verified: h.verified,
-    failed: h.failed,
-    score: h.score,
-    reasons: h.reasons,
-  };
-}
+const nameOf = (source: string | null) => (source === null ? null : basename(source));

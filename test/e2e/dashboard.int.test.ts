@@ -107,6 +107,9 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("recovery-chart").locator("canvas").waitFor();
     await page.getByTestId("actions-chart").locator("canvas").waitFor();
     expect(await page.getByTestId("slo").textContent()).toContain("healed of finished (1/1)");
+    // The autonomy report: no SLO in the default policy says so; the failed-heal budget is listed.
+    await page.getByTestId("slo-table").waitFor();
+    expect(await page.getByTestId("slo-table").textContent()).toContain("No SLO in the policy");
     expect(await page.getByTestId("autonomy").textContent()).toContain("restart_container");
     await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
 
@@ -117,6 +120,10 @@ describe("dashboard in Chromium", () => {
     await expect.poll(() => page.getByTestId("runbook-list").textContent()).toContain("memory_leak");
     await page.getByTestId("runbook-list").locator("a").first().click();
     await page.getByTestId("runbook-entry").waitFor();
+    // The entry names its file, not where the server keeps it.
+    const entry = (await page.getByTestId("runbook-entry").textContent()) ?? "";
+    expect(entry).toContain("memory_leak.md");
+    expect(entry).not.toContain(fileURLToPath(new URL("../../runbooks/", import.meta.url)));
     await page.screenshot({ path: `${SHOTS}runbooks.png`, fullPage: true });
   });
 });

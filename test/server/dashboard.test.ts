@@ -90,6 +90,17 @@ describe("dashboard access", () => {
   });
 });
 
+describe("dashboard login throttle", () => {
+  it("refuses further attempts from an address after five wrong tokens in a minute, even the right one", async () => {
+    srv = await startTestServer({ AEGIS_API_TOKEN: TOKEN });
+    for (let i = 0; i < 5; i++) expect((await logIn(srv.url, `guess-${i}`)).status).toBe(401);
+    const refused = await logIn(srv.url);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("set-cookie")).toBeNull();
+  });
+});
+
 describe("dashboard approvals", () => {
   it("need the session's CSRF token from the same site; then the answer reaches the agent", async () => {
     const answers: Array<{ id: string; answer: ApprovalVote }> = [];
@@ -132,6 +143,7 @@ describe("dashboard approvals", () => {
     const res = await approve({ "x-aegis-csrf": session.csrf, "sec-fetch-site": "same-origin" });
     expect(res.status).toBe(202);
     expect(answers).toEqual([{ id, answer: { approved: true, by: "dashboard", via: "dashboard" } }]);
+    expect(await res.json()).toEqual({ id, approved: true, by: "dashboard" });
   });
 });
 

@@ -23,6 +23,7 @@ export interface IncidentDoc {
     rationale: string;
     family?: string;
     contributions: Record<string, number>;
+    basis?: Array<{ evidence: string; weight: number; detail: string }>;
     planner: string;
     model: string | null;
     summary?: string;
@@ -194,8 +195,9 @@ function DecisionCard(props: { decision: NonNullable<IncidentDoc["decision"]> })
   return html`<section class="card" data-testid="decision">
     <h3>Decision</h3>
     <p>
-      <b data-testid="decision-action">${d.action}</b> on ${d.target} · confidence
-      ${(d.confidence * 100).toFixed(0)}% · ${d.planner} planner${d.model ? ` (${d.model})` : ""}
+      <b data-testid="decision-action">${d.action}</b>
+      ${` on ${d.target} · confidence ${(d.confidence * 100).toFixed(0)}% · ${d.planner} planner`}
+      ${d.model ? ` (${d.model})` : ""}
     </p>
     <p>${d.rationale}</p>
     ${Object.keys(d.params).length > 0 && html`<p class="muted">parameters: <code>${JSON.stringify(d.params)}</code></p>`}
@@ -220,6 +222,13 @@ function DecisionCard(props: { decision: NonNullable<IncidentDoc["decision"]> })
             options: { indexAxis: "y", maintainAspectRatio: false, plugins: { legend: { display: false } } },
           }}
         />`
+    }
+    ${
+      d.basis &&
+      d.basis.length > 0 &&
+      html`<ul data-testid="basis">
+        ${d.basis.map((b) => html`<li><b>${b.evidence}</b> (${(b.weight * 100).toFixed(0)}%): ${b.detail}</li>`)}
+      </ul>`
     }
     <h4>Rejected hypotheses</h4>
     ${

@@ -94,8 +94,12 @@ function App() {
       <span class="who">
         ${
           session.loggedIn
-            ? html`<span data-testid="logged-in">logged in</span>
-                <button class="link" onClick=${logout}>log out</button>`
+            ? html`<span data-testid="logged-in">logged in</span>${" · "}<button
+                  class="link"
+                  onClick=${logout}
+                >
+                  log out
+                </button>`
             : session.read
               ? html`read-only · <a href="#/login">log in</a>`
               : ""

@@ -2,6 +2,7 @@ import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson, when } from "./api.ts";
 import { ChartView, COLORS } from "./chart.ts";
+import { SloPanel } from "./slo.ts";
 
 interface Stats {
   window: number;
@@ -62,10 +63,8 @@ export function Overview(props: { version: number }) {
         </div>
         <div><b>${stats.byStatus.escalated ?? 0}</b><span>escalated to people</span></div>
       </div>
-      <p class="muted">
-        Over the newest ${stats.window} incidents. Per-service SLOs with error budgets and burn rates show
-        here once the policy defines them.
-      </p>
+      <p class="muted">Over the newest ${stats.window} incidents.</p>
+      <${SloPanel} version=${props.version} />
     </section>
 
     <section class="card">

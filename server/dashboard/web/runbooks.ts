@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson, when } from "./api.ts";
 
 interface EntrySummary {
-  key: string;
+  id: string;
   kind: string;
   title: string;
   scenario: string | null;
@@ -15,7 +15,11 @@ interface EntrySummary {
   reasons?: string[];
 }
 
-interface Entry extends EntrySummary {
+interface Entry {
+  key: string;
+  kind: string;
+  title: string;
+  updatedAt: string;
   content: string;
   source: string | null;
   outcomes: Array<{ incidentId: string; action: string; outcome: string; recordedAt: string }>;
@@ -77,9 +81,9 @@ export function Runbooks(props: { selected: string | null }) {
               <tbody>
                 ${entries.map(
                   (e) =>
-                    html`<tr key=${e.key}>
+                    html`<tr key=${e.id}>
                       <td>${e.kind}</td>
-                      <td><a href=${`#/runbooks/${encodeURIComponent(e.key)}`}>${e.title}</a></td>
+                      <td><a href=${`#/runbooks/${encodeURIComponent(e.id)}`}>${e.title}</a></td>
                       <td>${e.scenario ?? "–"}</td>
                       <td>${e.actions.join(", ")}</td>
                       <td>${e.verified}</td>
