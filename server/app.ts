@@ -5,6 +5,7 @@ import type { Logger } from "../core/logger.ts";
 import type { ApprovalAnswer } from "../agent/nodes/approve.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import { requireApiReadToken } from "./auth.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { groupCommit } from "./groupCommit.ts";
 import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } from "./metrics.ts";
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.set("etag", false);
   app.use(requestLogger(log));
   app.use(alertsRouter(webhook));
+  // Reads of /api need the API token unless AEGIS_API_PUBLIC; changes check it on their own routes.
+  app.get(/^\/api(\/|$)/i, requireApiReadToken(deps.config.apiToken, deps.config.apiPublic));
   app.use(incidentsRouter({ incidents: deps.incidents }));
   if (deps.answerApproval) {
     app.use(

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { waitForFinished } from "../helpers/aegis.ts";
+import { TEST_API_TOKEN, useApiToken, waitForFinished } from "../helpers/aegis.ts";
 import {
   fault,
   freePort,
@@ -66,7 +66,13 @@ describe.each(["before_action", "after_action"] as const)("killed -9 %s the Dock
     await fault(targetPort, "5xx");
 
     const port = String(await freePort());
-    const env = { AEGIS_PORT: port, AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto" };
+    const env = {
+      AEGIS_PORT: port,
+      AEGIS_DB: join(dir, "aegis.db"),
+      AEGIS_MODE: "auto",
+      AEGIS_API_TOKEN: TEST_API_TOKEN,
+    };
+    useApiToken(`http://127.0.0.1:${port}`, TEST_API_TOKEN);
     const first = await serve({ ...env, AEGIS_TEST_CRASH_AT: crashAt });
     const alertAt = new Date().toISOString();
     const res = await postAlerts(
