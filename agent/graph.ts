@@ -2,6 +2,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import type { AgentDeps } from "./deps.ts";
 import { makeAct } from "./nodes/act.ts";
+import { makeCheck } from "./nodes/check.ts";
 import { makeApprove } from "./nodes/approve.ts";
 import { makeDecide } from "./nodes/decide.ts";
 import { makeGuard } from "./nodes/guard.ts";
@@ -14,7 +15,7 @@ import { makeVerify } from "./nodes/verify.ts";
 import { IncidentState, type IncidentStateType } from "./state.ts";
 
 /**
- * triage → investigate → recall → decide → guard → [approve → guard] → act → verify → learn → notify.
+ * triage → investigate → recall → decide → check → guard → [approve → guard] → act → verify → learn → notify.
  * Any node that settles the outcome routes straight to notify; a failed verification may loop back to act.
  * An approval goes back through the guard: the target may have become protected, the cap been reached or
  * the mode changed while the request waited.
@@ -26,6 +27,7 @@ export function buildIncidentGraph(deps: AgentDeps, checkpointer: BaseCheckpoint
     .addNode("investigate", makeInvestigate(deps))
     .addNode("recall", makeRecall(deps))
     .addNode("decide", makeDecide(deps))
+    .addNode("check", makeCheck(deps))
     .addNode("guard", makeGuard(deps))
     .addNode("approve", makeApprove(deps))
     .addNode("act", makeAct(deps))
@@ -36,7 +38,8 @@ export function buildIncidentGraph(deps: AgentDeps, checkpointer: BaseCheckpoint
     .addConditionalEdges("triage", (s) => (settled(s) ? "notify" : "investigate"), ["notify", "investigate"])
     .addEdge("investigate", "recall")
     .addEdge("recall", "decide")
-    .addEdge("decide", "guard")
+    .addEdge("decide", "check")
+    .addConditionalEdges("check", (s) => (settled(s) ? "notify" : "guard"), ["notify", "guard"])
     .addConditionalEdges(
       "guard",
       (s) => (settled(s) ? "notify" : s.verdict?.mode === "approve" && !s.approvedBy ? "approve" : "act"),

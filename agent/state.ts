@@ -31,6 +31,8 @@ export const IncidentState = Annotation.Root({
   verdict: last<GuardVerdict | null>(null),
   /** Who approved the decision; the guard runs again after the approval, and then does not ask again. */
   approvedBy: last<string | null>(null),
+  /** Set by the plausibility check: why a person must approve this decision whatever the mode. */
+  needsApproval: last<string | null>(null),
   /** 1 for the first action, 2 for the retry after a failed verification, ... */
   attempt: last<number>(1),
   /** When the latest action was sent (ISO); verification only trusts evidence newer than this. */

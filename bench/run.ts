@@ -2,6 +2,7 @@
  * Run the benchmarks and print their figures: `npx tsx bench/run.ts [--json] [--check] [name ...]`.
  * `--check` exits 1 when a figure misses its goal (timing goals live here, never in tests).
  */
+import { benchCliStartup } from "./cliStartup.ts";
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchEvalSuite } from "./evalSuite.ts";
@@ -20,6 +21,7 @@ export const BENCHES: Bench[] = [
   { name: "demo", run: () => benchDemo() },
   { name: "runbook-memory", run: () => benchRunbookMemory() },
   { name: "eval-suite", run: () => benchEvalSuite() },
+  { name: "cli-startup", run: () => benchCliStartup() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -17,13 +17,11 @@ import { detectSelf, type SelfIdentity } from "../agent/policy/selfProtection.ts
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
 import type { Config } from "../core/config.ts";
-import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
-import OpenAI from "openai";
-import { openRunbookMemory, type EmbedderChoice, type OpenedMemory } from "../runbooks/memory/openMemory.ts";
+import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
 import { SqliteActionLedger } from "../store/actionLedger.ts";
-import { openDatabase, type Db } from "../store/db.ts";
+import { openDatabase } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
@@ -82,6 +80,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
             maxTokensPerCall: config.llm.maxTokensPerCall,
             tokenBudget: config.llm.tokenBudget,
             timeoutMs: config.llm.timeoutMs,
+            maxToolResultTokens: config.llm.maxToolResultTokens,
           },
         })
       : heuristic);
@@ -193,42 +192,3 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
 }
 
 export type Aegis = Awaited<ReturnType<typeof createAegis>>;
-
-/** The embedder the config asks for: OpenAI (client built here, once) when configured, else the local one. */
-export function embedderFromConfig(config: Readonly<Config>): EmbedderChoice {
-  if (config.embedding.provider === "openai") {
-    const client = new OpenAI({
-      apiKey: config.openai.apiKey ?? "unset",
-      ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
-    });
-    return { kind: "openai", client, model: config.embedding.model, dimension: config.embedding.dimensions };
-  }
-  return { kind: "local" };
-}
-
-/**
- * Open the runbook memory on `db` and load a runbook directory into it. Bad runbook files are logged with
- * file and line; the others load.
- */
-export async function openMemory(
-  config: Readonly<Config>,
-  db: Db,
-  logger: Logger,
-  opts: { runbooksDir?: string },
-): Promise<OpenedMemory> {
-  const dir = opts.runbooksDir ? { runbooksDir: opts.runbooksDir } : {};
-  const choice = embedderFromConfig(config);
-  let opened: OpenedMemory;
-  try {
-    opened = await openRunbookMemory(db, { ...dir, embedder: choice });
-  } catch (err) {
-    if (choice.kind !== "openai") throw err;
-    // An unreachable embeddings endpoint must not keep the responder down: the local embedder needs nothing.
-    logger.warn({ err: describeError(err) }, "OpenAI embeddings unavailable; using the local embedder");
-    opened = await openRunbookMemory(db, { ...dir, embedder: { kind: "local" } });
-  }
-  for (const p of opened.problems) {
-    logger.warn({ file: p.file, line: p.line }, `runbook not loaded: ${p.file}:${p.line}: ${p.message}`);
-  }
-  return opened;
-}

@@ -38,6 +38,7 @@ const envSchema = z.object({
   AEGIS_LLM_TOKEN_BUDGET: intFrom(30_000, 1000, 1_000_000),
   AEGIS_LLM_TIMEOUT_MS: intFrom(60_000, 1000, 600_000),
   AEGIS_LLM_MAX_RETRIES: intFrom(2, 0, 10),
+  AEGIS_LLM_MAX_TOOL_RESULT_TOKENS: intFrom(2000, 200, 32_768),
   AEGIS_LLM_CASSETTE: optionalString,
   AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
@@ -88,6 +89,8 @@ export interface Config {
     tokenBudget: number;
     timeoutMs: number;
     maxRetries: number;
+    /** Estimated tokens of one tool result the model reads. */
+    maxToolResultTokens: number;
     promptsDir: string | undefined;
     cassette: { path: string; mode: "replay" | "record" } | undefined;
   };
@@ -162,6 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       tokenBudget: e.AEGIS_LLM_TOKEN_BUDGET,
       timeoutMs: e.AEGIS_LLM_TIMEOUT_MS,
       maxRetries: e.AEGIS_LLM_MAX_RETRIES,
+      maxToolResultTokens: e.AEGIS_LLM_MAX_TOOL_RESULT_TOKENS,
       promptsDir: e.AEGIS_PROMPTS_DIR,
       cassette: e.AEGIS_LLM_CASSETTE
         ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }

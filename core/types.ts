@@ -45,7 +45,30 @@ export type Target =
       cluster?: string;
     }
   | { kind: "k8s_node"; key: string; name: string; cluster?: string }
+  /**
+   * A Kubernetes object an alert names that is not itself a workload (a Service, an HPA, a PVC, a node known only by
+   * its address, a mesh workload of unknown kind): the platform pins it to the workload or node behind it at triage.
+   */
+  | {
+      kind: "k8s_ref";
+      key: string;
+      resource: K8sRefResource;
+      name: string;
+      namespace?: string;
+      cluster?: string;
+      /** The labels it came from, in plain words, for a person reading an escalation. */
+      via: string;
+    }
   | { kind: "unresolved"; key: string; reason: string };
+
+/** What a `k8s_ref` target names. `workload`: a Deployment, StatefulSet or DaemonSet of that name. */
+export type K8sRefResource =
+  | "node"
+  | "replicaset"
+  | "service"
+  | "horizontalpodautoscaler"
+  | "persistentvolumeclaim"
+  | "workload";
 
 /** One alert as stored with its incident. */
 export interface IncidentAlert extends Alert {
@@ -86,6 +109,8 @@ export interface Decision {
   family?: FailureFamily;
   /** Share of the decision each piece of evidence carried; sums to about 1. */
   contributions: Record<string, number>;
+  /** Each contribution in plain words: the signals it names with what was measured (set after the planner). */
+  basis?: Array<{ evidence: string; weight: number; detail: string }>;
   planner: "heuristic" | "llm";
   model: string | null;
   promptVersion: string | null;
@@ -99,6 +124,8 @@ export interface Decision {
   usage?: DecisionUsage;
   /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
   notes?: string[];
+  /** Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: why. */
+  fallbackReason?: string;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */

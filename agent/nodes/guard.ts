@@ -75,7 +75,9 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const service = incident.alerts.find((a) => a.labels.service)?.labels.service;
-    const mode = effectiveMode(deps.policy, deps.settings.mode, decision.action, target, service);
+    const policyMode = effectiveMode(deps.policy, deps.settings.mode, decision.action, target, service);
+    // The plausibility check may ask for a person where the policy would act alone (never the other way round).
+    const mode = policyMode === "auto" && state.needsApproval ? "approve" : policyMode;
     const risk = ACTION_RISK[decision.action];
     if (mode === "advise") {
       return block({
@@ -87,7 +89,7 @@ export function makeGuard(deps: AgentDeps) {
       mode === "approve"
         ? state.approvedBy
           ? `${decision.action} (${risk} risk) approved by ${state.approvedBy}; still allowed after the wait`
-          : `${decision.action} (${risk} risk) needs approval`
+          : `${decision.action} (${risk} risk) needs approval${policyMode === "auto" ? `: ${state.needsApproval}` : ""}`
         : `${decision.action} (${risk} risk) allowed in auto mode`;
     await deps.incidents.appendTimeline(incident.id, { step: "guard", message: reason });
     return { verdict: { allowed: true, mode, reason } };

@@ -1,4 +1,5 @@
 import { describeError } from "../../core/errors.ts";
+import { redactText } from "../../core/redact.ts";
 import { isTerminal } from "../../core/types.ts";
 import { coveringSilence } from "../../tools/alertmanager/silences.ts";
 import type { AgentDeps } from "../deps.ts";
@@ -41,7 +42,10 @@ export function makeTriage(deps: AgentDeps) {
             target,
             outcome: {
               status: "dismissed",
-              reason: `silenced in Alertmanager (silence ${silence.id}${who}, until ${silence.endsAt})${why}`,
+              // A silence's comment is text people typed into Alertmanager: redacted as any evidence.
+              reason: redactText(
+                `silenced in Alertmanager (silence ${silence.id}${who}, until ${silence.endsAt})${why}`,
+              ),
             },
           };
         }

@@ -1,4 +1,5 @@
 import type { ActionId } from "../../core/catalog.ts";
+import { redactingPlatform } from "./redacting.ts";
 import type { Tool } from "../../tools/tool.ts";
 import type {
   ActionRecord,
@@ -72,7 +73,16 @@ export interface Platform {
   ): Promise<Verification>;
 }
 
-/** Pick the platform for a target kind. */
+const redacted = new WeakMap<Platform, Platform>();
+
+/**
+ * Pick the platform for a target kind, behind the evidence boundary (`redactingPlatform`): everything the
+ * agent reads through it is redacted of secrets before it reaches state, storage or a planner.
+ */
 export function platformFor(platforms: readonly Platform[], target: Target): Platform | undefined {
-  return platforms.find((p) => p.kinds.includes(target.kind));
+  const platform = platforms.find((p) => p.kinds.includes(target.kind));
+  if (!platform) return undefined;
+  let wrapped = redacted.get(platform);
+  if (!wrapped) redacted.set(platform, (wrapped = redactingPlatform(platform)));
+  return wrapped;
 }

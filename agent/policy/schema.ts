@@ -168,6 +168,39 @@ const maintenanceWindow = z
   })
   .strict();
 
+/**
+ * Environment variables whose values may enter an incident's evidence when no policy lists its own: runtime
+ * settings that explain a crash or a memory limit and do not hold credentials. Every other variable shows its
+ * name only. The values still pass the secret patterns (a `-D...Password=` in JAVA_TOOL_OPTIONS is hidden).
+ */
+export const DEFAULT_ENV_ALLOWLIST = [
+  "NODE_ENV",
+  "NODE_OPTIONS",
+  "JAVA_OPTS",
+  "JAVA_TOOL_OPTIONS",
+  "JDK_JAVA_OPTIONS",
+  "GOMAXPROCS",
+  "GOMEMLIMIT",
+  "GOGC",
+  "PYTHONUNBUFFERED",
+  "MALLOC_ARENA_MAX",
+  "TZ",
+  "LANG",
+  "LOG_LEVEL",
+  "PORT",
+] as const;
+
+const evidenceSettings = z
+  .object({
+    envAllowlist: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "an environment variable name"))
+      .default([...DEFAULT_ENV_ALLOWLIST])
+      .describe(
+        "environment variables whose values may enter evidence (exact names); the others show their name only",
+      ),
+  })
+  .strict();
+
 /** The policy file (YAML). Every field has a default, so an empty file is a valid policy. */
 export const policySchema = z
   .object({
@@ -213,6 +246,7 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    evidence: evidenceSettings.prefault({}),
   })
   .strict();
 

@@ -87,6 +87,7 @@ async function checkoutIncident(): Promise<IncidentStateType> {
     decision: null,
     verdict: null,
     approvedBy: null,
+    needsApproval: null,
     attempt: 1,
     actedAt: null,
     verification: null,

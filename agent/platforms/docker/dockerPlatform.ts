@@ -24,9 +24,9 @@ import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
-import { tool, type Tool } from "../../../tools/tool.ts";
-import type { z } from "zod";
+import type { Tool } from "../../../tools/tool.ts";
 import type { Policy } from "../../policy/schema.ts";
+import { bindTool } from "../boundTool.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { dockerSignals, type DockerObservations } from "./signals.ts";
@@ -58,6 +58,7 @@ const DECISIVE = new Set([
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
+  const envAllowlist = opts.policy?.evidence.envAllowlist ?? [];
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
@@ -120,7 +121,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     alerts: IncidentAlert[],
   ): Promise<{ obs: DockerObservations; errors: string[] }> {
     const ref = containerRef(target);
-    const snapshot = await inspectSnapshot(docker, ref);
+    const snapshot = await inspectSnapshot(docker, ref, envAllowlist);
     const errors: string[] = [];
     const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
       p.catch((err: unknown) => {
@@ -148,7 +149,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
-  const inspectTool = createInspectContainerTool({ docker });
+  const inspectTool = createInspectContainerTool({ docker, envAllowlist });
   const promTools: Tool[] = opts.prometheusUrl
     ? [
         createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
@@ -313,16 +314,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   };
 }
 
-type ContainerTool = Tool<z.ZodObject<{ container: z.ZodString }>, unknown>;
-
 /** A read-only container tool with its `container` argument fixed, so the model cannot point it elsewhere. */
 function boundToContainer<T extends { name: string; risk: unknown }>(t: T, container: string): Tool {
-  const base = t as unknown as ContainerTool;
-  if (base.risk !== null) throw new AegisError("internal", `${base.name} is not read-only`);
-  return tool({
-    name: base.name,
-    description: `${base.description} Bound to the incident's container.`,
-    parameters: base.parameters.omit({ container: true }),
-    execute: (input, options) => base.execute({ ...(input as object), container }, options),
-  });
+  return bindTool(t as unknown as Tool, { container });
 }
