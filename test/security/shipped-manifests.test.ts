@@ -6,7 +6,7 @@ import { policySchema } from "../../agent/policy/schema.ts";
 /** The shipped in-cluster manifests: AegisOps knows who it is, protects its namespace, needs its token. */
 /* eslint-disable @typescript-eslint/no-explicit-any -- parsed YAML, checked field by field below */
 const docs: any[] = parseAllDocuments(
-  readFileSync(new URL("../../deploy/kubernetes/deployment.yaml", import.meta.url), "utf8"),
+  readFileSync(new URL("../../deploy/kubernetes/base/deployment.yaml", import.meta.url), "utf8"),
 ).map((d) => d.toJS());
 const deployment = docs.find((d) => d.kind === "Deployment");
 const container = deployment.spec.template.spec.containers[0];
