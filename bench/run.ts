@@ -9,6 +9,7 @@ import { benchEvalSuite } from "./evalSuite.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
+import { benchDetect, benchWatcher } from "./predictive.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
 
@@ -22,6 +23,8 @@ export const BENCHES: Bench[] = [
   { name: "runbook-memory", run: () => benchRunbookMemory() },
   { name: "eval-suite", run: () => benchEvalSuite() },
   { name: "cli-startup", run: () => benchCliStartup() },
+  { name: "detect", run: () => benchDetect() },
+  { name: "watcher", run: () => benchWatcher() },
 ];
 
 async function main(argv: string[]): Promise<number> {

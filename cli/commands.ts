@@ -40,4 +40,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "the chaos lab's Prometheus and Alertmanager, for your own AegisOps",
     load: async () => (await import("./lab.ts")).labCommand(),
   },
+  {
+    name: "slo",
+    summary: "SLOs, error budgets and the autonomy each service has earned",
+    load: async () => (await import("./slo.ts")).sloCommand(),
+  },
+  {
+    name: "detect",
+    summary: "score a metric series (CSV) or a NAB corpus with the anomaly detector",
+    load: async () => (await import("./detect.ts")).detectCommand(),
+  },
 ];

@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
-import { LogNotifier, type Notifier } from "../agent/notifier.ts";
+import { ApprovalDesk } from "../agent/approvals/approvalDesk.ts";
+import { FanOutNotifier, LogNotifier, type Notifier } from "../agent/notifier.ts";
 import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
 import { createLlmClient } from "../agent/planners/llm/client.ts";
 import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
@@ -26,6 +27,17 @@ import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
+import { createSlackApp } from "../slack/app.ts";
+import { wireSlack } from "../slack/slackIntegration.ts";
+import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
+import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
+import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
+import { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
+import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
+import { userGroupMembers } from "../slack/userGroups.ts";
+import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -38,6 +50,8 @@ export interface ComposeOverrides {
   sweepIntervalMs?: number;
   /** Who AegisOps is (default: read from /proc and the downward API environment). */
   self?: SelfIdentity;
+  /** How often approval requests are checked for expiry (default 5 s). */
+  approvalSweepMs?: number;
   /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
   clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
 }
@@ -84,7 +98,66 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           },
         })
       : heuristic);
+  const predictions = new PredictionRegistry();
   const crashAt = config.testCrashAt;
+  // Approvals from every channel (REST, Slack) go through one desk; it resumes the paused run.
+  const slackApp = config.slack.botToken
+    ? createSlackApp({
+        botToken: config.slack.botToken,
+        signingSecret: config.slack.signingSecret,
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        logger,
+      })
+    : undefined;
+  const settings = new SqliteRuntimeSettings(db);
+  await applyModeOverrides(policy, settings);
+  const groupMembers = slackApp ? userGroupMembers(slackApp.client) : undefined;
+  const desk = new ApprovalDesk({
+    incidents,
+    policy,
+    globalApprovers: config.slack.approvers,
+    ...(groupMembers ? { groupMembers } : {}),
+    resume: (id, answer) => runner.resumeWithApproval(id, answer),
+    logger,
+  });
+  const slack = slackApp
+    ? wireSlack({
+        slack: slackApp,
+        desk,
+        incidents,
+        policy,
+        defaultChannel: config.slack.channel,
+        logger,
+        command: {
+          settings,
+          processMode: config.mode,
+          globalApprovers: config.slack.approvers,
+          groupMembers,
+          alertmanagerUrl: config.alertmanagerUrl,
+        },
+      })
+    : undefined;
+  const autonomy = new Autonomy({
+    incidents,
+    policy,
+    settings,
+    ...(config.prometheusUrl ? { query: scalarQuery(config.prometheusUrl) } : {}),
+    logger,
+  });
+  const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
+  const pager = config.pagerduty.routingKey
+    ? new PagerNotifier({
+        send: (event) =>
+          sendPagerEvent(
+            { eventsUrl: config.pagerduty.eventsUrl, routingKey: config.pagerduty.routingKey! },
+            event,
+          ),
+        settings,
+      })
+    : undefined;
+  const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
+  const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
   const graph = buildIncidentGraph(
     {
       incidents,
@@ -93,7 +166,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       planner,
       policy,
       platforms,
-      notifier: overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" })),
+      notifier,
+      autonomy,
       self: overrides.self ?? detectSelf(config.self),
       logger: logger.child({ module: "agent" }),
       settings: {
@@ -101,6 +175,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      predictions,
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
@@ -123,23 +198,40 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
   });
+  const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
     incidents: new SqliteIncidentRepository(ingestDb),
     onAccepted: (ids) => runner.enqueue(ids),
-    answerApproval: (id, answer) => runner.resumeWithApproval(id, answer),
+    answerApproval: (id, vote) => desk.answer(id, vote),
+    ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
+    sloReport: () => autonomy.report(),
     logger,
   });
   return {
     app,
     runner,
+    desk,
+    autonomy,
     incidents,
+    /** Start the agent's workers, the approval expiry sweep and Slack (Socket Mode connects here). */
+    async start() {
+      await runner.start();
+      desk.start(overrides.approvalSweepMs ?? 5_000);
+      await slack?.start();
+      watcher?.start();
+    },
     db,
     plannerName: planner.name,
+    /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
+    watcher,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {
+      desk.stop();
+      await slack?.stop();
+      await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")

@@ -31,7 +31,7 @@ export function serveCommand(): Command {
         }
         throw err;
       });
-      await aegis.runner.start();
+      await aegis.start();
       logger.info(
         { host, port: server.port, mode: config.mode, planner: aegis.plannerName, db: config.dbPath },
         `aegis listening on http://${host}:${server.port} (mode ${config.mode})`,

@@ -51,6 +51,11 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  SLACK_CHANNEL: optionalString,
+  SLACK_APPROVERS: optionalString,
+  SLACK_API_URL: z.string().url().default("https://slack.com/api/"),
+  PAGERDUTY_ROUTING_KEY: optionalString,
+  PAGERDUTY_EVENTS_URL: z.string().url().default("https://events.pagerduty.com/v2/enqueue"),
   AEGIS_RUNBOOKS_DIR: optionalString,
   AEGIS_EMBEDDER: z.enum(["local", "openai"]).optional(),
   AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
@@ -102,7 +107,20 @@ export interface Config {
   argocd: { server: string | undefined; token: string | undefined };
   /** A secret the policy file names by its environment variable (e.g. a drain hook's bearer token). */
   secret(name: string): string | undefined;
-  slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    /** Socket Mode (no public URL needed) when set. */
+    appToken: string | undefined;
+    /** Where notifications and approval requests go when the policy names no channel. */
+    channel: string | undefined;
+    /** Slack user ids (U…) or user group ids (S…) allowed to approve any tier, beside the policy's lists. */
+    approvers: string[];
+    /** The Web API's base URL (Slack's by default; tests point it at a local server). */
+    apiUrl: string;
+  };
+  /** PagerDuty Events API v2: escalated and failed incidents page a human when a routing key is set. */
+  pagerduty: { routingKey: string | undefined; eventsUrl: string };
   /** `stray_error`: an `error` event nobody listens to, just before the action (the process guard's test). */
   testCrashAt: "before_action" | "after_action" | "stray_error" | undefined;
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
@@ -181,7 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
+      channel: e.SLACK_CHANNEL,
+      approvers: (e.SLACK_APPROVERS ?? "")
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+      apiUrl: e.SLACK_API_URL,
     },
+    pagerduty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
     testCrashAt: e.AEGIS_TEST_CRASH_AT,
     runbooksDir: e.AEGIS_RUNBOOKS_DIR ?? BUNDLED_RUNBOOKS,
     embedding: {

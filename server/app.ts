@@ -2,7 +2,10 @@ import type { RequestListener } from "node:http";
 import express from "express";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
-import type { ApprovalAnswer } from "../agent/nodes/approve.ts";
+import type { RequestHandler } from "express";
+import type { AnswerResult, ApprovalVote } from "../agent/approvals/approvalDesk.ts";
+import type { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { sloRouter } from "./routes/slo.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import { requireApiReadToken } from "./auth.ts";
@@ -30,8 +33,12 @@ export interface AppDeps {
   logger: Logger;
   /** Shared registry (the agent adds its own metrics to it); a private one when absent. */
   metrics?: MetricsRegistry;
-  /** Resume an incident waiting for approval with a person's answer (enables the approve/reject routes). */
-  answerApproval?: (incidentId: string, answer: ApprovalAnswer) => Promise<void>;
+  /** Take a person's answer to an incident waiting for approval (enables the approve/reject routes). */
+  answerApproval?: (incidentId: string, vote: ApprovalVote) => Promise<AnswerResult>;
+  /** SLOs, budgets and autonomy for `GET /api/slo`. */
+  sloReport?: Autonomy["report"];
+  /** Bolt's receiver (signature check, then events, interactions and slash commands) for `/slack/events`. */
+  slackHandlers?: RequestHandler[];
 }
 
 /**
@@ -56,6 +63,7 @@ export function createApp(deps: AppDeps): RequestListener {
   // Incidents change under the client; conditional GETs buy nothing and ETags cost a hash per reply.
   app.set("etag", false);
   app.use(requestLogger(log));
+  if (deps.slackHandlers) app.use(...deps.slackHandlers);
   app.use(alertsRouter(webhook));
   // Reads of /api need the API token unless AEGIS_API_PUBLIC; changes check it on their own routes.
   app.get(/^\/api(\/|$)/i, requireApiReadToken(deps.config.apiToken, deps.config.apiPublic));
@@ -64,12 +72,11 @@ export function createApp(deps: AppDeps): RequestListener {
     app.use(
       approvalsRouter({
         apiToken: deps.config.apiToken,
-        incidents: deps.incidents,
         answer: deps.answerApproval,
-        log,
       }),
     );
   }
+  if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
   app.use(healthRouter({ incidents: deps.incidents }));
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);

@@ -151,4 +151,27 @@ CREATE UNIQUE INDEX incidents_one_active_per_object ON incidents(object_key)
   WHERE active = 1 AND object_key IS NOT NULL;
 `,
   },
+  {
+    version: 4,
+    // Changes people make at run time (a service's mode from Slack, an autonomy switch), each kept with who and
+    // when; the log keeps every change so it can be read back and reversed.
+    sql: `
+CREATE TABLE runtime_settings (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+CREATE TABLE runtime_settings_log (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_json TEXT,
+  changed_by TEXT NOT NULL,
+  changed_at TEXT NOT NULL
+);
+`,
+  },
 ];

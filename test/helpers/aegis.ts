@@ -47,7 +47,7 @@ export async function startTestAegis(
   });
   const aegis = await createAegis(config, { logger: silentLogger(), verifyIntervalMs: 100, ...overrides });
   const server = await startServer(aegis.app, "127.0.0.1", 0);
-  await aegis.runner.start();
+  await aegis.start();
   const baseUrl = `http://127.0.0.1:${server.port}`;
   if (config.apiToken) tokens.set(baseUrl, config.apiToken);
   return {
