@@ -9,6 +9,7 @@ import type { Notifier } from "./notifier.ts";
 import type { Planner } from "./planners/planner.ts";
 import type { Platform } from "./platforms/platform.ts";
 import type { Policy, PolicyMode } from "./policy/schema.ts";
+import type { SelfIdentity } from "./policy/selfProtection.ts";
 import type { Silence } from "../tools/alertmanager/silences.ts";
 
 /** A point in the act step where a test can make the process die (crash-safety tests only). */
@@ -35,6 +36,8 @@ export interface AgentDeps {
   /** Alertmanager's active silences (with ALERTMANAGER_URL): a silenced incident is dismissed at triage. */
   silences?: () => Promise<Silence[]>;
   crashHook?: (point: CrashPoint) => void;
+  /** AegisOps' own container, pod and node: never acted on (triage dismisses, the guard blocks). */
+  self?: SelfIdentity;
   /** Waits between verification polls and before retries (a simulated clock in evals). */
   sleep?: (ms: number) => Promise<void>;
   /**

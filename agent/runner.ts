@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Command } from "@langchain/langgraph";
 import { describeError } from "../core/errors.ts";
+import { createLogThrottle } from "../core/logThrottle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import type { IncidentGraph } from "./graph.ts";
@@ -39,6 +40,8 @@ export class IncidentRunner {
   /** The incident whose run the current async context belongs to (for errors that escape every handler). */
   private readonly context = new AsyncLocalStorage<string>();
   private readonly handles = new Map<string, RunHandle>();
+  /** A storm overflows the queue once per alert: one line per 10 s says so. */
+  private readonly throttle = createLogThrottle();
 
   constructor(
     private readonly graph: IncidentGraph,
@@ -61,7 +64,14 @@ export class IncidentRunner {
     for (const id of ids) {
       if (this.stopping || this.queued.has(id) || this.inFlight.has(id)) continue;
       if (this.queue.length >= this.options.queueSize) {
-        this.log.warn({ incident: id }, "agent queue full; the incident waits for the next sweep");
+        this.throttle("queue full", (suppressed) =>
+          this.log.warn(
+            { incident: id, queueSize: this.options.queueSize, suppressed },
+            suppressed > 0
+              ? `agent queue full; the incident waits for the next sweep (and ${suppressed} more in the last 10 s)`
+              : "agent queue full; the incident waits for the next sweep",
+          ),
+        );
         continue;
       }
       this.queue.push(id);

@@ -14,6 +14,7 @@ import { createMultiClusterPlatform } from "../agent/platforms/kubernetes/multiC
 import { createKubernetesPlatform } from "../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { platformFor, type Platform } from "../agent/platforms/platform.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
+import { detectSelf, type SelfIdentity } from "../agent/policy/selfProtection.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
 import type { Config } from "../core/config.ts";
@@ -50,6 +51,8 @@ export interface ComposeOverrides {
   notifier?: Notifier;
   verifyIntervalMs?: number;
   sweepIntervalMs?: number;
+  /** Who AegisOps is (default: read from /proc and the downward API environment). */
+  self?: SelfIdentity;
   /** How often approval requests are checked for expiry (default 5 s). */
   approvalSweepMs?: number;
   /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
@@ -169,6 +172,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       platforms,
       notifier,
       autonomy,
+      self: overrides.self ?? detectSelf(config.self),
       logger: logger.child({ module: "agent" }),
       settings: {
         mode: config.mode,

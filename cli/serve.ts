@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { loadConfig } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
+import { exposureWarnings } from "../server/exposure.ts";
 import { startServer } from "../server/listen.ts";
 import { createAegis } from "./compose.ts";
 import { installProcessGuard } from "./processGuard.ts";
@@ -32,6 +33,7 @@ export function serveCommand(): Command {
         throw err;
       });
       await aegis.start();
+      for (const warning of exposureWarnings(host, config)) logger.warn({ host, security: true }, warning);
       logger.info(
         { host, port: server.port, mode: config.mode, planner: aegis.plannerName, db: config.dbPath },
         `aegis listening on http://${host}:${server.port} (mode ${config.mode})`,

@@ -62,6 +62,13 @@ const envSchema = z.object({
   AEGIS_EMBEDDER: z.enum(["local", "openai"]).optional(),
   AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
   AEGIS_EMBEDDING_DIMENSIONS: intFrom(1536, 8, 8192),
+  /** `true`: `GET /api/*` answers without the API token (reads only; changes always need it). */
+  AEGIS_API_PUBLIC: z.enum(["true", "false"]).default("false"),
+  /** Who AegisOps itself is, so it never acts on itself: the pod from the downward API, the container's hostname. */
+  AEGIS_POD_NAME: optionalString,
+  AEGIS_POD_NAMESPACE: optionalString,
+  AEGIS_NODE_NAME: optionalString,
+  HOSTNAME: optionalString,
   /** Test hook only: crash the process at a named point of the act step. */
   AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action", "stray_error"]).optional(),
 });
@@ -127,6 +134,15 @@ export interface Config {
   runbooksDir: string;
   /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */
   embedding: { provider: "local" | "openai"; model: string; dimensions: number };
+  /** AEGIS_API_PUBLIC: reads through the API need no token. */
+  apiPublic: boolean;
+  /** What the environment says about AegisOps' own pod, node and host name (self-protection). */
+  self: {
+    podName: string | undefined;
+    podNamespace: string | undefined;
+    nodeName: string | undefined;
+    hostname: string | undefined;
+  };
 }
 
 /** The runbooks shipped with AegisOps. */
@@ -209,6 +225,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       provider: e.AEGIS_EMBEDDER ?? (e.OPENAI_API_KEY ? "openai" : "local"),
       model: e.AEGIS_EMBEDDING_MODEL,
       dimensions: e.AEGIS_EMBEDDING_DIMENSIONS,
+    },
+    apiPublic: e.AEGIS_API_PUBLIC === "true",
+    self: {
+      podName: e.AEGIS_POD_NAME,
+      podNamespace: e.AEGIS_POD_NAMESPACE,
+      nodeName: e.AEGIS_NODE_NAME,
+      hostname: e.HOSTNAME,
     },
   });
 }

@@ -8,6 +8,7 @@ import type { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { sloRouter } from "./routes/slo.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import { requireApiReadToken } from "./auth.ts";
 import { dashboardRouter, type RunbookBrowser } from "./dashboard/router.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { groupCommit } from "./groupCommit.ts";
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(requestLogger(log));
   if (deps.slackHandlers) app.use(...deps.slackHandlers);
   app.use(alertsRouter(webhook));
+  // Reads of /api need the API token unless AEGIS_API_PUBLIC; changes check it on their own routes.
+  app.get(/^\/api(\/|$)/i, requireApiReadToken(deps.config.apiToken, deps.config.apiPublic));
   app.use(incidentsRouter({ incidents: deps.incidents }));
   if (deps.answerApproval) {
     app.use(

@@ -61,6 +61,19 @@ export function webhookTokenCheck(webhookToken: string | undefined): BearerCheck
   return bearerCheck(webhookToken, "allow", "the webhook");
 }
 
+/**
+ * Reading the API (`GET /api/*`): incidents carry logs, targets and decisions, so reads need AEGIS_API_TOKEN
+ * unless AEGIS_API_PUBLIC=true says they are public; with neither, reads through the API are refused.
+ */
+export function requireApiReadToken(apiToken: string | undefined, apiPublic: boolean): RequestHandler {
+  if (apiPublic) return (_req, _res, next) => next();
+  const check =
+    apiToken === undefined
+      ? () => "reading the API needs AEGIS_API_TOKEN (or AEGIS_API_PUBLIC=true): no token is configured"
+      : bearerCheck(apiToken, "deny", "reading the API");
+  return requireBearer(check);
+}
+
 /** Mutating API routes: always need AEGIS_API_TOKEN; without one configured, changes through the API are refused. */
 export function requireApiToken(apiToken: string | undefined): RequestHandler {
   return requireBearer(bearerCheck(apiToken, "deny", "changing incidents through the API"));

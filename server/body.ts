@@ -64,7 +64,7 @@ export function readJsonBody(req: IncomingMessage, options: JsonBodyOptions): Pr
     return reject(415, "unsupported_media_type", `unsupported charset "${charset.toUpperCase()}"`);
   }
   if (inflater) req.pipe(inflater);
-  return read(req, inflater, options, decode);
+  return read(req, inflater, { ...options, encoding }, decode);
 }
 
 function reject(status: number, code: string, message: string): Promise<JsonBody> {
@@ -89,12 +89,13 @@ function tooLarge(limit: number): JsonBody {
 
 /**
  * Collect the body (from the decompressor when there is one), stop at the cap, then decode and parse.
- * A failing decompressor is a 500, as it was with body-parser (its zlib errors carry no HTTP status).
+ * A body the decompressor cannot read (corrupt or truncated) is the client's error: a 400 naming the
+ * encoding. Only zlib running out of memory is ours (500).
  */
 function read(
   req: IncomingMessage,
   inflater: Transform | undefined,
-  options: JsonBodyOptions,
+  options: JsonBodyOptions & { encoding: string },
   decode: (bytes: Buffer) => string,
 ): Promise<JsonBody> {
   const source: Readable = inflater ?? req;
@@ -139,10 +140,20 @@ function read(
     const onInflateError = (err: Error) => {
       if (settled) return;
       detach(true);
-      settle({
-        kind: "rejected",
-        failure: { status: 500, code: "internal", message: "internal error", err },
-      });
+      if ((err as NodeJS.ErrnoException).code === "Z_MEM_ERROR") {
+        settle({
+          kind: "rejected",
+          failure: { status: 500, code: "internal", message: "internal error", err },
+        });
+        return;
+      }
+      settle(
+        rejection(
+          400,
+          "request_invalid",
+          `the body is not valid ${options.encoding} data: ${oneLine(err.message)}`,
+        ),
+      );
     };
     const onAborted = () => {
       detach(false);

@@ -1,5 +1,6 @@
 import type { RequestHandler } from "express";
 import type { Logger } from "../core/logger.ts";
+import { createLogThrottle } from "../core/logThrottle.ts";
 import { failureOf } from "./errorHandler.ts";
 
 /**
@@ -7,6 +8,8 @@ import { failureOf } from "./errorHandler.ts";
  * error (with the cause) for 5xx. Headers and bodies are never logged: they carry tokens and payloads.
  */
 export function requestLogger(log: Logger): RequestHandler {
+  // 401s come in floods (a scanner, a client with a stale token): one line per reason per 10 s.
+  const throttle = createLogThrottle();
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     res.on("finish", () => {
@@ -23,6 +26,15 @@ export function requestLogger(log: Logger): RequestHandler {
         log.error(
           { ...fields, error: failure?.code, reason: failure?.message, err: failure?.err },
           "request failed",
+        );
+      } else if (status === 401) {
+        throttle(`401 ${failure?.message}`, (suppressed) =>
+          log.warn(
+            { ...fields, error: failure?.code, reason: failure?.message, suppressed },
+            suppressed > 0
+              ? `request rejected (and ${suppressed} more like it in the last 10 s, not logged)`
+              : "request rejected",
+          ),
         );
       } else if (status >= 400) {
         log.warn({ ...fields, error: failure?.code, reason: failure?.message }, "request rejected");

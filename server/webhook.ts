@@ -10,6 +10,8 @@ import { resolveTarget } from "../agent/target/resolveTarget.ts";
 import { webhookTokenCheck, WWW_AUTHENTICATE } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { classifyError, type RequestFailure } from "./errorHandler.ts";
+import { forbiddenKeyIssue } from "./forbiddenKeys.ts";
+import { createLogThrottle } from "../core/logThrottle.ts";
 import type { GroupIngest } from "./groupCommit.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
@@ -38,6 +40,8 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void
 export function createWebhook(deps: WebhookDeps): WebhookHandler {
   const checkToken = webhookTokenCheck(deps.webhookToken);
   const { metrics, log } = deps;
+  // A client retrying with a bad token, or a scanner, must not write a line per request.
+  const throttle = createLogThrottle();
 
   /** Count and log a finished reply, as the express route did. */
   const record = (req: IncomingMessage, started: number, status: number, failure?: RequestFailure) => {
@@ -53,6 +57,15 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
       log.error(
         { ...fields, error: failure?.code, reason: failure?.message, err: failure?.err },
         "request failed",
+      );
+    } else if (status === 401) {
+      throttle(`401 ${failure?.message}`, (suppressed) =>
+        log.warn(
+          { ...fields, error: failure?.code, reason: failure?.message, suppressed },
+          suppressed > 0
+            ? `request rejected (and ${suppressed} more like it in the last 10 s, not logged)`
+            : "request rejected",
+        ),
       );
     } else if (status >= 400) {
       log.warn({ ...fields, error: failure?.code, reason: failure?.message }, "request rejected");
@@ -113,6 +126,8 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
       return;
     }
 
+    const forbidden = forbiddenKeyIssue(body.value);
+    if (forbidden) throw new AegisError("alert_payload_invalid", forbidden);
     const parsed = webhookSchema.safeParse(body.value);
     if (!parsed.success) throw new AegisError("alert_payload_invalid", describeIssue(parsed.error));
     // Alerts enter the incident here: labels and annotations (people paste curl lines and URLs into them)

@@ -220,6 +220,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
       updateTarget: db.prepare("UPDATE incidents SET target_json = ?, updated_at = ? WHERE id = ?"),
       countByStatus: db.prepare("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status"),
       ping: db.prepare("SELECT 1"),
+      healthProbe: db.prepare("INSERT OR REPLACE INTO health_probe (id, at) VALUES (1, ?)"),
       // Firing alerts of an incident with no resolved notification of their own yet.
       stillFiring: db.prepare(
         `SELECT COUNT(*) AS n FROM alerts f WHERE f.incident_id = ? AND f.status = 'firing' AND NOT EXISTS (
@@ -442,12 +443,14 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   async pingWrite(): Promise<void> {
-    // BEGIN IMMEDIATE takes the write lock: it fails on a read-only, full or locked-out database file.
-    this.db.exec("BEGIN IMMEDIATE");
+    // A real committed write: a read-only, full or locked-out database fails it. A probe waits 1 s for the
+    // write lock, not the 5 s busy timeout requests get (synchronous, so nothing else runs meanwhile).
+    const busy = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma("busy_timeout = 1000");
     try {
-      this.db.prepare("UPDATE schema_migrations SET applied_at = applied_at WHERE version = 1").run();
+      this.stmts.healthProbe.run(now());
     } finally {
-      this.db.exec("ROLLBACK");
+      this.db.pragma(`busy_timeout = ${busy}`);
     }
   }
 

@@ -174,4 +174,9 @@ CREATE TABLE runtime_settings_log (
 );
 `,
   },
+  {
+    version: 5,
+    // /healthz writes (and commits) one row here: a database that cannot write is not healthy.
+    sql: `CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);`,
+  },
 ];

@@ -5,6 +5,7 @@ import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { effectiveMode } from "../policy/mode.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
+import { selfReason } from "../policy/selfProtection.ts";
 import type { IncidentStateType, IncidentStateUpdate, Outcome } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -51,7 +52,9 @@ export function makeGuard(deps: AgentDeps) {
     if (!located.ok) return block({ status: "escalated", reason: `target_not_found: ${located.reason}` });
     // Whatever the planner proposed: a protected target is never acted on (it may have become one since triage).
     const protectedReason =
-      located.protectedReason ?? protectedServiceReason(deps.policy, located.target, incident.alerts);
+      selfReason(deps.self, located.target, located.instanceId) ??
+      located.protectedReason ??
+      protectedServiceReason(deps.policy, located.target, incident.alerts);
     if (protectedReason)
       return block({ status: "dismissed", reason: `action_blocked_by_policy: ${protectedReason}` });
     if (state.containerId && located.instanceId && located.instanceId !== state.containerId) {

@@ -6,6 +6,7 @@ import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
+import { selfReason } from "../policy/selfProtection.ts";
 import { targetNameProblem } from "../target/names.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
@@ -74,7 +75,9 @@ export function makeTriage(deps: AgentDeps) {
     if (!located.ok)
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${located.reason}` } };
     const protectedReason =
-      located.protectedReason ?? protectedServiceReason(deps.policy, located.target, incident.alerts);
+      selfReason(deps.self, located.target, located.instanceId) ??
+      located.protectedReason ??
+      protectedServiceReason(deps.policy, located.target, incident.alerts);
     if (protectedReason) {
       return { target: located.target, outcome: { status: "dismissed", reason: protectedReason } };
     }

@@ -350,7 +350,8 @@ export const policySchema = z
       })
       .strict()
       .prefault({}),
-    protectedNamespaces: z.array(z.string()).default(["kube-system"]),
+    // kube-system, and the namespace the shipped manifests (deploy/kubernetes) install AegisOps into.
+    protectedNamespaces: z.array(z.string()).default(["kube-system", "aegisops"]),
     protectedContainers: z.array(z.string()).default([]).describe("container names never acted on"),
     allowlist: z.array(actionId).default([...ACTION_IDS]),
     caps: z

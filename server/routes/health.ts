@@ -3,13 +3,14 @@ import { describeError } from "../../core/errors.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import type { RequestFailure } from "../errorHandler.ts";
 
-/** `GET /healthz`: 200 when the process answers and the database does; 503 otherwise. */
+/** `GET /healthz`: 200 when the process answers and the database takes a write; 503 otherwise. */
 export function healthRouter(deps: { incidents: IncidentRepository }): Router {
   const router = Router();
   router.get("/healthz", async (_req, res) => {
     try {
-      // A trivial read through the repository: proves the database file is open and its schema readable.
-      await deps.incidents.list({ limit: 1 });
+      // A read and a committed write: alerts can only be accepted while the database can write.
+      await deps.incidents.listSummaries({ limit: 1 });
+      await deps.incidents.pingWrite();
     } catch (err) {
       const message = `database unreachable: ${describeError(err).slice(0, 200)}`;
       // Logged once, with the cause, by the request logger.

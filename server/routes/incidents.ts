@@ -5,16 +5,19 @@ import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 
 export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
+export const MAX_LIMIT = 200;
 
-/** Read-only incident API: `GET /api/incidents` (newest first) and `GET /api/incidents/:id`. No token needed. */
+/**
+ * Read-only incident API: `GET /api/incidents` (newest first, summaries, at most MAX_LIMIT) and
+ * `GET /api/incidents/:id` (the whole incident, itself bounded by the store). The app checks the API token.
+ */
 export function incidentsRouter(deps: { incidents: IncidentRepository }): Router {
   const router = Router();
 
   router.get("/api/incidents", async (req, res) => {
     const status = parseStatus(req.query.status);
     const limit = parseLimit(req.query.limit);
-    res.json({ incidents: await deps.incidents.list({ status, limit }) });
+    res.json({ incidents: await deps.incidents.listSummaries({ status, limit }) });
   });
 
   router.get("/api/incidents/:id", async (req, res) => {

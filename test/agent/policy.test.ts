@@ -19,9 +19,9 @@ function policyError(text: string): string {
 }
 
 describe("policy file", () => {
-  it("has safe defaults without a file: kube-system protected, high risk needs approval, 3 actions/target/hour", () => {
+  it("has safe defaults without a file: kube-system and aegisops (the shipped namespace) protected, high risk needs approval, 3 actions/target/hour", () => {
     const p = defaultPolicy();
-    expect(p.protectedNamespaces).toEqual(["kube-system"]);
+    expect(p.protectedNamespaces).toEqual(["kube-system", "aegisops"]);
     expect(p.modes.byTier.high).toBe("approve");
     expect(p.caps.actionsPerTargetPerHour).toBe(3);
   });

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { waitForFinished } from "../helpers/aegis.ts";
+import { TEST_API_TOKEN, useApiToken, waitForFinished } from "../helpers/aegis.ts";
 import {
   fault,
   freePort,
@@ -17,8 +16,8 @@ import {
   uniqueName,
   waitFor,
 } from "../helpers/docker.ts";
+import { serveProcess } from "../helpers/serveProcess.ts";
 
-const BIN = fileURLToPath(new URL("../../bin/aegis.js", import.meta.url));
 const prefix = uniqueName("crash");
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -30,28 +29,7 @@ afterAll(async () => {
 });
 
 /** Start `aegis serve` as its own process, as a user would, and wait until it answers. */
-async function serve(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; exited: Promise<string | null> }> {
-  const child = spawn(process.execPath, [BIN, "serve"], {
-    env: { ...process.env, AEGIS_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  children.push(child);
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<string | null>((resolve) =>
-    child.on("exit", (_code, signal) => resolve(signal)),
-  );
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`aegis serve exited: ${stderr}`);
-      return (await fetch(`http://127.0.0.1:${env.AEGIS_PORT}/healthz`)).ok;
-    },
-    { what: "aegis serve to answer", timeoutMs: 30_000 },
-  );
-  return { child, exited };
-}
+const serve = (env: Record<string, string>) => serveProcess(env, children);
 
 describe.each(["before_action", "after_action"] as const)("killed -9 %s the Docker call", (crashAt) => {
   it("resumes after a restart, completes the incident, and the container is started exactly once", async () => {
@@ -66,7 +44,13 @@ describe.each(["before_action", "after_action"] as const)("killed -9 %s the Dock
     await fault(targetPort, "5xx");
 
     const port = String(await freePort());
-    const env = { AEGIS_PORT: port, AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto" };
+    const env = {
+      AEGIS_PORT: port,
+      AEGIS_DB: join(dir, "aegis.db"),
+      AEGIS_MODE: "auto",
+      AEGIS_API_TOKEN: TEST_API_TOKEN,
+    };
+    useApiToken(`http://127.0.0.1:${port}`, TEST_API_TOKEN);
     const first = await serve({ ...env, AEGIS_TEST_CRASH_AT: crashAt });
     const alertAt = new Date().toISOString();
     const res = await postAlerts(

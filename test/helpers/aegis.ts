@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createAegis, type Aegis, type ComposeOverrides } from "../../cli/compose.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
-import type { Incident } from "../../core/types.ts";
+import type { Incident, IncidentSummary } from "../../core/types.ts";
 import { isTerminal } from "../../core/types.ts";
 import { startServer, type RunningServer } from "../../server/listen.ts";
 import { waitFor } from "./docker.ts";
@@ -18,21 +18,45 @@ export interface TestAegis {
   stop(): Promise<void>;
 }
 
+/** The API token a test AegisOps reads with, unless the test sets AEGIS_API_TOKEN itself. */
+export const TEST_API_TOKEN = "test-api-token";
+/** Reads through the API need the token: the one each running test AegisOps was started with. */
+const tokens = new Map<string, string>();
+
+/** Read `baseUrl`'s API with this token (an AegisOps the test started as its own process). */
+export function useApiToken(baseUrl: string, token: string): void {
+  tokens.set(baseUrl, token);
+}
+
+/** Headers that authenticate a read of `baseUrl`'s API. */
+export function apiHeaders(baseUrl: string): Record<string, string> {
+  const token = tokens.get(baseUrl);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 export async function startTestAegis(
   env: Record<string, string> = {},
   overrides: Partial<ComposeOverrides> = {},
 ): Promise<TestAegis> {
   const dir = mkdtempSync(join(tmpdir(), "aegis-test-"));
-  const config = loadConfig({ AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto", ...env });
+  const config = loadConfig({
+    AEGIS_DB: join(dir, "aegis.db"),
+    AEGIS_MODE: "auto",
+    AEGIS_API_TOKEN: TEST_API_TOKEN,
+    ...env,
+  });
   const aegis = await createAegis(config, { logger: silentLogger(), verifyIntervalMs: 100, ...overrides });
   const server = await startServer(aegis.app, "127.0.0.1", 0);
   await aegis.start();
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  if (config.apiToken) tokens.set(baseUrl, config.apiToken);
   return {
     aegis,
     server,
     dir,
-    baseUrl: `http://127.0.0.1:${server.port}`,
+    baseUrl,
     async stop() {
+      tokens.delete(baseUrl);
       await server.close();
       await aegis.close();
       rmSync(dir, { recursive: true, force: true });
@@ -42,9 +66,16 @@ export async function startTestAegis(
 
 /** GET an incident through the API. */
 export async function getIncident(baseUrl: string, id: string): Promise<Incident> {
-  const res = await fetch(`${baseUrl}/api/incidents/${id}`);
+  const res = await fetch(`${baseUrl}/api/incidents/${id}`, { headers: apiHeaders(baseUrl) });
   if (!res.ok) throw new Error(`GET incident ${id}: HTTP ${res.status}`);
   return (await res.json()) as Incident;
+}
+
+/** GET the incident list (summaries, newest first) through the API. */
+export async function listIncidents(baseUrl: string): Promise<IncidentSummary[]> {
+  const res = await fetch(`${baseUrl}/api/incidents`, { headers: apiHeaders(baseUrl) });
+  if (!res.ok) throw new Error(`GET incidents: HTTP ${res.status}`);
+  return ((await res.json()) as { incidents: IncidentSummary[] }).incidents;
 }
 
 /** Poll the API until the incident reaches a terminal status. */

@@ -107,7 +107,7 @@ describe("process logs", () => {
 
 describe("alerts at the webhook", () => {
   it("are stored and served with their labels' and annotations' secrets redacted, without the fingerprint", async () => {
-    const srv = await startTestServer();
+    const srv = await startTestServer({ AEGIS_API_TOKEN: "boundary" });
     try {
       const alert = plantedAlertText();
       const payload = retarget(fixture("am-webhook-firing"), "web");
@@ -122,7 +122,9 @@ describe("alerts at the webhook", () => {
       expect(res.status).toBe(202);
       const reply = await res.text();
       const id = (JSON.parse(reply) as { incidents: Array<{ id: string }> }).incidents[0]!.id;
-      const served = await (await fetch(`${srv.url}/api/incidents/${id}`)).text();
+      const served = await (
+        await fetch(`${srv.url}/api/incidents/${id}`, { headers: { authorization: "Bearer boundary" } })
+      ).text();
       const found = [reply, served].flatMap((t) => leaksIn(t, [{ kind: "alert", needles: alert.needles }]));
       expect(found).toEqual([]);
       expect(served).toContain("https://scrape:[redacted]@metrics.internal/api/v1/write");

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useKubeHarness } from "../e2e/kubernetes/harness.ts";
+import { apiHeaders } from "../helpers/aegis.ts";
 import { leaksIn, plantedSecrets } from "./plantedSecrets.ts";
 
 /*
@@ -24,11 +25,12 @@ describe("secrets in a crashing pod's log (Kubernetes simulator)", () => {
 
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
 
-    const detail = await (await fetch(`${h.aegis.baseUrl}/api/incidents/${incident.id}`)).text();
+    const read = { headers: apiHeaders(h.aegis.baseUrl) };
+    const detail = await (await fetch(`${h.aegis.baseUrl}/api/incidents/${incident.id}`, read)).text();
     expect(detail).toContain("nil pointer dereference");
     const outputs: Record<string, string> = {
       "GET /api/incidents/:id": detail,
-      "GET /api/incidents": await (await fetch(`${h.aegis.baseUrl}/api/incidents`)).text(),
+      "GET /api/incidents": await (await fetch(`${h.aegis.baseUrl}/api/incidents`, read)).text(),
     };
     for (const file of ["aegis.db", "aegis.db-wal"]) {
       const path = join(h.aegis.dir, file);

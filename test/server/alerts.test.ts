@@ -10,14 +10,14 @@ interface Accepted {
 describe("POST /alerts", () => {
   let srv: TestServer;
   beforeEach(async () => {
-    srv = await startTestServer();
+    srv = await startTestServer({ AEGIS_API_TOKEN: "api" });
   });
   afterEach(async () => {
     await srv.close();
   });
 
   const getIncident = async (id: string) => {
-    const res = await fetch(`${srv.url}/api/incidents/${id}`);
+    const res = await fetch(`${srv.url}/api/incidents/${id}`, { headers: { authorization: "Bearer api" } });
     expect(res.status).toBe(200);
     return (await res.json()) as Incident;
   };

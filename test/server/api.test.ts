@@ -19,9 +19,19 @@ describe("incident API, health and metrics", () => {
     await srv.close();
   });
 
-  const get = (path: string) => fetch(`${srv.url}${path}`);
+  const get = (path: string) => fetch(`${srv.url}${path}`, { headers: { authorization: "Bearer api" } });
 
-  it("lists incidents newest first without a token", async () => {
+  it("reading the API needs the API token", async () => {
+    for (const path of ["/api/incidents", `/api/incidents/${ids[0]}`]) {
+      const res = await fetch(`${srv.url}${path}`);
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+      const wrong = await fetch(`${srv.url}${path}`, { headers: { authorization: "Bearer hook" } });
+      expect(wrong.status, path).toBe(401);
+    }
+  });
+
+  it("lists incident summaries newest first with the API token", async () => {
     const res = await get("/api/incidents");
     expect(res.status).toBe(200);
     const { incidents } = (await res.json()) as { incidents: Incident[] };
@@ -51,11 +61,11 @@ describe("incident API, health and metrics", () => {
     expect(body.message).toContain("bogus");
   });
 
-  it.each(["0", "501", "abc", "2.5", "-1"])("rejects ?limit=%s", async (limit) => {
+  it.each(["0", "201", "500", "abc", "2.5", "-1"])("rejects ?limit=%s", async (limit) => {
     const res = await get(`/api/incidents?limit=${limit}`);
     expect(res.status).toBe(400);
     expect(((await res.json()) as { message: string }).message).toMatch(
-      /limit must be an integer from 1 to 500/,
+      /limit must be an integer from 1 to 200/,
     );
   });
 

@@ -109,7 +109,7 @@ const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
 export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platform {
   const { kube } = opts;
-  const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system"]);
+  const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system", "aegisops"]);
   const tools = {
     pods: createListPodsTool({ kube }),
     logs: createPodLogsTool({ kube }),

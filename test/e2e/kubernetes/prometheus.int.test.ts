@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
 import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { waitForFinished } from "../../helpers/aegis.ts";
+import { getIncident, listIncidents, waitForFinished } from "../../helpers/aegis.ts";
 import { waitFor } from "../../helpers/docker.ts";
 import { freePort, startPromStack, type PromStack } from "../../lab/kube-sim/promstack.ts";
 import { autoHighPolicy, look, startKubeHarness, type KubeHarness } from "./harness.ts";
@@ -70,12 +70,11 @@ afterEach(async () => {
 async function incidentFor(alertname: string, target?: string): Promise<Incident> {
   const opened = await waitFor(
     async () => {
-      const res = await fetch(`${h.aegis.baseUrl}/api/incidents`);
-      const { incidents } = (await res.json()) as { incidents: Incident[] };
+      const incidents = await listIncidents(h.aegis.baseUrl);
       return incidents.find(
         (i) =>
           Date.parse(i.receivedAt) >= startedAt &&
-          i.alerts.some((a) => a.labels.alertname === alertname) &&
+          i.alertnames.includes(alertname) &&
           (!target || (i.target as { name?: string } | null)?.name === target),
       );
     },
@@ -86,11 +85,8 @@ async function incidentFor(alertname: string, target?: string): Promise<Incident
 
 /** Names of the alerts of every incident opened since the test began: the healthy rest of the cluster stays quiet. */
 async function alertNamesSinceStart(): Promise<string[]> {
-  const res = await fetch(`${h.aegis.baseUrl}/api/incidents`);
-  const { incidents } = (await res.json()) as { incidents: Incident[] };
-  const names = incidents
-    .filter((i) => Date.parse(i.receivedAt) >= startedAt)
-    .flatMap((i) => i.alerts.map((a) => a.labels.alertname ?? ""));
+  const incidents = await listIncidents(h.aegis.baseUrl);
+  const names = incidents.filter((i) => Date.parse(i.receivedAt) >= startedAt).flatMap((i) => i.alertnames);
   return [...new Set(names)];
 }
 
@@ -201,9 +197,12 @@ describe("Kubernetes scenarios through real Prometheus and Alertmanager with the
       expect(await alertNamesSinceStart()).toEqual(["HTTPServerErrorsHigh"]);
       // web calls checkout and answers 502 for its failed calls: the same alert fires for the caller, and
       // nothing is done to it.
-      const res = await fetch(`${h.aegis.baseUrl}/api/incidents`);
-      const { incidents } = (await res.json()) as { incidents: Incident[] };
-      const others = incidents.filter((i) => Date.parse(i.receivedAt) >= startedAt && i.id !== incident.id);
+      const summaries = await listIncidents(h.aegis.baseUrl);
+      const others = await Promise.all(
+        summaries
+          .filter((i) => Date.parse(i.receivedAt) >= startedAt && i.id !== incident.id)
+          .map((i) => getIncident(h.aegis.baseUrl, i.id)),
+      );
       for (const other of others) {
         expect(other.target, "a caller of checkout").toMatchObject({ name: "web" });
         expect(other.actions, "no action on the caller").toEqual([]);
