@@ -19,6 +19,8 @@ export type SignalName =
   | "healthy"
   // Kubernetes: the failing pods run the newest revision, which rolled out recently.
   | "recent_rollout"
+  // Kubernetes: the newest revision introduced what its pods fail on (an image, a Secret/key, scheduling, a probe).
+  | "revision_introduced"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").
   | "missing_secret"
   | "pods_not_ready"

@@ -25,7 +25,16 @@ interface Rule {
  */
 const RULES: Rule[] = [
   {
+    when: ["revision_introduced"],
+    action: "rollback_deployment",
+    // Outweighs the missing-Secret escalation: here the previous revision did not need what is missing.
+    weight: 0.97,
+    family: "crashloop",
+    why: "the newest revision introduced what its pods fail on (compared with the previous revision's spec) while the previous revision ran without it; rolling back restores the last good release",
+  },
+  {
     when: ["missing_secret"],
+    unless: ["revision_introduced"],
     action: "escalate",
     weight: 0.95,
     family: "crashloop",

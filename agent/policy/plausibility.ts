@@ -42,7 +42,7 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
   raise_hpa_limits: ["hpa_at_max"],
   add_kafka_consumers: ["consumer_lag"],
   rate_limit_traffic: ["upstream_throttled", "capacity_saturated"],
-  rollback_deployment: ["recent_rollout", "version_unhealthy"],
+  rollback_deployment: ["recent_rollout", "version_unhealthy", "revision_introduced"],
   recreate_pod_elsewhere: [
     "slow_on_one_node",
     "node_network_lossy",

@@ -7,6 +7,7 @@ import type { DeploymentSnapshot } from "../../../tools/kubernetes/rolloutHistor
 import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
 import { callerSignals } from "./dependencySignals.ts";
+import { revisionSignals } from "./revisionDiff.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
 export interface WorkloadObservations {
@@ -253,6 +254,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     );
   }
   out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
+  out.push(...revisionSignals(obs, now));
   if (out.length === 0 && pods.length > 0) {
     out.push(signal("healthy", true, `${pods.length} pod(s) Ready, no restarts failing`));
   }
