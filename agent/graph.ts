@@ -15,8 +15,10 @@ import { makeVerify } from "./nodes/verify.ts";
 import { IncidentState, type IncidentStateType } from "./state.ts";
 
 /**
- * triage → investigate → recall → decide → check → guard → [approve] → act → verify → learn → notify.
+ * triage → investigate → recall → decide → check → guard → [approve → guard] → act → verify → learn → notify.
  * Any node that settles the outcome routes straight to notify; a failed verification may loop back to act.
+ * An approval goes back through the guard: the target may have become protected, the cap been reached or
+ * the mode changed while the request waited.
  */
 export function buildIncidentGraph(deps: AgentDeps, checkpointer: BaseCheckpointSaver) {
   const settled = (s: IncidentStateType) => s.outcome !== null;
@@ -40,10 +42,10 @@ export function buildIncidentGraph(deps: AgentDeps, checkpointer: BaseCheckpoint
     .addConditionalEdges("check", (s) => (settled(s) ? "notify" : "guard"), ["notify", "guard"])
     .addConditionalEdges(
       "guard",
-      (s) => (settled(s) ? "notify" : s.verdict?.mode === "approve" ? "approve" : "act"),
+      (s) => (settled(s) ? "notify" : s.verdict?.mode === "approve" && !s.approvedBy ? "approve" : "act"),
       ["notify", "approve", "act"],
     )
-    .addConditionalEdges("approve", (s) => (settled(s) ? "notify" : "act"), ["notify", "act"])
+    .addConditionalEdges("approve", (s) => (settled(s) ? "notify" : "guard"), ["notify", "guard"])
     .addConditionalEdges("act", (s) => (settled(s) ? "notify" : "verify"), ["notify", "verify"])
     .addConditionalEdges("verify", (s) => (settled(s) ? "learn" : "act"), ["learn", "act"])
     .addEdge("learn", "notify")

@@ -13,6 +13,7 @@ export const INCIDENT_STATUSES = [
   "escalated",
   "advised",
   "dismissed",
+  "quarantined",
 ] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
@@ -23,6 +24,7 @@ export const TERMINAL_STATUSES: readonly IncidentStatus[] = [
   "escalated",
   "advised",
   "dismissed",
+  "quarantined",
 ];
 
 export function isTerminal(status: IncidentStatus): boolean {
@@ -122,6 +124,8 @@ export interface Decision {
   usage?: DecisionUsage;
   /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
   notes?: string[];
+  /** Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: why. */
+  fallbackReason?: string;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */
@@ -167,6 +171,26 @@ export interface Incident {
   actions: ActionRecord[];
   verification: Verification | null;
   timeline: TimelineEntry[];
+  receivedAt: string;
+  decidedAt: string | null;
+  actedAt: string | null;
+  verifiedAt: string | null;
+  resolvedAt: string | null;
+  mttrMs: number | null;
+  /** Present when the incident outgrew its bounds: alerts and timeline entries stored only as counts. */
+  omitted?: { alerts: number; timeline: number };
+}
+
+/** One line of `GET /api/incidents`: enough to list and pick; the detail is `GET /api/incidents/:id`. */
+export interface IncidentSummary {
+  id: string;
+  status: IncidentStatus;
+  statusReason: string | null;
+  target: Target;
+  alertCount: number;
+  /** Distinct alert names, at most a handful. */
+  alertnames: string[];
+  decision: Pick<Decision, "action" | "target" | "confidence" | "planner"> | null;
   receivedAt: string;
   decidedAt: string | null;
   actedAt: string | null;

@@ -171,6 +171,8 @@ async function stateWith(evidence: Evidence, d: Decision, alertEnd?: string): Pr
     incidentId: outcome!.incidentId,
     target,
     containerId: null,
+    identity: null,
+    approvedBy: null,
     evidence,
     recalled: [],
     decision: d,

@@ -19,6 +19,7 @@ import { createHealthChecks } from "./health.ts";
 
 import { ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
+import { boundKubernetesReadTools } from "./readTools.ts";
 import { pinRef } from "./locateRef.ts";
 import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
 import { KUBE_ACTIONS } from "./actions/index.ts";
@@ -366,19 +367,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     locate,
 
     readOnlyTools(target: Target): Tool[] {
-      const list: Tool[] = [
-        tools.pods,
-        tools.logs,
-        tools.podMetrics,
-        tools.history,
-        tools.node,
-        tools.events,
-        tools.hpas,
-        tools.pdbs,
-      ];
-      void target;
-      list.push(...promTools);
-      return list;
+      // Bound to the incident's namespace/workload or node: the model reads about this target and no other.
+      return [...boundKubernetesReadTools(target, tools), ...promTools];
     },
 
     async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {
