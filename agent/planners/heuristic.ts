@@ -302,6 +302,14 @@ const RULES: Rule[] = [
     why: "the process is alive but its health check hangs; a hung process may ignore SIGTERM",
   },
   {
+    when: ["health_failing"],
+    unless: ["crash_loop", "config_error", "exited", "health_timeout", "http_errors", "recent_rollout"],
+    action: "restart",
+    weight: 0.45,
+    family: "http_5xx",
+    why: "the process runs but its health URL keeps failing (refused, closed without an answer, a TLS failure or an error status on repeated probes): the service inside is broken, and a restart brings it back",
+  },
+  {
     when: ["http_errors"],
     unless: ["crash_loop", "config_error", "recent_rollout"],
     action: "restart",
