@@ -263,8 +263,16 @@ const RULES: Rule[] = [
     why: "the container keeps crashing and its runtime is already restarting it; another restart adds nothing",
   },
   {
-    when: ["oom_killed"],
+    when: ["oom_limit_too_low"],
     unless: ["recent_rollout"],
+    action: "escalate",
+    weight: 0.9,
+    family: "oom_killed",
+    why: "the only revision is OOM-killed again and again within minutes of starting: its memory limit is below what it needs, so a restart ends the same way; a person must raise the limit (or fix the release)",
+  },
+  {
+    when: ["oom_killed"],
+    unless: ["recent_rollout", "oom_limit_too_low"],
     action: "restart",
     weight: 0.6,
     family: "oom_killed",

@@ -136,6 +136,13 @@ export function judgePlausibility(input: {
       return { verdict: "refuse", reason: "add_kafka_consumers: every partition already has a consumer" };
     }
   }
+  if (
+    (action === "restart_pod" || action === "rollout_restart" || action === "restart_container") &&
+    present(signals, "oom_limit_too_low")
+  ) {
+    const detail = signals.find((s) => s.name === "oom_limit_too_low")?.detail ?? "";
+    return { verdict: "refuse", reason: `${action} cannot help: ${detail}` };
+  }
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };
   }

@@ -115,6 +115,18 @@ describe("plausibility of a decision against its evidence", () => {
     expect(j.verdict === "approve" && j.reason).toMatch(/grace period 0/);
   });
 
+  it("a restart of a pod whose limit is below its need (OOM at every start) is refused", () => {
+    const limited = signal(
+      "oom_limit_too_low",
+      134217728,
+      "every pod of the only revision is OOMKilled within about 45 s of starting",
+    );
+    const j = judge(decision("restart_pod"), worker, signal("oom_killed", 2, "2 pod(s) OOMKilled"), limited);
+    expect(j.verdict === "refuse" && j.reason).toMatch(
+      /restart_pod cannot help: every pod of the only revision/,
+    );
+  });
+
   it("no action is always plausible", () => {
     expect(judge(decision("none"), container, HEALTHY)).toEqual({ verdict: "ok" });
   });
