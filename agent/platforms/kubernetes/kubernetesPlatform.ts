@@ -21,6 +21,8 @@ import { ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
 import { boundKubernetesReadTools } from "./readTools.ts";
 import { pinRef } from "./locateRef.ts";
+import { frozenBy } from "./changeFreeze.ts";
+import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
 import { KUBE_ACTIONS } from "./actions/index.ts";
 import { createKubeTools } from "./tools.ts";
@@ -238,22 +240,29 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
       if (target.kind === "k8s_node") {
         const n = await kube.core.readNode({ name: target.name });
-        return { ok: true, target, instanceId: n.metadata?.uid ?? null };
+        const frozen = frozenBy(opts.policy, n.metadata, `node ${target.name}`);
+        return {
+          ok: true,
+          target,
+          instanceId: n.metadata?.uid ?? null,
+          ...(frozen ? { protectedReason: frozen } : {}),
+        };
       }
       if (target.kind !== "k8s_workload")
         return { ok: false, reason: `not a Kubernetes target: ${target.kind}` };
-      let uid: string | null = null;
+      let meta: V1ObjectMeta | undefined;
       if (target.workload === "deployment") {
-        uid =
-          (await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }))
-            .metadata?.uid ?? null;
+        meta = (await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }))
+          .metadata;
       } else if (target.workload === "pod") {
-        uid =
-          (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace })).metadata
-            ?.uid ?? null;
+        meta = (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace }))
+          .metadata;
       } else {
         return { ok: false, reason: `${target.workload} targets are not supported yet` };
       }
+      const uid = meta?.uid ?? null;
+      const frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);
+      if (frozen) return { ok: true, target, instanceId: uid, protectedReason: frozen };
       if (protectedNs.has(target.namespace)) {
         return {
           ok: true,
