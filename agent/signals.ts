@@ -19,6 +19,10 @@ export type SignalName =
   | "healthy"
   // Kubernetes: the failing pods run the newest revision, which rolled out recently.
   | "recent_rollout"
+  // Kubernetes: the newest revision introduced what its pods fail on (an image, a Secret/key, scheduling, a probe).
+  | "revision_introduced"
+  // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
+  | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").
   | "missing_secret"
   | "pods_not_ready"

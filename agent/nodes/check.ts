@@ -2,6 +2,19 @@ import { AegisError } from "../../core/errors.ts";
 import type { AgentDeps } from "../deps.ts";
 import { basisOf, judgePlausibility } from "../policy/plausibility.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
+import { loadIncident } from "./loadIncident.ts";
+import type { IncidentAlert } from "../../core/types.ts";
+
+/** Severities that report rather than page (kube-prometheus' `info`, awesome-prometheus-alerts' `info`). */
+const INFORMATIONAL = new Set(["info", "informational", "none", "debug"]);
+
+/** `severity=info` when every firing alert is informational; undefined otherwise (or with no severity). */
+function informationalOnly(alerts: readonly IncidentAlert[]): string | undefined {
+  const firing = alerts.filter((a) => a.status === "firing");
+  const severities = [...new Set(firing.map((a) => (a.labels.severity ?? "").toLowerCase()))];
+  if (firing.length === 0 || !severities.every((s) => INFORMATIONAL.has(s))) return undefined;
+  return severities.map((s) => `severity=${s}`).join(", ");
+}
 
 /**
  * Between any planner and the guard: name the evidence the decision rests on, and hold back an action the evidence
@@ -14,6 +27,16 @@ export function makeCheck(deps: AgentDeps) {
       throw new AegisError("internal", "check reached without a decision");
     const withBasis = { ...decision, basis: basisOf(decision, evidence) };
     await deps.incidents.saveDecision(state.incidentId, withBasis);
+    const incident = await loadIncident(deps, state.incidentId);
+    const informational = informationalOnly(incident.alerts);
+    if (informational && decision.action !== "none") {
+      const reason = `informational alert(s) only (${informational}): nothing is changed for an alert that reports, not one that pages`;
+      await deps.incidents.appendTimeline(state.incidentId, {
+        step: "check",
+        message: `plausibility: ${decision.action} not taken: ${reason}`,
+      });
+      return { decision: withBasis, outcome: { status: "dismissed", reason } };
+    }
     const judged = judgePlausibility({ decision, target, evidence, policy: deps.policy });
     if (judged.verdict === "ok") return { decision: withBasis, needsApproval: null };
     const message =

@@ -25,7 +25,16 @@ interface Rule {
  */
 const RULES: Rule[] = [
   {
+    when: ["revision_introduced"],
+    action: "rollback_deployment",
+    // Outweighs the missing-Secret escalation: here the previous revision did not need what is missing.
+    weight: 0.97,
+    family: "crashloop",
+    why: "the newest revision introduced what its pods fail on (compared with the previous revision's spec) while the previous revision ran without it; rolling back restores the last good release",
+  },
+  {
     when: ["missing_secret"],
+    unless: ["revision_introduced"],
     action: "escalate",
     weight: 0.95,
     family: "crashloop",
@@ -270,8 +279,16 @@ const RULES: Rule[] = [
     why: "the container keeps crashing and its runtime is already restarting it; another restart adds nothing",
   },
   {
-    when: ["oom_killed"],
+    when: ["oom_limit_too_low"],
     unless: ["recent_rollout"],
+    action: "escalate",
+    weight: 0.9,
+    family: "oom_killed",
+    why: "the only revision is OOM-killed again and again within minutes of starting: its memory limit is below what it needs, so a restart ends the same way; a person must raise the limit (or fix the release)",
+  },
+  {
+    when: ["oom_killed"],
+    unless: ["recent_rollout", "oom_limit_too_low"],
     action: "restart",
     weight: 0.6,
     family: "oom_killed",
@@ -307,6 +324,14 @@ const RULES: Rule[] = [
     weight: 0.6,
     family: "hung_service",
     why: "the process is alive but its health check hangs; a hung process may ignore SIGTERM",
+  },
+  {
+    when: ["health_failing"],
+    unless: ["crash_loop", "config_error", "exited", "health_timeout", "http_errors", "recent_rollout"],
+    action: "restart",
+    weight: 0.45,
+    family: "http_5xx",
+    why: "the process runs but its health URL keeps failing (refused, closed without an answer, a TLS failure or an error status on repeated probes): the service inside is broken, and a restart brings it back",
   },
   {
     when: ["http_errors"],

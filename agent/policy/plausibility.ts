@@ -42,7 +42,7 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
   raise_hpa_limits: ["hpa_at_max"],
   add_kafka_consumers: ["consumer_lag"],
   rate_limit_traffic: ["upstream_throttled", "capacity_saturated"],
-  rollback_deployment: ["recent_rollout", "version_unhealthy"],
+  rollback_deployment: ["recent_rollout", "version_unhealthy", "revision_introduced"],
   recreate_pod_elsewhere: [
     "slow_on_one_node",
     "node_network_lossy",
@@ -135,6 +135,13 @@ export function judgePlausibility(input: {
     if (present(signals, "consumers_at_partitions")) {
       return { verdict: "refuse", reason: "add_kafka_consumers: every partition already has a consumer" };
     }
+  }
+  if (
+    (action === "restart_pod" || action === "rollout_restart" || action === "restart_container") &&
+    present(signals, "oom_limit_too_low")
+  ) {
+    const detail = signals.find((s) => s.name === "oom_limit_too_low")?.detail ?? "";
+    return { verdict: "refuse", reason: `${action} cannot help: ${detail}` };
   }
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };

@@ -384,6 +384,18 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    changeFreeze: z
+      .object({
+        annotations: z
+          .array(z.string().min(1))
+          .default([])
+          .describe(
+            'annotations (or labels) that freeze a Kubernetes object: while one is set (to anything but "false"), nothing is done to it',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe("change-freeze markers on objects (a release freeze, a migration in progress)"),
     evidence: evidenceSettings.prefault({}),
     approvals: approvalSettings.prefault({}),
     notifications: notificationSettings.prefault({}),

@@ -115,6 +115,18 @@ describe("plausibility of a decision against its evidence", () => {
     expect(j.verdict === "approve" && j.reason).toMatch(/grace period 0/);
   });
 
+  it("a restart of a pod whose limit is below its need (OOM at every start) is refused", () => {
+    const limited = signal(
+      "oom_limit_too_low",
+      134217728,
+      "every pod of the only revision is OOMKilled within about 45 s of starting",
+    );
+    const j = judge(decision("restart_pod"), worker, signal("oom_killed", 2, "2 pod(s) OOMKilled"), limited);
+    expect(j.verdict === "refuse" && j.reason).toMatch(
+      /restart_pod cannot help: every pod of the only revision/,
+    );
+  });
+
   it("no action is always plausible", () => {
     expect(judge(decision("none"), container, HEALTHY)).toEqual({ verdict: "ok" });
   });
@@ -147,7 +159,12 @@ beforeEach(async () => {
 });
 afterEach(() => cleanup());
 
-async function stateWith(evidence: Evidence, d: Decision, alertEnd?: string): Promise<IncidentStateType> {
+async function stateWith(
+  evidence: Evidence,
+  d: Decision,
+  alertEnd?: string,
+  labels: Record<string, string> = {},
+): Promise<IncidentStateType> {
   const name = `web-${++n}`;
   const target: Target = { kind: "docker_container", key: `docker:container/${name}`, name };
   const [outcome] = await deps.incidents.ingest(
@@ -155,7 +172,7 @@ async function stateWith(evidence: Evidence, d: Decision, alertEnd?: string): Pr
       {
         alert: {
           status: alertEnd ? "resolved" : "firing",
-          labels: { alertname: "WebErrors", container: name },
+          labels: { alertname: "WebErrors", container: name, ...labels },
           annotations: {},
           startsAt: new Date(Date.now() - 60_000).toISOString(),
           endsAt: alertEnd ?? "0001-01-01T00:00:00Z",
@@ -212,6 +229,38 @@ describe("the check node between planner and guard", () => {
     const update = await makeCheck(deps)(state);
     expect(update.outcome).toBeUndefined();
     expect(update.needsApproval).toMatch(/kill_container treats health_timeout/);
+  });
+});
+
+describe("informational alerts", () => {
+  it("an info-severity alert is never acted on, even with a failure in the evidence: dismissed with the reason", async () => {
+    const errors = signal("http_errors", 9, "9 lines with 500");
+    const state = await stateWith(
+      evidenceOf(errors),
+      decision("restart_container", {}, { http_errors: 1 }),
+      undefined,
+      {
+        severity: "info",
+      },
+    );
+    const update = await makeCheck(deps)(state);
+    expect(update.outcome).toEqual({
+      status: "dismissed",
+      reason: expect.stringMatching(/^informational alert\(s\) only \(severity=info\)/),
+    });
+  });
+
+  it("a warning alert with the same evidence goes ahead", async () => {
+    const errors = signal("http_errors", 9, "9 lines with 500");
+    const state = await stateWith(
+      evidenceOf(errors),
+      decision("restart_container", {}, { http_errors: 1 }),
+      undefined,
+      {
+        severity: "warning",
+      },
+    );
+    expect((await makeCheck(deps)(state)).outcome).toBeUndefined();
   });
 });
 

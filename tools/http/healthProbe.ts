@@ -24,6 +24,8 @@ function classify(err: unknown, timedOut: boolean): string {
   if (timedOut || name === "TimeoutError") return "timeout";
   const code = causeCode(err);
   if (code === "ECONNREFUSED") return "connection_refused";
+  // undici's "other side closed": the server accepted and closed the connection without an answer.
+  if (code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE") return "connection_closed";
   if (code === "UND_ERR_CONNECT_TIMEOUT" || code === "UND_ERR_HEADERS_TIMEOUT") return "timeout";
   if (code) return code.toLowerCase();
   if (name === "AbortError") return "aborted";
@@ -53,6 +55,44 @@ export async function probeHealth(
   } catch (err) {
     return { ok: false, status: null, latencyMs: elapsed(), error: classify(err, timeout.aborted) };
   }
+}
+
+const TLS_CODE = /^(err_tls|err_ssl|cert_|unable_to_|depth_zero|self_signed|err_ossl|hostname_mismatch)/i;
+
+/** A probe's failure in plain words for people (never a client library's error code alone). */
+export function probeFailureInWords(r: HealthProbeResult): string {
+  if (r.ok) return `answered ${r.status} in ${r.latencyMs} ms`;
+  if (r.error === "http_error")
+    return `answered HTTP ${r.status}${(r.status ?? 0) >= 500 ? " (a server error)" : ""}`;
+  if (r.error === "timeout") return `did not answer within ${r.latencyMs} ms`;
+  if (r.error === "connection_refused") return "refused the connection (nothing listens on that port)";
+  if (r.error === "connection_closed") return "closed the connection without an answer";
+  if (r.error && TLS_CODE.test(r.error)) return `failed the TLS handshake (${r.error})`;
+  if (r.error === "enotfound" || r.error === "eai_again") return "has a host name that does not resolve";
+  if (r.error === "ehostunreach" || r.error === "enetunreach") return "is on a host that cannot be reached";
+  return `failed (${r.error ?? "unknown error"})`;
+}
+
+/**
+ * Probe more than once before calling a health URL failing: two probes `gapMs` apart, and a third when they
+ * disagree. The result is the majority's (the failing one when two fail), with every probe kept.
+ */
+export async function probeHealthRepeatedly(
+  url: string,
+  timeoutMs = 2000,
+  gapMs = 250,
+): Promise<{ result: HealthProbeResult; probes: HealthProbeResult[] }> {
+  const probes = [await probeHealth(url, timeoutMs)];
+  if (probes[0]!.ok) return { result: probes[0]!, probes };
+  await new Promise((r) => setTimeout(r, gapMs));
+  probes.push(await probeHealth(url, timeoutMs));
+  if (probes[1]!.ok) {
+    await new Promise((r) => setTimeout(r, gapMs));
+    probes.push(await probeHealth(url, timeoutMs));
+  }
+  const failing = probes.filter((p) => !p.ok);
+  const result = failing.length * 2 > probes.length ? failing.at(-1)! : probes.find((p) => p.ok)!;
+  return { result, probes };
 }
 
 const parameters = z.object({

@@ -21,7 +21,7 @@ import { createKillContainerTool } from "../../../tools/docker/killContainer.ts"
 import { createRestartContainerTool } from "../../../tools/docker/restartContainer.ts";
 import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scaleService.ts";
 import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
-import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
+import { probeHealth, probeHealthRepeatedly } from "../../../tools/http/healthProbe.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
@@ -132,15 +132,17 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const alive = snapshot.state.running && !snapshot.state.restarting;
     // Quick tools side by side; then, only if they found nothing decisive, the slow one: the engine
     // publishes stats once a second, so measuring memory growth and CPU costs about a second.
-    const [logs, probe] = await Promise.all([
+    // A failing health URL is probed again before it counts: one refused or reset connection can be a blip.
+    const [logs, probed] = await Promise.all([
       guard("docker_container_logs", logsTool.execute({ container: ref, tail: 100 })),
-      alive && url
-        ? probeHealth(url, probeTimeoutMs)
-        : Promise.resolve(undefined as HealthProbeResult | undefined),
+      alive && url ? probeHealthRepeatedly(url, probeTimeoutMs) : Promise.resolve(undefined),
     ]);
     const obs: DockerObservations = { snapshot };
     if (logs) obs.logs = logs.lines;
-    if (probe) obs.probe = probe;
+    if (probed) {
+      obs.probe = probed.result;
+      obs.probes = probed.probes;
+    }
     const decisive = dockerSignals(obs).some((s) => DECISIVE.has(s.name));
     if (alive && !decisive) {
       const stats = await guard("docker_container_stats", statsTool.execute({ container: ref, samples: 2 }));

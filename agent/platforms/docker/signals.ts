@@ -2,7 +2,7 @@ import type { Signal } from "../../../core/types.ts";
 import type { ContainerStatsResult } from "../../../tools/docker/containerStats.ts";
 import type { LogLine } from "../../../tools/docker/containerLogs.ts";
 import type { ContainerSnapshot } from "../../../tools/docker/inspectContainer.ts";
-import type { HealthProbeResult } from "../../../tools/http/healthProbe.ts";
+import { probeFailureInWords, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { signal } from "../../signals.ts";
 
 /** Raw observations of one container, as the read-only tools returned them (any may be missing). */
@@ -11,6 +11,8 @@ export interface DockerObservations {
   logs?: LogLine[];
   stats?: ContainerStatsResult;
   probe?: HealthProbeResult;
+  /** Every probe of the health URL (more than one when the first failed); `probe` is the majority's. */
+  probes?: HealthProbeResult[];
 }
 
 // EX_CONFIG from sysexits.h: the conventional "bad configuration" exit status.
@@ -102,10 +104,14 @@ export function dockerSignals(obs: DockerObservations, now = Date.now()): Signal
       c.health?.status === "unhealthy" &&
       lastRuns.length > 0 &&
       lastRuns.every((r) => r.exitCode !== 0 && (r.exitCode === -1 || TIMEOUT_TEXT.test(r.output)));
+    const tally =
+      obs.probes && obs.probes.length > 1
+        ? ` (${obs.probes.filter((p) => !p.ok).length} of ${obs.probes.length} probes failed)`
+        : "";
     if (probe?.error === "timeout" || healthTimeouts) {
       const why =
         probe?.error === "timeout"
-          ? `health URL did not answer within ${probe.latencyMs} ms`
+          ? `health URL did not answer within ${probe.latencyMs} ms${tally}`
           : "health checks time out";
       out.push(signal("health_timeout", true, why));
     } else if (probe && !probe.ok) {
@@ -113,7 +119,7 @@ export function dockerSignals(obs: DockerObservations, now = Date.now()): Signal
         signal(
           "health_failing",
           probe.status ?? String(probe.error),
-          `health URL answered ${probe.status ?? probe.error}`,
+          `health URL ${probeFailureInWords(probe)}${tally}`,
         ),
       );
     } else if (c.health?.status === "unhealthy") {

@@ -2,50 +2,42 @@ import type { ActionId } from "../../../core/catalog.ts";
 import { AegisError, describeError } from "../../../core/errors.ts";
 import type { Decision, Evidence, Target, Verification } from "../../../core/types.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
-import { createCordonDrainNodeTool, podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
-import { createHpaTool } from "../../../tools/kubernetes/hpa.ts";
+import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { kubeStatus } from "../../../tools/kubernetes/kubeErrors.ts";
-import { createListPodsTool, podSnapshot, type PodSnapshot } from "../../../tools/kubernetes/listPods.ts";
-import { createNodeStatusTool, readNode } from "../../../tools/kubernetes/nodeStatus.ts";
-import { createEventsTool } from "../../../tools/kubernetes/objectEvents.ts";
-import { createPdbTool } from "../../../tools/kubernetes/pdb.ts";
-import { createPodLogsTool } from "../../../tools/kubernetes/podLogs.ts";
-import { createPodMetricsTool } from "../../../tools/kubernetes/podMetrics.ts";
-import { createRaiseHpaLimitsTool } from "../../../tools/kubernetes/raiseHpaLimits.ts";
-import { createRestartPodTool } from "../../../tools/kubernetes/restartPod.ts";
-import { createRollbackDeploymentTool } from "../../../tools/kubernetes/rollbackDeployment.ts";
-import { createRolloutHistoryTool, readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
-import { createRolloutRestartTool } from "../../../tools/kubernetes/rolloutRestart.ts";
-import { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
-import { createPrometheusQueryTool, queryPrometheus } from "../../../tools/prometheus/instantQuery.ts";
+import { podSnapshot, type PodSnapshot } from "../../../tools/kubernetes/listPods.ts";
+import { readNode } from "../../../tools/kubernetes/nodeStatus.ts";
+import { readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
+import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
 import type { Tool } from "../../../tools/tool.ts";
-import { createDrainQueueTool } from "../../../tools/http/drainQueue.ts";
 import { signal } from "../../signals.ts";
 import type { ArgocdClient } from "../../../tools/argocd/client.ts";
-import { createArgocdRollbackTool } from "../../../tools/argocd/rollbackApplication.ts";
 import type { Policy } from "../../policy/schema.ts";
 import type { ActionResult, AgentClock, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
-import { memorySignals, sampleMemory } from "./memory.ts";
-import { calleeNodeSignals, ownNodeSignals } from "./dependencySignals.ts";
+
+import { ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcileAndRollback } from "./undo.ts";
-import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recreatePodElsewhere.ts";
-import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
-import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
-import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { boundKubernetesReadTools } from "./readTools.ts";
 import { pinRef } from "./locateRef.ts";
+import { frozenBy } from "./changeFreeze.ts";
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
+import { KUBE_ACTIONS } from "./actions/index.ts";
+import { createKubeTools } from "./tools.ts";
+import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
+import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
+import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
+import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
-import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
-import { createRerouteTrafficTool, selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
+import { versionSignals } from "./versions.ts";
+import { selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
 import {
-  clusterNow,
   currentLine,
   consumerGroupSignals,
-  databaseSignals,
   nodeSignals,
   workloadSignals,
   type WorkloadObservations,
@@ -66,40 +58,14 @@ export interface KubernetesPlatformOptions {
   clusters?: Record<string, KubeClients>;
 }
 
-const ACTIONS: ActionId[] = [
-  "restart_pod",
-  "rollout_restart",
-  "rollback_deployment",
-  "scale_deployment",
-  "raise_hpa_limits",
-  "cordon_drain_node",
-  "add_kafka_consumers",
-  "failover_database",
-  "rate_limit_traffic",
-  "recreate_pod_elsewhere",
-  "reroute_traffic",
-  "drain_queue",
-  "failover_region",
-];
-type ServiceSettings = Policy["services"][string];
-type TrafficSettings = NonNullable<ServiceSettings["traffic"]> & { namespace: string };
+const ACTIONS = Object.keys(KUBE_ACTIONS) as ActionId[];
 /** How Argo CD marks what it manages: the instance label, or the tracking-id annotation (`app:group/kind:ns/name`). */
 const ARGOCD_INSTANCE = "argocd.argoproj.io/instance";
 const ARGOCD_TRACKING = "argocd.argoproj.io/tracking-id";
 /** Alert labels that say the alert is about a consumer group rather than a workload. */
 const GROUP_LABELS = ["consumergroup", "consumer_group", "topic"];
-type Workload = Extract<Target, { kind: "k8s_workload" }>;
-/** Client pods whose logs are read to judge a database: enough to see a pattern, bounded in cost. */
-const CLIENT_PODS = 8;
 /** Serving pods whose logs are read when nothing crashes: enough to compare nodes, bounded in cost. */
 const READ_LOG_PODS = 6;
-/** The log-borne symptom each action must make go away, checked in the newest lines after it. */
-const SYMPTOM_OF: Partial<Record<ActionId, string>> = {
-  rate_limit_traffic: "upstream_throttled",
-  recreate_pod_elsewhere: "slow_on_one_node",
-  scale_deployment: "capacity_saturated",
-  raise_hpa_limits: "capacity_saturated",
-};
 const REAL_CLOCK: AgentClock = {
   now: Date.now,
   sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
@@ -110,29 +76,21 @@ const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", 
 export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platform {
   const { kube } = opts;
   const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system", "aegisops"]);
-  const tools = {
-    pods: createListPodsTool({ kube }),
-    logs: createPodLogsTool({ kube }),
-    podMetrics: createPodMetricsTool({ kube }),
-    history: createRolloutHistoryTool({ kube }),
-    node: createNodeStatusTool({ kube }),
-    events: createEventsTool({ kube }),
-    hpas: createHpaTool({ kube }),
-    pdbs: createPdbTool({ kube }),
-    restartPod: createRestartPodTool({ kube }),
-    rolloutRestart: createRolloutRestartTool({ kube }),
-    rollback: createRollbackDeploymentTool({ kube }),
-    scale: createScaleDeploymentTool({ kube }),
-    raiseHpa: createRaiseHpaLimitsTool({ kube }),
-    drain: createCordonDrainNodeTool({ kube, ...(opts.drainRetryMs ? { retryMs: opts.drainRetryMs } : {}) }),
-    addConsumers: createAddKafkaConsumersTool({ kube }),
-    recreate: createRecreatePodElsewhereTool({ kube }),
-    failover: createFailoverDatabaseTool({ kube }),
-    rateLimit: createRateLimitTrafficTool({ kube }),
-    reroute: createRerouteTrafficTool({ kube }),
-    drainQueue: createDrainQueueTool(),
-    ...(opts.argocd ? { argocdRollback: createArgocdRollbackTool({ argocd: opts.argocd }) } : {}),
-  };
+  const tools = createKubeTools(opts);
+  // Each evidence source reads the cluster (or Prometheus) on its own (observers/).
+  const observerDeps = { kube, tools, prometheusUrl: opts.prometheusUrl };
+  const observeVersions = (tr: TrafficSettings, tail?: number) => observeVersionsOf(observerDeps, tr, tail);
+  const measuredLag = (group: string, errors: string[]) => measuredLagOf(observerDeps, group, errors);
+  const observeCallee = (t: Workload, callee: string, errors: string[]) =>
+    observeCalleeOf(observerDeps, t, callee, errors);
+  const observeMemory = (t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) =>
+    observeMemoryOf(observerDeps, t, obs, clock, errors);
+  const observeDatabase = (
+    t: Workload,
+    db: NonNullable<ServiceSettings["database"]>,
+    own: PodSnapshot[],
+    errors: string[],
+  ) => observeDatabaseOf(observerDeps, t, db, own, errors);
 
   /** The policy's settings for the service a workload target is (matched by its mapped deployment). */
   const settingsFor = (t: Workload): { name: string; settings: ServiceSettings } | undefined => {
@@ -282,22 +240,29 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
       if (target.kind === "k8s_node") {
         const n = await kube.core.readNode({ name: target.name });
-        return { ok: true, target, instanceId: n.metadata?.uid ?? null };
+        const frozen = frozenBy(opts.policy, n.metadata, `node ${target.name}`);
+        return {
+          ok: true,
+          target,
+          instanceId: n.metadata?.uid ?? null,
+          ...(frozen ? { protectedReason: frozen } : {}),
+        };
       }
       if (target.kind !== "k8s_workload")
         return { ok: false, reason: `not a Kubernetes target: ${target.kind}` };
-      let uid: string | null = null;
+      let meta: V1ObjectMeta | undefined;
       if (target.workload === "deployment") {
-        uid =
-          (await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }))
-            .metadata?.uid ?? null;
+        meta = (await kube.apps.readNamespacedDeployment({ name: target.name, namespace: target.namespace }))
+          .metadata;
       } else if (target.workload === "pod") {
-        uid =
-          (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace })).metadata
-            ?.uid ?? null;
+        meta = (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace }))
+          .metadata;
       } else {
         return { ok: false, reason: `${target.workload} targets are not supported yet` };
       }
+      const uid = meta?.uid ?? null;
+      const frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);
+      if (frozen) return { ok: true, target, instanceId: uid, protectedReason: frozen };
       if (protectedNs.has(target.namespace)) {
         return {
           ok: true,
@@ -353,36 +318,6 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     return undefined;
   }
 
-  /** Every version's pods behind the Service (its selector without the version label), judged one by one. */
-  async function observeVersions(tr: TrafficSettings, tail = 50): Promise<VersionVerdict> {
-    const svc = await kube.core.readNamespacedService({ name: tr.service, namespace: tr.namespace });
-    const base = Object.fromEntries(
-      Object.entries(svc.spec?.selector ?? {}).filter(([k]) => k !== tr.versionLabel),
-    );
-    const list = await kube.core.listNamespacedPod({
-      namespace: tr.namespace,
-      labelSelector: selectorText(base),
-    });
-    const labels = new Map(list.items.map((p) => [p.metadata?.name ?? "", p.metadata?.labels ?? {}]));
-    const pods = list.items.map(podSnapshot);
-    const logs: Record<string, string[]> = {};
-    const perVersion = new Map<string, number>();
-    for (const p of pods.filter((x) => !x.deleting)) {
-      const v = labels.get(p.name)?.[tr.versionLabel] ?? "";
-      if ((perVersion.get(v) ?? 0) >= 3) continue;
-      perVersion.set(v, (perVersion.get(v) ?? 0) + 1);
-      logs[p.name] = (
-        await tools.logs.execute({ namespace: tr.namespace, pod: p.name, tailLines: tail })
-      ).lines;
-    }
-    const { events } = await tools.events.execute({ namespace: tr.namespace, limit: 200 });
-    return judgeVersions(tr.service, tr.versionLabel, (p) => labels.get(p.name) ?? {}, {
-      pods,
-      logs,
-      events,
-    });
-  }
-
   /** The Argo CD Application deploying a Deployment: the policy's, else its instance label or tracking id. */
   async function argocdApplicationOf(t: Workload, deployment: string): Promise<string | null> {
     const fromPolicy = settingsFor(t)?.settings.argocd?.application;
@@ -415,6 +350,25 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     observe,
     mustDatabase: (t) => mustSettings(t, "database").value,
   });
+
+  const actionContext: ActionContext = {
+    kube,
+    tools,
+    opts,
+    workload,
+    nodeName,
+    podToRestart,
+    mustDeployment,
+    argocdApplicationOf,
+    observe,
+    observeCallee,
+    movedOwnPod,
+    mustSettings,
+    settingsFor,
+    regions,
+    trafficOf,
+    observeVersions,
+  };
 
   return {
     kinds: ["k8s_workload", "k8s_node", "k8s_ref"],
@@ -554,187 +508,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     },
 
     async execute(decision: Decision, target: Target): Promise<ActionResult> {
-      const p = decision.params;
-      switch (decision.action) {
-        case "cordon_drain_node":
-          return { ...(await tools.drain.execute({ node: nodeName(target) })) };
-        case "restart_pod": {
-          const t = workload(target);
-          return {
-            ...(await tools.restartPod.execute({
-              namespace: t.namespace,
-              pod: await podToRestart(t, p),
-              force: p.force === true,
-            })),
-          };
-        }
-        case "rollout_restart": {
-          const t = workload(target);
-          return {
-            ...(await tools.rolloutRestart.execute({
-              namespace: t.namespace,
-              deployment: await mustDeployment(t),
-            })),
-          };
-        }
-        case "rollback_deployment": {
-          const t = workload(target);
-          if (tools.argocdRollback) {
-            const application = await argocdApplicationOf(t, await mustDeployment(t));
-            if (application) return { ...(await tools.argocdRollback.execute({ application })) };
-          }
-          const toRevision = typeof p.toRevision === "number" ? { toRevision: p.toRevision } : {};
-          return {
-            ...(await tools.rollback.execute({
-              namespace: t.namespace,
-              deployment: await mustDeployment(t),
-              ...toRevision,
-            })),
-          };
-        }
-        case "scale_deployment": {
-          const t = workload(target);
-          const deployment = await mustDeployment(t);
-          const current = (await readRollout(kube, t.namespace, deployment)).replicas;
-          // Half again, at least two more: one extra replica rarely catches up with a backlog or a surge.
-          const replicas = Number(p.replicas ?? Math.max(current + 2, Math.ceil(current * 1.5)));
-          if (!Number.isInteger(replicas) || replicas < 1) {
-            throw new AegisError(
-              "action_failed",
-              "scale_deployment needs params.replicas (a whole number ≥ 1)",
-            );
-          }
-          return { ...(await tools.scale.execute({ namespace: t.namespace, deployment, replicas })) };
-        }
-        case "raise_hpa_limits": {
-          const t = workload(target);
-          const deployment = await mustDeployment(t);
-          const { hpas } = await tools.hpas.execute({ namespace: t.namespace, target: deployment });
-          const hpa = hpas[0];
-          if (!hpa)
-            throw new AegisError("action_failed", `no HPA scales deployment ${t.namespace}/${deployment}`);
-          const maxReplicas = Number(p.maxReplicas ?? Math.ceil(hpa.maxReplicas * 1.5));
-          const minReplicas = typeof p.minReplicas === "number" ? { minReplicas: p.minReplicas } : {};
-          return {
-            ...(await tools.raiseHpa.execute({
-              namespace: t.namespace,
-              hpa: hpa.name,
-              maxReplicas,
-              ...minReplicas,
-            })),
-          };
-        }
-        case "recreate_pod_elsewhere": {
-          const t = workload(target);
-          let pod = typeof p.pod === "string" ? p.pod : undefined;
-          if (!pod) {
-            const { obs } = await observe(t);
-            const own = workloadSignals(obs);
-            const node = own.find((s) => s.name === "slow_on_one_node")?.value;
-            pod = obs.pods.find((x) => x.node === node && !x.deleting)?.name;
-            // Packet loss: the pod to move is the callee's, on the node whose network drops packets.
-            const callee = own.find((s) => s.name === "callee_unreachable")?.value;
-            if (!pod && typeof callee === "string") {
-              const seen = await observeCallee(t, callee, []);
-              const lossy = seen.signals.find((s) => s.name === "callee_node_lossy")?.value;
-              pod = seen.pods.find((x) => x.node === lossy && !x.deleting)?.name;
-            } else if (!pod) {
-              const lossy = ownNodeSignals(obs.pods, obs.logs)[0]?.value;
-              pod = obs.pods.find((x) => x.node === lossy && !x.deleting)?.name;
-              if (pod) movedOwnPod.add(t.key);
-            }
-          }
-          if (!pod) throw new AegisError("action_failed", `no pod of ${t.key} on a node to move away from`);
-          return { ...(await tools.recreate.execute({ namespace: t.namespace, pod })) };
-        }
-        case "add_kafka_consumers": {
-          const t = workload(target);
-          const { value: kafka } = mustSettings(t, "kafka");
-          const consumers = typeof p.consumers === "number" ? { consumers: p.consumers } : {};
-          return {
-            ...(await tools.addConsumers.execute({
-              namespace: t.namespace,
-              deployment: kafka.consumerDeployment ?? (await mustDeployment(t)),
-              partitions: kafka.partitions,
-              ...consumers,
-            })),
-          };
-        }
-        case "failover_database": {
-          const t = workload(target);
-          const { value: db } = mustSettings(t, "database");
-          return {
-            ...(await tools.failover.execute({
-              namespace: db.namespace ?? t.namespace,
-              service: db.service,
-              selectorKey: db.selectorKey,
-              to: db.secondary,
-            })),
-          };
-        }
-        case "failover_region": {
-          const t = workload(target);
-          const { value } = mustSettings(t, "failover");
-          return { ...(await regions.execute(t, value)) };
-        }
-        case "drain_queue": {
-          const t = workload(target);
-          const found = settingsFor(t);
-          const hook = found?.settings.queue?.drainHook;
-          if (!found || !hook)
-            throw new AegisError("action_failed", `the policy names no drain hook for ${t.key}`);
-          const token = hook.tokenEnv ? opts.secret?.(hook.tokenEnv) : undefined;
-          if (hook.tokenEnv && !token)
-            throw new AegisError(
-              "action_failed",
-              `environment variable ${hook.tokenEnv} (the drain hook's token) is not set`,
-            );
-          return {
-            ...(await tools.drainQueue.execute({
-              url: hook.url,
-              method: hook.method,
-              queue: found.settings.queue?.name ?? found.name,
-              service: found.name,
-              ...(token ? { token } : {}),
-            })),
-          };
-        }
-        case "reroute_traffic": {
-          const t = workload(target);
-          const tr = await trafficOf(t);
-          if (!tr) throw new AegisError("action_failed", `the policy names no traffic settings for ${t.key}`);
-          const to = typeof p.to === "string" ? p.to : (await observeVersions(tr)).healthy[0]?.version;
-          if (!to)
-            throw new AegisError(
-              "action_failed",
-              `no healthy version behind Service ${tr.namespace}/${tr.service}`,
-            );
-          return {
-            ...(await tools.reroute.execute({
-              namespace: tr.namespace,
-              service: tr.service,
-              versionLabel: tr.versionLabel,
-              to,
-            })),
-          };
-        }
-        case "rate_limit_traffic": {
-          const t = workload(target);
-          const { value: ing } = mustSettings(t, "ingress");
-          return {
-            ...(await tools.rateLimit.execute({
-              namespace: ing.namespace ?? t.namespace,
-              ingress: ing.name,
-              limitRps: ing.limitRps,
-            })),
-          };
-        }
-        default:
-          throw new AegisError(
-            "action_failed",
-            `${decision.action} is not a Kubernetes action this platform runs`,
-          );
-      }
+      const action = KUBE_ACTIONS[decision.action];
+      if (!action)
+        throw new AegisError(
+          "action_failed",
+          `${decision.action} is not a Kubernetes action this platform runs`,
+        );
+      return action.run(actionContext, target, decision.params);
     },
 
     reconcile: (record, target) =>
@@ -794,7 +574,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
                 ? undefined
                 : decision.family === "packet_loss"
                   ? "callee_unreachable"
-                  : SYMPTOM_OF[decision.action];
+                  : KUBE_ACTIONS[decision.action]?.symptom;
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
           // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
           if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
@@ -830,102 +610,6 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           : `${tr.versionLabel}=${pinned ?? "?"} is not healthy: ${v.failing.find((f) => f.version === pinned)?.why ?? "no Ready pod"}`,
       },
     ];
-  }
-
-  /** The group's lag now from the exporter's series (PROMETHEUS_URL), or null when unknown or zero. */
-  async function measuredLag(group: string, errors: string[]): Promise<number | null> {
-    if (!opts.prometheusUrl) return null;
-    try {
-      const r = await queryPrometheus({
-        prometheusUrl: opts.prometheusUrl,
-        query: `sum(kafka_consumergroup_lag{consumergroup=${JSON.stringify(group)}})`,
-        timeoutMs: 5000,
-      });
-      const lag = r.series[0]?.value;
-      return lag !== undefined && lag > 0 ? Math.round(lag) : null;
-    } catch (err) {
-      errors.push(`kafka_consumergroup_lag: ${describeError(err)}`);
-      return null;
-    }
-  }
-
-  /**
-   * The service a workload calls, named in its logs: the pods behind the Service of that name (else the
-   * Deployment), and what their own logs say about their node's network.
-   */
-  async function observeCallee(t: Workload, callee: string, errors: string[]) {
-    try {
-      let selector: string | undefined;
-      const svc = await kube.core
-        .readNamespacedService({ name: callee, namespace: t.namespace })
-        .catch(() => null);
-      if (svc?.spec?.selector)
-        selector = Object.entries(svc.spec.selector)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",");
-      else selector = (await readRollout(kube, t.namespace, callee)).selector;
-      const { pods } = await tools.pods.execute({ namespace: t.namespace, labelSelector: selector });
-      const logs: Record<string, string[]> = {};
-      for (const p of pods.filter((x) => x.ready && !x.deleting).slice(0, READ_LOG_PODS)) {
-        logs[p.name] = (
-          await tools.logs.execute({ namespace: t.namespace, pod: p.name, tailLines: 30 })
-        ).lines;
-      }
-      return { pods, signals: calleeNodeSignals(callee, pods, logs) };
-    } catch (err) {
-      errors.push(`callee ${callee}: ${describeError(err)}`);
-      return { pods: [], signals: [] };
-    }
-  }
-
-  /** The workload's working set over a bounded window (see memory.ts), as signals; a missing metrics API is an error. */
-  async function observeMemory(t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) {
-    try {
-      const read = async () =>
-        (
-          await tools.podMetrics.execute({
-            namespace: t.namespace,
-            ...(obs.rollout ? { labelSelector: obs.rollout.selector } : {}),
-          })
-        ).pods;
-      const series = await sampleMemory(obs.pods, read, clock, t.container);
-      return memorySignals(series, obs.rollout, clusterNow(obs));
-    } catch (err) {
-      errors.push(`k8s_pod_metrics: ${describeError(err)}`);
-      return [];
-    }
-  }
-
-  /**
-   * A database is judged by its clients: recent log lines of Ready pods in its namespace (not its own pods)
-   * that report slow queries on it, and which instance the Service selects now.
-   */
-  async function observeDatabase(
-    t: Workload,
-    db: NonNullable<ServiceSettings["database"]>,
-    own: PodSnapshot[],
-    errors: string[],
-  ) {
-    const namespace = db.namespace ?? t.namespace;
-    try {
-      const svc = await kube.core.readNamespacedService({ name: db.service, namespace });
-      const ownNames = new Set(own.map((p) => p.name));
-      const { pods } = await tools.pods.execute({ namespace });
-      const clients = pods.filter((p) => p.ready && !ownNames.has(p.name)).slice(0, CLIENT_PODS);
-      const clientLogs: Record<string, string[]> = {};
-      for (const p of clients) {
-        clientLogs[p.name] = (await tools.logs.execute({ namespace, pod: p.name, tailLines: 50 })).lines;
-      }
-      return databaseSignals({
-        service: db.service,
-        selected: svc.spec?.selector?.[db.selectorKey],
-        secondary: db.secondary,
-        clientLogs,
-      });
-    } catch (err) {
-      errors.push(`database ${db.service}: ${describeError(err)}`);
-      return [];
-    }
   }
 }
 

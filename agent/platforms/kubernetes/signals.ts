@@ -7,6 +7,7 @@ import type { DeploymentSnapshot } from "../../../tools/kubernetes/rolloutHistor
 import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
 import { callerSignals } from "./dependencySignals.ts";
+import { revisionSignals } from "./revisionDiff.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
 export interface WorkloadObservations {
@@ -79,6 +80,35 @@ export function currentLine(logs: Record<string, readonly string[]>, pattern: Re
   return undefined;
 }
 
+/** Runs shorter than this on average, OOMKilled each time: the process needs more than its limit to start. */
+const SHORT_RUN_MS = 10 * 60_000;
+
+/**
+ * The only revision OOM-killed over and over, each run short: the memory limit is below what the process needs at
+ * start or under normal load, not a leak a restart would reset. Not for a new revision (recent_rollout covers it).
+ */
+function oomAtStart(
+  pods: PodSnapshot[],
+  oomers: PodSnapshot[],
+  rollout: DeploymentSnapshot | undefined,
+): Signal | undefined {
+  if ((rollout?.revisions.length ?? 1) > 1 || oomers.length < pods.length) return undefined;
+  const runs = oomers.map((p) => {
+    const c = p.containers.find((x) => x.lastTerminated?.reason === "OOMKilled")!;
+    const lived = Date.parse(c.lastTerminated?.finishedAt ?? "") - Date.parse(p.createdAt ?? "");
+    return { c, perRun: c.restartCount > 0 ? lived / c.restartCount : NaN };
+  });
+  if (!runs.every((r) => r.c.restartCount >= 2 && Number.isFinite(r.perRun) && r.perRun < SHORT_RUN_MS))
+    return undefined;
+  const limit = runs[0]!.c.memoryLimitBytes;
+  const secs = Math.round(Math.max(...runs.map((r) => r.perRun)) / 1000);
+  return signal(
+    "oom_limit_too_low",
+    limit ?? true,
+    `every pod of the only revision is OOMKilled within about ${secs} s of starting (up to ${Math.max(...runs.map((r) => r.c.restartCount))} restarts)${limit ? `, memory limit ${Math.round(limit / 2 ** 20)} MiB` : ""}: the limit is below what the process needs, a restart cannot fix it`,
+  );
+}
+
 /** Turn one workload's observations into the planner's signal vocabulary. Pure. */
 export function workloadSignals(obs: WorkloadObservations): Signal[] {
   const out: Signal[] = [];
@@ -128,6 +158,8 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     out.push(
       signal("oom_killed", oomers.length, `${oomers.length} pod(s) last terminated OOMKilled (exit 137)`),
     );
+    const limited = oomAtStart(pods, oomers, obs.rollout);
+    if (limited) out.push(limited);
   }
 
   const texts = [
@@ -253,6 +285,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     );
   }
   out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
+  out.push(...revisionSignals(obs, now));
   if (out.length === 0 && pods.length > 0) {
     out.push(signal("healthy", true, `${pods.length} pod(s) Ready, no restarts failing`));
   }

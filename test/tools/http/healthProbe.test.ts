@@ -1,10 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHealthProbeTool, probeHealth } from "../../../tools/http/healthProbe.ts";
+import {
+  createHealthProbeTool,
+  probeFailureInWords,
+  probeHealth,
+  probeHealthRepeatedly,
+} from "../../../tools/http/healthProbe.ts";
 import { freePort } from "../../helpers/docker.ts";
 
 let server: Server;
+let flakyCalls = 0;
 let base: string;
 
 beforeAll(async () => {
@@ -13,6 +19,12 @@ beforeAll(async () => {
     if (req.url === "/broken") {
       res.statusCode = 500;
       return void res.end("internal error");
+    }
+    if (req.url === "/reset") return void req.socket.destroy();
+    if (req.url === "/flaky") {
+      flakyCalls++;
+      if (flakyCalls === 1) return void req.socket.destroy();
+      return void res.end("ok");
     }
     // /hang: accept and never answer, as a hung service does.
   });
@@ -57,5 +69,42 @@ describe("http_health_probe", () => {
 
   it("rejects a URL that is not http(s) before probing", async () => {
     await expect(createHealthProbeTool().execute({ url: "file:///etc/passwd" })).rejects.toThrow(/http/);
+  });
+});
+
+describe("failures in plain words, probed more than once", () => {
+  it("a server that closes the connection without an answer → connection_closed, said plainly", async () => {
+    const r = await probeHealth(`${base}/reset`, 1000);
+    expect(r).toMatchObject({ ok: false, status: null, error: "connection_closed" });
+    expect(probeFailureInWords(r)).toBe("closed the connection without an answer");
+  });
+
+  it("HTTPS to a server that speaks plain HTTP → a TLS handshake failure, said plainly", async () => {
+    const r = await probeHealth(`${base.replace("http:", "https:")}/health`, 1000);
+    expect(r.ok).toBe(false);
+    expect(probeFailureInWords(r)).toMatch(/^failed the TLS handshake \(/);
+  });
+
+  it("refused and 5xx in words", async () => {
+    const port = await freePort();
+    expect(probeFailureInWords(await probeHealth(`http://127.0.0.1:${port}/`, 1000))).toBe(
+      "refused the connection (nothing listens on that port)",
+    );
+    expect(probeFailureInWords(await probeHealth(`${base}/broken`, 1000))).toBe(
+      "answered HTTP 500 (a server error)",
+    );
+  });
+
+  it("one failure among later successes is a blip: the majority (healthy) wins, every probe kept", async () => {
+    flakyCalls = 0;
+    const { result, probes } = await probeHealthRepeatedly(`${base}/flaky`, 1000, 10);
+    expect(probes.map((p) => p.ok)).toEqual([false, true, true]);
+    expect(result.ok).toBe(true);
+  });
+
+  it("a failure that repeats is the result", async () => {
+    const { result, probes } = await probeHealthRepeatedly(`${base}/reset`, 1000, 10);
+    expect(probes).toHaveLength(2);
+    expect(result).toMatchObject({ ok: false, error: "connection_closed" });
   });
 });

@@ -10,6 +10,9 @@ import {
 import type { ContainerSnapshot, PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { NodeSnapshot } from "../../../../tools/kubernetes/nodeStatus.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
+import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
+import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
+import type { Incident, Target } from "../../../../core/types.ts";
 
 // Shapes as the simulator's API returns them through the read tools (see test/e2e/kubernetes for the live path).
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -310,5 +313,46 @@ describe("consumer group and database signals", () => {
     expect(
       databaseSignals({ ...o, selected: "primary", clientLogs: { "web-1": ["slow query on orders-dbx"] } }),
     ).toEqual([]);
+  });
+});
+
+describe("OOM of the only revision: limit below need, or a leak a restart resets", () => {
+  const atStart: Partial<ContainerSnapshot> = {
+    ready: false,
+    restartCount: 4,
+    memoryLimitBytes: 128 * 2 ** 20,
+    lastTerminated: { reason: "OOMKilled", exitCode: 137, finishedAt: at(3) },
+  };
+
+  it("every pod OOM-killed within minutes of starting, again and again → oom_limit_too_low, escalated with the limit", async () => {
+    const o = obs(
+      [pod("web-a-1", "a", atStart, false), pod("web-a-2", "a", atStart, false)],
+      [revision(1, "a", 0)],
+    );
+    const signals = workloadSignals(o);
+    const limited = signals.find((s) => s.name === "oom_limit_too_low");
+    expect(limited?.detail).toMatch(/OOMKilled within about 45 s of starting .*memory limit 128 MiB/);
+    const target: Target = {
+      kind: "k8s_workload",
+      key: "k8s::shop/deployment/web",
+      namespace: "shop",
+      workload: "deployment",
+      name: "web",
+    };
+    const decision = await new HeuristicPlanner().decide({
+      incident: {} as Incident,
+      target,
+      evidence: { collectedAt: "", signals, observations: {}, errors: [] },
+      recalled: [],
+      policy: defaultPolicy(),
+    });
+    expect(decision.action).toBe("none");
+    expect(decision.rationale).toMatch(/memory limit is below what it needs/);
+  });
+
+  it("look-alike: a pod that ran for a day before its OOM kills (a slow leak) → oom_killed only, a restart buys time", () => {
+    const o = obs([pod("web-a-1", "a", oom), pod("web-a-2", "a")], [revision(1, "a", 0)]);
+    expect(names(o)).toContain("oom_killed");
+    expect(names(o)).not.toContain("oom_limit_too_low");
   });
 });

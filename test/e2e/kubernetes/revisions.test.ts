@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import type { Deployment } from "../../../lab/kube-sim/types.ts";
+import { look, signalsOf, useKubeHarness } from "./harness.ts";
+
+// A new revision that cannot run: the rule compares the two revisions' specs, not the alert.
+const h = useKubeHarness(undefined, { clusterClock: true });
+
+/** Roll out a new revision of shop/<name> whose pod spec is changed by `edit`. */
+function rollOut(sim: KubeSim, name: string, edit: (spec: Deployment["spec"]["template"]["spec"]) => void) {
+  const d = look(sim).deployment(name);
+  const next = structuredClone(d);
+  edit(next.spec.template.spec);
+  sim.ctx.store.update(
+    resourceOf("Deployment"),
+    { ...next, metadata: { ...next.metadata, resourceVersion: undefined } },
+    "spec",
+  );
+}
+
+describe("a bad new revision → rollback when only it introduced the fault", () => {
+  it("a release that reads a Secret nobody created → rollback_deployment, verified", async () => {
+    const sim = h.sim();
+    rollOut(sim, "checkout", (spec) => {
+      const c = spec.containers[0]!;
+      c.env = [
+        ...(c.env ?? []),
+        { name: "PAYMENTS_KEY", valueFrom: { secretKeyRef: { name: "payments-api-key", key: "token" } } },
+      ];
+    });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toEqual(expect.arrayContaining(["missing_secret", "revision_introduced"]));
+    expect(incident.evidence?.signals.find((s) => s.name === "revision_introduced")?.detail).toMatch(
+      /introduced a reference to secret payments-api-key, which does not exist/,
+    );
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.status).toBe("resolved");
+    const env = look(sim).deployment("checkout").spec.template.spec.containers[0]!.env ?? [];
+    expect(env.some((e) => e.name === "PAYMENTS_KEY")).toBe(false);
+  });
+
+  it("look-alike: a Secret both revisions read was deleted → escalated (a rollback would not bring it back)", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "crashloop", target: "shop/web", variant: "missing_secret" });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).toContain("missing_secret");
+    expect(signalsOf(incident)).not.toContain("revision_introduced");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.status).toBe("escalated");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).fault(f.id).active).toBe(true);
+  });
+
+  it("a release that needs a node label no node has (unschedulable) → rollback_deployment, verified", async () => {
+    const sim = h.sim();
+    rollOut(sim, "checkout", (spec) => {
+      spec.nodeSelector = { ...spec.nodeSelector, "example.com/gpu": "a100" };
+    });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(incident.evidence?.signals.find((s) => s.name === "revision_introduced")?.detail).toMatch(
+      /cannot be scheduled/,
+    );
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.status).toBe("resolved");
+  });
+});
