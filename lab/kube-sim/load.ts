@@ -189,7 +189,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       const env = resolveEnv(ctx, pod, c!);
       const st = dependencyStatus(ctx, pod, dep, env.ok ? env.env : {});
       if (!st.ok) {
-        errors.push({ code: "503", ratio: 1 });
+        errors.push({ code: "503", ratio: dep.share });
         notes.push(`ERROR request failed: cannot reach ${st.host}: ${st.message}`);
       }
     }

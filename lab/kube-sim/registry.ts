@@ -24,6 +24,8 @@ const dependency = z
     env: z.string().optional(),
     /** What the process does when the dependency cannot be reached: answer 5xx, or exit at start. */
     onFailure: z.enum(["errors", "exit"]).default("errors"),
+    /** Share of the requests that need this dependency (when it fails, that share fails). */
+    share: z.number().min(0).max(1).default(1),
   })
   .strict()
   .refine((d) => d.service !== undefined || d.env !== undefined, "service or env is required");
@@ -78,13 +80,19 @@ export const imageBehaviourSchema = z
   })
   .strict();
 
-export type ImageBehaviour = z.infer<typeof imageBehaviourSchema>;
+/** An image's behaviour, with overrides for the executables it holds (a multi-binary image). */
+export const imageEntrySchema = imageBehaviourSchema.extend({
+  /** Behaviour when the container's command runs this executable instead of the default one (by basename). */
+  commands: z.record(z.string(), imageBehaviourSchema).optional(),
+});
+
+export type ImageBehaviour = z.infer<typeof imageEntrySchema>;
 
 /** Legacy revision behaviour (fault families): `crash` is `exit` at the default time. */
 export type RevisionBehaviour = ImageBehaviour & { crash?: { exitCode: number; logs: string[] } };
 
 const imageEntry = z.union([
-  imageBehaviourSchema,
+  imageEntrySchema,
   z.literal("missing").describe("the tag does not exist in the repository"),
   z.literal("denied").describe("the repository does not exist or needs credentials"),
 ]);

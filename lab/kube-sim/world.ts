@@ -140,6 +140,8 @@ export class World {
   readonly hpa = new Map<string, { lastSync: number; recommendations: { at: number; n: number }[] }>();
   /** Deployments whose world annotations were read (by uid). */
   readonly configured = new Set<string>();
+  /** When a controller last reported a recurring failure, per key (it retries with back-off, not every pass). */
+  readonly reported = new Map<string, number>();
   /** Monotonic counters (Prometheus counters), keyed by rendered series. */
   readonly counters = new Map<string, number>();
   private ipSeq = 10;
@@ -185,6 +187,9 @@ export class World {
   behaviourOf(container: Container): RevisionBehaviour {
     const pulled = container.image ? this.registry.pull(container.image) : undefined;
     const out: RevisionBehaviour = pulled?.ok ? { ...pulled.behaviour } : {};
+    const exe = container.command?.[0]?.split("/").pop();
+    const byCommand = exe !== undefined ? out.commands?.[exe] : undefined;
+    if (byCommand) Object.assign(out, byCommand);
     for (const r of this.revisions) {
       const imageHit = r.image !== undefined && container.image === r.image;
       const envHit =
@@ -202,8 +207,9 @@ export class World {
 }
 
 /** Parses a Kubernetes quantity of bytes ("256Mi", "1G", "512000"). */
-export function parseBytes(q: string | undefined): number | undefined {
-  if (!q) return undefined;
+export function parseBytes(raw: string | number | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const q = String(raw);
   const m = /^([0-9.]+)([KMGT]i?)?$/.exec(q);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -223,8 +229,10 @@ export function parseBytes(q: string | undefined): number | undefined {
 }
 
 /** Parses a CPU quantity ("250m", "1") into cores. */
-export function parseCpu(q: string | undefined): number | undefined {
-  if (!q) return undefined;
+export function parseCpu(raw: string | number | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  // Manifests may give a quantity as a YAML number (`cpu: 3`); the API server keeps it as a string.
+  const q = String(raw);
   return q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q);
 }
 

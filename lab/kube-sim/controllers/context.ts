@@ -56,6 +56,8 @@ export const R = {
   services: resourceOf("Service"),
   secrets: resourceOf("Secret"),
   configmaps: resourceOf("ConfigMap"),
+  quotas: resourceOf("ResourceQuota"),
+  networkpolicies: resourceOf("NetworkPolicy"),
   ingresses: resourceOf("Ingress"),
   namespaces: resourceOf("Namespace"),
   events: resourceOf("Event"),

@@ -42,6 +42,10 @@ export function probeOnce(
       };
     if (isHung(ctx, p, now))
       return { ok: false, message: `command "${probe.exec.command.join(" ")}" timed out` };
+    // A probe script that exits non-zero fails; the kubelet reports its (here empty) output.
+    const script = probe.exec.command.at(-1) ?? "";
+    if (/^\s*(exit\s+[1-9]\d*|false)\s*$/.test(script) || /^(\/bin\/)?false$/.test(exe))
+      return { ok: false, message: "" };
     return { ok: true };
   }
   const listening = now - cr.startedAt >= (b.startupMs ?? 0);

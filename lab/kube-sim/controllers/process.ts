@@ -1,7 +1,8 @@
 import { posix } from "node:path";
 import type { RevisionBehaviour } from "../registry.ts";
 import { splitImage } from "../registry.ts";
-import type { Container, Pod } from "../types.ts";
+import { selectorMatches } from "../http/selectors.ts";
+import type { Container, KubeObject, LabelSelector, Pod } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, isPodReady } from "./context.ts";
 
@@ -195,7 +196,14 @@ export function dependencyStatus(
   );
   // The Service forwards to its targetPort: only backends whose process listens there answer.
   const answering = backends.filter((x) => listensOn(ctx, x, sp.targetPort ?? sp.port));
-  return answering.length ? { ok: true, host: where } : refused;
+  if (!answering.length) return refused;
+  // NetworkPolicies that select the backends drop what they do not allow: the caller sees a timeout.
+  const allowed = answering.filter((x) =>
+    networkAllows(ctx, p, x, resolvePort(x.spec.containers[0]!, sp.targetPort ?? sp.port)),
+  );
+  return allowed.length
+    ? { ok: true, host: where }
+    : { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
 }
 
 /** The port a container's process listens on: the image's own, else its first declared containerPort, else 8080. */
@@ -225,4 +233,51 @@ export function isHung(ctx: SimContext, p: Pod, now = ctx.clock.now()): boolean 
     const after = ctx.world.behaviourOf(c).hangAfterMs;
     return cr?.state === "running" && after !== undefined && now - cr.startedAt >= after;
   });
+}
+
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+
+interface NetworkPolicySpec {
+  podSelector?: LabelSelector;
+  policyTypes?: string[];
+  ingress?: { from?: PolicyPeer[]; ports?: { port?: number | string }[] }[];
+}
+
+/** Whether the ingress NetworkPolicies of `to`'s namespace let `from` reach it on `port`. */
+export function networkAllows(ctx: SimContext, from: Pod, to: Pod, port: number | undefined): boolean {
+  const ns = to.metadata.namespace;
+  const policies = (ctx.store.view(R.networkpolicies, ns) as readonly KubeObject[])
+    .map((o) => (o.spec ?? {}) as NetworkPolicySpec)
+    .filter(
+      (s) =>
+        selectorMatches(s.podSelector ?? {}, to.metadata.labels) &&
+        (s.policyTypes ? s.policyTypes.includes("Ingress") : true),
+    );
+  if (!policies.length) return true;
+  const fromNs = ctx.store.peek(R.namespaces, undefined, from.metadata.namespace ?? "default");
+  const peerOk = (peer: PolicyPeer) => {
+    const nsOk = peer.namespaceSelector
+      ? selectorMatches(peer.namespaceSelector, {
+          "kubernetes.io/metadata.name": from.metadata.namespace ?? "default",
+          ...fromNs?.metadata.labels,
+        })
+      : from.metadata.namespace === ns;
+    return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, from.metadata.labels));
+  };
+  return policies.some((s) =>
+    (s.ingress ?? []).some(
+      (rule) =>
+        (!rule.from?.length || rule.from.some(peerOk)) &&
+        (!rule.ports?.length ||
+          rule.ports.some(
+            (x) =>
+              x.port === undefined ||
+              x.port === port ||
+              resolvePort(to.spec.containers[0]!, x.port ?? 0) === port,
+          )),
+    ),
+  );
 }
