@@ -1,7 +1,10 @@
+import type { Alert } from "../core/alert.ts";
 import type { Logger } from "../core/logger.ts";
+import type { Signal } from "../core/types.ts";
 import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
 import type { ActionLedger } from "../store/actionLedger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import type { Autonomy } from "./autonomy/autonomy.ts";
 import type { Notifier } from "./notifier.ts";
 import type { Planner } from "./planners/planner.ts";
 import type { Platform } from "./platforms/platform.ts";
@@ -27,11 +30,18 @@ export interface AgentDeps {
     verifyTimeoutMs: number;
     verifyIntervalMs: number;
   };
+  /** Error budgets, the circuit breaker and earned autonomy adjust the policy's mode (absent: the policy alone). */
+  autonomy?: Pick<Autonomy, "steer">;
   /** Alertmanager's active silences (with ALERTMANAGER_URL): a silenced incident is dismissed at triage. */
   silences?: () => Promise<Silence[]>;
   crashHook?: (point: CrashPoint) => void;
   /** Waits between verification polls and before retries (a simulated clock in evals). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The predictive watcher's own forecasts behind the incident's alerts (never read from alert labels,
+   * which anyone who can post a webhook controls): signals investigation adds to the platform's evidence.
+   */
+  predictions?: { signalsFor(alerts: readonly Alert[]): Signal[] };
   /** Epoch milliseconds for verification deadlines (a simulated clock in evals); Date.now by default. */
   now?: () => number;
 }

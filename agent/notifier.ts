@@ -1,9 +1,12 @@
 import type { Logger } from "../core/logger.ts";
+import { describeError } from "../core/errors.ts";
 import type { Incident } from "../core/types.ts";
 
 /** Tells people what happened. The Slack app provides one; the default only logs. */
 export interface Notifier {
   notify(incident: Incident): Promise<void>;
+  /** An incident waits for approval (status `awaiting_approval`); may be called again after a crash. */
+  approvalRequested?(incident: Incident): Promise<void>;
 }
 
 /** A notifier that writes one structured log line per finished incident. */
@@ -23,5 +26,31 @@ export class LogNotifier implements Notifier {
       },
       `incident ${incident.id} ${incident.status}`,
     );
+  }
+}
+
+/** Tells every notifier in turn (the log, Slack, the pager); one failing does not silence the others. */
+export class FanOutNotifier implements Notifier {
+  constructor(private readonly notifiers: Notifier[]) {}
+
+  async notify(incident: Incident): Promise<void> {
+    await this.each((n) => n.notify(incident));
+  }
+
+  async approvalRequested(incident: Incident): Promise<void> {
+    await this.each((n) => n.approvalRequested?.(incident) ?? Promise.resolve());
+  }
+
+  private async each(fn: (n: Notifier) => Promise<void>): Promise<void> {
+    const failures: unknown[] = [];
+    for (const n of this.notifiers) {
+      try {
+        await fn(n);
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new AggregateError(failures, failures.map(describeError).join("; "));
   }
 }

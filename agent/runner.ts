@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Command } from "@langchain/langgraph";
 import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
@@ -11,6 +12,14 @@ export interface RunnerOptions {
   queueSize: number;
   /** How often to look for unfinished incidents nobody is working on. */
   sweepIntervalMs: number;
+  /** Runs of one incident that may end with the process dying before it is quarantined (default 2). */
+  maxCrashedRuns?: number;
+}
+
+/** A run in flight: abort it when an error escapes it (see failStray). */
+interface RunHandle {
+  abort: AbortController;
+  stray: (err: unknown) => void;
 }
 
 /**
@@ -25,6 +34,9 @@ export class IncidentRunner {
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   private readonly log: Logger;
+  /** The incident whose run the current async context belongs to (for errors that escape every handler). */
+  private readonly context = new AsyncLocalStorage<string>();
+  private readonly handles = new Map<string, RunHandle>();
 
   constructor(
     private readonly graph: IncidentGraph,
@@ -61,11 +73,26 @@ export class IncidentRunner {
     if (this.inFlight.has(id)) return;
     this.inFlight.add(id);
     try {
-      await this.graph.invoke(new Command({ resume: answer }), { configurable: { thread_id: id } });
+      await this.guarded(id, (signal) =>
+        this.graph.invoke(new Command({ resume: answer }), { configurable: { thread_id: id }, signal }),
+      );
     } finally {
       this.inFlight.delete(id);
       this.pump();
     }
+  }
+
+  /**
+   * An error escaped every handler (an `error` event nobody listens to, a rejection nobody awaits). When it
+   * arose inside an incident's run, that run is aborted and the incident escalated with the error; the
+   * process goes on. Returns the incident it was charged to, if any.
+   */
+  failStray(err: unknown): string | undefined {
+    const id = this.context.getStore();
+    const handle = id ? this.handles.get(id) : undefined;
+    if (!id || !handle) return undefined;
+    handle.stray(err);
+    return id;
   }
 
   /** Stop taking work and wait (bounded) for runs in flight. */
@@ -74,6 +101,10 @@ export class IncidentRunner {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Runs cut short by a shutdown did not crash the process: they do not count towards quarantine.
+    for (const id of this.inFlight) {
+      await this.incidents.endRun(id).catch(() => undefined);
+    }
   }
 
   /** Resolves when nothing is queued or running (tests and benchmarks). */
@@ -115,13 +146,49 @@ export class IncidentRunner {
 
   private async run(id: string): Promise<void> {
     const config = { configurable: { thread_id: id } };
-    try {
+    await this.guarded(id, async (signal) => {
       const snapshot = await this.graph.getState(config);
       if (snapshot.tasks.some((t) => t.interrupts.length > 0)) return; // waiting for a person
       const input = snapshot.next.length > 0 ? null : { incidentId: id };
       if (input === null)
         this.log.info({ incident: id, next: snapshot.next }, "resuming incident from checkpoint");
-      await this.graph.invoke(input, config);
+      await this.graph.invoke(input, { ...config, signal });
+    });
+  }
+
+  /**
+   * Run one piece of an incident's graph: counted as started until it ends (a run that kills the process
+   * twice is quarantined instead of killing it a third time), inside the incident's async context (so a
+   * stray error is charged to it), and any failure escalates the incident rather than leaving it hanging.
+   */
+  private async guarded(id: string, body: (signal: AbortSignal) => Promise<unknown>): Promise<void> {
+    const maxCrashed = this.options.maxCrashedRuns ?? 2;
+    try {
+      const crashed = await this.incidents.beginRun(id);
+      if (crashed >= maxCrashed) {
+        const reason =
+          `quarantined: ${crashed} earlier runs of this incident ended with the responder's process dying; ` +
+          "it is not run again (read the logs of those runs; a new alert opens a new incident)";
+        this.log.error({ incident: id, crashedRuns: crashed }, reason);
+        await this.incidents.setStatus(id, "quarantined", reason, { step: "quarantined", message: reason });
+        await this.incidents.endRun(id);
+        return;
+      }
+    } catch (err) {
+      this.log.error({ incident: id, err: describeError(err) }, "could not count the run; running it anyway");
+    }
+    const abort = new AbortController();
+    let onStray: (err: unknown) => void = () => undefined;
+    const stray = new Promise<never>((_resolve, reject) => {
+      onStray = (err) => {
+        abort.abort(err);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      };
+    });
+    stray.catch(() => undefined);
+    this.handles.set(id, { abort, stray: onStray });
+    try {
+      await this.context.run(id, () => Promise.race([body(abort.signal), stray]));
     } catch (err) {
       // A bug or an unreachable dependency: hand the incident to people rather than leave it hanging.
       const reason = `internal error: ${describeError(err)}`;
@@ -131,6 +198,9 @@ export class IncidentRunner {
       } catch (inner) {
         this.log.error({ incident: id, err: describeError(inner) }, "could not record the failure");
       }
+    } finally {
+      this.handles.delete(id);
+      await this.incidents.endRun(id).catch(() => undefined);
     }
   }
 }

@@ -23,10 +23,16 @@ export const IncidentState = Annotation.Root({
   target: last<Target | null>(null),
   /** Docker container id seen at triage; guard checks the named container is still this one. */
   containerId: last<string | null>(null),
+  /** The real object's identity from triage (Located.identity): the ledger and caps are keyed on it. */
+  identity: last<string | null>(null),
   evidence: last<Evidence | null>(null),
   recalled: last<PastFix[]>([]),
   decision: last<Decision | null>(null),
   verdict: last<GuardVerdict | null>(null),
+  /** Who approved the decision; the guard runs again after the approval, and then does not ask again. */
+  approvedBy: last<string | null>(null),
+  /** Set by the plausibility check: why a person must approve this decision whatever the mode. */
+  needsApproval: last<string | null>(null),
   /** 1 for the first action, 2 for the retry after a failed verification, ... */
   attempt: last<number>(1),
   /** When the latest action was sent (ISO); verification only trusts evidence newer than this. */

@@ -2,12 +2,14 @@
  * Run the benchmarks and print their figures: `npx tsx bench/run.ts [--json] [--check] [name ...]`.
  * `--check` exits 1 when a figure misses its goal (timing goals live here, never in tests).
  */
+import { benchCliStartup } from "./cliStartup.ts";
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchEvalSuite } from "./evalSuite.ts";
 import { benchIngest } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
+import { benchDetect, benchWatcher } from "./predictive.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
 
@@ -20,6 +22,9 @@ export const BENCHES: Bench[] = [
   { name: "demo", run: () => benchDemo() },
   { name: "runbook-memory", run: () => benchRunbookMemory() },
   { name: "eval-suite", run: () => benchEvalSuite() },
+  { name: "cli-startup", run: () => benchCliStartup() },
+  { name: "detect", run: () => benchDetect() },
+  { name: "watcher", run: () => benchWatcher() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `aegis` needs no build step.
-import { register } from "tsx/esm/api";
+// The installed package runs the JavaScript built into dist/ (`npm run build`). A source checkout
+// (cli/main.ts present) runs the TypeScript directly through tsx, so a developer never runs a stale build.
+import { existsSync } from "node:fs";
 
-register();
-await import("../cli/main.ts");
+const source = new URL("../cli/main.ts", import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(source.href);
+} else {
+  await import("../dist/cli/main.js");
+}

@@ -1,6 +1,8 @@
+import { EventEmitter } from "node:events";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
-import { LogNotifier, type Notifier } from "../agent/notifier.ts";
+import { ApprovalDesk } from "../agent/approvals/approvalDesk.ts";
+import { FanOutNotifier, LogNotifier, type Notifier } from "../agent/notifier.ts";
 import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
 import { createLlmClient } from "../agent/planners/llm/client.ts";
 import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
@@ -15,17 +17,26 @@ import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
 import type { Config } from "../core/config.ts";
-import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
-import OpenAI from "openai";
-import { openRunbookMemory, type EmbedderChoice, type OpenedMemory } from "../runbooks/memory/openMemory.ts";
+import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
 import { SqliteActionLedger } from "../store/actionLedger.ts";
-import { openDatabase, type Db } from "../store/db.ts";
+import { openDatabase } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
+import { createSlackApp } from "../slack/app.ts";
+import { wireSlack } from "../slack/slackIntegration.ts";
+import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
+import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
+import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
+import { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
+import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
+import { userGroupMembers } from "../slack/userGroups.ts";
+import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -36,6 +47,8 @@ export interface ComposeOverrides {
   notifier?: Notifier;
   verifyIntervalMs?: number;
   sweepIntervalMs?: number;
+  /** How often approval requests are checked for expiry (default 5 s). */
+  approvalSweepMs?: number;
   /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
   clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
 }
@@ -78,10 +91,70 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
             maxTokensPerCall: config.llm.maxTokensPerCall,
             tokenBudget: config.llm.tokenBudget,
             timeoutMs: config.llm.timeoutMs,
+            maxToolResultTokens: config.llm.maxToolResultTokens,
           },
         })
       : heuristic);
+  const predictions = new PredictionRegistry();
   const crashAt = config.testCrashAt;
+  // Approvals from every channel (REST, Slack) go through one desk; it resumes the paused run.
+  const slackApp = config.slack.botToken
+    ? createSlackApp({
+        botToken: config.slack.botToken,
+        signingSecret: config.slack.signingSecret,
+        appToken: config.slack.appToken,
+        apiUrl: config.slack.apiUrl,
+        logger,
+      })
+    : undefined;
+  const settings = new SqliteRuntimeSettings(db);
+  await applyModeOverrides(policy, settings);
+  const groupMembers = slackApp ? userGroupMembers(slackApp.client) : undefined;
+  const desk = new ApprovalDesk({
+    incidents,
+    policy,
+    globalApprovers: config.slack.approvers,
+    ...(groupMembers ? { groupMembers } : {}),
+    resume: (id, answer) => runner.resumeWithApproval(id, answer),
+    logger,
+  });
+  const slack = slackApp
+    ? wireSlack({
+        slack: slackApp,
+        desk,
+        incidents,
+        policy,
+        defaultChannel: config.slack.channel,
+        logger,
+        command: {
+          settings,
+          processMode: config.mode,
+          globalApprovers: config.slack.approvers,
+          groupMembers,
+          alertmanagerUrl: config.alertmanagerUrl,
+        },
+      })
+    : undefined;
+  const autonomy = new Autonomy({
+    incidents,
+    policy,
+    settings,
+    ...(config.prometheusUrl ? { query: scalarQuery(config.prometheusUrl) } : {}),
+    logger,
+  });
+  const baseNotifier = overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" }));
+  const pager = config.pagerduty.routingKey
+    ? new PagerNotifier({
+        send: (event) =>
+          sendPagerEvent(
+            { eventsUrl: config.pagerduty.eventsUrl, routingKey: config.pagerduty.routingKey! },
+            event,
+          ),
+        settings,
+      })
+    : undefined;
+  const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
+  const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
   const graph = buildIncidentGraph(
     {
       incidents,
@@ -90,13 +163,15 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       planner,
       policy,
       platforms,
-      notifier: overrides.notifier ?? new LogNotifier(logger.child({ module: "notify" })),
+      notifier,
+      autonomy,
       logger: logger.child({ module: "agent" }),
       settings: {
         mode: config.mode,
         verifyTimeoutMs: config.verifyTimeoutMs,
         verifyIntervalMs: overrides.verifyIntervalMs ?? 250,
       },
+      predictions,
       ...(overrides.clock ? { now: overrides.clock.now, sleep: overrides.clock.sleep } : {}),
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
@@ -105,6 +180,9 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         ? {
             crashHook: (point) => {
               if (point === crashAt) process.kill(process.pid, "SIGKILL");
+              if (crashAt === "stray_error" && point === "before_action") {
+                setImmediate(() => new EventEmitter().emit("error", new Error("test: stray error event")));
+              }
             },
           }
         : {}),
@@ -116,23 +194,40 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
   });
+  const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
     incidents: new SqliteIncidentRepository(ingestDb),
     onAccepted: (ids) => runner.enqueue(ids),
-    answerApproval: (id, answer) => runner.resumeWithApproval(id, answer),
+    answerApproval: (id, vote) => desk.answer(id, vote),
+    ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
+    sloReport: () => autonomy.report(),
     logger,
   });
   return {
     app,
     runner,
+    desk,
+    autonomy,
     incidents,
+    /** Start the agent's workers, the approval expiry sweep and Slack (Socket Mode connects here). */
+    async start() {
+      await runner.start();
+      desk.start(overrides.approvalSweepMs ?? 5_000);
+      await slack?.start();
+      watcher?.start();
+    },
     db,
     plannerName: planner.name,
+    /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
+    watcher,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {
+      desk.stop();
+      await slack?.stop();
+      await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")
@@ -149,6 +244,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
     createDockerPlatform({
       docker: createDockerClient(config.dockerHost),
       prometheusUrl: config.prometheusUrl,
+      policy,
     }),
   ];
   const source = config.kubeconfig
@@ -184,42 +280,3 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
 }
 
 export type Aegis = Awaited<ReturnType<typeof createAegis>>;
-
-/** The embedder the config asks for: OpenAI (client built here, once) when configured, else the local one. */
-export function embedderFromConfig(config: Readonly<Config>): EmbedderChoice {
-  if (config.embedding.provider === "openai") {
-    const client = new OpenAI({
-      apiKey: config.openai.apiKey ?? "unset",
-      ...(config.openai.baseUrl ? { baseURL: config.openai.baseUrl } : {}),
-    });
-    return { kind: "openai", client, model: config.embedding.model, dimension: config.embedding.dimensions };
-  }
-  return { kind: "local" };
-}
-
-/**
- * Open the runbook memory on `db` and load a runbook directory into it. Bad runbook files are logged with
- * file and line; the others load.
- */
-export async function openMemory(
-  config: Readonly<Config>,
-  db: Db,
-  logger: Logger,
-  opts: { runbooksDir?: string },
-): Promise<OpenedMemory> {
-  const dir = opts.runbooksDir ? { runbooksDir: opts.runbooksDir } : {};
-  const choice = embedderFromConfig(config);
-  let opened: OpenedMemory;
-  try {
-    opened = await openRunbookMemory(db, { ...dir, embedder: choice });
-  } catch (err) {
-    if (choice.kind !== "openai") throw err;
-    // An unreachable embeddings endpoint must not keep the responder down: the local embedder needs nothing.
-    logger.warn({ err: describeError(err) }, "OpenAI embeddings unavailable; using the local embedder");
-    opened = await openRunbookMemory(db, { ...dir, embedder: { kind: "local" } });
-  }
-  for (const p of opened.problems) {
-    logger.warn({ file: p.file, line: p.line }, `runbook not loaded: ${p.file}:${p.line}: ${p.message}`);
-  }
-  return opened;
-}

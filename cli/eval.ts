@@ -32,7 +32,7 @@ import {
   type RetrievalScore,
 } from "../evals/retrieval/harness.ts";
 import { openDatabase } from "../store/db.ts";
-import { openMemory } from "./compose.ts";
+import { openMemory } from "./openMemory.ts";
 import { formatTable } from "./runbook.ts";
 
 /**

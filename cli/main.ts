@@ -1,11 +1,6 @@
 import { Command } from "commander";
 import { AegisError, describeError } from "../core/errors.ts";
-import { demoCommand } from "./demo.ts";
-import { evalCommand } from "./eval.ts";
-import { labCommand } from "./lab.ts";
-import { runbookCommand } from "./runbook.ts";
-import { kubeSimCommand } from "./kubeSim.ts";
-import { serveCommand } from "./serve.ts";
+import { COMMANDS } from "./commands.ts";
 
 const program = new Command()
   .name("aegis")
@@ -13,12 +8,13 @@ const program = new Command()
   .version("0.1.0")
   .showHelpAfterError();
 
-program.addCommand(serveCommand());
-program.addCommand(kubeSimCommand());
-program.addCommand(runbookCommand());
-program.addCommand(evalCommand());
-program.addCommand(demoCommand());
-program.addCommand(labCommand());
+// Load only the command being run; the others stay placeholders that carry their summary for --help.
+const words = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const wanted = words[0] === "help" ? words[1] : words[0];
+for (const entry of COMMANDS) {
+  if (entry.name === wanted) program.addCommand(await entry.load());
+  else program.command(entry.name).description(entry.summary);
+}
 
 try {
   await program.parseAsync(process.argv);

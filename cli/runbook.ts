@@ -8,7 +8,7 @@ import type { MemoryHit } from "../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry, SqliteRunbookMemory } from "../runbooks/memory/runbookMemory.ts";
 import type { RunbookProblem } from "../runbooks/memory/runbookParser.ts";
 import { openDatabase } from "../store/db.ts";
-import { openMemory } from "./compose.ts";
+import { openMemory } from "./openMemory.ts";
 
 /** `aegis runbook`: the runbook memory (runbooks and learned fixes) from the command line. */
 export function runbookCommand(): Command {

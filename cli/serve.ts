@@ -4,6 +4,7 @@ import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";
 import { createAegis } from "./compose.ts";
+import { installProcessGuard } from "./processGuard.ts";
 
 /** `aegis serve`: the webhook server and the agent's workers. */
 export function serveCommand(): Command {
@@ -17,6 +18,7 @@ export function serveCommand(): Command {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
       const aegis = await createAegis(config, { logger });
+      installProcessGuard(logger.child({ module: "process" }), (err) => aegis.runner.failStray(err));
       const host = opts.host ?? config.host;
       const port = opts.port !== undefined ? Number(opts.port) : config.port;
       const server = await startServer(aegis.app, host, port).catch(async (err: NodeJS.ErrnoException) => {
@@ -29,7 +31,7 @@ export function serveCommand(): Command {
         }
         throw err;
       });
-      await aegis.runner.start();
+      await aegis.start();
       logger.info(
         { host, port: server.port, mode: config.mode, planner: aegis.plannerName, db: config.dbPath },
         `aegis listening on http://${host}:${server.port} (mode ${config.mode})`,

@@ -38,6 +38,7 @@ const envSchema = z.object({
   AEGIS_LLM_TOKEN_BUDGET: intFrom(30_000, 1000, 1_000_000),
   AEGIS_LLM_TIMEOUT_MS: intFrom(60_000, 1000, 600_000),
   AEGIS_LLM_MAX_RETRIES: intFrom(2, 0, 10),
+  AEGIS_LLM_MAX_TOOL_RESULT_TOKENS: intFrom(2000, 200, 32_768),
   AEGIS_LLM_CASSETTE: optionalString,
   AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
@@ -50,12 +51,17 @@ const envSchema = z.object({
   SLACK_BOT_TOKEN: optionalString,
   SLACK_SIGNING_SECRET: optionalString,
   SLACK_APP_TOKEN: optionalString,
+  SLACK_CHANNEL: optionalString,
+  SLACK_APPROVERS: optionalString,
+  SLACK_API_URL: z.string().url().default("https://slack.com/api/"),
+  PAGERDUTY_ROUTING_KEY: optionalString,
+  PAGERDUTY_EVENTS_URL: z.string().url().default("https://events.pagerduty.com/v2/enqueue"),
   AEGIS_RUNBOOKS_DIR: optionalString,
   AEGIS_EMBEDDER: z.enum(["local", "openai"]).optional(),
   AEGIS_EMBEDDING_MODEL: z.string().default("text-embedding-3-small"),
   AEGIS_EMBEDDING_DIMENSIONS: intFrom(1536, 8, 8192),
   /** Test hook only: crash the process at a named point of the act step. */
-  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action"]).optional(),
+  AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action", "stray_error"]).optional(),
 });
 
 /** The parsed process configuration. Built once at start-up, then passed around. */
@@ -81,6 +87,8 @@ export interface Config {
     tokenBudget: number;
     timeoutMs: number;
     maxRetries: number;
+    /** Estimated tokens of one tool result the model reads. */
+    maxToolResultTokens: number;
     promptsDir: string | undefined;
     cassette: { path: string; mode: "replay" | "record" } | undefined;
   };
@@ -92,8 +100,22 @@ export interface Config {
   argocd: { server: string | undefined; token: string | undefined };
   /** A secret the policy file names by its environment variable (e.g. a drain hook's bearer token). */
   secret(name: string): string | undefined;
-  slack: { botToken: string | undefined; signingSecret: string | undefined; appToken: string | undefined };
-  testCrashAt: "before_action" | "after_action" | undefined;
+  slack: {
+    botToken: string | undefined;
+    signingSecret: string | undefined;
+    /** Socket Mode (no public URL needed) when set. */
+    appToken: string | undefined;
+    /** Where notifications and approval requests go when the policy names no channel. */
+    channel: string | undefined;
+    /** Slack user ids (U…) or user group ids (S…) allowed to approve any tier, beside the policy's lists. */
+    approvers: string[];
+    /** The Web API's base URL (Slack's by default; tests point it at a local server). */
+    apiUrl: string;
+  };
+  /** PagerDuty Events API v2: escalated and failed incidents page a human when a routing key is set. */
+  pagerduty: { routingKey: string | undefined; eventsUrl: string };
+  /** `stray_error`: an `error` event nobody listens to, just before the action (the process guard's test). */
+  testCrashAt: "before_action" | "after_action" | "stray_error" | undefined;
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
   runbooksDir: string;
   /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */
@@ -145,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       tokenBudget: e.AEGIS_LLM_TOKEN_BUDGET,
       timeoutMs: e.AEGIS_LLM_TIMEOUT_MS,
       maxRetries: e.AEGIS_LLM_MAX_RETRIES,
+      maxToolResultTokens: e.AEGIS_LLM_MAX_TOOL_RESULT_TOKENS,
       promptsDir: e.AEGIS_PROMPTS_DIR,
       cassette: e.AEGIS_LLM_CASSETTE
         ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }
@@ -160,7 +183,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
+      channel: e.SLACK_CHANNEL,
+      approvers: (e.SLACK_APPROVERS ?? "")
+        .split(/[\s,]+/)
+        .map((s) => s.trim())
+        .filter((s) => s !== ""),
+      apiUrl: e.SLACK_API_URL,
     },
+    pagerduty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
     testCrashAt: e.AEGIS_TEST_CRASH_AT,
     runbooksDir: e.AEGIS_RUNBOOKS_DIR ?? BUNDLED_RUNBOOKS,
     embedding: {

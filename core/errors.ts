@@ -1,6 +1,7 @@
 /** String codes for every error AegisOps raises on purpose; callers match on `code`, never on message. */
 export type ErrorCode =
   | "config_invalid"
+  | "input_invalid"
   | "policy_invalid"
   | "alert_payload_invalid"
   | "payload_too_large"

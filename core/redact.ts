@@ -1,74 +1,151 @@
 /**
- * Secret redaction for anything that leaves the process (model requests, logs, cassettes). Pure functions:
- * patterns over text, plus a walk over JSON-like values that also hides the values of secret-looking keys.
+ * Secret redaction for everything that enters an incident (alerts, tool results, evidence) and everything
+ * that leaves the process (model requests, logs, cassettes). Pure functions: the pattern table of
+ * `secretPatterns.ts` over text, a line-state machine for what spans lines (a private key's body, a YAML
+ * block or a JSON value on the line after its key), and a walk over JSON-like values that carries that state
+ * from one string to the next (log lines arrive one string each) and hides the values of secret-named keys.
  */
+import { KEY_BLOCK_RULE, MAY_HOLD_SECRET, REDACTED, SECRET_NAME, SECRET_RULES } from "./secretPatterns.ts";
 
-/** What a redacted secret is replaced with. */
-export const REDACTED = "[redacted]";
+export { REDACTED };
 
-/** Key names whose values are secrets wherever they appear (env dumps, JSON, query strings, DSNs). */
-// `token` but not `tokens`: `max_tokens=1024` is a count, not a secret.
-const SECRET_NAME =
-  "[A-Za-z0-9_.-]*(?:password|passwd|pwd|secret|token(?!s)|api[_-]?key|access[_-]?key|private[_-]?key|credentials?|session[_-]?id)[A-Za-z0-9_.-]*";
-
-interface Rule {
-  pattern: RegExp;
-  replace: string;
+/** State carried across lines and across the strings of one value (one log line per string). */
+interface LineState {
+  /** Inside a private key whose END line has not been seen yet. */
+  inKey: boolean;
+  /** The previous line ended with a secret name and `:`/`=`: the next line's value is the secret. */
+  valueNext: boolean;
+  /** Indentation of a YAML key whose block scalar (`|`, `>`) holds a secret; lines indented deeper are it. */
+  blockIndent: number | null;
 }
 
-// Order matters: whole blocks (private keys) before the line-level patterns that could cut them up.
-const RULES: Rule[] = [
-  {
-    pattern: /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
-    replace: `-----BEGIN $1PRIVATE KEY----- ${REDACTED} -----END $1PRIVATE KEY-----`,
-  },
-  // JSON Web Tokens: three base64url parts, the first two JSON objects ("eyJ" = '{"').
-  { pattern: /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, replace: REDACTED },
-  // Authorization headers and the like.
-  { pattern: /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}/gi, replace: `$1 ${REDACTED}` },
-  // Credentials in URLs and connection strings: scheme://user:password@host.
-  { pattern: /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi, replace: `$1${REDACTED}@` },
-  // AWS access key ids (the secret key is caught by its name, below).
-  { pattern: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b/g, replace: REDACTED },
-  // Well-known token shapes: OpenAI, GitHub, Slack, Google API keys.
-  { pattern: /\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}/g, replace: REDACTED },
-  { pattern: /\bgh[pousr]_[A-Za-z0-9]{30,}/g, replace: REDACTED },
-  { pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g, replace: REDACTED },
-  { pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g, replace: REDACTED },
-  // name=value, name: value, "name": "value", ?name=value&, Password=value; (env dumps, configs, DSNs).
-  {
-    pattern: new RegExp(`\\b(${SECRET_NAME})(["']?\\s*[:=]\\s*["']?)([^\\s"',;&}]+)`, "gi"),
-    replace: `$1$2${REDACTED}`,
-  },
-];
+const freshState = (): LineState => ({ inKey: false, valueNext: false, blockIndent: null });
 
-const SECRET_KEY = new RegExp(`^${SECRET_NAME}$`, "i");
+const KEY_BEGIN = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*/;
+const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+/** PEM headers of legacy encrypted keys, which sit between BEGIN and the body. */
+const KEY_HEADER = /^\s*(?:Proc-Type|DEK-Info|Comment|Version|Hash)\s*:/;
+/** A line of base64 key body, bare or after a short log prefix (a timestamp, a level). */
+const KEY_BODY = /^\s*(?:\S+\s+){0,3}([A-Za-z0-9+/]{4,}={0,2})\s*$/;
+/** A line that is nothing but a long base64 run mixing cases and digits: key material cut off from its BEGIN. */
+const BARE_BLOB = /^\s*["']?([A-Za-z0-9+/]{40,}={0,2})["']?,?\s*$/;
+const SECRET_KEY_AT_END = new RegExp(`\\b(?:${SECRET_NAME})["']?\\s*[:=]\\s*$`, "i");
+const SECRET_KEY_BLOCK = new RegExp(`^(\\s*)["']?(?:${SECRET_NAME})["']?\\s*:\\s*[|>][-+]?\\s*$`, "i");
 
-/** Replace every secret this module recognises in `text`. */
-export function redactText(text: string): string {
-  let out = text;
-  for (const rule of RULES) out = out.replace(rule.pattern, rule.replace);
+function isKeyBody(line: string): boolean {
+  const m = KEY_BODY.exec(line);
+  if (!m) return line.trim() === "" || KEY_HEADER.test(line);
+  // A short last token is key body only when it is the whole line (the key's last, short line).
+  return m[1]!.length >= 40 || line.trim() === m[1];
+}
+
+function isBareBlob(line: string): boolean {
+  const m = BARE_BLOB.exec(line);
+  return !!m && /[A-Z]/.test(m[1]!) && /[a-z]/.test(m[1]!) && /[0-9]/.test(m[1]!);
+}
+
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/** One line through the state machine; returns the line as it may be shown. */
+function redactLine(line: string, state: LineState): string {
+  if (state.inKey) {
+    const end = KEY_END.exec(line);
+    if (end) {
+      state.inKey = false;
+      return `${REDACTED} ${line.slice(end.index)}`;
+    }
+    if (isKeyBody(line)) return line.trim() === "" ? line : REDACTED;
+    state.inKey = false;
+  }
+  if (state.blockIndent !== null) {
+    if (line.trim() === "" || indentOf(line) > state.blockIndent) return line.trim() === "" ? line : REDACTED;
+    state.blockIndent = null;
+  }
+  if (state.valueNext && line.trim() !== "") {
+    state.valueNext = false;
+    return line.replace(/^(\s*)(\S.*?)(,?\s*)$/, `$1${REDACTED}$3`);
+  }
+  const begin = KEY_BEGIN.exec(line);
+  // A BEGIN with its END on the same line is a block already redacted whole.
+  if (begin && !KEY_END.test(begin[0])) {
+    state.inKey = true;
+    return `${line.slice(0, begin.index)}-----BEGIN ${begin[1]}----- ${REDACTED}`;
+  }
+  if (isBareBlob(line)) {
+    // Key material whose BEGIN line is not here (cut off by a log tail): what follows may be more of it.
+    state.inKey = true;
+    return REDACTED;
+  }
+  const block = SECRET_KEY_BLOCK.exec(line);
+  if (block) state.blockIndent = block[1]!.length;
+  else if (SECRET_KEY_AT_END.test(line)) state.valueNext = true;
+  return line;
+}
+
+function redactWithState(text: string, state: LineState): string {
+  const pending = state.inKey || state.valueNext || state.blockIndent !== null;
+  if (!pending && !MAY_HOLD_SECRET.test(text)) return text;
+  // Whole key blocks first, so a key that starts and ends in this text is one marker.
+  let out = text.replace(KEY_BLOCK_RULE.pattern, KEY_BLOCK_RULE.replace as string);
+  out = out.includes("\n")
+    ? out
+        .split("\n")
+        .map((line) => redactLine(line, state))
+        .join("\n")
+    : redactLine(out, state);
+  for (const rule of SECRET_RULES) out = out.replace(rule.pattern, rule.replace as never);
   // A value already redacted by an earlier rule stays one marker, not "[redacted]]".
   return out.replaceAll(`${REDACTED}]`, REDACTED);
 }
 
+/** Replace every secret this module recognises in `text` (one string; may span lines). */
+export function redactText(text: string): string {
+  return redactWithState(text, freshState());
+}
+
 /**
- * Redact a JSON-like value: strings by pattern, and the whole value of any key that names a secret
- * (`password`, `DB_TOKEN`, `aws_secret_access_key`, ...). Returns a copy; the input is left alone.
+ * Redact a sequence of lines that belong together (a log): a private key whose BEGIN, body and END lines
+ * arrive as separate lines is redacted whole.
+ */
+export function redactLines(lines: readonly string[]): string[] {
+  const state = freshState();
+  return lines.map((line) => redactWithState(line, state));
+}
+
+const SECRET_KEY = new RegExp(`^${SECRET_NAME}$`, "i");
+
+/** True when a key (JSON key, env name, header) names a secret, so its value is hidden whatever it is. */
+export function isSecretName(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+/**
+ * Redact a JSON-like value: strings by pattern (with line state carried from one string to the next of the
+ * same field, in document order, so a key split over log lines is caught), and the whole value of any key that names a
+ * secret (`password`, `DB_TOKEN`, `aws_secret_access_key`, ...). Returns a copy; the input is left alone.
  */
 export function redactValue<T>(value: T): T {
-  return walk(value, 0) as T;
+  return walk(value, 0, new Map(), "") as T;
 }
 
 const MAX_DEPTH = 32;
 
-function walk(value: unknown, depth: number): unknown {
-  if (typeof value === "string") return redactText(value);
+/**
+ * Line state is kept per field name: the `text` of one log-line object continues the `text` of the one
+ * before it, while the `stream` beside it does not interrupt that.
+ */
+function walk(value: unknown, depth: number, states: Map<string, LineState>, field: string): unknown {
+  if (typeof value === "string") {
+    let state = states.get(field);
+    if (!state) states.set(field, (state = freshState()));
+    return redactWithState(value, state);
+  }
   if (value === null || typeof value !== "object" || depth > MAX_DEPTH) return value;
-  if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, states, field));
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && typeof v === "string" && v !== "" ? REDACTED : walk(v, depth + 1);
+    out[key] =
+      isSecretName(key) && typeof v === "string" && v !== "" ? REDACTED : walk(v, depth + 1, states, key);
   }
   return out;
 }

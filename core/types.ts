@@ -13,6 +13,7 @@ export const INCIDENT_STATUSES = [
   "escalated",
   "advised",
   "dismissed",
+  "quarantined",
 ] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
@@ -23,6 +24,7 @@ export const TERMINAL_STATUSES: readonly IncidentStatus[] = [
   "escalated",
   "advised",
   "dismissed",
+  "quarantined",
 ];
 
 export function isTerminal(status: IncidentStatus): boolean {
@@ -43,7 +45,30 @@ export type Target =
       cluster?: string;
     }
   | { kind: "k8s_node"; key: string; name: string; cluster?: string }
+  /**
+   * A Kubernetes object an alert names that is not itself a workload (a Service, an HPA, a PVC, a node known only by
+   * its address, a mesh workload of unknown kind): the platform pins it to the workload or node behind it at triage.
+   */
+  | {
+      kind: "k8s_ref";
+      key: string;
+      resource: K8sRefResource;
+      name: string;
+      namespace?: string;
+      cluster?: string;
+      /** The labels it came from, in plain words, for a person reading an escalation. */
+      via: string;
+    }
   | { kind: "unresolved"; key: string; reason: string };
+
+/** What a `k8s_ref` target names. `workload`: a Deployment, StatefulSet or DaemonSet of that name. */
+export type K8sRefResource =
+  | "node"
+  | "replicaset"
+  | "service"
+  | "horizontalpodautoscaler"
+  | "persistentvolumeclaim"
+  | "workload";
 
 /** One alert as stored with its incident. */
 export interface IncidentAlert extends Alert {
@@ -84,6 +109,8 @@ export interface Decision {
   family?: FailureFamily;
   /** Share of the decision each piece of evidence carried; sums to about 1. */
   contributions: Record<string, number>;
+  /** Each contribution in plain words: the signals it names with what was measured (set after the planner). */
+  basis?: Array<{ evidence: string; weight: number; detail: string }>;
   planner: "heuristic" | "llm";
   model: string | null;
   promptVersion: string | null;
@@ -97,6 +124,8 @@ export interface Decision {
   usage?: DecisionUsage;
   /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
   notes?: string[];
+  /** Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: why. */
+  fallbackReason?: string;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */
@@ -142,6 +171,26 @@ export interface Incident {
   actions: ActionRecord[];
   verification: Verification | null;
   timeline: TimelineEntry[];
+  receivedAt: string;
+  decidedAt: string | null;
+  actedAt: string | null;
+  verifiedAt: string | null;
+  resolvedAt: string | null;
+  mttrMs: number | null;
+  /** Present when the incident outgrew its bounds: alerts and timeline entries stored only as counts. */
+  omitted?: { alerts: number; timeline: number };
+}
+
+/** One line of `GET /api/incidents`: enough to list and pick; the detail is `GET /api/incidents/:id`. */
+export interface IncidentSummary {
+  id: string;
+  status: IncidentStatus;
+  statusReason: string | null;
+  target: Target;
+  alertCount: number;
+  /** Distinct alert names, at most a handful. */
+  alertnames: string[];
+  decision: Pick<Decision, "action" | "target" | "confidence" | "planner"> | null;
   receivedAt: string;
   decidedAt: string | null;
   actedAt: string | null;

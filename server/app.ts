@@ -2,7 +2,10 @@ import type { RequestListener } from "node:http";
 import express from "express";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
-import type { ApprovalAnswer } from "../agent/nodes/approve.ts";
+import type { RequestHandler } from "express";
+import type { AnswerResult, ApprovalVote } from "../agent/approvals/approvalDesk.ts";
+import type { Autonomy } from "../agent/autonomy/autonomy.ts";
+import { sloRouter } from "./routes/slo.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
@@ -29,8 +32,12 @@ export interface AppDeps {
   logger: Logger;
   /** Shared registry (the agent adds its own metrics to it); a private one when absent. */
   metrics?: MetricsRegistry;
-  /** Resume an incident waiting for approval with a person's answer (enables the approve/reject routes). */
-  answerApproval?: (incidentId: string, answer: ApprovalAnswer) => Promise<void>;
+  /** Take a person's answer to an incident waiting for approval (enables the approve/reject routes). */
+  answerApproval?: (incidentId: string, vote: ApprovalVote) => Promise<AnswerResult>;
+  /** SLOs, budgets and autonomy for `GET /api/slo`. */
+  sloReport?: Autonomy["report"];
+  /** Bolt's receiver (signature check, then events, interactions and slash commands) for `/slack/events`. */
+  slackHandlers?: RequestHandler[];
 }
 
 /**
@@ -55,18 +62,18 @@ export function createApp(deps: AppDeps): RequestListener {
   // Incidents change under the client; conditional GETs buy nothing and ETags cost a hash per reply.
   app.set("etag", false);
   app.use(requestLogger(log));
+  if (deps.slackHandlers) app.use(...deps.slackHandlers);
   app.use(alertsRouter(webhook));
   app.use(incidentsRouter({ incidents: deps.incidents }));
   if (deps.answerApproval) {
     app.use(
       approvalsRouter({
         apiToken: deps.config.apiToken,
-        incidents: deps.incidents,
         answer: deps.answerApproval,
-        log,
       }),
     );
   }
+  if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
   app.use(healthRouter({ incidents: deps.incidents }));
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseLegacyUrl } from "node:url";
 import type { z } from "zod";
 import { webhookSchema } from "../core/alert.ts";
+import { redactValue } from "../core/redact.ts";
 import { AegisError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Policy } from "../agent/policy/schema.ts";
@@ -114,7 +115,9 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
 
     const parsed = webhookSchema.safeParse(body.value);
     if (!parsed.success) throw new AegisError("alert_payload_invalid", describeIssue(parsed.error));
-    const payload = parsed.data;
+    // Alerts enter the incident here: labels and annotations (people paste curl lines and URLs into them)
+    // are redacted once, before anything is resolved, stored, logged or answered.
+    const payload = redactValue(parsed.data);
     if (payload.truncatedAlerts > 0) {
       log.warn(
         { groupKey: payload.groupKey, truncatedAlerts: payload.truncatedAlerts },

@@ -7,11 +7,13 @@ import type {
   Incident,
   IncidentAlert,
   IncidentStatus,
+  IncidentSummary,
   Target,
   TimelineEntry,
   Verification,
 } from "../core/types.ts";
 import { INCIDENT_STATUSES, isTerminal } from "../core/types.ts";
+import { boundEvidence, DEFAULT_BOUNDS, type IncidentBounds } from "./bounds.ts";
 import type { Db } from "./db.ts";
 
 /** An alert on its way in, with the target it was resolved to. */
@@ -38,6 +40,8 @@ export interface IncidentRepository {
   ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]>;
   get(id: string): Promise<Incident | undefined>;
   list(query: ListQuery): Promise<Incident[]>;
+  /** Newest first, as `list`, but only what a listing shows (bounded size per incident). */
+  listSummaries(query: ListQuery): Promise<IncidentSummary[]>;
   /** Ids of incidents the agent has not finished, oldest first. */
   listUnfinished(): Promise<string[]>;
   /** Change status (and append a timeline entry). Terminal statuses free the target for a new incident. */
@@ -57,6 +61,19 @@ export interface IncidentRepository {
   countByStatus(): Promise<Record<IncidentStatus, number>>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Resolves when the database accepts a write (rolled back at once); rejects when it cannot write. */
+  pingWrite(): Promise<void>;
+  /**
+   * Pin the incident to the real object it is about (container id, namespace/kind/name). Returns the id of
+   * another active incident that already holds that object, in which case this one holds nothing.
+   */
+  claimObject(id: string, objectKey: string): Promise<string | undefined>;
+  /** Move this incident's alerts into `intoId` and dismiss it: both named the same object. */
+  mergeInto(id: string, intoId: string, reason: string): Promise<void>;
+  /** Count a run of the agent as started; returns how many earlier runs started and never finished. */
+  beginRun(id: string): Promise<number>;
+  /** The run ended (finished, paused for approval, or stopped on shutdown): it did not kill the process. */
+  endRun(id: string): Promise<void>;
 }
 
 interface IncidentRow {
@@ -72,6 +89,9 @@ interface IncidentRow {
   acted_at: string | null;
   verified_at: string | null;
   resolved_at: string | null;
+  alerts_dropped: number;
+  timeline_dropped: number;
+  alert_count: number;
 }
 
 interface AlertRow {
@@ -115,7 +135,13 @@ const parse = <T>(json: string | null): T | null => (json === null ? null : (JSO
 export class SqliteIncidentRepository implements IncidentRepository {
   private readonly stmts;
 
-  constructor(private readonly db: Db) {
+  private readonly bounds: IncidentBounds;
+
+  constructor(
+    private readonly db: Db,
+    options: { bounds?: Partial<IncidentBounds> } = {},
+  ) {
+    this.bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
     this.stmts = {
       alertByKey: db.prepare(
         "SELECT id, incident_id FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?",
@@ -138,13 +164,40 @@ export class SqliteIncidentRepository implements IncidentRepository {
       insertTimeline: db.prepare(
         "INSERT INTO timeline (incident_id, at, step, message, data_json) VALUES (?, ?, ?, ?, ?)",
       ),
+      countsOf: db.prepare("SELECT alert_count, timeline_count FROM incidents WHERE id = ?"),
+      bumpAlertCount: db.prepare(
+        "UPDATE incidents SET alert_count = alert_count + 1, alerts_dropped = alerts_dropped + ? WHERE id = ?",
+      ),
+      bumpTimelineCount: db.prepare("UPDATE incidents SET timeline_count = timeline_count + 1 WHERE id = ?"),
+      // Past the bound the timeline keeps its first entries and its newest: the oldest of the rest goes.
+      dropTimelineRow: db.prepare(
+        "DELETE FROM timeline WHERE id = (SELECT id FROM timeline WHERE incident_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
+      ),
+      bumpTimelineDropped: db.prepare(
+        "UPDATE incidents SET timeline_dropped = timeline_dropped + 1 WHERE id = ?",
+      ),
+      objectHolder: db.prepare("SELECT id FROM incidents WHERE object_key = ? AND active = 1 AND id != ?"),
+      setObject: db.prepare("UPDATE incidents SET object_key = ? WHERE id = ?"),
+      moveAlerts: db.prepare("UPDATE alerts SET incident_id = ? WHERE incident_id = ?"),
+      recountAlerts: db.prepare(
+        `UPDATE incidents SET alert_count = (SELECT COUNT(*) FROM alerts WHERE incident_id = incidents.id),
+           alerts_dropped = MAX(0, (SELECT COUNT(*) FROM alerts WHERE incident_id = incidents.id) - ?) WHERE id = ?`,
+      ),
+      beginRun: db.prepare(
+        "UPDATE incidents SET unfinished_runs = unfinished_runs + 1 WHERE id = ? RETURNING unfinished_runs",
+      ),
+      endRun: db.prepare("UPDATE incidents SET unfinished_runs = 0 WHERE id = ?"),
+      alertnamesOf: db.prepare(
+        `SELECT DISTINCT json_extract(labels_json, '$.alertname') AS name FROM alerts
+           WHERE incident_id = ? AND json_extract(labels_json, '$.alertname') IS NOT NULL ORDER BY id LIMIT 5`,
+      ),
       statusOf: db.prepare("SELECT status FROM incidents WHERE id = ?"),
       setStatus: db.prepare(
         `UPDATE incidents SET status = ?, status_reason = ?, updated_at = ?, active = ?,
            resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at END WHERE id = ?`,
       ),
       incident: db.prepare("SELECT * FROM incidents WHERE id = ?"),
-      alertsOf: db.prepare("SELECT * FROM alerts WHERE incident_id = ? ORDER BY id"),
+      alertsOf: db.prepare("SELECT * FROM alerts WHERE incident_id = ? ORDER BY id LIMIT ?"),
       timelineOf: db.prepare(
         "SELECT at, step, message, data_json FROM timeline WHERE incident_id = ? ORDER BY id",
       ),
@@ -249,21 +302,33 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   private insertAlert(incidentId: string, fingerprint: string, a: Alert, receivedAt: string): void {
+    // Past the bound an alert is kept only as its key (deduplication and resolution still need it): its
+    // labels and annotations are counted, not stored.
+    const counts = this.stmts.countsOf.get(incidentId) as { alert_count: number } | undefined;
+    const full = (counts?.alert_count ?? 0) < this.bounds.alertsPerIncident;
     this.stmts.insertAlert.run(
       incidentId,
       fingerprint,
       a.status,
       a.startsAt,
       a.endsAt,
-      JSON.stringify(a.labels),
-      JSON.stringify(a.annotations),
-      a.generatorURL,
+      full ? JSON.stringify(a.labels) : "{}",
+      full ? JSON.stringify(a.annotations) : "{}",
+      full ? a.generatorURL : "",
       receivedAt,
       receivedAt,
     );
+    this.stmts.bumpAlertCount.run(full ? 0 : 1, incidentId);
   }
 
   private timeline(id: string, step: string, message: string, data?: Record<string, unknown>): void {
+    const counts = this.stmts.countsOf.get(id) as { timeline_count: number } | undefined;
+    if (counts && counts.timeline_count >= this.bounds.timelinePerIncident) {
+      this.stmts.dropTimelineRow.run(id, this.bounds.timelineHead);
+      this.stmts.bumpTimelineDropped.run(id);
+    } else {
+      this.stmts.bumpTimelineCount.run(id);
+    }
     this.stmts.insertTimeline.run(id, now(), step, message, data === undefined ? null : JSON.stringify(data));
   }
 
@@ -283,6 +348,40 @@ export class SqliteIncidentRepository implements IncidentRepository {
       query.status ? this.stmts.listByStatus.all(query.status, limit) : this.stmts.listAll.all(limit)
     ) as IncidentRow[];
     return rows.map((r) => this.hydrate(r));
+  }
+
+  async listSummaries(query: ListQuery): Promise<IncidentSummary[]> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const rows = (
+      query.status ? this.stmts.listByStatus.all(query.status, limit) : this.stmts.listAll.all(limit)
+    ) as IncidentRow[];
+    return rows.map((row) => {
+      const decision = parse<Decision>(row.decision_json);
+      return {
+        id: row.id,
+        status: row.status,
+        statusReason: row.status_reason,
+        target: JSON.parse(row.target_json) as Target,
+        alertCount: row.alert_count,
+        alertnames: (this.stmts.alertnamesOf.all(row.id) as Array<{ name: string }>).map((a) =>
+          String(a.name),
+        ),
+        decision: decision
+          ? {
+              action: decision.action,
+              target: decision.target,
+              confidence: decision.confidence,
+              planner: decision.planner,
+            }
+          : null,
+        receivedAt: row.received_at,
+        decidedAt: row.decided_at,
+        actedAt: row.acted_at,
+        verifiedAt: row.verified_at,
+        resolvedAt: row.resolved_at,
+        mttrMs: mttrOf(row),
+      };
+    });
   }
 
   async listUnfinished(): Promise<string[]> {
@@ -306,7 +405,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   async saveEvidence(id: string, evidence: Evidence): Promise<void> {
-    this.stmts.saveEvidence.run(JSON.stringify(evidence), now(), id);
+    this.stmts.saveEvidence.run(
+      JSON.stringify(boundEvidence(evidence, this.bounds.evidenceBytes)),
+      now(),
+      id,
+    );
   }
 
   async saveDecision(id: string, decision: Decision): Promise<void> {
@@ -338,17 +441,65 @@ export class SqliteIncidentRepository implements IncidentRepository {
     this.stmts.ping.get();
   }
 
+  async pingWrite(): Promise<void> {
+    // BEGIN IMMEDIATE takes the write lock: it fails on a read-only, full or locked-out database file.
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      this.db.prepare("UPDATE schema_migrations SET applied_at = applied_at WHERE version = 1").run();
+    } finally {
+      this.db.exec("ROLLBACK");
+    }
+  }
+
+  async claimObject(id: string, objectKey: string): Promise<string | undefined> {
+    const holder = () => (this.stmts.objectHolder.get(objectKey, id) as { id: string } | undefined)?.id;
+    return this.db.transaction(() => {
+      const other = holder();
+      if (other) return other;
+      try {
+        this.stmts.setObject.run(objectKey, id);
+        return undefined;
+      } catch (err) {
+        // Another process claimed it between our read and write: the unique index says who.
+        if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") return holder();
+        throw err;
+      }
+    })();
+  }
+
+  async mergeInto(id: string, intoId: string, reason: string): Promise<void> {
+    this.db.transaction(() => {
+      this.stmts.moveAlerts.run(intoId, id);
+      this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, intoId);
+      this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, id);
+      this.timeline(intoId, "alert_joined", `the alerts of incident ${id} joined: ${reason}`);
+      this.updateStatus(id, "dismissed", `duplicate: ${reason}; its alerts joined incident ${intoId}`);
+      this.timeline(id, "dismissed", `joined incident ${intoId}: ${reason}`);
+    })();
+  }
+
+  async beginRun(id: string): Promise<number> {
+    const row = this.stmts.beginRun.get(id) as { unfinished_runs: number } | undefined;
+    return (row?.unfinished_runs ?? 1) - 1;
+  }
+
+  async endRun(id: string): Promise<void> {
+    this.stmts.endRun.run(id);
+  }
+
   private hydrate(row: IncidentRow): Incident {
-    const alerts = (this.stmts.alertsOf.all(row.id) as AlertRow[]).map((a): IncidentAlert => ({
-      status: a.status,
-      labels: JSON.parse(a.labels_json) as Record<string, string>,
-      annotations: JSON.parse(a.annotations_json) as Record<string, string>,
-      startsAt: a.starts_at,
-      endsAt: a.ends_at,
-      generatorURL: a.generator_url,
-      fingerprint: a.fingerprint,
-      receivedAt: a.received_at,
-    }));
+    const alerts = (this.stmts.alertsOf.all(row.id, this.bounds.alertsPerIncident) as AlertRow[]).map(
+      (a): IncidentAlert => ({
+        status: a.status,
+        labels: JSON.parse(a.labels_json) as Record<string, string>,
+        annotations: JSON.parse(a.annotations_json) as Record<string, string>,
+        startsAt: a.starts_at,
+        endsAt: a.ends_at,
+        generatorURL: a.generator_url,
+        fingerprint: a.fingerprint,
+        receivedAt: a.received_at,
+      }),
+    );
     const timeline = (
       this.stmts.timelineOf.all(row.id) as Array<{
         at: string;
@@ -373,10 +524,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
       ...(a.result_json ? { result: JSON.parse(a.result_json) as Record<string, unknown> } : {}),
       ...(a.error ? { error: a.error } : {}),
     }));
-    const mttrMs =
-      row.status === "resolved" && row.verified_at
-        ? Date.parse(row.verified_at) - Date.parse(row.received_at)
-        : null;
+    const mttrMs = mttrOf(row);
+    const omitted =
+      row.alerts_dropped > 0 || row.timeline_dropped > 0
+        ? { omitted: { alerts: row.alerts_dropped, timeline: row.timeline_dropped } }
+        : {};
     return {
       id: row.id,
       status: row.status,
@@ -394,8 +546,15 @@ export class SqliteIncidentRepository implements IncidentRepository {
       verifiedAt: row.verified_at,
       resolvedAt: row.resolved_at,
       mttrMs,
+      ...omitted,
     };
   }
+}
+
+function mttrOf(row: IncidentRow): number | null {
+  return row.status === "resolved" && row.verified_at
+    ? Date.parse(row.verified_at) - Date.parse(row.received_at)
+    : null;
 }
 
 export { ACTIVE_STATUSES };

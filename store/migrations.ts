@@ -133,4 +133,45 @@ CREATE INDEX memory_outcomes_entry ON memory_outcomes(entry_id);
 CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `,
   },
+  {
+    version: 3,
+    // Safety: the resolved object's identity (one active incident per real object, whatever the labels called
+    // it), runs started and not finished (a run that kills the process twice is quarantined), and counters of
+    // alerts and timeline rows not stored beyond the per-incident bounds.
+    sql: `
+ALTER TABLE incidents ADD COLUMN object_key TEXT;
+ALTER TABLE incidents ADD COLUMN unfinished_runs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN alerts_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN timeline_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN alert_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN timeline_count INTEGER NOT NULL DEFAULT 0;
+UPDATE incidents SET alert_count = (SELECT COUNT(*) FROM alerts a WHERE a.incident_id = incidents.id),
+  timeline_count = (SELECT COUNT(*) FROM timeline t WHERE t.incident_id = incidents.id);
+CREATE UNIQUE INDEX incidents_one_active_per_object ON incidents(object_key)
+  WHERE active = 1 AND object_key IS NOT NULL;
+`,
+  },
+  {
+    version: 4,
+    // Changes people make at run time (a service's mode from Slack, an autonomy switch), each kept with who and
+    // when; the log keeps every change so it can be read back and reversed.
+    sql: `
+CREATE TABLE runtime_settings (
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  changed_by TEXT NOT NULL,
+  changed_at TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+);
+CREATE TABLE runtime_settings_log (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_json TEXT,
+  changed_by TEXT NOT NULL,
+  changed_at TEXT NOT NULL
+);
+`,
+  },
 ];

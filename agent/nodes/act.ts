@@ -49,7 +49,7 @@ export function makeAct(deps: AgentDeps) {
         incidentId: id,
         action: decision.action,
         target: decision.target,
-        targetKey: target.key,
+        targetKey: state.identity ?? target.key,
         params: decision.params,
         attempt: state.attempt,
         requestedAt: new Date().toISOString(),

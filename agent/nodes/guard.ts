@@ -61,16 +61,27 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const since = new Date(Date.now() - HOUR_MS).toISOString();
-    const recent = await deps.ledger.countForTargetSince(target.key, since);
+    // Counted on the real object, not on what the labels called it (name, id, id prefix).
+    const identity = located.identity ?? located.target.key;
+    const recent = await deps.ledger.countForTargetSince(identity, since);
     const cap = deps.policy.caps.actionsPerTargetPerHour;
     if (recent >= cap) {
       return block({
         status: "escalated",
-        reason: `action_blocked_by_policy: ${recent} action(s) on ${target.key} in the last hour (cap ${cap})`,
+        reason: `action_blocked_by_policy: ${recent} action(s) on ${identity} in the last hour (cap ${cap})`,
       });
     }
     const service = incident.alerts.find((a) => a.labels.service)?.labels.service;
-    const mode = effectiveMode(deps.policy, deps.settings.mode, decision.action, target, service);
+    const policyMode = effectiveMode(deps.policy, deps.settings.mode, decision.action, target, service);
+    const steered = deps.autonomy
+      ? await deps.autonomy.steer({ mode: policyMode, action: decision.action, target: target.key, service })
+      : { mode: policyMode, reasons: [] };
+    if (steered.mode === "blocked") {
+      return block({ status: "escalated", reason: `action_blocked_by_policy: ${steered.reasons.join("; ")}` });
+    }
+    for (const why of steered.reasons) await deps.incidents.appendTimeline(incident.id, { step: "guard", message: why });
+    // The plausibility check may ask for a person where the policy would act alone (never the other way round).
+    const mode = steered.mode === "auto" && state.needsApproval ? "approve" : steered.mode;
     const risk = ACTION_RISK[decision.action];
     if (mode === "advise") {
       return block({
@@ -80,7 +91,9 @@ export function makeGuard(deps: AgentDeps) {
     }
     const reason =
       mode === "approve"
-        ? `${decision.action} (${risk} risk) needs approval`
+        ? state.approvedBy
+          ? `${decision.action} (${risk} risk) approved by ${state.approvedBy}; still allowed after the wait`
+          : `${decision.action} (${risk} risk) needs approval${policyMode === "auto" ? `: ${state.needsApproval}` : ""}`
         : `${decision.action} (${risk} risk) allowed in auto mode`;
     await deps.incidents.appendTimeline(incident.id, { step: "guard", message: reason });
     return { verdict: { allowed: true, mode, reason } };

@@ -16,6 +16,8 @@ export function makeInvestigate(deps: AgentDeps) {
       now: deps.now ?? Date.now,
       sleep: deps.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     });
+    const predicted = deps.predictions?.signalsFor(incident.alerts) ?? [];
+    if (predicted.length > 0) evidence.signals.push(...predicted);
     await deps.incidents.saveEvidence(incident.id, evidence);
     const present = evidence.signals.filter((s) => s.value !== false && s.value !== 0);
     await deps.incidents.appendTimeline(incident.id, {

@@ -1,6 +1,7 @@
 import { describeError } from "../../core/errors.ts";
 import { logLinesOf, queryFromIncident } from "../../runbooks/memory/incidentQuery.ts";
 import type { AgentDeps } from "../deps.ts";
+import { whyNotCredited } from "../policy/fixCredit.ts";
 import { signatureOf } from "../signals.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
@@ -16,6 +17,17 @@ export function makeLearn(deps: AgentDeps) {
     const incident = await loadIncident(deps, state.incidentId);
     const signature = signatureOf(evidence.signals);
     const outcome = verification.healthy ? "verified" : "failed";
+    const notCredited =
+      outcome === "verified"
+        ? whyNotCredited({ evidence, alerts: incident.alerts, actedAt: state.actedAt })
+        : undefined;
+    if (notCredited) {
+      await deps.incidents.appendTimeline(state.incidentId, {
+        step: "learn",
+        message: `not remembered as a fix: ${notCredited}`,
+      });
+      return {};
+    }
     const query = queryFromIncident({
       alerts: incident.alerts,
       signals: evidence.signals,

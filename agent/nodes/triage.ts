@@ -1,10 +1,12 @@
 import { describeError } from "../../core/errors.ts";
+import { redactText } from "../../core/redact.ts";
 import { isTerminal } from "../../core/types.ts";
 import { coveringSilence } from "../../tools/alertmanager/silences.ts";
 import type { AgentDeps } from "../deps.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
+import { targetNameProblem } from "../target/names.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 
@@ -39,7 +41,10 @@ export function makeTriage(deps: AgentDeps) {
             target,
             outcome: {
               status: "dismissed",
-              reason: `silenced in Alertmanager (silence ${silence.id}${who}, until ${silence.endsAt})${why}`,
+              // A silence's comment is text people typed into Alertmanager: redacted as any evidence.
+              reason: redactText(
+                `silenced in Alertmanager (silence ${silence.id}${who}, until ${silence.endsAt})${why}`,
+              ),
             },
           };
         }
@@ -54,6 +59,10 @@ export function makeTriage(deps: AgentDeps) {
     if (target.kind === "unresolved") {
       return { target, outcome: { status: "escalated", reason: `target_not_found: ${target.reason}` } };
     }
+    // Labels are untrusted: a name outside the platform's grammar never reaches its API.
+    const nameProblem = targetNameProblem(target);
+    if (nameProblem)
+      return { target, outcome: { status: "escalated", reason: `target_name_invalid: ${nameProblem}` } };
     const platform = platformFor(deps.platforms, target);
     if (!platform) {
       return {
@@ -69,11 +78,19 @@ export function makeTriage(deps: AgentDeps) {
     if (protectedReason) {
       return { target: located.target, outcome: { status: "dismissed", reason: protectedReason } };
     }
+    // One active incident per real object: a container named by its name and by its id is one incident.
+    const identity = located.identity ?? located.target.key;
+    const holder = await deps.incidents.claimObject(incident.id, identity);
+    if (holder) {
+      const reason = `${identity} is already the object of incident ${holder}`;
+      await deps.incidents.mergeInto(incident.id, holder, reason);
+      return { target: located.target, outcome: { status: "dismissed", reason: `duplicate: ${reason}` } };
+    }
     await deps.incidents.updateTarget(incident.id, located.target);
     await deps.incidents.setStatus(incident.id, "investigating", null, {
       step: "triage",
       message: `target ${located.target.key} located${located.instanceId ? ` (${located.instanceId.slice(0, 12)})` : ""}`,
     });
-    return { target: located.target, containerId: located.instanceId };
+    return { target: located.target, containerId: located.instanceId, identity };
   };
 }

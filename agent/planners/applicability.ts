@@ -28,6 +28,8 @@ export function appliesTo(action: ActionId, target: Pick<Target, "kind">): boole
       return K8S_WORKLOAD.has(action);
     case "k8s_node":
       return K8S_NODE.has(action);
+    // A reference is pinned to a workload or node at triage; until then nothing applies to it.
+    case "k8s_ref":
     case "unresolved":
       return false;
   }

@@ -491,6 +491,8 @@ function describeTarget(t: Target): string {
       return `${t.namespace}/${t.workload}/${t.name}`;
     case "k8s_node":
       return `node/${t.name}`;
+    case "k8s_ref":
+      return `${t.namespace ? `${t.namespace}/` : ""}${t.resource}/${t.name}`;
     case "unresolved":
       return t.key;
   }

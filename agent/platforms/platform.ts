@@ -1,4 +1,5 @@
 import type { ActionId } from "../../core/catalog.ts";
+import { redactingPlatform } from "./redacting.ts";
 import type { Tool } from "../../tools/tool.ts";
 import type {
   ActionRecord,
@@ -20,7 +21,17 @@ export interface AgentClock {
 
 /** Result of locating a target at triage. */
 export type Located =
-  | { ok: true; target: Target; instanceId: string | null; protectedReason?: string }
+  | {
+      ok: true;
+      target: Target;
+      instanceId: string | null;
+      protectedReason?: string;
+      /**
+       * The real object's identity, whatever the labels called it (a container by name or by id prefix):
+       * the ledger, the caps and incident grouping use it. `target.key` when absent.
+       */
+      identity?: string;
+    }
   | { ok: false; reason: string };
 
 /** What an executed action reports back; stored on the action record. */
@@ -62,7 +73,16 @@ export interface Platform {
   ): Promise<Verification>;
 }
 
-/** Pick the platform for a target kind. */
+const redacted = new WeakMap<Platform, Platform>();
+
+/**
+ * Pick the platform for a target kind, behind the evidence boundary (`redactingPlatform`): everything the
+ * agent reads through it is redacted of secrets before it reaches state, storage or a planner.
+ */
 export function platformFor(platforms: readonly Platform[], target: Target): Platform | undefined {
-  return platforms.find((p) => p.kinds.includes(target.kind));
+  const platform = platforms.find((p) => p.kinds.includes(target.kind));
+  if (!platform) return undefined;
+  let wrapped = redacted.get(platform);
+  if (!wrapped) redacted.set(platform, (wrapped = redactingPlatform(platform)));
+  return wrapped;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_IDS, RISK_TIERS } from "../../core/catalog.ts";
+import { predictiveSchema } from "../../detect/watcher/config.ts";
 
 const mode = z.enum(["advise", "approve", "auto"]);
 const actionId = z.enum(ACTION_IDS as [string, ...string[]]);
@@ -132,6 +133,132 @@ const argocdSettings = z
   })
   .strict();
 
+/** Who may answer an approval request: Slack user ids and user group ids. */
+const approverSet = z
+  .object({
+    users: z
+      .array(z.string().regex(/^[UW][A-Z0-9]{2,}$/, "a Slack user id such as U024BE7LH (not a display name)"))
+      .default([])
+      .describe("Slack user ids"),
+    groups: z
+      .array(z.string().regex(/^S[A-Z0-9]{2,}$/, "a Slack user group id such as S0614TZR7 (not a handle)"))
+      .default([])
+      .describe("Slack user group ids: every member may approve"),
+  })
+  .strict();
+
+/** Approval requests: who answers them, how many answers the riskiest tiers need, and how long they wait. */
+const approvalSettings = z
+  .object({
+    expiryMinutes: z
+      .number()
+      .positive()
+      .default(10)
+      .describe("an approval not given within this time escalates the incident"),
+    twoApprovers: z
+      .array(z.enum(RISK_TIERS))
+      .default(["high"])
+      .describe("risk tiers that need two different approvers"),
+    byTier: z
+      .partialRecord(z.enum(RISK_TIERS), approverSet)
+      .default({})
+      .describe("approvers of every service's actions of a tier"),
+  })
+  .strict();
+
+/** Where notifications go, and which outcomes are only summed up in a periodic digest. */
+const notificationSettings = z
+  .object({
+    channel: z.string().min(1).optional().describe("default Slack channel (SLACK_CHANNEL when absent)"),
+    bySeverity: z
+      .record(z.string(), z.string().min(1))
+      .default({})
+      .describe("channel per alert severity label, e.g. critical: C0PAGE"),
+    digest: z
+      .array(z.enum(["advised", "dismissed"]))
+      .default(["advised", "dismissed"])
+      .describe("outcomes summed up in a digest instead of one message each"),
+    digestMinutes: z.number().positive().default(60).describe("how often the digest is posted"),
+  })
+  .strict();
+
+/** A PromQL ratio of bad to all events over `$window` (e.g. 5m, 1h, 30d), substituted before each query. */
+const promRatio = z
+  .string()
+  .min(1)
+  .refine((q) => q.includes("$window"), "the query must use $window for its range, e.g. [$window]");
+
+/** The three SLOs of one service; an SLI without its query is not measured. */
+const serviceSlos = z
+  .object({
+    latency: z
+      .object({
+        objective: z.number().gt(0).lt(100).default(99.9).describe("% of requests faster than thresholdMs"),
+        thresholdMs: z.number().positive().default(150),
+        slowRatio: promRatio.describe("share of requests slower than thresholdMs over $window"),
+      })
+      .strict()
+      .optional(),
+    availability: z
+      .object({
+        objective: z.number().gt(0).lt(100).default(99.9).describe("% of requests answered without error"),
+        errorRatio: promRatio.describe("share of requests that failed over $window"),
+      })
+      .strict()
+      .optional(),
+    failedHeals: z
+      .object({
+        maxPerWeek: z
+          .number()
+          .int()
+          .min(0)
+          .default(5)
+          .describe("failed auto-heals a week before falling back"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** How the SLOs and the record of past actions steer the mode. */
+const autonomySettings = z
+  .object({
+    fastBurnSkipsApproval: z
+      .array(z.enum(RISK_TIERS))
+      .default(["low"])
+      .describe("tiers that act without waiting for approval while a user-facing budget burns fast"),
+    burnRate: z
+      .object({
+        fast: z.number().positive().default(14.4).describe("burn rate over 1h and 5m that counts as fast"),
+        slow: z.number().positive().default(6).describe("burn rate over 6h and 30m that counts as slow"),
+      })
+      .strict()
+      .prefault({}),
+    sloPeriodDays: z.number().int().min(1).default(30).describe("the window the error budgets cover"),
+    breaker: z
+      .object({
+        failures: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe("failed heals on one target that open the breaker"),
+        windowMinutes: z.number().positive().default(60).describe("the window those failures count in"),
+        cooldownMinutes: z.number().positive().default(60).describe("how long an open breaker stays open"),
+      })
+      .strict()
+      .prefault({}),
+    earned: z
+      .object({
+        successRate: z.number().gt(0).max(1).default(0.95).describe("share of actions that verified"),
+        minIncidents: z.number().int().min(1).default(20).describe("scored actions needed before proposing"),
+        windowDays: z.number().int().min(1).default(30).describe("how far back the record is read"),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 const serviceSettings = z
   .object({
     healthUrl: z.string().url().optional().describe("URL that answers 2xx when the service is healthy"),
@@ -149,6 +276,16 @@ const serviceSettings = z
       .optional()
       .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),
     argocd: argocdSettings.optional().describe("the Argo CD Application deploying the service (Kubernetes)"),
+    approvers: approverSet
+      .extend({
+        tiers: z
+          .array(z.enum(RISK_TIERS))
+          .optional()
+          .describe("the tiers they may approve; every tier when absent"),
+      })
+      .optional()
+      .describe("who may approve this service's actions, beside approvals.byTier"),
+    channel: z.string().min(1).optional().describe("Slack channel for this service's incidents"),
   })
   .strict();
 
@@ -165,6 +302,39 @@ const maintenanceWindow = z
       .optional()
       .describe("start (RFC 3339); open-ended when absent"),
     endsAt: z.iso.datetime({ offset: true }).optional().describe("end (RFC 3339); open-ended when absent"),
+  })
+  .strict();
+
+/**
+ * Environment variables whose values may enter an incident's evidence when no policy lists its own: runtime
+ * settings that explain a crash or a memory limit and do not hold credentials. Every other variable shows its
+ * name only. The values still pass the secret patterns (a `-D...Password=` in JAVA_TOOL_OPTIONS is hidden).
+ */
+export const DEFAULT_ENV_ALLOWLIST = [
+  "NODE_ENV",
+  "NODE_OPTIONS",
+  "JAVA_OPTS",
+  "JAVA_TOOL_OPTIONS",
+  "JDK_JAVA_OPTIONS",
+  "GOMAXPROCS",
+  "GOMEMLIMIT",
+  "GOGC",
+  "PYTHONUNBUFFERED",
+  "MALLOC_ARENA_MAX",
+  "TZ",
+  "LANG",
+  "LOG_LEVEL",
+  "PORT",
+] as const;
+
+const evidenceSettings = z
+  .object({
+    envAllowlist: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "an environment variable name"))
+      .default([...DEFAULT_ENV_ALLOWLIST])
+      .describe(
+        "environment variables whose values may enter evidence (exact names); the others show their name only",
+      ),
   })
   .strict();
 
@@ -212,9 +382,20 @@ export const policySchema = z
       .default({})
       .describe("clusters/regions by name (the `cluster` or `region` alert label), each a kube context"),
     maintenance: z.array(maintenanceWindow).default([]),
+    evidence: evidenceSettings.prefault({}),
+    approvals: approvalSettings.prefault({}),
+    notifications: notificationSettings.prefault({}),
+    slos: z.record(z.string(), serviceSlos).default({}).describe("SLOs per service name"),
+    autonomy: autonomySettings.prefault({}),
+    predictive: predictiveSchema
+      .prefault({})
+      .describe("the predictive watcher: series, thresholds, horizons"),
   })
   .strict();
 
 export type Policy = z.infer<typeof policySchema>;
 export type PolicyMode = z.infer<typeof mode>;
+export type ServiceSlos = z.infer<typeof serviceSlos>;
+export type AutonomySettings = z.infer<typeof autonomySettings>;
+export type ApproverSet = z.infer<typeof approverSet>;
 export type MaintenanceWindow = z.infer<typeof maintenanceWindow>;

@@ -1,82 +1,53 @@
 import type { Target } from "../../core/types.ts";
 import type { Policy } from "../policy/schema.ts";
+import { LABEL_TABLES } from "./tables/index.ts";
+import type { LabelTable, Labels, Resolution } from "./tables/table.ts";
 
-const WORKLOAD_LABELS = ["pod", "deployment", "statefulset", "daemonset"] as const;
+/** Labels that say nothing about the target; left out of the "labels carried" an escalation lists. */
+const NOISE = new Set(["alertname", "severity", "prometheus", "alertstate"]);
 
 /**
- * Map an alert's labels to the workload it is about (DESIGN.md §3 "From alert to target").
- * Pure: it reads labels and the policy's service map, never a live system, so the webhook stays fast;
- * triage later checks that the target really exists.
+ * Map an alert's labels to what it is about (DESIGN.md §3 "From alert to target"), through one table per label
+ * convention (agent/target/tables). Pure: it reads labels and the policy's service map, never a live system, so
+ * the webhook stays fast; triage then checks that the target exists and pins a reference (a Service, an HPA, a node
+ * known by its address) to the workload or node behind it.
  */
-export function resolveTarget(labels: Record<string, string>, policy: Policy): Target {
-  const cluster = labels.cluster ?? labels.region;
-  const withCluster = <T extends object>(t: T): T => (cluster ? { ...t, cluster } : t);
-
-  if (labels.node && !labels.pod) {
-    return withCluster({
-      kind: "k8s_node",
-      key: `k8s:${cluster ?? ""}:node/${labels.node}`,
-      name: labels.node,
-    });
-  }
-  if (labels.namespace) {
-    for (const workload of WORKLOAD_LABELS) {
-      const name = labels[workload];
-      if (!name) continue;
-      const container = workload === "pod" ? labels.container : undefined;
-      return withCluster({
-        kind: "k8s_workload",
-        key: `k8s:${cluster ?? ""}:${labels.namespace}/${workload}/${name}`,
-        namespace: labels.namespace,
-        workload,
-        name,
-        ...(container ? { container } : {}),
-      });
+export function resolveTarget(
+  labels: Record<string, string>,
+  policy: Policy,
+  tables: readonly LabelTable[] = LABEL_TABLES,
+): Target {
+  const present: Labels = Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ""));
+  const ctx = { policy, cluster: present.cluster ?? present.region };
+  let first: { table: string; res: Exclude<Resolution, { found: Target }> } | undefined;
+  for (const table of tables) {
+    for (const row of table.rows) {
+      if (!row.needs.every((n) => present[n] !== undefined)) continue;
+      if (row.when && !row.when(present)) continue;
+      const res = row.resolve(present, ctx);
+      if (!res) continue;
+      if ("found" in res) return res.found;
+      first ??= { table: table.name, res };
     }
+    // A convention that recognised the labels but cannot map them decides: a later table would only find the
+    // exporter's own pod or instance.
+    if (first) break;
   }
-  if (labels.container) return dockerContainer(labels.container);
-  if (labels.compose_service) {
-    return {
-      kind: "docker_service",
-      key: `docker:service/${labels.compose_service}`,
-      service: labels.compose_service,
-    };
-  }
-
-  const service = labels.service ?? labels.consumergroup ?? labels.queue ?? labels.database;
-  const mapped = service ? policy.services[service]?.target : undefined;
-  if (mapped) {
-    if (mapped.container) return dockerContainer(mapped.container);
-    if (mapped.composeService) {
-      return {
-        kind: "docker_service",
-        key: `docker:service/${mapped.composeService}`,
-        service: mapped.composeService,
-      };
-    }
-    const workload = mapped.deployment ? "deployment" : mapped.statefulset ? "statefulset" : undefined;
-    const name = mapped.deployment ?? mapped.statefulset;
-    if (mapped.namespace && workload && name) {
-      const c = mapped.cluster ?? cluster;
-      return {
-        kind: "k8s_workload",
-        key: `k8s:${c ?? ""}:${mapped.namespace}/${workload}/${name}`,
-        namespace: mapped.namespace,
-        workload,
-        name,
-        ...(c ? { cluster: c } : {}),
-      };
-    }
-  }
-
-  const reason = service
-    ? `no workload label and service "${service}" is not in the policy's service map`
-    : "the alert names no workload: expected a container, compose_service, node, or namespace plus pod/deployment/statefulset/daemonset label";
+  const carried = carriedText(present);
+  const reason = first
+    ? "needsPolicy" in first.res
+      ? `${first.res.needsPolicy.what} is not in the policy's service map (${first.table} labels): add ${first.res.needsPolicy.entry}; labels carried: ${carried}`
+      : `${first.res.notActionable}; labels carried: ${carried}`
+    : `no label convention names a workload in these labels: ${carried}; expected e.g. namespace plus pod/deployment/statefulset/daemonset, node, container, compose_service, or a service in the policy's service map (services.<name>.target)`;
   // Unresolved alerts still get an incident (escalated), keyed by service or alert so they group sensibly.
-  return { kind: "unresolved", key: `unresolved:${service ?? labels.alertname ?? "unknown"}`, reason };
+  return {
+    kind: "unresolved",
+    key: `unresolved:${present.service ?? present.alertname ?? "unknown"}`,
+    reason,
+  };
 }
 
-function dockerContainer(name: string): Target {
-  const clean = name.replace(/^\//, "");
-  return { kind: "docker_container", key: `docker:container/${clean}`, name: clean };
+function carriedText(labels: Labels): string {
+  const shown = Object.entries(labels).filter(([k]) => !NOISE.has(k));
+  return shown.length === 0 ? "{}" : `{${shown.map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
 }

@@ -12,7 +12,7 @@ import type { Scenario } from "./scenario.ts";
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;
 
 /** AegisOps acts as the ServiceAccount of the shipped manifest, so an eval also proves the role suffices. */
-const RBAC_FILE = new URL("../../deploy/kubernetes/rbac.yaml", import.meta.url);
+const RBAC_FILE = new URL("../../deploy/kubernetes/base/rbac.yaml", import.meta.url);
 
 /** A simulated cluster prepared for one scenario: set up, faults injected and left to develop. */
 export interface KubeEnv {

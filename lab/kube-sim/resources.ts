@@ -65,6 +65,10 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("", "v1", "Secret", "secrets", [], true),
   def("", "v1", "ResourceQuota", "resourcequotas", ["quota"], true, [statusSub("", "v1", "ResourceQuota")]),
   def("", "v1", "Event", "events", ["ev"], true),
+  def("", "v1", "ServiceAccount", "serviceaccounts", ["sa"], true),
+  def("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", ["pvc"], true, [
+    statusSub("", "v1", "PersistentVolumeClaim"),
+  ]),
   def(
     "",
     "v1",
@@ -95,6 +99,12 @@ export const RESOURCES: readonly ResourceDef[] = [
     statusSub("policy", "v1", "PodDisruptionBudget"),
   ]),
   def("coordination.k8s.io", "v1", "Lease", "leases", [], true),
+  // Stored, so that installs (`kubectl apply -k deploy/kubernetes/...`) can be applied; authorization itself
+  // comes from the simulator's `rbac` option, not from these objects.
+  def("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", [], false),
+  def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", [], false),
+  def("rbac.authorization.k8s.io", "v1", "Role", "roles", [], true),
+  def("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", [], true),
   // What metrics-server serves: computed from the kubelets' readings on each request, never stored.
   def("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", [], true, [], ["get", "list"]),
 ];

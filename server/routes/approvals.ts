@@ -1,9 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
-import type { ApprovalAnswer } from "../../agent/nodes/approve.ts";
+import type { AnswerResult, ApprovalVote } from "../../agent/approvals/approvalDesk.ts";
 import { AegisError } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
-import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { requireApiToken } from "../auth.ts";
 import { HttpError } from "../errorHandler.ts";
 
@@ -16,13 +14,12 @@ const bodySchema = z
 
 /**
  * `POST /api/incidents/:id/approve` and `/reject`: a person's answer to an incident waiting for approval.
- * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken.
+ * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken, or,
+ * on a tier that needs two approvers, that it was recorded and how many more are needed.
  */
 export function approvalsRouter(deps: {
   apiToken: string | undefined;
-  incidents: IncidentRepository;
-  answer(id: string, answer: ApprovalAnswer): Promise<void>;
-  log: Logger;
+  answer(id: string, vote: ApprovalVote): Promise<AnswerResult>;
 }): Router {
   const router = Router();
   for (const verb of ["approve", "reject"] as const) {
@@ -35,29 +32,29 @@ export function approvalsRouter(deps: {
         if (!parsed.success)
           throw new HttpError(400, "request_invalid", parsed.error.issues[0]?.message ?? "bad body");
         const id = String(req.params.id);
-        const incident = await deps.incidents.get(id);
-        if (!incident) throw new AegisError("not_found", `no incident with id ${JSON.stringify(id)}`);
-        if (incident.status !== "awaiting_approval") {
-          throw new HttpError(
-            409,
-            "not_awaiting_approval",
-            `incident ${id} is ${incident.status}, not awaiting approval`,
-          );
-        }
-        const answer: ApprovalAnswer = {
+        const by = parsed.data.by ?? "api";
+        const result = await deps.answer(id, {
           approved: verb === "approve",
-          by: parsed.data.by ?? "api",
+          by,
+          via: "api",
           ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
-        };
-        deps
-          .answer(id, answer)
-          .catch((err: unknown) =>
-            deps.log.error(
-              { incident: id, err: String(err) },
-              "resuming the incident after the answer failed",
-            ),
-          );
-        res.status(202).json({ id, approved: answer.approved, by: answer.by });
+        });
+        if (result.kind === "refused") {
+          if (result.code === "not_found") throw new AegisError("not_found", result.message);
+          throw new HttpError(409, result.code, result.message);
+        }
+        res.status(202).json(
+          result.kind === "decided"
+            ? { id, approved: result.approved, by }
+            : {
+                id,
+                approved: false,
+                by,
+                recorded: true,
+                approvers: result.approvers,
+                required: result.required,
+              },
+        );
       },
     );
   }

@@ -6,7 +6,7 @@ import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 import { kubeStatus } from "../../tools/kubernetes/kubeErrors.ts";
 
-const DIR = new URL("../../deploy/kubernetes/", import.meta.url);
+const DIR = new URL("../../deploy/kubernetes/base/", import.meta.url);
 interface Manifest {
   kind: string;
   metadata: { name: string; namespace?: string };

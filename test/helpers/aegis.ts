@@ -26,7 +26,7 @@ export async function startTestAegis(
   const config = loadConfig({ AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto", ...env });
   const aegis = await createAegis(config, { logger: silentLogger(), verifyIntervalMs: 100, ...overrides });
   const server = await startServer(aegis.app, "127.0.0.1", 0);
-  await aegis.runner.start();
+  await aegis.start();
   return {
     aegis,
     server,

@@ -40,24 +40,35 @@ export interface ContainerSnapshot {
   createdAt: string;
 }
 
-const SECRET_KEY = /TOKEN|SECRET|PASSWORD|KEY|CREDENTIAL/i;
 const HEALTH_LOG_RUNS = 5;
 const HEALTH_OUTPUT_CHARS = 300;
 
-/** Split `KEY=value` entries into a record, hiding the values of keys that look like secrets. */
-export function envRecord(env: readonly string[] | null | undefined): Record<string, string> {
+/** What an env value not on the allowlist shows: the variable exists, its value is not evidence. */
+export const WITHHELD = "[withheld]";
+
+/**
+ * Split `KEY=value` entries into a record. Only the names in `allowlist` keep their value; every other value
+ * is withheld, whatever its name says: a denylist of secret-looking names misses `LEGACY_SETTING=<key>`.
+ */
+export function envRecord(
+  env: readonly string[] | null | undefined,
+  allowlist: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of env ?? []) {
     const eq = entry.indexOf("=");
     const key = eq === -1 ? entry : entry.slice(0, eq);
     const value = eq === -1 ? "" : entry.slice(eq + 1);
-    out[key] = SECRET_KEY.test(key) ? "[redacted]" : value;
+    out[key] = allowlist.has(key) ? value : WITHHELD;
   }
   return out;
 }
 
-/** Reduce an engine inspect payload to a ContainerSnapshot. */
-export function toSnapshot(info: Docker.ContainerInspectInfo): ContainerSnapshot {
+/** Reduce an engine inspect payload to a ContainerSnapshot; env values only for `envAllowlist` names. */
+export function toSnapshot(
+  info: Docker.ContainerInspectInfo,
+  envAllowlist: ReadonlySet<string> = new Set(),
+): ContainerSnapshot {
   const s = info.State;
   const health = s.Health;
   return {
@@ -92,17 +103,24 @@ export function toSnapshot(info: Docker.ContainerInspectInfo): ContainerSnapshot
         }
       : null,
     labels: { ...info.Config.Labels },
-    env: envRecord(info.Config.Env),
+    env: envRecord(info.Config.Env, envAllowlist),
     memoryLimitBytes: info.HostConfig.Memory ?? 0,
     networkMode: info.HostConfig.NetworkMode ?? "default",
     createdAt: info.Created,
   };
 }
 
-/** Inspect one container by name or id; an unknown container raises `target_not_found`. */
-export async function inspectSnapshot(docker: DockerClient, nameOrId: string): Promise<ContainerSnapshot> {
+/**
+ * Inspect one container by name or id; an unknown container raises `target_not_found`. Env values are
+ * withheld except for the names in `envAllowlist` (the policy's `evidence.envAllowlist`).
+ */
+export async function inspectSnapshot(
+  docker: DockerClient,
+  nameOrId: string,
+  envAllowlist: readonly string[] = [],
+): Promise<ContainerSnapshot> {
   try {
-    return toSnapshot(await docker.getContainer(nameOrId).inspect());
+    return toSnapshot(await docker.getContainer(nameOrId).inspect(), new Set(envAllowlist));
   } catch (err) {
     throw toAegisError(err, nameOrId, "inspect of");
   }
@@ -113,13 +131,15 @@ const parameters = z.object({
 });
 
 /** `docker_inspect_container`: state, exit code, OOM flag, restarts, health-check log, labels and env. */
-export function createInspectContainerTool(deps: { docker: DockerClient }) {
+export function createInspectContainerTool(deps: { docker: DockerClient; envAllowlist?: readonly string[] }) {
   return tool({
     name: "docker_inspect_container",
     description:
       "Inspect a Docker container: status, exit code, OOMKilled, restart count and policy, health-check " +
-      "results (last 5 runs), labels, environment (secrets redacted), memory limit and network mode.",
+      "results (last 5 runs), labels, environment (values only of allowlisted variables), memory limit and " +
+      "network mode.",
     parameters,
-    execute: async ({ container }): Promise<ContainerSnapshot> => inspectSnapshot(deps.docker, container),
+    execute: async ({ container }): Promise<ContainerSnapshot> =>
+      inspectSnapshot(deps.docker, container, deps.envAllowlist),
   });
 }

@@ -10,14 +10,38 @@ export interface CassetteEntry {
   response: { status: number; headers: Record<string, string>; body: string };
 }
 
+/**
+ * Where a cassette's responses came from: `real_model` (a hosted model API, api.openai.com or another
+ * provider), `local_server` (a model on an OpenAI-compatible server such as Ollama, vLLM or llama.cpp at
+ * OPENAI_BASE_URL), or `synthetic` (scripted: the test suite's server, no model at all).
+ */
+export type CassetteSource = "real_model" | "local_server" | "synthetic";
+
 /** A cassette file (`evals/cassettes/*.json`). */
 export interface CassetteFile {
-  /** True when the responses were scripted, not captured from a real model. */
+  /** Where the responses came from; files older than this field have only `synthetic`. */
+  source?: CassetteSource;
+  /** True when the responses were scripted, not captured from a model (`source` is `synthetic`). */
   synthetic: boolean;
   note?: string;
-  /** Model the responses came from. */
+  /** Model the responses came from (the `model` of the recorded requests). */
   model?: string;
+  /** Host of the server recorded from (no path, no credentials). */
+  server?: string;
+  recordedAt?: string;
   entries: CassetteEntry[];
+}
+
+/** The source of a cassette file, for files written before `source` existed too. */
+export function sourceOf(file: Pick<CassetteFile, "source" | "synthetic">): CassetteSource {
+  return file.source ?? (file.synthetic ? "synthetic" : "real_model");
+}
+
+/** Where a recording made against `baseUrl` comes from: the hosted API, or a server of the user's own. */
+export function recordingSource(baseUrl: string | undefined): Exclude<CassetteSource, "synthetic"> {
+  if (!baseUrl) return "real_model";
+  const host = new URL(baseUrl).hostname;
+  return host === "api.openai.com" || host.endsWith(".openai.azure.com") ? "real_model" : "local_server";
 }
 
 /** A request replay found no recording for. */
@@ -85,8 +109,16 @@ export class Cassette {
     return new Cassette(JSON.parse(readFileSync(path, "utf8")) as CassetteFile);
   }
 
-  static empty(opts: { synthetic: boolean; note?: string; model?: string }): Cassette {
-    return new Cassette({ ...opts, entries: [] });
+  static empty(opts: { source: CassetteSource; note?: string; model?: string; server?: string }): Cassette {
+    return new Cassette({
+      source: opts.source,
+      synthetic: opts.source === "synthetic",
+      ...(opts.model ? { model: opts.model } : {}),
+      ...(opts.server ? { server: opts.server } : {}),
+      ...(opts.note ? { note: opts.note } : {}),
+      recordedAt: new Date().toISOString(),
+      entries: [],
+    });
   }
 
   save(path: string): void {
@@ -126,6 +158,9 @@ export class Cassette {
       const res = await upstream(input, init);
       const text = await res.text();
       const { key, ...request } = normaliseRequest(method, url, body);
+      // Stamped from what was really asked for, not from a setting that may differ.
+      const model = (request.body as { model?: unknown } | null)?.model;
+      if (!this.file.model && typeof model === "string") this.file.model = model;
       const headers: Record<string, string> = {};
       for (const name of ["content-type", "retry-after", "retry-after-ms"]) {
         const v = res.headers.get(name);

@@ -1,5 +1,7 @@
 import OpenAI from "openai";
-import { Cassette } from "./cassette.ts";
+import { Cassette, recordingSource, type CassetteSource } from "./cassette.ts";
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /** How the model API is reached: live, or through a cassette (replay, or live while recording). */
 export interface LlmClientOptions {
@@ -8,7 +10,10 @@ export interface LlmClientOptions {
   baseUrl?: string | undefined;
   /** Retries of 429, 5xx and connection errors, with the SDK's back-off (honours retry-after). */
   maxRetries: number;
-  cassette?: { path: string; mode: "replay" | "record"; synthetic?: boolean } | undefined;
+  /** Record or replay through a cassette; a recording is stamped with its source (see {@link recordingSource}). */
+  cassette?: { path: string; mode: "replay" | "record"; source?: CassetteSource } | undefined;
+  /** The transport under everything else; the global fetch by default. */
+  fetch?: Fetch | undefined;
 }
 
 /** The client and, with a cassette, the cassette (saved by the caller after recording). */
@@ -24,12 +29,51 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
     maxRetries: opts.maxRetries,
     ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}),
   };
-  if (!opts.cassette) return { client: new OpenAI(base), cassette: null };
+  const transport: Fetch = opts.fetch ?? ((input, init) => fetch(input, init));
+  if (!opts.cassette) {
+    return { client: new OpenAI({ ...base, fetch: normaliseErrorBodies(transport) }), cassette: null };
+  }
   const { path, mode } = opts.cassette;
   if (mode === "replay") {
     const cassette = Cassette.load(path);
-    return { client: new OpenAI({ ...base, fetch: cassette.replayFetch() }), cassette };
+    return { client: new OpenAI({ ...base, fetch: normaliseErrorBodies(cassette.replayFetch()) }), cassette };
   }
-  const cassette = Cassette.empty({ synthetic: opts.cassette.synthetic ?? false });
-  return { client: new OpenAI({ ...base, fetch: cassette.recordingFetch() }), cassette };
+  const cassette = Cassette.empty({
+    source: opts.cassette.source ?? recordingSource(opts.baseUrl),
+    ...(opts.baseUrl ? { server: new URL(opts.baseUrl).host } : {}),
+  });
+  // The cassette keeps what the server really sent; the SDK gets the normalised form, as in replay.
+  return {
+    client: new OpenAI({ ...base, fetch: normaliseErrorBodies(cassette.recordingFetch(transport)) }),
+    cassette,
+  };
+}
+
+/**
+ * Error bodies in the shape the SDK reads (`{"error": {"message": …}}`), so the reason reaches the incident.
+ * vLLM answers `{"object": "error", "message": …, "code": 400}` and Ollama's native routes `{"error": "…"}`;
+ * the SDK reads only `error.message` and would report "400 status code (no body)".
+ */
+export function normaliseErrorBodies(inner: Fetch): Fetch {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (res.ok) return res;
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+    }
+    const b = body as { error?: unknown; message?: unknown; type?: unknown; code?: unknown } | null;
+    let fixed: unknown = body;
+    if (typeof b?.error === "string") fixed = { error: { message: b.error } };
+    else if (b && b.error === undefined && typeof b.message === "string") {
+      fixed = { error: { message: b.message, type: b.type ?? null, code: b.code ?? null } };
+    }
+    const headers = new Headers(res.headers);
+    headers.delete("content-length");
+    headers.delete("content-encoding");
+    return new Response(JSON.stringify(fixed), { status: res.status, statusText: res.statusText, headers });
+  };
 }

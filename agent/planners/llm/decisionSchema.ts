@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ACTION_IDS, FAILURE_FAMILIES } from "../../../core/catalog.ts";
+import { ACTION_IDS, FAILURE_FAMILIES, type ActionId } from "../../../core/catalog.ts";
 
 /**
  * What the model submits through `submit_decision`. Every field is required (nullable where optional) and
@@ -56,9 +56,11 @@ export const modelDecisionSchema = z
 
 export type ModelDecision = z.infer<typeof modelDecisionSchema>;
 
-/** The JSON schema the model is given for `submit_decision`. */
-export function decisionJsonSchema(): Record<string, unknown> {
+/** The JSON schema the model is given for `submit_decision`; `actions` narrows the action enum (the target's platform). */
+export function decisionJsonSchema(actions: readonly ActionId[] = ACTION_IDS): Record<string, unknown> {
   const { $schema: _drop, ...schema } = z.toJSONSchema(modelDecisionSchema) as Record<string, unknown>;
+  const props = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  if (props?.action) props.action = { ...props.action, enum: [...actions] };
   return schema;
 }
 

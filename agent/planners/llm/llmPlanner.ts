@@ -6,7 +6,7 @@ import type {
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
 import { z } from "zod";
-import { ACTION_IDS, ACTION_RISK, isActionId } from "../../../core/catalog.ts";
+import { ACTION_IDS, ACTION_RISK, type ActionId } from "../../../core/catalog.ts";
 import { describeError } from "../../../core/errors.ts";
 import { redactText } from "../../../core/redact.ts";
 import type { Decision, DecisionUsage, Target } from "../../../core/types.ts";
@@ -15,17 +15,15 @@ import type { Tool } from "../../../tools/tool.ts";
 import { appliesTo } from "../applicability.ts";
 import { describeTarget } from "../heuristic.ts";
 import type { Planner, PlannerInput } from "../planner.ts";
-import {
-  decisionJsonSchema,
-  describeIssues,
-  modelDecisionSchema,
-  type ModelDecision,
-} from "./decisionSchema.ts";
+import { parseAnswer, type Parsed } from "./answer.ts";
+import { decisionJsonSchema, type ModelDecision } from "./decisionSchema.ts";
 import { estimateCostUsd } from "./pricing.ts";
 import { renderPrompt, type PromptSet } from "./prompts.ts";
 import { suspectedInjections } from "./injection.ts";
 import { quoteData } from "./quote.ts";
 import { createRecallTool } from "./recallTool.ts";
+import { readCompletion, toolsRefusal } from "./serverReplies.ts";
+import { toolCallNotes, ToolRunner } from "./toolRunner.ts";
 
 /** Bounds of one incident's model use; every one is configurable. */
 export interface LlmLimits {
@@ -37,6 +35,8 @@ export interface LlmLimits {
   tokenBudget: number;
   /** Wall-clock limit of the whole investigation and decision. */
   timeoutMs: number;
+  /** Tokens (estimated, four characters each) of one tool result; longer ones keep their newest entries. */
+  maxToolResultTokens: number;
 }
 
 export const DEFAULT_LLM_LIMITS: Readonly<LlmLimits> = Object.freeze({
@@ -44,6 +44,7 @@ export const DEFAULT_LLM_LIMITS: Readonly<LlmLimits> = Object.freeze({
   maxTokensPerCall: 1024,
   tokenBudget: 30_000,
   timeoutMs: 60_000,
+  maxToolResultTokens: 2_000,
 });
 
 /** What the LLM planner is built from, once at start-up. */
@@ -79,15 +80,19 @@ interface Run {
   calls: number;
   tokensIn: number;
   tokensOut: number;
-  toolsCalled: string[];
-  /** Instruction-like text found in the data the model read. */
+  tools: ToolRunner;
+  /** Instruction-like text found in the alerts and evidence (tool output adds to `tools.injections`). */
   injections: Set<string>;
+  /** Why the server would not take tools, once it refused them: the rest of the run is plain JSON. */
+  toolsRefused?: string;
 }
 
 /**
  * The `llm` planner: a bounded tool-calling investigation over read-only tools, then one structured
- * Decision through a forced `submit_decision` call, validated with zod. An invalid answer gets one repair
- * round; anything the model cannot deliver ends in the fallback planner's decision, with a note saying why.
+ * Decision through a forced `submit_decision` call, validated with zod. Answers are read leniently (JSON in
+ * prose, in a fence, in a `<tool_call>` text block); an invalid answer gets one repair round. A server that
+ * refuses tools or tool_choice gets the question again once in plain-JSON mode (no tools). Anything the model
+ * cannot deliver ends in the fallback planner's decision, with a note saying why.
  */
 export class LlmPlanner implements Planner {
   readonly name = "llm" as const;
@@ -105,7 +110,7 @@ export class LlmPlanner implements Planner {
       calls: 0,
       tokensIn: 0,
       tokensOut: 0,
-      toolsCalled: [],
+      tools: new ToolRunner(this.toolsFor(input), this.limits.maxToolResultTokens, [SUBMIT]),
       injections: new Set(suspectedInjections([input.incident.alerts, input.evidence])),
     };
     try {
@@ -119,6 +124,7 @@ export class LlmPlanner implements Planner {
         ...decision,
         ...(run.calls > 0 ? { usage: this.usage(run) } : {}),
         notes: [...(decision.notes ?? []), ...this.investigationNotes(run), note],
+        fallbackReason: reason,
       };
     }
   }
@@ -126,8 +132,7 @@ export class LlmPlanner implements Planner {
   private async investigateAndDecide(input: PlannerInput, run: Run): Promise<Decision> {
     const { prompts } = this.opts;
     const target = input.target;
-    const tools = this.toolsFor(input);
-    const applicable = ACTION_IDS.filter((a) => a === "none" || appliesTo(a, target));
+    const applicable = applicableActions(target);
     const common = {
       target: JSON.stringify(describeTarget(target)),
       applicableActions: applicable.join(", "),
@@ -136,7 +141,8 @@ export class LlmPlanner implements Planner {
       {
         role: "system",
         content: renderPrompt(prompts.templates.system, {
-          catalog: ACTION_IDS.map((a) => `${a}: ${ACTION_RISK[a]}`).join(", "),
+          // Only the actions of the target's platform: a Kubernetes action is no answer for a container.
+          catalog: applicable.map((a) => `${a}: ${ACTION_RISK[a]}`).join(", "),
         }),
       },
       {
@@ -162,58 +168,108 @@ export class LlmPlanner implements Planner {
     ];
 
     // Investigation: the model reads through the tools until it has a diagnosis or the steps are spent.
-    const toolDefs = [...tools.values()].map(toOpenAiTool);
+    const toolDefs = run.tools.list.map(toOpenAiTool);
     for (let step = 0; step < this.limits.maxSteps && toolDefs.length > 0; step++) {
-      const reply = await this.chat(run, messages, { tools: toolDefs });
+      const reply = await this.chatWithTools(run, messages, { tools: toolDefs });
+      if (!reply) break;
       const calls = functionCalls(reply);
       if (calls.length === 0) break;
       for (const call of calls) {
-        run.toolsCalled.push(call.function.name);
         messages.push({
           role: "tool",
           tool_call_id: call.id,
-          content: await runTool(tools, call, run),
+          content: await run.tools.run(call.function.name, call.function.arguments, run.signal),
         });
       }
     }
 
     // Decision: one forced submit_decision call, validated; one repair round for an invalid answer.
-    messages.push({ role: "user", content: renderPrompt(prompts.templates.decide, common) });
-    const submitTool: ChatCompletionTool = {
-      type: "function",
-      function: {
-        name: SUBMIT,
-        description: "Submit your one decision for this incident.",
-        parameters: decisionJsonSchema(),
-      },
-    };
     let problem = "";
+    if (!run.toolsRefused) {
+      messages.push({ role: "user", content: renderPrompt(prompts.templates.decide, common) });
+      const submitTool: ChatCompletionTool = {
+        type: "function",
+        function: {
+          name: SUBMIT,
+          description: "Submit your one decision for this incident.",
+          parameters: decisionJsonSchema(applicable),
+        },
+      };
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const reply = await this.chatWithTools(run, messages, {
+          tools: [submitTool],
+          // "required" with one tool offered forces submit_decision; more local servers (vLLM, llama.cpp)
+          // accept it than the named-function form.
+          tool_choice: "required",
+        });
+        if (!reply) break;
+        const calls = functionCalls(reply);
+        const submitted = calls.find((c) => c.function.name === SUBMIT);
+        const parsed = parseAnswer(
+          submitted ? { arguments: submitted.function.arguments } : { content: reply.content },
+          applicable,
+        );
+        if (parsed.ok) return this.toDecision(parsed.value, target, run);
+        problem = parsed.problem;
+        const fix = `Invalid decision: ${problem}. Call ${SUBMIT} again with a corrected decision.`;
+        for (const call of calls) {
+          messages.push({
+            role: "tool",
+            tool_call_id: call.id,
+            content: call === submitted ? fix : `${call.function.name} is not available now.`,
+          });
+        }
+        if (!submitted) messages.push({ role: "user", content: fix });
+      }
+      if (!run.toolsRefused) {
+        throw new LlmPlannerError(
+          "llm_invalid_answer",
+          `the model's decision was invalid after one repair round (${problem})`,
+        );
+      }
+    }
+
+    // Plain-JSON mode, for a server that refused tools: the decision as the whole content of the reply.
+    messages.push({
+      role: "user",
+      content: renderPrompt(prompts.templates.decide_json, {
+        ...common,
+        schema: JSON.stringify(decisionJsonSchema(applicable)),
+      }),
+    });
     for (let attempt = 0; attempt < 2; attempt++) {
-      const reply = await this.chat(run, messages, {
-        tools: [submitTool],
-        // "required" with one tool offered forces submit_decision; more local servers (vLLM, llama.cpp)
-        // accept it than the named-function form.
-        tool_choice: "required",
-      });
-      const calls = functionCalls(reply);
-      const submitted = calls.find((c) => c.function.name === SUBMIT);
-      const parsed = parseAnswer(submitted ? submitted.function.arguments : (reply.content ?? ""));
+      const reply = await this.chat(run, messages, {});
+      const parsed: Parsed = parseAnswer({ content: reply.content }, applicable);
       if (parsed.ok) return this.toDecision(parsed.value, target, run);
       problem = parsed.problem;
-      const fix = `Invalid decision: ${problem}. Call ${SUBMIT} again with a corrected decision.`;
-      for (const call of calls) {
-        messages.push({
-          role: "tool",
-          tool_call_id: call.id,
-          content: call === submitted ? fix : `${call.function.name} is not available now.`,
-        });
-      }
-      if (!submitted) messages.push({ role: "user", content: fix });
+      messages.push({
+        role: "user",
+        content: `Invalid decision: ${problem}. Answer again with one corrected JSON object and nothing else.`,
+      });
     }
     throw new LlmPlannerError(
       "llm_invalid_answer",
-      `the model's decision was invalid after one repair round (${problem})`,
+      `the model's plain-JSON decision was invalid after one repair round (${problem})`,
     );
+  }
+
+  /**
+   * A request that offers tools. A server that refuses them (or tool_choice) answers null once: the run goes
+   * on in plain-JSON mode and remembers why.
+   */
+  private async chatWithTools(
+    run: Run,
+    messages: ChatCompletionMessageParam[],
+    extra: Pick<OpenAI.ChatCompletionCreateParamsNonStreaming, "tools" | "tool_choice">,
+  ): Promise<ChatCompletionMessage | null> {
+    try {
+      return await this.chat(run, messages, extra);
+    } catch (err) {
+      const refused = run.deadline.aborted ? undefined : toolsRefusal(err);
+      if (refused === undefined || run.toolsRefused !== undefined) throw err;
+      run.toolsRefused = refused;
+      return null;
+    }
   }
 
   /** One chat completion within the incident's token budget and deadline; the reply joins `messages`. */
@@ -229,22 +285,29 @@ export class LlmPlanner implements Planner {
         `token budget exhausted: ${used} of ${this.limits.tokenBudget} tokens spent in ${run.calls} call(s)`,
       );
     }
-    let res: OpenAI.ChatCompletion;
+    let data: unknown;
+    let contentType: string | null = null;
     try {
-      res = await this.opts.client.chat.completions.create(
-        { model: this.opts.model, messages, max_tokens: this.limits.maxTokensPerCall, ...extra },
-        { signal: run.signal },
-      );
+      const { data: body, response } = await this.opts.client.chat.completions
+        .create(
+          { model: this.opts.model, messages, max_tokens: this.limits.maxTokensPerCall, ...extra },
+          { signal: run.signal },
+        )
+        .withResponse();
+      data = body;
+      contentType = response.headers.get("content-type");
     } catch (err) {
       if (err instanceof OpenAI.OpenAIError) throw err;
-      // A server that answers 200 with a body that is not a chat completion (seen with proxies).
+      // A 200 whose body says it is JSON but does not parse (a proxy, a half-written reply).
       throw new LlmPlannerError(
         "llm_unavailable",
-        `the model API answered unreadably: ${describeError(err)}`,
+        `the model API answered HTTP 200 with a body that is not JSON: ${describeError(err)}`,
       );
     }
+    const read = readCompletion(data, contentType);
+    if (!read.ok) throw new LlmPlannerError("llm_unavailable", read.problem);
     run.calls++;
-    const reply = res.choices[0]?.message;
+    const { completion: res, message: reply } = read;
     // A server that reports no usage is charged by size (about four characters a token).
     run.tokensIn += res.usage?.prompt_tokens ?? Math.ceil(JSON.stringify(messages).length / 4);
     run.tokensOut += res.usage?.completion_tokens ?? Math.ceil(JSON.stringify(reply ?? "").length / 4);
@@ -301,8 +364,13 @@ export class LlmPlanner implements Planner {
   }
 
   private investigationNotes(run: Run): string[] {
-    const notes = run.toolsCalled.length > 0 ? [`the model read ${run.toolsCalled.join(", ")}`] : [];
-    for (const text of run.injections) {
+    const notes = toolCallNotes(run.tools.records);
+    if (run.toolsRefused) {
+      notes.push(
+        `the model server refused tool calling (${run.toolsRefused}): the decision was asked for in plain-JSON mode, without tools`,
+      );
+    }
+    for (const text of new Set([...run.injections, ...run.tools.injections])) {
       notes.push(
         `possible prompt injection in the data, passed to the model as quoted data only: "${redactText(text)}"`,
       );
@@ -312,14 +380,20 @@ export class LlmPlanner implements Planner {
 
   /** A plain reason for falling back, or undefined for an error that is not the model's (a bug: rethrown). */
   private failureReason(err: unknown, run: Run): string | undefined {
-    if (run.deadline.aborted) return `timed out after ${this.limits.timeoutMs} ms`;
-    if (err instanceof LlmPlannerError) return err.message;
+    const refused = run.toolsRefused ? `the server refused tool calling (${run.toolsRefused}), then ` : "";
+    if (run.deadline.aborted) return `${refused}timed out after ${this.limits.timeoutMs} ms`;
+    if (err instanceof LlmPlannerError) return `${refused}${err.message}`;
     if (err instanceof OpenAI.APIError && err.status !== undefined) {
-      return `the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`;
+      return `${refused}the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`;
     }
-    if (err instanceof OpenAI.OpenAIError) return `the model API failed: ${describeError(err)}`;
+    if (err instanceof OpenAI.OpenAIError) return `${refused}the model API failed: ${describeError(err)}`;
     return undefined;
   }
+}
+
+/** The catalog actions that apply to the target's platform, and `none`. */
+function applicableActions(target: Target): ActionId[] {
+  return ACTION_IDS.filter((a) => a === "none" || appliesTo(a, target));
 }
 
 function functionCalls(message: ChatCompletionMessage): ChatCompletionMessageFunctionToolCall[] {
@@ -334,61 +408,6 @@ function toOpenAiTool(t: Tool): ChatCompletionTool {
     unrepresentable: "any",
   }) as Record<string, unknown>;
   return { type: "function", function: { name: t.name, description: t.description, parameters } };
-}
-
-/** Run one tool call; every failure becomes a result the model reads, never an exception. */
-async function runTool(
-  tools: Map<string, Tool>,
-  call: ChatCompletionMessageFunctionToolCall,
-  run: Pick<Run, "signal" | "injections">,
-): Promise<string> {
-  const { signal } = run;
-  const name = call.function.name;
-  const t = tools.get(name);
-  if (!t) {
-    return quoteData(name, {
-      error: `unknown tool ${name}: only these read-only tools exist: ${[...tools.keys()].join(", ")}`,
-    });
-  }
-  let args: unknown;
-  try {
-    args = JSON.parse(call.function.arguments || "{}");
-  } catch {
-    return quoteData(name, { error: "the arguments are not valid JSON" });
-  }
-  try {
-    const output = await t.execute(args as never, { signal });
-    for (const found of suspectedInjections(output)) run.injections.add(found);
-    return quoteData(name, output);
-  } catch (err) {
-    if (signal.aborted) throw err;
-    const why = err instanceof z.ZodError ? `invalid arguments: ${describeIssues(err)}` : describeError(err);
-    return quoteData(name, { error: why });
-  }
-}
-
-type Parsed = { ok: true; value: ModelDecision } | { ok: false; problem: string };
-
-/** Parse the model's answer: tool-call arguments, or JSON in plain content (some local servers). */
-function parseAnswer(raw: string): Parsed {
-  const text = raw
-    .trim()
-    .replace(/^```(?:json)?\s*/i, "")
-    .replace(/```$/, "");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: "the answer is not valid JSON" };
-  }
-  const action = (json as { action?: unknown } | null)?.action;
-  if (typeof action === "string" && !isActionId(action)) {
-    return { ok: false, problem: `action "${action.slice(0, 60)}" is not in the catalog` };
-  }
-  const result = modelDecisionSchema.safeParse(json);
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, problem: describeIssues(result.error) };
 }
 
 function normalise(parts: ModelDecision["contributions"]): Record<string, number> {

@@ -6,7 +6,7 @@ import { AegisError } from "../../../core/errors.ts";
 /** The prompt templates shipped with AegisOps. */
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL("../../../prompts", import.meta.url));
 
-export const PROMPT_NAMES = ["system", "investigate", "decide"] as const;
+export const PROMPT_NAMES = ["system", "investigate", "decide", "decide_json"] as const;
 export type PromptName = (typeof PROMPT_NAMES)[number];
 
 /** One version of the three templates the LLM planner uses. */

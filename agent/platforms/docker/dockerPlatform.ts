@@ -24,9 +24,9 @@ import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { createPrometheusQueryTool } from "../../../tools/prometheus/instantQuery.ts";
 import { createPrometheusRangeQueryTool } from "../../../tools/prometheus/rangeQuery.ts";
-import { tool, type Tool } from "../../../tools/tool.ts";
-import type { z } from "zod";
+import type { Tool } from "../../../tools/tool.ts";
 import type { Policy } from "../../policy/schema.ts";
+import { bindTool } from "../boundTool.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
 import { dockerSignals, type DockerObservations } from "./signals.ts";
@@ -58,6 +58,7 @@ const DECISIVE = new Set([
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
+  const envAllowlist = opts.policy?.evidence.envAllowlist ?? [];
   const probeTimeoutMs = opts.probeTimeoutMs ?? 2000;
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
@@ -82,7 +83,9 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
         return { ok: false, reason: `no container of compose service ${target.service}` };
       // Act on the member that is down, else the first: the service is the unit people named.
       const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
-      return locate({ kind: "docker_container", key: target.key, name: pick.name });
+      // The service, not the member picked today, is what caps and grouping count.
+      const member = await locate({ kind: "docker_container", key: target.key, name: pick.name });
+      return member.ok ? { ...member, identity: target.key } : member;
     }
     if (target.kind !== "docker_container")
       return { ok: false, reason: `not a Docker target: ${target.kind}` };
@@ -101,14 +104,16 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const located: Target = { kind: "docker_container", key: target.key, name: c.name, id: c.id };
     const isProtected =
       c.labels[PROTECTED_LABEL] === "true" || (opts.policy?.protectedContainers ?? []).includes(c.name);
+    const identity = `docker:container/${c.id}`;
     return isProtected
       ? {
           ok: true,
           target: located,
           instanceId: c.id,
+          identity,
           protectedReason: `container ${c.name} is protected by policy`,
         }
-      : { ok: true, target: located, instanceId: c.id };
+      : { ok: true, target: located, instanceId: c.id, identity };
   }
 
   async function observe(
@@ -116,7 +121,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     alerts: IncidentAlert[],
   ): Promise<{ obs: DockerObservations; errors: string[] }> {
     const ref = containerRef(target);
-    const snapshot = await inspectSnapshot(docker, ref);
+    const snapshot = await inspectSnapshot(docker, ref, envAllowlist);
     const errors: string[] = [];
     const guard = <T>(name: string, p: Promise<T>): Promise<T | undefined> =>
       p.catch((err: unknown) => {
@@ -144,7 +149,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
-  const inspectTool = createInspectContainerTool({ docker });
+  const inspectTool = createInspectContainerTool({ docker, envAllowlist });
   const promTools: Tool[] = opts.prometheusUrl
     ? [
         createPrometheusQueryTool({ prometheusUrl: opts.prometheusUrl }),
@@ -309,16 +314,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   };
 }
 
-type ContainerTool = Tool<z.ZodObject<{ container: z.ZodString }>, unknown>;
-
 /** A read-only container tool with its `container` argument fixed, so the model cannot point it elsewhere. */
 function boundToContainer<T extends { name: string; risk: unknown }>(t: T, container: string): Tool {
-  const base = t as unknown as ContainerTool;
-  if (base.risk !== null) throw new AegisError("internal", `${base.name} is not read-only`);
-  return tool({
-    name: base.name,
-    description: `${base.description} Bound to the incident's container.`,
-    parameters: base.parameters.omit({ container: true }),
-    execute: (input, options) => base.execute({ ...(input as object), container }, options),
-  });
+  return bindTool(t as unknown as Tool, { container });
 }

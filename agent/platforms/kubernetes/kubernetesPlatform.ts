@@ -35,6 +35,8 @@ import { createRecreatePodElsewhereTool } from "../../../tools/kubernetes/recrea
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";
 import { createRateLimitTrafficTool } from "../../../tools/kubernetes/rateLimitTraffic.ts";
+import { boundKubernetesReadTools } from "./readTools.ts";
+import { pinRef } from "./locateRef.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
 import { judgeVersions, versionSignals, type VersionVerdict } from "./versions.ts";
@@ -274,6 +276,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
 
   async function locate(target: Target): Promise<Located> {
     try {
+      if (target.kind === "k8s_ref") {
+        const pinned = await pinRef(kube, target);
+        return pinned.ok ? locate(pinned.target) : pinned;
+      }
       if (target.kind === "k8s_node") {
         const n = await kube.core.readNode({ name: target.name });
         return { ok: true, target, instanceId: n.metadata?.uid ?? null };
@@ -411,24 +417,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   });
 
   return {
-    kinds: ["k8s_workload", "k8s_node"],
+    kinds: ["k8s_workload", "k8s_node", "k8s_ref"],
     actions: ACTIONS,
     locate,
 
     readOnlyTools(target: Target): Tool[] {
-      const list: Tool[] = [
-        tools.pods,
-        tools.logs,
-        tools.podMetrics,
-        tools.history,
-        tools.node,
-        tools.events,
-        tools.hpas,
-        tools.pdbs,
-      ];
-      void target;
-      list.push(...promTools);
-      return list;
+      // Bound to the incident's namespace/workload or node: the model reads about this target and no other.
+      return [...boundKubernetesReadTools(target, tools), ...promTools];
     },
 
     async investigate(target, alerts, clock = REAL_CLOCK): Promise<Evidence> {

@@ -10,14 +10,18 @@ export function createMultiClusterPlatform(
   byCluster: Record<string, Platform>,
 ): Platform {
   const pick = (t: Target): Platform => {
-    const c = t.kind === "k8s_workload" || t.kind === "k8s_node" ? t.cluster : undefined;
+    const c =
+      t.kind === "k8s_workload" || t.kind === "k8s_node" || t.kind === "k8s_ref" ? t.cluster : undefined;
     return (c !== undefined ? byCluster[c] : undefined) ?? defaultPlatform;
   };
   return {
     kinds: defaultPlatform.kinds,
     actions: defaultPlatform.actions,
     async locate(target) {
-      const c = target.kind === "k8s_workload" || target.kind === "k8s_node" ? target.cluster : undefined;
+      const c =
+        target.kind === "k8s_workload" || target.kind === "k8s_node" || target.kind === "k8s_ref"
+          ? target.cluster
+          : undefined;
       if (c !== undefined && !byCluster[c]) {
         return { ok: false, reason: `cluster ${c} is not in the policy's clusters` };
       }

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 export const ALERT = "KubeWorkloadUnhealthy";
 const ADMIN_TOKEN = "e2e-admin-token";
 /** AegisOps talks to the cluster as the ServiceAccount of the shipped RBAC manifest, so the tests prove it suffices. */
-const RBAC = readFileSync(new URL("../../../deploy/kubernetes/rbac.yaml", import.meta.url), "utf8");
+const RBAC = readFileSync(new URL("../../../deploy/kubernetes/base/rbac.yaml", import.meta.url), "utf8");
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

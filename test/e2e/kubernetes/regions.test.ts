@@ -14,7 +14,7 @@ import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import { ALERT } from "./harness.ts";
 
-const RBAC = readFileSync(new URL("../../../deploy/kubernetes/rbac.yaml", import.meta.url), "utf8");
+const RBAC = readFileSync(new URL("../../../deploy/kubernetes/base/rbac.yaml", import.meta.url), "utf8");
 
 // Two simulators are two regions; one kubeconfig holds both contexts, with the shipped ServiceAccount's token.
 let east: KubeSim;

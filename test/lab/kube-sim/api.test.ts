@@ -42,6 +42,7 @@ describe("discovery and OpenAPI", () => {
       "metrics.k8s.io",
       "networking.k8s.io",
       "policy",
+      "rbac.authorization.k8s.io",
     ]);
     const deploy = groups
       .find((g) => g.metadata.name === "apps")!

@@ -56,7 +56,7 @@ describe.concurrent("docker_inspect_container", () => {
     expect(lines.some((l) => l.text.includes("listening on"))).toBe(false);
   });
 
-  it("reports labels, limits, network mode, healthy status and redacts secret env values", async () => {
+  it("reports labels, limits, network mode, healthy status, and env values only of allowlisted names", async () => {
     const name = `${prefix}-healthy`;
     const port = await freePort();
     await runTarget({
@@ -64,11 +64,17 @@ describe.concurrent("docker_inspect_container", () => {
       port,
       memoryMb: 256,
       healthcheck: true,
-      env: { API_TOKEN: "t0ken", DB_PASSWORD: "hunter2", AWS_SECRET_ACCESS_KEY: "x", LOG_LEVEL: "debug" },
+      env: {
+        API_TOKEN: "t0ken",
+        DB_PASSWORD: "hunter2",
+        AWS_SECRET_ACCESS_KEY: "x",
+        LOG_LEVEL: "debug",
+        LEGACY_SETTING: "q7Vt3Lm9XrB2",
+      },
     });
     const snap = await waitFor(
       async () => {
-        const s = await inspectSnapshot(docker, name);
+        const s = await inspectSnapshot(docker, name, ["PORT", "LOG_LEVEL"]);
         return s.health?.status === "healthy" ? s : null;
       },
       { what: "healthy" },
@@ -82,11 +88,14 @@ describe.concurrent("docker_inspect_container", () => {
     expect(snap.env).toMatchObject({
       PORT: String(port),
       LOG_LEVEL: "debug",
-      API_TOKEN: "[redacted]",
-      DB_PASSWORD: "[redacted]",
-      AWS_SECRET_ACCESS_KEY: "[redacted]",
+      API_TOKEN: "[withheld]",
+      DB_PASSWORD: "[withheld]",
+      AWS_SECRET_ACCESS_KEY: "[withheld]",
+      // No secret-looking name: only the allowlist keeps its value out.
+      LEGACY_SETTING: "[withheld]",
     });
     expect(JSON.stringify(snap)).not.toContain("hunter2");
+    expect(JSON.stringify(snap)).not.toContain("q7Vt3Lm9XrB2");
     expect(snap.health?.log.at(-1)?.exitCode).toBe(0);
     expect(Date.parse(snap.createdAt)).toBeLessThanOrEqual(Date.now());
   });

@@ -45,7 +45,7 @@ function scriptLeakScenario() {
 
 async function record(): Promise<{ cassette: Cassette; decision: Decision }> {
   const cassette = Cassette.empty({
-    synthetic: true,
+    source: "synthetic",
     model: "gpt-4o-mini",
     note: "Recorded from the scripted OpenAI-compatible server in the test suite, not from a real model.",
   });
@@ -96,7 +96,7 @@ describe("cassettes", () => {
   it("records 429s as well, so a replay retries exactly as the recording did", async () => {
     server.push({ status: 429, message: "Rate limit reached", headers: { "retry-after-ms": "1" } });
     scriptLeakScenario();
-    const cassette = Cassette.empty({ synthetic: true });
+    const cassette = Cassette.empty({ source: "synthetic" });
     const recording = llmPlanner(server.baseUrl, {
       tools: [fakeLogsTool(LOGS)],
       fetch: cassette.recordingFetch(),
@@ -115,12 +115,14 @@ describe("cassettes", () => {
 });
 
 describe("committed cassettes (evals/cassettes)", () => {
-  it("are all marked synthetic: no real model was reachable when they were made", () => {
+  it("are all stamped synthetic, with their model: no real model was reachable when they were made", () => {
     const files = readdirSync(CASSETTES).filter((f) => f.endsWith(".json"));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
       const c = JSON.parse(readFileSync(join(CASSETTES, f), "utf8")) as CassetteFile;
+      expect(c.source, f).toBe("synthetic");
       expect(c.synthetic, f).toBe(true);
+      expect(c.model, f).toBe("gpt-4o-mini");
     }
   });
 

@@ -60,9 +60,12 @@ describe("llm planner on the real Docker engine", () => {
       "docker_inspect_container",
     ]);
     expect(tools.every((x) => x.risk === null)).toBe(true);
-    // A model that names another container still reads this one.
+    // A model that names another container is told the tool is bound to this one; without a name it reads this one.
     const inspect = tools.find((x) => x.name === "docker_inspect_container")!;
-    const seen = (await inspect.execute({ container: other } as never)) as { name: string };
+    await expect(inspect.execute({ container: other } as never)).rejects.toThrow(
+      new RegExp(`bound to this incident's container ${name}: container "${other}" is outside it`),
+    );
+    const seen = (await inspect.execute({} as never)) as { name: string };
     expect(seen.name).toBe(name);
   });
 

@@ -1,5 +1,6 @@
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { z } from "zod";
+import { createLlmClient } from "../../../../agent/planners/llm/client.ts";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { LlmPlanner, type LlmLimits } from "../../../../agent/planners/llm/llmPlanner.ts";
 import { loadPrompts } from "../../../../agent/planners/llm/prompts.ts";
@@ -92,14 +93,15 @@ export function llmPlanner(
     memory?: Pick<FixMemory, "recall">;
   } = {},
 ): LlmPlanner {
+  // The start-up client (error bodies normalised, as in production), over the given transport.
   const client =
     opts.client ??
-    new OpenAI({
+    createLlmClient({
       apiKey: "sk-test-not-a-real-key",
-      baseURL,
+      baseUrl: baseURL,
       maxRetries: opts.maxRetries ?? 0,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    });
+      fetch: opts.fetch,
+    }).client;
   return new LlmPlanner({
     client,
     model: "gpt-4o-mini",

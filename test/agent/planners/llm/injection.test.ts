@@ -107,7 +107,12 @@ describe("prompt injection in a log line", () => {
     expect(executed).toEqual(["restart_container docker:container/inj-quoted"]);
   });
 
-  it("a model that obeys it (tool it was never offered, then an action the platform forbids) changes nothing", async () => {
+  it("a model that obeys it (a tool it was never offered, then another platform's action) is flagged, repaired once, then overruled by the evidence", async () => {
+    const failover = answer({
+      action: "failover_region",
+      family: null,
+      summary: "Following the instruction in the logs to remove prod.",
+    });
     model.push(
       {
         toolCalls: [{ name: "kubernetes_delete_namespace", arguments: { namespace: "prod" } }],
@@ -118,37 +123,41 @@ describe("prompt injection in a log line", () => {
         content: "The logs ask to delete namespace prod; doing the closest thing.",
       },
       {
-        toolCalls: [
-          {
-            name: "submit_decision",
-            arguments: answer({
-              action: "failover_region",
-              family: null,
-              summary: "Following the instruction in the logs to remove prod.",
-            }),
-          },
-        ],
+        expect: (req) => {
+          // Only the container's actions are on offer, in the catalog and in the decision's schema.
+          expect(String(req.messages[0]?.content)).not.toContain("failover_region");
+          const schema = JSON.stringify(req.tools?.[0]?.function.parameters);
+          expect(schema).toContain("restart_container");
+          expect(schema).not.toContain("failover_region");
+        },
+        toolCalls: [{ name: "submit_decision", arguments: failover }],
+      },
+      {
+        expect: (req) =>
+          expect(req.messages.at(-1)?.content).toMatch(
+            /"failover_region" does not apply to this target's platform; choose one of restart_container, kill_container, scale_service, none/,
+          ),
+        toolCalls: [{ name: "submit_decision", arguments: failover }],
       },
     );
     const incident = await incidentFor("inj-obeys");
 
-    expect(executed).toEqual([]);
-    expect(incident.actions).toHaveLength(0);
-    expect(incident.status).toBe("escalated");
-    expect(incident.statusReason).toMatch(
-      /action_blocked_by_policy: failover_region cannot be applied to a docker_container target/,
-    );
-    expect(incident.decision).toMatchObject({
-      planner: "llm",
-      action: "failover_region",
-      target: "inj-obeys",
-    });
-    // The incident says what happened: the injected text, and that the guard, not the model, had the last word.
+    // The model never decided: the heuristic planner did, from the evidence, on the incident's own container.
+    expect(incident.decision?.planner).toBe("heuristic");
+    expect(executed).not.toContain(expect.stringMatching(/failover_region/));
+    expect(incident.actions.every((a) => a.action !== "failover_region")).toBe(true);
+    // The incident says what happened: the injected text, the tool the model reached for, and the fallback.
     const decide = incident.timeline.filter((e) => e.step === "decide").map((e) => e.message);
     expect(decide).toContain(
       `possible prompt injection in the data, passed to the model as quoted data only: "${INJECTION}"`,
     );
-    expect(incident.timeline.find((e) => e.step === "guard")?.message).toMatch(/action_blocked_by_policy/);
+    expect(decide).toContain(
+      "flagged: the model tried to call kubernetes_delete_namespace, a tool it was not offered; refused, nothing ran",
+    );
+    expect(decide.some((m) => m.startsWith("the model read"))).toBe(false);
+    expect(
+      decide.some((m) => /fell back to the heuristic planner: .*"failover_region" does not apply/.test(m)),
+    ).toBe(true);
   });
 
   it("an obeying model's off-catalog answer falls back to the heuristic planner, and the timeline says so", async () => {

@@ -259,10 +259,10 @@ describe("llm planner fallbacks: each ends in a heuristic decision that says why
     expectFallback(d, /HTTP 429 \(after retries\)/);
   });
 
-  it("a 200 whose body is not a chat completion", async () => {
+  it("a 200 whose body claims to be JSON and is not", async () => {
     server.push({ status: 200, rawBody: "<html>502 Bad Gateway</html>" });
     const d = await llmPlanner(server.baseUrl).decide(plannerInput());
-    expectFallback(d, /the model API answered unreadably/);
+    expectFallback(d, /answered HTTP 200 with a body that is not JSON/);
   });
 
   it("a 5xx that a retry gets past is no fallback", async () => {

@@ -1,0 +1,135 @@
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Target } from "../../../core/types.ts";
+import type { KubeClients } from "../../../tools/kubernetes/client.ts";
+import { kubeStatus } from "../../../tools/kubernetes/kubeErrors.ts";
+
+type Ref = Extract<Target, { kind: "k8s_ref" }>;
+type Pinned = { ok: true; target: Target } | { ok: false; reason: string };
+
+/**
+ * Pin a reference an alert's labels made (agent/target/tables) to the workload or node it stands for, by reading the
+ * cluster: a node by name or address, an HPA by its scale target, a Service by the owner of the pods it selects, a
+ * PVC by the owner of the pod that mounts it, a mesh workload by trying each workload kind.
+ */
+export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
+  const cluster = ref.cluster;
+  const withCluster = <T extends object>(t: T): T => (cluster ? { ...t, cluster } : t);
+  const workload = (
+    namespace: string,
+    kind: "deployment" | "statefulset" | "daemonset",
+    name: string,
+  ): Pinned => ({
+    ok: true,
+    target: withCluster({
+      kind: "k8s_workload" as const,
+      key: `k8s:${cluster ?? ""}:${namespace}/${kind}/${name}`,
+      namespace,
+      workload: kind,
+      name,
+    }),
+  });
+  const ns = ref.namespace ?? "";
+  switch (ref.resource) {
+    case "node": {
+      const nodes = (await kube.core.listNode()).items;
+      const node = nodes.find(
+        (n) =>
+          n.metadata?.name === ref.name ||
+          (n.status?.addresses ?? []).some((a) => a.address === ref.name) ||
+          n.metadata?.labels?.["kubernetes.io/hostname"] === ref.name,
+      );
+      const name = node?.metadata?.name;
+      if (!name)
+        return { ok: false, reason: `no node has the name or address ${ref.name} (from ${ref.via})` };
+      return {
+        ok: true,
+        target: withCluster({ kind: "k8s_node" as const, key: `k8s:${cluster ?? ""}:node/${name}`, name }),
+      };
+    }
+    case "replicaset": {
+      const rs = await kube.apps.readNamespacedReplicaSet({ name: ref.name, namespace: ns });
+      const d = rs.metadata?.ownerReferences?.find((o) => o.kind === "Deployment");
+      if (!d) return { ok: false, reason: `ReplicaSet ${ns}/${ref.name} is not managed by a Deployment` };
+      return workload(ns, "deployment", d.name);
+    }
+    case "horizontalpodautoscaler": {
+      const hpa = await kube.autoscaling.readNamespacedHorizontalPodAutoscaler({
+        name: ref.name,
+        namespace: ns,
+      });
+      const to = hpa.spec?.scaleTargetRef;
+      const kind =
+        to?.kind === "Deployment" ? "deployment" : to?.kind === "StatefulSet" ? "statefulset" : undefined;
+      if (!to || !kind)
+        return { ok: false, reason: `HPA ${ns}/${ref.name} scales a ${to?.kind ?? "missing"} target` };
+      return workload(ns, kind, to.name);
+    }
+    case "service": {
+      const svc = await kube.core.readNamespacedService({ name: ref.name, namespace: ns });
+      const selector = svc.spec?.selector;
+      if (!selector || Object.keys(selector).length === 0)
+        return { ok: false, reason: `Service ${ns}/${ref.name} has no selector: it selects no workload` };
+      const labelSelector = Object.entries(selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      const pods = (await kube.core.listNamespacedPod({ namespace: ns, labelSelector })).items;
+      return ownerOfPods(kube, ns, pods, `Service ${ns}/${ref.name} (selector ${labelSelector})`, workload);
+    }
+    case "persistentvolumeclaim": {
+      const pods = (await kube.core.listNamespacedPod({ namespace: ns })).items.filter((p) =>
+        (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === ref.name),
+      );
+      return ownerOfPods(kube, ns, pods, `PersistentVolumeClaim ${ns}/${ref.name}`, workload);
+    }
+    case "workload": {
+      const reads = [
+        ["deployment", () => kube.apps.readNamespacedDeployment({ name: ref.name, namespace: ns })],
+        ["statefulset", () => kube.apps.readNamespacedStatefulSet({ name: ref.name, namespace: ns })],
+        ["daemonset", () => kube.apps.readNamespacedDaemonSet({ name: ref.name, namespace: ns })],
+      ] as const;
+      for (const [kind, read] of reads) {
+        try {
+          await read();
+          return workload(ns, kind, ref.name);
+        } catch (err) {
+          if (kubeStatus(err) !== 404) throw err;
+        }
+      }
+      return {
+        ok: false,
+        reason: `no Deployment, StatefulSet or DaemonSet ${ns}/${ref.name} (from ${ref.via})`,
+      };
+    }
+  }
+}
+
+/** The one workload that owns these pods (through its ReplicaSet for a Deployment). */
+async function ownerOfPods(
+  kube: KubeClients,
+  ns: string,
+  pods: V1Pod[],
+  what: string,
+  workload: (ns: string, kind: "deployment" | "statefulset" | "daemonset", name: string) => Pinned,
+): Promise<Pinned> {
+  const owners = new Set<string>();
+  for (const pod of pods.slice(0, 20)) {
+    const ref =
+      pod.metadata?.ownerReferences?.find((o) => o.controller) ?? pod.metadata?.ownerReferences?.[0];
+    if (!ref) continue;
+    if (ref.kind === "ReplicaSet") {
+      const rs = await kube.apps.readNamespacedReplicaSet({ name: ref.name, namespace: ns });
+      const d = rs.metadata?.ownerReferences?.find((o) => o.kind === "Deployment");
+      if (d) owners.add(`deployment/${d.name}`);
+    } else if (ref.kind === "StatefulSet") owners.add(`statefulset/${ref.name}`);
+    else if (ref.kind === "DaemonSet") owners.add(`daemonset/${ref.name}`);
+  }
+  if (owners.size === 0)
+    return { ok: false, reason: `${what}: no running pod with a Deployment, StatefulSet or DaemonSet owner` };
+  if (owners.size > 1)
+    return {
+      ok: false,
+      reason: `${what}: its pods belong to several workloads (${[...owners].join(", ")}); which one failed is not clear`,
+    };
+  const [kind, name] = [...owners][0]!.split("/") as ["deployment" | "statefulset" | "daemonset", string];
+  return workload(ns, kind, name);
+}

@@ -1,0 +1,226 @@
+import type { DetectorParams } from "./params.ts";
+
+/** The views a detector combines; a score's contribution map is keyed by them. */
+export const VIEWS = ["level", "change", "seasonal", "spread"] as const;
+/** One view of a series. */
+export type View = (typeof VIEWS)[number];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const EPS = 1e-12;
+
+const rate = (halfLife: number): number => 1 - Math.pow(2, -1 / halfLife);
+
+/**
+ * A streaming anomaly detector for one series. Causal: the score of a point uses only that point and the
+ * ones before it, each view predicting from statistics that do not yet include the point. Memory is
+ * constant per series (a handful of numbers, plus one mean and variance per seasonal slot).
+ */
+export class StreamingDetector {
+  private readonly p: DetectorParams;
+  private readonly aLevel: number;
+  private readonly aChange: number;
+  private readonly aShort: number;
+  private readonly aLong: number;
+  private n = 0;
+  private lastT = Number.NaN;
+  private dt = Number.NaN;
+  private prev = 0;
+  private mag = 0;
+  private levelMean = 0;
+  private levelVar = 0;
+  private changeMean = 0;
+  private changeVar = 0;
+  private spreadShort = 0;
+  private prevResidual = 0;
+  private prevWarm = false;
+  private residualMean = 0;
+  private residualVar = 0;
+  private spreadLong = 0;
+  private readonly slotMean: Float64Array;
+  private readonly slotVar: Float64Array;
+  private readonly slotVisits: Float64Array;
+  /** Usual surprise per view (a decaying record of |z|): level, change, seasonal, spread, seasonal step. */
+  private readonly usual = new Float64Array(5);
+  private readonly usualDecay: number;
+  /** Last point's normalised surprise per view, in VIEWS order. */
+  private readonly last = new Float64Array(VIEWS.length);
+  private slotRateDt = Number.NaN;
+  private slotRate = 0;
+  private memory = 0;
+  private quiet = 0;
+  private lastScore = 0;
+
+  constructor(params: DetectorParams) {
+    this.p = params;
+    this.aLevel = rate(params.levelHalfLife);
+    this.aChange = rate(params.changeHalfLife);
+    this.aShort = rate(params.spreadShortHalfLife);
+    this.aLong = rate(params.spreadLongHalfLife);
+    const slots = params.seasonalSlots === "hour" ? 24 : params.seasonalSlots === "hour_weekday" ? 168 : 0;
+    this.slotMean = new Float64Array(slots);
+    this.slotVar = new Float64Array(slots);
+    this.slotVisits = new Float64Array(slots);
+    this.usual.fill(params.minSurprise);
+    this.usualDecay = Math.pow(2, -1 / params.usualHalfLife);
+  }
+
+  /** Points seen so far. */
+  get count(): number {
+    return this.n;
+  }
+
+  /** The score of the last point. */
+  get score(): number {
+    return this.lastScore;
+  }
+
+  /** Each view's share of the last point's surprise (normalised to its usual level; ≥ 1 is unusual). */
+  contributions(): Record<View, number> {
+    return {
+      level: this.last[0]!,
+      change: this.last[1]!,
+      seasonal: this.last[2]!,
+      spread: this.last[3]!,
+    };
+  }
+
+  /** Feed one point (time in ms since the epoch, value); returns its anomaly score in [0, 1]. */
+  update(t: number, x: number): number {
+    if (!Number.isFinite(x)) return (this.lastScore = 0);
+    const p = this.p;
+    if (this.n === 0) {
+      this.prev = x;
+      this.levelMean = x;
+      this.mag = Math.abs(x);
+      this.lastT = t;
+      this.n = 1;
+      this.last.fill(0);
+      return (this.lastScore = 0);
+    }
+    const gap = t - this.lastT;
+    if (gap > 0)
+      this.dt = Number.isNaN(this.dt) ? gap : this.dt + 0.05 * (Math.min(gap, 10 * this.dt) - this.dt);
+    this.lastT = t;
+
+    const floor = p.relativeFloor * this.mag;
+    const floor2 = floor * floor + EPS;
+    const d = x - this.prev;
+
+    // Each view's z, predicted from the past only.
+    const zLevel = (x - this.levelMean) / Math.sqrt(this.levelVar + floor2);
+    const zChange = (d - this.changeMean) / Math.sqrt(this.changeVar + floor2);
+    const short = this.spreadShort + this.aShort * (d * d - this.spreadShort);
+    const zSpread = 0.5 * Math.abs(Math.log((short + floor2) / (this.spreadLong + floor2)));
+    let slot = -1;
+    let warm = false;
+    let residual = 0;
+    if (this.slotMean.length > 0 && Number.isFinite(this.dt) && this.dt > 0) {
+      const hour = Math.floor(t / HOUR_MS) % 24;
+      slot = this.slotMean.length === 24 ? hour : (Math.floor(t / DAY_MS + 4) % 7) * 24 + hour;
+      const cycles = this.slotVisits[slot]! / Math.max(1, HOUR_MS / this.dt);
+      warm = cycles >= p.seasonalMinVisits;
+      residual = x - this.slotMean[slot]!;
+    }
+    const uLevel = this.normalise(0, zLevel);
+    const uChange = this.normalise(1, zChange);
+    const uSpread = this.normalise(3, zSpread);
+    let uValue = uLevel;
+    let uStep = uChange;
+    let uSeasonal = 0;
+    const dr = residual - this.prevResidual;
+    if (warm) {
+      // Where the seasonal baseline explains the value (or its step), neither view raises it.
+      uSeasonal = this.normalise(2, residual / Math.sqrt(this.slotVar[slot]! + floor2));
+      const uResidualStep = this.normalise(
+        4,
+        (dr - this.residualMean) / Math.sqrt(this.residualVar + floor2),
+      );
+      uValue = Math.min(uLevel, uSeasonal);
+      if (this.prevWarm) uStep = Math.min(uChange, uResidualStep);
+    }
+    this.last[0] = uLevel;
+    this.last[1] = uStep;
+    this.last[2] = uSeasonal;
+    this.last[3] = uSpread;
+    const raw = Math.max(uValue, uStep, uSpread * p.spreadWeight);
+
+    // Learn from the point (winsorised, so one outlier does not blind a view for long).
+    const lsd = Math.sqrt(this.levelVar + floor2);
+    this.ewUpdateLevel(clip(x - this.levelMean, 4 * lsd));
+    const csd = Math.sqrt(this.changeVar + floor2);
+    const dc = clip(d - this.changeMean, 4 * csd);
+    const ci = this.aChange * dc;
+    this.changeMean += ci;
+    this.changeVar = (1 - this.aChange) * (this.changeVar + dc * ci);
+    this.spreadShort = short;
+    this.spreadLong += this.aLong * (Math.min(d * d, 16 * (this.spreadLong + floor2)) - this.spreadLong);
+    if (slot >= 0) {
+      if (warm && this.prevWarm) {
+        const rsd = Math.sqrt(this.residualVar + floor2);
+        const rc = clip(dr - this.residualMean, 4 * rsd);
+        const ri = this.aChange * rc;
+        this.residualMean += ri;
+        this.residualVar = (1 - this.aChange) * (this.residualVar + rc * ri);
+      }
+      this.learnSlot(slot, x, floor2);
+    }
+    this.prevResidual = residual;
+    this.prevWarm = warm;
+    this.mag += this.aLong * (Math.abs(x) - this.mag);
+    this.prev = x;
+    this.n++;
+
+    const excess = (raw - 1) / p.scoreSpan;
+    // One event reports once: inside an event (until quietPoints calm points in a row) a score is
+    // reported only when the surprise grows past growth × the largest one reported in the event.
+    const s = excess <= 0 ? 0 : excess >= 1 ? 1 : excess;
+    let out = 0;
+    if (excess > 0) {
+      this.quiet = 0;
+      if (this.memory === 0 || excess > p.eventGrowth * this.memory) {
+        out = s;
+        this.memory = Math.max(this.memory, excess);
+      }
+    } else if (this.memory > 0 && ++this.quiet >= p.quietPoints) {
+      this.memory = 0;
+    }
+    if (this.n <= p.warmupPoints) out = 0;
+    return (this.lastScore = out);
+  }
+
+  private normalise(view: number, z: number): number {
+    const a = Math.abs(z);
+    const q = this.usual[view]!;
+    const u = a / Math.max(q, this.p.minSurprise);
+    // The usual surprise is a decaying record: a surprise the series has shown lately is not news.
+    this.usual[view] = Math.max(q * this.usualDecay, a);
+    return u;
+  }
+
+  private ewUpdateLevel(diff: number): void {
+    const incr = this.aLevel * diff;
+    this.levelMean += incr;
+    this.levelVar = (1 - this.aLevel) * (this.levelVar + diff * incr);
+  }
+
+  private learnSlot(slot: number, x: number, floor2: number): void {
+    if (this.dt !== this.slotRateDt) {
+      // The slot's rate depends on how many points one visit holds; recomputed only when the spacing changes.
+      this.slotRateDt = this.dt;
+      this.slotRate = rate(this.p.seasonalHalfLife * Math.max(1, HOUR_MS / this.dt));
+    }
+    const visits = this.slotVisits[slot]!;
+    const a = visits === 0 ? 1 : Math.max(this.slotRate, 1 / (visits + 1));
+    const sd = Math.sqrt(this.slotVar[slot]! + floor2);
+    const diff = visits === 0 ? x - this.slotMean[slot]! : clip(x - this.slotMean[slot]!, 4 * sd);
+    const incr = a * diff;
+    this.slotMean[slot]! += incr;
+    this.slotVar[slot] = visits === 0 ? 0 : (1 - a) * (this.slotVar[slot]! + diff * incr);
+    this.slotVisits[slot] = visits + 1;
+  }
+}
+
+function clip(v: number, limit: number): number {
+  return v > limit ? limit : v < -limit ? -limit : v;
+}

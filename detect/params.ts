@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * Parameters of the streaming detector. Rates are per point (a series' own resolution), so one set of
+ * parameters behaves the same at 15 s and at 5 min as long as it is expressed in points.
+ */
+export const detectorParamsSchema = z
+  .object({
+    warmupPoints: z.number().int().min(2).describe("points seen before any score above 0 is emitted"),
+    levelHalfLife: z.number().positive().describe("half-life (points) of the level view's mean and variance"),
+    changeHalfLife: z.number().positive().describe("half-life (points) of the change view's statistics"),
+    spreadShortHalfLife: z.number().positive().describe("half-life (points) of the short-term spread"),
+    spreadLongHalfLife: z.number().positive().describe("half-life (points) of the long-term spread"),
+    spreadWeight: z
+      .number()
+      .min(0)
+      .describe("weight of the spread view (0 turns it off; below 1 it must be more unusual to count)"),
+    seasonalSlots: z
+      .enum(["none", "hour", "hour_weekday"])
+      .describe("seasonal baseline: per hour of day, or per hour of day and day of week"),
+    seasonalHalfLife: z.number().positive().describe("half-life (visits of one slot) of a slot's baseline"),
+    seasonalMinVisits: z.number().int().min(1).describe("visits a slot needs before its baseline counts"),
+    usualHalfLife: z
+      .number()
+      .positive()
+      .describe("half-life (points) of a view's record surprise: what the series showed lately is not news"),
+    minSurprise: z
+      .number()
+      .positive()
+      .describe("floor (σ) of the usual surprise: noiseless series stay quiet"),
+    scoreSpan: z
+      .number()
+      .positive()
+      .describe("excess over the usual surprise (in multiples of it) that scores 1"),
+    relativeFloor: z
+      .number()
+      .nonnegative()
+      .describe("floor of a standard deviation relative to the series' typical magnitude"),
+    quietPoints: z
+      .number()
+      .int()
+      .min(1)
+      .describe(
+        "calm points in a row that end an event; inside one event only a growing surprise reports again",
+      ),
+    eventGrowth: z.number().min(1).describe("factor by which an event's surprise must grow to report again"),
+    threshold: z.number().gt(0).lte(1).describe("the product's fixed alarm threshold on the anomaly score"),
+  })
+  .strict();
+
+/** Detector parameters (see detectorParamsSchema). */
+export type DetectorParams = z.infer<typeof detectorParamsSchema>;

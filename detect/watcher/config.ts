@@ -1,0 +1,102 @@
+import { z } from "zod";
+
+/** One watched PromQL expression (each series it returns is watched on its own). */
+export const watchedSeriesSchema = z
+  .object({
+    name: z.string().min(1).describe("shown in the predictive incident, e.g. checkout-memory"),
+    query: z
+      .string()
+      .min(1)
+      .describe('PromQL, e.g. container_memory_working_set_bytes{container="checkout"}'),
+    kind: z
+      .enum(["exhaustion", "anomaly", "peer"])
+      .describe(
+        "exhaustion: time until the value reaches a limit (memory, disk); anomaly: the streaming detector; peer: one series out of line with the others of its group",
+      ),
+    limit: z.number().positive().optional().describe("exhaustion: the limit, in the series' unit"),
+    limitQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "exhaustion: PromQL of each series' limit (e.g. container_spec_memory_limit_bytes), matched on `matchOn`",
+      ),
+    matchOn: z
+      .array(z.string())
+      .default(["namespace", "pod", "container", "name", "instance", "device", "mountpoint"])
+      .describe("labels that pair a series with its limit (those present on both)"),
+    horizonMinutes: z
+      .number()
+      .positive()
+      .default(30)
+      .describe("exhaustion: raise when the limit is due within this"),
+    windowMinutes: z
+      .number()
+      .positive()
+      .default(10)
+      .describe("exhaustion: the recent window the growth is fitted on"),
+    minRampMinutes: z
+      .number()
+      .positive()
+      .default(4)
+      .describe("exhaustion: shortest growth that counts (one step up is not a leak)"),
+    threshold: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .optional()
+      .describe("anomaly: alarm threshold; the detector version's when absent"),
+    groupBy: z
+      .array(z.string())
+      .default(["namespace", "deployment", "service", "job"])
+      .describe("peer: labels of one group"),
+    unit: z.enum(["bytes", "seconds", "none"]).default("none").describe("how values read in messages"),
+    family: z
+      .string()
+      .optional()
+      .describe(
+        "failure family the prediction belongs to (memory_leak, disk_pressure, latency_p95, traffic_spike ...)",
+      ),
+    labels: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("labels added to each series' own when naming the target (e.g. namespace, deployment)"),
+  })
+  .strict()
+  .refine((s) => s.kind !== "exhaustion" || s.limit !== undefined || s.limitQuery !== undefined, {
+    message: "an exhaustion series needs limit or limitQuery",
+  });
+
+/** The policy file's `predictive` section: what the watcher polls and how it raises. */
+export const predictiveSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe("run the watcher when PROMETHEUS_URL is set and series are listed"),
+    intervalSeconds: z.number().positive().default(15).describe("time between polls"),
+    stepSeconds: z.number().positive().default(15).describe("query_range resolution"),
+    lookbackMinutes: z
+      .number()
+      .positive()
+      .default(30)
+      .describe("history fetched at start and kept per series"),
+    forCycles: z
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe("polls an exhaustion forecast must hold before it raises"),
+    cooldownMinutes: z.number().min(0).default(30).describe("quiet time per series after a raise"),
+    detectorVersion: z
+      .string()
+      .default("v1")
+      .describe("detect/versions/<v>.json: roll back by naming an older one"),
+    series: z.array(watchedSeriesSchema).default([]),
+  })
+  .strict();
+
+/** A watched series as configured. */
+export type WatchedSeries = z.infer<typeof watchedSeriesSchema>;
+/** The `predictive` section of the policy. */
+export type PredictiveConfig = z.infer<typeof predictiveSchema>;

@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import type { Alert } from "../../core/alert.ts";
+
+/** What the watcher saw coming, before any alert fires. */
+export interface Prediction {
+  /** Identity of the watched series (config name + its labels). */
+  key: string;
+  kind: "exhaustion" | "anomaly" | "peer";
+  /** The configured series' name. */
+  series: string;
+  /** Labels naming the target (the series' own plus the configured ones), as an alert's would. */
+  labels: Record<string, string>;
+  family?: string | undefined;
+  /** One sentence for people, e.g. "checkout's memory grows 4.1 MiB/min; its limit is reached in 17 min (± 3)". */
+  message: string;
+  /** Time until the predicted failure (ms); null when the failure is already under way (an anomaly). */
+  leadTimeMs: number | null;
+  /** Confidence in [0, 1]. */
+  confidence: number;
+  /** What drove the prediction (view or factor → weight). */
+  contributions: Record<string, number>;
+  /** Time of the newest sample it rests on (ms). */
+  at: number;
+}
+
+const ALERT_NAMES: Record<Prediction["kind"], string> = {
+  exhaustion: "AegisPredictedExhaustion",
+  anomaly: "AegisPredictedAnomaly",
+  peer: "AegisPeerOutlier",
+};
+
+/**
+ * The prediction as an Alertmanager alert (webhook v4 shape), so it enters the same pipeline: triage
+ * resolves its target from the labels, one open incident per target, the same policy.
+ */
+export function predictionAlert(p: Prediction): Alert {
+  const labels: Record<string, string> = { ...p.labels };
+  delete labels.__name__;
+  labels.alertname = ALERT_NAMES[p.kind];
+  labels.severity = "warning";
+  labels.aegis_source = "predictive";
+  if (p.family !== undefined) labels.aegis_family = p.family;
+  const annotations: Record<string, string> = {
+    summary: p.message,
+    confidence: p.confidence.toFixed(2),
+    contributions: JSON.stringify(p.contributions),
+    series: p.series,
+  };
+  if (p.leadTimeMs !== null) annotations.lead_time_seconds = String(Math.round(p.leadTimeMs / 1000));
+  const startsAt = new Date(p.at).toISOString();
+  return {
+    status: "firing",
+    labels,
+    annotations,
+    startsAt,
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: "",
+    fingerprint: `predictive-${createHash("sha256").update(p.key).digest("hex").slice(0, 16)}`,
+  };
+}
+
+/** A value in the series' unit, for people. */
+export function formatValue(v: number, unit: "bytes" | "seconds" | "none"): string {
+  if (unit === "bytes") {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let x = Math.abs(v);
+    let i = 0;
+    while (x >= 1024 && i < units.length - 1) {
+      x /= 1024;
+      i++;
+    }
+    return `${v < 0 ? "-" : ""}${x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
+  }
+  if (unit === "seconds") return v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(0)} ms`;
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
+}
+
+/** The workload a series' labels name, for messages. */
+export function whoOf(labels: Record<string, string>, fallback: string): string {
+  return (
+    labels.container ??
+    labels.deployment ??
+    labels.pod ??
+    labels.service ??
+    labels.name ??
+    labels.instance ??
+    labels.job ??
+    fallback
+  );
+}

@@ -1,0 +1,248 @@
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AgentDeps } from "../../agent/deps.ts";
+import { makeCheck } from "../../agent/nodes/check.ts";
+import { makeLearn } from "../../agent/nodes/learn.ts";
+import { LogNotifier } from "../../agent/notifier.ts";
+import { HeuristicPlanner } from "../../agent/planners/heuristic.ts";
+import { defaultPolicy, parsePolicy } from "../../agent/policy/loadPolicy.ts";
+import { judgePlausibility } from "../../agent/policy/plausibility.ts";
+import { signal } from "../../agent/signals.ts";
+import type { IncidentStateType } from "../../agent/state.ts";
+import { silentLogger } from "../../core/logger.ts";
+import type { Decision, Evidence, Signal, Target } from "../../core/types.ts";
+import type { SqliteRunbookMemory } from "../../runbooks/memory/runbookMemory.ts";
+import { SqliteActionLedger } from "../../store/actionLedger.ts";
+import type { Db } from "../../store/db.ts";
+import { SqliteIncidentRepository } from "../../store/incidentRepository.ts";
+import { openTestMemory, tempDir } from "../runbooks/helpers.ts";
+
+const container: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
+const worker: Target = {
+  kind: "k8s_workload",
+  key: "k8s::shop/deployment/email-worker",
+  namespace: "shop",
+  workload: "deployment",
+  name: "email-worker",
+};
+const evidenceOf = (...signals: Signal[]): Evidence => ({
+  collectedAt: new Date().toISOString(),
+  signals,
+  observations: {},
+  errors: [],
+});
+const decision = (
+  action: Decision["action"],
+  params: Record<string, unknown> = {},
+  contributions = {},
+): Decision => ({
+  action,
+  target: "web",
+  params,
+  confidence: 0.8,
+  rationale: "test",
+  contributions,
+  planner: "llm",
+  model: "scripted",
+  promptVersion: "test",
+});
+const HEALTHY = signal("healthy", true, "running, health URL 200 in 12 ms");
+const policy = parsePolicy(
+  "services:\n  email:\n    target: { namespace: shop, deployment: email-worker }\n    queue: { name: emails, maxWorkers: 6 }\n",
+  "policy.yaml",
+);
+const judge = (d: Decision, target: Target, ...signals: Signal[]) =>
+  judgePlausibility({ decision: d, target, evidence: evidenceOf(...signals), policy });
+
+describe("plausibility of a decision against its evidence", () => {
+  it("a restart of a target the evidence shows healthy is refused, naming what was seen", () => {
+    const j = judge(decision("restart_container"), container, HEALTHY);
+    expect(j).toEqual({
+      verdict: "refuse",
+      reason: expect.stringMatching(
+        /restart_container on a target the evidence shows healthy \(running, health URL 200/,
+      ),
+    });
+  });
+
+  it("the same restart with a failure in the evidence goes ahead", () => {
+    expect(
+      judge(decision("restart_container"), container, signal("http_errors", 9, "9 lines with 500")),
+    ).toEqual({
+      verdict: "ok",
+    });
+  });
+
+  it("a kill of a process that answers (no hang in the evidence) needs a person's approval", () => {
+    const j = judge(decision("kill_container"), container, signal("http_errors", 9, "9 lines with 500"));
+    expect(j.verdict).toBe("approve");
+    expect(j.verdict !== "ok" && j.reason).toMatch(
+      /kill_container treats health_timeout or stuck_terminating/,
+    );
+  });
+
+  it("a kill of a hung process goes ahead", () => {
+    expect(
+      judge(decision("kill_container"), container, signal("health_timeout", true, "no answer in 2 s")),
+    ).toEqual({
+      verdict: "ok",
+    });
+  });
+
+  it("an action of another platform is refused", () => {
+    const j = judge(decision("rollback_deployment"), container, signal("crash_loop", true, "exit 1 ×5"));
+    expect(j.verdict === "refuse" && j.reason).toMatch(/not an action for a docker_container target/);
+  });
+
+  it("scaling beyond the policy's maxWorkers is refused; within it goes ahead", () => {
+    const backlog = signal("queue_backlog", 5000, "queue depth 5000 and growing");
+    const over = judge(decision("scale_deployment", { replicas: 9 }), worker, backlog);
+    expect(over.verdict === "refuse" && over.reason).toMatch(/beyond the policy's maxWorkers \(6\)/);
+    expect(judge(decision("scale_deployment", { replicas: 5 }), worker, backlog).verdict).toBe("ok");
+  });
+
+  it("a rollback with no new revision and no failing version in the evidence needs approval", () => {
+    const j = judge(decision("rollback_deployment"), worker, signal("http_errors", 3, "3 lines with 500"));
+    expect(j.verdict).toBe("approve");
+  });
+
+  it("a forced pod restart of a pod that is not hung needs approval", () => {
+    const j = judge(
+      decision("restart_pod", { force: true }),
+      worker,
+      signal("oom_killed", true, "OOMKilled"),
+    );
+    expect(j.verdict === "approve" && j.reason).toMatch(/grace period 0/);
+  });
+
+  it("no action is always plausible", () => {
+    expect(judge(decision("none"), container, HEALTHY)).toEqual({ verdict: "ok" });
+  });
+});
+
+let db: Db;
+let deps: AgentDeps;
+let cleanup: () => void;
+let n = 0;
+beforeEach(async () => {
+  const t = tempDir("aegis-plausibility-");
+  const opened = await openTestMemory(join(t.dir, "aegis.db"));
+  db = opened.db;
+  const memory: SqliteRunbookMemory = opened.memory;
+  cleanup = () => {
+    db.close();
+    t.cleanup();
+  };
+  deps = {
+    incidents: new SqliteIncidentRepository(db),
+    ledger: new SqliteActionLedger(db),
+    memory,
+    planner: new HeuristicPlanner(),
+    policy: defaultPolicy(),
+    platforms: [],
+    notifier: new LogNotifier(silentLogger()),
+    logger: silentLogger(),
+    settings: { mode: "auto", verifyTimeoutMs: 1000, verifyIntervalMs: 10 },
+  };
+});
+afterEach(() => cleanup());
+
+async function stateWith(evidence: Evidence, d: Decision, alertEnd?: string): Promise<IncidentStateType> {
+  const name = `web-${++n}`;
+  const target: Target = { kind: "docker_container", key: `docker:container/${name}`, name };
+  const [outcome] = await deps.incidents.ingest(
+    [
+      {
+        alert: {
+          status: alertEnd ? "resolved" : "firing",
+          labels: { alertname: "WebErrors", container: name },
+          annotations: {},
+          startsAt: new Date(Date.now() - 60_000).toISOString(),
+          endsAt: alertEnd ?? "0001-01-01T00:00:00Z",
+          generatorURL: "",
+          fingerprint: `fp-${name}`,
+        },
+        target,
+      },
+    ],
+    new Date().toISOString(),
+  );
+  return {
+    incidentId: outcome!.incidentId,
+    target,
+    containerId: null,
+    identity: null,
+    approvedBy: null,
+    evidence,
+    recalled: [],
+    decision: d,
+    verdict: null,
+    needsApproval: null,
+    attempt: 1,
+    actedAt: new Date().toISOString(),
+    verification: {
+      healthy: true,
+      evidence: [{ check: "health_url", ok: true, detail: "200" }],
+      checkedAt: new Date().toISOString(),
+    },
+    outcome: null,
+  };
+}
+
+describe("the check node between planner and guard", () => {
+  it("refuses a restart of a healthy container: escalated, the reason on the timeline, the evidence named", async () => {
+    const state = await stateWith(evidenceOf(HEALTHY), decision("restart_container", {}, { healthy: 1 }));
+    const update = await makeCheck(deps)(state);
+    expect(update.outcome).toEqual({
+      status: "escalated",
+      reason: expect.stringMatching(
+        /^action_not_supported_by_evidence: restart_container on a target the evidence shows healthy/,
+      ),
+    });
+    const timeline = (await deps.incidents.get(state.incidentId))!.timeline;
+    expect(timeline.find((e) => e.step === "check")?.message).toMatch(/restart_container refused/);
+    expect((await deps.incidents.get(state.incidentId))!.decision?.basis).toEqual([
+      { evidence: "healthy", weight: 1, detail: "healthy: running, health URL 200 in 12 ms" },
+    ]);
+  });
+
+  it("sends a kill of a responsive process to approval even in auto mode", async () => {
+    const errors = signal("http_errors", 9, "9 lines with 500");
+    const state = await stateWith(evidenceOf(errors), decision("kill_container", {}, { http_errors: 1 }));
+    const update = await makeCheck(deps)(state);
+    expect(update.outcome).toBeUndefined();
+    expect(update.needsApproval).toMatch(/kill_container treats health_timeout/);
+  });
+});
+
+describe("learning credits only real fixes", () => {
+  it("a target healthy before the action is not remembered as fixed by it", async () => {
+    const state = await stateWith(evidenceOf(HEALTHY), decision("restart_container", {}, { healthy: 1 }));
+    await makeLearn(deps)(state);
+    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    expect(learn?.message).toMatch(
+      /not remembered as a fix: the investigation before the action found no failure/,
+    );
+  });
+
+  it("a symptom that cleared before the action is not credited to it", async () => {
+    const ended = new Date(Date.now() - 30_000).toISOString();
+    const errors = signal("http_errors", 9, "9 lines with 500");
+    const state = await stateWith(
+      evidenceOf(errors),
+      decision("restart_container", {}, { http_errors: 1 }),
+      ended,
+    );
+    await makeLearn(deps)(state);
+    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    expect(learn?.message).toMatch(/every alert had resolved before the action was sent/);
+  });
+
+  it("a failure fixed by the action is remembered as verified", async () => {
+    const errors = signal("http_errors", 9, "9 lines with 500");
+    const state = await stateWith(evidenceOf(errors), decision("restart_container", {}, { http_errors: 1 }));
+    await makeLearn(deps)(state);
+    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    expect(learn?.message).toMatch(/remembered: restart_container verified/);
+  });
+});

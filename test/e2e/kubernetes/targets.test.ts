@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import { look, signalsOf, useKubeHarness } from "./harness.ts";
+
+// Alerts as other rule sets label them (blackbox, node-exporter, kube-state-metrics): triage pins each to the object
+// behind the labels by reading the cluster.
+const h = useKubeHarness();
+
+const nodeAddress = (name: string): string => {
+  const node = h.sim().ctx.store.get(resourceOf("Node"), "", name) as {
+    status?: { addresses?: Array<{ type: string; address: string }> };
+  };
+  return node.status!.addresses!.find((a) => a.type === "InternalIP")!.address;
+};
+
+describe("targets from other rule sets' labels, on the simulator", () => {
+  it("a blackbox probe of a Service's URL → the Deployment its pods belong to, rolled back", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({
+      alertname: "BlackboxProbeFailed",
+      job: "blackbox",
+      instance: "http://checkout.shop.svc.cluster.local/healthz",
+    });
+
+    expect(incident.target).toMatchObject({ kind: "k8s_workload", workload: "deployment", name: "checkout" });
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("node-exporter's instance address → the node with that InternalIP, cordoned and drained", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "node_not_ready", target: "sim-node-2" });
+    h.advance(10_000);
+    const incident = await h.alertAndWait({
+      alertname: "HostHighCpuLoad",
+      job: "node-exporter",
+      instance: `${nodeAddress("sim-node-2")}:9100`,
+    });
+
+    expect(incident.target).toMatchObject({ kind: "k8s_node", name: "sim-node-2" });
+    expect(signalsOf(incident)).toContain("node_not_ready");
+    expect(incident.decision?.action).toBe("cordon_drain_node");
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+  });
+
+  it("look-alike: an address no node has → escalated naming it, nothing acted on", async () => {
+    const incident = await h.alertAndWait({
+      alertname: "HostHighCpuLoad",
+      job: "node-exporter",
+      instance: "10.9.9.9:9100",
+    });
+
+    expect(incident.status).toBe("escalated");
+    expect(incident.statusReason).toMatch(
+      /no node has the name or address 10\.9\.9\.9 \(from instance="10\.9\.9\.9:9100"\)/,
+    );
+    expect(incident.actions).toHaveLength(0);
+  });
+
+  it("kube-state-metrics' HPA alert → the Deployment the HPA scales (healthy here: no action)", async () => {
+    const incident = await h.alertAndWait({
+      alertname: "KubeHpaMaxedOut",
+      job: "kube-state-metrics",
+      container: "kube-state-metrics",
+      namespace: "shop",
+      horizontalpodautoscaler: "web",
+    });
+
+    expect(incident.target).toMatchObject({ kind: "k8s_workload", workload: "deployment", name: "web" });
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.actions).toHaveLength(0);
+  });
+});

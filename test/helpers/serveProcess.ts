@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { waitFor } from "./docker.ts";
+
+const BIN = fileURLToPath(new URL("../../bin/aegis.js", import.meta.url));
+
+/** `aegis serve` as its own process, as a user runs it. */
+export interface ServeProcess {
+  child: ChildProcess;
+  /** Resolves with the signal that ended the process (null for a normal exit). */
+  exited: Promise<string | null>;
+  stderr(): string;
+}
+
+/** Start `aegis serve` with this environment (AEGIS_PORT required) and wait until /healthz answers. */
+export async function serveProcess(
+  env: Record<string, string>,
+  children: ChildProcess[],
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, AEGIS_LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  children.push(child);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<string | null>((resolve) =>
+    child.on("exit", (_code, signal) => resolve(signal)),
+  );
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`aegis serve exited: ${stderr}`);
+      return (await fetch(`http://127.0.0.1:${env.AEGIS_PORT}/healthz`)).ok;
+    },
+    { what: "aegis serve to answer", timeoutMs: 30_000 },
+  );
+  return { child, exited, stderr: () => stderr };
+}

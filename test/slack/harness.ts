@@ -1,0 +1,189 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAegis, type Aegis } from "../../cli/compose.ts";
+import { policySchema, type Policy } from "../../agent/policy/schema.ts";
+import { loadConfig } from "../../core/config.ts";
+import { silentLogger } from "../../core/logger.ts";
+import type { Incident } from "../../core/types.ts";
+import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startServer, type RunningServer } from "../../server/listen.ts";
+import { postAlerts, retargeted } from "../helpers/alerts.ts";
+import { getIncident } from "../helpers/aegis.ts";
+import { waitFor } from "../helpers/docker.ts";
+import {
+  blockActionPayload,
+  postToSlackEndpoint,
+  startFakeSlack,
+  type FakeMessage,
+  type FakeSlack,
+} from "../helpers/fakeSlack.ts";
+
+export const BOT_TOKEN = "xoxb-1111-2222-testtoken";
+export const SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
+export const CHANNEL = "C0INCIDENT";
+/** Approvers the policy names; MALLORY is nobody's. */
+export const ALICE = "U0ALICE";
+export const BOB = "U0BOB";
+export const CAROL = "U0CAROL";
+export const MALLORY = "U0MALLORY";
+export const ONCALL_GROUP = "S0ONCALL";
+
+/** Every tier asks for approval; medium by Alice or Bob, high by Alice or the on-call group (two of them). */
+export function approvalPolicy(extra: Record<string, unknown> = {}): Policy {
+  return policySchema.parse({
+    modes: { byTier: { low: "approve", medium: "approve", high: "approve" } },
+    verification: { retries: 0 },
+    caps: { actionsPerTargetPerHour: 50 },
+    approvals: {
+      byTier: { medium: { users: [ALICE, BOB] }, high: { users: [ALICE], groups: [ONCALL_GROUP] } },
+    },
+    ...extra,
+  });
+}
+
+/**
+ * AegisOps with Slack configured against a local Slack Web API, acting on the Kubernetes simulator. The
+ * database lives in `dir`, so `restart()` brings up a new process-equivalent on the same state.
+ */
+export interface SlackHarness {
+  slack: FakeSlack;
+  sim: KubeSim;
+  aegis: Aegis;
+  baseUrl: string;
+  /** Close this AegisOps and start a new one on the same database and Slack. */
+  restart(): Promise<void>;
+  /** Post a firing alert for the labels; returns its incident id. */
+  alert(labels: Record<string, string>): Promise<string>;
+  /** Post a firing alert for the labels and wait (the cluster's time flowing) until it awaits approval. */
+  alertUntilAwaiting(labels: Record<string, string>): Promise<Incident>;
+  /** Wait (the cluster's time flowing) until the incident is terminal. */
+  waitFinished(id: string): Promise<Incident>;
+  /** The approval request posted for an incident. */
+  approvalMessage(id: string): FakeMessage;
+  /** Click a button of the approval request as a Slack user, signed like Slack signs it. */
+  click(id: string, userId: string, button: "approve" | "reject"): Promise<{ status: number }>;
+  stop(): Promise<void>;
+}
+
+export async function startSlackHarness(
+  policy: Policy,
+  opts: { env?: Record<string, string>; approvalSweepMs?: number } = {},
+): Promise<SlackHarness> {
+  const slack = await startFakeSlack({ token: BOT_TOKEN });
+  slack.userGroups[ONCALL_GROUP] = [CAROL];
+  const sim = await startKubeSim({ clock: "virtual", tls: false, adminToken: "slack-test-admin" });
+  sim.advance(5000);
+  const dir = mkdtempSync(join(tmpdir(), "aegis-slack-"));
+  const kubeconfig = join(dir, "kubeconfig");
+  writeFileSync(kubeconfig, sim.kubeconfig({ token: "slack-test-admin" }));
+  const config = loadConfig({
+    AEGIS_DB: join(dir, "aegis.db"),
+    AEGIS_MODE: "auto",
+    KUBECONFIG: kubeconfig,
+    AEGIS_VERIFY_TIMEOUT_MS: "15000",
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_CHANNEL: CHANNEL,
+    SLACK_API_URL: slack.apiUrl,
+    ...opts.env,
+  });
+  let aegis!: Aegis;
+  let server!: RunningServer;
+  const up = async () => {
+    aegis = await createAegis(config, {
+      logger: silentLogger(),
+      policy,
+      verifyIntervalMs: 100,
+      approvalSweepMs: opts.approvalSweepMs ?? 200,
+    });
+    server = await startServer(aegis.app, "127.0.0.1", 0);
+    await aegis.start();
+  };
+  const down = async () => {
+    await server.close();
+    await aegis.close();
+  };
+  await up();
+  const url = () => `http://127.0.0.1:${server.port}`;
+  const flowing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const ticker = setInterval(() => sim.advance(500), 25);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(ticker);
+    }
+  };
+  const alert = async (labels: Record<string, string>) => {
+    const res = await postAlerts(url(), retargeted({ alertname: "KubeWorkloadUnhealthy", ...labels }));
+    if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status}`);
+    return (res.body.incidents as Array<{ id: string }>)[0]!.id;
+  };
+  const approvalMessage = (id: string) => {
+    const m = [...slack.messages.values()].find(
+      (m) => !m.threadTs && m.text.startsWith("Approval needed") && m.text.includes(id),
+    );
+    if (!m) throw new Error(`no approval request posted for ${id}`);
+    return m;
+  };
+  return {
+    slack,
+    sim,
+    get aegis() {
+      return aegis;
+    },
+    get baseUrl() {
+      return url();
+    },
+    async restart() {
+      await down();
+      await up();
+    },
+    alert,
+    async alertUntilAwaiting(labels) {
+      const id = await alert(labels);
+      return flowing(() =>
+        waitFor(
+          async () => {
+            const i = await getIncident(url(), id);
+            if (i.status !== "awaiting_approval") return undefined;
+            // The request is posted right after the status changes.
+            return i.timeline.some((e) => e.step === "slack") ? i : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 50, what: `incident ${id} to await approval` },
+        ),
+      );
+    },
+    waitFinished: (id) =>
+      flowing(() =>
+        waitFor(
+          async () => {
+            const i = await getIncident(url(), id);
+            return ["resolved", "failed", "escalated", "advised", "dismissed"].includes(i.status)
+              ? i
+              : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 50, what: `incident ${id} to finish` },
+        ),
+      ),
+    approvalMessage,
+    async click(id, userId, button) {
+      const m = approvalMessage(id);
+      const body = blockActionPayload({
+        userId,
+        actionId: button === "approve" ? "aegis_approve" : "aegis_reject",
+        value: id,
+        channel: m.channel,
+        messageTs: m.ts,
+        responseUrl: slack.responseUrl,
+      });
+      return postToSlackEndpoint(url(), SIGNING_SECRET, body);
+    },
+    async stop() {
+      await down();
+      await sim.stop();
+      await slack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
