@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "coverage/", "evals/reports/"] },
+  { ignores: ["node_modules/", "data/", "dist/", "server/dashboard/assets/", "coverage/", "evals/reports/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,8 @@ export interface RunnerOptions {
   queueSize: number;
   /** How often to look for unfinished incidents nobody is working on. */
   sweepIntervalMs: number;
+  /** Called with the incident's id each time a run of it ends (finished, paused for approval or failed). */
+  onRunEnd?: (id: string) => void;
   /** Runs of one incident that may end with the process dying before it is quarantined (default 2). */
   maxCrashedRuns?: number;
 }
@@ -78,6 +80,7 @@ export class IncidentRunner {
       );
     } finally {
       this.inFlight.delete(id);
+      this.runEnded(id);
       this.pump();
     }
   }
@@ -107,6 +110,11 @@ export class IncidentRunner {
     }
   }
 
+  /** How many incidents wait in the queue and how many runs are in flight (for metrics). */
+  stats(): { queued: number; inFlight: number } {
+    return { queued: this.queue.length, inFlight: this.inFlight.size };
+  }
+
   /** Resolves when nothing is queued or running (tests and benchmarks). */
   idle(): Promise<void> {
     if (this.queue.length === 0 && this.inFlight.size === 0) return Promise.resolve();
@@ -134,6 +142,7 @@ export class IncidentRunner {
       this.inFlight.add(id);
       void this.run(id).finally(() => {
         this.inFlight.delete(id);
+        this.runEnded(id);
         this.pump();
         if (this.queue.length === 0 && this.inFlight.size === 0) {
           const waiters = this.idleWaiters;
@@ -141,6 +150,14 @@ export class IncidentRunner {
           for (const w of waiters) w();
         }
       });
+    }
+  }
+
+  private runEnded(id: string): void {
+    try {
+      this.options.onRunEnd?.(id);
+    } catch (err) {
+      this.log.error({ incident: id, err: describeError(err) }, "run-end hook failed");
     }
   }
 

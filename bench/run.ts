@@ -3,6 +3,7 @@
  * `--check` exits 1 when a figure misses its goal (timing goals live here, never in tests).
  */
 import { benchCliStartup } from "./cliStartup.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchEvalSuite } from "./evalSuite.ts";
@@ -25,6 +26,7 @@ export const BENCHES: Bench[] = [
   { name: "cli-startup", run: () => benchCliStartup() },
   { name: "detect", run: () => benchDetect() },
   { name: "watcher", run: () => benchWatcher() },
+  { name: "dashboard", run: () => benchDashboard() },
 ];
 
 async function main(argv: string[]): Promise<number> {

@@ -17,9 +17,12 @@ import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import { IncidentRunner } from "../agent/runner.ts";
 import type { Config } from "../core/config.ts";
+import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
+import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
+import { createMetricsRegistry } from "../server/metrics.ts";
 import { SqliteActionLedger } from "../store/actionLedger.ts";
 import { openDatabase } from "../store/db.ts";
 import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
@@ -189,10 +192,22 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     },
     new SqliteSaver(db),
   );
-  const runner = new IncidentRunner(graph, incidents, logger, {
+  const metrics = createMetricsRegistry();
+  const incidentMetrics = registerIncidentMetrics(metrics, {
+    configuredPlanner: planner.name,
+    queue: () => runner.stats(),
+  });
+  const runner: IncidentRunner = new IncidentRunner(graph, incidents, logger, {
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    onRunEnd: (id) =>
+      void incidents
+        .get(id)
+        .then((incident) => incident && incidentMetrics.record(incident))
+        .catch((err: unknown) =>
+          logger.warn({ incident: id, err: describeError(err) }, "metrics not recorded"),
+        ),
   });
   const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
@@ -204,6 +219,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
     sloReport: () => autonomy.report(),
     logger,
+    metrics,
+    runbooks: memory,
   });
   return {
     app,

@@ -33,7 +33,7 @@ import {
 } from "../evals/retrieval/harness.ts";
 import { openDatabase } from "../store/db.ts";
 import { openMemory } from "./openMemory.ts";
-import { formatTable } from "./runbook.ts";
+import { formatTable } from "./formatTable.ts";
 
 /**
  * The labelled retrieval sets, scored separately: ours; alert rules written by others; and queries written

@@ -8,6 +8,7 @@ import type { MemoryHit } from "../runbooks/memory/fixMemory.ts";
 import type { MemoryEntry, SqliteRunbookMemory } from "../runbooks/memory/runbookMemory.ts";
 import type { RunbookProblem } from "../runbooks/memory/runbookParser.ts";
 import { openDatabase } from "../store/db.ts";
+import { formatTable } from "./formatTable.ts";
 import { openMemory } from "./openMemory.ts";
 
 /** `aegis runbook`: the runbook memory (runbooks and learned fixes) from the command line. */
@@ -224,17 +225,6 @@ async function withMemory(
   } finally {
     db.close();
   }
-}
-
-/** Rows as an aligned plain-text table for people. */
-export function formatTable(head: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 function print(text: string): void {

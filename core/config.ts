@@ -19,6 +19,7 @@ const envSchema = z.object({
   AEGIS_POLICY: optionalString,
   AEGIS_WEBHOOK_TOKEN: optionalString,
   AEGIS_API_TOKEN: optionalString,
+  AEGIS_DASHBOARD_PUBLIC: z.enum(["true", "false"]).default("false"),
   AEGIS_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   AEGIS_WORKERS: intFrom(4, 1, 64),
   AEGIS_QUEUE_SIZE: intFrom(1000, 1, 1_000_000),
@@ -73,6 +74,8 @@ export interface Config {
   policyPath: string | undefined;
   webhookToken: string | undefined;
   apiToken: string | undefined;
+  /** AEGIS_DASHBOARD_PUBLIC: the dashboard may be read without logging in (changes still need the token). */
+  dashboardPublic: boolean;
   logLevel: string;
   workers: number;
   queueSize: number;
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     policyPath: e.AEGIS_POLICY,
     webhookToken: e.AEGIS_WEBHOOK_TOKEN,
     apiToken: e.AEGIS_API_TOKEN,
+    dashboardPublic: e.AEGIS_DASHBOARD_PUBLIC === "true",
     logLevel: e.AEGIS_LOG_LEVEL,
     workers: e.AEGIS_WORKERS,
     queueSize: e.AEGIS_QUEUE_SIZE,

@@ -24,9 +24,11 @@ const SOURCE_DIRS = [
 ];
 const DATA_DIRS = [...SOURCE_DIRS, "deploy"];
 // Produced at run time or by tests; never shipped.
-const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/];
+const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/, /^server\/dashboard\/web(\/|$)/];
 
 rmSync(dist, { recursive: true, force: true });
+process.stdout.write("[build] bundling the dashboard (server/dashboard/assets)\n");
+execFileSync("npm", ["run", "--silent", "build:dashboard"], { cwd: root, stdio: "inherit" });
 process.stdout.write("[build] compiling TypeScript (tsconfig.build.json)\n");
 execFileSync(
   process.execPath,

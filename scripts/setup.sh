@@ -18,6 +18,8 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+# The dashboard's browser test drives Debian's Chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -35,4 +37,6 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 else
   echo "[setup] npm packages are up to date" >&2
 fi
+# The dashboard's bundle (server/dashboard/assets): esbuild, well under a second.
+npm run --silent build:dashboard
 echo "[setup] done" >&2

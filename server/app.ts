@@ -8,6 +8,7 @@ import type { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { sloRouter } from "./routes/slo.ts";
 import type { Policy } from "../agent/policy/schema.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import { dashboardRouter, type RunbookBrowser } from "./dashboard/router.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { groupCommit } from "./groupCommit.ts";
 import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } from "./metrics.ts";
@@ -38,6 +39,10 @@ export interface AppDeps {
   sloReport?: Autonomy["report"];
   /** Bolt's receiver (signature check, then events, interactions and slash commands) for `/slack/events`. */
   slackHandlers?: RequestHandler[];
+  /** The runbook memory, browsable from the dashboard. */
+  runbooks?: RunbookBrowser;
+  /** Where the dashboard's built bundle is (default: server/dashboard/assets, built by `npm run build:dashboard`). */
+  dashboardAssets?: string;
 }
 
 /**
@@ -75,6 +80,17 @@ export function createApp(deps: AppDeps): RequestListener {
   }
   if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
   app.use(healthRouter({ incidents: deps.incidents }));
+  app.use(
+    dashboardRouter({
+      config: deps.config,
+      policy: deps.policy,
+      incidents: deps.incidents,
+      log,
+      answer: deps.answerApproval,
+      runbooks: deps.runbooks,
+      assetsDir: deps.dashboardAssets,
+    }),
+  );
   app.use(metricsRouter({ registry, incidents: deps.incidents }));
   app.use(notFoundHandler);
   app.use(errorHandler);

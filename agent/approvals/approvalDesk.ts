@@ -14,7 +14,7 @@ export interface ApprovalVote {
   by: string;
   /** The Slack user id, for a Slack answer (what authority is checked against). */
   userId?: string;
-  via: "slack" | "api";
+  via: "slack" | "api" | "dashboard";
   comment?: string;
 }
 
@@ -70,7 +70,7 @@ interface VoteData {
   approved: boolean;
   by: string;
   userId?: string;
-  via: "slack" | "api" | "expiry";
+  via: "slack" | "api" | "dashboard" | "expiry";
   counted: boolean;
   decided?: boolean;
 }

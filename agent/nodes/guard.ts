@@ -77,9 +77,13 @@ export function makeGuard(deps: AgentDeps) {
       ? await deps.autonomy.steer({ mode: policyMode, action: decision.action, target: target.key, service })
       : { mode: policyMode, reasons: [] };
     if (steered.mode === "blocked") {
-      return block({ status: "escalated", reason: `action_blocked_by_policy: ${steered.reasons.join("; ")}` });
+      return block({
+        status: "escalated",
+        reason: `action_blocked_by_policy: ${steered.reasons.join("; ")}`,
+      });
     }
-    for (const why of steered.reasons) await deps.incidents.appendTimeline(incident.id, { step: "guard", message: why });
+    for (const why of steered.reasons)
+      await deps.incidents.appendTimeline(incident.id, { step: "guard", message: why });
     // The plausibility check may ask for a person where the policy would act alone (never the other way round).
     const mode = steered.mode === "auto" && state.needsApproval ? "approve" : steered.mode;
     const risk = ACTION_RISK[decision.action];

@@ -12,15 +12,46 @@ const bodySchema = z
   })
   .default({});
 
+/** Hands a person's vote to the approval desk. */
+export type AnswerApproval = (id: string, vote: ApprovalVote) => Promise<AnswerResult>;
+
+/**
+ * Check and hand over a person's answer (shared by the API and the dashboard): the body is `{ by?, comment? }`.
+ * Returns the 202 body: the answer taken, or, on a tier that needs two approvers, that it was recorded and how
+ * many are needed. A refused answer (unknown incident, not waiting, already answered) is an error reply.
+ */
+export async function takeAnswer(
+  answer: AnswerApproval,
+  id: string,
+  verb: "approve" | "reject",
+  body: unknown,
+  via: ApprovalVote["via"],
+): Promise<Record<string, unknown>> {
+  const parsed = bodySchema.safeParse(body ?? {});
+  if (!parsed.success)
+    throw new HttpError(400, "request_invalid", parsed.error.issues[0]?.message ?? "bad body");
+  const by = parsed.data.by ?? via;
+  const result = await answer(id, {
+    approved: verb === "approve",
+    by,
+    via,
+    ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
+  });
+  if (result.kind === "refused") {
+    if (result.code === "not_found") throw new AegisError("not_found", result.message);
+    throw new HttpError(409, result.code, result.message);
+  }
+  return result.kind === "decided"
+    ? { id, approved: result.approved, by }
+    : { id, approved: false, by, recorded: true, approvers: result.approvers, required: result.required };
+}
+
 /**
  * `POST /api/incidents/:id/approve` and `/reject`: a person's answer to an incident waiting for approval.
  * Needs AEGIS_API_TOKEN. The agent resumes off the request path; the reply says the answer was taken, or,
  * on a tier that needs two approvers, that it was recorded and how many more are needed.
  */
-export function approvalsRouter(deps: {
-  apiToken: string | undefined;
-  answer(id: string, vote: ApprovalVote): Promise<AnswerResult>;
-}): Router {
+export function approvalsRouter(deps: { apiToken: string | undefined; answer: AnswerApproval }): Router {
   const router = Router();
   for (const verb of ["approve", "reject"] as const) {
     router.post(
@@ -28,33 +59,7 @@ export function approvalsRouter(deps: {
       requireApiToken(deps.apiToken),
       express.json({ limit: "16kb" }),
       async (req, res) => {
-        const parsed = bodySchema.safeParse(req.body ?? {});
-        if (!parsed.success)
-          throw new HttpError(400, "request_invalid", parsed.error.issues[0]?.message ?? "bad body");
-        const id = String(req.params.id);
-        const by = parsed.data.by ?? "api";
-        const result = await deps.answer(id, {
-          approved: verb === "approve",
-          by,
-          via: "api",
-          ...(parsed.data.comment ? { comment: parsed.data.comment } : {}),
-        });
-        if (result.kind === "refused") {
-          if (result.code === "not_found") throw new AegisError("not_found", result.message);
-          throw new HttpError(409, result.code, result.message);
-        }
-        res.status(202).json(
-          result.kind === "decided"
-            ? { id, approved: result.approved, by }
-            : {
-                id,
-                approved: false,
-                by,
-                recorded: true,
-                approvers: result.approvers,
-                required: result.required,
-              },
-        );
+        res.status(202).json(await takeAnswer(deps.answer, String(req.params.id), verb, req.body, "api"));
       },
     );
   }

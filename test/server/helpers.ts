@@ -6,8 +6,8 @@ import { loadConfig } from "../../core/config.ts";
 import type { WebhookPayload } from "../../core/alert.ts";
 import { silentLogger, type Logger } from "../../core/logger.ts";
 import { defaultPolicy } from "../../agent/policy/loadPolicy.ts";
-import { createApp } from "../../server/app.ts";
-import { startServer } from "../../server/listen.ts";
+import { createApp, type AppDeps } from "../../server/app.ts";
+import { startServer, type RunningServer } from "../../server/listen.ts";
 import { createMetricsRegistry } from "../../server/metrics.ts";
 import { openDatabase, type Db } from "../../store/db.ts";
 import { SqliteIncidentRepository } from "../../store/incidentRepository.ts";
@@ -44,6 +44,8 @@ function labelFingerprint(labels: Record<string, string>): string {
 
 export interface TestServer {
   url: string;
+  /** The listening server itself (its own close takes a grace period). */
+  running: RunningServer;
   db: Db;
   /** Every onAccepted call, in order. */
   accepted: string[][];
@@ -56,7 +58,7 @@ export interface TestServer {
 /** The real app on 127.0.0.1:0 over a real SQLite file in a temp dir. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; answerApproval?: AppDeps["answerApproval"] } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "aegis-server-test-"));
   const db = openDatabase(join(dir, "aegis.db"));
@@ -68,12 +70,14 @@ export async function startTestServer(
     onAccepted: (ids) => accepted.push(ids),
     logger: options.logger ?? silentLogger(),
     metrics: createMetricsRegistry(),
+    ...(options.answerApproval ? { answerApproval: options.answerApproval } : {}),
   });
   const running = await startServer(app, "127.0.0.1", 0);
   const count = (table: string) =>
     (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   return {
     url: running.url,
+    running,
     db,
     accepted,
     counts: () => ({ incidents: count("incidents"), alerts: count("alerts"), timeline: count("timeline") }),

@@ -1,43 +1,160 @@
-import { describe, expect, it } from "vitest";
-import { createMetricsRegistry } from "../../server/metrics.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ActionRecord, Decision, Incident, IncidentStatus } from "../../core/types.ts";
+import { registerIncidentMetrics } from "../../server/incidentMetrics.ts";
+import { createMetricsRegistry, registerServerMetrics } from "../../server/metrics.ts";
+import { promtoolCheckMetrics } from "../helpers/promtool.ts";
+import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
 
-describe("MetricsRegistry", () => {
-  it("renders the Prometheus text format: escaped labels, cumulative buckets, scrape-time gauges", async () => {
+/** The value of one series in an exposition (undefined when absent). */
+function value(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+function incident(id: string, status: IncidentStatus, over: Partial<Incident> = {}): Incident {
+  return {
+    id,
+    status,
+    statusReason: null,
+    alerts: [],
+    target: { kind: "docker_container", key: "docker:web", name: "web" },
+    evidence: null,
+    decision: null,
+    actions: [],
+    verification: null,
+    timeline: [],
+    receivedAt: "2026-01-01T00:00:00.000Z",
+    decidedAt: null,
+    actedAt: null,
+    verifiedAt: null,
+    resolvedAt: null,
+    mttrMs: null,
+    ...over,
+  };
+}
+
+const decision = (over: Partial<Decision> = {}): Decision => ({
+  action: "restart_container",
+  target: "web",
+  params: {},
+  confidence: 0.9,
+  rationale: "memory grows",
+  contributions: { memory_growth: 1 },
+  planner: "heuristic",
+  model: null,
+  promptVersion: null,
+  ...over,
+});
+
+const action = (state: ActionRecord["state"], attempt = 1): ActionRecord => ({
+  key: `k${attempt}`,
+  action: "restart_container",
+  target: "web",
+  params: {},
+  attempt,
+  state,
+  requestedAt: "2026-01-01T00:00:01.000Z",
+});
+
+describe("/metrics through prom-client", () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ AEGIS_WEBHOOK_TOKEN: "hook" });
+    await srv.post(retarget(fixture("am-webhook-firing"), "web-1"), { token: "hook" });
+  });
+  afterAll(() => srv?.close());
+
+  it("passes promtool check metrics and carries process metrics and incidents by every status", async () => {
+    const res = await fetch(`${srv.url}/metrics`);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.text();
+    expect(promtoolCheckMetrics(text)).toBe("");
+    expect(value(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(value(text, "nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect(value(text, 'aegis_incidents{status="open"}')).toBe(1);
+    expect(value(text, 'aegis_incidents{status="resolved"}')).toBe(0);
+  });
+});
+
+describe("incident metrics", () => {
+  it("counts a healed incident's action as verified and its recovery time, once however often it is recorded", async () => {
     const registry = createMetricsRegistry();
-    const c = registry.counter("demo_total", "A demo counter.", ["path"]);
-    c.inc({ path: 'a"b\\c\nd' });
-    c.inc({ path: 'a"b\\c\nd' }, 2);
-    const h = registry.histogram("demo_seconds", "A demo histogram.", [0.1, 1]);
-    h.observe(0.05);
-    h.observe(0.5);
-    h.observe(5);
-    registry.gauge("demo_items", "A demo gauge.", () => [{ labels: { state: "open" }, value: 4 }]);
+    const m = registerIncidentMetrics(registry, { configuredPlanner: "heuristic" });
+    const healed = incident("a", "resolved", {
+      decision: decision(),
+      actions: [action("sent", 1), action("sent", 2)],
+      mttrMs: 42_000,
+    });
+    m.record(healed);
+    m.record(healed);
+    m.record(incident("b", "escalated", { decision: decision({ action: "none" }) }));
+    m.record(incident("c", "failed", { decision: decision(), actions: [action("failed")] }));
 
-    expect(await registry.render()).toBe(
-      [
-        "# HELP demo_total A demo counter.",
-        "# TYPE demo_total counter",
-        'demo_total{path="a\\"b\\\\c\\nd"} 3',
-        "# HELP demo_seconds A demo histogram.",
-        "# TYPE demo_seconds histogram",
-        'demo_seconds_bucket{le="0.1"} 1',
-        'demo_seconds_bucket{le="1"} 2',
-        'demo_seconds_bucket{le="+Inf"} 3',
-        "demo_seconds_sum 5.55",
-        "demo_seconds_count 3",
-        "# HELP demo_items A demo gauge.",
-        "# TYPE demo_items gauge",
-        'demo_items{state="open"} 4',
-        "",
-      ].join("\n"),
+    const text = await registry.metrics();
+    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="verified"}')).toBe(1);
+    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="unverified"}')).toBe(1);
+    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="failed"}')).toBe(1);
+    expect(value(text, "aegis_alert_to_verified_seconds_count")).toBe(1);
+    expect(value(text, "aegis_alert_to_verified_seconds_sum")).toBe(42);
+    expect(value(text, 'aegis_alert_to_verified_seconds_bucket{le="30"}')).toBe(0);
+    expect(value(text, 'aegis_alert_to_verified_seconds_bucket{le="60"}')).toBe(1);
+    expect(value(text, 'aegis_incidents_finished_total{status="resolved"}')).toBe(1);
+    expect(value(text, 'aegis_incidents_finished_total{status="escalated"}')).toBe(1);
+    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="none"}')).toBe(1);
+    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="restart_container"}')).toBe(
+      2,
     );
+    expect(promtoolCheckMetrics(text)).toBe("");
   });
 
-  it("hands back the same counter when a second part registers it again, and refuses a clash", () => {
+  it("counts the decision when the run pauses for approval and the outcome only when it finishes", async () => {
     const registry = createMetricsRegistry();
-    const a = registry.counter("x_total", "x", ["k"]);
-    expect(registry.counter("x_total", "x", ["k"])).toBe(a);
-    expect(() => registry.histogram("x_total", "x", [1])).toThrow(/already registered/);
-    expect(() => registry.counter("bad name", "x")).toThrow(/invalid metric name/);
+    const m = registerIncidentMetrics(registry, { configuredPlanner: "heuristic" });
+    m.record(incident("a", "awaiting_approval", { decision: decision() }));
+    let text = await registry.metrics();
+    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="restart_container"}')).toBe(
+      1,
+    );
+    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="verified"}')).toBeUndefined();
+
+    m.record(incident("a", "resolved", { decision: decision(), actions: [action("sent")], mttrMs: 5000 }));
+    text = await registry.metrics();
+    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="restart_container"}')).toBe(
+      1,
+    );
+    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="verified"}')).toBe(1);
+  });
+
+  it("counts LLM tokens, calls and cost, and a fallback to the heuristic planner", async () => {
+    const registry = createMetricsRegistry();
+    const m = registerIncidentMetrics(registry, {
+      configuredPlanner: "llm",
+      queue: () => ({ queued: 3, inFlight: 2 }),
+    });
+    const usage = { model: "gpt-4o", promptVersion: "v1", calls: 2, tokensIn: 1200, tokensOut: 300 };
+    m.record(
+      incident("a", "resolved", {
+        decision: decision({ planner: "llm", usage: { ...usage, costUsd: 0.006 } }),
+      }),
+    );
+    m.record(
+      incident("b", "escalated", { decision: decision({ usage: { ...usage, calls: 1, costUsd: null } }) }),
+    );
+
+    const text = await registry.metrics();
+    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o",direction="in"}')).toBe(2400);
+    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o",direction="out"}')).toBe(600);
+    expect(value(text, 'aegis_llm_calls_total{model="gpt-4o"}')).toBe(3);
+    expect(value(text, 'aegis_llm_cost_usd_total{model="gpt-4o"}')).toBe(0.006);
+    expect(value(text, 'aegis_planner_fallbacks_total{configured="llm",used="heuristic"}')).toBe(1);
+    expect(value(text, "aegis_agent_queue_depth")).toBe(3);
+    expect(value(text, "aegis_agent_runs_in_flight")).toBe(2);
+  });
+
+  it("shares one registry between two registrations without a clash", () => {
+    const registry = createMetricsRegistry();
+    expect(registerServerMetrics(registry).alertsReceived).toBe(
+      registerServerMetrics(registry).alertsReceived,
+    );
   });
 });

@@ -1,0 +1,256 @@
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import type { Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import express, { Router, type Request, type RequestHandler } from "express";
+import { z } from "zod";
+import type { Policy } from "../../agent/policy/schema.ts";
+import type { Config } from "../../core/config.ts";
+import { AegisError, describeError } from "../../core/errors.ts";
+import type { Logger } from "../../core/logger.ts";
+import { redactValue } from "../../core/redact.ts";
+import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
+import type { MemoryEntry } from "../../runbooks/memory/runbookMemory.ts";
+import type { IncidentRepository } from "../../store/incidentRepository.ts";
+import { HttpError } from "../errorHandler.ts";
+import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
+import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
+import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
+import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
+
+/** Where `npm run build:dashboard` puts the page's bundle. */
+// Beside this module, in a source checkout and in the built package alike (scripts/build.mjs copies it to dist/).
+export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL("./assets/", import.meta.url));
+
+/** The runbook memory as the dashboard reads it. */
+export interface RunbookBrowser {
+  list(): MemoryEntry[];
+  show(key: string): MemoryEntry | undefined;
+  search(text: string, limit: number): Promise<MemoryHit[]>;
+}
+
+export interface DashboardDeps {
+  config: Pick<Config, "apiToken" | "dashboardPublic" | "mode">;
+  incidents: IncidentRepository;
+  policy: Policy;
+  log: Logger;
+  assetsDir?: string | undefined;
+  runbooks?: RunbookBrowser | undefined;
+  /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
+  answer?: AnswerApproval | undefined;
+  /** Defaults: signed sessions from the config, a feed polling `incidents`. */
+  sessions?: Sessions;
+  feed?: IncidentFeed;
+}
+
+/** How many of the newest incidents the overview's figures are drawn from. */
+const STATS_WINDOW = 500;
+const HEARTBEAT_MS = 15_000;
+const SHUTDOWN_CHECK_MS = 250;
+
+const PAGE_HEADERS = {
+  "Content-Security-Policy":
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+};
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>AegisOps</title>
+<link rel="stylesheet" href="/assets/app.css">
+</head>
+<body>
+<div id="app"></div>
+<script type="module" src="/assets/app.js"></script>
+</body>
+</html>
+`;
+
+/**
+ * The dashboard: the page at `/`, its bundle under `/assets/`, and the JSON it reads under `/ui/api/`
+ * (cookie session, redacted). Reading needs a login unless AEGIS_DASHBOARD_PUBLIC=true; approving always
+ * needs a login plus the session's CSRF token in a header.
+ */
+export function dashboardRouter(options: DashboardDeps): Router {
+  const assetsDir = options.assetsDir ?? DEFAULT_ASSETS_DIR;
+  const deps = {
+    ...options,
+    sessions:
+      options.sessions ??
+      createSessions({ apiToken: options.config.apiToken, dashboardPublic: options.config.dashboardPublic }),
+    feed:
+      options.feed ??
+      createIncidentFeed({
+        incidents: options.incidents,
+        onError: (err) => options.log.warn({ err: describeError(err) }, "dashboard feed poll failed"),
+      }),
+  };
+  const router = Router();
+  const access = (req: Request): Access => deps.sessions.access(req.get("cookie"));
+  const requireRead: RequestHandler = (req, _res, next) => {
+    if (access(req).read) return next();
+    next(new AegisError("unauthorized", "log in with the API token to read the dashboard"));
+  };
+
+  router.get("/", (_req, res) => {
+    if (!existsSync(`${assetsDir}/app.js`)) {
+      throw new HttpError(
+        503,
+        "dashboard_not_built",
+        "the dashboard's assets are not built: run npm run build:dashboard",
+      );
+    }
+    res.set(PAGE_HEADERS).type("html").send(INDEX_HTML);
+  });
+  router.use(
+    "/assets",
+    express.static(assetsDir, {
+      index: false,
+      fallthrough: false,
+      setHeaders: (res) => res.setHeader("Cache-Control", "no-cache"),
+    }),
+  );
+
+  router.post("/ui/login", express.json({ limit: "4kb" }), (req, res) => {
+    const token = z.object({ token: z.string().min(1).max(4096) }).safeParse(req.body);
+    if (!deps.sessions.canLogIn) {
+      throw new AegisError("unauthorized", "logging in is disabled: AEGIS_API_TOKEN is not set");
+    }
+    const cookie = token.success ? deps.sessions.logIn(token.data.token) : undefined;
+    if (!cookie) throw new AegisError("unauthorized", "that is not the API token");
+    deps.log.info({ ip: req.ip }, "dashboard login");
+    res.setHeader("Set-Cookie", sessionCookie(cookie, req.secure));
+    res.status(204).end();
+  });
+  router.post("/ui/logout", (req, res) => {
+    res.setHeader("Set-Cookie", sessionCookie("", req.secure));
+    res.status(204).end();
+  });
+  router.get("/ui/api/session", (req, res) => {
+    const a = access(req);
+    res.set("Cache-Control", "no-store").json({
+      read: a.read,
+      loggedIn: a.loggedIn,
+      canLogIn: deps.sessions.canLogIn,
+      canApprove: a.loggedIn && deps.answer !== undefined,
+      ...(a.csrf ? { csrf: a.csrf } : {}),
+    });
+  });
+
+  router.get("/ui/api/incidents", requireRead, async (_req, res) => {
+    res.json({ incidents: (await deps.incidents.list({ limit: 100 })).map(incidentRow) });
+  });
+  router.get("/ui/api/incidents/:id", requireRead, async (req, res) => {
+    const incident = await deps.incidents.get(String(req.params.id));
+    if (!incident) throw new AegisError("not_found", `no incident with id ${JSON.stringify(req.params.id)}`);
+    res.json(incidentView(incident));
+  });
+  router.get("/ui/api/stats", requireRead, async (_req, res) => {
+    const [recent, byStatus] = await Promise.all([
+      deps.incidents.list({ limit: STATS_WINDOW }),
+      deps.incidents.countByStatus(),
+    ]);
+    res.json(stats(recent, byStatus));
+  });
+  router.get("/ui/api/autonomy", requireRead, (_req, res) => {
+    res.json(autonomy(deps.policy, deps.config.mode));
+  });
+  router.get("/ui/api/runbooks", requireRead, async (req, res) => {
+    if (!deps.runbooks) return res.json({ entries: [] });
+    const q = typeof req.query.q === "string" ? req.query.q.trim().slice(0, 500) : "";
+    if (q) {
+      const hits = await deps.runbooks.search(q, 20);
+      return res.json({ query: q, entries: redactValue(hits.map(hitSummary)) });
+    }
+    res.json({ entries: redactValue(deps.runbooks.list().map(entrySummary)) });
+  });
+  router.get("/ui/api/runbooks/:key", requireRead, (req, res) => {
+    const entry = deps.runbooks?.show(String(req.params.key));
+    if (!entry)
+      throw new AegisError("not_found", `no runbook memory entry ${JSON.stringify(req.params.key)}`);
+    res.json(redactValue(entry));
+  });
+
+  router.get("/ui/api/events", requireRead, (req, res) => {
+    res.writeHead(200, {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Accel-Buffering": "no",
+    });
+    res.write("retry: 2000\n\n");
+    const unsubscribe = deps.feed.subscribe((changed) => {
+      for (const i of changed) res.write(`event: incident\ndata: ${JSON.stringify(incidentRow(i))}\n\n`);
+    });
+    // A comment once the feed has its first look: from here on every change is sent (tests wait for it).
+    void deps.feed.ready().then(() => res.write(": ready\n\n"));
+    const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+    heartbeat.unref();
+    // A stream never ends by itself: end it when the server stops listening, so shutdown needs no grace period.
+    const server = (req.socket as Socket & { server?: Server }).server;
+    const closing = setInterval(() => server?.listening === false && res.end(), SHUTDOWN_CHECK_MS);
+    closing.unref();
+    req.on("close", () => {
+      clearInterval(heartbeat);
+      clearInterval(closing);
+      unsubscribe();
+    });
+  });
+
+  for (const verb of ["approve", "reject"] as const) {
+    router.post(`/ui/api/incidents/:id/${verb}`, express.json({ limit: "16kb" }), async (req, res) => {
+      const a = access(req);
+      if (!a.loggedIn) throw new AegisError("unauthorized", `log in with the API token to ${verb}`);
+      if (!deps.sessions.csrfValid(req.get("cookie"), req.get(CSRF_HEADER)) || crossSite(req)) {
+        throw new HttpError(403, "csrf_rejected", `${verb} needs the page's CSRF token from the same site`);
+      }
+      if (!deps.answer) throw new HttpError(503, "approvals_unavailable", "approvals are not wired in");
+      res.status(202).json(await takeAnswer(deps.answer, String(req.params.id), verb, req.body, "dashboard"));
+    });
+  }
+  return router;
+}
+
+/** A browser that says where the request came from says it came from another site. */
+function crossSite(req: Request): boolean {
+  const site = req.get("sec-fetch-site");
+  if (site && site !== "same-origin") return true;
+  const origin = req.get("origin");
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== req.get("host");
+  } catch {
+    return true; // "null" (a sandboxed or privacy-hidden origin) or garbage
+  }
+}
+
+function entrySummary(e: MemoryEntry) {
+  return {
+    key: e.key,
+    kind: e.kind,
+    title: e.title,
+    scenario: e.scenario,
+    actions: e.actions,
+    verified: e.outcomes.filter((o) => o.outcome === "verified").length,
+    failed: e.outcomes.filter((o) => o.outcome === "failed").length,
+    updatedAt: e.updatedAt,
+  };
+}
+
+function hitSummary(h: MemoryHit) {
+  return {
+    key: h.key,
+    kind: h.kind,
+    title: h.title,
+    scenario: h.scenario,
+    actions: h.actions,
+    verified: h.verified,
+    failed: h.failed,
+    score: h.score,
+    reasons: h.reasons,
+  };
+}
