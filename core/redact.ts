@@ -46,8 +46,17 @@ function isBareBlob(line: string): boolean {
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 
+/** A timestamp a log API or the app put before the line (`kubectl logs --timestamps`, RFC 3339). */
+const TIMESTAMP_PREFIX = /^\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?\]? /;
+
 /** One line through the state machine; returns the line as it may be shown. */
 function redactLine(line: string, state: LineState): string {
+  // Indentation, bare key lines and "value on the next line" are judged after the timestamp.
+  const stamp = TIMESTAMP_PREFIX.exec(line)?.[0] ?? "";
+  return stamp + redactBody(line.slice(stamp.length), state);
+}
+
+function redactBody(line: string, state: LineState): string {
   if (state.inKey) {
     const end = KEY_END.exec(line);
     if (end) {

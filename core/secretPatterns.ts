@@ -159,7 +159,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     name: 'value of a secret-named key (password=, DB_PASS=, "api_key": "...", AccountKey=, sig=)',
     pattern: new RegExp(`\\b(${SECRET_NAME})(\\\\?["']?\\s*[:=]>?\\s*)${VALUE}`, "gi"),
-    replace: (_m, name: string, sep: string, value: string) => `${name}${sep}${keepQuotes(value)}`,
+    replace: (m, name: string, sep: string, value: string) =>
+      // `volume "secret-volume" : secret "x" not found` (a Kubernetes event) is prose, not an assignment: a
+      // space before the colon counts only with a quoted value (`"password" : "..."`, Jackson's style).
+      /\s:/.test(sep) && !/^\\?["']/.test(value) ? m : `${name}${sep}${keepQuotes(value)}`,
   },
   // `aws_secret_access_key wJalr...`: a secret name, a space, and a machine-made value.
   {

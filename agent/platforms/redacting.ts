@@ -11,7 +11,7 @@ import type { Platform } from "./platform.ts";
  * reads back verbatim: replica counts, selectors, names).
  */
 export function redactingPlatform(platform: Platform): Platform {
-  const wrapped: Platform = {
+  const members = {
     kinds: platform.kinds,
     actions: platform.actions,
     locate: (target) =>
@@ -37,9 +37,14 @@ export function redactingPlatform(platform: Platform): Platform {
       }),
     checkHealth: (target, alerts, since, decision) =>
       guarded(async () => redactValue(await platform.checkHealth(target, alerts, since, decision))),
-  };
+  } satisfies Omit<Platform, "readOnlyTools">;
+  const wrapped: Platform = members;
   const readOnlyTools = platform.readOnlyTools?.bind(platform);
   if (readOnlyTools) wrapped.readOnlyTools = (target) => readOnlyTools(target).map(redactingTool);
+  // A member added to Platform (optional ones too) must be passed through here, or it would vanish behind
+  // the boundary: this fails to compile until it is.
+  const covered: Record<Exclude<keyof Platform, keyof typeof members | "readOnlyTools">, never> = {};
+  void covered;
   return wrapped;
 }
 

@@ -252,7 +252,8 @@ export function plantedAlertText(): {
       runbook_url: `https://wiki:${wiki}@wiki.internal/runbooks/orders`,
       client_cert_key: `-----BEGIN EC PRIVATE KEY-----\n${pemLines.join("\n")}\n-----END EC PRIVATE KEY-----`,
     },
-    labels: { instance: `https://scrape:${scrape}@127.0.0.1:9100/metrics` },
+    // A label no target convention reads, so the alert still names its container.
+    labels: { remote_write_url: `https://scrape:${scrape}@metrics.internal/api/v1/write` },
     needles: [curl, wiki, token, scrape, ...pemLines],
   };
 }

@@ -15,6 +15,14 @@ describe("redaction engine over every planted kind", () => {
     expect(out).toContain(REDACTED);
   });
 
+  it("a log whose every line starts with a timestamp (kubectl logs --timestamps)", () => {
+    const lines = secrets.flatMap((s) => s.lines).map((l) => `2026-12-07T11:55:21.839123Z ${l}`);
+    expect(leaksIn(redactLines(lines).join("\n"), secrets)).toEqual([]);
+    const rsa = secrets.find((s) => s.kind.startsWith("PEM RSA"))!;
+    const cut = rsa.lines.slice(3).map((l) => `2026-12-07T11:55:21Z ${l}`);
+    expect(leaksIn(redactLines(cut).join("\n"), [rsa])).toEqual([]);
+  });
+
   it("a whole log as one text", () => {
     const out = redactText(secrets.flatMap((s) => s.lines).join("\n"));
     expect(leaksIn(out, secrets)).toEqual([]);
@@ -58,8 +66,13 @@ describe("redaction engine over every planted kind", () => {
       "pod orders-7d9f8b6c5-x2x7k restarted 5 times",
       "password reset requested for user alice",
       "token bucket empty, throttling",
+      // Kubernetes events about Secrets name them; they hold none.
+      'MountVolume.SetUp failed for volume "secret-volume" : secret "db-secret" not found',
+      "Error: couldn't find key password in Secret shop/db-creds",
+      'Readiness probe failed: Get "http://10.0.0.5:8080/health": dial tcp 10.0.0.5:8080: connect: connection refused',
     ];
     for (const line of plain) expect(redactText(line)).toBe(line);
+    expect(redactText('{ "password" : "two words" }')).toBe(`{ "password" : "${REDACTED}" }`);
     expect(redactText("postgres://orders:pw-Secret1@db.internal:5432/orders")).toBe(
       `postgres://orders:${REDACTED}@db.internal:5432/orders`,
     );

@@ -24,6 +24,7 @@ import {
   uniqueName,
   waitFor,
 } from "../helpers/docker.ts";
+import { startFakeSlack, type FakeSlack } from "../helpers/fakeSlack.ts";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "../helpers/scriptedOpenAI.ts";
 import { answer } from "../agent/planners/llm/helpers.ts";
 import { leaksIn, plantedAlertText, plantedEnv, plantedSecrets } from "./plantedSecrets.ts";
@@ -33,7 +34,7 @@ import { leaksIn, plantedAlertText, plantedEnv, plantedSecrets } from "./planted
  * one line per key line), its environment, the alert's annotations and labels, and so the results of the tools
  * the model calls. Then every way data leaves AegisOps is searched for them: the API, the SQLite files'
  * raw bytes, `aegis runbook export`, the embeddings and chat requests the OpenAI-compatible server received,
- * the notifier and the process log.
+ * the dashboard's JSON, the notifier, the Slack Web API calls and the process log.
  */
 
 const API_TOKEN = "api-token-for-the-secret-leak-test";
@@ -49,6 +50,8 @@ const everything = [
 
 let dir: string;
 let model: ScriptedOpenAI;
+let slack: FakeSlack;
+const SLACK_TOKEN = "xoxb-0000000000-0000000000000-secretleaktestbotoken0";
 let aegis: Aegis;
 let server: RunningServer;
 let baseUrl: string;
@@ -67,6 +70,7 @@ beforeAll(async () => {
   await ensureTargetImage();
   dir = mkdtempSync(join(tmpdir(), "aegis-secrets-"));
   model = await startScriptedOpenAI();
+  slack = await startFakeSlack({ token: SLACK_TOKEN });
   const policyPath = join(dir, "policy.yaml");
   writeFileSync(policyPath, `evidence:\n  envAllowlist: [${env.allowlist.join(", ")}]\n`);
   const config = loadConfig({
@@ -78,6 +82,10 @@ beforeAll(async () => {
     OPENAI_API_KEY: "sk-test-not-a-real-key-for-the-scripted-server",
     OPENAI_BASE_URL: model.baseUrl,
     AEGIS_EMBEDDING_DIMENSIONS: "16",
+    SLACK_BOT_TOKEN: SLACK_TOKEN,
+    SLACK_SIGNING_SECRET: "signing-secret-for-the-secret-leak-test",
+    SLACK_CHANNEL: "C0INCIDENTS",
+    SLACK_API_URL: slack.apiUrl,
   });
   const log = new PassThrough();
   log.on("data", (c: Buffer) => logChunks.push(c.toString("utf8")));
@@ -92,12 +100,13 @@ beforeAll(async () => {
   aegis = await createAegis(config, { logger, notifier, verifyIntervalMs: 100 });
   server = await startServer(aegis.app, "127.0.0.1", 0);
   baseUrl = `http://127.0.0.1:${server.port}`;
-  await aegis.runner.start();
+  await aegis.start();
 }, 120_000);
 
 afterAll(async () => {
   await stopAegis();
   await model?.close();
+  await slack?.close();
   await removeContainer(name);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -170,9 +179,13 @@ describe("no planted secret leaves AegisOps", () => {
       { timeoutMs: 60_000, intervalMs: 200, what: "the incident to finish" },
     );
     // The run went the whole way: acted, verified, learned (so embeddings and export carry its text).
-    expect(incident.status).toBe("resolved");
+    expect(
+      incident.status,
+      `${incident.statusReason}\n${incident.timeline.map((e) => `${e.step}: ${e.message}`).join("\n")}`,
+    ).toBe("resolved");
     expect(incident.actions.length).toBeGreaterThanOrEqual(1);
     await waitFor(() => notified.length > 0, { what: "the notifier" });
+    await waitFor(() => slack.callsTo("chat.postMessage").length > 0, { what: "the Slack notification" });
 
     const outputs: Record<string, string> = {
       "webhook reply": JSON.stringify(posted.body),
@@ -181,7 +194,22 @@ describe("no planted secret leaves AegisOps", () => {
       "chat requests to the model": JSON.stringify(model.requests),
       "embeddings requests": JSON.stringify(model.embeddings),
       notifier: notified.join("\n"),
+      "Slack Web API calls": JSON.stringify(slack.calls),
     };
+    // The dashboard's own JSON, read as a logged-in browser reads it.
+    const login = await fetch(`${baseUrl}/ui/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ token: API_TOKEN }),
+    });
+    expect(login.status).toBe(204);
+    const cookie = { cookie: (login.headers.get("set-cookie") ?? "").split(";")[0]! };
+    for (const path of [`/ui/api/incidents/${id}`, "/ui/api/incidents", "/ui/api/runbooks"]) {
+      const res = await fetch(`${baseUrl}${path}`, { headers: cookie });
+      expect(res.status).toBe(200);
+      outputs[`dashboard ${path}`] = await res.text();
+    }
+    expect(outputs[`dashboard /ui/api/incidents/${id}`]).toContain(name);
     // Evidence still says what a diagnosis needs: the log's ordinary lines, allowlisted env, withheld names.
     const detail = outputs["GET /api/incidents/:id"]!;
     expect(detail).toContain("listening on");
@@ -191,6 +219,7 @@ describe("no planted secret leaves AegisOps", () => {
     // The model read the container through its tools, and the incident's text reached the embeddings endpoint.
     expect(outputs["chat requests to the model"]).toContain('"role":"tool"');
     expect(outputs["embeddings requests"]).toContain("ContainerUnhealthy");
+    expect(outputs["Slack Web API calls"]).toContain(name);
 
     await stopAegis();
     outputs["process log (incl. LogNotifier)"] = logChunks.join("");
