@@ -63,6 +63,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("", "v1", "Service", "services", ["svc"], true, [statusSub("", "v1", "Service")]),
   def("", "v1", "ConfigMap", "configmaps", ["cm"], true),
   def("", "v1", "Secret", "secrets", [], true),
+  def("", "v1", "Endpoints", "endpoints", ["ep"], true),
   def("", "v1", "ResourceQuota", "resourcequotas", ["quota"], true, [statusSub("", "v1", "ResourceQuota")]),
   def("", "v1", "Event", "events", ["ev"], true),
   def("", "v1", "ServiceAccount", "serviceaccounts", ["sa"], true),

@@ -57,6 +57,7 @@ export const R = {
   secrets: resourceOf("Secret"),
   configmaps: resourceOf("ConfigMap"),
   quotas: resourceOf("ResourceQuota"),
+  endpoints: resourceOf("Endpoints"),
   networkpolicies: resourceOf("NetworkPolicy"),
   ingresses: resourceOf("Ingress"),
   namespaces: resourceOf("Namespace"),

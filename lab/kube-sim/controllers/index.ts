@@ -7,6 +7,7 @@ import { runKubelets } from "./kubelet.ts";
 import { reconcileNodes } from "./node.ts";
 import { reconcilePdbs } from "./pdb.ts";
 import { reconcileQuotas } from "./quota.ts";
+import { reconcileEndpoints } from "./endpoints.ts";
 import { reconcileReplicaSets } from "./replicaset.ts";
 import { schedulePods } from "./scheduler.ts";
 
@@ -26,6 +27,7 @@ export function runControllers(ctx: SimContext): void {
     runKubelets(ctx);
     reconcilePdbs(ctx);
     reconcileQuotas(ctx);
+    reconcileEndpoints(ctx);
     if (ctx.store.currentVersion() === before) return;
   }
 }

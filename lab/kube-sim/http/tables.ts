@@ -180,6 +180,18 @@ const TABLES: Record<string, Column[]> = {
     col<Node>("Kernel-Version", 1, (n) => n.status?.nodeInfo?.kernelVersion ?? ""),
     col<Node>("Container-Runtime", 1, (n) => n.status?.nodeInfo?.containerRuntimeVersion ?? ""),
   ],
+  Endpoints: [
+    name,
+    col<KubeObject>("Endpoints", 0, (e) => {
+      const subsets = (e.subsets ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[];
+      const all = subsets.flatMap((s) =>
+        (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`)),
+      );
+      if (!all.length) return "<none>";
+      return all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
+    }),
+    age,
+  ],
   Service: [
     name,
     col<KubeObject>("Type", 0, (s) => String((s.spec as { type?: string })?.type ?? "ClusterIP")),

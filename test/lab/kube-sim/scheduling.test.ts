@@ -86,6 +86,36 @@ const pending = async () =>
 const patch = (name: string, spec: Record<string, unknown>) =>
   k("-n", "demo", "patch", "deployment", name, "--type", "merge", "-p", JSON.stringify({ spec }));
 
+describe("services route through Endpoints", () => {
+  it("lists the ready pods' IPs and the targetPort; a wrong selector or zero replicas leave none", async () => {
+    const s = await start();
+    const endpoints = async () => (await k("-n", "demo", "get", "endpoints", "api", "--no-headers")).trim();
+    const ip = (
+      await k("-n", "demo", "get", "pods", "-l", "app=api", "-o", "jsonpath={.items[0].status.podIP}")
+    ).trim();
+    expect(await endpoints()).toMatch(new RegExp(`^api\\s+${ip.replace(/\./g, "\\.")}:8080\\s`));
+    const select = (app: string) =>
+      k(
+        "-n",
+        "demo",
+        "patch",
+        "service",
+        "api",
+        "--type",
+        "merge",
+        "-p",
+        JSON.stringify({ spec: { selector: { app } } }),
+      );
+    await select("apii");
+    s.advance(1_000);
+    expect(await endpoints()).toMatch(/^api\s+<none>\s/);
+    await select("api");
+    await k("-n", "demo", "scale", "deployment/api", "--replicas=0");
+    s.advance(5_000);
+    expect(await endpoints()).toMatch(/^api\s+<none>\s/);
+  });
+});
+
 describe("scheduling", () => {
   it("a nodeSelector no node matches stalls the rollout with the scheduler's message; undo clears it", async () => {
     const s = await start();
