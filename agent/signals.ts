@@ -59,7 +59,9 @@ export type SignalName =
   | "callee_errors"
   | "callee_node_lossy"
   // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
-  | "node_network_lossy";
+  | "node_network_lossy"
+  // The predictive watcher's seasonal forecast: a ramp is coming that needs more replicas (value: how many).
+  | "traffic_ramp_predicted";
 
 /** Build a signal. */
 export function signal(name: SignalName, value: Signal["value"], detail: string): Signal {

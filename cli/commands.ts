@@ -50,4 +50,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "score a metric series (CSV) or a NAB corpus with the anomaly detector",
     load: async () => (await import("./detect.ts")).detectCommand(),
   },
+  {
+    name: "audit",
+    summary: "right-sizing audit: requests against p95/p99 use, the safe request and its monthly cost",
+    load: async () => (await import("./audit.ts")).auditCommand(),
+  },
 ];

@@ -7,6 +7,8 @@ import { silentLogger } from "../core/logger.ts";
 import {
   BASELINE_DIR,
   compareReports,
+  DEFAULT_MAX_FALLBACK_SHARE,
+  fallbackShareProblem,
   markdownReport,
   missedGoals,
   readBaseline,
@@ -94,6 +96,15 @@ interface EvalOptions {
   updateBaseline?: boolean;
   verbose?: boolean;
   json?: boolean;
+  maxFallbackShare: number;
+  cassetteSource?: "real_model" | "local_server" | "synthetic";
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new InvalidArgumentError(`expected a fraction between 0 and 1, got "${value}"`);
+  return n;
 }
 
 function positiveInt(value: string): number {
@@ -122,6 +133,12 @@ export function evalCommand(): Command {
       "--record",
       "llm planner: call the real model (OPENAI_API_KEY) and record its answers as cassettes",
     )
+    .addOption(
+      new Option(
+        "--cassette-source <source>",
+        "llm planner, --record: what the recordings are stamped as (default: real_model for api.openai.com, local_server for any other OPENAI_BASE_URL)",
+      ).choices(["real_model", "local_server", "synthetic"]),
+    )
     .option("--filter <tags>", "only scenarios with one of these tags, families or ids (comma-separated)")
     .option("--dir <dir>", "scenario files to run instead of the bundled suite (same schema)")
     .option(
@@ -137,10 +154,17 @@ export function evalCommand(): Command {
     .option("--baseline <file>", "baseline to compare with (default: evals/baseline/<subject>.json)")
     .option("--update-baseline", "write this run as the new baseline (whole suite only)")
     .option("--verbose", "also list the retrieval queries whose right answer was not ranked first")
+    .option(
+      "--max-fallback-share <fraction>",
+      "llm planner: fail when more than this share of decisions came from the fallback planner",
+      fraction,
+      DEFAULT_MAX_FALLBACK_SHARE,
+    )
     .option("--json", "print JSON on stdout: the summary and per-scenario results of each suite")
     .addHelpText(
       "after",
-      "\nExit status: 0 when nothing regressed against the baseline, 1 on a regression, 2 on bad input.\n" +
+      "\nExit status: 0 when nothing regressed against the baseline, 1 on a regression or (llm planner) a\n" +
+        "fallback share above --max-fallback-share, 2 on bad input.\n" +
         "Examples:\n  aegis eval --scenarios --filter kafka_lag\n  aegis eval --planner llm --replay --model gpt-4o-mini@v1\n" +
         "  aegis eval --compare heuristic gpt-4o-mini@v1\n",
     )
@@ -159,6 +183,7 @@ export function evalCommand(): Command {
         model,
         cassetteMode: opts.record ? "record" : "replay",
         openai: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl },
+        ...(opts.cassetteSource ? { cassetteSource: opts.cassetteSource } : {}),
       };
       if (opts.compare) {
         if (opts.compare.length !== 2)
@@ -171,10 +196,15 @@ export function evalCommand(): Command {
       if (!opts.retrieval || opts.scenarios) {
         const report = await scenarioSuite(opts, base);
         const outcome = judge(report, opts);
-        failed = outcome.regressed.length > 0;
+        failed = outcome.regressed.length > 0 || outcome.fallback !== null;
         writeReports(report, outcome.regressed, opts.out ?? REPORTS_DIR);
         if (opts.json)
-          results.push({ ...report, regressions: outcome.regressed, missedGoals: outcome.missed });
+          results.push({
+            ...report,
+            regressions: outcome.regressed,
+            missedGoals: outcome.missed,
+            fallbackShareProblem: outcome.fallback,
+          });
         else printScenarioReport(report, outcome);
       }
       if (!opts.scenarios || opts.retrieval) {
@@ -211,7 +241,7 @@ async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<Scenar
 function judge(
   report: ScenarioReport,
   opts: EvalOptions,
-): { regressed: string[]; missed: string[]; baseline: string | null } {
+): { regressed: string[]; missed: string[]; baseline: string | null; fallback: string | null } {
   const file =
     opts.baseline ?? join(BASELINE_DIR, `${report.subject.replace(/[^A-Za-z0-9._@-]/g, "_")}.json`);
   const wholeSuite = report.filter === null && !opts.dir;
@@ -226,6 +256,7 @@ function judge(
     regressed: baseline ? regressions(report, baseline) : [],
     missed: wholeSuite || opts.dir ? missedGoals(report) : [],
     baseline: baseline ? file : null,
+    fallback: fallbackShareProblem(report.summary, opts.maxFallbackShare),
   };
 }
 
@@ -239,7 +270,7 @@ function writeReports(report: ScenarioReport, regressed: string[], out: string):
 
 function printScenarioReport(
   r: ScenarioReport,
-  outcome: { regressed: string[]; missed: string[]; baseline: string | null },
+  outcome: { regressed: string[]; missed: string[]; baseline: string | null; fallback: string | null },
 ): void {
   const w = (s: string) => process.stdout.write(s + "\n");
   w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s`);
@@ -256,6 +287,7 @@ function printScenarioReport(
   }
   w("");
   if (outcome.missed.length > 0) w(`goals missed: ${outcome.missed.join("; ")}`);
+  if (outcome.fallback) w(`FAILED: ${outcome.fallback}`);
   if (outcome.baseline) {
     w(
       outcome.regressed.length === 0

@@ -3,6 +3,7 @@ import type { Policy } from "../agent/policy/schema.ts";
 import { resolveTarget } from "../agent/target/resolveTarget.ts";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
+import { redactValue } from "../core/redact.ts";
 import { loadDetectorParams } from "../detect/versions.ts";
 import type { PredictionRegistry } from "../detect/watcher/registry.ts";
 import { prometheusSource, type SeriesSource } from "../detect/watcher/source.ts";
@@ -35,7 +36,8 @@ export function createPredictiveWatcher(deps: {
     detectorParams: loadDetectorParams(p.detectorVersion),
     log,
     raise: async (prediction) => {
-      const alert = deps.predictions.record(prediction);
+      // Series labels come from Prometheus as they are: redacted here as the webhook redacts alerts.
+      const alert = redactValue(deps.predictions.record(prediction));
       const target = resolveTarget(alert.labels, deps.policy);
       const [outcome] = await deps.incidents.ingest([{ alert, target }], new Date().toISOString());
       log.info(

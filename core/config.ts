@@ -42,6 +42,7 @@ const envSchema = z.object({
   AEGIS_LLM_MAX_TOOL_RESULT_TOKENS: intFrom(2000, 200, 32_768),
   AEGIS_LLM_CASSETTE: optionalString,
   AEGIS_LLM_CASSETTE_MODE: z.enum(["replay", "record"]).default("replay"),
+  AEGIS_LLM_CASSETTE_SOURCE: z.enum(["real_model", "local_server", "synthetic"]).optional(),
   AEGIS_PLANNER: z.enum(["heuristic", "llm"]).optional(),
   DOCKER_HOST: optionalString,
   KUBECONFIG: optionalString,
@@ -93,7 +94,10 @@ export interface Config {
     /** Estimated tokens of one tool result the model reads. */
     maxToolResultTokens: number;
     promptsDir: string | undefined;
-    cassette: { path: string; mode: "replay" | "record" } | undefined;
+    /** `source` stamps a recording (default: from OPENAI_BASE_URL, hosted API or a local server). */
+    cassette:
+      | { path: string; mode: "replay" | "record"; source?: "real_model" | "local_server" | "synthetic" }
+      | undefined;
   };
   planner: "heuristic" | "llm";
   dockerHost: string | undefined;
@@ -174,7 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       maxToolResultTokens: e.AEGIS_LLM_MAX_TOOL_RESULT_TOKENS,
       promptsDir: e.AEGIS_PROMPTS_DIR,
       cassette: e.AEGIS_LLM_CASSETTE
-        ? { path: e.AEGIS_LLM_CASSETTE, mode: e.AEGIS_LLM_CASSETTE_MODE }
+        ? {
+            path: e.AEGIS_LLM_CASSETTE,
+            mode: e.AEGIS_LLM_CASSETTE_MODE,
+            ...(e.AEGIS_LLM_CASSETTE_SOURCE ? { source: e.AEGIS_LLM_CASSETTE_SOURCE } : {}),
+          }
         : undefined,
     },
     planner: e.AEGIS_PLANNER ?? (e.OPENAI_API_KEY ? "llm" : "heuristic"),

@@ -119,8 +119,11 @@ export interface Decision {
   usage?: DecisionUsage;
   /** What people should know about how the decision was reached, e.g. that the LLM planner fell back. */
   notes?: string[];
-  /** Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: why. */
-  fallbackReason?: string;
+  /**
+   * Set when the configured (LLM) planner could not decide and this is the fallback planner's decision: a code
+   * to count by (`llm_invalid_answer`, `llm_unavailable`, `llm_http_429`, `llm_off_script`, ...) and why.
+   */
+  fallback?: { code: string; reason: string };
 }
 
 /** Tokens a planner spent on one incident and what they cost. */

@@ -19,6 +19,7 @@ const SOURCE_DIRS = [
   "server",
   "core",
   "store",
+  "detect",
   "cli",
   "lab",
 ];

@@ -183,6 +183,22 @@ const RULES: Rule[] = [
     why: "every pod sheds load: offered traffic exceeds the deployment's capacity; more replicas add capacity",
   },
   {
+    when: ["traffic_ramp_predicted"],
+    unless: ["crash_loop", "hpa_at_max", "capacity_saturated"],
+    action: "scale_deployment",
+    weight: 0.6,
+    family: "traffic_spike",
+    why: "the seasonal forecast sees a traffic ramp the running replicas cannot serve within their SLO; adding the replicas it needs before the ramp arrives keeps users from feeling it",
+  },
+  {
+    when: ["traffic_ramp_predicted", "hpa_at_max"],
+    unless: ["crash_loop"],
+    action: "raise_hpa_limits",
+    weight: 0.65,
+    family: "traffic_spike",
+    why: "the seasonal forecast sees a traffic ramp beyond the HPA's max; raising its limits lets it scale for the ramp (scaling by hand would be undone by the HPA)",
+  },
+  {
     when: ["capacity_saturated", "hpa_at_max"],
     unless: ["crash_loop"],
     action: "raise_hpa_limits",
@@ -452,7 +468,11 @@ export class HeuristicPlanner implements Planner {
       promptVersion: null,
     };
     if (key === "escalate") return { ...base, action: "none", disposition: "escalate" };
-    return { ...base, action: key as ActionId, params: killParams(key, target, signals) };
+    return {
+      ...base,
+      action: key as ActionId,
+      params: { ...killParams(key, target, signals), ...scaleParams(key, signals) },
+    };
   }
 }
 
@@ -465,6 +485,13 @@ function killParams(action: string, target: Target, signals: readonly Signal[]):
   const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
   if (!s) return {};
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
+}
+
+/** Scaling for a predicted ramp: the replicas the forecast needs (the platform's own step otherwise). */
+function scaleParams(action: string, signals: readonly Signal[]): Record<string, unknown> {
+  if (action !== "scale_deployment" && action !== "scale_service") return {};
+  const needed = signals.find((s) => s.name === "traffic_ramp_predicted")?.value;
+  return typeof needed === "number" && Number.isInteger(needed) && needed >= 1 ? { replicas: needed } : {};
 }
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */

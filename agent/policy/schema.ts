@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ACTION_IDS, RISK_TIERS } from "../../core/catalog.ts";
+import { rightsizingSchema } from "../../detect/audit/rightsizing.ts";
 import { predictiveSchema } from "../../detect/watcher/config.ts";
 
 const mode = z.enum(["advise", "approve", "auto"]);
@@ -390,6 +391,9 @@ export const policySchema = z
     predictive: predictiveSchema
       .prefault({})
       .describe("the predictive watcher: series, thresholds, horizons"),
+    rightsizing: rightsizingSchema
+      .prefault({})
+      .describe("aegis audit: prices per vCPU-hour and GiB-hour, usage window, margins"),
   })
   .strict();
 

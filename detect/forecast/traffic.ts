@@ -57,10 +57,18 @@ export class SeasonalProfile {
     this.openCount++;
   }
 
-  /** The usual value at time t, or undefined when that slot has never been seen on a completed day. */
+  /**
+   * The usual value at time t: linear between the centres of the two nearest slots (a ramp inside one slot
+   * is not a step), or undefined when a slot it needs has never been seen.
+   */
   expected(t: number): number | undefined {
-    const slot = this.slotOf(t);
-    return this.days[slot]! > 0 ? this.mean[slot] : undefined;
+    const slotMs = this.o.slotMinutes * MINUTE_MS;
+    const shifted = t - slotMs / 2;
+    const a = this.slotOf(shifted);
+    const b = this.slotOf(shifted + slotMs);
+    if (this.days[a]! === 0 || this.days[b]! === 0) return undefined;
+    const w = (((shifted % slotMs) + slotMs) % slotMs) / slotMs;
+    return this.mean[a]! * (1 - w) + this.mean[b]! * w;
   }
 
   /** Days of history behind the slot of time t. */
@@ -96,7 +104,7 @@ export interface TrafficForecast {
 
 /**
  * Forecast the peak of the next `horizonMs`: the profile's shape ahead, scaled by how today's traffic
- * compares with the profile now (a busier day than usual stays busier). Undefined without a profile for now
+ * compares with the profile (a busier day than usual stays busier). Undefined without a profile for now
  * and for the whole horizon.
  */
 export function forecastTraffic(
@@ -104,11 +112,14 @@ export function forecastTraffic(
   now: number,
   current: number,
   horizonMs: number,
-  stepMs = 5 * MINUTE_MS,
+  opts: { stepMs?: number; dayScale?: number } = {},
 ): TrafficForecast | undefined {
+  const stepMs = opts.stepMs ?? 5 * MINUTE_MS;
   const base = profile.expected(now);
   if (base === undefined || !(base > 0) || !(current >= 0)) return undefined;
-  const scale = Math.min(Math.max(current / base, 0.5), 2); // one odd sample must not double the forecast
+  // How today compares with a usual day: the caller's smoothed ratio when it keeps one (a sample in the
+  // middle of a steep ramp is above its slot's mean by nature), else this sample's; bounded either way.
+  const scale = Math.min(Math.max(opts.dayScale ?? current / base, 0.5), 2);
   let peak = current;
   let peakAt = now;
   let historyDays = profile.history(now);

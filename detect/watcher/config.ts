@@ -9,9 +9,9 @@ export const watchedSeriesSchema = z
       .min(1)
       .describe('PromQL, e.g. container_memory_working_set_bytes{container="checkout"}'),
     kind: z
-      .enum(["exhaustion", "anomaly", "peer"])
+      .enum(["exhaustion", "anomaly", "peer", "traffic"])
       .describe(
-        "exhaustion: time until the value reaches a limit (memory, disk); anomaly: the streaming detector; peer: one series out of line with the others of its group",
+        "exhaustion: time until the value reaches a limit (memory, disk); anomaly: the streaming detector; peer: one series out of line with the others of its group; traffic: seasonal forecast of a load (requests/s) to scale ahead of a ramp",
       ),
     limit: z.number().positive().optional().describe("exhaustion: the limit, in the series' unit"),
     limitQuery: z
@@ -50,6 +50,32 @@ export const watchedSeriesSchema = z
       .array(z.string())
       .default(["namespace", "deployment", "service", "job"])
       .describe("peer: labels of one group"),
+    capacityPerReplica: z
+      .number()
+      .positive()
+      .optional()
+      .describe("traffic: load one replica serves within its SLO (same unit as the series)"),
+    replicasQuery: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "traffic: PromQL of the replicas running (e.g. kube_deployment_status_replicas), matched on `matchOn`",
+      ),
+    targetUtilisation: z
+      .number()
+      .gt(0)
+      .lte(1)
+      .default(0.7)
+      .describe("traffic: share of capacity to plan for"),
+    maxReplicas: z.number().int().min(1).optional().describe("traffic: never plan beyond this many replicas"),
+    forecastMinutes: z.number().positive().default(30).describe("traffic: how far ahead the forecast looks"),
+    historyDays: z
+      .number()
+      .positive()
+      .max(28)
+      .default(7)
+      .describe("traffic: history the seasonal profile is learnt from at start"),
     unit: z.enum(["bytes", "seconds", "none"]).default("none").describe("how values read in messages"),
     family: z
       .string()
@@ -65,7 +91,13 @@ export const watchedSeriesSchema = z
   .strict()
   .refine((s) => s.kind !== "exhaustion" || s.limit !== undefined || s.limitQuery !== undefined, {
     message: "an exhaustion series needs limit or limitQuery",
-  });
+  })
+  .refine(
+    (s) => s.kind !== "traffic" || (s.capacityPerReplica !== undefined && s.replicasQuery !== undefined),
+    {
+      message: "a traffic series needs capacityPerReplica and replicasQuery",
+    },
+  );
 
 /** The policy file's `predictive` section: what the watcher polls and how it raises. */
 export const predictiveSchema = z

@@ -5,7 +5,7 @@ import type { Alert } from "../../core/alert.ts";
 export interface Prediction {
   /** Identity of the watched series (config name + its labels). */
   key: string;
-  kind: "exhaustion" | "anomaly" | "peer";
+  kind: "exhaustion" | "anomaly" | "peer" | "traffic";
   /** The configured series' name. */
   series: string;
   /** Labels naming the target (the series' own plus the configured ones), as an alert's would. */
@@ -27,6 +27,7 @@ const ALERT_NAMES: Record<Prediction["kind"], string> = {
   exhaustion: "AegisPredictedExhaustion",
   anomaly: "AegisPredictedAnomaly",
   peer: "AegisPeerOutlier",
+  traffic: "AegisPredictedTrafficRamp",
 };
 
 /**

@@ -35,6 +35,9 @@ export class PredictionRegistry {
       if (p.kind === "exhaustion" && p.family === "memory_leak") {
         const perSec = (p.contributions.growth_per_min ?? 0) / 60;
         out.push({ name: "memory_growth", value: Math.round(perSec), detail: `predicted: ${p.message}` });
+      } else if (p.kind === "traffic") {
+        const needed = p.contributions.replicas_needed ?? 0;
+        out.push({ name: "traffic_ramp_predicted", value: needed, detail: `predicted: ${p.message}` });
       }
       out.push({ name: "predicted", value: Math.round((p.leadTimeMs ?? 0) / 1000), detail: p.message });
     }

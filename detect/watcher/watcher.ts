@@ -1,6 +1,7 @@
 import type { Logger } from "../../core/logger.ts";
 import { StreamingDetector } from "../detector.ts";
 import { forecastExhaustion, type Sample } from "../forecast/exhaustion.ts";
+import { SeasonalProfile, forecastTraffic, planReplicas } from "../forecast/traffic.ts";
 import type { DetectorParams } from "../params.ts";
 import { PeerDetector } from "../peer.ts";
 import { Sustained } from "../sustained.ts";
@@ -34,7 +35,12 @@ interface SeriesState {
   detector?: StreamingDetector;
   samples?: Sample[];
   limit?: number;
+  profile?: SeasonalProfile;
+  /** Smoothed ratio of the series to its profile (how busy today is). */
+  dayScale?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * Polls Prometheus (`query_range`) for the policy's watched series and raises predictions: memory or disk
@@ -49,7 +55,8 @@ export class PredictiveWatcher {
   private readonly peerOut = new Map<string, boolean>();
   private readonly sustained: Sustained;
   private readonly lastRaised = new Map<string, number>();
-  private readonly episodes = new Set<string>();
+  /** Series whose forecast holds and was raised, with what was raised (replicas for traffic). */
+  private readonly episodes = new Map<string, number>();
   private cycleNo = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -78,8 +85,18 @@ export class PredictiveWatcher {
     await Promise.all(
       cfg.series.map(async (ws) => {
         try {
+          if (ws.kind === "traffic") {
+            report.predictions += await this.traffic(
+              ws,
+              first ? end - ws.historyDays * DAY_MS : start,
+              end,
+              report,
+            );
+            return;
+          }
           const rows = await this.d.source.queryRange(ws.query, start, end, cfg.stepSeconds);
-          const limits = ws.kind === "exhaustion" && ws.limitQuery ? await this.limits(ws, end) : undefined;
+          const limits =
+            ws.kind === "exhaustion" && ws.limitQuery ? await this.limits(ws, ws.limitQuery, end) : undefined;
           const found = await this.process(ws, rows, limits, report);
           report.predictions += found;
         } catch (err) {
@@ -118,9 +135,89 @@ export class PredictiveWatcher {
     await this.running;
   }
 
-  private async limits(ws: WatchedSeries, end: number): Promise<Limit[]> {
+  /**
+   * Seasonal traffic: the profile learns every sample (a week of history at start, fetched at the profile's
+   * resolution), and a forecast peak that needs more replicas than run now raises, once per ramp.
+   */
+  private async traffic(ws: WatchedSeries, from: number, end: number, report: CycleReport): Promise<number> {
+    const long = end - from > 2 * this.d.config.lookbackMinutes * 60_000;
+    const stepS = long ? 300 : this.d.config.stepSeconds;
+    const rows = await this.d.source.queryRange(ws.query, from, end, stepS);
+    const replicas = await this.limits(ws, ws.replicasQuery!, end);
+    let raised = 0;
+    for (const row of rows) {
+      report.series++;
+      const key = seriesKey(ws.name, row.labels);
+      let st = this.state.get(key);
+      if (st === undefined)
+        this.state.set(key, (st = { lastT: Number.NEGATIVE_INFINITY, seenCycle: this.cycleNo }));
+      st.seenCycle = this.cycleNo;
+      const profile = (st.profile ??= new SeasonalProfile());
+      for (let i = 0; i < row.t.length; i++) {
+        if (row.t[i]! <= st.lastT || !Number.isFinite(row.v[i]!)) continue;
+        const expected = profile.expected(row.t[i]!);
+        if (expected !== undefined && expected > 0) {
+          const r = row.v[i]! / expected;
+          st.dayScale = st.dayScale === undefined ? r : st.dayScale + (r - st.dayScale) / 40;
+        }
+        profile.learn(row.t[i]!, row.v[i]!);
+        st.lastT = row.t[i]!;
+        report.points++;
+      }
+      const n = row.t.length;
+      const running = replicas.find((l) => l.match.every(([k, v]) => row.labels[k] === v))?.value;
+      if (n === 0 || running === undefined) continue;
+      const now = row.t[n - 1]!;
+      const f = forecastTraffic(profile, now, row.v[n - 1]!, ws.forecastMinutes * 60_000, {
+        ...(st.dayScale !== undefined ? { dayScale: st.dayScale } : {}),
+      });
+      const plan =
+        f === undefined
+          ? undefined
+          : planReplicas(f.peak, Math.round(running), ws.capacityPerReplica!, {
+              targetUtilisation: ws.targetUtilisation,
+              ...(ws.maxReplicas !== undefined ? { maxReplicas: ws.maxReplicas } : {}),
+            });
+      const holds = this.sustained.observe(key, plan?.scaleUp === true);
+      if (!holds) this.episodes.delete(key);
+      // Once per ramp; again only when the ramp turns out to need clearly more (20 %) than was raised for.
+      const before = this.episodes.get(key) ?? 0;
+      if (!holds || f === undefined || plan === undefined || plan.needed < Math.max(before * 1.2, before + 1))
+        continue;
+      const again = this.episodes.has(key);
+      this.episodes.set(key, plan.needed);
+      const labels = { ...row.labels, ...ws.labels };
+      const inMin = Math.max(0, Math.round((f.peakAt - now) / 60_000));
+      const p: Prediction = {
+        key,
+        kind: "traffic",
+        series: ws.name,
+        labels,
+        family: ws.family ?? "traffic_spike",
+        message:
+          `${whoOf(labels, ws.name)}'s ${ws.name} is forecast to reach ${formatValue(f.peak, ws.unit)} in ${inMin} min ` +
+          `(×${f.growth.toFixed(1)} of now, from ${Math.round(f.historyDays)} day(s) of history); ` +
+          `${plan.needed} replicas needed at ${Math.round(ws.targetUtilisation * 100)} % of capacity, ${plan.current} running`,
+        leadTimeMs: f.peakAt - now,
+        confidence: Math.min(1, f.historyDays / 3) * Math.min(1, 0.5 + (f.growth - 1)),
+        contributions: {
+          forecast_peak: f.peak,
+          current: row.v[n - 1]!,
+          day_scale: f.scale,
+          history_days: f.historyDays,
+          replicas_running: plan.current,
+          replicas_needed: plan.needed,
+        },
+        at: now,
+      };
+      if (await this.emit(key, now, p, again)) raised++;
+    }
+    return raised;
+  }
+
+  private async limits(ws: WatchedSeries, query: string, end: number): Promise<Limit[]> {
     const stepS = this.d.config.stepSeconds;
-    const rows = await this.d.source.queryRange(ws.limitQuery!, end - 4 * stepS * 1000, end, stepS);
+    const rows = await this.d.source.queryRange(query, end - 4 * stepS * 1000, end, stepS);
     const out: Limit[] = [];
     for (const r of rows) {
       const last = r.v[r.v.length - 1];
@@ -208,7 +305,7 @@ export class PredictiveWatcher {
           // One raise per episode: while the forecast keeps holding, the incident it opened covers it.
           if (!holds) this.episodes.delete(key);
           if (holds && f !== undefined && !this.episodes.has(key)) {
-            this.episodes.add(key);
+            this.episodes.set(key, 0);
             const band = Number.isFinite(f.etaHighMs)
               ? (f.etaHighMs - f.etaLowMs) / 2
               : Number.POSITIVE_INFINITY;
@@ -293,9 +390,9 @@ export class PredictiveWatcher {
     return raised;
   }
 
-  private async emit(key: string, at: number, p: Prediction): Promise<boolean> {
+  private async emit(key: string, at: number, p: Prediction, worse = false): Promise<boolean> {
     const last = this.lastRaised.get(key);
-    if (last !== undefined && at - last < this.d.config.cooldownMinutes * 60_000) return false;
+    if (!worse && last !== undefined && at - last < this.d.config.cooldownMinutes * 60_000) return false;
     this.lastRaised.set(key, at);
     await this.d.raise(p);
     return true;

@@ -1,13 +1,19 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import type { ActionId } from "../../core/catalog.ts";
 import { AegisError } from "../../core/errors.ts";
 import type { Evidence, Target, Verification } from "../../core/types.ts";
+import { dockerReadTools, type DockerReadTools } from "../../agent/platforms/docker/dockerPlatform.ts";
 import { dockerSignals, type DockerObservations } from "../../agent/platforms/docker/signals.ts";
 import type { Platform } from "../../agent/platforms/platform.ts";
 import { has } from "../../agent/signals.ts";
-import { tool, type Tool } from "../../tools/tool.ts";
+import type { DockerClient } from "../../tools/docker/client.ts";
+import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
+import { createContainerLogsTool } from "../../tools/docker/containerLogs.ts";
+import { createContainerStatsTool } from "../../tools/docker/containerStats.ts";
+import { createInspectContainerTool } from "../../tools/docker/inspectContainer.ts";
+import type { Tool } from "../../tools/tool.ts";
 
 /** Recorded Docker tool outputs (captured from real containers by test/fixtures/docker/capture.ts). */
 export const RECORDED_DOCKER_DIR = new URL("../recorded/docker/", import.meta.url).pathname;
@@ -63,8 +69,7 @@ export function createRecordedDockerPlatform(env: {
     ...(current.stats ? { docker_container_stats: current.stats } : {}),
     ...(current.probe ? { http_health_probe: current.probe } : {}),
   });
-  const readTool = (name: string, description: string, pick: () => unknown): Tool =>
-    tool({ name, description, parameters: z.object({}), execute: async () => pick() });
+  const readTools = recordedReadTools(() => current);
 
   const platform: Platform = {
     kinds: ["docker_container"],
@@ -75,22 +80,9 @@ export function createRecordedDockerPlatform(env: {
       return { ok: true, target, instanceId: current.snapshot.id };
     },
 
-    readOnlyTools() {
-      return [
-        readTool(
-          "docker_inspect_container",
-          "State, restarts, health of the incident's container.",
-          () => current.snapshot,
-        ),
-        readTool("docker_container_logs", "Last log lines of the incident's container.", () => ({
-          lines: current.logs ?? [],
-        })),
-        readTool(
-          "docker_container_stats",
-          "Memory and CPU samples of the incident's container.",
-          () => current.stats ?? null,
-        ),
-      ];
+    // The production tool definitions (names, descriptions, parameters, binding), answered from the recording.
+    readOnlyTools(target) {
+      return dockerReadTools(target, readTools);
     },
 
     async investigate(): Promise<Evidence> {
@@ -129,4 +121,33 @@ export function createRecordedDockerPlatform(env: {
     },
   };
   return { platform, log };
+}
+
+/** The engine is never reached: the tools are built for their definitions only; execute answers from recordings. */
+const NO_ENGINE = {} as DockerClient;
+
+/**
+ * Docker's read tools as production builds them, each answering from the recording current when it is called:
+ * logs (their newest `tail` lines), inspect, stats. Events were never recorded: that call fails and says so,
+ * rather than answering an empty list that would claim nothing happened.
+ */
+function recordedReadTools(current: () => DockerObservations): DockerReadTools {
+  const replaying = <S extends z.ZodType>(t: Tool<S>, answer: (input: z.output<S>) => unknown): Tool => ({
+    ...t,
+    execute: async (input) => answer(t.parameters.parse(input)),
+  });
+  return {
+    logs: replaying(createContainerLogsTool({ docker: NO_ENGINE }), ({ tail }) => ({
+      lines: (current().logs ?? []).slice(-tail),
+    })),
+    inspect: replaying(createInspectContainerTool({ docker: NO_ENGINE }), () => current().snapshot),
+    stats: replaying(createContainerStatsTool({ docker: NO_ENGINE }), () => {
+      const stats = current().stats;
+      if (!stats) throw new AegisError("tool_failed", "no stats were recorded for this container");
+      return stats;
+    }),
+    events: replaying(createContainerEventsTool({ docker: NO_ENGINE }), () => {
+      throw new AegisError("tool_failed", "container events were not recorded in this environment");
+    }),
+  };
 }

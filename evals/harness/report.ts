@@ -84,7 +84,41 @@ export function summaryRows(s: Summary): Array<[string, string]> {
     ["tokens in / out", `${s.tokensIn} / ${s.tokensOut}`],
     ["estimated cost", `$${s.costUsd.toFixed(4)}`],
     ["errors", String(s.errors)],
+    ...modelRows(s),
   ];
+}
+
+/** llm runs: how much the model decided, why the rest fell back, and what the answers were replayed from. */
+function modelRows(s: Summary): Array<[string, string]> {
+  if (s.modelShare === null || s.modelShare === undefined) return [];
+  const counts = (r: Record<string, number> | undefined) =>
+    Object.entries(r ?? {})
+      .sort(([, a], [, b]) => b - a)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none";
+  return [
+    ["decided by the model (not the fallback)", pct(s.modelShare)],
+    ["fallback reasons", counts(s.fallbackReasons)],
+    ["answers replayed from", counts(s.cassettes)],
+  ];
+}
+
+/** The default largest share of fallback decisions an llm run may have before `aegis eval` fails. */
+export const DEFAULT_MAX_FALLBACK_SHARE = 0.1;
+
+/**
+ * An llm run whose decisions came mostly from the fallback planner measures the fallback, not the model: a
+ * message saying so when the fallback share is above `max`, else null.
+ */
+export function fallbackShareProblem(s: Summary, max: number): string | null {
+  if (s.modelShare === null || s.modelShare === undefined) return null;
+  const share = Math.round((1 - s.modelShare) * 1000) / 1000;
+  if (share <= max) return null;
+  return `fallback share ${pct(share)} > ${pct(max)} (--max-fallback-share): these figures measure the fallback planner, not the model (reasons: ${
+    Object.entries(s.fallbackReasons ?? {})
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ") || "none"
+  })`;
 }
 
 /** The Markdown report: summary, per tag, then every scenario. */
@@ -99,6 +133,14 @@ export function markdownReport(r: ScenarioReport, regressed: string[] | null): s
     ...summaryRows(r.summary).map(([k, v]) => `| ${k} | ${v} |`),
     "",
   ];
+  const fellBack = r.scenarios.filter((s) => (s.fallbacks ?? []).length > 0);
+  if (fellBack.length > 0) {
+    lines.push("## Decided by the fallback planner", "", "| scenario | code | reason |", "|---|---|---|");
+    for (const s of fellBack)
+      for (const f of s.fallbacks)
+        lines.push(`| ${s.id} | ${f.code} | ${f.reason.replaceAll("|", "\\|").slice(0, 300)} |`);
+    lines.push("");
+  }
   if (regressed !== null) {
     lines.push("## Against the baseline", "");
     lines.push(...(regressed.length === 0 ? ["No regression."] : regressed.map((x) => `- ${x}`)), "");

@@ -21,6 +21,7 @@ import { startServer } from "../../server/listen.ts";
 import { resolvePodLabels, startKubeEnv, TICK_REAL_MS, TICK_VIRTUAL_MS, type KubeEnv } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
+import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
 import type { Scenario } from "./scenario.ts";
 
 /** The policy every scenario starts from (evals/policy.yaml). */
@@ -40,6 +41,8 @@ export interface RunOptions {
   templateDb?: string;
   /** The model API to record from (OPENAI_API_KEY, OPENAI_BASE_URL); unused in replay. */
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
+  /** What a recording is stamped as; by default from the base URL (hosted API, or a local server). */
+  cassetteSource?: CassetteSource | undefined;
 }
 
 /** What one scenario run produced, before scoring. */
@@ -52,6 +55,8 @@ export interface ScenarioRun {
   wallMs: number;
   /** llm planner: requests the cassette had no answer for (the planner fell back). */
   offScript: number;
+  /** llm planner: where the cassette's answers came from, `none` when the scenario has no recording. */
+  cassetteSource: CassetteSource | "none" | null;
   /** Set when the scenario could not be run to the end (environment error, an incident that never finished). */
   error?: string;
 }
@@ -116,6 +121,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (opts.openai.baseUrl) vars.OPENAI_BASE_URL = opts.openai.baseUrl;
       vars.AEGIS_LLM_CASSETTE = cassette.path;
       vars.AEGIS_LLM_CASSETTE_MODE = opts.cassetteMode;
+      if (opts.cassetteSource) vars.AEGIS_LLM_CASSETTE_SOURCE = opts.cassetteSource;
     }
     const config = loadConfig(vars);
     const aegis = await createAegis(config, {
@@ -192,9 +198,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       incidents: ids.map((id) => finished.get(id)!).filter(Boolean),
       simTtrMs,
       offScript: aegis.cassette?.misses.length ?? 0,
+      cassetteSource: cassette ? (cassette.recorded ? sourceOf(aegis.cassette!.file) : "none") : null,
     });
   } catch (err) {
-    return result({ incidents: [], simTtrMs: null, offScript: 0, error: describeError(err) });
+    return result({
+      incidents: [],
+      simTtrMs: null,
+      offScript: 0,
+      cassetteSource: null,
+      error: describeError(err),
+    });
   } finally {
     for (const c of cleanup) {
       try {
@@ -232,18 +245,18 @@ function prepareCassette(
   scenario: Scenario,
   opts: RunOptions,
   dir: string,
-): { path: string; target: string } {
+): { path: string; target: string; recorded: boolean } {
   const target = scenario.cassette
     ? resolve(CASSETTES_DIR, scenario.cassette)
     : resolve(CASSETTES_DIR, opts.model, `${scenario.id}.json`);
-  if (opts.cassetteMode === "record") return { path: target, target };
-  if (existsSync(target)) return { path: target, target };
+  if (opts.cassetteMode === "record") return { path: target, target, recorded: true };
+  if (existsSync(target)) return { path: target, target, recorded: true };
   const empty = join(dir, "empty-cassette.json");
   writeFileSync(
     empty,
     JSON.stringify({ synthetic: true, note: "no recording for this scenario", entries: [] }),
   );
-  return { path: empty, target };
+  return { path: empty, target, recorded: false };
 }
 
 function deepMerge(base: unknown, over: unknown): unknown {

@@ -33,6 +33,13 @@ export interface ScenarioScore {
   simTtrMs: number | null;
   wallMs: number;
   planner: string | null;
+  /** Decisions made across the scenario's incidents, and how many of them the model made itself (llm planner). */
+  decisions: number;
+  modelDecisions: number;
+  /** Why the llm planner fell back, one entry per incident decided by the fallback. */
+  fallbacks: Array<{ code: string; reason: string }>;
+  /** Where the replayed model answers came from (llm planner): a cassette's source, or `none` without one. */
+  cassette: string | null;
   /** The first incident's decision rationale, for people reading a failure. */
   rationale: string | null;
   offScript: number;
@@ -118,6 +125,10 @@ export function scoreRun(run: ScenarioRun): ScenarioScore {
     simTtrMs: run.simTtrMs,
     wallMs: run.wallMs,
     planner: decision?.planner ?? null,
+    decisions: decided.length,
+    modelDecisions: decided.filter((d) => d.planner === "llm").length,
+    fallbacks: decided.flatMap((d) => (d.fallback ? [d.fallback] : [])),
+    cassette: run.cassetteSource,
     rationale: decision?.rationale ?? null,
     offScript: run.offScript,
     ...(run.error ? { error: run.error } : {}),
@@ -142,6 +153,15 @@ export interface Summary {
   /** Median simulated time to recovery of the recovered scenarios. */
   medianSimTtrMs: number | null;
   errors: number;
+  /**
+   * Share of the decisions the model made itself; null when no model was involved (heuristic planner). The
+   * rest were the fallback planner's: an llm run's accuracy measures the model only as far as this goes.
+   */
+  modelShare: number | null;
+  /** How many decisions fell back, by code (`llm_off_script`, `llm_invalid_answer`, `llm_http_429`, ...). */
+  fallbackReasons: Record<string, number>;
+  /** Scenarios by where the replayed answers came from (`synthetic`, `local_server`, `real_model`, `none`). */
+  cassettes: Record<string, number>;
 }
 
 export function summarise(scores: readonly ScenarioScore[]): Summary {
@@ -171,6 +191,27 @@ export function summarise(scores: readonly ScenarioScore[]): Summary {
     ),
     medianSimTtrMs: ttr.length === 0 ? null : ttr[Math.floor((ttr.length - 1) / 2)]!,
     errors: scores.filter((s) => s.error).length,
+    ...modelFigures(scores),
+  };
+}
+
+/** How much of a run the model decided, why the rest fell back, and what the answers were replayed from. */
+function modelFigures(
+  scores: readonly ScenarioScore[],
+): Pick<Summary, "modelShare" | "fallbackReasons" | "cassettes"> {
+  const decisions = scores.reduce((k, s) => k + s.decisions, 0);
+  const byModel = scores.reduce((k, s) => k + s.modelDecisions, 0);
+  const fallbackReasons: Record<string, number> = {};
+  for (const f of scores.flatMap((s) => s.fallbacks))
+    fallbackReasons[f.code] = (fallbackReasons[f.code] ?? 0) + 1;
+  const cassettes: Record<string, number> = {};
+  for (const s of scores) if (s.cassette) cassettes[s.cassette] = (cassettes[s.cassette] ?? 0) + 1;
+  const involved =
+    byModel > 0 || Object.keys(fallbackReasons).length > 0 || Object.keys(cassettes).length > 0;
+  return {
+    modelShare: involved ? (decisions === 0 ? 0 : round(byModel / decisions)) : null,
+    fallbackReasons,
+    cassettes,
   };
 }
 

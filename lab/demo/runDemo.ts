@@ -25,7 +25,12 @@ export interface DemoOptions {
   scenario: Scenario;
   docker: DockerClient;
   /** Start AegisOps in auto mode with PROMETHEUS_URL set to the lab's Prometheus. */
-  startResponder(settings: { prometheusUrl: string; dbPath: string }): Promise<Responder>;
+  startResponder(settings: {
+    prometheusUrl: string;
+    dbPath: string;
+    /** For a predictive scenario: the container whose memory the watcher forecasts, and its limit. */
+    predictive?: { container: string; limitBytes: number };
+  }): Promise<Responder>;
   /** Progress lines for people. */
   progress?: (line: string) => void;
   /** How long to wait for the incident to end after the fault. */
@@ -84,6 +89,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       name,
       port,
       restartPolicy: { Name: scenario.fault === "config" ? "always" : "no" },
+      ...(scenario.env ? { env: scenario.env } : {}),
+      ...(scenario.memoryMb ? { memoryMb: scenario.memoryMb } : {}),
     });
     await pollUntil(() => answersHealth(port), 20_000, "the target to answer", opts.signal);
     checkAborted();
@@ -98,10 +105,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       alertmanager: `127.0.0.1:${alertmanagerPort}`,
     });
     cleanups.push(() => prometheus.stop());
-    say("starting AegisOps (auto mode)");
+    say(`starting AegisOps (auto mode${scenario.predictive ? ", predictive watcher on" : ""})`);
     const responder = await opts.startResponder({
       prometheusUrl: prometheus.url,
       dbPath: join(dir, "aegis.db"),
+      ...(scenario.predictive && scenario.memoryMb
+        ? { predictive: { container: name, limitBytes: scenario.memoryMb * 1024 * 1024 } }
+        : {}),
     });
     cleanups.push(() => responder.stop());
     say("starting Alertmanager");
@@ -122,8 +132,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       maxDurationMs: 120_000,
     });
     cleanups.push(() => load.stop());
-    // A little healthy traffic first, so rates have a baseline.
-    await new Promise((r) => setTimeout(r, 1000));
+    // A little healthy traffic first, so rates have a baseline (the forecast wants a baseline too).
+    await new Promise((r) => setTimeout(r, scenario.predictive ? 10_000 : 1000));
 
     say(`injecting fault: ${scenario.description}`);
     const faultAt = Date.now();
@@ -137,7 +147,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         );
         return mine && isTerminal(mine.status) ? mine : undefined;
       },
-      opts.timeoutMs ?? 60_000,
+      opts.timeoutMs ?? (scenario.predictive ? 240_000 : 60_000),
       "AegisOps to finish the incident",
       opts.signal,
     );
@@ -146,13 +156,18 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     );
     const loadReport = await load.stop();
     const resolved = incident.status === "resolved" && incident.verifiedAt !== null;
+    // A predicted failure must be healed before it happens: no OOM kill, and raised by the watcher.
+    const oomKilled = (await docker.getContainer(name).inspect()).State.OOMKilled;
+    const predicted = incident.alerts[0]?.labels.aegis_source === "predictive";
     return {
       scenario: scenario.name,
       container: name,
       incident,
       expected: { action: scenario.expectedAction, status: scenario.expectedStatus },
       passed:
-        incident.status === scenario.expectedStatus && incident.decision?.action === scenario.expectedAction,
+        incident.status === scenario.expectedStatus &&
+        incident.decision?.action === scenario.expectedAction &&
+        (!scenario.predictive || (predicted && !oomKilled)),
       figures: {
         timeToDetectMs: Date.parse(incident.receivedAt) - faultAt,
         alertToHealthyMs: resolved ? incident.mttrMs : null,

@@ -9,6 +9,12 @@ export interface Scenario {
   fault: "leak" | "hang" | "5xx" | "latency" | "cpu" | "config";
   expectedAction: ActionId;
   expectedStatus: IncidentStatus;
+  /** Environment of the target container (e.g. a slower leak). */
+  env?: Record<string, string>;
+  /** Memory limit of the target container (MiB). */
+  memoryMb?: number;
+  /** The predictive watcher must raise it before any alert fires (and no OOM kill may happen). */
+  predictive?: boolean;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -46,6 +52,17 @@ export const SCENARIOS: Record<string, Scenario> = {
     fault: "cpu",
     expectedAction: "restart_container",
     expectedStatus: "resolved",
+  },
+  predict: {
+    name: "predict",
+    description:
+      "a slow leak (1 MiB/s) that would OOM-kill the 192 MiB container in about 2.5 minutes: the predictive watcher must see it coming and the restart must land before the kernel kills it",
+    fault: "leak",
+    expectedAction: "restart_container",
+    expectedStatus: "resolved",
+    env: { LEAK_MIB_PER_S: "1" },
+    memoryMb: 192,
+    predictive: true,
   },
   crash: {
     name: "crash",

@@ -8,8 +8,10 @@ import { setImmediate } from "node:timers";
 const PORT = Number(process.env.PORT || 8081);
 const HOST = "127.0.0.1";
 const FAULT_KINDS = ["leak", "cpu", "5xx", "latency", "hang"];
-const LEAK_CHUNK_BYTES = 8 * 1024 * 1024;
 const LEAK_EVERY_MS = 100;
+// LEAK_MIB_PER_S sets how fast the leak fault grows (80 MiB/s by default: an OOM within seconds).
+const LEAK_MIB_PER_S = Number(process.env.LEAK_MIB_PER_S) > 0 ? Number(process.env.LEAK_MIB_PER_S) : 80;
+const LEAK_CHUNK_BYTES = Math.round((LEAK_MIB_PER_S * 1024 * 1024 * LEAK_EVERY_MS) / 1000);
 const LATENCY_MS = 1500;
 const CPU_SLICE_MS = 50;
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -24,7 +24,7 @@ describe("seasonal traffic forecast", () => {
   it("sees the morning ramp coming before it starts", () => {
     const profile = learnt(3);
     const now = MONDAY + 3 * DAY + 7.5 * 60 * MIN; // 07:30, traffic still at night level
-    const f = forecastTraffic(profile, now, rps(now), 90 * MIN)!;
+    const f = forecastTraffic(profile, now, rps(now), 120 * MIN)!;
     expect(f.peak).toBeCloseTo(400, 0);
     expect(f.growth).toBeGreaterThan(3.5);
     expect(f.peakAt).toBeGreaterThan(now + 60 * MIN);
@@ -33,7 +33,7 @@ describe("seasonal traffic forecast", () => {
   it("scales the forecast when today is busier than usual, and caps one odd sample's effect", () => {
     const profile = learnt(3);
     const now = MONDAY + 3 * DAY + 7.5 * 60 * MIN;
-    expect(forecastTraffic(profile, now, 150, 90 * MIN)!.peak).toBeCloseTo(600, 0);
+    expect(forecastTraffic(profile, now, 150, 120 * MIN)!.peak).toBeCloseTo(600, 0);
     expect(forecastTraffic(profile, now, 10_000, 90 * MIN)!.scale).toBe(2);
   });
 

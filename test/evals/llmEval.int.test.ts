@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { CassetteFile } from "../../agent/planners/llm/cassette.ts";
 import { runScenario, type RunOptions } from "../../evals/harness/runScenario.ts";
 import { parseScenario, type Scenario } from "../../evals/harness/scenario.ts";
-import { scoreRun } from "../../evals/harness/score.ts";
+import { scoreRun, summarise } from "../../evals/harness/score.ts";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "../helpers/scriptedOpenAI.ts";
 import { answer } from "../agent/planners/llm/helpers.ts";
 
@@ -42,11 +44,13 @@ expect: { actions: [kill_container], verified: true }
     "test.yaml",
   );
 
+// Recorded from the scripted server: stamped synthetic, as a user recording from a script would say.
 const llm = (mode: RunOptions["cassetteMode"], baseUrl: string): RunOptions => ({
   planner: "llm",
   model: "gpt-4o-mini@v1",
   cassetteMode: mode,
   openai: { apiKey: "sk-test-not-a-real-key", baseUrl },
+  cassetteSource: "synthetic",
 });
 
 describe("aegis eval with the llm planner", () => {
@@ -76,6 +80,12 @@ describe("aegis eval with the llm planner", () => {
     expect(existsSync(file)).toBe(true);
     const saved = JSON.parse(readFileSync(file, "utf8")) as CassetteFile;
     expect(saved.entries).toHaveLength(3);
+    expect(saved).toMatchObject({
+      source: "synthetic",
+      synthetic: true,
+      model: "gpt-4o-mini",
+      server: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+    });
     expect(readFileSync(file, "utf8")).not.toContain("sk-test-not-a-real-key");
 
     // Nothing listens on port 9: a replay that reached the network would fail.
@@ -86,6 +96,7 @@ describe("aegis eval with the llm planner", () => {
     expect(replayed.tokensIn).toBe(recorded.tokensIn);
     expect(replayed.tokensIn).toBeGreaterThan(0);
     expect(replayed.pass).toBe(true);
+    expect(replayed).toMatchObject({ cassette: "synthetic", decisions: 1, modelDecisions: 1, fallbacks: [] });
   });
 
   it("a Kubernetes scenario recorded once replays with no server, though pod names and uids change", async () => {
@@ -135,5 +146,107 @@ expect: { actions: [rollback_deployment], verified: true }
     expect(run.offScript).toBeGreaterThan(0);
     expect(run.planner).toBe("heuristic");
     expect(run.action).toBe("kill_container");
+    // Measured as the fallback's decision, not the model's, with the reason counted.
+    expect(run).toMatchObject({ cassette: "none", decisions: 1, modelDecisions: 0 });
+    expect(run.fallbacks.map((f) => f.code)).toEqual(["llm_off_script"]);
+    expect(summarise([run])).toMatchObject({
+      modelShare: 0,
+      fallbackReasons: { llm_off_script: 1 },
+      cassettes: { none: 1 },
+    });
+  });
+});
+
+const BIN = join(import.meta.dirname, "..", "..", "bin", "aegis.js");
+
+/** `aegis eval --planner llm --replay` on one scenario directory; never throws on a non-zero exit. */
+async function evalCli(scenarioDir: string, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        BIN,
+        "eval",
+        "--scenarios",
+        "--planner",
+        "llm",
+        "--replay",
+        "--model",
+        "gpt-4o-mini@v1",
+        "--dir",
+        scenarioDir,
+        "--out",
+        join(scenarioDir, "reports"),
+        ...args,
+      ],
+      {
+        env: { ...process.env, AEGIS_EMBEDDER: "local", OPENAI_API_KEY: "", AEGIS_LOG_LEVEL: "silent" },
+        timeout: 120_000,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("aegis eval measures the model, not the fallback", () => {
+  it("fails above --max-fallback-share, naming the fallback reasons; passes when the model decided", async () => {
+    const none = join(dir, "cli-none");
+    mkdirSync(none, { recursive: true });
+    const yaml = (cassette: string) =>
+      `id: llm-hung-cli
+description: d
+family: hung_service
+environment: { kind: docker, container: web, before: hung, after: { kill_container: healthy } }
+notifications:
+  - alerts: [{ labels: { alertname: ServiceUnhealthy, container: web } }]
+cassette: ${cassette}
+expect: { actions: [kill_container], verified: true }
+`;
+    writeFileSync(join(none, "s.yaml"), yaml(join(dir, "cli-missing.json")));
+    const failing = await evalCli(none);
+    // The heuristic fallback chose right, yet the run fails: nothing of it measured the model.
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/decided by the model \(not the fallback\)\s+│?\s*0\.0 %/);
+    expect(failing.stdout).toMatch(/fallback reasons\s+│?\s*llm_off_script 1/);
+    expect(failing.stdout).toMatch(/answers replayed from\s+│?\s*none 1/);
+    expect(failing.stdout).toMatch(/FAILED: fallback share 100\.0 % > 10\.0 % \(--max-fallback-share\)/);
+    expect(readFileSync(join(none, "reports", "latest-llm_gpt-4o-mini@v1.md"), "utf8")).toMatch(
+      /## Decided by the fallback planner[\s\S]*llm-hung-cli \| llm_off_script \| llm planner|llm-hung-cli \| llm_off_script/,
+    );
+    expect((await evalCli(none, "--max-fallback-share", "1")).code).toBe(0);
+    const bad = await evalCli(none, "--max-fallback-share", "2");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected a fraction between 0 and 1, got "2"/);
+
+    // Recorded once from a (scripted) model, the same scenario is decided by the model on replay.
+    const recordedDir = join(dir, "cli-recorded");
+    mkdirSync(recordedDir, { recursive: true });
+    const file = join(dir, "cli-hung.json");
+    server.push(
+      { content: "Alive but the health check times out: hung." },
+      {
+        toolCalls: [
+          {
+            name: "submit_decision",
+            arguments: answer({
+              action: "kill_container",
+              family: "hung_service",
+              params: { replicas: null },
+            }),
+          },
+        ],
+      },
+    );
+    writeFileSync(join(recordedDir, "s.yaml"), yaml(file));
+    const s = parseScenario(yaml(file), "s.yaml");
+    const recorded = scoreRun(await runScenario(s, llm("record", server.baseUrl)));
+    expect(recorded.modelDecisions).toBe(1);
+    const passing = await evalCli(recordedDir);
+    expect(passing.stdout).toMatch(/decided by the model \(not the fallback\)\s+│?\s*100\.0 %/);
+    expect(passing.stdout).toMatch(/answers replayed from\s+│?\s*synthetic 1/);
+    expect(passing.code).toBe(0);
   });
 });

@@ -38,6 +38,7 @@ const run = (incidents: Incident[]): ScenarioRun => ({
   simTtrMs: null,
   wallMs: 0,
   offScript: 0,
+  cassetteSource: null,
 });
 
 describe("scoring a scenario with several incidents", () => {

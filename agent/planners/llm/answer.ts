@@ -122,3 +122,20 @@ function parseJson(text: string): unknown {
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Tool calls a model wrote as text (`<tool_call>{"name": …, "arguments": {…}}</tool_call>`), as Hermes and Qwen
+ * templates do on a server that passed the tools in the prompt but does not parse calls out of the reply.
+ */
+export function textToolCalls(
+  content: string | null | undefined,
+): Array<{ name: string; arguments: string }> {
+  const calls: Array<{ name: string; arguments: string }> = [];
+  for (const m of (content ?? "").matchAll(TOOL_CALL_BLOCK)) {
+    const value = parseJson(m[1]!);
+    if (!isObject(value) || typeof value.name !== "string") continue;
+    const args = value.arguments ?? value.parameters ?? {};
+    calls.push({ name: value.name, arguments: typeof args === "string" ? args : JSON.stringify(args) });
+  }
+  return calls;
+}

@@ -49,10 +49,14 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
   };
 }
 
+/** llama.cpp's refusals of a request's tools: "tools param requires --jinja flag", "Unsupported param: tools". */
+const TOOLS_PARAM_REFUSED = /tools param requires|unsupported param: tool/i;
+
 /**
  * Error bodies in the shape the SDK reads (`{"error": {"message": …}}`), so the reason reaches the incident.
  * vLLM answers `{"object": "error", "message": …, "code": 400}` and Ollama's native routes `{"error": "…"}`;
- * the SDK reads only `error.message` and would report "400 status code (no body)".
+ * the SDK reads only `error.message` and would report "400 status code (no body)". A server error that is a
+ * deterministic refusal of tools is marked not to be retried.
  */
 export function normaliseErrorBodies(inner: Fetch): Fetch {
   return async (input, init) => {
@@ -74,6 +78,10 @@ export function normaliseErrorBodies(inner: Fetch): Fetch {
     const headers = new Headers(res.headers);
     headers.delete("content-length");
     headers.delete("content-encoding");
+    // llama.cpp refuses tools with a 500 that no retry changes: tell the SDK not to retry it.
+    const message = (fixed as { error?: { message?: unknown } } | null)?.error?.message;
+    if (res.status >= 500 && typeof message === "string" && TOOLS_PARAM_REFUSED.test(message))
+      headers.set("x-should-retry", "false");
     return new Response(JSON.stringify(fixed), { status: res.status, statusText: res.statusText, headers });
   };
 }

@@ -15,7 +15,7 @@ import type { Tool } from "../../../tools/tool.ts";
 import { appliesTo } from "../applicability.ts";
 import { describeTarget } from "../heuristic.ts";
 import type { Planner, PlannerInput } from "../planner.ts";
-import { parseAnswer, type Parsed } from "./answer.ts";
+import { parseAnswer, textToolCalls, type Parsed } from "./answer.ts";
 import { decisionJsonSchema, type ModelDecision } from "./decisionSchema.ts";
 import { estimateCostUsd } from "./pricing.ts";
 import { renderPrompt, type PromptSet } from "./prompts.ts";
@@ -23,6 +23,7 @@ import { suspectedInjections } from "./injection.ts";
 import { quoteData } from "./quote.ts";
 import { createRecallTool } from "./recallTool.ts";
 import { readCompletion, toolsRefusal } from "./serverReplies.ts";
+import { CHARS_PER_TOKEN, fitToolResult } from "./toolResult.ts";
 import { toolCallNotes, ToolRunner } from "./toolRunner.ts";
 
 /** Bounds of one incident's model use; every one is configurable. */
@@ -73,6 +74,8 @@ export class LlmPlannerError extends Error {
 }
 
 const SUBMIT = "submit_decision";
+/** Tokens (estimated) of the investigation's evidence quoted in the first message. */
+const EVIDENCE_TOKENS = 3_000;
 
 interface Run {
   signal: AbortSignal;
@@ -116,15 +119,15 @@ export class LlmPlanner implements Planner {
     try {
       return await this.investigateAndDecide(input, run);
     } catch (err) {
-      const reason = this.failureReason(err, run);
-      if (reason === undefined) throw err;
+      const failure = this.failure(err, run);
+      if (failure === undefined) throw err;
       const decision = await this.opts.fallback.decide(input);
-      const note = `llm planner (${this.opts.model}, prompts ${this.opts.prompts.version}) fell back to the ${decision.planner} planner: ${reason}`;
+      const note = `llm planner (${this.opts.model}, prompts ${this.opts.prompts.version}) fell back to the ${decision.planner} planner: ${failure.reason}`;
       return {
         ...decision,
         ...(run.calls > 0 ? { usage: this.usage(run) } : {}),
         notes: [...(decision.notes ?? []), ...this.investigationNotes(run), note],
-        fallbackReason: reason,
+        fallback: failure,
       };
     }
   }
@@ -161,7 +164,14 @@ export class LlmPlanner implements Planner {
               startsAt: a.startsAt,
             })),
           ),
-          evidence: quoteData("evidence", input.evidence),
+          // Cut like a tool result: the newest log lines and events are what an incident shows.
+          evidence: quoteData(
+            "evidence",
+            fitToolResult(input.evidence, EVIDENCE_TOKENS, {
+              how: "read them with the read-only tools, narrowing the query",
+            }),
+            EVIDENCE_TOKENS * CHARS_PER_TOKEN * 2,
+          ),
           recalled: quoteData("runbook_memory", input.recalled),
         }),
       },
@@ -173,7 +183,15 @@ export class LlmPlanner implements Planner {
       const reply = await this.chatWithTools(run, messages, { tools: toolDefs });
       if (!reply) break;
       const calls = functionCalls(reply);
-      if (calls.length === 0) break;
+      if (calls.length === 0) {
+        // A server that passed the tools in the prompt but does not parse calls: the model wrote them as text.
+        const written = textToolCalls(reply.content).filter((c) => c.name !== SUBMIT);
+        if (written.length === 0) break;
+        const results: string[] = [];
+        for (const c of written) results.push(await run.tools.run(c.name, c.arguments, run.signal));
+        messages.push({ role: "user", content: `Results of your tool calls:\n${results.join("\n")}` });
+        continue;
+      }
       for (const call of calls) {
         messages.push({
           role: "tool",
@@ -378,15 +396,24 @@ export class LlmPlanner implements Planner {
     return notes;
   }
 
-  /** A plain reason for falling back, or undefined for an error that is not the model's (a bug: rethrown). */
-  private failureReason(err: unknown, run: Run): string | undefined {
+  /**
+   * Why the run fell back, as a code to count by and a plain reason; undefined for an error that is not the
+   * model's (a bug: rethrown).
+   */
+  private failure(err: unknown, run: Run): { code: string; reason: string } | undefined {
     const refused = run.toolsRefused ? `the server refused tool calling (${run.toolsRefused}), then ` : "";
-    if (run.deadline.aborted) return `${refused}timed out after ${this.limits.timeoutMs} ms`;
-    if (err instanceof LlmPlannerError) return `${refused}${err.message}`;
+    const at = (code: string, reason: string) => ({ code, reason: `${refused}${reason}` });
+    if (run.deadline.aborted) return at("llm_timeout", `timed out after ${this.limits.timeoutMs} ms`);
+    if (err instanceof LlmPlannerError) return at(err.code, err.message);
     if (err instanceof OpenAI.APIError && err.status !== undefined) {
-      return `${refused}the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`;
+      const offScript = (err.error as { type?: unknown } | undefined)?.type === "cassette_miss";
+      return at(
+        offScript ? "llm_off_script" : `llm_http_${err.status}`,
+        `the model API answered HTTP ${err.status} (after retries): ${describeError(err)}`,
+      );
     }
-    if (err instanceof OpenAI.OpenAIError) return `${refused}the model API failed: ${describeError(err)}`;
+    if (err instanceof OpenAI.OpenAIError)
+      return at("llm_unavailable", `the model API failed: ${describeError(err)}`);
     return undefined;
   }
 }

@@ -36,11 +36,19 @@ export function narrowingParams(t: Pick<Tool, "parameters">): string[] {
  * are kept. The result says what was cut and which parameters narrow the query. Output with no list to cut is
  * cut at its end, and says so.
  */
-export function fitToolResult(output: unknown, maxTokens: number, narrowBy: readonly string[]): unknown {
+export function fitToolResult(
+  output: unknown,
+  maxTokens: number,
+  narrowBy: readonly string[] | { how: string },
+): unknown {
   const whole = JSON.stringify(output ?? null);
   if (estimateTokens(whole) <= maxTokens) return output;
   const how =
-    narrowBy.length > 0 ? `narrow the query with ${narrowBy.join(", ")}` : "ask a narrower question";
+    "how" in narrowBy
+      ? narrowBy.how
+      : narrowBy.length > 0
+        ? `narrow the query with ${narrowBy.join(", ")}`
+        : "ask a narrower question";
   const list = largestList(output);
   if (list) {
     const { path, items } = list;
@@ -68,7 +76,7 @@ export function fitToolResult(output: unknown, maxTokens: number, narrowBy: read
 
 type Path = string[];
 
-/** The array holding the most text, at the top or one or two levels down. */
+/** The array holding the most text, at the top or up to three levels down (evidence.observations.<tool>.lines). */
 function largestList(value: unknown): { path: Path; items: unknown[] } | null {
   let best: { path: Path; items: unknown[]; size: number } | null = null;
   const visit = (v: unknown, path: Path, depth: number) => {
@@ -77,7 +85,7 @@ function largestList(value: unknown): { path: Path; items: unknown[] } | null {
       if (v.length > 1 && (!best || size > best.size)) best = { path, items: v, size };
       return;
     }
-    if (depth >= 2 || typeof v !== "object" || v === null) return;
+    if (depth >= 3 || typeof v !== "object" || v === null) return;
     for (const [k, child] of Object.entries(v)) visit(child, [...path, k], depth + 1);
   };
   visit(value, [], 0);

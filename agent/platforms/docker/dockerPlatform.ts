@@ -163,19 +163,8 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     locate,
 
     readOnlyTools(target: Target): Tool[] {
-      // Bound to the incident's container: the model reads about this target and no other.
-      const ref = target.kind === "docker_container" ? (target.id ?? target.name) : null;
-      const tools: Tool[] = [];
-      if (ref) {
-        tools.push(
-          boundToContainer(logsTool, ref),
-          boundToContainer(inspectTool, ref),
-          boundToContainer(eventsTool, ref),
-          boundToContainer(statsTool, ref),
-        );
-      }
-      tools.push(...promTools);
-      return tools;
+      const read = { logs: logsTool, inspect: inspectTool, events: eventsTool, stats: statsTool };
+      return [...dockerReadTools(target, read as unknown as DockerReadTools), ...promTools];
     },
 
     async investigate(target, alerts): Promise<Evidence> {
@@ -314,7 +303,20 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   };
 }
 
-/** A read-only container tool with its `container` argument fixed, so the model cannot point it elsewhere. */
-function boundToContainer<T extends { name: string; risk: unknown }>(t: T, container: string): Tool {
-  return bindTool(t as unknown as Tool, { container });
+/** The Docker read tools a planner may be offered, unbound. */
+export interface DockerReadTools {
+  logs: Tool;
+  inspect: Tool;
+  events: Tool;
+  stats: Tool;
+}
+
+/**
+ * The read tools offered about a Docker target, each bound to the incident's container: the model reads about
+ * this target and no other. The evals' recorded environment offers these same definitions.
+ */
+export function dockerReadTools(target: Target, tools: DockerReadTools): Tool[] {
+  if (target.kind !== "docker_container") return [];
+  const container = target.id ?? target.name;
+  return [tools.logs, tools.inspect, tools.events, tools.stats].map((t) => bindTool(t, { container }));
 }

@@ -52,7 +52,8 @@ describe.concurrent("scale_service", () => {
     // A clone copies limits, restart policy and the health check, which now probes the clone's own port.
     const clone = await waitFor(
       async () => {
-        const s = await inspectSnapshot(docker, `${name}-r3`);
+        // PORT is evidence here by allowlist, as a policy naming it would make it.
+        const s = await inspectSnapshot(docker, `${name}-r3`, ["PORT"]);
         return s.health?.status === "healthy" ? s : null;
       },
       { what: "the clone's own health check to pass" },

@@ -91,6 +91,7 @@ describe("cassettes", () => {
     const d = await replay(new Cassette(structuredClone(cassette.file)), "hung");
     expect(d.planner).toBe("heuristic");
     expect(d.notes?.at(-1)).toMatch(/cassette: off-script request [0-9a-f]{24} to \/chat\/completions/);
+    expect(d.fallback?.code).toBe("llm_off_script");
   });
 
   it("records 429s as well, so a replay retries exactly as the recording did", async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { platformFor } from "../../../../agent/platforms/platform.ts";
 import { createDockerPlatform } from "../../../../agent/platforms/docker/dockerPlatform.ts";
-import type { Target } from "../../../../core/types.ts";
+import type { Incident, Target } from "../../../../core/types.ts";
 import { postAlerts, retargeted } from "../../../helpers/alerts.ts";
-import { startTestAegis, waitForFinished, type TestAegis } from "../../../helpers/aegis.ts";
+import { getIncident, startTestAegis, waitForFinished, type TestAegis } from "../../../helpers/aegis.ts";
 import {
   fault,
   freePort,
@@ -106,5 +106,103 @@ describe("llm planner on the real Docker engine", () => {
     const decide = incident.timeline.find((e) => e.step === "decide" && /llm planner chose/.test(e.message));
     expect(decide?.message).toMatch(/Root cause: The web container leaks memory/);
     expect(decide?.data?.usage).toMatchObject({ model: "gpt-4o-mini", calls: 3 });
+  });
+});
+
+// A sure-sounding model is not evidence: an action the investigation's own evidence contradicts is not sent in
+// auto mode, whatever confidence the model gives, and nothing is learned from it.
+const startedAt = async (name: string) => (await testDocker().getContainer(name).inspect()).State.StartedAt;
+const containersNamed = async (name: string) =>
+  (await testDocker().listContainers({ all: true, filters: { name: [name] } })).length;
+
+async function openIncident(container: string): Promise<string> {
+  const res = await postAlerts(t.baseUrl, retargeted({ alertname: "ContainerUnhealthy", container }));
+  expect(res.status).toBe(202);
+  return (res.body.incidents as Array<{ id: string }>)[0]!.id;
+}
+
+describe("an LLM decision the evidence contradicts, in auto mode", () => {
+  it("a kill of a healthy container at confidence 1.0 is refused, not sent, and not learned", async () => {
+    const name = `${prefix}-healthy`;
+    const port = await freePort();
+    await runTarget({ name, port });
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const before = await startedAt(name);
+    model.push(
+      { content: "The service is hung: kill it." },
+      {
+        toolCalls: [
+          {
+            name: "submit_decision",
+            arguments: answer({
+              action: "kill_container",
+              confidence: 1,
+              family: "hung_service",
+              summary: "The container is hung.",
+              rationale: "Certain: kill and start it.",
+            }),
+          },
+        ],
+      },
+    );
+    const incident = await waitForFinished(t.baseUrl, await openIncident(name));
+    model.assertDone();
+
+    expect(incident.decision).toMatchObject({ planner: "llm", action: "kill_container", confidence: 1 });
+    expect(incident.status).toBe("escalated");
+    expect(incident.statusReason).toMatch(
+      /action_not_supported_by_evidence: kill_container on a target the evidence shows healthy/,
+    );
+    expect(incident.actions).toHaveLength(0);
+    expect(await startedAt(name)).toBe(before);
+    expect(incident.timeline.find((e) => e.step === "check")?.message).toMatch(
+      /plausibility: kill_container refused/,
+    );
+    expect(incident.timeline.some((e) => e.step === "act" || /remembered/.test(e.message))).toBe(false);
+  });
+
+  it("a scale to 100 replicas for a leak waits for a person, and no replica is started", async () => {
+    const name = `${prefix}-scale100`;
+    const port = await freePort();
+    await runTarget({ name, port, memoryMb: 1024 });
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    await fault(port, "leak");
+    model.push(
+      { content: "Memory grows: more replicas will spread it." },
+      {
+        toolCalls: [
+          {
+            name: "submit_decision",
+            arguments: answer({
+              action: "scale_service",
+              params: { replicas: 100 },
+              confidence: 1,
+              rationale: "Scale out to 100 replicas.",
+            }),
+          },
+        ],
+      },
+    );
+    const id = await openIncident(name);
+    const waiting = await waitFor(
+      async () => {
+        const i: Incident = await getIncident(t.baseUrl, id);
+        return i.status === "open" || i.status === "investigating" ? undefined : i;
+      },
+      { what: "the incident to stop before acting", timeoutMs: 45_000 },
+    );
+    model.assertDone();
+
+    expect(waiting.decision).toMatchObject({
+      planner: "llm",
+      action: "scale_service",
+      params: { replicas: 100 },
+    });
+    expect(waiting.status).toBe("awaiting_approval");
+    expect(waiting.timeline.find((e) => e.step === "check")?.message).toMatch(
+      /plausibility: scale_service needs a person's approval: scale_service treats capacity_saturated/,
+    );
+    expect(waiting.actions).toHaveLength(0);
+    expect(await containersNamed(name)).toBe(1);
   });
 });

@@ -181,3 +181,26 @@ describe("prompt injection in a log line", () => {
     expect(incident.decision?.usage).toMatchObject({ model: "gpt-4o-mini", promptVersion: "v1", calls: 3 });
   });
 });
+
+describe("a model server that answers 200 with something else", () => {
+  it("an HTML error page ends in the heuristic decision with the reason, not an internal error", async () => {
+    model.push({
+      status: 200,
+      contentType: "text/html; charset=utf-8",
+      rawBody: "<html><body><h1>502 Bad Gateway</h1></body></html>",
+    });
+    const incident = await incidentFor("proxy-html");
+
+    expect(incident.status).toBe("resolved");
+    expect(incident.decision).toMatchObject({
+      planner: "heuristic",
+      action: "restart_container",
+      fallback: { code: "llm_unavailable" },
+    });
+    expect(executed).toEqual(["restart_container docker:container/proxy-html"]);
+    const notes = incident.timeline.filter((e) => e.step === "decide").map((e) => e.message);
+    expect(
+      notes.some((m) => /fell back to the heuristic planner: .*not a chat completion \(text\/html/.test(m)),
+    ).toBe(true);
+  });
+});

@@ -37,7 +37,7 @@ const plainJson = (req: ChatRequest) => {
 };
 const fellBack = (d: Decision, why: RegExp) => {
   expect(d.planner).toBe("heuristic");
-  expect(d.fallbackReason).toMatch(why);
+  expect(d.fallback?.reason).toMatch(why);
   expect(d.notes?.at(-1)).toMatch(/fell back to the heuristic planner: /);
 };
 
@@ -54,6 +54,7 @@ describe("a 200 that is not a chat completion falls back with the reason, never 
       /answered HTTP 200 with something that is not a chat completion \(text\/html: .*502 Bad Gateway/,
     );
     expect(d.action).toBe("restart_container");
+    expect(d.fallback?.code).toBe("llm_unavailable");
   });
 
   it("another API's JSON (Ollama's native /api/chat reply)", async () => {
@@ -105,6 +106,28 @@ describe("decisions written as local models write them", () => {
     await decided(toolCallText("submit_decision", answer({ action: "kill_container" })));
   });
 
+  it("a llama.cpp server that dropped the tools: reads written as <tool_call> text are run and answered", async () => {
+    server.setFlavor("llamacpp");
+    server.push(
+      { content: toolCallText("docker_container_logs", { tail: 20 }) },
+      {
+        expect: (req) => {
+          const last = req.messages.at(-1);
+          expect(last?.role).toBe("user");
+          expect(last?.content).toMatch(
+            /^Results of your tool calls:\n<untrusted_data source="docker_container_logs">/,
+          );
+          expect(last?.content).toContain("allocating cache buffer");
+        },
+        content: "Memory grows while traffic is flat: a leak.",
+      },
+      { content: toolCallText("submit_decision", answer()) },
+    );
+    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
+    expect(d).toMatchObject({ planner: "llm", action: "restart_container" });
+    expect(d.notes).toEqual(["the model read docker_container_logs"]);
+  });
+
   it("two different decisions in one answer get the repair round, not a guess", async () => {
     const two = JSON.stringify(answer({ action: "kill_container" })) + "\nor\n" + JSON.stringify(answer());
     server.push(
@@ -130,7 +153,7 @@ describe("a server that refuses tools gets the question once more in plain-JSON 
     });
     const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
     expect(d).toMatchObject({ planner: "llm", action: "restart_container" });
-    expect(d.fallbackReason).toBeUndefined();
+    expect(d.fallback).toBeUndefined();
     expect(d.notes).toContain(
       "the model server refused tool calling (HTTP 400 registry.ollama.ai/library/gemma3:4b does not support tools): the decision was asked for in plain-JSON mode, without tools",
     );
@@ -187,7 +210,10 @@ describe("a server that refuses tools gets the question once more in plain-JSON 
         content: '{"action": "restart_container"}',
       },
     );
-    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)] }).decide(plannerInput());
+    // A 500 the client's retries cannot change: not retried (maxRetries 2 here, and no extra step scripted).
+    const d = await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(LOGS)], maxRetries: 2 }).decide(
+      plannerInput(),
+    );
     fellBack(
       d,
       /^the server refused tool calling \(HTTP 500 tools param requires --jinja flag\), then the model's plain-JSON decision was invalid after one repair round \(.*params/,

@@ -53,6 +53,31 @@ describe("what the model reads through its tools", () => {
     expect(result.length).toBeLessThan(1500 * 4 + 200);
   });
 
+  it("the investigation's own evidence, when long, keeps its newest log lines too", async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => ({
+      stream: "stdout",
+      text: `INFO served request line-${i}`,
+    }));
+    lines[1999] = { stream: "stderr", text: "FATAL out of memory: cannot allocate 64 MiB" };
+    const input = plannerInput();
+    input.evidence = { ...input.evidence, observations: { k8s_pod_logs: { pod: "web-1", lines } } };
+    server.push(
+      {
+        expect: (req) => {
+          const prompt = String(req.messages[1]?.content);
+          expect(prompt).toContain("FATAL out of memory");
+          expect(prompt).not.toContain('line-0"');
+          expect(prompt).toMatch(/oldest of 2000 entries of observations\.k8s_pod_logs\.lines were cut/);
+          // The signals the evidence opened with are still there.
+          expect(prompt).toContain("memory_growth");
+        },
+        content: "Out of memory.",
+      },
+      submit,
+    );
+    await llmPlanner(server.baseUrl, { tools: [fakeLogsTool(["x"])] }).decide(input);
+  });
+
   it("a result with no list to cut is cut at its end, and says so", async () => {
     const blob = tool({
       name: "docker_inspect_container",
