@@ -319,7 +319,7 @@ describe("the pod spec is obeyed", () => {
                 {
                   name: "fetch",
                   image: "busybox:1.36",
-                  command: ["sh", "-c", "wge -O /work/x http://cdn/x"],
+                  command: ["sh", "-c", "wge -O /data/x http://cdn/x"],
                 },
               ],
             },
