@@ -122,6 +122,10 @@ export function kubeSimCommand(): Command {
     .option("--write-kubeconfig <file>", "write a kubeconfig (admin token) for this simulator to FILE")
     .option("--fixture <file>", "Kubernetes manifests (YAML) to start from instead of the demo cluster")
     .option(
+      "--registry <file>",
+      "ImageRegistry documents (YAML): what each image:tag does when run (lab/kube-sim/README.md)",
+    )
+    .option(
       "--rbac <file>",
       "ServiceAccounts, Roles and bindings (YAML): tokens of those accounts are checked like RBAC",
     )
@@ -139,6 +143,7 @@ export function kubeSimCommand(): Command {
         host: string;
         writeKubeconfig?: string;
         fixture?: string;
+        registry?: string;
         rbac?: string;
         virtualClock?: boolean;
         tls?: boolean;
@@ -151,6 +156,7 @@ export function kubeSimCommand(): Command {
           ...(opts.tls ? { tls: true } : {}),
           name: opts.name,
           ...(opts.fixture ? { fixture: readFile(opts.fixture, "fixture") } : {}),
+          ...(opts.registry ? { registry: readFile(opts.registry, "registry") } : {}),
           ...(opts.rbac ? { rbac: readFile(opts.rbac, "RBAC file") } : {}),
         }).catch((err: NodeJS.ErrnoException) => {
           if (err.code === "EADDRINUSE")
@@ -158,7 +164,7 @@ export function kubeSimCommand(): Command {
               "config_invalid",
               `cannot listen on ${opts.host}:${opts.port}: address already in use`,
             );
-          if (err instanceof Error && err.message.startsWith("fixture:"))
+          if (err instanceof Error && /^(fixture|registry|ImageRegistry|\S+ of kube-sim)/.test(err.message))
             throw new AegisError("config_invalid", err.message);
           throw err;
         });

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AegisError } from "../../core/errors.ts";
-import { R, isActive } from "../../lab/kube-sim/controllers/context.ts";
+import { R, isActive, isPodReady } from "../../lab/kube-sim/controllers/context.ts";
+import { parseManifests } from "../../lab/kube-sim/fixture.ts";
+import type { Deployment, KubeObject } from "../../lab/kube-sim/types.ts";
 import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
 import { podsOfDeployment } from "../../lab/kube-sim/load.ts";
 import { apiVersionOf, resourceOf } from "../../lab/kube-sim/resources.ts";
@@ -17,6 +19,8 @@ export interface KubeEnv {
   sim: KubeSim;
   /** kubeconfig (YAML) with the AegisOps ServiceAccount's token. */
   kubeconfig: string;
+  /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest). */
+  podName(target: string): string;
   stop(): Promise<void>;
 }
 
@@ -30,22 +34,37 @@ export const TICK_REAL_MS = 10;
  */
 export const SIM_STEP_MS = 5000;
 
+/** A registry or manifests given inline (YAML with a newline) or as a file relative to the scenario. */
+function textOrFile(value: string, scenario: Scenario): string {
+  return value.includes("\n") ? value : readFileSync(join(dirname(scenario.file), value), "utf8");
+}
+
 export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
   const fixture =
     spec.cluster === "demo" ? undefined : readFileSync(join(dirname(scenario.file), spec.cluster), "utf8");
-  const sim = await startKubeSim({
-    clock: "virtual",
-    port: 0,
-    rbac: readFileSync(RBAC_FILE, "utf8"),
-    tls: false,
-    stepMs: SIM_STEP_MS,
-    name: scenario.id,
-    ...(fixture !== undefined ? { fixture } : {}),
-  });
+  const registry = spec.registry !== undefined ? textOrFile(spec.registry, scenario) : undefined;
+  let sim: KubeSim;
+  try {
+    sim = await startKubeSim({
+      clock: "virtual",
+      port: 0,
+      rbac: readFileSync(RBAC_FILE, "utf8"),
+      tls: false,
+      stepMs: SIM_STEP_MS,
+      name: scenario.id,
+      ...(fixture !== undefined ? { fixture } : {}),
+      ...(registry !== undefined ? { registry } : {}),
+    });
+  } catch (err) {
+    throw new AegisError("config_invalid", `${scenario.file}: ${(err as Error).message}`);
+  }
   try {
     sim.advance(5_000);
-    for (const step of spec.setup) await patch(sim, step.patch);
+    if (spec.settle) settle(sim);
+    for (const step of spec.setup) await runStep(sim, step, scenario);
     sim.advance(5_000);
+    if (spec.settle) settle(sim);
+    for (const step of spec.changes) await runStep(sim, step, scenario);
     for (const f of spec.faults) {
       try {
         sim.inject(f as Parameters<KubeSim["inject"]>[0]);
@@ -65,8 +84,162 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
   return {
     sim,
     kubeconfig: sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }),
+    podName: (target) => podName(sim, target, scenario),
     stop: () => sim.stop(),
   };
+}
+
+const SETTLE_LIMIT_MS = 120_000;
+
+/** Lets virtual time pass until every Deployment's rollout finished (or two minutes passed: a stuck rollout). */
+function settle(sim: KubeSim): void {
+  for (let waited = 0; waited < SETTLE_LIMIT_MS; waited += 5_000) {
+    const done = sim.ctx.store.view(R.deployments).every((o) => {
+      const d = o as Deployment;
+      return (
+        d.status?.observedGeneration === d.metadata.generation &&
+        (d.status?.updatedReplicas ?? 0) === (d.spec.replicas ?? 1) &&
+        (d.status?.availableReplicas ?? 0) === (d.spec.replicas ?? 1) &&
+        (d.status?.replicas ?? 0) === (d.spec.replicas ?? 1)
+      );
+    });
+    if (done) return;
+    sim.advance(5_000);
+  }
+}
+
+type Step = KubeEnvSpec["setup"][number];
+
+/** One change through the simulator's API (admin token), as an operator's kubectl would send it. */
+async function runStep(sim: KubeSim, step: Step, scenario: Scenario): Promise<void> {
+  const fail = (what: string, err: unknown): never => {
+    throw new AegisError(
+      "config_invalid",
+      `${scenario.file}: ${what}: ${(err as Error).message ?? String(err)}`,
+    );
+  };
+  if ("waitMs" in step) return sim.advance(step.waitMs);
+  if ("patch" in step) return patch(sim, step.patch);
+  if ("delete" in step) {
+    const res = await call(sim, "DELETE", pathOf(step.delete));
+    if (!res.ok)
+      fail(
+        `delete ${step.delete.kind} ${step.delete.name}`,
+        new Error(`HTTP ${res.status} ${await res.text()}`),
+      );
+    return;
+  }
+  if ("setImage" in step) {
+    const { namespace, name } = split(step.setImage.target);
+    const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+    if (!d) return fail("setImage", new Error(`no deployment ${step.setImage.target}`));
+    const container = step.setImage.container ?? d.spec.template.spec.containers[0]?.name;
+    if (!d.spec.template.spec.containers.some((c) => c.name === container))
+      return fail("setImage", new Error(`deployment ${step.setImage.target} has no container ${container}`));
+    // What `kubectl set image` sends: a strategic merge patch keyed on the container name.
+    const res = await call(
+      sim,
+      "PATCH",
+      pathOf({ kind: "Deployment", namespace, name }),
+      "application/strategic-merge-patch+json",
+      {
+        spec: { template: { spec: { containers: [{ name: container, image: step.setImage.image }] } } },
+      },
+    );
+    if (!res.ok) fail("setImage", new Error(`HTTP ${res.status} ${await res.text()}`));
+    return;
+  }
+  let objects: KubeObject[];
+  try {
+    objects = parseManifests(step.apply);
+  } catch (err) {
+    return fail("apply", err);
+  }
+  for (const o of objects) {
+    if (o.kind === "ImageRegistry") {
+      try {
+        sim.images(o);
+      } catch (err) {
+        fail("apply ImageRegistry", err);
+      }
+      continue;
+    }
+    const ref = { kind: o.kind, namespace: o.metadata?.namespace ?? "default", name: o.metadata?.name };
+    const existing = await call(sim, "GET", pathOf(ref));
+    const res = existing.ok
+      ? await call(sim, "PATCH", pathOf(ref), "application/merge-patch+json", o)
+      : await call(sim, "POST", pathOf(ref, false), "application/json", o);
+    if (!res.ok) fail(`apply ${o.kind} ${ref.name}`, new Error(`HTTP ${res.status} ${await res.text()}`));
+  }
+}
+
+function split(target: string): { namespace: string; name: string } {
+  const i = target.indexOf("/");
+  return i < 0
+    ? { namespace: "default", name: target }
+    : { namespace: target.slice(0, i), name: target.slice(i + 1) };
+}
+
+function pathOf(
+  ref: { kind: string; namespace?: string | undefined; name: string },
+  withName = true,
+): string {
+  const r = resourceOf(ref.kind);
+  const prefix = r.group ? `/apis/${apiVersionOf(r)}` : `/api/${r.version}`;
+  const ns = r.namespaced ? `/namespaces/${ref.namespace ?? "default"}` : "";
+  return `${prefix}${ns}/${r.plural}${withName ? `/${ref.name}` : ""}`;
+}
+
+function call(
+  sim: KubeSim,
+  method: string,
+  path: string,
+  contentType?: string,
+  body?: unknown,
+): Promise<Response> {
+  return fetch(`${sim.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${sim.adminToken}`,
+      ...(contentType ? { "content-type": contentType } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+
+/**
+ * The name of a pod of a Deployment, for an alert's `pod` label: the newest pod that is not Ready (the one an
+ * alert about a failing pod names), else the newest pod.
+ */
+function podName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const { namespace, name } = split(target);
+  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+  if (!d) throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): no such deployment`);
+  const pods = podsOfDeployment(sim.ctx, d).sort((a, b) =>
+    String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+  );
+  const pick = pods.find((p) => !isPodReady(p)) ?? pods[0];
+  if (!pick)
+    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): the deployment has no pods`);
+  return pick.metadata.name;
+}
+
+/** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
+export function resolvePodLabels(
+  n: Scenario["notifications"][number],
+  kube: KubeEnv | undefined,
+): Scenario["notifications"][number] {
+  if (!kube || !("alerts" in n)) return n;
+  const alerts = n.alerts.map((a) => ({
+    ...a,
+    labels: Object.fromEntries(
+      Object.entries(a.labels).map(([k, v]) => {
+        const m = /^\$pod\(([^)]+)\)$/.exec(v);
+        return [k, m ? kube.podName(m[1]!) : v];
+      }),
+    ),
+  }));
+  return { ...n, alerts };
 }
 
 /** A merge patch through the simulator's own API, as an operator's `kubectl patch --type merge` would send. */

@@ -18,7 +18,7 @@ import { describeError } from "../../core/errors.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { startServer } from "../../server/listen.ts";
-import { startKubeEnv, TICK_REAL_MS, TICK_VIRTUAL_MS, type KubeEnv } from "./kubeEnv.ts";
+import { resolvePodLabels, startKubeEnv, TICK_REAL_MS, TICK_VIRTUAL_MS, type KubeEnv } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
 import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
@@ -183,7 +183,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const res = await fetch(`${baseUrl}/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(toPayload(n, new Date(Date.now() - 60_000))),
+        body: JSON.stringify(toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000))),
       });
       const body = (await res.json()) as { incidents?: Array<{ id: string }>; error?: string };
       if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status} ${body.error ?? ""}`);

@@ -39,19 +39,45 @@ const notification = z.union([
     .strict(),
 ]);
 
-/** A change made through the Kubernetes API before the fault (e.g. scale a deployment, edit a Service). */
-const kubeSetup = z
+const objectRef = z
   .object({
-    patch: z
-      .object({
-        kind: z.enum(["Deployment", "Service", "ConfigMap", "Node", "HorizontalPodAutoscaler", "Ingress"]),
-        namespace: z.string().optional(),
-        name: z.string(),
-        body: z.record(z.string(), z.unknown()),
-      })
-      .strict(),
+    kind: z
+      .string()
+      .describe("a kind the simulator serves (Deployment, Service, ConfigMap, Secret, Node ...)"),
+    namespace: z.string().optional(),
+    name: z.string(),
   })
   .strict();
+
+/**
+ * A change made through the Kubernetes API, as an operator (or a CI pipeline) would make it: a merge patch,
+ * manifests applied, an image rolled out, an object deleted, or time let pass.
+ */
+const kubeStep = z.union([
+  z.object({ patch: objectRef.extend({ body: z.record(z.string(), z.unknown()) }).strict() }).strict(),
+  z
+    .object({
+      apply: z
+        .string()
+        .describe(
+          "manifests (YAML, several documents) created or replaced, like kubectl apply; ImageRegistry documents extend the registry",
+        ),
+    })
+    .strict(),
+  z
+    .object({
+      setImage: z
+        .object({
+          target: z.string().describe("namespace/name of the Deployment"),
+          container: z.string().optional().describe("container name (default: the first)"),
+          image: z.string(),
+        })
+        .strict(),
+    })
+    .strict(),
+  z.object({ delete: objectRef }).strict(),
+  z.object({ waitMs: z.number().int().min(0).describe("virtual time to let pass") }).strict(),
+]);
 
 /**
  * Lines the application itself logs once the faults have developed, appended to the running log of every
@@ -78,7 +104,15 @@ const kubernetesEnv = z
     kind: z.literal("kubernetes"),
     /** `demo` (the simulator's demo cluster) or a manifests file, relative to the scenario file. */
     cluster: z.string().default("demo"),
-    setup: z.array(kubeSetup).default([]),
+    /** ImageRegistry documents (YAML) loaded with the cluster, inline or a file relative to the scenario. */
+    registry: z.string().optional(),
+    /** Changes before the incident (the cluster as it was); the cluster settles after them. */
+    setup: z.array(kubeStep).default([]),
+    /** Wait until every Deployment's rollout finished before and after `setup` (default true). */
+    settle: z.boolean().default(true),
+    /** The incident as object changes (a rollout, a deleted Secret, a new NetworkPolicy ...), after setup. */
+    changes: z.array(kubeStep).default([]),
+    /** Fault families (shortcuts for a cause in the world), injected with `changes`. */
     faults: z.array(fault).default([]),
     /** Virtual time to let pass after the faults, before the first alert, so the symptoms develop. */
     developMs: z.number().int().min(0).default(30_000),

@@ -27,6 +27,7 @@ import { resourceForKind, resourceOf } from "./resources.ts";
 import { advanceWorld } from "./simulate.ts";
 import { Store } from "./store.ts";
 import type { KubeObject, Pod } from "./types.ts";
+import { imageRegistrySchema, parseRegistry, splitSimObjects } from "./registry.ts";
 import { selfSignedCertificate } from "./tls.ts";
 import { World } from "./world.ts";
 
@@ -63,6 +64,8 @@ export interface KubeSimOptions {
   stepMs?: number;
   /** Cluster name used in the kubeconfig. */
   name?: string;
+  /** ImageRegistry documents (YAML) beside the fixture: what each image does when run (see registry.ts). */
+  registry?: string;
 }
 
 /** A running simulator. */
@@ -75,6 +78,8 @@ export interface KubeSim {
   caPem: string | undefined;
   /** The simulator's internals, for tests that look behind the API. */
   ctx: SimContext;
+  /** Adds images to the registry (same as POST /sim/images with an ImageRegistry document). */
+  images(registry: unknown): void;
   /** Injects a fault (same as POST /sim/faults). */
   inject(spec: FaultSpec): FaultRecord;
   /** The injected faults and whether their causes are still in place. */
@@ -141,7 +146,12 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     applyDefaults(R.namespaces, o, nextClusterIP);
     if (!store.get(R.namespaces, undefined, ns)) store.create(R.namespaces, o);
   }
-  loadManifests(ctx, parseManifests(options.fixture ?? DEMO_CLUSTER), nextClusterIP);
+  const { kube, registries } = splitSimObjects(parseManifests(options.fixture ?? DEMO_CLUSTER));
+  // The images the cluster already runs exist, and their repositories hold no other tags than the registry's.
+  ctx.world.registry.addFromObjects(kube);
+  for (const r of registries) ctx.world.registry.load(r);
+  if (options.registry) for (const r of parseRegistry(options.registry)) ctx.world.registry.load(r);
+  loadManifests(ctx, kube, nextClusterIP);
   runControllers(ctx);
 
   let pending = false;
@@ -185,6 +195,17 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       return ok;
     },
     advance,
+    listImages: () => ctx.world.registry.list(),
+    loadImages: (body: unknown) => {
+      const r = imageRegistrySchema.safeParse(body);
+      if (!r.success) {
+        const i = r.error.issues[0]!;
+        throw new ApiError("BadRequest", `ImageRegistry: ${i.path.join(".")}: ${i.message}`);
+      }
+      ctx.world.registry.load(r.data);
+      runControllers(ctx);
+      return ctx.world.registry.list();
+    },
   };
 
   const useTls = options.tls ?? options.rbac !== undefined;
@@ -200,7 +221,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
         podLog: (ns, name, container, previous, tail) => {
           const pod = store.mustGet(resourceOf("Pod"), ns, name) as Pod;
           const c = container ?? pod.spec.containers[0]?.name ?? "";
-          if (!pod.spec.containers.some((x) => x.name === c)) {
+          if (![...pod.spec.containers, ...(pod.spec.initContainers ?? [])].some((x) => x.name === c)) {
             throw new ApiError("BadRequest", `container ${c} is not valid for pod ${name}`);
           }
           return ctx.logs.read(pod.metadata.uid!, name, c, previous, tail);
@@ -248,6 +269,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     caPem: cert?.certPem,
     ctx,
     inject: (spec) => simApi.injectFault(spec),
+    images: (r) => void simApi.loadImages(r),
     faults: () => faults.list(ctx),
     advance,
     reconcile: () => runControllers(ctx),

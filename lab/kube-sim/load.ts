@@ -3,6 +3,9 @@ import type { SimContext } from "./controllers/context.ts";
 import { selectorMatches } from "./http/selectors.ts";
 import type { Deployment, KubeObject, Pod } from "./types.ts";
 import type { ServiceModel } from "./world.ts";
+import { parseCpu } from "./world.ts";
+import { resolveEnv } from "./controllers/containerConfig.ts";
+import { dependencyStatus, isHung } from "./controllers/process.ts";
 
 /** How one pod of a service is doing right now. */
 export interface PodLoad {
@@ -10,6 +13,8 @@ export interface PodLoad {
   rps: number;
   /** CPU as a percentage of the container's request (what the HPA reads). */
   cpuPercent: number;
+  /** CPU the process wants and gets (cores), and the share of it the CFS quota withholds (0..1). */
+  cpu: { demand: number; usage: number; limit: number | undefined; throttle: number };
   /** Share of requests answered 5xx, by code. */
   errors: { code: string; ratio: number }[];
   p50: number;
@@ -126,7 +131,19 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     const c = pod.spec.containers[0];
     const behaviour = c ? ctx.world.behaviourOf(c) : {};
     const cap = model.capacityRpsPerPod;
-    const cpuPercent = Math.round(Math.min(300, (rps / cap) * 70));
+    const request = parseCpu(c?.resources?.requests?.cpu) ?? 0.1;
+    const cpuLimit = parseCpu(c?.resources?.limits?.cpu);
+    const loadPercent = Math.min(300, (rps / cap) * 70);
+    const demand =
+      behaviour.cpuMillicores !== undefined
+        ? (behaviour.cpuMillicores / 1000) * (model.trafficFactor || 1)
+        : (request * Math.max(loadPercent, 2)) / 100;
+    const usage = cpuLimit !== undefined ? Math.min(demand, cpuLimit) : demand;
+    const throttle = cpuLimit !== undefined && demand > cpuLimit ? 1 - cpuLimit / demand : 0;
+    const cpuPercent =
+      behaviour.cpuMillicores !== undefined || throttle > 0
+        ? Math.round((usage / request) * 100)
+        : Math.round(loadPercent);
     const errors: { code: string; ratio: number }[] = [];
     const notes: string[] = [];
     let p50 = 0.02;
@@ -145,6 +162,36 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       notes.push(
         `ERROR unhandled exception in request handler: TypeError: Cannot read properties of undefined (reading 'id')`,
       );
+    }
+    if (throttle > 0 && isReady) {
+      // Work waits for the next CFS period: every request takes demand/limit times longer.
+      const slow = demand / cpuLimit!;
+      p50 *= slow;
+      p95 *= slow * 1.5;
+      notes.push(`WARN request handling slow: event loop delay ${Math.round(100 * slow)}ms`);
+    }
+    if (behaviour.latencyMs) {
+      p50 += behaviour.latencyMs / 1000;
+      p95 += (behaviour.latencyMs / 1000) * 2;
+    }
+    if (isReady && isHung(ctx, pod)) {
+      // Connections are accepted but never answered: callers time out.
+      errors.push({ code: "504", ratio: 1 });
+      p50 = 10;
+      p95 = 10;
+    }
+    if (isReady && behaviour.logs) notes.push(...behaviour.logs);
+    for (const r of behaviour.routes ?? []) {
+      errors.push({ code: r.code, ratio: r.errorRatio * r.share });
+      if (r.log) notes.push(r.log);
+    }
+    for (const dep of behaviour.dependsOn ?? []) {
+      const env = resolveEnv(ctx, pod, c!);
+      const st = dependencyStatus(ctx, pod, dep, env.ok ? env.env : {});
+      if (!st.ok) {
+        errors.push({ code: "503", ratio: dep.share });
+        notes.push(`ERROR request failed: cannot reach ${st.host}: ${st.message}`);
+      }
     }
     if (ctx.world.node(pod.spec.nodeName ?? "").noisy) {
       p50 *= 6;
@@ -173,7 +220,16 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
         `WARN tcp: ${Math.round(nicLoss * 400)} segments retransmitted to clients in 10s; client connection reset by peer`,
       );
     }
-    return { pod, rps, cpuPercent, errors, p50, p95, notes };
+    return {
+      pod,
+      rps,
+      cpuPercent,
+      cpu: { demand, usage, limit: cpuLimit, throttle },
+      errors,
+      p50,
+      p95,
+      notes,
+    };
   });
   // Consumers and workers say what they see of their backlog.
   const backlogNotes: string[] = [];

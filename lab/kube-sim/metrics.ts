@@ -149,13 +149,17 @@ export function renderMetrics(ctx: SimContext): string {
           );
       }
       const limit = parseBytes(c.resources?.limits?.memory);
-      if (limit !== undefined) {
-        g(
-          "kube_pod_container_resource_limits",
-          "The number of requested limit resource by a container.",
-          { ...cid, node: p.spec.nodeName ?? "", resource: "memory", unit: "byte" },
-          limit,
-        );
+      for (const [resource, unit, v] of [
+        ["cpu", "core", parseCpu(c.resources?.limits?.cpu)],
+        ["memory", "byte", limit],
+      ] as const) {
+        if (v !== undefined)
+          g(
+            "kube_pod_container_resource_limits",
+            "The number of requested limit resource by a container.",
+            { ...cid, node: p.spec.nodeName ?? "", resource, unit },
+            v,
+          );
       }
       const rt = ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(c.name);
       if (rt?.state === "running") {
@@ -181,6 +185,29 @@ export function renderMetrics(ctx: SimContext): string {
         );
         if (limit !== undefined)
           g("container_spec_memory_limit_bytes", "Memory limit for the container.", cad, limit);
+        if (rt.cfs) {
+          add(
+            "container_cpu_cfs_periods_total",
+            "counter",
+            "Number of elapsed enforcement period intervals.",
+            cad,
+            Math.floor(rt.cfs.periods),
+          );
+          add(
+            "container_cpu_cfs_throttled_periods_total",
+            "counter",
+            "Number of throttled period intervals.",
+            cad,
+            Math.floor(rt.cfs.throttled),
+          );
+          add(
+            "container_cpu_cfs_throttled_seconds_total",
+            "counter",
+            "Total time duration the container has been throttled.",
+            cad,
+            rt.cfs.throttledSeconds,
+          );
+        }
       }
       if (rt) {
         const oom = rt.lastTerminated?.reason === "OOMKilled" ? rt.restartCount : 0;

@@ -63,6 +63,8 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("", "v1", "Service", "services", ["svc"], true, [statusSub("", "v1", "Service")]),
   def("", "v1", "ConfigMap", "configmaps", ["cm"], true),
   def("", "v1", "Secret", "secrets", [], true),
+  def("", "v1", "Endpoints", "endpoints", ["ep"], true),
+  def("", "v1", "ResourceQuota", "resourcequotas", ["quota"], true, [statusSub("", "v1", "ResourceQuota")]),
   def("", "v1", "Event", "events", ["ev"], true),
   def("", "v1", "ServiceAccount", "serviceaccounts", ["sa"], true),
   def("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", ["pvc"], true, [
@@ -93,6 +95,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("networking.k8s.io", "v1", "Ingress", "ingresses", ["ing"], true, [
     statusSub("networking.k8s.io", "v1", "Ingress"),
   ]),
+  def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", ["netpol"], true),
   def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", ["pdb"], true, [
     statusSub("policy", "v1", "PodDisruptionBudget"),
   ]),

@@ -3,7 +3,7 @@ import { R } from "./controllers/context.ts";
 import { podsOfDeployment, serviceLoad } from "./load.ts";
 import { isPodReady } from "./controllers/context.ts";
 import type { Deployment } from "./types.ts";
-import { parseCpu } from "./world.ts";
+import { isHung } from "./controllers/process.ts";
 import { WORLD_ANNOTATION } from "./fixture.ts";
 
 /** Histogram bucket bounds of http_request_duration_seconds. */
@@ -117,20 +117,28 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
         series("http_request_duration_seconds_sum", base),
         shares.reduce((a, [v, s]) => a + v * s, 0) * total,
       );
-      // CPU: the share of the request the pod uses (cAdvisor's counter).
+      // CPU (cAdvisor's counters): what the process gets, and the CFS periods its quota throttled.
       const c = pl.pod.spec.containers[0];
-      const request = parseCpu(c?.resources?.requests?.cpu) ?? 0.1;
       const rt = world.runtimes.get(pl.pod.metadata.uid!);
       const cr = c ? rt?.containers.get(c.name) : undefined;
-      if (cr && cr.state === "running") cr.cpuSeconds += (request * Math.max(pl.cpuPercent, 2) * dt) / 100;
+      if (cr && cr.state === "running") {
+        cr.cpuSeconds += pl.cpu.usage * dt;
+        if (pl.cpu.limit !== undefined) {
+          const cfs = (cr.cfs ??= { periods: 0, throttled: 0, throttledSeconds: 0 });
+          const periods = dt / 0.1;
+          cfs.periods += periods;
+          const share =
+            pl.cpu.throttle > 0
+              ? Math.min(1, 0.5 + pl.cpu.throttle)
+              : pl.cpu.usage > 0.8 * pl.cpu.limit
+                ? 0.05
+                : 0;
+          cfs.throttled += periods * share;
+          cfs.throttledSeconds += Math.max(0, pl.cpu.demand - pl.cpu.limit) * dt;
+        }
+      }
       // A hung process (world.hung) writes nothing more.
-      if (
-        rt &&
-        c &&
-        cr?.state === "running" &&
-        !world.hung.has(pl.pod.metadata.uid!) &&
-        now - rt.lastLogAt >= LOG_EVERY_MS
-      ) {
+      if (rt && c && cr?.state === "running" && !isHung(ctx, pl.pod) && now - rt.lastLogAt >= LOG_EVERY_MS) {
         rt.lastLogAt = now;
         const errs = pl.errors.reduce((a, e) => a + e.ratio, 0);
         const stamp = new Date(now).toISOString();

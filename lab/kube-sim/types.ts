@@ -37,13 +37,48 @@ export interface LabelSelector {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
+/** A key of a Secret or ConfigMap (env `valueFrom`). */
+export interface KeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef; fieldRef?: { fieldPath: string } };
+}
+
+/** A readiness, liveness or startup probe. */
+export interface Probe {
+  httpGet?: { path?: string; port: number | string; scheme?: string };
+  tcpSocket?: { port: number | string };
+  exec?: { command: string[] };
+  grpc?: { port: number };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+  successThreshold?: number;
+}
+
 export interface Container {
   name: string;
   image?: string;
+  command?: string[];
+  args?: string[];
   ports?: { containerPort: number; protocol?: string; name?: string }[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
-  envFrom?: { secretRef?: { name: string }; configMapRef?: { name: string } }[];
+  env?: EnvVar[];
+  envFrom?: {
+    secretRef?: { name: string; optional?: boolean };
+    configMapRef?: { name: string; optional?: boolean };
+  }[];
   resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
   [key: string]: unknown;
 }
 
@@ -52,12 +87,48 @@ export interface PodTemplate {
   spec: PodSpec;
 }
 
+export interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
+
+export interface NodeSelectorTerm {
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+  matchFields?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface PodAffinityTerm {
+  labelSelector?: LabelSelector;
+  topologyKey: string;
+  namespaces?: string[];
+}
+
+export interface Affinity {
+  nodeAffinity?: {
+    requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
+  };
+  podAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+  podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[] };
+}
+
+export interface Volume {
+  name: string;
+  emptyDir?: unknown;
+  secret?: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] };
+  configMap?: { name: string; optional?: boolean; items?: { key: string; path: string }[] };
+  persistentVolumeClaim?: { claimName: string };
+}
+
 export interface PodSpec {
   containers: Container[];
+  initContainers?: Container[];
   nodeName?: string;
   nodeSelector?: Record<string, string>;
-  tolerations?: { key?: string; operator?: string; effect?: string }[];
-  volumes?: { name: string; emptyDir?: unknown; secret?: { secretName: string } }[];
+  affinity?: Affinity;
+  tolerations?: Toleration[];
+  volumes?: Volume[];
   [key: string]: unknown;
 }
 
@@ -106,6 +177,7 @@ export interface Pod extends KubeObject {
     podIPs?: { ip: string }[];
     startTime?: string;
     containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
     qosClass?: string;
     reason?: string;
     message?: string;
@@ -153,10 +225,17 @@ export interface DaemonSet extends KubeObject {
   status?: Record<string, unknown>;
 }
 
+export interface Taint {
+  key: string;
+  effect: string;
+  value?: string;
+  timeAdded?: string;
+}
+
 export interface Node extends KubeObject {
   spec?: {
     unschedulable?: boolean;
-    taints?: { key: string; effect: string; value?: string; timeAdded?: string }[];
+    taints?: Taint[];
   };
   status?: {
     conditions?: Condition[];

@@ -1,16 +1,9 @@
+import type { ProbeState } from "./controllers/probes.ts";
+import type { PullResult, RevisionBehaviour } from "./registry.ts";
+import { ImageRegistry } from "./registry.ts";
 import type { Container, Pod } from "./types.ts";
 
-/** What a revision does when it runs: crash at start, fail a share of requests, leak memory. */
-export interface RevisionBehaviour {
-  /** The container exits with this code after starting, printing these lines. */
-  crash?: { exitCode: number; logs: string[] };
-  /** Share of requests answered with 500. */
-  errorRatio?: number;
-  /** Memory growth of each container instance, in MiB per minute. */
-  leakMiBPerMin?: number;
-  /** An in-memory cache each container instance fills once after it starts, then holds: a plateau, not a leak. */
-  cache?: { mib: number; warmMs: number };
-}
+export type { RevisionBehaviour } from "./registry.ts";
 
 /** Matches a revision by container image or by an environment variable of its template. */
 export interface RevisionRule {
@@ -83,14 +76,31 @@ export interface UpstreamModel {
 
 /** Per-container runtime state kept by the simulated kubelet. */
 export interface ContainerRuntime {
-  state: "waiting" | "running";
+  /** `terminated`: an init container that completed (it is not restarted). */
+  state: "waiting" | "running" | "terminated";
+  /** The image was pulled for this container (pulls are retried with back-off until they succeed). */
+  pulled?: boolean;
+  /** How the running process will exit (from its image, command and config), if it does. */
+  exitPlan?: { code: number; afterMs: number; logs: string[] };
+  /** The prober's memory per probe kind. */
+  probes?: Partial<Record<"Readiness" | "Liveness" | "Startup", ProbeState>>;
+  /** CFS accounting (cAdvisor's container_cpu_cfs_*): periods, throttled periods, throttled seconds. */
+  cfs?: { periods: number; throttled: number; throttledSeconds: number };
   startedAt: number;
   nextStartAt: number;
   backoffMs: number;
   restartCount: number;
   memBytes: number;
   started: boolean;
-  lastTerminated?: { exitCode: number; reason: string; startedAt: number; finishedAt: number };
+  lastTerminated?: {
+    exitCode: number;
+    reason: string;
+    startedAt: number;
+    finishedAt: number;
+    message?: string;
+  };
+  /** The last image pull error (ErrImagePull / ImagePullBackOff). */
+  pullError?: string | undefined;
   waitingReason: string;
   waitingMessage?: string;
   cpuSeconds: number;
@@ -100,6 +110,10 @@ export interface PodRuntime {
   scheduledAt: number;
   ip: string;
   containers: Map<string, ContainerRuntime>;
+  /** Init containers, run in order before `containers`. */
+  inits?: Map<string, ContainerRuntime>;
+  /** When the kubelet last reported a FailedMount (it retries with back-off). */
+  lastMountEventAt?: number;
   lastLogAt: number;
 }
 
@@ -114,6 +128,8 @@ export class World {
   readonly queues = new Map<string, QueueModel>();
   readonly upstreams = new Map<string, UpstreamModel>();
   readonly revisions: RevisionRule[] = [];
+  /** The image registry: which images exist and how their processes behave. */
+  readonly registry = new ImageRegistry();
   readonly runtimes = new Map<string, PodRuntime>();
   /**
    * Pods (by uid) whose process hangs in uninterruptible sleep: it stops answering, ignores SIGTERM and SIGKILL,
@@ -124,6 +140,8 @@ export class World {
   readonly hpa = new Map<string, { lastSync: number; recommendations: { at: number; n: number }[] }>();
   /** Deployments whose world annotations were read (by uid). */
   readonly configured = new Set<string>();
+  /** When a controller last reported a recurring failure, per key (it retries with back-off, not every pass). */
+  readonly reported = new Map<string, number>();
   /** Monotonic counters (Prometheus counters), keyed by rendered series. */
   readonly counters = new Map<string, number>();
   private ipSeq = 10;
@@ -158,9 +176,20 @@ export class World {
     this.counters.set(series, (this.counters.get(series) ?? 0) + v);
   }
 
-  /** What a container of this pod does when run, from the revision rules. */
+  /** Pulls an image: the registry's answer, where images a fault rolled out always exist. */
+  pull(image: string): PullResult {
+    const r = this.registry.pull(image);
+    if (r.ok || !this.revisions.some((x) => x.image === image)) return r;
+    return { ok: true, behaviour: {} };
+  }
+
+  /** What a container of this pod does when run: its image's behaviour, then the revision rules. */
   behaviourOf(container: Container): RevisionBehaviour {
-    const out: RevisionBehaviour = {};
+    const pulled = container.image ? this.registry.pull(container.image) : undefined;
+    const out: RevisionBehaviour = pulled?.ok ? { ...pulled.behaviour } : {};
+    const exe = container.command?.[0]?.split("/").pop();
+    const byCommand = exe !== undefined ? out.commands?.[exe] : undefined;
+    if (byCommand) Object.assign(out, byCommand);
     for (const r of this.revisions) {
       const imageHit = r.image !== undefined && container.image === r.image;
       const envHit =
@@ -171,15 +200,16 @@ export class World {
     return out;
   }
 
-  /** Baseline working set of a container, before any leak. */
-  static baseMemory(): number {
-    return 96 * MiB;
+  /** Baseline working set of a container, before any leak (the image's own, else 96 MiB). */
+  static baseMemory(b: RevisionBehaviour = {}): number {
+    return (b.memoryMiB ?? 96) * MiB;
   }
 }
 
 /** Parses a Kubernetes quantity of bytes ("256Mi", "1G", "512000"). */
-export function parseBytes(q: string | undefined): number | undefined {
-  if (!q) return undefined;
+export function parseBytes(raw: string | number | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const q = String(raw);
   const m = /^([0-9.]+)([KMGT]i?)?$/.exec(q);
   if (!m) return undefined;
   const n = Number(m[1]);
@@ -199,8 +229,10 @@ export function parseBytes(q: string | undefined): number | undefined {
 }
 
 /** Parses a CPU quantity ("250m", "1") into cores. */
-export function parseCpu(q: string | undefined): number | undefined {
-  if (!q) return undefined;
+export function parseCpu(raw: string | number | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  // Manifests may give a quantity as a YAML number (`cpu: 3`); the API server keeps it as a string.
+  const q = String(raw);
   return q.endsWith("m") ? Number(q.slice(0, -1)) / 1000 : Number(q);
 }
 

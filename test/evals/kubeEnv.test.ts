@@ -68,3 +68,55 @@ describe("the simulated cluster of a Kubernetes scenario", () => {
     );
   });
 });
+
+describe("a scenario expressed as object changes", () => {
+  it("rolls out a tag from the scenario's registry after the cluster settled; $pod() names the failing pod", async () => {
+    const s = scenario(`  kind: kubernetes
+  registry: |
+    apiVersion: kube-sim.aegisops.io/v1
+    kind: ImageRegistry
+    images:
+      ghcr.io/acme/checkout:2.1.0: { exit: { code: 3, logs: ["FATAL schema version 12 is newer than this binary"] } }
+  changes:
+    - setImage: { target: shop/checkout, image: ghcr.io/acme/checkout:2.1.0 }
+  developMs: 40000`);
+    env = await startKubeEnv(s.environment as never, s);
+    const name = env.podName("shop/checkout");
+    const pod = (await (
+      await fetch(`${env.sim.url}/api/v1/namespaces/shop/pods/${name}`, {
+        headers: { authorization: `Bearer ${env.sim.adminToken}` },
+      })
+    ).json()) as {
+      spec: { containers: { image: string }[] };
+      status: { containerStatuses: { lastState: { terminated?: { exitCode: number } } }[] };
+    };
+    expect(pod.spec.containers[0]!.image).toBe("ghcr.io/acme/checkout:2.1.0");
+    expect(pod.status.containerStatuses[0]!.lastState.terminated?.exitCode).toBe(3);
+  });
+
+  it("applies manifests, deletes objects and waits; a step that the API refuses names the file and the step", async () => {
+    const s = scenario(`  kind: kubernetes
+  changes:
+    - apply: |
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: { name: flags, namespace: shop }
+        data: { mode: safe }
+    - waitMs: 5000
+    - delete: { kind: Deployment, namespace: shop, name: email-worker }
+  developMs: 10000`);
+    env = await startKubeEnv(s.environment as never, s);
+    const get = (path: string) =>
+      fetch(`${env!.sim.url}${path}`, { headers: { authorization: `Bearer ${env!.sim.adminToken}` } });
+    expect((await get("/api/v1/namespaces/shop/configmaps/flags")).status).toBe(200);
+    expect((await get("/apis/apps/v1/namespaces/shop/deployments/email-worker")).status).toBe(404);
+    await env.stop();
+    env = undefined;
+    const bad = scenario(`  kind: kubernetes
+  changes:
+    - delete: { kind: Deployment, namespace: shop, name: no-such-thing }`);
+    await expect(startKubeEnv(bad.environment as never, bad)).rejects.toThrow(
+      /test\.yaml: delete Deployment no-such-thing: HTTP 404/,
+    );
+  });
+});

@@ -6,6 +6,8 @@ import { reconcileHpas } from "./hpa.ts";
 import { runKubelets } from "./kubelet.ts";
 import { reconcileNodes } from "./node.ts";
 import { reconcilePdbs } from "./pdb.ts";
+import { reconcileQuotas } from "./quota.ts";
+import { reconcileEndpoints } from "./endpoints.ts";
 import { reconcileReplicaSets } from "./replicaset.ts";
 import { schedulePods } from "./scheduler.ts";
 
@@ -24,6 +26,8 @@ export function runControllers(ctx: SimContext): void {
     schedulePods(ctx);
     runKubelets(ctx);
     reconcilePdbs(ctx);
+    reconcileQuotas(ctx);
+    reconcileEndpoints(ctx);
     if (ctx.store.currentVersion() === before) return;
   }
 }

@@ -4,6 +4,10 @@ import type { ContainerRuntime, PodRuntime } from "../world.ts";
 import { World, appOf, parseBytes } from "../world.ts";
 import type { SimContext } from "./context.ts";
 import { R, isActive, save } from "./context.ts";
+import { mountedFiles, resolveEnv, volumeError } from "./containerConfig.ts";
+import { listenPort, startOutcome } from "./process.ts";
+import { stepProbe } from "./probes.ts";
+import { pullErrorMessage } from "../registry.ts";
 
 const MAX_BACKOFF_MS = 300_000;
 const MiB = 1024 * 1024;
@@ -59,47 +63,119 @@ function runtimeOf(ctx: SimContext, p: Pod, nodeIndex: number): PodRuntime {
   return rt;
 }
 
+function newContainer(rt: PodRuntime, startAt: number): ContainerRuntime {
+  return {
+    state: "waiting",
+    startedAt: 0,
+    nextStartAt: startAt,
+    backoffMs: 0,
+    restartCount: 0,
+    memBytes: 0,
+    started: false,
+    waitingReason: rt.containers.size === 0 ? "ContainerCreating" : "PodInitializing",
+    cpuSeconds: 0,
+  };
+}
+
 function syncPod(ctx: SimContext, p: Pod, node: Node, nodeIndex: number): void {
   const now = ctx.clock.now();
   const rt = runtimeOf(ctx, p, nodeIndex);
-  const starting = now < rt.scheduledAt + ctx.timings.podStartMs;
+  const startAt = rt.scheduledAt + ctx.timings.podStartMs;
+  const mountError = volumeError(ctx, p);
+  const starting = now < startAt || mountError !== undefined;
+  if (mountError && now >= startAt && now - (rt.lastMountEventAt ?? -Infinity) >= MOUNT_RETRY_MS) {
+    rt.lastMountEventAt = now;
+    ctx.events.record(p, "Warning", "FailedMount", mountError, "kubelet", p.spec.nodeName);
+  }
+  // Init containers run one at a time, in order; the app containers start once all completed.
+  let initialized = true;
+  for (const c of p.spec.initContainers ?? []) {
+    let cr = rt.inits?.get(c.name);
+    if (!cr) {
+      cr = newContainer(rt, startAt);
+      cr.waitingReason = "PodInitializing";
+      (rt.inits ??= new Map()).set(c.name, cr);
+    }
+    if (cr.state === "terminated") continue;
+    initialized = false;
+    if (!starting) stepContainer(ctx, p, node, c, cr, now, true);
+    if ((cr.state as ContainerRuntime["state"]) !== "terminated") break;
+    initialized = true;
+  }
   for (const c of p.spec.containers) {
     let cr = rt.containers.get(c.name);
     if (!cr) {
-      cr = {
-        state: "waiting",
-        startedAt: 0,
-        nextStartAt: rt.scheduledAt + ctx.timings.podStartMs,
-        backoffMs: 0,
-        restartCount: 0,
-        memBytes: 0,
-        started: false,
-        waitingReason: "ContainerCreating",
-        cpuSeconds: 0,
-      };
+      cr = newContainer(rt, startAt);
+      if (p.spec.initContainers?.length) cr.waitingReason = "PodInitializing";
       rt.containers.set(c.name, cr);
     }
-    if (!starting) stepContainer(ctx, p, c, cr, now);
+    if (!starting && initialized) stepContainer(ctx, p, node, c, cr, now, false);
   }
-  writeStatus(ctx, p, node, rt, now);
+  writeStatus(ctx, p, node, rt, now, initialized);
 }
 
-function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRuntime, now: number): void {
+const MOUNT_RETRY_MS = 30_000;
+
+function pullFailed(
+  ctx: SimContext,
+  p: Pod,
+  c: Container,
+  cr: ContainerRuntime,
+  now: number,
+  message: string,
+): void {
+  const image = c.image ?? "";
+  ctx.events.record(p, "Normal", "Pulling", `Pulling image "${image}"`, "kubelet", p.spec.nodeName);
+  ctx.events.record(
+    p,
+    "Warning",
+    "Failed",
+    `Failed to pull image "${image}": ${message}`,
+    "kubelet",
+    p.spec.nodeName,
+  );
+  ctx.events.record(p, "Warning", "Failed", "Error: ErrImagePull", "kubelet", p.spec.nodeName);
+  cr.backoffMs = cr.backoffMs === 0 ? ctx.timings.backoffBaseMs : Math.min(cr.backoffMs * 2, MAX_BACKOFF_MS);
+  cr.nextStartAt = now + cr.backoffMs;
+  cr.waitingReason = "ErrImagePull";
+  cr.waitingMessage = message;
+  cr.pullError = message;
+}
+
+function stepContainer(
+  ctx: SimContext,
+  p: Pod,
+  nodeObj: Node,
+  c: Container,
+  cr: ContainerRuntime,
+  now: number,
+  isInit: boolean,
+): void {
   const uid = p.metadata.uid!;
   const app = appOf(p);
+  if (cr.state === "terminated") return;
   if (cr.state === "waiting") {
-    if (now < cr.nextStartAt) return;
-    const missing = missingSecret(ctx, p);
-    if (missing) {
-      const msg = `secret "${missing}" not found`;
-      if (cr.waitingReason !== "CreateContainerConfigError")
-        ctx.events.record(p, "Warning", "Failed", `Error: ${msg}`, "kubelet", p.spec.nodeName);
-      cr.waitingReason = "CreateContainerConfigError";
-      cr.waitingMessage = msg;
-      return;
+    if (cr.waitingReason === "ErrImagePull" && cr.pullError && now > cr.nextStartAt - cr.backoffMs) {
+      // Between pull attempts the kubelet reports the back-off.
+      ctx.events.record(
+        p,
+        "Normal",
+        "BackOff",
+        `Back-off pulling image "${c.image ?? ""}"`,
+        "kubelet",
+        p.spec.nodeName,
+      );
+      ctx.events.record(p, "Warning", "Failed", "Error: ImagePullBackOff", "kubelet", p.spec.nodeName);
+      cr.waitingReason = "ImagePullBackOff";
+      cr.waitingMessage = `Back-off pulling image "${c.image ?? ""}": ErrImagePull: ${cr.pullError}`;
     }
-    if (cr.lastTerminated) ctx.logs.restarted(uid, c.name);
-    if (!cr.started && !cr.lastTerminated) {
+    if (now < cr.nextStartAt) return;
+    if (!cr.pulled) {
+      const pulled = ctx.world.pull(c.image ?? "");
+      if (!pulled.ok) return pullFailed(ctx, p, c, cr, now, pullErrorMessage(c.image ?? "", pulled));
+      cr.pulled = true;
+      cr.pullError = undefined;
+      cr.backoffMs = 0;
       ctx.events.record(
         p,
         "Normal",
@@ -109,29 +185,70 @@ function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRunti
         p.spec.nodeName,
       );
     }
+    const env = resolveEnv(ctx, p, c);
+    if (!env.ok) {
+      if (cr.waitingReason !== "CreateContainerConfigError" || cr.waitingMessage !== env.message)
+        ctx.events.record(p, "Warning", "Failed", `Error: ${env.message}`, "kubelet", p.spec.nodeName);
+      cr.waitingReason = "CreateContainerConfigError";
+      cr.waitingMessage = env.message;
+      return;
+    }
+    const missing = isInit ? undefined : missingSecret(ctx, p);
+    if (missing) {
+      const msg = `secret "${missing}" not found`;
+      if (cr.waitingReason !== "CreateContainerConfigError")
+        ctx.events.record(p, "Warning", "Failed", `Error: ${msg}`, "kubelet", p.spec.nodeName);
+      cr.waitingReason = "CreateContainerConfigError";
+      cr.waitingMessage = msg;
+      return;
+    }
+    const b = ctx.world.behaviourOf(c);
+    const arch =
+      nodeObj.status?.nodeInfo?.architecture ?? nodeObj.metadata.labels?.["kubernetes.io/arch"] ?? "amd64";
+    const outcome = startOutcome(ctx, p, c, b, env.env, mountedFiles(ctx, p, c), arch, isInit);
+    if (cr.lastTerminated) ctx.logs.restarted(uid, c.name);
     ctx.events.record(p, "Normal", "Created", `Created container ${c.name}`, "kubelet", p.spec.nodeName);
+    if (outcome.kind === "start_error") {
+      ctx.events.record(p, "Warning", "Failed", `Error: ${outcome.message}`, "kubelet", p.spec.nodeName);
+      cr.startedAt = now;
+      terminate(ctx, p, c, cr, now, 128, "StartError", outcome.message);
+      return;
+    }
     ctx.events.record(p, "Normal", "Started", `Started container ${c.name}`, "kubelet", p.spec.nodeName);
     cr.state = "running";
     cr.started = true;
     cr.startedAt = now;
-    cr.memBytes = World.baseMemory();
+    cr.memBytes = World.baseMemory(b);
     cr.waitingReason = "";
     cr.waitingMessage = undefined;
-    ctx.logs.append(
-      uid,
-      c.name,
-      `${ts(now)} INFO starting ${app} (image ${c.image ?? "unknown"})`,
-      `${ts(now)} INFO listening on :8080`,
-    );
+    cr.exitPlan = outcome.exit;
+    cr.probes = undefined;
+    if (!isInit && outcome.exit?.afterMs !== 0)
+      ctx.logs.append(
+        uid,
+        c.name,
+        `${ts(now)} INFO starting ${app} (image ${c.image ?? "unknown"})`,
+        ...(outcome.exit ? [] : [`${ts(now)} INFO listening on :${listenPort(ctx, c)}`]),
+      );
+    if (outcome.exit?.afterMs === 0) stepContainer(ctx, p, nodeObj, c, cr, now, isInit);
     return;
   }
   // Running.
   const b = ctx.world.behaviourOf(c);
-  if (b.crash && now - cr.startedAt >= ctx.timings.crashAfterMs) {
-    ctx.logs.append(uid, c.name, ...b.crash.logs.map((l) => `${ts(now)} ${l}`));
-    terminate(ctx, p, c, cr, now, b.crash.exitCode, "Error");
+  const plan = cr.exitPlan;
+  if (plan && now - cr.startedAt >= plan.afterMs) {
+    // Lines a process prints as it dies carry no timestamp of ours when they are the runtime's (exec errors).
+    ctx.logs.append(uid, c.name, ...plan.logs.map((l) => (/^(exec |sh: )/.test(l) ? l : `${ts(now)} ${l}`)));
+    if (plan.code === 0 && isInit) {
+      cr.lastTerminated = { exitCode: 0, reason: "Completed", startedAt: cr.startedAt, finishedAt: now };
+      cr.state = "terminated";
+      ctx.logs.terminated(uid, c.name);
+      return;
+    }
+    terminate(ctx, p, c, cr, now, plan.code, plan.code === 0 ? "Completed" : "Error");
     return;
   }
+  if (isInit) return;
   const missing = missingSecret(ctx, p);
   if (missing) {
     // The app re-reads its credentials when they rotate; with the Secret gone it cannot and exits.
@@ -147,7 +264,7 @@ function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRunti
   const limit = parseBytes(c.resources?.limits?.memory);
   const up = now - cr.startedAt;
   cr.memBytes =
-    World.baseMemory() +
+    World.baseMemory(b) +
     (b.leakMiBPerMin ? (up / 60_000) * b.leakMiBPerMin * MiB : 0) +
     (b.cache ? Math.min(1, up / b.cache.warmMs) * b.cache.mib * MiB : 0);
   if (limit !== undefined && cr.memBytes >= limit) {
@@ -166,7 +283,20 @@ function stepContainer(ctx: SimContext, p: Pod, c: Container, cr: ContainerRunti
     );
     cr.memBytes = limit;
     terminate(ctx, p, c, cr, now, 137, "OOMKilled");
+    return;
   }
+  const ip = ctx.world.runtimes.get(uid)?.ip ?? "";
+  const startupDone = !c.startupProbe || cr.probes?.Startup?.ok === true;
+  if (c.startupProbe && !startupDone) {
+    if (stepProbe(ctx, p, c, cr, "Startup", c.startupProbe, ip, now) === "kill")
+      return terminate(ctx, p, c, cr, now, 137, "Error");
+    return;
+  }
+  if (c.livenessProbe && stepProbe(ctx, p, c, cr, "Liveness", c.livenessProbe, ip, now) === "kill") {
+    terminate(ctx, p, c, cr, now, 137, "Error");
+    return;
+  }
+  if (c.readinessProbe) stepProbe(ctx, p, c, cr, "Readiness", c.readinessProbe, ip, now);
 }
 
 function node(ctx: SimContext, p: Pod): Node {
@@ -181,10 +311,20 @@ function terminate(
   now: number,
   exitCode: number,
   reason: string,
+  message?: string,
 ): void {
-  cr.lastTerminated = { exitCode, reason, startedAt: cr.startedAt, finishedAt: now };
+  cr.lastTerminated = {
+    exitCode,
+    reason,
+    startedAt: cr.startedAt,
+    finishedAt: now,
+    ...(message ? { message } : {}),
+  };
+  cr.exitPlan = undefined;
+  cr.probes = undefined;
   ctx.logs.terminated(p.metadata.uid!, c.name);
   cr.restartCount += 1;
+  cr.started = true;
   // The back-off resets after a container ran ten minutes without trouble, as the kubelet's does.
   cr.backoffMs =
     now - cr.startedAt > 600_000 || cr.backoffMs === 0
@@ -206,6 +346,17 @@ function terminate(
 
 function stateOf(cr: ContainerRuntime): ContainerState {
   if (cr.state === "running") return { running: { startedAt: rfc3339(cr.startedAt) } };
+  if (cr.state === "terminated" && cr.lastTerminated) {
+    const t = cr.lastTerminated;
+    return {
+      terminated: {
+        exitCode: t.exitCode,
+        reason: t.reason,
+        startedAt: rfc3339(t.startedAt),
+        finishedAt: rfc3339(t.finishedAt),
+      },
+    };
+  }
   return {
     waiting: { reason: cr.waitingReason, ...(cr.waitingMessage ? { message: cr.waitingMessage } : {}) },
   };
@@ -247,64 +398,107 @@ function probeHung(ctx: SimContext, p: Pod, rt: PodRuntime, now: number): boolea
   return true;
 }
 
-function writeStatus(ctx: SimContext, p: Pod, node: Node, rt: PodRuntime, now: number): void {
+function containerStatus(p: Pod, c: Container, cr: ContainerRuntime, ready: boolean): ContainerStatus {
+  const lt = cr.state === "terminated" ? undefined : cr.lastTerminated;
+  return {
+    name: c.name,
+    image: c.image ?? "",
+    imageID: cr.pulled ? `docker-pullable://${c.image ?? ""}` : "",
+    ...(cr.started
+      ? { containerID: `containerd://${p.metadata.uid!.replace(/-/g, "")}${cr.restartCount}` }
+      : {}),
+    ready,
+    started: cr.state === "running",
+    restartCount: cr.restartCount,
+    state: stateOf(cr),
+    lastState: lt
+      ? {
+          terminated: {
+            exitCode: lt.exitCode,
+            reason: lt.reason,
+            ...(lt.message ? { message: lt.message } : {}),
+            startedAt: rfc3339(lt.startedAt),
+            finishedAt: rfc3339(lt.finishedAt),
+          },
+        }
+      : {},
+  };
+}
+
+/** Ready: running, the node Ready, and the readiness probe passing (or, without one, a short while after start). */
+function containerReady(
+  ctx: SimContext,
+  c: Container,
+  cr: ContainerRuntime,
+  nodeReady: boolean,
+  now: number,
+): boolean {
+  if (cr.state !== "running" || !nodeReady) return false;
+  if (c.startupProbe && cr.probes?.Startup?.ok !== true) return false;
+  if (c.readinessProbe) return cr.probes?.Readiness?.ok === true;
+  return now - cr.startedAt >= ctx.timings.readyDelayMs;
+}
+
+function writeStatus(
+  ctx: SimContext,
+  p: Pod,
+  node: Node,
+  rt: PodRuntime,
+  now: number,
+  initialized: boolean,
+): void {
+  const nodeOk = node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+  // A hung process with no readiness probe of its own is still caught by the fault's probe (legacy hang fault).
   const nodeReady =
-    node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True" &&
-    !probeHung(ctx, p, rt, now);
+    nodeOk && (p.spec.containers.some((c) => c.readinessProbe) || !probeHung(ctx, p, rt, now));
   const statuses: ContainerStatus[] = p.spec.containers.map((c) => {
     const cr = rt.containers.get(c.name)!;
-    const lt = cr.lastTerminated;
-    return {
-      name: c.name,
-      image: c.image ?? "",
-      imageID: `docker-pullable://${c.image ?? ""}`,
-      ...(cr.started
-        ? { containerID: `containerd://${p.metadata.uid!.replace(/-/g, "")}${cr.restartCount}` }
-        : {}),
-      ready: cr.state === "running" && nodeReady && now - cr.startedAt >= ctx.timings.readyDelayMs,
-      started: cr.state === "running",
-      restartCount: cr.restartCount,
-      state: stateOf(cr),
-      lastState: lt
-        ? {
-            terminated: {
-              exitCode: lt.exitCode,
-              reason: lt.reason,
-              startedAt: rfc3339(lt.startedAt),
-              finishedAt: rfc3339(lt.finishedAt),
-            },
-          }
-        : {},
-    };
+    return containerStatus(p, c, cr, containerReady(ctx, c, cr, nodeReady, now));
+  });
+  const initStatuses = (p.spec.initContainers ?? []).map((c) => {
+    const cr = rt.inits?.get(c.name);
+    return cr
+      ? containerStatus(p, c, cr, cr.state === "terminated")
+      : containerStatus(p, c, newContainer(rt, 0), false);
   });
   const allReady = statuses.every((s) => s.ready);
   const prev = p.status?.conditions ?? [];
-  const cond = (type: string, ok: boolean, reason?: string): Condition => {
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): Condition => {
     const old = prev.find((c) => c.type === type);
     const status = ok ? "True" : "False";
     return {
       type,
       status,
       ...(reason && !ok ? { reason } : {}),
+      ...(message && !ok ? { message } : {}),
       lastProbeTime: null,
       lastTransitionTime: old && old.status === status ? old.lastTransitionTime : rfc3339(now),
     };
   };
+  const notReady = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const notReadyMsg = `containers with unready status: [${notReady.join(" ")}]`;
+  const pendingInits = initStatuses.filter((s) => !s.state.terminated || s.state.terminated.exitCode !== 0);
   const anyStarted = statuses.some((s) => s.started || s.restartCount > 0);
   const status: Pod["status"] = {
     ...p.status,
     phase: anyStarted ? "Running" : "Pending",
     conditions: [
       cond("PodReadyToStartContainers", now >= rt.scheduledAt + ctx.timings.podStartMs),
-      cond("Initialized", true),
-      cond("Ready", allReady, "ContainersNotReady"),
-      cond("ContainersReady", allReady, "ContainersNotReady"),
+      cond(
+        "Initialized",
+        initialized,
+        "ContainersNotInitialized",
+        `containers with incomplete status: [${pendingInits.map((s) => s.name).join(" ")}]`,
+      ),
+      cond("Ready", allReady, "ContainersNotReady", notReadyMsg),
+      cond("ContainersReady", allReady, "ContainersNotReady", notReadyMsg),
       cond("PodScheduled", true),
     ],
     hostIP: node.status?.addresses?.find((a) => a.type === "InternalIP")?.address,
     podIP: rt.ip,
     podIPs: [{ ip: rt.ip }],
     startTime: p.status?.startTime ?? rfc3339(rt.scheduledAt),
+    ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
     containerStatuses: statuses,
     qosClass: p.status?.qosClass ?? "BestEffort",
   };

@@ -3,6 +3,7 @@ import type { Pod, ReplicaSet } from "../types.ts";
 import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
+import { quotaRefusal } from "./quota.ts";
 
 /** ReplicaSet controller: keeps `spec.replicas` pods from the template, owned by the ReplicaSet. */
 export function reconcileReplicaSets(ctx: SimContext): void {
@@ -18,7 +19,7 @@ function reconcileOne(ctx: SimContext, rs: ReplicaSet): void {
   if (pods.length < want) {
     for (let i = pods.length; i < want; i++) {
       const t = clone(rs.spec.template);
-      const pod = ctx.store.create(R.pods, {
+      const draft = {
         apiVersion: "v1",
         kind: "Pod",
         metadata: {
@@ -30,7 +31,24 @@ function reconcileOne(ctx: SimContext, rs: ReplicaSet): void {
         },
         spec: t.spec,
         status: { phase: "Pending", qosClass: "Burstable" },
-      }) as Pod;
+      } as Pod;
+      const refused = quotaRefusal(ctx, draft);
+      if (refused) {
+        const key = `FailedCreate/${rs.metadata.uid}`;
+        const now = ctx.clock.now();
+        if (now - (ctx.world.reported.get(key) ?? -Infinity) >= 10_000) {
+          ctx.world.reported.set(key, now);
+          ctx.events.record(
+            rs,
+            "Warning",
+            "FailedCreate",
+            `Error creating: ${refused}`,
+            "replicaset-controller",
+          );
+        }
+        break;
+      }
+      const pod = ctx.store.create(R.pods, draft) as Pod;
       pods.push(pod);
       ctx.events.record(
         rs,

@@ -7,6 +7,10 @@ export interface SimApiBackend {
   injectFault(body: unknown): unknown;
   listFaults(): unknown;
   revertFault(id: string): boolean;
+  /** The image registry's listed images. */
+  listImages(): unknown;
+  /** Loads an ImageRegistry document (JSON); returns the listed images. */
+  loadImages(body: unknown): unknown;
   /** Advances the virtual clock; throws for a real clock. */
   advance(ms: number): void;
 }
@@ -19,7 +23,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 
 /**
  * `/metrics` (Prometheus text format) and the fault API: `GET|POST /sim/faults`, `DELETE /sim/faults/ID`,
- * `POST /sim/advance {"ms":N}`. Returns false for other paths.
+ * `GET|POST /sim/images` (an ImageRegistry document), `POST /sim/advance {"ms":N}`. Returns false for other paths.
  */
 export function handleSimApi(
   api: SimApiBackend,
@@ -53,6 +57,10 @@ export function handleSimApi(
     if (!api.revertFault(m[1]!)) throw new ApiError("NotFound", `fault "${m[1]}" not found`);
     return (json(res, 200, { id: m[1], reverted: true }), true);
   }
+  if (p === "/sim/images" && req.method === "GET")
+    return (json(res, 200, { images: api.listImages() }), true);
+  if (p === "/sim/images" && req.method === "POST")
+    return (json(res, 200, { images: api.loadImages(parse()) }), true);
   if (p === "/sim/advance" && req.method === "POST") {
     const ms = Number((parse() as { ms?: unknown }).ms);
     if (!Number.isFinite(ms) || ms < 0) throw new ApiError("BadRequest", "ms must be a non-negative number");

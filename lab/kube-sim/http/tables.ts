@@ -61,6 +61,17 @@ const col = <T>(
 /** STATUS of a pod, computed the way kubectl's printer does. */
 export function podStatus(p: Pod): string {
   let reason = p.status?.reason ?? p.status?.phase ?? "Pending";
+  const inits = p.status?.initContainerStatuses ?? [];
+  for (let i = 0; i < inits.length; i++) {
+    const cs = inits[i]!;
+    if (cs.state.terminated?.exitCode === 0) continue;
+    if (cs.state.terminated)
+      reason = `Init:${cs.state.terminated.reason || `ExitCode:${cs.state.terminated.exitCode}`}`;
+    else if (cs.state.waiting?.reason && cs.state.waiting.reason !== "PodInitializing")
+      reason = `Init:${cs.state.waiting.reason}`;
+    else reason = `Init:${i}/${p.spec.initContainers?.length ?? inits.length}`;
+    return p.metadata.deletionTimestamp ? "Terminating" : reason;
+  }
   for (const cs of p.status?.containerStatuses ?? []) {
     if (cs.state.waiting?.reason) reason = cs.state.waiting.reason;
     else if (cs.state.terminated?.reason) reason = cs.state.terminated.reason;
@@ -168,6 +179,18 @@ const TABLES: Record<string, Column[]> = {
     col<Node>("OS-Image", 1, (n) => n.status?.nodeInfo?.osImage ?? ""),
     col<Node>("Kernel-Version", 1, (n) => n.status?.nodeInfo?.kernelVersion ?? ""),
     col<Node>("Container-Runtime", 1, (n) => n.status?.nodeInfo?.containerRuntimeVersion ?? ""),
+  ],
+  Endpoints: [
+    name,
+    col<KubeObject>("Endpoints", 0, (e) => {
+      const subsets = (e.subsets ?? []) as { addresses?: { ip: string }[]; ports?: { port: number }[] }[];
+      const all = subsets.flatMap((s) =>
+        (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`)),
+      );
+      if (!all.length) return "<none>";
+      return all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
+    }),
+    age,
   ],
   Service: [
     name,

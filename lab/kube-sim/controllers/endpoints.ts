@@ -1,0 +1,84 @@
+import type { KubeObject, Pod } from "../types.ts";
+import type { SimContext } from "./context.ts";
+import { R, isActive, isPodReady } from "./context.ts";
+import { resolvePort } from "./process.ts";
+
+interface ServiceSpec {
+  selector?: Record<string, string>;
+  ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[];
+}
+
+interface Subset {
+  addresses?: {
+    ip: string;
+    nodeName?: string;
+    targetRef: { kind: string; namespace: string; name: string; uid: string };
+  }[];
+  notReadyAddresses?: Subset["addresses"];
+  ports: { name?: string; port: number; protocol: string }[];
+}
+
+/**
+ * The endpoints controller: one Endpoints object per Service with a selector, listing the matching pods' IPs
+ * (ready ones under `addresses`, the rest under `notReadyAddresses`) and the targetPort each resolves to.
+ * A selector that matches nothing (or a Service scaled to zero) gives no subsets: `kubectl get endpoints` shows
+ * `<none>`.
+ */
+export function reconcileEndpoints(ctx: SimContext): void {
+  const seen = new Set<string>();
+  for (const svc of ctx.store.view(R.services)) {
+    const spec = (svc.spec ?? {}) as ServiceSpec;
+    const sel = spec.selector ?? {};
+    if (Object.keys(sel).length === 0) continue;
+    const ns = svc.metadata.namespace!;
+    seen.add(`${ns}/${svc.metadata.name}`);
+    const pods = (ctx.store.view(R.pods, ns) as readonly Pod[]).filter(
+      (p) =>
+        isActive(p) && p.status?.podIP && Object.entries(sel).every(([k, v]) => p.metadata.labels?.[k] === v),
+    );
+    // Pods are grouped by the ports their containers resolve the Service's targetPorts to.
+    const groups = new Map<string, Subset>();
+    for (const p of pods) {
+      const ports = (spec.ports ?? []).flatMap((sp) => {
+        const target = sp.targetPort ?? sp.port;
+        const n =
+          typeof target === "number"
+            ? target
+            : p.spec.containers.map((c) => resolvePort(c, target)).find((x) => x !== undefined);
+        return n === undefined
+          ? []
+          : [{ ...(sp.name ? { name: sp.name } : {}), port: n, protocol: sp.protocol ?? "TCP" }];
+      });
+      if (!ports.length) continue;
+      const key = JSON.stringify(ports);
+      const g = groups.get(key) ?? { ports };
+      const addr = {
+        ip: p.status!.podIP!,
+        ...(p.spec.nodeName ? { nodeName: p.spec.nodeName } : {}),
+        targetRef: { kind: "Pod", namespace: ns, name: p.metadata.name, uid: p.metadata.uid! },
+      };
+      if (isPodReady(p)) (g.addresses ??= []).push(addr);
+      else (g.notReadyAddresses ??= []).push(addr);
+      groups.set(key, g);
+    }
+    const subsets = [...groups.values()];
+    const existing = ctx.store.peek(R.endpoints, ns, svc.metadata.name);
+    const body: KubeObject = {
+      apiVersion: "v1",
+      kind: "Endpoints",
+      metadata: { name: svc.metadata.name, namespace: ns, labels: svc.metadata.labels },
+      ...(subsets.length ? { subsets } : {}),
+    };
+    if (!existing) ctx.store.create(R.endpoints, body);
+    else if (JSON.stringify(existing.subsets ?? []) !== JSON.stringify(body.subsets ?? []))
+      ctx.store.update(R.endpoints, {
+        ...existing,
+        subsets: body.subsets,
+        metadata: { ...existing.metadata, resourceVersion: undefined },
+      });
+  }
+  for (const ep of ctx.store.view(R.endpoints)) {
+    if (!seen.has(`${ep.metadata.namespace}/${ep.metadata.name}`))
+      ctx.store.delete(R.endpoints, ep.metadata.namespace, ep.metadata.name);
+  }
+}

@@ -1,0 +1,283 @@
+import { posix } from "node:path";
+import type { RevisionBehaviour } from "../registry.ts";
+import { splitImage } from "../registry.ts";
+import { selectorMatches } from "../http/selectors.ts";
+import type { Container, KubeObject, LabelSelector, Pod } from "../types.ts";
+import type { SimContext } from "./context.ts";
+import { R, isPodReady } from "./context.ts";
+
+/** What a container does once the runtime starts it. */
+export type StartOutcome =
+  /** The runtime cannot start the process (the kubelet's StartError, exit 128). */
+  | { kind: "start_error"; message: string }
+  /** The process runs, then exits with `code` after `afterMs` (never, when undefined), printing `logs`. */
+  | { kind: "runs"; exit?: { code: number; afterMs: number; logs: string[] } };
+
+const SHELLS = new Set(["sh", "bash", "ash", "dash"]);
+const SHELL_BUILTINS = new Set([
+  "echo",
+  "exit",
+  "true",
+  "false",
+  "set",
+  "export",
+  "cd",
+  "test",
+  "[",
+  "while",
+  "until",
+  "for",
+  "if",
+  "exec",
+  ":",
+]);
+/** What the busybox image holds (its applets), so `sh -c` scripts can be checked against it. */
+const BUSYBOX = [
+  "sh",
+  "ash",
+  "cat",
+  "wget",
+  "nc",
+  "sleep",
+  "ls",
+  "cp",
+  "mv",
+  "grep",
+  "sed",
+  "awk",
+  "nslookup",
+  "ping",
+  "echo",
+  "env",
+  "touch",
+  "mkdir",
+  "rm",
+  "date",
+  "tail",
+  "head",
+  "true",
+  "false",
+  "chmod",
+  "chown",
+  "dd",
+  "df",
+  "du",
+  "find",
+  "hostname",
+  "id",
+  "kill",
+  "ps",
+  "test",
+  "timeout",
+  "tr",
+  "uname",
+  "vi",
+  "wc",
+  "xargs",
+  "yes",
+];
+
+/** The executables an image holds, when known (the registry's `binaries`, or busybox's applets). */
+export function binariesOf(image: string | undefined, b: RevisionBehaviour): Set<string> | undefined {
+  if (b.binaries) return new Set(b.binaries.flatMap((x) => [x, posix.basename(x)]));
+  const repo = image ? splitImage(image).repo : "";
+  if (/(^|\/)busybox$/.test(repo)) return new Set(BUSYBOX);
+  return undefined;
+}
+
+/** Seconds a command sleeps before exiting (`sleep 30`); Infinity for `sleep infinity` or an endless loop. */
+function runSeconds(words: string[]): number | undefined {
+  const text = words.join(" ");
+  if (/\bwhile (true|:)\b|\bsleep inf(inity)?\b|tail -f \/dev\/null/.test(text)) return Infinity;
+  const m = /\bsleep (\d+)/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Decides how a started container behaves: its command/args against the image's executables, its CPU
+ * architecture, the env and files it needs, and the image's own exit behaviour. `isInit`: an init container
+ * exits 0 once its command finished (1 s unless it sleeps).
+ */
+export function startOutcome(
+  ctx: SimContext,
+  p: Pod,
+  c: Container,
+  b: RevisionBehaviour,
+  env: Record<string, string>,
+  files: Set<string>,
+  nodeArch: string,
+  isInit: boolean,
+): StartOutcome {
+  const argv = [...(c.command ?? []), ...(c.args ?? [])];
+  const bins = binariesOf(c.image, b);
+  const exe = c.command?.[0];
+  if (exe && bins && !bins.has(exe) && !bins.has(posix.basename(exe))) {
+    return {
+      kind: "start_error",
+      message: `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${exe}": executable file not found in $PATH: unknown`,
+    };
+  }
+  const crashMs = b.exit?.afterMs ?? ctx.timings.crashAfterMs;
+  const exits = (code: number, logs: string[], afterMs = ctx.timings.crashAfterMs) => ({
+    kind: "runs" as const,
+    exit: { code, afterMs, logs },
+  });
+  if (b.arch && b.arch !== nodeArch) {
+    return exits(1, [`exec ${b.binaries?.[0] ?? "/app/server"}: exec format error`], 0);
+  }
+  // `sh -c "script"`: the shell runs the script's first command; an unknown one is "not found" (exit 127).
+  const shellAt = argv.findIndex((w) => SHELLS.has(posix.basename(w)));
+  if (shellAt >= 0 && argv[shellAt + 1] === "-c") {
+    const script = argv[shellAt + 2] ?? "";
+    const first = script.trim().split(/[\s;|&]+/)[0] ?? "";
+    if (first && bins && !bins.has(first) && !SHELL_BUILTINS.has(first))
+      return exits(127, [`sh: ${first}: not found`], 0);
+  }
+  for (const name of b.requiresEnv ?? []) {
+    if (!env[name]) return exits(1, [`FATAL config: required environment variable ${name} is not set`]);
+  }
+  for (const f of b.requiresFiles ?? []) {
+    if (!files.has(f)) return exits(1, [`FATAL open ${f}: no such file or directory`]);
+  }
+  for (const dep of b.dependsOn ?? []) {
+    if (dep.onFailure !== "exit") continue;
+    const st = dependencyStatus(ctx, p, dep, env);
+    if (!st.ok) return exits(1, [`FATAL cannot connect to ${st.host}: ${st.message}`]);
+  }
+  if (b.exit) return exits(b.exit.code, b.exit.logs, crashMs);
+  if (b.crash) return exits(b.crash.exitCode, b.crash.logs);
+  if (isInit) {
+    const s = runSeconds(argv);
+    return s === Infinity ? { kind: "runs" } : exits(0, [], (s ?? 1) * 1000);
+  }
+  return { kind: "runs" };
+}
+
+/** Whether a dependency (a Service, or the address an env var holds) answers from this pod. */
+export function dependencyStatus(
+  ctx: SimContext,
+  p: Pod,
+  dep: { service?: string | undefined; env?: string | undefined },
+  env: Record<string, string>,
+): { ok: true; host: string } | { ok: false; host: string; message: string } {
+  const ns = p.metadata.namespace ?? "default";
+  let address = dep.service ?? "";
+  if (dep.env !== undefined) {
+    address = env[dep.env] ?? "";
+    if (!address) return { ok: false, host: `$${dep.env}`, message: `${dep.env} is empty` };
+  }
+  const m = /^(?:[a-z]+:\/\/)?([^/:]+)(?::(\d+))?/.exec(address);
+  const host = m?.[1] ?? address;
+  const port = m?.[2] ? Number(m[2]) : undefined;
+  const labels = host.split(".");
+  const svcName = labels[0]!;
+  const svcNs = labels.length > 1 && labels[1] !== "svc" ? labels[1]! : ns;
+  const svc = ctx.store.peek(R.services, svcNs, svcName);
+  const where = port !== undefined ? `${host}:${port}` : host;
+  if (!svc)
+    return { ok: false, host: where, message: `dial tcp: lookup ${host} on 10.96.0.10:53: no such host` };
+  const spec = svc.spec as {
+    selector?: Record<string, string>;
+    clusterIP?: string;
+    ports?: { port: number; targetPort?: number | string; name?: string }[];
+  };
+  const ip = spec.clusterIP ?? "10.96.0.1";
+  const sp = port !== undefined ? spec.ports?.find((x) => x.port === port) : spec.ports?.[0];
+  if (!sp) return { ok: false, host: where, message: `dial tcp ${ip}:${port}: i/o timeout` };
+  const refused = {
+    ok: false as const,
+    host: where,
+    message: `dial tcp ${ip}:${sp.port}: connect: connection refused`,
+  };
+  const sel = spec.selector ?? {};
+  if (Object.keys(sel).length === 0) return { ok: true, host: where };
+  const backends = (ctx.store.view(R.pods, svcNs) as readonly Pod[]).filter(
+    (x) => isPodReady(x) && Object.entries(sel).every(([k, v]) => x.metadata.labels?.[k] === v),
+  );
+  // The Service forwards to its targetPort: only backends whose process listens there answer.
+  const answering = backends.filter((x) => listensOn(ctx, x, sp.targetPort ?? sp.port));
+  if (!answering.length) return refused;
+  // NetworkPolicies that select the backends drop what they do not allow: the caller sees a timeout.
+  const allowed = answering.filter((x) =>
+    networkAllows(ctx, p, x, resolvePort(x.spec.containers[0]!, sp.targetPort ?? sp.port)),
+  );
+  return allowed.length
+    ? { ok: true, host: where }
+    : { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
+}
+
+/** The port a container's process listens on: the image's own, else its first declared containerPort, else 8080. */
+export function listenPort(ctx: SimContext, c: Container): number {
+  const b = ctx.world.behaviourOf(c);
+  return b.port ?? c.ports?.[0]?.containerPort ?? 8080;
+}
+
+/** Resolves a port (number or a containerPort name) of a container. */
+export function resolvePort(c: Container, port: number | string): number | undefined {
+  if (typeof port === "number") return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  return c.ports?.find((x) => x.name === port)?.containerPort;
+}
+
+function listensOn(ctx: SimContext, p: Pod, port: number | string): boolean {
+  return p.spec.containers.some((c) => resolvePort(c, port) === listenPort(ctx, c));
+}
+
+/** True when the pod's process has stopped answering (a hang fault, or its image hangs after a while). */
+export function isHung(ctx: SimContext, p: Pod, now = ctx.clock.now()): boolean {
+  if (ctx.world.hung.has(p.metadata.uid!)) return true;
+  const rt = ctx.world.runtimes.get(p.metadata.uid!);
+  if (!rt) return false;
+  return p.spec.containers.some((c) => {
+    const cr = rt.containers.get(c.name);
+    const after = ctx.world.behaviourOf(c).hangAfterMs;
+    return cr?.state === "running" && after !== undefined && now - cr.startedAt >= after;
+  });
+}
+
+interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+}
+
+interface NetworkPolicySpec {
+  podSelector?: LabelSelector;
+  policyTypes?: string[];
+  ingress?: { from?: PolicyPeer[]; ports?: { port?: number | string }[] }[];
+}
+
+/** Whether the ingress NetworkPolicies of `to`'s namespace let `from` reach it on `port`. */
+export function networkAllows(ctx: SimContext, from: Pod, to: Pod, port: number | undefined): boolean {
+  const ns = to.metadata.namespace;
+  const policies = (ctx.store.view(R.networkpolicies, ns) as readonly KubeObject[])
+    .map((o) => (o.spec ?? {}) as NetworkPolicySpec)
+    .filter(
+      (s) =>
+        selectorMatches(s.podSelector ?? {}, to.metadata.labels) &&
+        (s.policyTypes ? s.policyTypes.includes("Ingress") : true),
+    );
+  if (!policies.length) return true;
+  const fromNs = ctx.store.peek(R.namespaces, undefined, from.metadata.namespace ?? "default");
+  const peerOk = (peer: PolicyPeer) => {
+    const nsOk = peer.namespaceSelector
+      ? selectorMatches(peer.namespaceSelector, {
+          "kubernetes.io/metadata.name": from.metadata.namespace ?? "default",
+          ...fromNs?.metadata.labels,
+        })
+      : from.metadata.namespace === ns;
+    return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, from.metadata.labels));
+  };
+  return policies.some((s) =>
+    (s.ingress ?? []).some(
+      (rule) =>
+        (!rule.from?.length || rule.from.some(peerOk)) &&
+        (!rule.ports?.length ||
+          rule.ports.some(
+            (x) =>
+              x.port === undefined ||
+              x.port === port ||
+              resolvePort(to.spec.containers[0]!, x.port ?? 0) === port,
+          )),
+    ),
+  );
+}
