@@ -1,7 +1,13 @@
 import { realpathSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { policySchema } from "../../agent/policy/schema.ts";
-import { getIncident, startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
+import {
+  apiHeaders,
+  getIncident,
+  startTestAegis,
+  waitForFinished,
+  type TestAegis,
+} from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import {
   ensureTargetImage,
@@ -115,7 +121,7 @@ describe("predicted OOM on the real Docker engine, through a real Prometheus", (
 
     const list = await waitFor(
       async () => {
-        const res = await fetch(`${t.baseUrl}/api/incidents`);
+        const res = await fetch(`${t.baseUrl}/api/incidents`, { headers: apiHeaders(t.baseUrl) });
         const body = (await res.json()) as { incidents: Array<{ id: string; status: string }> };
         return body.incidents.find((i) => i.status === "awaiting_approval");
       },

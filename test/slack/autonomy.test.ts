@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { getIncident } from "../helpers/aegis.ts";
+import { apiHeaders, getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { blockActionPayload, postToSlackEndpoint } from "../helpers/fakeSlack.ts";
 import {
@@ -65,7 +65,7 @@ describe("earned autonomy in Slack", () => {
     });
 
     // The record and the switch are visible to anyone, and reversible.
-    const slo = (await (await fetch(`${h.baseUrl}/api/slo`)).json()) as {
+    const slo = (await (await fetch(`${h.baseUrl}/api/slo`, { headers: apiHeaders(h.baseUrl) })).json()) as {
       actions: Array<{ service: string; action: string; success: number; auto?: { by: string } }>;
     };
     expect(slo.actions.find((a) => a.service === "shop" && a.action === "rollback_deployment")).toMatchObject(

@@ -9,7 +9,7 @@ import type { Incident } from "../../core/types.ts";
 import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
 import { startServer, type RunningServer } from "../../server/listen.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { getIncident } from "../helpers/aegis.ts";
+import { getIncident, TEST_API_TOKEN, useApiToken } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import {
   blockActionPayload,
@@ -86,6 +86,7 @@ export async function startSlackHarness(
     AEGIS_MODE: "auto",
     KUBECONFIG: kubeconfig,
     AEGIS_VERIFY_TIMEOUT_MS: "15000",
+    AEGIS_API_TOKEN: TEST_API_TOKEN,
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_CHANNEL: CHANNEL,
@@ -103,6 +104,8 @@ export async function startSlackHarness(
       approvalSweepMs: opts.approvalSweepMs ?? 200,
     });
     server = await startServer(aegis.app, "127.0.0.1", 0);
+    // Reading incidents through the API needs the token, as it does for a user.
+    useApiToken(`http://127.0.0.1:${server.port}`, TEST_API_TOKEN);
     await aegis.start();
   };
   const down = async () => {
