@@ -12,7 +12,10 @@ export interface ServeProcess {
   stderr(): string;
 }
 
-/** Start `aegis serve` with this environment (AEGIS_PORT required) and wait until /healthz answers. */
+/**
+ * Start `aegis serve` with this environment (AEGIS_PORT required) and wait until /healthz answers, or until a
+ * signal ends the process (read `exited`).
+ */
 export async function serveProcess(
   env: Record<string, string>,
   children: ChildProcess[],
@@ -30,6 +33,9 @@ export async function serveProcess(
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`aegis serve exited: ${stderr}`);
+      // Killed by a signal (a test's crash point can fire while the resumed run starts, before the first
+      // /healthz answer): nothing will answer; the caller reads `exited`.
+      if (child.signalCode !== null) return true;
       return (await fetch(`http://127.0.0.1:${env.AEGIS_PORT}/healthz`)).ok;
     },
     { what: "aegis serve to answer", timeoutMs: 30_000 },
