@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { dockerStatus, toAegisError } from "./dockerErrors.ts";
 import { inspectSnapshot } from "./inspectContainer.ts";
@@ -32,13 +32,12 @@ const parameters = z.object({
 /** `kill_container`: kill a hung container's process, then start it again. */
 export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number }) {
   const stopWaitMs = deps.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
-  return tool({
-    name: "kill_container",
+  return actionTool({
+    action: "kill_container",
     description:
       "Kill a Docker container's process (SIGKILL by default) and start it again. For a hung process " +
       "that no longer answers and ignores SIGTERM, where restart_container would wait out its timeout.",
     parameters,
-    risk: "low",
     execute: async ({ container, signal }): Promise<KillResult> => {
       const before = await inspectSnapshot(deps.docker, container);
       const handle = deps.docker.getContainer(before.id);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { kubeStatus, mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot, type PodSnapshot } from "./listPods.ts";
@@ -31,13 +31,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: number }) {
   const retryMs = deps.retryMs ?? 500;
-  return tool({
-    name: "cordon_drain_node",
+  return actionTool({
+    action: "cordon_drain_node",
     description:
       "Cordon a node and evict its pods through the Eviction API (PodDisruptionBudgets respected, DaemonSet " +
       "pods skipped). Refuses when no other Ready, schedulable node could take the pods.",
     parameters,
-    risk: "high",
     execute: async ({ node, timeoutSeconds }) => {
       const ref = `node ${node}`;
       try {

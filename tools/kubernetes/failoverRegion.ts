@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 import { readRollout } from "./rolloutHistory.ts";
@@ -43,13 +43,12 @@ export function createFailoverRegionTool(deps: {
   weights: KubeClients;
   pollMs?: number;
 }) {
-  return tool({
-    name: "failover_region",
+  return actionTool({
+    action: "failover_region",
     description:
       "Fail a service over to its standby region: scale the standby deployment up there, wait for it to be " +
       "available, then set the traffic weights in the ConfigMap the policy names (failing region 0, standby 100).",
     parameters,
-    risk: "high",
     execute: async ({ fromRegion, toRegion, standby, weights, waitMs }) => {
       const sref = `deployment ${standby.namespace}/${standby.deployment} in ${toRegion}`;
       const wref = `configmap ${weights.namespace}/${weights.configMap}`;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot } from "./listPods.ts";
@@ -25,13 +25,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs?: number }) {
   const pollMs = deps.pollMs ?? 200;
-  return tool({
-    name: "recreate_pod_elsewhere",
+  return actionTool({
+    action: "recreate_pod_elsewhere",
     description:
       "Move one controller-owned pod to another node: cordon its node briefly, delete the pod, wait for the " +
       "replacement to be scheduled elsewhere, uncordon. For a node-local problem (noisy neighbour, bad NIC).",
     parameters,
-    risk: "low",
     execute: async ({ namespace, pod, timeoutSeconds }) => {
       const ref = `pod ${namespace}/${pod}`;
       let node: string;
