@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
@@ -30,7 +30,7 @@ const parameters = z.object({
 });
 
 /** `kill_container`: kill a hung container's process, then start it again. */
-export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number }) {
+export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number; clock?: Clock }) {
   const stopWaitMs = deps.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
   return actionTool({
     action: "kill_container",
@@ -48,7 +48,15 @@ export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs
         if (dockerStatus(err) !== 409) throw toAegisError(err, container, "kill of", "action_failed");
       }
       if (!/^(SIG)?KILL$/.test(signal)) {
-        await waitUntilStopped(deps.docker, before.id, before.state.startedAt, container, signal, stopWaitMs);
+        await waitUntilStopped(
+          deps.docker,
+          before.id,
+          before.state.startedAt,
+          container,
+          signal,
+          stopWaitMs,
+          deps.clock,
+        );
       }
       try {
         await handle.start();
@@ -74,14 +82,15 @@ async function waitUntilStopped(
   container: string,
   signal: string,
   waitMs: number,
+  clock: Clock | undefined,
 ): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    const { state } = await inspectSnapshot(docker, id);
+  const stopped = await pollUntil(
+    async () => (await inspectSnapshot(docker, id)).state,
     // A new start time means the restart policy already brought it back.
-    if (!state.running || state.startedAt !== startedAtBefore) return;
-    await sleep(POLL_MS);
-  }
+    (state) => !state.running || state.startedAt !== startedAtBefore,
+    { timeoutMs: waitMs, intervalMs: POLL_MS, clock },
+  );
+  if (stopped.done) return;
   throw new AegisError(
     "action_failed",
     `container ${container} still runs ${waitMs / 1000} s after ${signal}; use SIGKILL`,
