@@ -3,6 +3,8 @@ import { reconcileDaemonSets } from "./daemonset.ts";
 import { reconcileDeployments } from "./deployment.ts";
 import { collectGarbage } from "./gc.ts";
 import { reconcileHpas } from "./hpa.ts";
+import { reconcileCronJobs } from "./cronjob.ts";
+import { reconcileJobs } from "./job.ts";
 import { runKubelets } from "./kubelet.ts";
 import { reconcileNodes } from "./node.ts";
 import { reconcilePdbs } from "./pdb.ts";
@@ -23,6 +25,8 @@ export function runControllers(ctx: SimContext): void {
     reconcileDeployments(ctx);
     reconcileReplicaSets(ctx);
     reconcileDaemonSets(ctx);
+    reconcileCronJobs(ctx);
+    reconcileJobs(ctx);
     schedulePods(ctx);
     runKubelets(ctx);
     reconcilePdbs(ctx);

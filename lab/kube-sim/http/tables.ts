@@ -1,3 +1,5 @@
+import type { CronJob } from "../controllers/cronjob.ts";
+import type { Job } from "../controllers/job.ts";
 import { selectorString } from "./selectors.ts";
 import type {
   DaemonSet,
@@ -107,6 +109,18 @@ const images = (t: { spec: { containers: { name: string; image?: string }[] } })
   names: t.spec.containers.map((c) => c.name).join(","),
   images: t.spec.containers.map((c) => c.image ?? "").join(","),
 });
+
+/** The STATUS column of a Job, as kubectl's printer words it. */
+function jobStatus(j: Job): string {
+  const has = (t: string) => j.status?.conditions?.some((c) => c.type === t && c.status === "True");
+  if (has("Complete")) return "Complete";
+  if (has("Failed")) return "Failed";
+  if (j.metadata.deletionTimestamp) return "Terminating";
+  if (has("FailureTarget")) return "FailureTarget";
+  if (has("SuccessCriteriaMet")) return "SuccessCriteriaMet";
+  if (j.spec.suspend) return "Suspended";
+  return "Running";
+}
 
 const intOrPct = (v: number | string | undefined) => (v === undefined ? "N/A" : String(v));
 
@@ -280,6 +294,35 @@ const TABLES: Record<string, Column[]> = {
     col<PodDisruptionBudget>("Max Unavailable", 0, (p) => intOrPct(p.spec.maxUnavailable)),
     col<PodDisruptionBudget>("Allowed Disruptions", 0, (p) => p.status?.disruptionsAllowed ?? 0, "integer"),
     age,
+  ],
+  Job: [
+    name,
+    col<Job>("Status", 0, jobStatus),
+    col<Job>("Completions", 0, (j) => `${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`),
+    col<Job>("Duration", 0, (j, now) => {
+      const start = j.status?.startTime;
+      if (!start) return "";
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+      return humanDuration(end - Date.parse(start));
+    }),
+    age,
+    col<Job>("Containers", 1, (j) => images(j.spec.template).names),
+    col<Job>("Images", 1, (j) => images(j.spec.template).images),
+    col<Job>("Selector", 1, (j) => (j.spec.selector ? selectorString(j.spec.selector) : "<none>")),
+  ],
+  CronJob: [
+    name,
+    col<CronJob>("Schedule", 0, (c) => c.spec.schedule),
+    col<CronJob>("Timezone", 0, (c) => c.spec.timeZone ?? "<none>"),
+    col<CronJob>("Suspend", 0, (c) => (c.spec.suspend ? "True" : "False")),
+    col<CronJob>("Active", 0, (c) => c.status?.active?.length ?? 0, "integer"),
+    col<CronJob>("Last Schedule", 0, (c, now) =>
+      c.status?.lastScheduleTime ? since(c.status.lastScheduleTime, now) : "<none>",
+    ),
+    age,
+    col<CronJob>("Containers", 1, (c) => images(c.spec.jobTemplate.spec.template).names),
+    col<CronJob>("Images", 1, (c) => images(c.spec.jobTemplate.spec.template).images),
+    col<CronJob>("Selector", 1, () => "<none>"),
   ],
   Lease: [
     name,
