@@ -1,5 +1,7 @@
 import type { CronJob } from "../controllers/cronjob.ts";
 import type { Job } from "../controllers/job.ts";
+import type { StatefulSet } from "../controllers/statefulset.ts";
+import type { PersistentVolumeClaim, StorageClass } from "../controllers/storage.ts";
 import { selectorString } from "./selectors.ts";
 import type {
   DaemonSet,
@@ -109,6 +111,23 @@ const images = (t: { spec: { containers: { name: string; image?: string }[] } })
   names: t.spec.containers.map((c) => c.name).join(","),
   images: t.spec.containers.map((c) => c.image ?? "").join(","),
 });
+
+const MODES: Record<string, string> = {
+  ReadWriteOnce: "RWO",
+  ReadOnlyMany: "ROX",
+  ReadWriteMany: "RWX",
+  ReadWriteOncePod: "RWOP",
+};
+const accessModes = (m: string[] | undefined) => (m ?? []).map((x) => MODES[x] ?? x).join(",");
+const pvSpec = (v: KubeObject) =>
+  (v.spec ?? {}) as {
+    capacity?: Record<string, string>;
+    accessModes?: string[];
+    persistentVolumeReclaimPolicy?: string;
+    claimRef?: { namespace: string; name: string };
+    storageClassName?: string;
+    volumeMode?: string;
+  };
 
 /** The STATUS column of a Job, as kubectl's printer words it. */
 function jobStatus(j: Job): string {
@@ -323,6 +342,63 @@ const TABLES: Record<string, Column[]> = {
     col<CronJob>("Containers", 1, (c) => images(c.spec.jobTemplate.spec.template).names),
     col<CronJob>("Images", 1, (c) => images(c.spec.jobTemplate.spec.template).images),
     col<CronJob>("Selector", 1, () => "<none>"),
+  ],
+  StatefulSet: [
+    name,
+    col<StatefulSet>("Ready", 0, (d) => `${Number(d.status?.readyReplicas ?? 0)}/${d.spec.replicas ?? 1}`),
+    age,
+    col<StatefulSet>("Containers", 1, (d) => images(d.spec.template).names),
+    col<StatefulSet>("Images", 1, (d) => images(d.spec.template).images),
+  ],
+  ControllerRevision: [
+    name,
+    col<KubeObject>("Controller", 0, (r) => {
+      const o = r.metadata.ownerReferences?.find((x) => x.controller);
+      return o ? `${o.kind.toLowerCase()}.${o.apiVersion.split("/")[0]}/${o.name}` : "<none>";
+    }),
+    col<KubeObject>("Revision", 0, (r) => Number(r.revision ?? 0), "integer"),
+    age,
+  ],
+  PersistentVolumeClaim: [
+    name,
+    col<PersistentVolumeClaim>("Status", 0, (c) => c.status?.phase ?? "Pending"),
+    col<PersistentVolumeClaim>("Volume", 0, (c) => c.spec.volumeName ?? ""),
+    col<PersistentVolumeClaim>("Capacity", 0, (c) => c.status?.capacity?.storage ?? ""),
+    col<PersistentVolumeClaim>("Access Modes", 0, (c) =>
+      c.status?.phase === "Bound" ? accessModes(c.status.accessModes) : "",
+    ),
+    col<PersistentVolumeClaim>("StorageClass", 0, (c) => c.spec.storageClassName ?? "<unset>"),
+    col<PersistentVolumeClaim>("VolumeAttributesClass", 0, () => "<unset>"),
+    age,
+    col<PersistentVolumeClaim>("VolumeMode", 1, (c) => c.spec.volumeMode ?? "Filesystem"),
+  ],
+  PersistentVolume: [
+    name,
+    col<KubeObject>("Capacity", 0, (v) => String(pvSpec(v).capacity?.storage ?? "")),
+    col<KubeObject>("Access Modes", 0, (v) => accessModes(pvSpec(v).accessModes)),
+    col<KubeObject>("Reclaim Policy", 0, (v) => pvSpec(v).persistentVolumeReclaimPolicy ?? "Retain"),
+    col<KubeObject>("Status", 0, (v) => String((v.status as { phase?: string })?.phase ?? "Available")),
+    col<KubeObject>("Claim", 0, (v) => {
+      const c = pvSpec(v).claimRef;
+      return c ? `${c.namespace}/${c.name}` : "";
+    }),
+    col<KubeObject>("StorageClass", 0, (v) => pvSpec(v).storageClassName ?? ""),
+    col<KubeObject>("VolumeAttributesClass", 0, () => "<unset>"),
+    col<KubeObject>("Reason", 0, () => ""),
+    age,
+    col<KubeObject>("VolumeMode", 1, (v) => pvSpec(v).volumeMode ?? "Filesystem"),
+  ],
+  StorageClass: [
+    col<StorageClass>("Name", 0, (c) =>
+      c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true"
+        ? `${c.metadata.name} (default)`
+        : c.metadata.name,
+    ),
+    col<StorageClass>("Provisioner", 0, (c) => c.provisioner),
+    col<StorageClass>("ReclaimPolicy", 0, (c) => c.reclaimPolicy ?? "Delete"),
+    col<StorageClass>("VolumeBindingMode", 0, (c) => c.volumeBindingMode ?? "Immediate"),
+    col<StorageClass>("AllowVolumeExpansion", 0, (c) => String(c.allowVolumeExpansion ?? false)),
+    age,
   ],
   Lease: [
     name,
