@@ -225,6 +225,20 @@ const TABLES: Record<string, Column[]> = {
     }),
     age,
   ],
+  EndpointSlice: [
+    name,
+    col<KubeObject>("AddressType", 0, (e) => String(e.addressType ?? "IPv4")),
+    col<KubeObject>("Ports", 0, (e) => {
+      const ports = (e.ports ?? []) as { port?: number }[];
+      return ports.length ? ports.map((p) => String(p.port ?? "")).join(",") : "<unset>";
+    }),
+    col<KubeObject>("Endpoints", 0, (e) => {
+      const all = ((e.endpoints ?? []) as { addresses: string[] }[]).flatMap((x) => x.addresses);
+      if (!all.length) return "<none>";
+      return all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
+    }),
+    age,
+  ],
   Service: [
     name,
     col<KubeObject>("Type", 0, (s) => String((s.spec as { type?: string })?.type ?? "ClusterIP")),
