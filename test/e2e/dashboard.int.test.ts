@@ -1,10 +1,11 @@
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { predictionAlert } from "../../detect/watcher/prediction.ts";
 import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { launchChromium, shoot } from "../helpers/browser.ts";
+import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 
 const TOKEN = "e2e-dashboard-token-9f8e7d6c5b4a";
@@ -133,5 +134,48 @@ describe("dashboard in Chromium", () => {
     expect(entry).toContain("memory_leak.md");
     expect(entry).not.toContain(fileURLToPath(new URL("../../runbooks/", import.meta.url)));
     await shoot(page, "runbooks");
+  });
+
+  it("shows a predictive incident's forecast: the line, the limit and the predicted crossing", async () => {
+    // The alert the watcher raises for a leak (its own producer), posted as Alertmanager would forward it.
+    const at = Date.now();
+    const alert = predictionAlert({
+      key: `container_memory|${prefix}-grower`,
+      kind: "exhaustion",
+      series: "container_memory",
+      labels: { container: `${prefix}-grower` },
+      family: "memory_leak",
+      message: `${prefix}-grower's container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
+      leadTimeMs: 17 * 60_000,
+      confidence: 0.9,
+      contributions: {
+        growth_per_min: 4 * 2 ** 20,
+        headroom: 68 * 2 ** 20,
+        eta_low_min: 14,
+        eta_high_min: 21,
+      },
+      at,
+    });
+    const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+
+    // A page of its own (a fresh context: no session, no filters from the tests before).
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, t.baseUrl, TOKEN);
+    await page.locator(`[data-testid="incident-row"][data-id="${id}"] .tag`).waitFor();
+    await page.goto(`${t.baseUrl}/#/incidents/${id}`);
+    await page.getByTestId("forecast-chart").locator("canvas").waitFor();
+    const crossing = (await page.getByTestId("forecast-crossing").textContent()) ?? "";
+    expect(crossing).toContain("runs out");
+    expect(await page.getByTestId("forecast").textContent()).toContain("reached in 17 min");
+    // The crossing named on the page is 17 min after the prediction, as the browser writes times.
+    expect(crossing.replace(/\s+/g, " ")).toContain(
+      await page.evaluate(
+        (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+        at + 17 * 60_000,
+      ),
+    );
+    await shoot(page, "incident-forecast");
+    await page.close();
   });
 });
