@@ -33,6 +33,8 @@ export interface ExhaustionForecast {
   slopePerMin: number;
   /** The most recent value. */
   current: number;
+  /** The upper envelope (fit plus the largest recent peak above it) at the last sample: what meets the limit. */
+  top: number;
   limit: number;
   /** Time of the last sample (ms). */
   at: number;
@@ -122,6 +124,7 @@ export function forecastExhaustion(
   return {
     slopePerMin: growth,
     current: last.v,
+    top,
     limit,
     at: last.t,
     etaMs,
