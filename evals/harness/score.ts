@@ -1,6 +1,7 @@
 import type { Decision, Incident } from "../../core/types.ts";
 import type { ScenarioRun } from "./runScenario.ts";
-import type { Acceptable } from "./scenario.ts";
+import type { Acceptable, Scenario } from "./scenario.ts";
+import { rootCauseString } from "./scenario.ts";
 
 /** The scores of one scenario. */
 export interface ScenarioScore {
@@ -75,10 +76,11 @@ export function scoreRun(run: ScenarioRun): ScenarioScore {
   const falseActions = s.control ? sent : [];
   if (falseActions.length > 0) why.push(`control, but sent ${falseActions.join(", ")}`);
 
+  const causes = run.rootCauses ?? expectedRootCauses(s);
   const rootCauseCorrect =
-    s.expect.rootCause === undefined ? null : decided.some((d) => namesEntity(d, s.expect.rootCause!));
+    causes === undefined ? null : decided.some((d) => causes.some((c) => namesEntity(d, c)));
   if (rootCauseCorrect === false) {
-    why.push(`root cause ${decision?.target ?? "none"}, expected ${s.expect.rootCause}`);
+    why.push(`root cause ${decision?.target ?? "none"}, expected ${causes!.join(" | ")}`);
   }
 
   const recovered = s.expect.verified
@@ -241,11 +243,26 @@ function matches(a: Acceptable, d: Decision): boolean {
 }
 
 /** The decision's target names the entity (`shop/deployment/web` also matches `shop/web`). */
-function namesEntity(d: Decision, entity: string): boolean {
-  const t = d.target;
-  if (t === entity) return true;
+/** The scenario's expected root causes as canonical strings (before `$pod(...)` is resolved). */
+export function expectedRootCauses(s: Scenario): string[] | undefined {
+  const rc = s.expect.rootCause;
+  if (rc === undefined) return undefined;
+  return (Array.isArray(rc) ? rc : [rc]).map(rootCauseString);
+}
+
+/** `ns/Kind/name` with the kind lower-cased (a decision may spell the kind either way). */
+const canonical = (t: string) => {
   const parts = t.split("/");
-  return parts.length === 3 && `${parts[0]}/${parts[2]}` === entity;
+  return parts.length === 3 ? `${parts[0]}/${parts[1]!.toLowerCase()}/${parts[2]}` : t;
+};
+
+function namesEntity(d: Decision, entity: string): boolean {
+  const t = canonical(d.target);
+  const e = canonical(entity);
+  if (t === e) return true;
+  // A workload named as `ns/name` matches `ns/<kind>/name` (the form decisions on workloads use).
+  const parts = t.split("/");
+  return parts.length === 3 && `${parts[0]}/${parts[2]}` === e;
 }
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
