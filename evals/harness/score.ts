@@ -230,6 +230,19 @@ export function byTag(scores: readonly ScenarioScore[]): Record<string, Summary>
   );
 }
 
+/** The tag of cases converted from other projects' suites (held out from the planner's authors). */
+export const PEERS_TAG = "peers";
+
+/**
+ * The run cut in two: the suite's own scenarios and the peers' cases, each summarised on its own (accuracy,
+ * unsafe actions, false actions on controls ...); null when the run holds no peer case.
+ */
+export function sectionsOf(scores: readonly ScenarioScore[]): { own: Summary; peers: Summary } | null {
+  const peers = scores.filter((s) => s.tags.includes(PEERS_TAG));
+  if (peers.length === 0) return null;
+  return { own: summarise(scores.filter((s) => !s.tags.includes(PEERS_TAG))), peers: summarise(peers) };
+}
+
 const actionOf = (a: Acceptable) => (typeof a === "string" ? a : a.action);
 
 function matches(a: Acceptable, d: Decision): boolean {
