@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { predictionAlert } from "../../detect/watcher/prediction.ts";
 import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
@@ -136,25 +135,33 @@ describe("dashboard in Chromium", () => {
     await shoot(page, "runbooks");
   });
 
-  it("shows a predictive incident's forecast: the line, the limit and the predicted crossing", async () => {
-    // The alert the watcher raises for a leak (its own producer), posted as Alertmanager would forward it.
+  it("shows a predictive incident's forecast: the series, the limit and the predicted crossing", async () => {
+    // What the watcher does with a forecast: the registry keeps it, its alert enters the pipeline.
     const at = Date.now();
-    const alert = predictionAlert({
-      key: `container_memory|${prefix}-grower`,
+    const MiB = 2 ** 20;
+    const grower = `${prefix}-grower`;
+    const alert = await t.aegis.predictions.record({
+      key: `container_memory|${grower}`,
       kind: "exhaustion",
       series: "container_memory",
-      labels: { container: `${prefix}-grower` },
+      labels: { container: grower },
       family: "memory_leak",
-      message: `${prefix}-grower's container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
+      message: `${grower}'s container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
       leadTimeMs: 17 * 60_000,
       confidence: 0.9,
-      contributions: {
-        growth_per_min: 4 * 2 ** 20,
-        headroom: 68 * 2 ** 20,
-        eta_low_min: 14,
-        eta_high_min: 21,
-      },
+      contributions: { growth_per_min: 4 * MiB, headroom: 68 * MiB },
       at,
+      chart: {
+        unit: "bytes",
+        observed: Array.from({ length: 20 }, (_, k) => [at - (19 - k) * 30_000, (406 + 2 * k) * MiB]),
+        forecast: [
+          [at, 444 * MiB],
+          [at + 17 * 60_000, 512 * MiB],
+        ],
+        limit: 512 * MiB,
+        limitLabel: "limit",
+        crossing: { at: at + 17 * 60_000, low: at + 14 * 60_000, high: at + 21 * 60_000 },
+      },
     });
     const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
@@ -166,7 +173,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${t.baseUrl}/#/incidents/${id}`);
     await page.getByTestId("forecast-chart").locator("canvas").waitFor();
     const crossing = (await page.getByTestId("forecast-crossing").textContent()) ?? "";
-    expect(crossing).toContain("runs out");
+    expect(crossing).toContain("limit (512 MiB)");
     expect(await page.getByTestId("forecast").textContent()).toContain("reached in 17 min");
     // The crossing named on the page is 17 min after the prediction, as the browser writes times.
     expect(crossing.replace(/\s+/g, " ")).toContain(
