@@ -56,7 +56,7 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
 
   /**
    * Send a JSON reply (the head and a string body go out in one write). It is counted and logged once it
-   * has gone out, on "finish", as before: a reply to a client that is gone never finishes and is not counted.
+   * has gone out, on "finish": a reply to a client that is gone never finishes and is not counted.
    */
   const reply = (
     req: IncomingMessage,

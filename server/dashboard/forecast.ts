@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { AlertForecast } from "../../detect/watcher/registry.ts";
 
 /** A point of a series: time (ms since the epoch) and value. */
 export interface Point {
@@ -27,49 +27,27 @@ export interface ForecastView {
   message: string;
 }
 
-const pair = z.tuple([z.number(), z.number()]);
-
-/** A forecast as the predictive watcher's registry serves it (detect/watcher/registry.ts AlertForecast). */
-const alertForecast = z.object({
-  kind: z.string(),
-  series: z.string(),
-  message: z.string(),
-  chart: z
-    .object({
-      unit: z.enum(["bytes", "seconds", "none"]),
-      observed: z.array(pair),
-      forecast: z.array(pair),
-      limit: z.number(),
-      limitLabel: z.string(),
-      crossing: z.object({ at: z.number(), low: z.number(), high: z.number() }).nullable(),
-    })
-    .nullable(),
-});
-
 const points = (ps: Array<[number, number]>): Point[] => ps.map(([t, v]) => ({ t, v }));
 
 /**
  * The first forecast with a chart among those the watcher keeps for an incident's alerts (the registry,
  * written by the watcher itself: an alert posted to the webhook cannot bring one). Undefined when none.
  */
-export function forecastView(forecasts: readonly unknown[]): ForecastView | undefined {
-  for (const raw of forecasts) {
-    const f = alertForecast.safeParse(raw);
-    if (!f.success || f.data.chart === null) continue;
-    const c = f.data.chart;
-    return {
-      kind: f.data.kind,
-      series: f.data.series,
-      unit: c.unit,
-      observed: points(c.observed),
-      projected: points(c.forecast),
-      limit: c.limit,
-      limitLabel: c.limitLabel,
-      crossingAt: c.crossing?.at ?? null,
-      crossingLow: c.crossing && c.crossing.low !== c.crossing.at ? c.crossing.low : null,
-      crossingHigh: c.crossing && c.crossing.high !== c.crossing.at ? c.crossing.high : null,
-      message: f.data.message,
-    };
-  }
-  return undefined;
+export function forecastView(forecasts: readonly AlertForecast[]): ForecastView | undefined {
+  const f = forecasts.find((x) => x.chart !== null);
+  if (!f?.chart) return undefined;
+  const c = f.chart;
+  return {
+    kind: f.kind,
+    series: f.series,
+    unit: c.unit,
+    observed: points(c.observed),
+    projected: points(c.forecast),
+    limit: c.limit,
+    limitLabel: c.limitLabel,
+    crossingAt: c.crossing?.at ?? null,
+    crossingLow: c.crossing && c.crossing.low !== c.crossing.at ? c.crossing.low : null,
+    crossingHigh: c.crossing && c.crossing.high !== c.crossing.at ? c.crossing.high : null,
+    message: f.message,
+  };
 }

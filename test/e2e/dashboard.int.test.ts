@@ -5,6 +5,7 @@ import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
+import { leakPrediction } from "../helpers/predictions.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 
 const TOKEN = "e2e-dashboard-token-9f8e7d6c5b4a";
@@ -138,31 +139,7 @@ describe("dashboard in Chromium", () => {
   it("shows a predictive incident's forecast: the series, the limit and the predicted crossing", async () => {
     // What the watcher does with a forecast: the registry keeps it, its alert enters the pipeline.
     const at = Date.now();
-    const MiB = 2 ** 20;
-    const grower = `${prefix}-grower`;
-    const alert = await t.aegis.predictions.record({
-      key: `container_memory|${grower}`,
-      kind: "exhaustion",
-      series: "container_memory",
-      labels: { container: grower },
-      family: "memory_leak",
-      message: `${grower}'s container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
-      leadTimeMs: 17 * 60_000,
-      confidence: 0.9,
-      contributions: { growth_per_min: 4 * MiB, headroom: 68 * MiB },
-      at,
-      chart: {
-        unit: "bytes",
-        observed: Array.from({ length: 20 }, (_, k) => [at - (19 - k) * 30_000, (406 + 2 * k) * MiB]),
-        forecast: [
-          [at, 444 * MiB],
-          [at + 17 * 60_000, 512 * MiB],
-        ],
-        limit: 512 * MiB,
-        limitLabel: "limit",
-        crossing: { at: at + 17 * 60_000, low: at + 14 * 60_000, high: at + 21 * 60_000 },
-      },
-    });
+    const alert = await t.aegis.predictions.record(leakPrediction(`${prefix}-grower`, at));
     const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
 
