@@ -252,6 +252,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     plannerName: planner.name,
     /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
     watcher,
+    /** The predictions the watcher raised (stored), behind predictive incidents' evidence and forecasts. */
+    predictions,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {

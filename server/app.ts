@@ -96,6 +96,7 @@ export function createApp(deps: AppDeps): RequestListener {
       answer: deps.answerApproval,
       runbooks: deps.runbooks,
       slo: deps.sloReport,
+      forecasts: deps.forecasts,
       assetsDir: deps.dashboardAssets,
     }),
   );
