@@ -64,6 +64,9 @@ const ALERT_NAMES: Record<Prediction["kind"], string> = {
   traffic: "AegisPredictedTrafficRamp",
 };
 
+/** The alert names predictions are raised under: an incident carrying one came from the watcher. */
+export const PREDICTION_ALERTNAMES: readonly string[] = Object.values(ALERT_NAMES);
+
 /**
  * The prediction as an Alertmanager alert (webhook v4 shape), so it enters the same pipeline: triage
  * resolves its target from the labels, one open incident per target, the same policy.
