@@ -2,11 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import { Cassette, type CassetteFile } from "../../../../agent/planners/llm/cassette.ts";
 import { createLlmClient } from "../../../../agent/planners/llm/client.ts";
 import type { Decision } from "../../../../core/types.ts";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
 import {
   fakeLogsTool,
   LEAK_LOGS,
@@ -21,22 +21,13 @@ const LEAK_CASSETTE = join(CASSETTES, "memory_leak.synthetic.json");
 // Nothing listens here: a replay that touched the network would fail.
 const NOWHERE = "http://127.0.0.1:9/v1";
 
-let server: ScriptedOpenAI;
+const server = useScriptedOpenAI();
 let dir: string;
 
 beforeAll(async () => {
-  server = await startScriptedOpenAI();
   dir = mkdtempSync(join(tmpdir(), "aegis-cassette-"));
 });
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
-});
 afterAll(async () => {
-  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
