@@ -64,6 +64,14 @@ export type SignalName =
   | "callee_node_lossy"
   // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
   | "node_network_lossy"
+  // Kubernetes: the Deployment was scaled to zero recently (value: the replicas it ran before), or wants zero with no
+  // record of an earlier count.
+  | "scaled_to_zero"
+  | "replicas_zero"
+  // Kubernetes: a rollout (or rollback) is under way and its pods do not fail; a second action would fight it.
+  | "rollout_in_progress"
+  // Kubernetes: the node is cordoned (by a person or a drain under way) and still hosts pods a drain would move.
+  | "node_cordoned"
   // The predictive watcher's seasonal forecast: a ramp is coming that needs more replicas (value: how many).
   | "traffic_ramp_predicted";
 

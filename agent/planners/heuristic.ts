@@ -25,6 +25,37 @@ interface Rule {
  */
 const RULES: Rule[] = [
   {
+    when: ["scaled_to_zero"],
+    action: "scale_deployment",
+    weight: 0.95,
+    family: "traffic_spike",
+    why: "the deployment was scaled to zero replicas by a recent change and nothing serves; scaling back to the count it ran at before (the deployment controller's own record) restores it",
+  },
+  {
+    when: ["replicas_zero"],
+    unless: ["scaled_to_zero"],
+    action: "escalate",
+    weight: 0.9,
+    family: "traffic_spike",
+    why: "the deployment wants zero replicas and nothing records a recent change from a running count: someone may have parked it on purpose, so a person decides",
+  },
+  {
+    when: ["rollout_in_progress"],
+    unless: ["revision_introduced", "recent_rollout", "crash_loop", "oom_limit_too_low", "missing_secret"],
+    action: "escalate",
+    // Already handled: outweighs any symptom of the pods being replaced (and a remembered fix of it).
+    weight: 1.2,
+    family: "crashloop",
+    why: "a rollout (or rollback) of the deployment is already under way and its new pods do not fail; a second action would fight it, so none is taken while it completes",
+  },
+  {
+    when: ["node_cordoned"],
+    action: "escalate",
+    weight: 1.2,
+    family: "node_not_ready",
+    why: "the node is already cordoned (a person or a drain under way took it out of scheduling); a second cordon and drain would add nothing, a person follows the one under way",
+  },
+  {
     when: ["revision_introduced"],
     action: "rollback_deployment",
     // Outweighs the missing-Secret escalation: here the previous revision did not need what is missing.
@@ -107,7 +138,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["node_not_ready"],
-    unless: ["node_drained"],
+    unless: ["node_drained", "node_cordoned"],
     action: "cordon_drain_node",
     weight: 0.9,
     family: "node_not_ready",
@@ -115,7 +146,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["disk_pressure"],
-    unless: ["node_drained"],
+    unless: ["node_drained", "node_cordoned"],
     action: "cordon_drain_node",
     weight: 0.8,
     family: "disk_pressure",
@@ -512,10 +543,15 @@ function killParams(action: string, target: Target, signals: readonly Signal[]):
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
 }
 
-/** Scaling for a predicted ramp: the replicas the forecast needs (the platform's own step otherwise). */
+/**
+ * Scaling back from zero: the count it ran at before; for a predicted ramp: the replicas the forecast needs (the
+ * platform's own step otherwise).
+ */
 function scaleParams(action: string, signals: readonly Signal[]): Record<string, unknown> {
   if (action !== "scale_deployment" && action !== "scale_service") return {};
-  const needed = signals.find((s) => s.name === "traffic_ramp_predicted")?.value;
+  const needed =
+    signals.find((s) => s.name === "scaled_to_zero")?.value ??
+    signals.find((s) => s.name === "traffic_ramp_predicted")?.value;
   return typeof needed === "number" && Number.isInteger(needed) && needed >= 1 ? { replicas: needed } : {};
 }
 

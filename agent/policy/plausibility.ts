@@ -29,6 +29,9 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "hpa_at_max",
   "hpa_scaling",
   "memory_plateau",
+  "replicas_zero",
+  "rollout_in_progress",
+  "node_cordoned",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
@@ -38,7 +41,13 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
   rollout_restart: "any_failure",
   kill_container: ["health_timeout", "stuck_terminating", "cpu_saturated"],
   scale_service: ["capacity_saturated", "queue_backlog", "consumer_lag", "slow_responses", "cpu_saturated"],
-  scale_deployment: ["capacity_saturated", "queue_backlog", "consumer_lag", "pods_not_ready"],
+  scale_deployment: [
+    "capacity_saturated",
+    "queue_backlog",
+    "consumer_lag",
+    "pods_not_ready",
+    "scaled_to_zero",
+  ],
   raise_hpa_limits: ["hpa_at_max"],
   add_kafka_consumers: ["consumer_lag"],
   rate_limit_traffic: ["upstream_throttled", "capacity_saturated"],
@@ -145,6 +154,13 @@ export function judgePlausibility(input: {
   }
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };
+  }
+  // Already handled: a change under way is not met with a second one.
+  for (const name of ["node_cordoned", "rollout_in_progress"] as const) {
+    const under = signals.find((s) => s.name === name && s.value !== false);
+    const ownFailure = ["revision_introduced", "recent_rollout"].some((n) => present(signals, n));
+    if (under && !(name === "rollout_in_progress" && ownFailure))
+      return { verdict: "refuse", reason: `${action} not taken: ${under.detail}` };
   }
 
   // The evidence the action treats.

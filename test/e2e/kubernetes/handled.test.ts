@@ -1,0 +1,81 @@
+import { describe, expect, it } from "vitest";
+import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import type { Deployment } from "../../../lab/kube-sim/types.ts";
+import { look, signalsOf, useKubeHarness } from "./harness.ts";
+
+// Replicas scaled to zero, and changes already under way: the evidence is the Deployment's own record.
+const h = useKubeHarness(undefined, { clusterClock: true });
+
+function change(sim: KubeSim, name: string, edit: (d: Deployment) => void) {
+  const next = structuredClone(look(sim).deployment(name));
+  edit(next);
+  sim.ctx.store.update(resourceOf("Deployment"), {
+    ...next,
+    metadata: { ...next.metadata, resourceVersion: undefined },
+  });
+}
+
+describe("a Deployment scaled to zero", () => {
+  it("scaled to zero by a recent change → scaled back to the count it ran at before, verified", async () => {
+    const sim = h.sim();
+    const before = look(sim).deployment("web").spec.replicas;
+    change(sim, "web", (d) => (d.spec.replicas = 0));
+    h.advance(60_000);
+    expect(look(sim).pods("web")).toHaveLength(0);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).toContain("scaled_to_zero");
+    expect(incident.decision?.action).toBe("scale_deployment");
+    expect(incident.decision?.params).toEqual({ replicas: before });
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).deployment("web").spec.replicas).toBe(before);
+  });
+
+  it("look-alike: at zero for over an hour (no record of the count before) → escalated, left at zero", async () => {
+    const sim = h.sim();
+    change(sim, "web", (d) => (d.spec.replicas = 0));
+    // Events are kept an hour: after that, nothing says what it ran at or when it changed. Time moves in steps that
+    // let this process's event loop run in between (a long synchronous advance starves its HTTP client's sockets).
+    for (let i = 0; i < 13; i++) {
+      h.advance(5 * 60_000);
+      await new Promise((r) => setImmediate(r));
+    }
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).toContain("replicas_zero");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.status).toBe("escalated");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("web").spec.replicas).toBe(0);
+  });
+});
+
+describe("a rollout already under way", () => {
+  it("new pods that start slowly but do not fail → no second action, saying why", async () => {
+    const sim = h.sim();
+    change(sim, "checkout", (d) => {
+      const c = d.spec.template.spec.containers[0]!;
+      c.env = [...(c.env ?? []), { name: "FEATURE_X", value: "on" }];
+      c.readinessProbe = { tcpSocket: { port: 8080 }, initialDelaySeconds: 600, periodSeconds: 10 };
+      d.spec.strategy = { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
+    });
+    h.advance(30_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).toContain("rollout_in_progress");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.decision?.rationale).toMatch(/already under way/);
+    expect(incident.actions).toHaveLength(0);
+  });
+
+  it("look-alike: the new pods crash → rolled back (a rollout that fails is not one to wait for)", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).not.toContain("rollout_in_progress");
+    expect(incident.decision?.action).toBe("rollback_deployment");
+  });
+});
