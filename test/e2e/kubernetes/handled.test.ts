@@ -79,3 +79,18 @@ describe("a rollout already under way", () => {
     expect(incident.decision?.action).toBe("rollback_deployment");
   });
 });
+
+describe("the object an action acts on", () => {
+  it("a bad release alerted by one of its pods → the rollback's decision names the owning Deployment, not the pod", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const failing = look(sim)
+      .pods("checkout")
+      .find((p) => p.status?.containerStatuses?.some((c) => (c.restartCount ?? 0) > 0 || c.state?.waiting))!;
+    const incident = await h.alertAndWait({ namespace: "shop", pod: failing.metadata.name });
+
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.decision?.target).toBe("shop/deployment/checkout");
+  });
+});
