@@ -70,6 +70,8 @@ export type SignalName =
   | "replicas_zero"
   // Kubernetes: a rollout (or rollback) is under way and its pods do not fail; a second action would fight it.
   | "rollout_in_progress"
+  // Kubernetes: a Service meant for the workload routes nowhere (selector or targetPort differs from its pods).
+  | "service_misrouted"
   // Kubernetes: the node is cordoned (by a person or a drain under way) and still hosts pods a drain would move.
   | "node_cordoned"
   // The predictive watcher's seasonal forecast: a ramp is coming that needs more replicas (value: how many).

@@ -40,6 +40,14 @@ const RULES: Rule[] = [
     why: "the deployment wants zero replicas and nothing records a recent change from a running count: someone may have parked it on purpose, so a person decides",
   },
   {
+    when: ["service_misrouted"],
+    action: "escalate",
+    // Outweighs a remembered restart: the pods are fine, the Service in front of them sends traffic nowhere.
+    weight: 1.1,
+    family: "http_5xx",
+    why: "the pods run, but the Service meant for them routes nowhere (its selector or targetPort differs from the pods; the diff is in the evidence); no catalog action edits a Service, so a person fixes it: restarting or scaling the pods would change nothing",
+  },
+  {
     when: ["rollout_in_progress"],
     unless: ["revision_introduced", "recent_rollout", "crash_loop", "oom_limit_too_low", "missing_secret"],
     action: "escalate",

@@ -94,3 +94,45 @@ describe("the object an action acts on", () => {
     expect(incident.decision?.target).toBe("shop/deployment/checkout");
   });
 });
+
+describe("a Service that routes nowhere (no catalog action edits a Service)", () => {
+  function editService(sim: KubeSim, name: string, edit: (spec: Record<string, unknown>) => void) {
+    const svc = structuredClone(sim.ctx.store.get(resourceOf("Service"), "shop", name)!);
+    const spec = svc.spec as Record<string, unknown>;
+    edit(spec);
+    sim.ctx.store.update(resourceOf("Service"), {
+      ...svc,
+      spec,
+      metadata: { ...svc.metadata, resourceVersion: undefined },
+    });
+  }
+
+  it("an alert on a Service whose selector matches no pod → escalated with the selector's diff, nothing changed", async () => {
+    const sim = h.sim();
+    // checkout has no policy entry: the alert's Service is pinned through the cluster, where its selector leads nowhere.
+    editService(sim, "checkout", (spec) => (spec.selector = { app: "checkout-v2" }));
+    h.advance(10_000);
+    const incident = await h.alertAndWait({ namespace: "shop", service: "checkout" });
+
+    expect(incident.status).toBe("escalated");
+    expect(incident.statusReason).toMatch(
+      /Service checkout has no endpoints while \d pod\(s\) of checkout are Ready: its selector wants app=checkout-v2 \(the pods carry app=checkout\)/,
+    );
+    expect(incident.actions).toHaveLength(0);
+  });
+
+  it("an alert on the workload whose Service points at a port its pods do not serve → escalated naming the targetPort", async () => {
+    const sim = h.sim();
+    editService(sim, "web", (spec) => {
+      const ports = spec.ports as Array<Record<string, unknown>>;
+      spec.ports = ports.map((p) => ({ ...p, targetPort: 9999 }));
+    });
+    h.advance(10_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(incident)).toContain("service_misrouted");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.decision?.rationale).toMatch(/no catalog action edits a Service/);
+    expect(incident.status).toBe("escalated");
+  });
+});
