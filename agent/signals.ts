@@ -62,6 +62,8 @@ export type SignalName =
   | "callee_unreachable"
   | "callee_errors"
   | "callee_node_lossy"
+  // A dependency the workload calls (a database, another service) answers slowly, in several of its log lines.
+  | "dependency_slow"
   // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
   | "node_network_lossy"
   // Kubernetes: the Deployment was scaled to zero recently (value: the replicas it ran before), or wants zero with no

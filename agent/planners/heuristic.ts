@@ -129,6 +129,16 @@ const RULES: Rule[] = [
     why: "the service this one calls answers with its own server errors (a bug there, not the network or this service); acting here would not help: the callee's own incident (a rollback when it has a new release) fixes it",
   },
   {
+    when: ["dependency_slow"],
+    // A slow dependency slows every pod alike: only some pods slow (one node) points at them, not at it.
+    unless: ["slow_on_one_node", "crash_loop", "db_slow"],
+    action: "escalate",
+    // Outweighs more consumers, more replicas or a restart of this service: none of them makes the dependency faster.
+    weight: 0.95,
+    family: "latency_p95",
+    why: "this service waits on a dependency that answers slowly (named in the evidence); the dependency's own incident acts on it (a database failover when its own evidence supports one), while restarting or scaling this service would only add load to it",
+  },
+  {
     when: ["memory_plateau"],
     unless: ["memory_growth", "oom_killed", "crash_loop"],
     action: "escalate",

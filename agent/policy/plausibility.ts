@@ -155,6 +155,32 @@ export function judgePlausibility(input: {
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };
   }
+  // The victim of a dependency is not restarted or scaled: the cause is elsewhere (unless it fails on its own too).
+  const VICTIM_ACTIONS: ReadonlySet<ActionId> = new Set<ActionId>([
+    "restart_pod",
+    "restart_container",
+    "rollout_restart",
+    "scale_deployment",
+    "scale_service",
+    "add_kafka_consumers",
+  ]);
+  const dependency = signals.find(
+    (s) => (s.name === "dependency_slow" || s.name === "callee_errors") && s.value !== false,
+  );
+  const ownFault = [
+    "crash_loop",
+    "oom_killed",
+    "exited",
+    "health_timeout",
+    "stuck_terminating",
+    "memory_growth",
+  ];
+  if (dependency && VICTIM_ACTIONS.has(action) && !ownFault.some((n) => present(signals, n))) {
+    return {
+      verdict: "refuse",
+      reason: `${action} would act on the victim: the symptom comes from ${String(dependency.value)} (${dependency.detail})`,
+    };
+  }
   // Already handled: a change under way is not met with a second one.
   for (const name of ["node_cordoned", "rollout_in_progress"] as const) {
     const under = signals.find((s) => s.name === name && s.value !== false);

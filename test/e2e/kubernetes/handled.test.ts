@@ -136,3 +136,29 @@ describe("a Service that routes nowhere (no catalog action edits a Service)", ()
     expect(incident.status).toBe("escalated");
   });
 });
+
+describe("a symptom whose cause is a dependency", () => {
+  it("web slow while the database it queries is slow → escalated naming the database; web is neither restarted nor scaled", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "db_latency", target: "shop/orders-db" });
+    h.advance(30_000);
+    const replicas = look(sim).deployment("web").spec.replicas;
+    const pods = look(sim)
+      .pods("web")
+      .map((p) => p.metadata.name)
+      .sort();
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(incident.evidence?.signals.find((s) => s.name === "dependency_slow")?.value).toBe("orders-db");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.decision?.rationale).toMatch(/waits on a dependency that answers slowly/);
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("web").spec.replicas).toBe(replicas);
+    expect(
+      look(sim)
+        .pods("web")
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(pods);
+  });
+});
