@@ -141,7 +141,7 @@ function bareCommitMs(path: string): number {
   }
 }
 
-function runLoad(plan: LoadPlan): Promise<LoadResult> {
+export function runLoad(plan: LoadPlan): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // A separate process, as Alertmanager is: the senders get their own core and never stall on the server's
     // synchronous SQLite commits. tsx is registered explicitly whether we run under the tsx CLI or --import.
