@@ -29,7 +29,7 @@ fi
 
 $SUDO bash scripts/ensure-docker.sh
 # The chaos lab's target image (FROM scratch: the host's node binary, no registry needed).
-bash lab/target/build-image.sh
+bash lab/chaos-app/build-image.sh
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[setup] installing npm packages (better-sqlite3 compiles from source: about a minute)" >&2

@@ -1,6 +1,6 @@
 import type { IncidentRunner } from "../agent/runner.ts";
 import type { Policy } from "../agent/policy/schema.ts";
-import { resolveTarget } from "../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../agent/targeting/resolveTarget.ts";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import { redactValue } from "../core/redact.ts";
