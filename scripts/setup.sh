@@ -18,6 +18,8 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+# The Compose file (deploy/compose) is tested with Debian's docker-compose (1.29; the v2 plugin is not in Debian 12).
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # The dashboard's browser test drives Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
