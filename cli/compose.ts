@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
 import { ApprovalDesk } from "../agent/approvals/approvalDesk.ts";
 import { FanOutNotifier, LogNotifier, type Notifier } from "../agent/notifier.ts";
@@ -24,16 +23,13 @@ import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
-import { SqliteActionLedger } from "../store/actionLedger.ts";
-import { openDatabase } from "../store/db.ts";
-import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
+import { openStore } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
 import { createSlackApp } from "../slack/app.ts";
 import { wireSlack } from "../slack/slackIntegration.ts";
 import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
-import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
 import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
 import { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
@@ -63,13 +59,11 @@ export interface ComposeOverrides {
 export async function createAegis(config: Readonly<Config>, overrides: ComposeOverrides) {
   const logger = overrides.logger;
   const policy = overrides.policy ?? loadPolicy(config.policyPath);
-  // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit; the
-  // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
-  // resumed run reconciles with the target before it acts again.
-  const ingestDb = openDatabase(config.dbPath, "full");
-  const db = openDatabase(config.dbPath, "normal");
-  const incidents = new SqliteIncidentRepository(db);
-  const ledger = new SqliteActionLedger(db);
+  // SQLite (AEGIS_DB) by default; PostgreSQL, shared by replicas, when AEGIS_DATABASE_URL is set. The runbook
+  // memory stays in this process's own SQLite file either way.
+  const store = await openStore({ dbPath: config.dbPath, databaseUrl: config.databaseUrl });
+  const db = store.local;
+  const { incidents, ledger, settings } = store;
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
   const platforms = overrides.platforms ?? defaultPlatforms(config, policy);
   const heuristic = new HeuristicPlanner();
@@ -113,7 +107,6 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         logger,
       })
     : undefined;
-  const settings = new SqliteRuntimeSettings(db);
   await applyModeOverrides(policy, settings);
   const groupMembers = slackApp ? userGroupMembers(slackApp.client) : undefined;
   const desk = new ApprovalDesk({
@@ -195,7 +188,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           }
         : {}),
     },
-    new SqliteSaver(db),
+    store.checkpointer,
   );
   const metrics = createMetricsRegistry();
   const incidentMetrics = registerIncidentMetrics(metrics, {
@@ -218,7 +211,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const app = createApp({
     config,
     policy,
-    incidents: new SqliteIncidentRepository(ingestDb),
+    incidents: store.ingest,
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, vote) => desk.answer(id, vote),
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
@@ -241,6 +234,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       watcher?.start();
     },
     db,
+    store,
     plannerName: planner.name,
     /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
     watcher,
@@ -254,8 +248,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")
         llm.cassette.save(config.llm.cassette.path);
-      db.close();
-      ingestDb.close();
+      await store.close();
     },
   };
 }

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "tool_failed"
   | "verification_failed"
   | "queue_full"
+  | "database_unavailable"
   | "internal";
 
 /** Base class of AegisOps' own errors. */
