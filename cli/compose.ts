@@ -23,6 +23,8 @@ import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
+import { registerReplicaMetrics } from "../server/replicaMetrics.ts";
+import type { ReplicaStatus } from "../server/routes/health.ts";
 import { openStore } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
@@ -61,7 +63,12 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const policy = overrides.policy ?? loadPolicy(config.policyPath);
   // SQLite (AEGIS_DB) by default; PostgreSQL, shared by replicas, when AEGIS_DATABASE_URL is set. The runbook
   // memory stays in this process's own SQLite file either way.
-  const store = await openStore({ dbPath: config.dbPath, databaseUrl: config.databaseUrl });
+  const store = await openStore({
+    dbPath: config.dbPath,
+    databaseUrl: config.databaseUrl,
+    replicaId: config.replicaId,
+    leaseMs: config.workLeaseMs,
+  });
   const db = store.local;
   const { incidents, ledger, settings } = store;
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
@@ -199,6 +206,16 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    // PostgreSQL: replicas share one queue; a claim is renewed three times per lease.
+    ...(store.workQueue
+      ? {
+          shared: {
+            queue: store.workQueue,
+            pollMs: Math.min(1_000, config.workLeaseMs / 3),
+            heartbeatMs: config.workLeaseMs / 3,
+          },
+        }
+      : {}),
     onRunEnd: (id) =>
       void incidents
         .get(id)
@@ -206,6 +223,16 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         .catch((err: unknown) =>
           logger.warn({ incident: id, err: describeError(err) }, "metrics not recorded"),
         ),
+  });
+  const replica = (): ReplicaStatus => ({
+    store: store.kind,
+    role: store.leadership.isLeader() ? "leader" : "follower",
+    replica: config.replicaId,
+  });
+  registerReplicaMetrics(metrics, {
+    replica,
+    queue: () => runner.stats(),
+    ...(store.workQueue ? { sharedWaiting: () => store.workQueue!.depth() } : {}),
   });
   const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
@@ -219,6 +246,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     logger,
     metrics,
     runbooks: memory,
+    replica,
   });
   return {
     app,
@@ -229,9 +257,18 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     /** Start the agent's workers, the approval expiry sweep and Slack (Socket Mode connects here). */
     async start() {
       await runner.start();
-      desk.start(overrides.approvalSweepMs ?? 5_000);
       await slack?.start();
-      watcher?.start();
+      // Singletons (approval expiry, the predictive watcher) run on the leader only: on SQLite this process.
+      await store.leadership.start((leader) => {
+        logger.info({ replica: config.replicaId, store: store.kind }, leader ? "leading" : "following");
+        if (leader) {
+          desk.start(overrides.approvalSweepMs ?? 5_000);
+          watcher?.start();
+        } else {
+          desk.stop();
+          void watcher?.stop();
+        }
+      });
     },
     db,
     store,
@@ -242,6 +279,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
+      await store.leadership.stop();
       await slack?.stop();
       await watcher?.stop();
       await runner.stop();

@@ -16,7 +16,7 @@ import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } fr
 import { requestLogger } from "./requestLog.ts";
 import { alertsRouter } from "./routes/alerts.ts";
 import { approvalsRouter } from "./routes/approvals.ts";
-import { healthRouter } from "./routes/health.ts";
+import { healthRouter, type ReplicaStatus } from "./routes/health.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
 import { metricsRouter } from "./routes/metrics.ts";
 import { createWebhook, isWebhookRequest } from "./webhook.ts";
@@ -42,6 +42,8 @@ export interface AppDeps {
   slackHandlers?: RequestHandler[];
   /** The runbook memory, browsable from the dashboard. */
   runbooks?: RunbookBrowser;
+  /** Which store this process uses and whether it leads the replicas (reported by `/healthz`). */
+  replica?: () => ReplicaStatus;
   /** Where the dashboard's built bundle is (default: server/dashboard/assets, built by `npm run build:dashboard`). */
   dashboardAssets?: string;
 }
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): RequestListener {
     );
   }
   if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
-  app.use(healthRouter({ incidents: deps.incidents }));
+  app.use(healthRouter({ incidents: deps.incidents, ...(deps.replica ? { replica: deps.replica } : {}) }));
   app.use(
     dashboardRouter({
       config: deps.config,

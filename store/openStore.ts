@@ -9,6 +9,10 @@ import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
 import { openPostgres, withMigrationLock, type PgPool } from "./postgres/pool.ts";
 import { PgRuntimeSettings } from "./postgres/runtimeSettings.ts";
 import { SqliteRuntimeSettings, type RuntimeSettings } from "./runtimeSettings.ts";
+import { SingleProcessLeadership, type Leadership } from "./leadership.ts";
+import { PgLeaderLock } from "./postgres/leaderLock.ts";
+import { PgWorkQueue } from "./postgres/workQueue.ts";
+import type { WorkQueue } from "./workQueue.ts";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -24,8 +28,10 @@ export interface Store {
   checkpointer: BaseCheckpointSaver;
   /** This process's own SQLite file: everything on SQLite; on PostgreSQL only the runbook memory. */
   local: Db;
-  /** The PostgreSQL pool (work queue, leader lock), when the store is PostgreSQL. */
-  pool: PgPool | undefined;
+  /** The queue replicas share (PostgreSQL); undefined on SQLite, where one process queues in memory. */
+  workQueue: WorkQueue | undefined;
+  /** Who runs the singletons: this process on SQLite, the advisory lock's holder on PostgreSQL. */
+  leadership: Leadership;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,10 @@ export interface Store {
 export async function openStore(options: {
   dbPath: string;
   databaseUrl?: string | undefined;
+  /** This replica's name on its work-queue leases. */
+  replicaId?: string;
+  /** How long a claim lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
 }): Promise<Store> {
   const local = openDatabase(options.dbPath, "normal");
   if (!options.databaseUrl) {
@@ -48,7 +58,8 @@ export async function openStore(options: {
       settings: new SqliteRuntimeSettings(local),
       checkpointer: new SqliteSaver(local),
       local,
-      pool: undefined,
+      workQueue: undefined,
+      leadership: new SingleProcessLeadership(),
       async close() {
         local.close();
         ingestDb.close();
@@ -74,7 +85,8 @@ export async function openStore(options: {
     settings: new PgRuntimeSettings(pool),
     checkpointer,
     local,
-    pool,
+    workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),
+    leadership: new PgLeaderLock(pool),
     async close() {
       await pool.end();
       local.close();

@@ -132,6 +132,8 @@ export class PgIncidentRepository implements IncidentRepository {
         return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
       case "create": {
         const id = await this.createIncident(c, target, receivedAt, "open", null);
+        // Queued for the agent in the same transaction: an accepted alert is never left without a run.
+        await c.query("INSERT INTO work_queue (incident_id) VALUES ($1) ON CONFLICT DO NOTHING", [id]);
         await this.insertAlert(c, id, fingerprint, alert, receivedAt);
         await this.timeline(c, id, "received", INGEST_TEXT.opened(alert, fingerprint), {
           target: target.key,

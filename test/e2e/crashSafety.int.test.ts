@@ -65,7 +65,10 @@ describe.each(cases)("killed -9 %s the Docker call (%s)", (crashAt, store) => {
         AEGIS_DB: join(dir, "aegis.db"),
         AEGIS_MODE: "auto",
         AEGIS_API_TOKEN: TEST_API_TOKEN,
-        ...(store === "postgres" ? { AEGIS_DATABASE_URL: await pgServer!.newDatabase() } : {}),
+        // A restarted process is a new replica: it takes the incident over once the dead one's lease lapses.
+        ...(store === "postgres"
+          ? { AEGIS_DATABASE_URL: await pgServer!.newDatabase(), AEGIS_WORK_LEASE_MS: "3000" }
+          : {}),
       };
       useApiToken(`http://127.0.0.1:${port}`, TEST_API_TOKEN);
       const first = await serve({ ...env, AEGIS_TEST_CRASH_AT: crashAt });
