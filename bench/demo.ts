@@ -1,4 +1,4 @@
-import { demoResponder } from "../cli/demoResponder.ts";
+import { demoResponder } from "../app/demoResponder.ts";
 import { loadConfig } from "../core/config.ts";
 import { silentLogger } from "../core/logger.ts";
 import { runDemo } from "../lab/demo/runDemo.ts";

@@ -6,7 +6,7 @@ import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
 import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
 import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
-import { createAegis } from "../cli/compose.ts";
+import { createAegis } from "../app/compose.ts";
 import { loadConfig } from "../core/config.ts";
 import { silentLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";

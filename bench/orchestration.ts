@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAegis } from "../cli/compose.ts";
+import { createAegis } from "../app/compose.ts";
 import { loadConfig } from "../core/config.ts";
 import { silentLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";

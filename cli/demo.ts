@@ -4,7 +4,7 @@ import { SCENARIOS } from "../lab/demo/scenarios.ts";
 import { loadConfig } from "../core/config.ts";
 import { createLogger } from "../core/logger.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
-import { demoResponder } from "./demoResponder.ts";
+import { demoResponder } from "../app/demoResponder.ts";
 
 /** `aegis demo`: a real container fails, real Prometheus and Alertmanager alert, AegisOps heals it. */
 export function demoCommand(): Command {

@@ -34,7 +34,7 @@ import {
   type RetrievalScore,
 } from "../evals/retrieval/harness.ts";
 import { openDatabase } from "../store/db.ts";
-import { openMemory } from "./openMemory.ts";
+import { openMemory } from "../app/openMemory.ts";
 import { formatTable } from "./formatTable.ts";
 
 /**

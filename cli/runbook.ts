@@ -9,7 +9,7 @@ import type { RunbookProblem } from "../runbooks/memory/runbookParser.ts";
 import { entrySummary, hitSummary } from "../runbooks/memory/summaries.ts";
 import { openDatabase } from "../store/db.ts";
 import { formatTable } from "./formatTable.ts";
-import { openMemory } from "./openMemory.ts";
+import { openMemory } from "../app/openMemory.ts";
 
 /** `aegis runbook`: the runbook memory (runbooks and learned fixes) from the command line. */
 export function runbookCommand(): Command {

@@ -4,7 +4,7 @@ import { AegisError } from "../core/errors.ts";
 import { createLogger } from "../core/logger.ts";
 import { exposureWarnings } from "../server/exposure.ts";
 import { startServer } from "../server/listen.ts";
-import { createAegis } from "./compose.ts";
+import { createAegis } from "../app/compose.ts";
 import { installProcessGuard } from "./processGuard.ts";
 
 /** `aegis serve`: the webhook server and the agent's workers. */

@@ -1,5 +1,11 @@
-/** String codes for every error AegisOps raises on purpose; callers match on `code`, never on message. */
-export type ErrorCode =
+/**
+ * String codes for every error AegisOps raises on purpose; callers match on `code`, never on message. The
+ * codes are stable: tests, the API's error bodies (`{ error: code }`) and the metrics use them.
+ */
+export type ErrorCode = DomainErrorCode | LlmErrorCode | HttpErrorCode | ApprovalRefusalCode;
+
+/** What the responder itself runs into. */
+export type DomainErrorCode =
   | "config_invalid"
   | "input_invalid"
   | "policy_invalid"
@@ -18,7 +24,32 @@ export type ErrorCode =
   | "database_unavailable"
   | "internal";
 
-/** Base class of AegisOps' own errors. */
+/** Why the LLM planner's run produced no decision (it falls back and says so). */
+export type LlmErrorCode = "llm_invalid_answer" | "llm_budget_exhausted" | "llm_unavailable";
+
+/** What is about HTTP itself (server/): a bad query string, a wrong media type, a refused session. */
+export type HttpErrorCode =
+  | "request_invalid"
+  | "request_aborted"
+  | "unsupported_media_type"
+  | "too_many_logins"
+  | "csrf_rejected"
+  | "approvals_unavailable"
+  | "dashboard_not_built";
+
+/** Why an approval answer was refused (agent/approvals; HTTP 409 except not_found). */
+export type ApprovalRefusalCode =
+  | "not_found"
+  | "not_awaiting_approval"
+  | "already_answered"
+  | "not_an_approver"
+  | "no_approvers_configured"
+  | "already_voted";
+
+/**
+ * The one error tree: every error AegisOps raises on purpose is an AegisError or a subclass of it
+ * (`LlmPlannerError` in agent/planners/llm, `HttpError` in server/), told apart by `code`.
+ */
 export class AegisError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;

@@ -49,6 +49,7 @@ export class StreamingDetector {
   private slotRate = 0;
   private memory = 0;
   private quiet = 0;
+  private sinceReport = 0;
   private lastScore = 0;
 
   constructor(params: DetectorParams) {
@@ -175,14 +176,18 @@ export class StreamingDetector {
     // One event reports once: inside an event (until quietPoints calm points in a row) a score is
     // reported only when the surprise grows past growth × the largest one reported in the event.
     const s = excess <= 0 ? 0 : excess >= 1 ? 1 : excess;
+    // An event stays open at least holdPoints after its last report, however calm: NAB (and an on-call
+    // engineer) values one early alarm per event, and repeats inside it only cost.
     let out = 0;
+    this.sinceReport++;
     if (excess > 0) {
       this.quiet = 0;
       if (this.memory === 0 || excess > p.eventGrowth * this.memory) {
         out = s;
         this.memory = Math.max(this.memory, excess);
+        this.sinceReport = 0;
       }
-    } else if (this.memory > 0 && ++this.quiet >= p.quietPoints) {
+    } else if (this.memory > 0 && ++this.quiet >= p.quietPoints && this.sinceReport >= p.holdPoints) {
       this.memory = 0;
     }
     if (this.n <= p.warmupPoints) out = 0;

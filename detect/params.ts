@@ -43,6 +43,14 @@ export const detectorParamsSchema = z
       .describe(
         "calm points in a row that end an event; inside one event only a growing surprise reports again",
       ),
+    holdPoints: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe(
+        "points after a report during which its event stays open however calm (0: quietPoints alone)",
+      ),
     eventGrowth: z.number().min(1).describe("factor by which an event's surprise must grow to report again"),
     threshold: z.number().gt(0).lte(1).describe("the product's fixed alarm threshold on the anomaly score"),
   })

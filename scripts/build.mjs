@@ -21,6 +21,7 @@ const SOURCE_DIRS = [
   "store",
   "detect",
   "cli",
+  "app",
   "lab",
 ];
 const DATA_DIRS = [...SOURCE_DIRS, "deploy"];

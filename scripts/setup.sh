@@ -18,6 +18,8 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 [ -x /bin/busybox ] || missing+=(busybox-static)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
+# The Compose file (deploy/compose) is tested with Debian's docker-compose (1.29; the v2 plugin is not in Debian 12).
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # The dashboard's browser test drives Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # PostgreSQL tests start their own throwaway cluster from the server binaries (no service is started).
@@ -31,7 +33,7 @@ fi
 
 $SUDO bash scripts/ensure-docker.sh
 # The chaos lab's target image (FROM scratch: the host's node binary, no registry needed).
-bash lab/target/build-image.sh
+bash lab/chaos-app/build-image.sh
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[setup] installing npm packages (better-sqlite3 compiles from source: about a minute)" >&2

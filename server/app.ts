@@ -17,6 +17,7 @@ import { requestLogger } from "./requestLog.ts";
 import { alertsRouter } from "./routes/alerts.ts";
 import { approvalsRouter } from "./routes/approvals.ts";
 import { healthRouter, type ReplicaStatus } from "./routes/health.ts";
+import { forecastRouter, type ForecastLookup } from "./routes/forecast.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
 import { metricsRouter } from "./routes/metrics.ts";
 import { createWebhook, isWebhookRequest } from "./webhook.ts";
@@ -44,6 +45,8 @@ export interface AppDeps {
   runbooks?: RunbookBrowser;
   /** Which store this process uses and whether it leads the replicas (reported by `/healthz`). */
   replica?: () => ReplicaStatus;
+  /** The forecasts behind an incident's predictive alerts (enables `GET /api/incidents/:id/forecast`). */
+  forecasts?: ForecastLookup;
   /** Where the dashboard's built bundle is (default: server/dashboard/assets, built by `npm run build:dashboard`). */
   dashboardAssets?: string;
 }
@@ -74,6 +77,7 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(alertsRouter(webhook));
   // Reads of /api need the API token unless AEGIS_API_PUBLIC; changes check it on their own routes.
   app.get(/^\/api(\/|$)/i, requireApiReadToken(deps.config.apiToken, deps.config.apiPublic));
+  if (deps.forecasts) app.use(forecastRouter({ incidents: deps.incidents, forecasts: deps.forecasts }));
   app.use(incidentsRouter({ incidents: deps.incidents }));
   if (deps.answerApproval) {
     app.use(

@@ -2,18 +2,15 @@ import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import { AegisError, describeError, type ErrorCode } from "../core/errors.ts";
 
 /**
- * A protocol-level rejection with no domain code in core/errors.ts (bad query string, wrong media type).
- * Domain failures are AegisErrors; this covers only what is about HTTP itself.
+ * A protocol-level rejection (bad query string, wrong media type) with its HTTP status: an AegisError whose
+ * status is set here rather than by its code. Domain failures are plain AegisErrors.
  */
-export class HttpError extends Error {
+export class HttpError extends AegisError {
   readonly status: number;
-  readonly code: string;
 
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
+  constructor(status: number, code: ErrorCode, message: string) {
+    super(code, message);
     this.status = status;
-    this.code = code;
   }
 }
 
@@ -63,13 +60,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
 
 /** What to answer for a thrown error; `path` is the request's path (parse errors name the webhook's code). */
 export function classifyError(err: unknown, path: string): RequestFailure {
+  if (err instanceof HttpError) return { status: err.status, code: err.code, message: oneLine(err.message) };
   if (err instanceof AegisError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
     const failure: RequestFailure = { status, code: err.code, message: oneLine(describeError(err)) };
     if (status >= 500) failure.err = err;
     return failure;
   }
-  if (err instanceof HttpError) return { status: err.status, code: err.code, message: oneLine(err.message) };
   const body = bodyParserFailure(err, path);
   if (body) return body;
   return { status: 500, code: "internal", message: "internal error", err };

@@ -6,7 +6,7 @@ import { redactValue } from "../core/redact.ts";
 import { AegisError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Policy } from "../agent/policy/schema.ts";
-import { resolveTarget } from "../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../agent/targeting/resolveTarget.ts";
 import { webhookTokenCheck, WWW_AUTHENTICATE } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { classifyError, type RequestFailure } from "./errorHandler.ts";

@@ -1,3 +1,5 @@
+import { PREDICTIONS_MIGRATION } from "./predictionsMigration.ts";
+
 /** Ordered schema migrations. Append only: never edit one that has shipped. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -179,4 +181,5 @@ CREATE TABLE runtime_settings_log (
     // /healthz writes (and commits) one row here: a database that cannot write is not healthy.
     sql: `CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);`,
   },
+  PREDICTIONS_MIGRATION,
 ];

@@ -1,5 +1,5 @@
 import { ACTION_RISK } from "../../core/catalog.ts";
-import { describeError } from "../../core/errors.ts";
+import { describeError, type ApprovalRefusalCode } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Incident, TimelineEntry } from "../../core/types.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
@@ -19,13 +19,7 @@ export interface ApprovalVote {
 }
 
 /** Why an answer counted for nothing. */
-export type RefusalCode =
-  | "not_found"
-  | "not_awaiting_approval"
-  | "already_answered"
-  | "not_an_approver"
-  | "no_approvers_configured"
-  | "already_voted";
+export type RefusalCode = ApprovalRefusalCode;
 
 /** What became of one answer. */
 export type AnswerResult =

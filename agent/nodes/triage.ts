@@ -7,7 +7,7 @@ import { platformFor } from "../platforms/platform.ts";
 import { coveringWindow } from "../policy/maintenance.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
 import { selfReason } from "../policy/selfProtection.ts";
-import { targetNameProblem } from "../target/names.ts";
+import { targetNameProblem } from "../targeting/names.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
 

@@ -1,5 +1,5 @@
 import { redactText, redactValue } from "../../core/redact.ts";
-import { tool, type Tool } from "../../tools/tool.ts";
+import type { Tool } from "../../tools/tool.ts";
 import type { Platform } from "./platform.ts";
 
 /**
@@ -50,13 +50,10 @@ export function redactingPlatform(platform: Platform): Platform {
 
 /** A tool whose results and error messages pass the same redaction (the model calls these directly). */
 export function redactingTool(t: Tool): Tool {
-  return tool({
-    name: t.name,
-    description: t.description,
-    parameters: t.parameters,
-    ...(t.risk ? { risk: t.risk } : {}),
+  return {
+    ...t,
     execute: (input, options) => guarded(async () => redactValue(await t.execute(input, options))),
-  });
+  };
 }
 
 /** Errors carry API bodies and URLs into timelines and logs: their messages are redacted too. */

@@ -34,7 +34,7 @@ fi
 ctx="$(mktemp -d "${TMPDIR:-/tmp}/aegisops-image.XXXXXX")"
 trap 'rm -rf "$ctx"' EXIT
 root="$ctx/rootfs"
-mkdir -p "$root/app" "$root/bin" "$root/tmp" "$root/data" "$root/etc"
+mkdir -p "$root/app" "$root/bin" "$root/tmp" "$root/etc" "$ctx/data"
 
 say "packing the package (npm pack builds dist/)"
 tarball="$(cd "$repo" && npm pack --silent --pack-destination "$ctx" | tail -n 1)"
@@ -75,6 +75,9 @@ revision="$(cd "$repo" && git rev-parse HEAD 2>/dev/null || echo unknown)"
 cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM scratch
 COPY --chown=0:0 rootfs/ /
+# /data belongs to the runtime user, so a named volume mounted there (Docker copies the image directory's
+# owner into a new volume) is writable by it.
+COPY --chown=10001:10001 data/ /data/
 ENV NODE_ENV=production AEGIS_HOST=0.0.0.0 AEGIS_PORT=8080 AEGIS_DB=/data/aegis.db PATH=/bin
 WORKDIR /data
 USER 10001:10001

@@ -33,6 +33,8 @@ export interface ExhaustionForecast {
   slopePerMin: number;
   /** The most recent value. */
   current: number;
+  /** The upper envelope (fit plus the largest recent peak above it) at the last sample: what meets the limit. */
+  top: number;
   limit: number;
   /** Time of the last sample (ms). */
   at: number;
@@ -97,12 +99,22 @@ export function forecastExhaustion(
   // the AR(1) variance inflation keeps one big step from passing for steady growth.
   const se = Math.sqrt(ssr / Math.max(n - 2, 1) / sxx) * Math.sqrt((1 + rho) / (1 - rho));
   const tStat = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : 0;
-  const top = Math.max(intercept + peak, last.v);
+  // A GC sawtooth: what reaches the limit grows at the rate of what survives each collection (the troughs),
+  // not at the least-squares line's, which the rising phases steepen; its peaks ride on the troughs.
+  // The rising phases steepen the line by at most about (g − rate)/cycles²: a trough rate far below the
+  // line's (or above it) means collections were misread, and the line (early, so on the safe side) stands.
+  const fit = sawtoothFit(x, y, tau);
+  const saw =
+    fit !== undefined && fit.rate >= MIN_SAW_RATIO * slope && fit.rate <= MAX_SAW_RATIO * slope
+      ? fit
+      : undefined;
+  const growth = saw?.rate ?? slope;
+  const top = Math.max(saw !== undefined ? saw.atLast + saw.peak : intercept + peak, last.v);
   const gap = limit - top;
   const etaMin = (s: number) => (s <= 0 ? Number.POSITIVE_INFINITY : Math.max(gap, 0) / s);
-  const etaMs = etaMin(slope) * 60_000;
-  const etaLowMs = etaMin(slope + 2 * se) * 60_000;
-  const etaHighMs = etaMin(slope - 2 * se) * 60_000;
+  const etaMs = etaMin(growth) * 60_000;
+  const etaLowMs = etaMin(growth + 2 * se) * 60_000;
+  const etaHighMs = etaMin(growth - 2 * se) * 60_000;
   const significant = slope > 0 && tStat >= o.minTStat;
   const alarm = significant && etaMs <= o.horizonMs && intercept > before;
   // Confidence grows with the t statistic and shrinks with the band's relative width.
@@ -110,8 +122,9 @@ export function forecastExhaustion(
   const confidence =
     slope > 0 ? clamp01((1 - Math.exp(-tStat / o.minTStat)) * (1 - Math.min(bandWidth, 1) / 2)) : 0;
   return {
-    slopePerMin: slope,
+    slopePerMin: growth,
     current: last.v,
+    top,
     limit,
     at: last.t,
     etaMs,
@@ -173,6 +186,97 @@ function hingeFit(x: Float64Array, y: Float64Array, tau: number): Fit | undefine
   }
   const rho = ssr > 0 ? Math.min(Math.max(lag / ssr, 0), 0.95) : 0;
   return { slope, intercept: a + slope * Math.max(0, x[n - 1]! - tau), ssr, sxx, peak, rho, tau };
+}
+
+/**
+ * Fit of a GC sawtooth on the ramp (x ≥ τ): memory drops at each collection (a fall between two samples
+ * beyond 3.5σ of the sample-to-sample noise), then grows again. With at least two collections seen, each
+ * complete cycle k starting at s_k is fitted as y = a + rate·s_k + g·(x − s_k): `rate` is the leak (what
+ * each collection leaves behind), g the allocation rate inside a cycle. Undefined when there is no sawtooth.
+ */
+function sawtoothFit(
+  x: Float64Array,
+  y: Float64Array,
+  tau: number,
+): { rate: number; atLast: number; peak: number } | undefined {
+  const n = x.length;
+  let first = 0;
+  while (first < n && x[first]! < tau) first++;
+  if (n - first < 4) return undefined;
+  const diffs: number[] = [];
+  for (let i = first + 1; i < n; i++) diffs.push(y[i]! - y[i - 1]!);
+  const med = median(diffs);
+  const noise = median(diffs.map((d) => Math.abs(d - med))) / 0.6745 / Math.SQRT2 || 0;
+  const drop = -Math.max(DROP_SIGMAS * noise * Math.SQRT2, 1e-9);
+  const starts: number[] = [];
+  for (let i = first + 1; i < n; i++) {
+    if (y[i]! - y[i - 1]! - med >= drop) continue;
+    // Collections closer than MIN_CYCLE samples cannot be told from noise: keep the deeper fall.
+    const prev = starts[starts.length - 1];
+    if (prev !== undefined && i - prev < MIN_CYCLE) {
+      if (y[i]! - y[i - 1]! < y[prev]! - y[prev - 1]!) starts[starts.length - 1] = i;
+    } else starts.push(i);
+  }
+  if (starts.length < 2) return undefined;
+  // Normal equations of y = a + rate·s + g·(x − s) over the samples from the first collection on.
+  const m = new Float64Array(9);
+  const v = new Float64Array(3);
+  let k = 0;
+  for (let i = starts[0]!; i < n; i++) {
+    while (k + 1 < starts.length && starts[k + 1]! <= i) k++;
+    const s = x[starts[k]!]!;
+    const f = [1, s, x[i]! - s];
+    for (let r = 0; r < 3; r++) {
+      v[r]! += f[r]! * y[i]!;
+      for (let c = 0; c < 3; c++) m[r * 3 + c]! += f[r]! * f[c]!;
+    }
+  }
+  const sol = solve3(m, v);
+  if (sol === undefined) return undefined;
+  const [a, rate, g] = sol;
+  const trough = (t: number) => a + rate * t;
+  let peak = 0;
+  let ssr = 0;
+  k = 0;
+  for (let i = starts[0]!; i < n; i++) {
+    while (k + 1 < starts.length && starts[k + 1]! <= i) k++;
+    const s = x[starts[k]!]!;
+    const r = y[i]! - (a + rate * s + g * (x[i]! - s));
+    ssr += r * r;
+    peak = Math.max(peak, y[i]! - trough(x[i]!));
+  }
+  // A collection read into noise (or one missed) leaves residuals well above the noise: no sawtooth then.
+  const fitted = n - starts[0]!;
+  if (fitted <= 3 || Math.sqrt(ssr / (fitted - 3)) > MAX_RESIDUAL_NOISE * noise) return undefined;
+  return { rate, atLast: trough(x[n - 1]!), peak };
+}
+
+const DROP_SIGMAS = 3.5;
+const MIN_CYCLE = 3;
+const MAX_RESIDUAL_NOISE = 1.5;
+const MIN_SAW_RATIO = 0.6;
+const MAX_SAW_RATIO = 1.05;
+
+/** Solves the 3×3 system m·p = v (Cramer's rule); undefined when it is singular. */
+function solve3(m: Float64Array, v: Float64Array): [number, number, number] | undefined {
+  const det = (a: ArrayLike<number>) =>
+    a[0]! * (a[4]! * a[8]! - a[5]! * a[7]!) -
+    a[1]! * (a[3]! * a[8]! - a[5]! * a[6]!) +
+    a[2]! * (a[3]! * a[7]! - a[4]! * a[6]!);
+  const d = det(m);
+  if (!(Math.abs(d) > 1e-12)) return undefined;
+  const col = (c: number) => {
+    const a = Float64Array.from(m);
+    for (let r = 0; r < 3; r++) a[r * 3 + c] = v[r]!;
+    return det(a) / d;
+  };
+  return [col(0), col(1), col(2)];
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length === 0 ? 0 : s.length % 2 === 1 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
 function clamp01(x: number): number {

@@ -100,6 +100,8 @@ export interface TrafficForecast {
   growth: number;
   /** Days of history behind the forecast (the fewest among the slots used). */
   historyDays: number;
+  /** The forecast at each step of the horizon, [time ms, value], from now on. */
+  path: Array<[number, number]>;
 }
 
 /**
@@ -123,9 +125,11 @@ export function forecastTraffic(
   let peak = current;
   let peakAt = now;
   let historyDays = profile.history(now);
+  const path: Array<[number, number]> = [[now, current]];
   for (let t = now + stepMs; t <= now + horizonMs; t += stepMs) {
     const e = profile.expected(t);
     if (e === undefined) return undefined;
+    path.push([t, e * scale]);
     historyDays = Math.min(historyDays, profile.history(t));
     if (e * scale > peak) {
       peak = e * scale;
@@ -138,6 +142,7 @@ export function forecastTraffic(
     peakAt,
     growth: current > 0 ? peak / current : Number.POSITIVE_INFINITY,
     historyDays,
+    path,
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_DETECTOR_VERSION } from "../versions.ts";
 
 /** One watched PromQL expression (each series it returns is watched on its own). */
 export const watchedSeriesSchema = z
@@ -122,7 +123,7 @@ export const predictiveSchema = z
     cooldownMinutes: z.number().min(0).default(30).describe("quiet time per series after a raise"),
     detectorVersion: z
       .string()
-      .default("v1")
+      .default(DEFAULT_DETECTOR_VERSION)
       .describe("detect/versions/<v>.json: roll back by naming an older one"),
     series: z.array(watchedSeriesSchema).default([]),
   })

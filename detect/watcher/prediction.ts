@@ -21,6 +21,40 @@ export interface Prediction {
   contributions: Record<string, number>;
   /** Time of the newest sample it rests on (ms). */
   at: number;
+  /** What a chart of it draws (forecasts only). */
+  chart?: ForecastChart | undefined;
+}
+
+/**
+ * A forecast as a chart draws it: the observed series, the forecast path, the limit line and the predicted
+ * crossing. Times are ms since the epoch; values in `unit`. Served by GET /api/incidents/:id/forecast.
+ */
+export interface ForecastChart {
+  unit: "bytes" | "seconds" | "none";
+  /** Samples the forecast rests on, oldest first (at most CHART_POINTS). */
+  observed: Array<[number, number]>;
+  /** The forecast from the last sample on: for an exhaustion, the envelope's line to the limit. */
+  forecast: Array<[number, number]>;
+  /** The limit line: a container's memory limit, a disk's size, what the running replicas can serve. */
+  limit: number;
+  limitLabel: string;
+  /** When the forecast meets the limit, with the band's earliest and latest; null when it does not. */
+  crossing: { at: number; low: number; high: number } | null;
+}
+
+/** Most points of a chart's observed series; longer series are thinned evenly (the last point kept). */
+export const CHART_POINTS = 240;
+
+/** Thin [t, v] points to at most CHART_POINTS, keeping the first and the last. */
+export function thinPoints(points: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  const n = points.length;
+  if (n <= CHART_POINTS) return points.map(([t, v]) => [t, v]);
+  const out: Array<[number, number]> = [];
+  for (let k = 0; k < CHART_POINTS; k++) {
+    const [t, v] = points[Math.round((k * (n - 1)) / (CHART_POINTS - 1))]!;
+    out.push([t, v]);
+  }
+  return out;
 }
 
 const ALERT_NAMES: Record<Prediction["kind"], string> = {
@@ -29,6 +63,9 @@ const ALERT_NAMES: Record<Prediction["kind"], string> = {
   peer: "AegisPeerOutlier",
   traffic: "AegisPredictedTrafficRamp",
 };
+
+/** The alert names predictions are raised under: an incident carrying one came from the watcher. */
+export const PREDICTION_ALERTNAMES: readonly string[] = Object.values(ALERT_NAMES);
 
 /**
  * The prediction as an Alertmanager alert (webhook v4 shape), so it enters the same pipeline: triage

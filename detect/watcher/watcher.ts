@@ -6,7 +6,7 @@ import type { DetectorParams } from "../params.ts";
 import { PeerDetector } from "../peer.ts";
 import { Sustained } from "../sustained.ts";
 import type { PredictiveConfig, WatchedSeries } from "./config.ts";
-import { formatValue, whoOf, type Prediction } from "./prediction.ts";
+import { formatValue, thinPoints, whoOf, type ForecastChart, type Prediction } from "./prediction.ts";
 import type { RangeSeries, SeriesSource } from "./source.ts";
 
 /** What the watcher needs. */
@@ -18,6 +18,8 @@ export interface WatcherDeps {
   raise(p: Prediction): Promise<void>;
   now?: () => number;
   log?: Logger;
+  /** When each series last raised before a restart (series key → ms): its cooldown carries over. */
+  raisedBefore?: ReadonlyMap<string, number>;
 }
 
 /** Figures of one poll. */
@@ -64,6 +66,7 @@ export class PredictiveWatcher {
   constructor(deps: WatcherDeps) {
     this.d = deps;
     this.sustained = new Sustained(deps.config.forCycles);
+    for (const [key, at] of deps.raisedBefore ?? []) this.lastRaised.set(key, at);
   }
 
   /** Series tracked right now. */
@@ -209,6 +212,7 @@ export class PredictiveWatcher {
           replicas_needed: plan.needed,
         },
         at: now,
+        chart: trafficChart(ws, row, f.path, plan.current),
       };
       if (await this.emit(key, now, p, again)) raised++;
     }
@@ -329,6 +333,23 @@ export class PredictiveWatcher {
                 eta_high_min: Number.isFinite(f.etaHighMs) ? f.etaHighMs / 60_000 : -1,
               },
               at: f.at,
+              chart: {
+                unit: ws.unit,
+                observed: thinPoints(samples.map((x) => [x.t, x.v] as const)),
+                forecast: [
+                  [f.at, f.top],
+                  ...(Number.isFinite(f.etaMs) ? [[f.at + f.etaMs, limit] as [number, number]] : []),
+                ],
+                limit,
+                limitLabel: ws.limit !== undefined ? "configured limit" : "limit",
+                crossing: Number.isFinite(f.etaMs)
+                  ? {
+                      at: f.at + f.etaMs,
+                      low: f.at + f.etaLowMs,
+                      high: Number.isFinite(f.etaHighMs) ? f.at + f.etaHighMs : f.at + f.etaMs * 4,
+                    }
+                  : null,
+              },
             };
             if (await this.emit(key, f.at, p)) raised++;
           }
@@ -410,6 +431,28 @@ export class PredictiveWatcher {
     for (const [key, at] of this.lastRaised)
       if (end - at > Math.max(horizonMs, this.d.config.cooldownMinutes * 60_000)) this.lastRaised.delete(key);
   }
+}
+
+/**
+ * A traffic forecast as a chart: the observed rate, the forecast path, and as the limit what the running
+ * replicas serve at the target utilisation; the crossing is the first forecast step above it.
+ */
+function trafficChart(
+  ws: WatchedSeries,
+  row: RangeSeries,
+  path: Array<[number, number]>,
+  running: number,
+): ForecastChart {
+  const limit = running * ws.capacityPerReplica! * ws.targetUtilisation;
+  const over = path.find(([, v]) => v > limit);
+  return {
+    unit: ws.unit,
+    observed: thinPoints(Array.from(row.t, (t, i) => [t, row.v[i]!] as const)),
+    forecast: path,
+    limit,
+    limitLabel: `${running} replicas at ${Math.round(ws.targetUtilisation * 100)} %`,
+    crossing: over === undefined ? null : { at: over[0], low: over[0], high: over[0] },
+  };
 }
 
 function seriesKey(name: string, labels: Record<string, string>): string {

@@ -9,7 +9,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createAegis } from "../../cli/compose.ts";
+import { createAegis } from "../../app/compose.ts";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import type { Policy } from "../../agent/policy/schema.ts";
 import type { Platform } from "../../agent/platforms/platform.ts";

@@ -10,7 +10,7 @@ import { startAlertmanager } from "../stack/alertmanager.ts";
 import { freePort, pollUntil } from "../stack/process.ts";
 import { PROFILES } from "../stack/profiles.ts";
 import { startPrometheus, waitForTargetsUp } from "../stack/prometheus.ts";
-import { answersHealth, fault, runTarget } from "../target/container.ts";
+import { answersHealth, fault, runTarget } from "../chaos-app/container.ts";
 import type { Scenario } from "./scenarios.ts";
 
 /** The responder under demonstration (AegisOps, composed by the caller) as the demo sees it. */

@@ -68,6 +68,38 @@ export function applyDefaults(res: ResourceDef, obj: KubeObject, nextClusterIP: 
     case "Node":
       defaultNode(obj);
       break;
+    case "Job": {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.backoffLimit ??= 6;
+      spec.completions ??= 1;
+      spec.parallelism ??= 1;
+      spec.completionMode ??= "NonIndexed";
+      spec.suspend ??= false;
+      defaultTemplate(spec.template as PodTemplate | undefined);
+      break;
+    }
+    case "CronJob": {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.concurrencyPolicy ??= "Allow";
+      spec.suspend ??= false;
+      spec.successfulJobsHistoryLimit ??= 3;
+      spec.failedJobsHistoryLimit ??= 1;
+      const jt = (spec.jobTemplate ??= {}) as { spec?: Record<string, unknown> };
+      if (jt.spec) defaultTemplate(jt.spec.template as PodTemplate | undefined);
+      break;
+    }
+    case "StatefulSet": {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.replicas ??= 1;
+      spec.podManagementPolicy ??= "OrderedReady";
+      spec.revisionHistoryLimit ??= 10;
+      const us = (spec.updateStrategy ??= {}) as Record<string, unknown>;
+      us.type ??= "RollingUpdate";
+      if (us.type === "RollingUpdate") ((us.rollingUpdate ??= {}) as Record<string, unknown>).partition ??= 0;
+      spec.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: "Retain", whenScaled: "Retain" };
+      defaultTemplate(spec.template as PodTemplate | undefined);
+      break;
+    }
     case "HorizontalPodAutoscaler": {
       const spec = obj.spec as { minReplicas?: number } | undefined;
       if (spec) spec.minReplicas ??= 1;

@@ -15,6 +15,7 @@ import type { FaultRecord } from "./faults/index.ts";
 import { FaultBook } from "./faults/index.ts";
 import type { FaultSpec } from "./faults/types.ts";
 import { DEMO_CLUSTER, parseManifests } from "./fixture.ts";
+import { DEFAULT_STORAGE_CLASS } from "./controllers/storage.ts";
 import { Rbac, defaultSaToken } from "./http/rbac.ts";
 import { handle } from "./http/router.ts";
 import { podMetrics } from "./http/podMetrics.ts";
@@ -152,6 +153,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const r of registries) ctx.world.registry.load(r);
   if (options.registry) for (const r of parseRegistry(options.registry)) ctx.world.registry.load(r);
   loadManifests(ctx, kube, nextClusterIP);
+  // Like kind or k3s, a cluster whose manifests bring no StorageClass has a default local-path one.
+  if (store.view(R.storageclasses).length === 0)
+    store.create(R.storageclasses, structuredClone(DEFAULT_STORAGE_CLASS));
   runControllers(ctx);
 
   let pending = false;

@@ -67,6 +67,9 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("", "v1", "ResourceQuota", "resourcequotas", ["quota"], true, [statusSub("", "v1", "ResourceQuota")]),
   def("", "v1", "Event", "events", ["ev"], true),
   def("", "v1", "ServiceAccount", "serviceaccounts", ["sa"], true),
+  def("", "v1", "PersistentVolume", "persistentvolumes", ["pv"], false, [
+    statusSub("", "v1", "PersistentVolume"),
+  ]),
   def("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", ["pvc"], true, [
     statusSub("", "v1", "PersistentVolumeClaim"),
   ]),
@@ -89,6 +92,15 @@ export const RESOURCES: readonly ResourceDef[] = [
     { name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
   ]),
   def("apps", "v1", "DaemonSet", "daemonsets", ["ds"], true, [statusSub("apps", "v1", "DaemonSet")]),
+  def("apps", "v1", "StatefulSet", "statefulsets", ["sts"], true, [
+    statusSub("apps", "v1", "StatefulSet"),
+    { name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] },
+  ]),
+  def("apps", "v1", "ControllerRevision", "controllerrevisions", [], true),
+  def("batch", "v1", "Job", "jobs", [], true, [statusSub("batch", "v1", "Job")]),
+  def("batch", "v1", "CronJob", "cronjobs", ["cj"], true, [statusSub("batch", "v1", "CronJob")]),
+  def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", [], true),
+  def("storage.k8s.io", "v1", "StorageClass", "storageclasses", ["sc"], false),
   def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ["hpa"], true, [
     statusSub("autoscaling", "v2", "HorizontalPodAutoscaler"),
   ]),

@@ -1,8 +1,8 @@
-import type { Incident } from "../../core/types.ts";
+import type { IncidentSummary } from "../../core/types.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 
 /** Told which incidents changed (newest first). */
-export type FeedListener = (changed: Incident[]) => void;
+export type FeedListener = (changed: IncidentSummary[]) => void;
 
 /** Live changes to recent incidents, for the dashboard's server-sent events. */
 export interface IncidentFeed {
@@ -15,8 +15,9 @@ export interface IncidentFeed {
 }
 
 /**
- * Polls the newest incidents and reports those whose status, timeline or actions moved. Polling (not hooks
- * in every writer) sees every change whichever connection made it: the webhook's and the agent's.
+ * Polls the newest incidents' summaries (bounded: no timelines, no evidence) and reports those whose row or
+ * progress moved: status, alerts, decision, action, verification. Polling (not hooks in every writer) sees
+ * every change whichever connection made it: the webhook's and the agent's.
  */
 export function createIncidentFeed(opts: {
   incidents: IncidentRepository;
@@ -36,7 +37,7 @@ export function createIncidentFeed(opts: {
   const poll = (): Promise<void> => (polling ??= look().finally(() => (polling = undefined)));
   const look = async () => {
     try {
-      const recent = await opts.incidents.list({ limit: window });
+      const recent = await opts.incidents.listSummaries({ limit: window });
       const next = new Map(recent.map((i) => [i.id, fingerprint(i)]));
       const changed = seen ? recent.filter((i) => seen!.get(i.id) !== next.get(i.id)) : [];
       seen = next;
@@ -73,6 +74,17 @@ export function createIncidentFeed(opts: {
   };
 }
 
-function fingerprint(i: Incident): string {
-  return `${i.status}|${i.timeline.length}|${i.actions.length}|${i.alerts.length}|${i.verifiedAt ?? ""}`;
+function fingerprint(i: IncidentSummary): string {
+  return [
+    i.status,
+    i.statusReason,
+    i.alertCount,
+    i.alertnames.join(","),
+    i.decision?.action,
+    i.decidedAt,
+    i.actedAt,
+    i.verifiedAt,
+    i.resolvedAt,
+    JSON.stringify(i.target),
+  ].join("|");
 }

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { Policy } from "../../agent/policy/schema.ts";
 import type { Config } from "../../core/config.ts";
 import { AegisError, describeError } from "../../core/errors.ts";
+import { INCIDENT_STATUSES } from "../../core/types.ts";
 import type { Logger } from "../../core/logger.ts";
 import { redactValue } from "../../core/redact.ts";
 import type { MemoryHit } from "../../runbooks/memory/fixMemory.ts";
@@ -19,6 +20,7 @@ import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
 import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
+import { matchesFilter, type RowFilter } from "./rowFilter.ts";
 import { autonomy, incidentRow, incidentView, stats } from "./views.ts";
 
 /** Where `npm run build:dashboard` puts the page's bundle. */
@@ -50,6 +52,10 @@ export interface DashboardDeps {
 
 /** How many of the newest incidents the overview's figures are drawn from. */
 const STATS_WINDOW = 500;
+/** How many of the newest incidents the list filters and pages through. */
+const LIST_WINDOW = 500;
+const PAGE_DEFAULT = 25;
+const PAGE_MAX = 100;
 const HEARTBEAT_MS = 15_000;
 const SHUTDOWN_CHECK_MS = 250;
 
@@ -159,8 +165,23 @@ export function dashboardRouter(options: DashboardDeps): Router {
     });
   });
 
-  router.get("/ui/api/incidents", requireRead, async (_req, res) => {
-    res.json({ incidents: (await deps.incidents.list({ limit: 100 })).map(incidentRow) });
+  router.get("/ui/api/incidents", requireRead, async (req, res) => {
+    const q = parseListQuery(req.query);
+    const scanned = await deps.incidents.listSummaries({ status: q.status, limit: LIST_WINDOW });
+    const rows = scanned.map(incidentRow).filter((r) => matchesFilter(r, q));
+    let from = 0;
+    if (q.after !== undefined) {
+      from = rows.findIndex((r) => r.id === q.after) + 1;
+      if (from === 0) throw new HttpError(400, "request_invalid", `no incident ${q.after} in this listing`);
+    }
+    const page = rows.slice(from, from + q.limit);
+    const more = from + q.limit < rows.length;
+    res.json({
+      incidents: page,
+      next: more ? page.at(-1)!.id : null,
+      // The listing looks at the newest LIST_WINDOW incidents (of the status asked for) and no further.
+      ...(scanned.length === LIST_WINDOW ? { window: LIST_WINDOW } : {}),
+    });
   });
   router.get("/ui/api/incidents/:id", requireRead, async (req, res) => {
     const incident = await deps.incidents.get(String(req.params.id));
@@ -169,7 +190,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
   });
   router.get("/ui/api/stats", requireRead, async (_req, res) => {
     const [recent, byStatus] = await Promise.all([
-      deps.incidents.list({ limit: STATS_WINDOW }),
+      deps.incidents.listSummaries({ limit: STATS_WINDOW }),
       deps.incidents.countByStatus(),
     ]);
     res.json(stats(recent, byStatus));
@@ -251,6 +272,27 @@ function crossSite(req: Request): boolean {
   } catch {
     return true; // "null" (a sandboxed or privacy-hidden origin) or garbage
   }
+}
+
+const listQuery = z
+  .object({
+    status: z.enum(INCIDENT_STATUSES).optional(),
+    source: z.enum(["alert", "predictive"]).optional(),
+    target: z.string().trim().max(200).optional(),
+    after: z.string().min(1).max(100).optional(),
+    limit: z.coerce.number().int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+  })
+  .strict();
+
+type ListQuery = RowFilter & z.infer<typeof listQuery>;
+
+/** The list's query string: filters, a page size, and `after` (the last id of the page before). */
+function parseListQuery(query: unknown): ListQuery {
+  const parsed = listQuery.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+  throw new HttpError(400, "request_invalid", `${where}${issue.message}`);
 }
 
 const nameOf = (source: string | null) => (source === null ? null : basename(source));

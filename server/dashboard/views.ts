@@ -1,9 +1,12 @@
 import { ACTION_IDS, type ActionId } from "../../core/catalog.ts";
 import { redactValue } from "../../core/redact.ts";
-import type { Incident, IncidentStatus, Target } from "../../core/types.ts";
+import type { Incident, IncidentStatus, IncidentSummary, Target } from "../../core/types.ts";
 import { effectiveMode } from "../../agent/policy/mode.ts";
 import type { Policy, PolicyMode } from "../../agent/policy/schema.ts";
-import { actionOutcomes } from "../incidentMetrics.ts";
+import { PREDICTION_ALERTNAMES } from "../../detect/watcher/prediction.ts";
+import type { ActionOutcome } from "../incidentMetrics.ts";
+import { forecastOf, type ForecastView } from "./forecast.ts";
+import type { IncidentSource } from "./rowFilter.ts";
 
 /** One row of the dashboard's incident list. */
 export interface IncidentRow {
@@ -12,6 +15,7 @@ export interface IncidentRow {
   statusReason: string | null;
   title: string;
   target: string;
+  source: IncidentSource;
   action: string | null;
   receivedAt: string;
   resolvedAt: string | null;
@@ -36,15 +40,20 @@ export function targetLabel(t: Target): string {
   }
 }
 
-/** The list row of an incident, redacted. */
-export function incidentRow(i: Incident): IncidentRow {
-  const names = [...new Set(i.alerts.map((a) => a.labels.alertname).filter(Boolean))];
+/** Where the incident came from, told by its alerts' names (a listing carries only those). */
+export function sourceOf(alertnames: readonly string[]): IncidentSource {
+  return alertnames.some((n) => PREDICTION_ALERTNAMES.includes(n)) ? "predictive" : "alert";
+}
+
+/** The list row of an incident summary, redacted. */
+export function incidentRow(i: IncidentSummary): IncidentRow {
   return redactValue({
     id: i.id,
     status: i.status,
     statusReason: i.statusReason,
-    title: names.join(", ") || "(no alert name)",
+    title: i.alertnames.join(", ") || "(no alert name)",
     target: targetLabel(i.target),
+    source: sourceOf(i.alertnames),
     action: i.decision?.action ?? null,
     receivedAt: i.receivedAt,
     resolvedAt: i.resolvedAt,
@@ -53,8 +62,18 @@ export function incidentRow(i: Incident): IncidentRow {
 }
 
 /** The whole incident as the page shows it: everything redacted, the target named. */
-export function incidentView(i: Incident): Incident & { targetLabel: string } {
-  return redactValue({ ...i, targetLabel: targetLabel(i.target) });
+export function incidentView(i: Incident): Incident & {
+  targetLabel: string;
+  source: IncidentSource;
+  forecast: ForecastView | null;
+} {
+  const predictive = i.alerts.some((a) => a.labels.aegis_source === "predictive");
+  return redactValue({
+    ...i,
+    targetLabel: targetLabel(i.target),
+    source: predictive ? "predictive" : sourceOf(i.alerts.map((a) => a.labels.alertname ?? "")),
+    forecast: forecastOf(i) ?? null,
+  });
 }
 
 /** Figures over recent incidents for the overview panels. */
@@ -68,18 +87,29 @@ export interface Stats {
   actions: Record<string, Record<string, number>>;
 }
 
-export function stats(recent: Incident[], byStatus: Record<string, number>): Stats {
+/**
+ * The overview's figures from incident summaries (bounded, no timelines). A summary names the decided action
+ * and whether it was sent, so each finished incident counts its action once: verified when it resolved,
+ * failed when the action itself failed, unverified otherwise (retries within one incident count once).
+ */
+export function stats(recent: IncidentSummary[], byStatus: Record<string, number>): Stats {
   const recoveries = recent
     .filter((i) => i.status === "resolved" && i.resolvedAt && i.mttrMs !== null)
     .map((i) => ({ id: i.id, at: i.resolvedAt!, seconds: i.mttrMs! / 1000 }))
     .sort((a, b) => a.at.localeCompare(b.at));
   const actions: Stats["actions"] = {};
   for (const i of recent) {
+    // A failed action was never marked as sent: its reason says so.
+    const actionFailed = i.status === "failed" && i.statusReason?.startsWith("action_failed") === true;
+    if (!i.decision || (i.actedAt === null && !actionFailed)) continue;
     if (!["resolved", "failed", "escalated"].includes(i.status)) continue;
-    for (const { action, outcome } of actionOutcomes(i)) {
-      const row = (actions[action] ??= {});
-      row[outcome] = (row[outcome] ?? 0) + 1;
-    }
+    const outcome: ActionOutcome = actionFailed
+      ? "failed"
+      : i.status === "resolved"
+        ? "verified"
+        : "unverified";
+    const row = (actions[i.decision.action] ??= {});
+    row[outcome] = (row[outcome] ?? 0) + 1;
   }
   return { window: recent.length, byStatus, recoveries, actions };
 }

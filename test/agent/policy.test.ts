@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultPolicy, loadPolicy, parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { effectiveMode } from "../../agent/policy/mode.ts";
-import { resolveTarget } from "../../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../../agent/targeting/resolveTarget.ts";
 import type { Target } from "../../core/types.ts";
 
 const container: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };

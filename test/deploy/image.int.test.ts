@@ -17,9 +17,14 @@ import {
 
 const run = promisify(execFile);
 const BUILD = fileURLToPath(new URL("../../deploy/docker/build-local.sh", import.meta.url));
+const COMPOSE_FILE = fileURLToPath(new URL("../../deploy/compose/compose.yaml", import.meta.url));
 const TAG = "aegisops:test";
 const TOKEN = "image-test-token";
 const prefix = uniqueName("image");
+
+beforeAll(async () => {
+  await run("bash", [BUILD, TAG], { maxBuffer: 16 << 20 });
+}, 600_000);
 
 /** The AegisOps image as an operator runs it: non-root, read-only root, the Docker socket mounted. */
 describe("the AegisOps container image (deploy/docker/build-local.sh)", () => {
@@ -28,7 +33,6 @@ describe("the AegisOps container image (deploy/docker/build-local.sh)", () => {
     fetch(`${base}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
 
   beforeAll(async () => {
-    await run("bash", [BUILD, TAG], { maxBuffer: 16 << 20 });
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const socketGid = statSync("/var/run/docker.sock").gid;
@@ -94,4 +98,66 @@ describe("the AegisOps container image (deploy/docker/build-local.sh)", () => {
     expect(incident.decision?.action).toBe("restart_container");
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
   }, 120_000);
+});
+
+/** deploy/compose/compose.yaml as an operator runs it: `up -d`, an incident, `down` and `up` again. */
+describe("the Compose file (deploy/compose/compose.yaml)", () => {
+  const project = `${prefix}-compose`.replace(/[^a-z0-9_-]/g, "");
+  let port: number;
+  let env: NodeJS.ProcessEnv;
+  const compose = (...args: string[]) =>
+    run("docker-compose", ["--project-name", project, "-f", COMPOSE_FILE, ...args], { env });
+  const healthy = () =>
+    waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      {
+        timeoutMs: 60_000,
+        what: "AegisOps under Compose to answer /healthz",
+      },
+    );
+
+  beforeAll(async () => {
+    port = await freePort();
+    env = {
+      ...process.env,
+      AEGIS_IMAGE: TAG,
+      AEGIS_PORT: String(port),
+      AEGIS_API_TOKEN: TOKEN,
+      DOCKER_GID: String(statSync("/var/run/docker.sock").gid),
+    };
+    await compose("up", "-d", "--no-build");
+    await healthy();
+  }, 120_000);
+
+  afterAll(async () => {
+    await compose("down", "-v").catch(() => undefined);
+  });
+
+  it("runs the image non-root on a read-only root with the Docker socket, and keeps incidents across down/up", async () => {
+    const id = (await compose("ps", "-q", "aegisops")).stdout.trim();
+    const info = await testDocker().getContainer(id).inspect();
+    expect(info.Config.User).toBe("10001:10001");
+    expect(info.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(info.HostConfig.NetworkMode).toBe("host");
+
+    const res = await postAlerts(
+      `http://127.0.0.1:${port}`,
+      retargeted({ alertname: "ContainerUnhealthy", container: `${prefix}-absent` }),
+    );
+    expect(res.status).toBe(202);
+    const incident = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+
+    await compose("down");
+    await compose("up", "-d", "--no-build");
+    await healthy();
+    const after = await fetch(`http://127.0.0.1:${port}/api/incidents/${incident}`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as Incident).id).toBe(incident);
+  }, 180_000);
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { resolveTarget } from "../../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../../agent/targeting/resolveTarget.ts";
 import { policySchema } from "../../agent/policy/schema.ts";
 
 const run = promisify(execFile);

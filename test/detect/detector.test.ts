@@ -67,6 +67,26 @@ describe("StreamingDetector", () => {
     expect(detector.contributions().seasonal).toBeGreaterThan(1);
   });
 
+  it("holds an event open after its alarm: a burst of spikes alarms once, a later fault alarms again", () => {
+    const n = noise(6);
+    const values = Array.from({ length: 3000 }, () => 100 + 3 * n());
+    // Five spikes 40 points apart (an unsettled series): one event, one alarm.
+    for (const i of [1500, 1540, 1580, 1620, 1660]) values[i] = 160;
+    // A level shift much later: a new event.
+    for (let i = 2500; i < 3000; i++) values[i]! += 40;
+    const scores = scoreAll(values);
+    const alarms = scores.map((s, i) => (s >= params.threshold ? i : -1)).filter((i) => i >= 0);
+    expect(alarms.filter((i) => i >= 1500 && i < 1800)).toEqual([1500]);
+    expect(alarms.filter((i) => i >= 2500 && i < 2505)).toHaveLength(1);
+  });
+
+  it("rolls back: the previous parameter version still loads and differs from the default", () => {
+    const v1 = loadDetectorParams("v1");
+    expect(v1.holdPoints).toBe(0);
+    expect(params.holdPoints).toBeGreaterThan(0);
+    expect(() => loadDetectorParams("v99")).toThrow(/not found/);
+  });
+
   it("ignores values that are not numbers instead of poisoning its statistics", () => {
     const n = noise(5);
     const values = Array.from({ length: 1000 }, () => 10 + n());

@@ -72,7 +72,7 @@ describe("predictive scaling from the seasonal traffic forecast", () => {
 
     // Through the pipeline: the registry's evidence makes the planner scale to what the forecast needs.
     const reg = new PredictionRegistry();
-    const alert = reg.record(p);
+    const alert = await reg.record(p);
     const target: Target = {
       kind: "k8s_workload",
       key: "k8s:shop/deployment/checkout",

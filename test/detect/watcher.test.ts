@@ -180,8 +180,8 @@ describe("PredictionRegistry", () => {
     at: T0,
   };
 
-  it("turns a prediction into an Alertmanager alert naming the same target", () => {
-    const alert = new PredictionRegistry().record(prediction);
+  it("turns a prediction into an Alertmanager alert naming the same target", async () => {
+    const alert = await new PredictionRegistry().record(prediction);
     expect(alert.labels).toMatchObject({
       namespace: "shop",
       pod: "x",
@@ -196,9 +196,9 @@ describe("PredictionRegistry", () => {
     });
   });
 
-  it("gives the forecast as evidence only for alerts it raised itself", () => {
+  it("gives the forecast as evidence only for alerts it raised itself", async () => {
     const reg = new PredictionRegistry();
-    const alert = reg.record(prediction);
+    const alert = await reg.record(prediction);
     const signals = reg.signalsFor([alert]);
     expect(signals.find((s) => s.name === "memory_growth")?.value).toBe(Math.round((4.1 * MiB) / 60));
     // The same labels posted by someone else (another fingerprint) carry no evidence.

@@ -1,39 +1,21 @@
-import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { predictionAlert } from "../../detect/watcher/prediction.ts";
 import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
+import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 
 const TOKEN = "e2e-dashboard-token-9f8e7d6c5b4a";
-const SHOTS = fileURLToPath(new URL("../../docs/screenshots/", import.meta.url));
 const prefix = uniqueName("dash");
 let t: TestAegis;
 let browser: Browser;
 let page: Page;
 
-/** Debian's Chromium, headless, with the flags that keep it off the (closed) network; a fresh profile. */
-function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
 beforeAll(async () => {
   await buildDashboard();
-  mkdirSync(SHOTS, { recursive: true });
   t = await startTestAegis({
     AEGIS_MODE: "approve",
     AEGIS_API_TOKEN: TOKEN,
@@ -75,13 +57,13 @@ describe("dashboard in Chromium", () => {
     await row.waitFor({ timeout: 15_000 });
     await row.locator("text=awaiting approval").waitFor({ timeout: 30_000 });
     expect(navigations).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}incidents.png`, fullPage: true });
+    await shoot(page, "incidents");
 
     await row.locator("a").click();
     await page.locator('[data-testid="incident"][data-status="awaiting_approval"]').waitFor();
     expect(await page.getByTestId("decision-action").textContent()).toBe("restart_container");
     await page.getByTestId("contributions").locator("canvas").waitFor();
-    await page.screenshot({ path: `${SHOTS}incident-awaiting-approval.png`, fullPage: true });
+    await shoot(page, "incident-awaiting-approval");
 
     await page.getByTestId("approve").click();
     await page.locator('[data-testid="incident"][data-status="resolved"]').waitFor({ timeout: 45_000 });
@@ -92,7 +74,7 @@ describe("dashboard in Chromium", () => {
     const timeline = (await page.getByTestId("timeline").textContent()) ?? "";
     expect(timeline).toMatch(/approve/);
     expect(timeline).toMatch(/resolved/);
-    await page.screenshot({ path: `${SHOTS}incident-resolved.png`, fullPage: true });
+    await shoot(page, "incident-resolved");
 
     // The API agrees with the page: the approval resumed the incident and it healed.
     const incident = (await (
@@ -100,6 +82,33 @@ describe("dashboard in Chromium", () => {
     ).json()) as { status: string; actions: unknown[] };
     expect(incident.status).toBe("resolved");
     expect(incident.actions).toHaveLength(1);
+
+    // The list's filters: by status, by source, by a part of the target's name (the page names its query).
+    await page.goto(`${t.baseUrl}/#/`);
+    await row.waitFor();
+    const filter = async (set: () => Promise<unknown>, query: string) => {
+      await set();
+      await page.locator(`[data-testid="incidents"][data-loaded="${query}"]`).waitFor();
+    };
+    const select = (field: string, value: string) => () =>
+      page.selectOption(`[data-testid="filters"] select[name=${field}]`, value);
+    const search = (text: string) => async () => {
+      await page.fill('[data-testid="filters"] input[name=target]', text);
+      await page.press('[data-testid="filters"] input[name=target]', "Enter");
+    };
+    await filter(select("status", "awaiting_approval"), "status=awaiting_approval");
+    expect(await page.getByTestId("no-incidents").textContent()).toContain("No incident matches");
+    await filter(select("status", "resolved"), "status=resolved");
+    expect(await row.count()).toBe(1);
+    await filter(select("source", "predictive"), "status=resolved&source=predictive");
+    expect(await row.count()).toBe(0);
+    await filter(select("source", "alert"), "status=resolved&source=alert");
+    await filter(search("no-such-service"), "status=resolved&source=alert&target=no-such-service");
+    expect(await row.count()).toBe(0);
+    const part = name.slice(-10).toUpperCase();
+    await filter(search(part), `status=resolved&source=alert&target=${part}`);
+    expect(await row.count()).toBe(1);
+    expect(await page.locator('[data-testid="incident-row"]').count()).toBe(1);
   });
 
   it("shows the overview's charts and the runbook memory", async () => {
@@ -111,7 +120,7 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("slo-table").waitFor();
     expect(await page.getByTestId("slo-table").textContent()).toContain("No SLO in the policy");
     expect(await page.getByTestId("autonomy").textContent()).toContain("restart_container");
-    await page.screenshot({ path: `${SHOTS}overview.png`, fullPage: true });
+    await shoot(page, "overview");
 
     await page.goto(`${t.baseUrl}/#/runbooks`);
     await page.getByTestId("runbook-list").waitFor();
@@ -124,6 +133,49 @@ describe("dashboard in Chromium", () => {
     const entry = (await page.getByTestId("runbook-entry").textContent()) ?? "";
     expect(entry).toContain("memory_leak.md");
     expect(entry).not.toContain(fileURLToPath(new URL("../../runbooks/", import.meta.url)));
-    await page.screenshot({ path: `${SHOTS}runbooks.png`, fullPage: true });
+    await shoot(page, "runbooks");
+  });
+
+  it("shows a predictive incident's forecast: the line, the limit and the predicted crossing", async () => {
+    // The alert the watcher raises for a leak (its own producer), posted as Alertmanager would forward it.
+    const at = Date.now();
+    const alert = predictionAlert({
+      key: `container_memory|${prefix}-grower`,
+      kind: "exhaustion",
+      series: "container_memory",
+      labels: { container: `${prefix}-grower` },
+      family: "memory_leak",
+      message: `${prefix}-grower's container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
+      leadTimeMs: 17 * 60_000,
+      confidence: 0.9,
+      contributions: {
+        growth_per_min: 4 * 2 ** 20,
+        headroom: 68 * 2 ** 20,
+        eta_low_min: 14,
+        eta_high_min: 21,
+      },
+      at,
+    });
+    const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+
+    // A page of its own (a fresh context: no session, no filters from the tests before).
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await logIn(page, t.baseUrl, TOKEN);
+    await page.locator(`[data-testid="incident-row"][data-id="${id}"] .tag`).waitFor();
+    await page.goto(`${t.baseUrl}/#/incidents/${id}`);
+    await page.getByTestId("forecast-chart").locator("canvas").waitFor();
+    const crossing = (await page.getByTestId("forecast-crossing").textContent()) ?? "";
+    expect(crossing).toContain("runs out");
+    expect(await page.getByTestId("forecast").textContent()).toContain("reached in 17 min");
+    // The crossing named on the page is 17 min after the prediction, as the browser writes times.
+    expect(crossing.replace(/\s+/g, " ")).toContain(
+      await page.evaluate(
+        (ms) => new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }),
+        at + 17 * 60_000,
+      ),
+    );
+    await shoot(page, "incident-forecast");
+    await page.close();
   });
 });

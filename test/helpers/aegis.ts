@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAegis, type Aegis, type ComposeOverrides } from "../../cli/compose.ts";
+import { createAegis, type Aegis, type ComposeOverrides } from "../../app/compose.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
 import type { Incident, IncidentSummary } from "../../core/types.ts";

@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import type Docker from "dockerode";
 import { createDockerClient, type DockerClient } from "../../tools/docker/client.ts";
-import { runTarget as runLabTarget, type RunTargetOptions } from "../../lab/target/container.ts";
+import { runTarget as runLabTarget, type RunTargetOptions } from "../../lab/chaos-app/container.ts";
 
 export {
   answersHealth,
@@ -9,7 +9,7 @@ export {
   fault,
   TARGET_IMAGE,
   type RunTargetOptions,
-} from "../../lab/target/container.ts";
+} from "../../lab/chaos-app/container.ts";
 
 let client: DockerClient | undefined;
 
@@ -24,7 +24,7 @@ export function uniqueName(what: string): string {
   return `aegis-test-${what}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Create and start a lab target container on the host network (see lab/target/container.ts). */
+/** Create and start a lab target container on the host network (see lab/chaos-app/container.ts). */
 export async function runTarget(opts: RunTargetOptions): Promise<Docker.Container> {
   // A retried test reuses its names: clear what its first attempt left behind.
   await removeContainer(opts.name);

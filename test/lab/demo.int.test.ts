@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { demoResponder } from "../../cli/demoResponder.ts";
+import { demoResponder } from "../../app/demoResponder.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { runDemo } from "../../lab/demo/runDemo.ts";

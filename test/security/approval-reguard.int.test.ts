@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
-import { createAegis, type Aegis } from "../../cli/compose.ts";
+import { createAegis, type Aegis } from "../../app/compose.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { targetNameProblem } from "../../agent/target/names.ts";
+import { targetNameProblem } from "../../agent/targeting/names.ts";
 import { createDockerClient } from "../../tools/docker/client.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";

@@ -6,7 +6,7 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAegis, type Aegis } from "../../cli/compose.ts";
+import { createAegis, type Aegis } from "../../app/compose.ts";
 import { LogNotifier, type Notifier } from "../../agent/notifier.ts";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger } from "../../core/logger.ts";

@@ -183,3 +183,75 @@ describe("dashboard live feed", () => {
     while (!(await reader.read()).done);
   });
 });
+
+describe("dashboard incident list", () => {
+  /** One firing alert on `container`, named `alertname` (extra labels merged in). */
+  function alertOn(container: string, alertname = "HighMemory", extra: Record<string, string> = {}) {
+    const payload = retarget(fixture("am-webhook-firing"), container);
+    payload.alerts = payload.alerts.slice(0, 1).map((a) => ({
+      ...a,
+      labels: { ...a.labels, alertname, ...extra },
+      fingerprint: `${container}-${alertname}`,
+    }));
+    return payload;
+  }
+  type Page = {
+    incidents: Array<{ id: string; target: string; status: string; source: string }>;
+    next: string | null;
+  };
+  const page = async (query: string): Promise<Page> => {
+    const res = await fetch(`${srv!.url}/ui/api/incidents?${query}`);
+    expect(res.status).toBe(200);
+    return (await res.json()) as Page;
+  };
+
+  it("filters by status, source and target and pages with a cursor; bad filters get a one-line 400", async () => {
+    srv = await startTestServer({ AEGIS_DASHBOARD_PUBLIC: "true" });
+    for (let n = 0; n < 7; n++) expect((await srv.post(alertOn(`checkout-${n}`))).status).toBe(202);
+    await srv.post(alertOn("billing-1"));
+    await srv.post(
+      alertOn("checkout-leaky", "AegisPredictedExhaustion", {
+        aegis_source: "predictive",
+        severity: "warning",
+      }),
+    );
+    srv.db.prepare("UPDATE incidents SET status = 'resolved' WHERE target_json LIKE '%billing-1%'").run();
+
+    const all = await page("");
+    expect(all.incidents).toHaveLength(9);
+    expect(all.incidents[0]!.target).toBe("container checkout-leaky");
+    expect(all.incidents[0]!.source).toBe("predictive");
+
+    expect((await page("source=predictive")).incidents.map((r) => r.target)).toEqual([
+      "container checkout-leaky",
+    ]);
+    expect((await page("status=resolved")).incidents.map((r) => r.target)).toEqual(["container billing-1"]);
+    expect((await page("target=BILLING")).incidents).toHaveLength(1);
+    expect((await page("target=checkout&source=alert&status=resolved")).incidents).toHaveLength(0);
+
+    // Pages of three through the seven alert-sourced checkout incidents, newest first, none twice.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p: Page = await page(`target=checkout&source=alert&limit=3${cursor ? `&after=${cursor}` : ""}`);
+      expect(p.incidents.length).toBeLessThanOrEqual(3);
+      seen.push(...p.incidents.map((r) => r.target));
+      cursor = p.next;
+    } while (cursor);
+    expect(seen).toEqual([6, 5, 4, 3, 2, 1, 0].map((n) => `container checkout-${n}`));
+
+    for (const [query, reason] of [
+      ["status=healed", /status/],
+      ["source=email", /source/],
+      ["limit=0", /limit/],
+      ["after=no-such-id", /no incident no-such-id/],
+      ["sort=asc", /sort/],
+    ] as const) {
+      const res = await fetch(`${srv.url}/ui/api/incidents?${query}`);
+      expect(res.status, query).toBe(400);
+      const body = (await res.json()) as { message: string };
+      expect(body.message).toMatch(reason);
+      expect(body.message).not.toContain("\n");
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createAegis, type Aegis } from "../../cli/compose.ts";
+import { createAegis, type Aegis } from "../../app/compose.ts";
 import { policySchema, type Policy } from "../../agent/policy/schema.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError, describeError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { ArgocdApplication, ArgocdClient, ArgocdHistoryEntry } from "./client.ts";
 
 /**
@@ -29,13 +29,13 @@ const parameters = z.object({
  * A refusal (401/403/404, auto-sync on) is an escalation, never a native fallback that Argo CD's sync would fight.
  */
 export function createArgocdRollbackTool(deps: { argocd: ArgocdClient }) {
-  return tool({
+  return actionTool({
+    action: "rollback_deployment",
     name: "argocd_rollback_application",
     description:
       "Roll an Argo CD Application back to the deployment before the current one (its status.history), as " +
       "`argocd app rollback` does. Refuses when auto-sync is on (Argo CD would sync the bad release back).",
     parameters,
-    risk: "medium",
     execute: async ({ application, toId }) => {
       const refuse = (why: string, cause?: unknown) =>
         new AegisError(

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { dockerStatus, toAegisError } from "./dockerErrors.ts";
 import { inspectSnapshot } from "./inspectContainer.ts";
@@ -30,15 +30,14 @@ const parameters = z.object({
 });
 
 /** `kill_container`: kill a hung container's process, then start it again. */
-export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number }) {
+export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs?: number; clock?: Clock }) {
   const stopWaitMs = deps.stopWaitMs ?? DEFAULT_STOP_WAIT_MS;
-  return tool({
-    name: "kill_container",
+  return actionTool({
+    action: "kill_container",
     description:
       "Kill a Docker container's process (SIGKILL by default) and start it again. For a hung process " +
       "that no longer answers and ignores SIGTERM, where restart_container would wait out its timeout.",
     parameters,
-    risk: "low",
     execute: async ({ container, signal }): Promise<KillResult> => {
       const before = await inspectSnapshot(deps.docker, container);
       const handle = deps.docker.getContainer(before.id);
@@ -49,7 +48,15 @@ export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs
         if (dockerStatus(err) !== 409) throw toAegisError(err, container, "kill of", "action_failed");
       }
       if (!/^(SIG)?KILL$/.test(signal)) {
-        await waitUntilStopped(deps.docker, before.id, before.state.startedAt, container, signal, stopWaitMs);
+        await waitUntilStopped(
+          deps.docker,
+          before.id,
+          before.state.startedAt,
+          container,
+          signal,
+          stopWaitMs,
+          deps.clock,
+        );
       }
       try {
         await handle.start();
@@ -75,14 +82,15 @@ async function waitUntilStopped(
   container: string,
   signal: string,
   waitMs: number,
+  clock: Clock | undefined,
 ): Promise<void> {
-  const deadline = Date.now() + waitMs;
-  while (Date.now() < deadline) {
-    const { state } = await inspectSnapshot(docker, id);
+  const stopped = await pollUntil(
+    async () => (await inspectSnapshot(docker, id)).state,
     // A new start time means the restart policy already brought it back.
-    if (!state.running || state.startedAt !== startedAtBefore) return;
-    await sleep(POLL_MS);
-  }
+    (state) => !state.running || state.startedAt !== startedAtBefore,
+    { timeoutMs: waitMs, intervalMs: POLL_MS, clock },
+  );
+  if (stopped.done) return;
   throw new AegisError(
     "action_failed",
     `container ${container} still runs ${waitMs / 1000} s after ${signal}; use SIGKILL`,

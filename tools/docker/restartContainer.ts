@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { toAegisError } from "./dockerErrors.ts";
 import { inspectSnapshot } from "./inspectContainer.ts";
@@ -26,13 +26,12 @@ const parameters = z.object({
 
 /** `restart_container`: stop (SIGTERM, then SIGKILL after the timeout) and start a container. */
 export function createRestartContainerTool(deps: { docker: DockerClient }) {
-  return tool({
-    name: "restart_container",
+  return actionTool({
+    action: "restart_container",
     description:
       "Restart a Docker container: SIGTERM, SIGKILL after timeoutSeconds, then start. Clears in-memory " +
       "state such as a leak or a stuck fault. Returns the start times before and after.",
     parameters,
-    risk: "low",
     execute: async ({ container, timeoutSeconds }): Promise<RestartResult> => {
       const before = await inspectSnapshot(deps.docker, container);
       try {

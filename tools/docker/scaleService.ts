@@ -2,7 +2,7 @@ import type Docker from "dockerode";
 import { createServer } from "node:net";
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { dockerStatus, toAegisError } from "./dockerErrors.ts";
 import {
@@ -166,15 +166,14 @@ const parameters = z
 
 /** `scale_service`: run N replicas of a container, cloning it (each clone on its own port) or removing clones. */
 export function createScaleServiceTool(deps: { docker: DockerClient }) {
-  return tool({
-    name: "scale_service",
+  return actionTool({
+    action: "scale_service",
     description:
       "Scale a Docker service to a number of replicas: the original container plus clones named " +
       "<name>-r2, <name>-r3 ... with the same image, command, env, limits and health check, each on its own " +
       "port. Scaling down stops and removes the highest-numbered clones; the original is never removed. " +
       "The original needs the label aegis.port-env naming its port env var.",
     parameters,
-    risk: "medium",
     execute: async ({ container, composeService, replicas }): Promise<ScaleResult> => {
       const ref = composeService !== undefined ? { composeService } : { container: container! };
       const set = await listReplicas(deps.docker, ref);

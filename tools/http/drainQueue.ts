@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 
 const parameters = z.object({
   url: z.string().url().describe("The drain hook the policy names."),
@@ -19,13 +19,12 @@ const parameters = z.object({
  * backlog to a spill queue, pause low-priority producers); AegisOps only asks and reports its answer.
  */
 export function createDrainQueueTool() {
-  return tool({
-    name: "drain_queue",
+  return actionTool({
+    action: "drain_queue",
     description:
       "Drain a work queue's backlog through the hook the policy configures (one HTTP call with a JSON body " +
       "{queue, service, requestedBy}); a non-2xx answer is a failed action. Returns the hook's status and reply.",
     parameters,
-    risk: "high",
     execute: async ({ url, method, queue, service, token, timeoutMs }) => {
       let res: Response;
       try {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -22,13 +22,12 @@ const parameters = z.object({
 
 /** `add_kafka_consumers`: scale a consumer group's deployment up, never beyond the partition count. */
 export function createAddKafkaConsumersTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "add_kafka_consumers",
+  return actionTool({
+    action: "add_kafka_consumers",
     description:
       "Add consumers to a Kafka consumer group by scaling its deployment, capped at the topic's partition " +
       "count (extra consumers would sit idle). Refuses when every partition already has a consumer.",
     parameters,
-    risk: "medium",
     execute: async ({ namespace, deployment, partitions, consumers }) => {
       const ref = `deployment ${namespace}/${deployment}`;
       try {

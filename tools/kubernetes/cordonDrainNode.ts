@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { kubeStatus, mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot, type PodSnapshot } from "./listPods.ts";
@@ -23,21 +24,18 @@ const parameters = z.object({
     .describe("How long to keep retrying evictions a PodDisruptionBudget refuses."),
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * `cordon_drain_node`: mark a node unschedulable, then evict its pods through the Eviction API so every
  * PodDisruptionBudget is respected (a refused eviction is retried while replacements start elsewhere).
  */
-export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: number }) {
+export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: number; clock?: Clock }) {
   const retryMs = deps.retryMs ?? 500;
-  return tool({
-    name: "cordon_drain_node",
+  return actionTool({
+    action: "cordon_drain_node",
     description:
       "Cordon a node and evict its pods through the Eviction API (PodDisruptionBudgets respected, DaemonSet " +
       "pods skipped). Refuses when no other Ready, schedulable node could take the pods.",
     parameters,
-    risk: "high",
     execute: async ({ node, timeoutSeconds }) => {
       const ref = `node ${node}`;
       try {
@@ -60,15 +58,15 @@ export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: n
       }
       const evicted: string[] = [];
       const refused = new Map<string, string>();
-      const deadline = Date.now() + timeoutSeconds * 1000;
       let skippedDaemonSet = 0;
-      for (;;) {
+      // Each round evicts what is left; the drain ends when nothing is left or the time is up.
+      const evictRound = async (): Promise<number> => {
         const all = (
           await deps.kube.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
         ).items.map(podSnapshot);
         skippedDaemonSet = all.filter((p) => p.ownerKind === "DaemonSet").length;
         const left = podsToDrain(all);
-        if (left.length === 0) break;
+        if (left.length === 0) return 0;
         for (const p of left) {
           try {
             await deps.kube.core.createNamespacedPodEviction({
@@ -89,9 +87,13 @@ export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: n
               throw toAegisError(err, `pod ${p.namespace}/${p.name}`, "evicting", "action_failed");
           }
         }
-        if (Date.now() >= deadline) break;
-        await sleep(retryMs);
-      }
+        return left.length;
+      };
+      await pollUntil(evictRound, (left) => left === 0, {
+        timeoutMs: timeoutSeconds * 1000,
+        intervalMs: retryMs,
+        clock: deps.clock,
+      });
       return {
         node,
         cordoned: true,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -13,13 +13,12 @@ const parameters = z.object({
 
 /** `failover_database`: point a database Service's selector at the other instance (the policy names both). */
 export function createFailoverDatabaseTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "failover_database",
+  return actionTool({
+    action: "failover_database",
     description:
       "Fail a database over by changing its Service's selector (e.g. role=primary → role=secondary). " +
       "Refuses when no ready pod matches the new selector. Returns the previous value, for the undo.",
     parameters,
-    risk: "high",
     execute: async ({ namespace, service, selectorKey, to }) => {
       const ref = `service ${namespace}/${service}`;
       try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 import { readRollout } from "./rolloutHistory.ts";
@@ -32,8 +33,6 @@ const parameters = z.object({
     .describe("How long to wait for the standby to be available."),
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * `failover_region`: scale the standby deployment up in the standby region, wait until it is available, then shift
  * the traffic weights to it. Traffic never moves to a standby that is not serving. Returns what the undo needs.
@@ -42,14 +41,14 @@ export function createFailoverRegionTool(deps: {
   standby: KubeClients;
   weights: KubeClients;
   pollMs?: number;
+  clock?: Clock;
 }) {
-  return tool({
-    name: "failover_region",
+  return actionTool({
+    action: "failover_region",
     description:
       "Fail a service over to its standby region: scale the standby deployment up there, wait for it to be " +
       "available, then set the traffic weights in the ConfigMap the policy names (failing region 0, standby 100).",
     parameters,
-    risk: "high",
     execute: async ({ fromRegion, toRegion, standby, weights, waitMs }) => {
       const sref = `deployment ${standby.namespace}/${standby.deployment} in ${toRegion}`;
       const wref = `configmap ${weights.namespace}/${weights.configMap}`;
@@ -76,17 +75,16 @@ export function createFailoverRegionTool(deps: {
             mergePatch,
           );
         }
-        const deadline = Date.now() + waitMs;
-        for (;;) {
-          const d = await readRollout(deps.standby, standby.namespace, standby.deployment);
-          if (d.availableReplicas >= replicas && d.readyReplicas >= replicas) break;
-          if (Date.now() > deadline) {
-            throw new AegisError(
-              "action_failed",
-              `${sref} not available after ${Math.round(waitMs / 1000)} s (${d.availableReplicas}/${replicas}); traffic not moved`,
-            );
-          }
-          await sleep(deps.pollMs ?? 250);
+        const available = await pollUntil(
+          () => readRollout(deps.standby, standby.namespace, standby.deployment),
+          (d) => d.availableReplicas >= replicas && d.readyReplicas >= replicas,
+          { timeoutMs: waitMs, intervalMs: deps.pollMs ?? 250, clock: deps.clock },
+        );
+        if (!available.done) {
+          throw new AegisError(
+            "action_failed",
+            `${sref} not available after ${Math.round(waitMs / 1000)} s (${available.last.availableReplicas}/${replicas}); traffic not moved`,
+          );
         }
         const next = { ...previousWeights, [fromRegion]: "0", [toRegion]: "100" };
         await deps.weights.core.patchNamespacedConfigMap(

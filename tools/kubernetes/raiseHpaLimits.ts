@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -18,12 +18,11 @@ const parameters = z.object({
 
 /** `raise_hpa_limits`: raise an HPA's max (and optionally min) replicas; never lowers them. */
 export function createRaiseHpaLimitsTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "raise_hpa_limits",
+  return actionTool({
+    action: "raise_hpa_limits",
     description:
       "Raise an HPA's maxReplicas (and optionally minReplicas). Returns the previous bounds, for the undo.",
     parameters,
-    risk: "medium",
     execute: async ({ namespace, hpa, maxReplicas, minReplicas }) => {
       const ref = `HPA ${namespace}/${hpa}`;
       try {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -14,13 +14,12 @@ const parameters = z.object({
 
 /** `rate_limit_traffic`: set ingress-nginx's limit-rps annotation on an Ingress. */
 export function createRateLimitTrafficTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "rate_limit_traffic",
+  return actionTool({
+    action: "rate_limit_traffic",
     description:
       "Rate-limit inbound traffic with ingress-nginx's limit-rps annotation on an Ingress. Returns the " +
       "previous value (null when unset), for the undo.",
     parameters,
-    risk: "medium",
     execute: async ({ namespace, ingress, limitRps }) => {
       const ref = `ingress ${namespace}/${ingress}`;
       try {

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot } from "./listPods.ts";
@@ -17,21 +18,18 @@ const parameters = z.object({
     .describe("How long to wait for the replacement to be scheduled on another node."),
 });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * `recreate_pod_elsewhere`: cordon the pod's node for a moment, delete the pod so its controller schedules the
  * replacement on another node, then uncordon (unless the node was cordoned before).
  */
-export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs?: number }) {
+export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs?: number; clock?: Clock }) {
   const pollMs = deps.pollMs ?? 200;
-  return tool({
-    name: "recreate_pod_elsewhere",
+  return actionTool({
+    action: "recreate_pod_elsewhere",
     description:
       "Move one controller-owned pod to another node: cordon its node briefly, delete the pod, wait for the " +
       "replacement to be scheduled elsewhere, uncordon. For a node-local problem (noisy neighbour, bad NIC).",
     parameters,
-    risk: "low",
     execute: async ({ namespace, pod, timeoutSeconds }) => {
       const ref = `pod ${namespace}/${pod}`;
       let node: string;
@@ -71,26 +69,26 @@ export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs
           (await deps.kube.core.listNamespacedPod({ namespace })).items.map((p) => p.metadata?.name ?? ""),
         );
         await deps.kube.core.deleteNamespacedPod({ name: pod, namespace });
-        const deadline = Date.now() + timeoutSeconds * 1000;
-        for (;;) {
-          const list = await deps.kube.core.listNamespacedPod({ namespace });
-          const replacement = list.items
-            .map(podSnapshot)
-            .find((p) => p.ownerName === owner && !before.has(p.name) && !p.deleting && p.node !== null);
-          const placed = list.items
-            .map(podSnapshot)
-            .filter((p) => p.ownerName === owner && p.node && p.node !== node);
-          if (replacement || Date.now() >= deadline) {
+        const { last } = await pollUntil(
+          async () => {
+            const pods = (await deps.kube.core.listNamespacedPod({ namespace })).items.map(podSnapshot);
             return {
-              pod,
-              fromNode: node,
-              replacement: replacement?.name ?? null,
-              toNode: replacement?.node ?? null,
-              replicasElsewhere: placed.length,
+              replacement: pods.find(
+                (p) => p.ownerName === owner && !before.has(p.name) && !p.deleting && p.node !== null,
+              ),
+              placed: pods.filter((p) => p.ownerName === owner && p.node && p.node !== node),
             };
-          }
-          await sleep(pollMs);
-        }
+          },
+          ({ replacement }) => replacement !== undefined,
+          { timeoutMs: timeoutSeconds * 1000, intervalMs: pollMs, clock: deps.clock },
+        );
+        return {
+          pod,
+          fromNode: node,
+          replacement: last.replacement?.name ?? null,
+          toNode: last.replacement?.node ?? null,
+          replicasElsewhere: last.placed.length,
+        };
       } catch (err) {
         throw toAegisError(err, ref, "recreating", "action_failed");
       } finally {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -22,14 +22,13 @@ export const selectorText = (s: Record<string, string>) =>
  * version(s) leave its endpoints. Returns the previous selector whole, for the undo.
  */
 export function createRerouteTrafficTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "reroute_traffic",
+  return actionTool({
+    action: "reroute_traffic",
     description:
       "Send all of a Service's traffic to one version of the app by adding the version label to its selector " +
       "(e.g. app=web → app=web,version=v1). Refuses when no Ready pod of that version is behind the Service. " +
       "Returns the previous selector, for the undo.",
     parameters,
-    risk: "high",
     execute: async ({ namespace, service, versionLabel, to }) => {
       const ref = `service ${namespace}/${service}`;
       try {

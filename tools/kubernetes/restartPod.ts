@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { toAegisError } from "./kubeErrors.ts";
 import { podSnapshot } from "./listPods.ts";
@@ -19,14 +19,13 @@ const parameters = z.object({
 
 /** `restart_pod`: delete a controller-owned pod so its controller creates a fresh one; `force` skips the grace period. */
 export function createRestartPodTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "restart_pod",
+  return actionTool({
+    action: "restart_pod",
     description:
       "Restart a pod by deleting it; its ReplicaSet/StatefulSet creates a replacement. Refuses a bare pod " +
       "(nothing would bring it back) and a forced delete of a StatefulSet pod (two pods could run with one " +
       "identity). Returns the deleted pod's uid.",
     parameters,
-    risk: "low",
     execute: async ({ namespace, pod, force }) => {
       const ref = `pod ${namespace}/${pod}`;
       let p;

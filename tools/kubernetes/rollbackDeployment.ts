@@ -1,7 +1,7 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { toAegisError } from "./kubeErrors.ts";
 import { readRollout, type DeploymentSnapshot, type RevisionSnapshot } from "./rolloutHistory.ts";
@@ -45,14 +45,13 @@ const parameters = z.object({
 
 /** `rollback_deployment`: native rollout undo, writing the last good ReplicaSet's template back. */
 export function createRollbackDeploymentTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "rollback_deployment",
+  return actionTool({
+    action: "rollback_deployment",
     description:
       "Roll a deployment back to its last good revision (what `kubectl rollout undo` does): the previous " +
       "ReplicaSet's pod template is written back, skipping revisions that are only restarts of the current " +
       "release. Returns the revisions before and after.",
     parameters,
-    risk: "medium",
     execute: async ({ namespace, deployment, toRevision }) => {
       const snap = await readRollout(deps.kube, namespace, deployment);
       const target =

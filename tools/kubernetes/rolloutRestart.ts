@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -13,13 +13,12 @@ const parameters = z.object({
 
 /** `rollout_restart`: replace every pod of a deployment by a rolling update (new pods before old ones go). */
 export function createRolloutRestartTool(deps: { kube: KubeClients }) {
-  return tool({
-    name: "rollout_restart",
+  return actionTool({
+    action: "rollout_restart",
     description:
       "Rolling restart of a deployment (what `kubectl rollout restart` does): new pods start before old " +
       "ones stop, within maxSurge/maxUnavailable. Returns the generation before and after.",
     parameters,
-    risk: "low",
     execute: async ({ namespace, deployment }) => {
       const restartedAt = new Date().toISOString();
       try {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { tool } from "../tool.ts";
+import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
@@ -16,11 +16,11 @@ const parameters = z.object({
 
 /** `scale_deployment`: set a deployment's replica count through the scale subresource. */
 export function createScaleDeploymentTool(deps: { kube: KubeClients; name?: string }) {
-  return tool({
-    name: deps.name ?? "scale_deployment",
+  return actionTool({
+    action: "scale_deployment",
+    ...(deps.name ? { name: deps.name } : {}),
     description: "Set a deployment's replica count. Returns the previous count, for the undo.",
     parameters,
-    risk: "medium",
     execute: async ({ namespace, deployment, replicas }) => {
       try {
         const before = await deps.kube.apps.readNamespacedDeploymentScale({ name: deployment, namespace });

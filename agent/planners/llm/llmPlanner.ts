@@ -7,7 +7,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { z } from "zod";
 import { ACTION_IDS, ACTION_RISK, type ActionId } from "../../../core/catalog.ts";
-import { describeError } from "../../../core/errors.ts";
+import { AegisError, describeError, type LlmErrorCode } from "../../../core/errors.ts";
 import { redactText } from "../../../core/redact.ts";
 import type { Decision, DecisionUsage, Target } from "../../../core/types.ts";
 import type { FixMemory } from "../../../runbooks/memory/fixMemory.ts";
@@ -64,12 +64,10 @@ export interface LlmPlannerOptions {
 }
 
 /** Why the model's run could not produce a decision; the planner falls back and says so. */
-export class LlmPlannerError extends Error {
-  readonly code: "llm_invalid_answer" | "llm_budget_exhausted" | "llm_unavailable";
-  constructor(code: LlmPlannerError["code"], message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
+export class LlmPlannerError extends AegisError {
+  declare readonly code: LlmErrorCode;
+  constructor(code: LlmErrorCode, message: string) {
+    super(code, message);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Clock } from "../../../core/clock.ts";
 import { AegisError, describeError } from "../../../core/errors.ts";
 import type { ActionId } from "../../../core/catalog.ts";
 import type {
@@ -37,6 +38,8 @@ export interface DockerPlatformOptions {
   policy?: Policy;
   /** Timeout of one health-URL probe. */
   probeTimeoutMs?: number;
+  /** The clock the actions' waits run on; the machine's by default. */
+  clock?: Clock | undefined;
 }
 
 const ACTIONS: ActionId[] = ["restart_container", "kill_container", "scale_service"];
@@ -63,7 +66,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
   const restartTool = createRestartContainerTool({ docker });
-  const killTool = createKillContainerTool({ docker });
+  const killTool = createKillContainerTool({ docker, ...(opts.clock ? { clock: opts.clock } : {}) });
   const scaleTool = createScaleServiceTool({ docker });
   const eventsTool = createContainerEventsTool({ docker });
 

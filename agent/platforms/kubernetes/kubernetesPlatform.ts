@@ -1,3 +1,4 @@
+import type { Clock } from "../../../core/clock.ts";
 import type { ActionId } from "../../../core/catalog.ts";
 import { AegisError, describeError } from "../../../core/errors.ts";
 import type { Decision, Evidence, Target, Verification } from "../../../core/types.ts";
@@ -56,6 +57,8 @@ export interface KubernetesPlatformOptions {
   /** This platform's cluster (region) name, and every cluster's clients, for failover_region. */
   cluster?: string | undefined;
   clusters?: Record<string, KubeClients>;
+  /** The clock the actions' waits run on (a drain's retries, a replacement's scheduling); the machine's by default. */
+  clock?: Clock | undefined;
 }
 
 const ACTIONS = Object.keys(KUBE_ACTIONS) as ActionId[];
@@ -331,7 +334,12 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
 
   /** Targets whose own pod recreate_pod_elsewhere moved for packet loss (not a callee's), for verification. */
   const movedOwnPod = new Set<string>();
-  const regions = createRegionFailover({ kube, region: opts.cluster, clusters: opts.clusters ?? {} });
+  const regions = createRegionFailover({
+    kube,
+    region: opts.cluster,
+    clusters: opts.clusters ?? {},
+    clock: opts.clock,
+  });
   const undo = createReconcileAndRollback({
     kube,
     hpas: tools.hpas,

@@ -7,7 +7,7 @@ type Ref = Extract<Target, { kind: "k8s_ref" }>;
 type Pinned = { ok: true; target: Target } | { ok: false; reason: string };
 
 /**
- * Pin a reference an alert's labels made (agent/target/tables) to the workload or node it stands for, by reading the
+ * Pin a reference an alert's labels made (agent/targeting/tables) to the workload or node it stands for, by reading the
  * cluster: a node by name or address, an HPA by its scale target, a Service by the owner of the pods it selects, a
  * PVC by the owner of the pod that mounts it, a mesh workload by trying each workload kind.
  */

@@ -1,3 +1,4 @@
+import type { Clock } from "../../../core/clock.ts";
 import type { Signal, Target, Verification } from "../../../core/types.ts";
 import { AegisError } from "../../../core/errors.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
@@ -26,6 +27,7 @@ export function createRegionFailover(deps: {
   /** This platform's own region. */
   region: string | undefined;
   clusters: Record<string, KubeClients>;
+  clock?: Clock | undefined;
 }) {
   const regionOf = (t: Workload) => t.cluster ?? deps.region;
   const clientsOf = (name: string): KubeClients => {
@@ -82,6 +84,7 @@ export function createRegionFailover(deps: {
     const tool = createFailoverRegionTool({
       standby: clientsOf(s.cluster),
       weights: clientsOf(f.weights.cluster ?? s.cluster),
+      ...(deps.clock ? { clock: deps.clock } : {}),
     });
     return tool.execute({
       fromRegion: from,

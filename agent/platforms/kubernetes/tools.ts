@@ -1,3 +1,4 @@
+import type { Clock } from "../../../core/clock.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
 import { createCordonDrainNodeTool } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { createHpaTool } from "../../../tools/kubernetes/hpa.ts";
@@ -27,6 +28,7 @@ export function createKubeTools(opts: {
   kube: KubeClients;
   drainRetryMs?: number;
   argocd?: ArgocdClient | undefined;
+  clock?: Clock | undefined;
 }) {
   const { kube } = opts;
   return {
@@ -43,9 +45,13 @@ export function createKubeTools(opts: {
     rollback: createRollbackDeploymentTool({ kube }),
     scale: createScaleDeploymentTool({ kube }),
     raiseHpa: createRaiseHpaLimitsTool({ kube }),
-    drain: createCordonDrainNodeTool({ kube, ...(opts.drainRetryMs ? { retryMs: opts.drainRetryMs } : {}) }),
+    drain: createCordonDrainNodeTool({
+      kube,
+      ...(opts.drainRetryMs ? { retryMs: opts.drainRetryMs } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    }),
     addConsumers: createAddKafkaConsumersTool({ kube }),
-    recreate: createRecreatePodElsewhereTool({ kube }),
+    recreate: createRecreatePodElsewhereTool({ kube, ...(opts.clock ? { clock: opts.clock } : {}) }),
     failover: createFailoverDatabaseTool({ kube }),
     rateLimit: createRateLimitTrafficTool({ kube }),
     reroute: createRerouteTrafficTool({ kube }),

@@ -76,6 +76,12 @@ function fieldValue(p: Pod, path: string): string {
 export function volumeError(ctx: SimContext, p: Pod): string | undefined {
   const ns = p.metadata.namespace ?? "default";
   for (const v of p.spec.volumes ?? []) {
+    if (v.persistentVolumeClaim) {
+      const pvc = ctx.store.peek(R.pvcs, ns, v.persistentVolumeClaim.claimName);
+      if ((pvc?.status as { phase?: string } | undefined)?.phase !== "Bound")
+        return `Unable to attach or mount volumes: unmounted volumes=[${v.name}], unattached volumes=[], failed to process volumes=[]: timed out waiting for the condition`;
+      continue;
+    }
     const src = v.configMap
       ? { kind: "ConfigMap" as const, ...v.configMap }
       : v.secret

@@ -62,6 +62,14 @@ export const R = {
   ingresses: resourceOf("Ingress"),
   namespaces: resourceOf("Namespace"),
   events: resourceOf("Event"),
+  jobs: resourceOf("Job"),
+  cronjobs: resourceOf("CronJob"),
+  statefulsets: resourceOf("StatefulSet"),
+  controllerrevisions: resourceOf("ControllerRevision"),
+  pvcs: resourceOf("PersistentVolumeClaim"),
+  pvs: resourceOf("PersistentVolume"),
+  storageclasses: resourceOf("StorageClass"),
+  endpointslices: resourceOf("EndpointSlice"),
 };
 
 /** The controller owner reference of an object, if any. */

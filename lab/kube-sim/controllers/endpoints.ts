@@ -62,6 +62,7 @@ export function reconcileEndpoints(ctx: SimContext): void {
       groups.set(key, g);
     }
     const subsets = [...groups.values()];
+    syncSlices(ctx, svc, subsets, pods);
     const existing = ctx.store.peek(R.endpoints, ns, svc.metadata.name);
     const body: KubeObject = {
       apiVersion: "v1",
@@ -80,5 +81,88 @@ export function reconcileEndpoints(ctx: SimContext): void {
   for (const ep of ctx.store.view(R.endpoints)) {
     if (!seen.has(`${ep.metadata.namespace}/${ep.metadata.name}`))
       ctx.store.delete(R.endpoints, ep.metadata.namespace, ep.metadata.name);
+  }
+}
+
+/** A stable five-letter suffix for a slice name (the real controller uses generateName). */
+function suffix(seed: string): string {
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  let h = 0x811c9dc5;
+  for (const ch of seed) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  let out = "";
+  for (let i = 0; i < 5; i++) {
+    out += alphabet[h % alphabet.length];
+    h = Math.floor(h / alphabet.length) + i * 7919;
+  }
+  return out;
+}
+
+/**
+ * The EndpointSlice controller beside the endpoints one: one discovery.k8s.io/v1 slice per port set of a
+ * Service (labelled `kubernetes.io/service-name`, owned by the Service), each endpoint with its `ready`,
+ * `serving` and `terminating` conditions. A Service that selects nothing keeps one empty slice.
+ */
+function syncSlices(ctx: SimContext, svc: KubeObject, subsets: Subset[], pods: Pod[]): void {
+  const ns = svc.metadata.namespace!;
+  const byIp = new Map(pods.map((p) => [p.status?.podIP, p]));
+  const wanted = (subsets.length ? subsets : [{ ports: [] } as Subset]).map((g, i) => {
+    const endpoints = [
+      ...(g.addresses ?? []).map((a) => ({ a, ready: true })),
+      ...(g.notReadyAddresses ?? []).map((a) => ({ a, ready: false })),
+    ].map(({ a, ready }) => ({
+      addresses: [a.ip],
+      conditions: {
+        ready,
+        serving: ready,
+        terminating: !!byIp.get(a.ip)?.metadata.deletionTimestamp,
+      },
+      ...(a.nodeName ? { nodeName: a.nodeName } : {}),
+      targetRef: a.targetRef,
+    }));
+    return {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: `${svc.metadata.name}-${suffix(`${ns}/${svc.metadata.name}/${i}`)}`,
+        namespace: ns,
+        labels: {
+          ...svc.metadata.labels,
+          "kubernetes.io/service-name": svc.metadata.name,
+          "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+        },
+        ownerReferences: [
+          {
+            apiVersion: "v1",
+            kind: "Service",
+            name: svc.metadata.name,
+            uid: svc.metadata.uid!,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      addressType: "IPv4",
+      endpoints,
+      ports: g.ports,
+    } as KubeObject;
+  });
+  const names = new Set(wanted.map((w) => w.metadata.name));
+  for (const old of ctx.store.view(R.endpointslices, ns))
+    if (
+      old.metadata.labels?.["kubernetes.io/service-name"] === svc.metadata.name &&
+      old.metadata.ownerReferences?.[0]?.uid === svc.metadata.uid &&
+      !names.has(old.metadata.name)
+    )
+      ctx.store.delete(R.endpointslices, ns, old.metadata.name);
+  for (const w of wanted) {
+    const existing = ctx.store.peek(R.endpointslices, ns, w.metadata.name);
+    if (!existing) ctx.store.create(R.endpointslices, w);
+    else if (JSON.stringify([existing.endpoints, existing.ports]) !== JSON.stringify([w.endpoints, w.ports]))
+      ctx.store.update(R.endpointslices, {
+        ...existing,
+        endpoints: w.endpoints,
+        ports: w.ports,
+        metadata: { ...existing.metadata, resourceVersion: undefined },
+      });
   }
 }

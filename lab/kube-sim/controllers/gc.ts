@@ -14,7 +14,7 @@ export function collectGarbage(ctx: SimContext): void {
     if (now - Date.parse(e.lastTimestamp) > EVENT_TTL_MS)
       ctx.store.delete(R.events, e.metadata.namespace, e.metadata.name);
   }
-  for (const res of [R.replicasets, R.pods]) {
+  for (const res of [R.jobs, R.replicasets, R.controllerrevisions, R.endpointslices, R.pods]) {
     for (const o of ctx.store.view(res)) {
       const owner = controllerOf(o);
       if (owner && !ctx.store.hasUid(owner.uid)) {

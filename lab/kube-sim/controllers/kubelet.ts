@@ -96,6 +96,10 @@ function syncPod(ctx: SimContext, p: Pod, node: Node, nodeIndex: number): void {
       cr.waitingReason = "PodInitializing";
       (rt.inits ??= new Map()).set(c.name, cr);
     }
+    if (cr.state === "terminated" && cr.lastTerminated?.exitCode !== 0) {
+      initialized = false; // restartPolicy Never: a failed init container fails the pod
+      break;
+    }
     if (cr.state === "terminated") continue;
     initialized = false;
     if (!starting) stepContainer(ctx, p, node, c, cr, now, true);
@@ -323,6 +327,12 @@ function terminate(
   cr.exitPlan = undefined;
   cr.probes = undefined;
   ctx.logs.terminated(p.metadata.uid!, c.name);
+  // restartPolicy: Never keeps every exit, OnFailure keeps a clean one (the pod then completes or fails).
+  const policy = p.spec.restartPolicy ?? "Always";
+  if (policy === "Never" || (policy === "OnFailure" && exitCode === 0)) {
+    cr.state = "terminated";
+    return;
+  }
   cr.restartCount += 1;
   cr.started = true;
   // The back-off resets after a container ran ten minutes without trouble, as the kubelet's does.
@@ -479,9 +489,18 @@ function writeStatus(
   const notReadyMsg = `containers with unready status: [${notReady.join(" ")}]`;
   const pendingInits = initStatuses.filter((s) => !s.state.terminated || s.state.terminated.exitCode !== 0);
   const anyStarted = statuses.some((s) => s.started || s.restartCount > 0);
+  const initFailed = initStatuses.some((s) => (s.state.terminated?.exitCode ?? 0) !== 0);
+  const finished = initFailed || (statuses.length > 0 && statuses.every((s) => s.state.terminated));
+  const phase = finished
+    ? !initFailed && statuses.every((s) => s.state.terminated?.exitCode === 0)
+      ? "Succeeded"
+      : "Failed"
+    : anyStarted
+      ? "Running"
+      : "Pending";
   const status: Pod["status"] = {
     ...p.status,
-    phase: anyStarted ? "Running" : "Pending",
+    phase,
     conditions: [
       cond("PodReadyToStartContainers", now >= rt.scheduledAt + ctx.timings.podStartMs),
       cond(
@@ -490,8 +509,13 @@ function writeStatus(
         "ContainersNotInitialized",
         `containers with incomplete status: [${pendingInits.map((s) => s.name).join(" ")}]`,
       ),
-      cond("Ready", allReady, "ContainersNotReady", notReadyMsg),
-      cond("ContainersReady", allReady, "ContainersNotReady", notReadyMsg),
+      cond("Ready", allReady, finished ? "PodCompleted" : "ContainersNotReady", finished ? "" : notReadyMsg),
+      cond(
+        "ContainersReady",
+        allReady,
+        finished ? "PodCompleted" : "ContainersNotReady",
+        finished ? "" : notReadyMsg,
+      ),
       cond("PodScheduled", true),
     ],
     hostIP: node.status?.addresses?.find((a) => a.type === "InternalIP")?.address,

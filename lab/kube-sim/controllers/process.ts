@@ -93,6 +93,14 @@ function runSeconds(words: string[]): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** The exit status of a finished command: a script's last `exit N`, 1 for `false`, else 0. */
+function scriptExitCode(argv: string[]): number {
+  const text = argv.join(" ").trim();
+  const m = /\bexit\s+(\d+)\s*;?\s*$/.exec(text);
+  if (m) return Number(m[1]);
+  return /(^|[\s;&|])false\s*$/.test(text) ? 1 : 0;
+}
+
 /**
  * Decides how a started container behaves: its command/args against the image's executables, its CPU
  * architecture, the env and files it needs, and the image's own exit behaviour. `isInit`: an init container
@@ -146,9 +154,12 @@ export function startOutcome(
   }
   if (b.exit) return exits(b.exit.code, b.exit.logs, crashMs);
   if (b.crash) return exits(b.crash.exitCode, b.crash.logs);
-  if (isInit) {
+  // An init container, or a run-to-completion pod's container (a Job's: restartPolicy Never or OnFailure)
+  // with a command, finishes once its command did: 1 s unless it sleeps, with the script's `exit N`.
+  const completes = isInit || ((p.spec.restartPolicy ?? "Always") !== "Always" && argv.length > 0);
+  if (completes) {
     const s = runSeconds(argv);
-    return s === Infinity ? { kind: "runs" } : exits(0, [], (s ?? 1) * 1000);
+    return s === Infinity ? { kind: "runs" } : exits(scriptExitCode(argv), [], (s ?? 1) * 1000);
   }
   return { kind: "runs" };
 }

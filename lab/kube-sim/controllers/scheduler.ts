@@ -3,6 +3,7 @@ import { selectorMatches } from "../http/selectors.ts";
 import type { Container, Node, NodeSelectorTerm, Pod, Taint, Toleration } from "../types.ts";
 import { parseBytes, parseCpu } from "../world.ts";
 import type { SimContext } from "./context.ts";
+import { claimBlocksScheduling } from "./storage.ts";
 import { R, isActive, save } from "./context.ts";
 
 /** Whether a toleration tolerates a taint, by the real matching rules (Exists / Equal, empty key or effect). */
@@ -164,6 +165,16 @@ export function schedulePods(ctx: SimContext): void {
     .map((p) => ctx.store.get(R.pods, p.metadata.namespace, p.metadata.name) as Pod);
   for (const p of pending) {
     const list = [...placements.values()];
+    // The VolumeBinding plugin's PreFilter: a missing or unbound immediate claim rejects every node.
+    const claim = claimBlocksScheduling(ctx, p);
+    if (claim) {
+      reportUnschedulable(
+        ctx,
+        p,
+        `0/${nodes.length} nodes are available: ${claim}. preemption: 0/${nodes.length} nodes are available: ${nodes.length} Preemption is not helpful for scheduling.`,
+      );
+      continue;
+    }
     const reasons = new Map<string, string[]>();
     const fits = list.filter((pl) => {
       const r = filter(pl, p, list);
@@ -172,26 +183,7 @@ export function schedulePods(ctx: SimContext): void {
     });
     const now = rfc3339(ctx.clock.now());
     if (fits.length === 0) {
-      const message = unschedulableMessage(nodes.length, [...reasons.values()]);
-      const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
-      if (prev?.message !== message) {
-        p.status = {
-          ...p.status,
-          phase: "Pending",
-          conditions: [
-            {
-              type: "PodScheduled",
-              status: "False",
-              reason: "Unschedulable",
-              message,
-              lastProbeTime: null,
-              lastTransitionTime: prev?.lastTransitionTime ?? now,
-            },
-          ],
-        };
-        save(ctx, R.pods, p);
-        ctx.events.record(p, "Warning", "FailedScheduling", message, "default-scheduler");
-      }
+      reportUnschedulable(ctx, p, unschedulableMessage(nodes.length, [...reasons.values()]));
       continue;
     }
     fits.sort(
@@ -214,6 +206,29 @@ export function schedulePods(ctx: SimContext): void {
       "default-scheduler",
     );
   }
+}
+
+/** Marks a pod unschedulable with the scheduler's message (an event each time the message changes). */
+function reportUnschedulable(ctx: SimContext, p: Pod, message: string): void {
+  const now = rfc3339(ctx.clock.now());
+  const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+  if (prev?.message === message) return;
+  p.status = {
+    ...p.status,
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "Unschedulable",
+        message,
+        lastProbeTime: null,
+        lastTransitionTime: prev?.lastTransitionTime ?? now,
+      },
+    ],
+  };
+  save(ctx, R.pods, p);
+  ctx.events.record(p, "Warning", "FailedScheduling", message, "default-scheduler");
 }
 
 /** The scheduler's FailedScheduling message: a sorted histogram of reasons, then what preemption could do. */

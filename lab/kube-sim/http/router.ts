@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { applyDefaults } from "../admission.ts";
 import type { Clock } from "../clock.ts";
 import type { ResourceDef } from "../resources.ts";
-import { apiVersionOf, findResource, resourceOf } from "../resources.ts";
+import { RESOURCES, apiVersionOf, findResource, resourceOf } from "../resources.ts";
 import type { Store } from "../store.ts";
 import type { Deployment, KubeObject } from "../types.ts";
 import {
@@ -205,6 +205,12 @@ function verbOf(method: string, p: Parsed, url: URL): string {
 }
 
 function parseJson(body: Buffer): unknown {
+  // kubectl's typed clients (e.g. `kubectl create job --from`) send protobuf, which the simulator does not decode.
+  if (body.subarray(0, 4).toString("latin1") === "k8s\0")
+    throw new ApiError(
+      "UnsupportedMediaType",
+      "the simulator accepts JSON bodies only, not application/vnd.kubernetes.protobuf",
+    );
   try {
     return JSON.parse(body.toString("utf8")) as unknown;
   } catch {
@@ -391,21 +397,7 @@ async function routeResource(
   }
 }
 
-const namespacedKinds = () =>
-  [
-    "Pod",
-    "Service",
-    "ConfigMap",
-    "Secret",
-    "Event",
-    "Deployment",
-    "ReplicaSet",
-    "DaemonSet",
-    "HorizontalPodAutoscaler",
-    "Ingress",
-    "PodDisruptionBudget",
-    "Lease",
-  ].map(resourceOf);
+const namespacedKinds = () => RESOURCES.filter((r) => r.namespaced && r.group !== "metrics.k8s.io");
 
 /** Resources with a /status subresource keep their status on writes to the main resource. */
 const scopeFor = (r: ResourceDef) => (r.subresources.some((s) => s.name === "status") ? "spec" : "all");

@@ -1,3 +1,7 @@
+import type { CronJob } from "../controllers/cronjob.ts";
+import type { Job } from "../controllers/job.ts";
+import type { StatefulSet } from "../controllers/statefulset.ts";
+import type { PersistentVolumeClaim, StorageClass } from "../controllers/storage.ts";
 import { selectorString } from "./selectors.ts";
 import type {
   DaemonSet,
@@ -108,6 +112,35 @@ const images = (t: { spec: { containers: { name: string; image?: string }[] } })
   images: t.spec.containers.map((c) => c.image ?? "").join(","),
 });
 
+const MODES: Record<string, string> = {
+  ReadWriteOnce: "RWO",
+  ReadOnlyMany: "ROX",
+  ReadWriteMany: "RWX",
+  ReadWriteOncePod: "RWOP",
+};
+const accessModes = (m: string[] | undefined) => (m ?? []).map((x) => MODES[x] ?? x).join(",");
+const pvSpec = (v: KubeObject) =>
+  (v.spec ?? {}) as {
+    capacity?: Record<string, string>;
+    accessModes?: string[];
+    persistentVolumeReclaimPolicy?: string;
+    claimRef?: { namespace: string; name: string };
+    storageClassName?: string;
+    volumeMode?: string;
+  };
+
+/** The STATUS column of a Job, as kubectl's printer words it. */
+function jobStatus(j: Job): string {
+  const has = (t: string) => j.status?.conditions?.some((c) => c.type === t && c.status === "True");
+  if (has("Complete")) return "Complete";
+  if (has("Failed")) return "Failed";
+  if (j.metadata.deletionTimestamp) return "Terminating";
+  if (has("FailureTarget")) return "FailureTarget";
+  if (has("SuccessCriteriaMet")) return "SuccessCriteriaMet";
+  if (j.spec.suspend) return "Suspended";
+  return "Running";
+}
+
 const intOrPct = (v: number | string | undefined) => (v === undefined ? "N/A" : String(v));
 
 const TABLES: Record<string, Column[]> = {
@@ -187,6 +220,20 @@ const TABLES: Record<string, Column[]> = {
       const all = subsets.flatMap((s) =>
         (s.addresses ?? []).flatMap((a) => (s.ports ?? []).map((p) => `${a.ip}:${p.port}`)),
       );
+      if (!all.length) return "<none>";
+      return all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
+    }),
+    age,
+  ],
+  EndpointSlice: [
+    name,
+    col<KubeObject>("AddressType", 0, (e) => String(e.addressType ?? "IPv4")),
+    col<KubeObject>("Ports", 0, (e) => {
+      const ports = (e.ports ?? []) as { port?: number }[];
+      return ports.length ? ports.map((p) => String(p.port ?? "")).join(",") : "<unset>";
+    }),
+    col<KubeObject>("Endpoints", 0, (e) => {
+      const all = ((e.endpoints ?? []) as { addresses: string[] }[]).flatMap((x) => x.addresses);
       if (!all.length) return "<none>";
       return all.length > 3 ? `${all.slice(0, 3).join(",")} + ${all.length - 3} more...` : all.join(",");
     }),
@@ -279,6 +326,92 @@ const TABLES: Record<string, Column[]> = {
     col<PodDisruptionBudget>("Min Available", 0, (p) => intOrPct(p.spec.minAvailable)),
     col<PodDisruptionBudget>("Max Unavailable", 0, (p) => intOrPct(p.spec.maxUnavailable)),
     col<PodDisruptionBudget>("Allowed Disruptions", 0, (p) => p.status?.disruptionsAllowed ?? 0, "integer"),
+    age,
+  ],
+  Job: [
+    name,
+    col<Job>("Status", 0, jobStatus),
+    col<Job>("Completions", 0, (j) => `${j.status?.succeeded ?? 0}/${j.spec.completions ?? 1}`),
+    col<Job>("Duration", 0, (j, now) => {
+      const start = j.status?.startTime;
+      if (!start) return "";
+      const end = j.status?.completionTime ? Date.parse(j.status.completionTime) : now;
+      return humanDuration(end - Date.parse(start));
+    }),
+    age,
+    col<Job>("Containers", 1, (j) => images(j.spec.template).names),
+    col<Job>("Images", 1, (j) => images(j.spec.template).images),
+    col<Job>("Selector", 1, (j) => (j.spec.selector ? selectorString(j.spec.selector) : "<none>")),
+  ],
+  CronJob: [
+    name,
+    col<CronJob>("Schedule", 0, (c) => c.spec.schedule),
+    col<CronJob>("Timezone", 0, (c) => c.spec.timeZone ?? "<none>"),
+    col<CronJob>("Suspend", 0, (c) => (c.spec.suspend ? "True" : "False")),
+    col<CronJob>("Active", 0, (c) => c.status?.active?.length ?? 0, "integer"),
+    col<CronJob>("Last Schedule", 0, (c, now) =>
+      c.status?.lastScheduleTime ? since(c.status.lastScheduleTime, now) : "<none>",
+    ),
+    age,
+    col<CronJob>("Containers", 1, (c) => images(c.spec.jobTemplate.spec.template).names),
+    col<CronJob>("Images", 1, (c) => images(c.spec.jobTemplate.spec.template).images),
+    col<CronJob>("Selector", 1, () => "<none>"),
+  ],
+  StatefulSet: [
+    name,
+    col<StatefulSet>("Ready", 0, (d) => `${Number(d.status?.readyReplicas ?? 0)}/${d.spec.replicas ?? 1}`),
+    age,
+    col<StatefulSet>("Containers", 1, (d) => images(d.spec.template).names),
+    col<StatefulSet>("Images", 1, (d) => images(d.spec.template).images),
+  ],
+  ControllerRevision: [
+    name,
+    col<KubeObject>("Controller", 0, (r) => {
+      const o = r.metadata.ownerReferences?.find((x) => x.controller);
+      return o ? `${o.kind.toLowerCase()}.${o.apiVersion.split("/")[0]}/${o.name}` : "<none>";
+    }),
+    col<KubeObject>("Revision", 0, (r) => Number(r.revision ?? 0), "integer"),
+    age,
+  ],
+  PersistentVolumeClaim: [
+    name,
+    col<PersistentVolumeClaim>("Status", 0, (c) => c.status?.phase ?? "Pending"),
+    col<PersistentVolumeClaim>("Volume", 0, (c) => c.spec.volumeName ?? ""),
+    col<PersistentVolumeClaim>("Capacity", 0, (c) => c.status?.capacity?.storage ?? ""),
+    col<PersistentVolumeClaim>("Access Modes", 0, (c) =>
+      c.status?.phase === "Bound" ? accessModes(c.status.accessModes) : "",
+    ),
+    col<PersistentVolumeClaim>("StorageClass", 0, (c) => c.spec.storageClassName ?? "<unset>"),
+    col<PersistentVolumeClaim>("VolumeAttributesClass", 0, () => "<unset>"),
+    age,
+    col<PersistentVolumeClaim>("VolumeMode", 1, (c) => c.spec.volumeMode ?? "Filesystem"),
+  ],
+  PersistentVolume: [
+    name,
+    col<KubeObject>("Capacity", 0, (v) => String(pvSpec(v).capacity?.storage ?? "")),
+    col<KubeObject>("Access Modes", 0, (v) => accessModes(pvSpec(v).accessModes)),
+    col<KubeObject>("Reclaim Policy", 0, (v) => pvSpec(v).persistentVolumeReclaimPolicy ?? "Retain"),
+    col<KubeObject>("Status", 0, (v) => String((v.status as { phase?: string })?.phase ?? "Available")),
+    col<KubeObject>("Claim", 0, (v) => {
+      const c = pvSpec(v).claimRef;
+      return c ? `${c.namespace}/${c.name}` : "";
+    }),
+    col<KubeObject>("StorageClass", 0, (v) => pvSpec(v).storageClassName ?? ""),
+    col<KubeObject>("VolumeAttributesClass", 0, () => "<unset>"),
+    col<KubeObject>("Reason", 0, () => ""),
+    age,
+    col<KubeObject>("VolumeMode", 1, (v) => pvSpec(v).volumeMode ?? "Filesystem"),
+  ],
+  StorageClass: [
+    col<StorageClass>("Name", 0, (c) =>
+      c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true"
+        ? `${c.metadata.name} (default)`
+        : c.metadata.name,
+    ),
+    col<StorageClass>("Provisioner", 0, (c) => c.provisioner),
+    col<StorageClass>("ReclaimPolicy", 0, (c) => c.reclaimPolicy ?? "Delete"),
+    col<StorageClass>("VolumeBindingMode", 0, (c) => c.volumeBindingMode ?? "Immediate"),
+    col<StorageClass>("AllowVolumeExpansion", 0, (c) => String(c.allowVolumeExpansion ?? false)),
     age,
   ],
   Lease: [

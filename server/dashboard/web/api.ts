@@ -53,6 +53,7 @@ export interface IncidentRow {
   statusReason: string | null;
   title: string;
   target: string;
+  source: "alert" | "predictive";
   action: string | null;
   receivedAt: string;
   resolvedAt: string | null;

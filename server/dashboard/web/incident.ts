@@ -1,7 +1,9 @@
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
 import { duration, postJson, when, type Session } from "./api.ts";
+import type { ForecastView } from "../forecast.ts";
 import { ChartView, COLORS } from "./chart.ts";
+import { ForecastChart } from "./forecast.ts";
 
 /** The incident as /ui/api/incidents/:id returns it (core/types.ts Incident, redacted). */
 export interface IncidentDoc {
@@ -49,6 +51,8 @@ export interface IncidentDoc {
   receivedAt: string;
   resolvedAt: string | null;
   mttrMs: number | null;
+  source: "alert" | "predictive";
+  forecast: ForecastView | null;
 }
 
 /** One incident: root cause, decision and why, what was done and undone, what verification saw. */
@@ -70,6 +74,8 @@ export function IncidentPage(props: { incident: IncidentDoc; session: Session; o
       ${i.statusReason && html`<p>${i.statusReason}</p>`}
       ${i.status === "awaiting_approval" && html`<${Approval} incident=${i} session=${props.session} onChanged=${props.onChanged} />`}
     </section>
+
+    ${i.forecast && html`<${ForecastChart} forecast=${i.forecast} />`}
 
     <section class="card" data-testid="root-cause">
       <h3>Root cause</h3>

@@ -1,10 +1,11 @@
 import "./style.css";
 import { html } from "htm/preact";
 import { render } from "preact";
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { matchesFilter, type RowFilter } from "../rowFilter.ts";
 import { ApiError, getJson, postJson, type IncidentRow, type Session } from "./api.ts";
 import { IncidentPage, type IncidentDoc } from "./incident.ts";
-import { IncidentList } from "./list.ts";
+import { IncidentList, type ListState } from "./list.ts";
 import { Login } from "./login.ts";
 import { Overview } from "./overview.ts";
 import { Runbooks } from "./runbooks.ts";
@@ -33,36 +34,88 @@ function useRoute(): Route {
   return route;
 }
 
-/** Incident rows kept current by the server-sent events; `version` moves with every change. */
-function useIncidents(enabled: boolean) {
-  const [rows, setRows] = useState<IncidentRow[]>([]);
+interface Page {
+  incidents: IncidentRow[];
+  next: string | null;
+  window?: number;
+}
+
+function listQuery(filter: RowFilter, after?: string): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(filter)) if (v) q.set(k, String(v));
+  if (after) q.set("after", after);
+  return q.toString();
+}
+
+/**
+ * Incident rows kept current by the server-sent events, filtered and paged; `changed` moves with every
+ * change (of any incident, filtered or not: the incident page listens to it).
+ */
+function useIncidents(enabled: boolean, filter: RowFilter) {
+  const [list, setList] = useState<ListState>({
+    rows: [],
+    next: null,
+    window: null,
+    loading: true,
+    loaded: null,
+  });
   const [live, setLive] = useState(false);
   const [changed, setChanged] = useState<{ id: string; n: number }>({ id: "", n: 0 });
+  const filterRef = useRef(filter);
+  filterRef.current = filter;
+  const generation = useRef(0);
+
+  const load = useCallback((after?: string) => {
+    const mine = ++generation.current;
+    setList((l) => ({ ...l, loading: true }));
+    const query = listQuery(filterRef.current, after);
+    getJson<Page>(`/ui/api/incidents${query ? `?${query}` : ""}`)
+      .then((p) => {
+        if (mine !== generation.current) return; // a newer filter asked since
+        setList((l) => ({
+          rows: after
+            ? [...l.rows, ...p.incidents.filter((r) => !l.rows.some((o) => o.id === r.id))]
+            : p.incidents,
+          next: p.next,
+          window: p.window ?? null,
+          loading: false,
+          loaded: query,
+        }));
+      })
+      .catch(() => mine === generation.current && setList((l) => ({ ...l, loading: false })));
+  }, []);
+
+  const filterKey = JSON.stringify(filter);
+  useEffect(() => {
+    if (enabled) load();
+  }, [enabled, filterKey]);
+
   useEffect(() => {
     if (!enabled) return;
-    let closed = false;
     const source = new EventSource("/ui/api/events");
+    // (Re)load the list on every (re)connection: nothing missed while disconnected stays missing.
     source.onopen = () => {
       setLive(true);
-      // (Re)load the list on every (re)connection: nothing missed while disconnected stays missing.
-      getJson<{ incidents: IncidentRow[] }>("/ui/api/incidents")
-        .then((r) => !closed && setRows(r.incidents))
-        .catch(() => undefined);
+      load();
     };
     source.onerror = () => setLive(false);
     source.addEventListener("incident", (e) => {
       const row = JSON.parse((e as MessageEvent<string>).data) as IncidentRow;
-      setRows((old) =>
-        [row, ...old.filter((r) => r.id !== row.id)].sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)),
-      );
+      const keep = matchesFilter(row, filterRef.current);
+      setList((l) => {
+        const others = l.rows.filter((r) => r.id !== row.id);
+        const known = others.length !== l.rows.length;
+        // A new row shows when it matches and is newer than the oldest shown (older ones come with paging).
+        const oldest = l.rows.at(-1)?.receivedAt ?? "";
+        const show = keep && (known || !l.next || row.receivedAt >= oldest);
+        const rows = show ? [row, ...others] : others;
+        return { ...l, rows: rows.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt)) };
+      });
       setChanged((c) => ({ id: row.id, n: c.n + 1 }));
     });
-    return () => {
-      closed = true;
-      source.close();
-    };
+    return () => source.close();
   }, [enabled]);
-  return { rows, live, changed };
+  return { list, live, changed, more: () => list.next && load(list.next) };
 }
 
 function App() {
@@ -75,7 +128,8 @@ function App() {
       .catch((err: Error) => setError(err.message));
   }, []);
   useEffect(loadSession, []);
-  const { rows, live, changed } = useIncidents(session?.read === true);
+  const [filter, setFilter] = useState<RowFilter>({});
+  const { list, live, changed, more } = useIncidents(session?.read === true, filter);
 
   if (error) return html`<p class="error">${error}</p>`;
   if (!session) return html`<p class="muted">Loading…</p>`;
@@ -122,7 +176,13 @@ function App() {
               ? html`<${Overview} version=${changed.n} />`
               : route.page === "runbooks"
                 ? html`<${Runbooks} selected=${route.key} />`
-                : html`<${IncidentList} rows=${rows} live=${live} />`
+                : html`<${IncidentList}
+                    list=${list}
+                    live=${live}
+                    filter=${filter}
+                    onFilter=${setFilter}
+                    onMore=${more}
+                  />`
       }
     </main>`;
 }

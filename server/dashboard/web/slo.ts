@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { getJson } from "./api.ts";
 
 interface Burn {
+  /** Percent, as the policy writes it (99.9). */
   objective: number;
   burnRates: Record<string, number | undefined>;
   budgetLeft: number | undefined;
@@ -39,7 +40,7 @@ function burnRow(service: string, kind: string, b: Burn) {
   return html`<tr>
     <td>${service}</td>
     <td>${kind}</td>
-    <td>${pct(b.objective, 2)}</td>
+    <td>${`${b.objective}%`}</td>
     <td class=${b.budgetLeft !== undefined && b.budgetLeft <= 0 ? "bad" : ""}>${pct(b.budgetLeft)}</td>
     ${WINDOWS.map((w) => html`<td>${rate(b.burnRates[w])}</td>`)}
     <td>

@@ -38,11 +38,14 @@ describe("discovery and OpenAPI", () => {
     expect(groups.map((g) => g.metadata.name).sort()).toEqual([
       "apps",
       "autoscaling",
+      "batch",
       "coordination.k8s.io",
+      "discovery.k8s.io",
       "metrics.k8s.io",
       "networking.k8s.io",
       "policy",
       "rbac.authorization.k8s.io",
+      "storage.k8s.io",
     ]);
     const deploy = groups
       .find((g) => g.metadata.name === "apps")!

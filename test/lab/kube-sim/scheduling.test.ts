@@ -87,13 +87,31 @@ const patch = (name: string, spec: Record<string, unknown>) =>
   k("-n", "demo", "patch", "deployment", name, "--type", "merge", "-p", JSON.stringify({ spec }));
 
 describe("services route through Endpoints", () => {
-  it("lists the ready pods' IPs and the targetPort; a wrong selector or zero replicas leave none", async () => {
+  it("Endpoints and EndpointSlices list the ready pods' IPs and the targetPort; a wrong selector or zero replicas leave none", async () => {
     const s = await start();
     const endpoints = async () => (await k("-n", "demo", "get", "endpoints", "api", "--no-headers")).trim();
     const ip = (
       await k("-n", "demo", "get", "pods", "-l", "app=api", "-o", "jsonpath={.items[0].status.podIP}")
     ).trim();
     expect(await endpoints()).toMatch(new RegExp(`^api\\s+${ip.replace(/\./g, "\\.")}:8080\\s`));
+    const slices = async () =>
+      (await k("-n", "demo", "get", "endpointslices", "-l", "kubernetes.io/service-name=api")).trim();
+    expect((await slices()).split("\n")[0]).toMatch(/^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE/);
+    expect(await slices()).toMatch(
+      new RegExp(`api-\\w{5}\\s+IPv4\\s+8080\\s+${ip.replace(/\./g, "\\.")}\\s`),
+    );
+    expect(
+      await k(
+        "-n",
+        "demo",
+        "get",
+        "endpointslices",
+        "-l",
+        "kubernetes.io/service-name=api",
+        "-o",
+        "jsonpath={.items[0].endpoints[0].conditions.ready} {.items[0].endpoints[0].targetRef.kind}",
+      ),
+    ).toBe("true Pod");
     const select = (app: string) =>
       k(
         "-n",
@@ -109,6 +127,7 @@ describe("services route through Endpoints", () => {
     await select("apii");
     s.advance(1_000);
     expect(await endpoints()).toMatch(/^api\s+<none>\s/);
+    expect(await slices()).toMatch(/api-\w{5}\s+IPv4\s+<unset>\s+<none>\s/);
     await select("api");
     await k("-n", "demo", "scale", "deployment/api", "--replicas=0");
     s.advance(5_000);

@@ -87,6 +87,30 @@ describe("Kubernetes tools against the simulator", () => {
     expect(left.map((p) => p.metadata.ownerReferences?.[0]?.kind)).toEqual(["DaemonSet"]);
   });
 
+  it("drains on the cluster's clock: the tool's own waits move simulated time, no real-time ticker", async () => {
+    const node = (sim.ctx.store.list(resourceOf("Pod"), "shop") as Pod[]).find(
+      (p) => p.metadata.labels?.app === "web",
+    )!.spec.nodeName!;
+    let lowest = readyWeb();
+    let waited = 0;
+    const clock = {
+      now: () => sim.clock.now(),
+      sleep: async (ms: number) => {
+        waited += ms;
+        sim.advance(ms);
+        lowest = Math.min(lowest, readyWeb());
+      },
+    };
+    const result = await createCordonDrainNodeTool({ kube, retryMs: 1000, clock }).execute({
+      node,
+      timeoutSeconds: 120,
+    });
+    expect(result.complete).toBe(true);
+    // The PDB refused evictions at first: the drain waited, and only on the injected clock.
+    expect(waited).toBeGreaterThan(0);
+    expect(lowest).toBeGreaterThanOrEqual(2);
+  });
+
   it("refuses to drain the last schedulable node", async () => {
     const drain = createCordonDrainNodeTool({ kube, retryMs: 10 });
     for (const n of ["sim-node-2", "sim-node-3"]) {

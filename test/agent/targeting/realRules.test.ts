@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { resolveTarget } from "../../../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../../../agent/targeting/resolveTarget.ts";
 import { parsePolicy } from "../../../agent/policy/loadPolicy.ts";
 import { alertLabelsOf, type SeriesLabels } from "../../helpers/promqlLabels.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../../agent/policy/loadPolicy.ts";
-import { resolveTarget } from "../../../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../../../agent/targeting/resolveTarget.ts";
 
 const policy = parsePolicy(
   [

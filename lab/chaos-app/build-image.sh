@@ -5,7 +5,7 @@
 # hash, so reruns are instant.
 # Note: Debian's busybox before 1.36.1-5 is built without wget's -T option and segfaults when given it;
 # bound a health check with the HEALTHCHECK timeout (or `timeout 1 wget ...`) instead.
-# Usage: lab/target/build-image.sh [tag]
+# Usage: lab/chaos-app/build-image.sh [tag]
 set -euo pipefail
 
 tag="${1:-aegis-target:dev}"

@@ -8,7 +8,7 @@ const NOISE = new Set(["alertname", "severity", "prometheus", "alertstate"]);
 
 /**
  * Map an alert's labels to what it is about (DESIGN.md §3 "From alert to target"), through one table per label
- * convention (agent/target/tables). Pure: it reads labels and the policy's service map, never a live system, so
+ * convention (agent/targeting/tables). Pure: it reads labels and the policy's service map, never a live system, so
  * the webhook stays fast; triage then checks that the target exists and pins a reference (a Service, an HPA, a node
  * known by its address) to the workload or node behind it.
  */

@@ -1,3 +1,4 @@
+import type { Clock } from "../core/clock.ts";
 import { EventEmitter } from "node:events";
 import { buildIncidentGraph } from "../agent/graph.ts";
 import { ApprovalDesk } from "../agent/approvals/approvalDesk.ts";
@@ -38,6 +39,7 @@ import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 import { PredictionRegistry } from "../detect/watcher/registry.ts";
+import { SqlitePredictionRepository } from "../store/predictionRepository.ts";
 import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
@@ -54,7 +56,7 @@ export interface ComposeOverrides {
   /** How often approval requests are checked for expiry (default 5 s). */
   approvalSweepMs?: number;
   /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
-  clock?: { now: () => number; sleep: (ms: number) => Promise<void> };
+  clock?: Clock;
 }
 
 /** Build the whole product from config: database, agent graph, runner and HTTP app. Nothing listens yet. */
@@ -72,7 +74,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const db = store.local;
   const { incidents, ledger, settings } = store;
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
-  const platforms = overrides.platforms ?? defaultPlatforms(config, policy);
+  const platforms = overrides.platforms ?? defaultPlatforms(config, policy, overrides.clock);
   const heuristic = new HeuristicPlanner();
   const llm =
     !overrides.planner && config.planner === "llm"
@@ -102,7 +104,12 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           },
         })
       : heuristic);
-  const predictions = new PredictionRegistry();
+  // Predictions are stored with the incidents: after a restart the evidence and forecast of a predictive
+  // incident are still there, and a series raised just before does not raise again within its cooldown.
+  const predictions = new PredictionRegistry({ store: new SqlitePredictionRepository(db) });
+  const restoredPredictions = await predictions.restore();
+  if (restoredPredictions.skipped > 0)
+    logger.warn(restoredPredictions, "stored predictions skipped: not a prediction's shape");
   const crashAt = config.testCrashAt;
   // Approvals from every channel (REST, Slack) go through one desk; it resumes the paused run.
   const slackApp = config.slack.botToken
@@ -247,6 +254,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     metrics,
     runbooks: memory,
     replica,
+    forecasts: (alerts) => predictions.forecastsFor(alerts),
   });
   return {
     app,
@@ -292,12 +300,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
 }
 
 /** Docker always; Kubernetes when a kubeconfig is given or AegisOps runs inside a cluster. */
-function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] {
+function defaultPlatforms(config: Readonly<Config>, policy: Policy, clock: Clock | undefined): Platform[] {
   const platforms: Platform[] = [
     createDockerPlatform({
       docker: createDockerClient(config.dockerHost),
       prometheusUrl: config.prometheusUrl,
       policy,
+      clock,
     }),
   ];
   const source = config.kubeconfig
@@ -310,7 +319,7 @@ function defaultPlatforms(config: Readonly<Config>, policy: Policy): Platform[] 
       config.argocd.server && config.argocd.token
         ? createArgocdClient({ server: config.argocd.server, token: config.argocd.token })
         : undefined;
-    const common = { policy, prometheusUrl: config.prometheusUrl, secret: config.secret, argocd };
+    const common = { policy, prometheusUrl: config.prometheusUrl, secret: config.secret, argocd, clock };
     // One client set and platform per policy cluster (kube context), for region-aware targets and failover_region.
     const clusters = Object.fromEntries(
       source.kind === "file"

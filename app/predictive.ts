@@ -1,9 +1,8 @@
 import type { IncidentRunner } from "../agent/runner.ts";
 import type { Policy } from "../agent/policy/schema.ts";
-import { resolveTarget } from "../agent/target/resolveTarget.ts";
+import { resolveTarget } from "../agent/targeting/resolveTarget.ts";
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
-import { redactValue } from "../core/redact.ts";
 import { loadDetectorParams } from "../detect/versions.ts";
 import type { PredictionRegistry } from "../detect/watcher/registry.ts";
 import { prometheusSource, type SeriesSource } from "../detect/watcher/source.ts";
@@ -35,9 +34,12 @@ export function createPredictiveWatcher(deps: {
     source,
     detectorParams: loadDetectorParams(p.detectorVersion),
     log,
+    // Predictions stored before a restart keep their series' cooldown: the same forecast is not raised again.
+    raisedBefore: deps.predictions.lastRaised(),
     raise: async (prediction) => {
-      // Series labels come from Prometheus as they are: redacted here as the webhook redacts alerts.
-      const alert = redactValue(deps.predictions.record(prediction));
+      // Series labels come from Prometheus as they are: the registry redacts the prediction as the webhook
+      // redacts alerts (and stores it before the alert enters the pipeline).
+      const alert = await deps.predictions.record(prediction);
       const target = resolveTarget(alert.labels, deps.policy);
       const [outcome] = await deps.incidents.ingest([{ alert, target }], new Date().toISOString());
       log.info(
