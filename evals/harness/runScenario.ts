@@ -10,6 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createAegis } from "../../app/compose.ts";
+import { openMemory } from "../../app/openMemory.ts";
+import { openDatabase } from "../../store/db.ts";
+import { seedMemory } from "../retrieval/harness.ts";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import type { Policy } from "../../agent/policy/schema.ts";
 import type { Platform } from "../../agent/platforms/platform.ts";
@@ -134,6 +137,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       if (opts.cassetteSource) vars.AEGIS_LLM_CASSETTE_SOURCE = opts.cassetteSource;
     }
     const config = loadConfig(vars);
+    if (scenario.memory.length > 0) await seedScenarioMemory(config, scenario);
     const aegis = await createAegis(config, {
       logger: silentLogger(),
       policy: scenarioPolicy(scenario),
@@ -231,6 +235,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
     }
     cleanup = [];
+  }
+}
+
+/** Records the scenario's past incidents in its database's runbook memory, before AegisOps opens it. */
+async function seedScenarioMemory(config: ReturnType<typeof loadConfig>, scenario: Scenario): Promise<void> {
+  const db = openDatabase(config.dbPath);
+  try {
+    const { memory } = await openMemory(config, db, silentLogger(), { runbooksDir: config.runbooksDir });
+    await seedMemory(memory, scenario.memory);
+  } finally {
+    db.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { alertSchema, webhookSchema } from "../../core/alert.ts";
 import { AegisError } from "../../core/errors.ts";
 import { parseYaml } from "../../core/yaml.ts";
 import { eventSpecSchema, nodeChangeSchema } from "../../lab/kube-sim/worldApi.ts";
+import { incidentSchema } from "../retrieval/harness.ts";
 
 /** Where the committed scenario suite lives. */
 export const SCENARIOS_DIR = new URL("../scenarios/", import.meta.url).pathname;
@@ -242,6 +243,11 @@ export const scenarioSchema = z
     /** Mode AegisOps runs in for this scenario. */
     mode: z.enum(["advise", "approve", "auto"]).default("auto"),
     notifications: z.array(notification).min(1),
+    /**
+     * Past incidents already in the runbook memory when the scenario starts (what the learn step recorded
+     * then: the action, verified or failed, and the incident's text), e.g. a fix that failed here before.
+     */
+    memory: z.array(incidentSchema).default([]),
     /** Recorded model exchanges for the llm planner, relative to evals/cassettes/. */
     cassette: z.string().optional(),
     expect: expectation,
