@@ -31,6 +31,7 @@ import {
   type KubeEnv,
 } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
+import { startFakeAlertmanager, type FakeAlertmanager } from "./fakeAlertmanager.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
 import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
 import type { Scenario } from "./scenario.ts";
@@ -136,6 +137,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       vars.AEGIS_LLM_CASSETTE_MODE = opts.cassetteMode;
       if (opts.cassetteSource) vars.AEGIS_LLM_CASSETTE_SOURCE = opts.cassetteSource;
     }
+    let am: FakeAlertmanager | undefined;
+    if (scenario.alertmanager) {
+      am = await startFakeAlertmanager(scenario.alertmanager, () => clock.now());
+      cleanup.unshift(() => am!.stop());
+      vars.ALERTMANAGER_URL = am.url;
+    }
     const config = loadConfig(vars);
     if (scenario.memory.length > 0) await seedScenarioMemory(config, scenario);
     const aegis = await createAegis(config, {
@@ -194,12 +201,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const concurrent = "concurrent" in n && n.concurrent;
       if (!concurrent) await waitAll();
       if ("afterMs" in n && n.afterMs > 0) kube?.sim.advance(n.afterMs);
+      const payload = toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now());
+      am?.deliver(payload.alerts);
       const res = await fetch(`${baseUrl}/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(
-          toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now()),
-        ),
+        body: JSON.stringify(payload),
       });
       const body = (await res.json()) as { incidents?: Array<{ id: string }>; error?: string };
       if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status} ${body.error ?? ""}`);

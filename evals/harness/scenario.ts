@@ -7,6 +7,7 @@ import { AegisError } from "../../core/errors.ts";
 import { parseYaml } from "../../core/yaml.ts";
 import { eventSpecSchema, nodeChangeSchema } from "../../lab/kube-sim/worldApi.ts";
 import { incidentSchema } from "../retrieval/harness.ts";
+import { alertmanagerStateSchema } from "./fakeAlertmanager.ts";
 
 /** Where the committed scenario suite lives. */
 export const SCENARIOS_DIR = new URL("../scenarios/", import.meta.url).pathname;
@@ -248,6 +249,11 @@ export const scenarioSchema = z
      * then: the action, verified or failed, and the incident's text), e.g. a fix that failed here before.
      */
     memory: z.array(incidentSchema).default([]),
+    /**
+     * Alertmanager's state (silences, alerts held or already resolved): the harness serves it as an Alertmanager
+     * API v2 and points ALERTMANAGER_URL at it, holding the delivered notifications too. Absent: no Alertmanager.
+     */
+    alertmanager: alertmanagerStateSchema.optional(),
     /** Recorded model exchanges for the llm planner, relative to evals/cassettes/. */
     cassette: z.string().optional(),
     expect: expectation,
