@@ -31,7 +31,7 @@ expect:
   "seeded.yaml",
 );
 
-describe("scenario memory seeding", () => {
+describe("scenario state seeding: runbook memory and Alertmanager", () => {
   it("past incidents given in `memory` are in the runbook memory the agent recalls from", async () => {
     const run = await runScenario(scenario, {
       planner: "heuristic",
@@ -43,6 +43,31 @@ describe("scenario memory seeding", () => {
     const recall = run.incidents[0]!.timeline.find((t) => t.step === "recall");
     const hits = (recall?.data as { hits?: Array<{ key: string; kind: string }> } | undefined)?.hits ?? [];
     expect(hits.some((h) => h.kind === "incident" && h.key.includes("inc_last_week_checkout"))).toBe(true);
+  }, 120_000);
+
+  it("a scenario with Alertmanager state (a silence) runs to the end", async () => {
+    const withAm = parseScenario(
+      `id: with-am
+description: web is silenced for a migration; the alert about it arrives anyway.
+family: control
+control: true
+environment: { kind: kubernetes, developMs: 5000 }
+alertmanager:
+  silences: [{ matchers: [{ name: deployment, value: web }], comment: migration }]
+notifications:
+  - alerts: [{ labels: { alertname: HighErrorRate, namespace: shop, deployment: web }, status: resolved }]
+expect: { actions: [none] }
+`,
+      "with-am.yaml",
+    );
+    const run = await runScenario(withAm, {
+      planner: "heuristic",
+      model: "none",
+      cassetteMode: "replay",
+      openai: { apiKey: undefined, baseUrl: undefined },
+    });
+    expect(run.error).toBeUndefined();
+    expect(run.incidents).toHaveLength(1);
   }, 120_000);
 
   it("a malformed past incident is a scenario error naming the field", () => {
