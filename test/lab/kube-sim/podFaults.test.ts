@@ -91,4 +91,28 @@ describe("per-dependency faults", () => {
     sim.advance(60_000);
     expect(metric(sim, "kafka_consumergroup_lag_sum")).toBeGreaterThan(lagBefore + 1000);
   });
+
+  it("a leak in the revision that has run for days: no rollout, pods days old, working set near the limit", async () => {
+    sim = await startKubeSim({ clock: "virtual" });
+    sim.advance(20_000);
+    env = kubectlEnv(sim);
+    const target = "shop/web";
+    const rec = sim.inject({
+      family: "memory_leak",
+      target,
+      variant: "old_revision",
+      params: { ageDays: 4 },
+    });
+    sim.advance(10_000);
+    const pods = await kubectl(env, ["-n", "shop", "get", "pods", "-l", "app=web"]);
+    expect(pods.stdout).toMatch(/web-\S+\s+1\/1\s+Running\s+0\s+4d/);
+    const rs = await kubectl(env, ["-n", "shop", "get", "rs", "-l", "app=web"]);
+    expect(rs.stdout.trim().split("\n")).toHaveLength(2); // one revision: nothing recent to roll back to
+    expect(rs.stdout).toMatch(/\s4d(1h)?\s/);
+    const top = await kubectl(env, ["-n", "shop", "top", "pod", "-l", "app=web", "--no-headers"]);
+    const limit = look(sim).deployment("web").spec.template.spec.containers[0]!.resources!.limits!.memory!;
+    const used = Number(/(\d+)Mi/.exec(top.stdout)![1]);
+    expect(used).toBeGreaterThan(0.8 * Number(/(\d+)Mi/.exec(limit)![1]));
+    expect(look(sim).fault(rec.id).active).toBe(true);
+  });
 });
