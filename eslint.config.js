@@ -37,4 +37,24 @@ export default tseslint.config(
     files: ["core/config.ts", "test/**", "bench/**", "lab/**", "scripts/**", "bin/**", "vitest.config.ts"],
     rules: { "no-restricted-syntax": "off" },
   },
+  {
+    // The Kubernetes simulator's public API is lab/kube-sim/index.ts; only its own folder and its own tests
+    // (test/lab/kube-sim) reach inside.
+    files: ["**/*.ts"],
+    ignores: ["lab/kube-sim/**", "test/lab/kube-sim/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              // promstack.ts is a test helper in test/lab/kube-sim, not the simulator.
+              group: ["**/lab/kube-sim/*", "!**/lab/kube-sim/index.ts", "!**/lab/kube-sim/promstack.ts"],
+              message: "Import the simulator through lab/kube-sim/index.ts, its public API.",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

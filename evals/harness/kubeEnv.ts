@@ -1,12 +1,21 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AegisError } from "../../core/errors.ts";
-import { R, controllerOf, isActive, isPodReady } from "../../lab/kube-sim/controllers/context.ts";
-import { parseManifests } from "../../lab/kube-sim/fixture.ts";
-import type { Deployment, KubeObject, Pod } from "../../lab/kube-sim/types.ts";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
-import { podsOfDeployment } from "../../lab/kube-sim/load.ts";
-import { apiVersionOf, resourceOf } from "../../lab/kube-sim/resources.ts";
+import {
+  R,
+  controllerOf,
+  isActive,
+  isPodReady,
+  parseManifests,
+  type Deployment,
+  type KubeObject,
+  type Pod,
+  startKubeSim,
+  type KubeSim,
+  podsOfDeployment,
+  apiVersionOf,
+  resourceOf,
+} from "../../lab/kube-sim/index.ts";
 import type { Scenario } from "./scenario.ts";
 
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;

@@ -38,6 +38,24 @@ export type { FaultSpec, FaultFamilyName } from "./faults/types.ts";
 export { FAULT_FAMILIES } from "./faults/types.ts";
 export { DEMO_CLUSTER } from "./fixture.ts";
 export { defaultSaToken } from "./http/rbac.ts";
+// The simulator's public API beyond startKubeSim: what the eval harness and the tests may use. Everything
+// else in this folder is internal (eslint's no-restricted-imports holds other folders to this file).
+export type {
+  Deployment,
+  HorizontalPodAutoscaler,
+  KubeEvent,
+  KubeObject,
+  Node,
+  Pod,
+  PodTemplate,
+  ReplicaSet,
+} from "./types.ts";
+export { RESOURCES, apiVersionOf, resourceOf } from "./resources.ts";
+export { R, controllerOf, isActive, isPodReady } from "./controllers/context.ts";
+export { parseManifests } from "./fixture.ts";
+export { podsOfDeployment, serviceLoad } from "./load.ts";
+export { renderMetrics } from "./metrics.ts";
+export { eventSpecSchema, nodeChangeSchema } from "./worldApi.ts";
 
 /** Options of startKubeSim. */
 export interface KubeSimOptions {

@@ -8,10 +8,7 @@ import { predictiveSchema } from "../../detect/watcher/config.ts";
 import { PredictionRegistry } from "../../detect/watcher/registry.ts";
 import type { RangeSeries, SeriesSource } from "../../detect/watcher/source.ts";
 import { PredictiveWatcher } from "../../detect/watcher/watcher.ts";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
-import { serviceLoad } from "../../lab/kube-sim/load.ts";
-import { R } from "../../lab/kube-sim/controllers/context.ts";
-import type { Deployment } from "../../lab/kube-sim/types.ts";
+import { startKubeSim, type KubeSim, serviceLoad, R, type Deployment } from "../../lab/kube-sim/index.ts";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 
 const MIN = 60_000;

@@ -1,8 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { KubeSim } from "../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../lab/kube-sim/resources.ts";
-import type { Deployment, PodTemplate } from "../../lab/kube-sim/types.ts";
+import { type KubeSim, resourceOf, type Deployment, type PodTemplate } from "../../lab/kube-sim/index.ts";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 
 interface HistoryEntry {

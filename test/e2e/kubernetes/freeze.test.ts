@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
+import { type KubeSim, resourceOf } from "../../../lab/kube-sim/index.ts";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import { autoHighPolicy, look, useKubeHarness } from "./harness.ts";
 

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment } from "../../../lab/kube-sim/types.ts";
+import { type KubeSim, resourceOf, type Deployment } from "../../../lab/kube-sim/index.ts";
 import { look, signalsOf, useKubeHarness } from "./harness.ts";
 
 // Replicas scaled to zero, and changes already under way: the evidence is the Deployment's own record.

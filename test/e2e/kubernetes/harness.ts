@@ -3,10 +3,14 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policySchema, type Policy } from "../../../agent/policy/schema.ts";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { DEMO_CLUSTER, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment, Pod } from "../../../lab/kube-sim/types.ts";
+import {
+  type KubeSim,
+  DEMO_CLUSTER,
+  startKubeSim,
+  resourceOf,
+  type Deployment,
+  type Pod,
+} from "../../../lab/kube-sim/index.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import type { Incident } from "../../../core/types.ts";

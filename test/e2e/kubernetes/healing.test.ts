@@ -99,7 +99,7 @@ describe("Kubernetes healing on the simulator", () => {
     expect(incident.actions).toHaveLength(0);
     expect(signalsOf(incident)).toContain("healthy");
     const node = sim.ctx.store.list(
-      (await import("../../../lab/kube-sim/resources.ts")).resourceOf("Node"),
+      (await import("../../../lab/kube-sim/index.ts")).resourceOf("Node"),
     ) as Array<{
       metadata: { name: string };
       spec?: { unschedulable?: boolean };

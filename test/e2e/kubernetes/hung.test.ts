@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Pod } from "../../../lab/kube-sim/types.ts";
+import { type KubeSim, resourceOf, type Pod } from "../../../lab/kube-sim/index.ts";
 import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
 const h = useKubeHarness();

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment } from "../../../lab/kube-sim/types.ts";
+import { type KubeSim, resourceOf, type Deployment } from "../../../lab/kube-sim/index.ts";
 import { look, signalsOf, useKubeHarness } from "./harness.ts";
 
 // A new revision that cannot run: the rule compares the two revisions' specs, not the alert.

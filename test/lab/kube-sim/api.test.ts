@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { RESOURCES, apiVersionOf } from "../../../lab/kube-sim/resources.ts";
+import { type KubeSim, RESOURCES, apiVersionOf } from "../../../lab/kube-sim/index.ts";
 import { getJson, settled, startFastSim, waitFor } from "./helpers.ts";
 
 const AGG = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { HorizontalPodAutoscaler } from "../../../lab/kube-sim/types.ts";
+import {
+  type KubeSim,
+  startKubeSim,
+  resourceOf,
+  type HorizontalPodAutoscaler,
+} from "../../../lab/kube-sim/index.ts";
 import { act, increase, look, metric } from "./world.ts";
 
 // Every test runs the demo cluster on a virtual clock: time moves only through sim.advance().

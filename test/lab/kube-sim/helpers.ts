@@ -2,10 +2,13 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubeSim, KubeSimOptions } from "../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment } from "../../../lab/kube-sim/types.ts";
+import {
+  type KubeSim,
+  type KubeSimOptions,
+  startKubeSim,
+  resourceOf,
+  type Deployment,
+} from "../../../lab/kube-sim/index.ts";
 
 /** Timings short enough for tests on the real clock (pods start and turn ready in ~0.2 s). */
 export const FAST = {

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf as resourceOfKind } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment, Pod } from "../../../lab/kube-sim/types.ts";
+import {
+  type KubeSim,
+  resourceOf as resourceOfKind,
+  type Deployment,
+  type Pod,
+} from "../../../lab/kube-sim/index.ts";
 import type { KubectlResult } from "./helpers.ts";
 import { kubectl, kubectlEnv, kubectlStream, settled, startFastSim, waitFor } from "./helpers.ts";
 

@@ -1,7 +1,13 @@
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { renderMetrics } from "../../../lab/kube-sim/metrics.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Deployment, KubeEvent, Node, Pod, ReplicaSet } from "../../../lab/kube-sim/types.ts";
+import {
+  type KubeSim,
+  renderMetrics,
+  resourceOf,
+  type Deployment,
+  type KubeEvent,
+  type Node,
+  type Pod,
+  type ReplicaSet,
+} from "../../../lab/kube-sim/index.ts";
 
 /** Reads the simulated cluster the way a test (or an SRE with kubectl) would look at it. */
 export function look(sim: KubeSim) {

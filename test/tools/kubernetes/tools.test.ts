@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../lab/kube-sim/resources.ts";
-import type { Pod } from "../../../lab/kube-sim/types.ts";
+import { type KubeSim, startKubeSim, resourceOf, type Pod } from "../../../lab/kube-sim/index.ts";
 import { createKubeClients, type KubeClients } from "../../../tools/kubernetes/client.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";

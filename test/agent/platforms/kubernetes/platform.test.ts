@@ -2,9 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { ActionRecord, Decision, Target } from "../../../../core/types.ts";
-import type { KubeSim } from "../../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../../lab/kube-sim/resources.ts";
+import { type KubeSim, startKubeSim, resourceOf } from "../../../../lab/kube-sim/index.ts";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
 
 let sim: KubeSim;
