@@ -30,6 +30,7 @@ import { openStore } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
+import { createCurrentness } from "../agent/currentness/currentness.ts";
 import { createSlackApp } from "../slack/app.ts";
 import { wireSlack } from "../slack/slackIntegration.ts";
 import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
@@ -169,6 +170,10 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     : undefined;
   const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
   const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
+  const currentness = createCurrentness({
+    alertmanagerUrl: config.alertmanagerUrl,
+    prometheusUrl: config.prometheusUrl,
+  });
   const graph = buildIncidentGraph(
     {
       incidents,
@@ -191,6 +196,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
         : {}),
+      ...(currentness ? { currentness } : {}),
       ...(crashAt
         ? {
             crashHook: (point) => {
@@ -283,6 +289,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     plannerName: planner.name,
     /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
     watcher,
+    /** The predictions the watcher raised (stored), behind predictive incidents' evidence and forecasts. */
+    predictions,
     /** The LLM cassette in use (replay or record), so callers can report off-script requests. */
     cassette: llm?.cassette ?? null,
     async close() {

@@ -98,6 +98,7 @@ export function createApp(deps: AppDeps): RequestListener {
       answer: deps.answerApproval,
       runbooks: deps.runbooks,
       slo: deps.sloReport,
+      forecasts: deps.forecasts,
       assetsDir: deps.dashboardAssets,
     }),
   );
