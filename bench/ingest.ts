@@ -8,7 +8,14 @@ import { silentLogger } from "../core/logger.ts";
 import { createApp } from "../server/app.ts";
 import { startServer } from "../server/listen.ts";
 import { openDatabase } from "../store/db.ts";
-import { SqliteIncidentRepository, type IncomingAlert } from "../store/incidentRepository.ts";
+import {
+  SqliteIncidentRepository,
+  type IncidentRepository,
+  type IncomingAlert,
+} from "../store/incidentRepository.ts";
+import { PgIncidentRepository } from "../store/postgres/incidentRepository.ts";
+import { openPostgres } from "../store/postgres/pool.ts";
+import { postgresUnavailable, startTestPostgres } from "../test/helpers/postgres.ts";
 import type { LoadPlan, LoadResult } from "./ingestLoad.ts";
 import { infoRow, percentile, type BenchRow } from "./report.ts";
 
@@ -24,6 +31,37 @@ export interface IngestBenchOptions {
   /** Goals: throughput floor and p99 ceiling. */
   minAlertsPerSecond?: number;
   maxP99Ms?: number;
+  /** Also run it on a throwaway local PostgreSQL (default: when its server binaries are installed). */
+  postgres?: boolean;
+}
+
+/**
+ * The webhook on SQLite, and beside it on PostgreSQL (a throwaway local cluster, as the tests start one):
+ * the same load, the same goals, rows labelled by store.
+ */
+export async function benchIngestStores(opts: IngestBenchOptions = {}): Promise<BenchRow[]> {
+  const rows = (await benchIngest(opts)).map((r) => ({ ...r, name: `${r.name} [sqlite]` }));
+  const why = postgresUnavailable();
+  if (opts.postgres === false || why) {
+    if (why) console.error(`ingest bench: PostgreSQL skipped: ${why}`);
+    return rows;
+  }
+  const server = await startTestPostgres();
+  try {
+    const pool = await openPostgres(await server.newDatabase());
+    try {
+      const pg = await benchIngest(opts, {
+        repository: new PgIncidentRepository(pool),
+        storedAlerts: async () =>
+          (await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM alerts")).rows[0]!.n,
+      });
+      return [...rows, ...pg.map((r) => ({ ...r, name: `${r.name} [postgres]` }))];
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    server.stop();
+  }
 }
 
 const TOKEN = "bench-webhook-token";
@@ -32,7 +70,10 @@ const TOKEN = "bench-webhook-token";
  * Drive the real app (real SQLite file, synchronous=FULL, bearer token on) with concurrent Alertmanager-shaped
  * notifications over keep-alive HTTP, and report alerts/s and reply latency percentiles.
  */
-export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchRow[]> {
+export async function benchIngest(
+  opts: IngestBenchOptions = {},
+  store?: { repository: IncidentRepository; storedAlerts: () => Promise<number> },
+): Promise<BenchRow[]> {
   const plan = {
     total: opts.notifications ?? 4000,
     warmup: opts.warmup ?? 2000,
@@ -46,7 +87,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
   // The same disk's bare commit cost, so figures from a busy or slow machine can be read in context.
   const commitMs = bareCommitMs(join(dir, "baseline.db"));
   const db = openDatabase(join(dir, "aegis.db"));
-  const incidents = new CountingRepository(db);
+  const incidents = countingCommits(store?.repository ?? new SqliteIncidentRepository(db));
   let handedOver = 0;
   const app = createApp({
     config: loadConfig({ AEGIS_WEBHOOK_TOKEN: TOKEN }),
@@ -69,7 +110,9 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
       throw new Error(`ingest bench: ${failed} notifications failed: ${JSON.stringify(result.failures)}`);
     }
     const sent = plan.total + plan.warmup;
-    const stored = (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
+    const stored = store
+      ? await store.storedAlerts()
+      : (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
     if (stored !== sent) throw new Error(`ingest bench: ${stored} alerts stored, expected ${sent}`);
     return [
       ...deliveryRows(result, plan.total, { minRate, maxP99 }),
@@ -78,7 +121,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
       infoRow("server event loop busy", elu.utilization * 100, "%"),
       infoRow("load generator CPU per alert", result.cpuMs / plan.total, "ms"),
       infoRow("alerts per commit (group commit)", incidents.alerts / incidents.commits, "alerts"),
-      infoRow("bare SQLite commit on this disk", commitMs, "ms"),
+      ...(store ? [] : [infoRow("bare SQLite commit on this disk", commitMs, "ms")]),
       {
         name: "incident ids handed to the agent",
         value: handedOver,
@@ -124,16 +167,20 @@ export function deliveryRows(
   ];
 }
 
-/** Counts transactions, to show how many notifications share a commit. */
-class CountingRepository extends SqliteIncidentRepository {
-  commits = 0;
-  alerts = 0;
-
-  override async ingest(alerts: IncomingAlert[], receivedAt: string) {
-    this.commits++;
-    this.alerts += alerts.length;
-    return super.ingest(alerts, receivedAt);
-  }
+/** The store's repository, counting transactions to show how many notifications share a commit. */
+function countingCommits(
+  inner: IncidentRepository,
+): IncidentRepository & { commits: number; alerts: number } {
+  // Everything but ingest is the store's own (inherited through the prototype, so `this` keeps its state).
+  const repo = Object.create(inner) as IncidentRepository & { commits: number; alerts: number };
+  repo.commits = 0;
+  repo.alerts = 0;
+  repo.ingest = (alerts: IncomingAlert[], receivedAt: string) => {
+    repo.commits++;
+    repo.alerts += alerts.length;
+    return inner.ingest(alerts, receivedAt);
+  };
+  return repo;
 }
 
 /** Mean time of a one-row commit (WAL, synchronous=FULL, as store/db.ts opens it) on the bench's disk. */

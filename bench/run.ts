@@ -7,7 +7,7 @@ import { benchDashboard } from "./dashboard.ts";
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
 import { benchEvalSuite } from "./evalSuite.ts";
-import { benchIngest } from "./ingest.ts";
+import { benchIngestStores } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
 import { benchDetect, benchWatcher } from "./predictive.ts";
@@ -17,7 +17,7 @@ import { benchStorm } from "./storm.ts";
 
 /** Every benchmark this runner knows, in run order. */
 export const BENCHES: Bench[] = [
-  { name: "ingest", run: () => benchIngest() },
+  { name: "ingest", run: () => benchIngestStores() },
   { name: "storm", run: () => benchStorm() },
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "llm-overhead", run: () => benchLlmOverhead() },

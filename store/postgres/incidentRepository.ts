@@ -70,20 +70,25 @@ export class PgIncidentRepository implements IncidentRepository {
     receivedAt: string,
   ): Promise<IngestOutcome> {
     const fingerprint = alertFingerprint(alert);
-    const seen = await one<{ id: string; incident_id: string }>(
+    // Every fact the rules need in one round trip.
+    const facts = (await one<{
+      seen_id: string | null;
+      seen_incident: string | null;
+      firing_incident: string | null;
+      active_incident: string | null;
+    }>(
       c,
-      "SELECT id, incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = $3",
-      [fingerprint, alert.startsAt, alert.status],
-    );
-    const firing =
-      !seen && alert.status === "resolved"
-        ? await one<{ incident_id: string }>(
-            c,
-            "SELECT incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = 'firing'",
-            [fingerprint, alert.startsAt],
-          )
-        : undefined;
-    const active = seen ? undefined : await this.activeByTarget(c, target.key);
+      `SELECT s.id AS seen_id, s.incident_id AS seen_incident,
+         (SELECT incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = 'firing'
+            AND $3 = 'resolved') AS firing_incident,
+         (SELECT id FROM incidents WHERE target_key = $4 AND active = 1) AS active_incident
+       FROM (SELECT 1) one
+       LEFT JOIN alerts s ON s.fingerprint = $1 AND s.starts_at = $2 AND s.status = $3`,
+      [fingerprint, alert.startsAt, alert.status, target.key],
+    ))!;
+    const seen = facts.seen_id ? { id: facts.seen_id, incident_id: facts.seen_incident! } : undefined;
+    const firing = !seen && facts.firing_incident ? { incident_id: facts.firing_incident } : undefined;
+    const active = seen ? undefined : (facts.active_incident ?? undefined);
     const plan = planIngest({
       alert,
       seenIncidentId: seen?.incident_id,
@@ -141,12 +146,6 @@ export class PgIncidentRepository implements IncidentRepository {
         return { incidentId: id, fingerprint, outcome: "created" };
       }
     }
-  }
-
-  private async activeByTarget(c: Queryable, key: string): Promise<string | undefined> {
-    return (
-      await one<{ id: string }>(c, "SELECT id FROM incidents WHERE target_key = $1 AND active = 1", [key])
-    )?.id;
   }
 
   private async createIncident(

@@ -37,4 +37,14 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ AEGIS_MODE: "yolo" })).toThrow(/AEGIS_MODE/);
     expect(() => loadConfig({ AEGIS_PORT: "99999" })).toThrow(/AEGIS_PORT/);
   });
+
+  it("uses SQLite unless a PostgreSQL URL is given, and rejects another scheme", () => {
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    expect(loadConfig({ AEGIS_DATABASE_URL: "postgresql://a:b@db:5432/aegis" }).databaseUrl).toBe(
+      "postgresql://a:b@db:5432/aegis",
+    );
+    expect(() => loadConfig({ AEGIS_DATABASE_URL: "mysql://db/aegis" })).toThrow(/AEGIS_DATABASE_URL/);
+    expect(loadConfig({ AEGIS_REPLICA_ID: "pod-1" }).replicaId).toBe("pod-1");
+    expect(loadConfig({}).workLeaseMs).toBe(30_000);
+  });
 });

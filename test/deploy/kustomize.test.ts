@@ -66,3 +66,57 @@ describe("Kustomize install (deploy/kubernetes/overlays/single-sqlite)", () => {
     expect(again.stdout).toMatch(/deployment\.apps\/aegisops unchanged/);
   });
 });
+
+const HA_OVERLAY = fileURLToPath(new URL("../../deploy/kubernetes/overlays/ha-postgres", import.meta.url));
+
+describe("Kustomize install (deploy/kubernetes/overlays/ha-postgres)", () => {
+  let sim: KubeSim;
+  let dir: string;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    sim = await startKubeSim({ clock: "virtual", tls: false });
+    dir = mkdtempSync(join(tmpdir(), "aegis-kustomize-ha-"));
+    kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, sim.kubeconfig());
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("`kubectl kustomize` renders several replicas on PostgreSQL from a Secret, rolling, with a disruption budget", async () => {
+    const { stdout } = await run("kubectl", ["kustomize", HA_OVERLAY]);
+    const docs = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
+    const deployment = docs.find((d) => d.kind === "Deployment")!;
+    expect(deployment.spec!.replicas).toBeGreaterThanOrEqual(2);
+    // Several writers are safe on PostgreSQL: no Recreate (which would stop every replica at once).
+    expect(deployment.spec!.strategy.type).toBe("RollingUpdate");
+    const env = deployment.spec!.template.spec.containers[0].env as Array<{
+      name: string;
+      value?: string;
+      valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+    }>;
+    const url = env.find((e) => e.name === "AEGIS_DATABASE_URL")!;
+    expect(url.value).toBeUndefined();
+    expect(url.valueFrom!.secretKeyRef).toEqual({ name: "aegisops-postgres", key: "url" });
+    expect(env.find((e) => e.name === "AEGIS_REPLICA_ID")!.valueFrom!.fieldRef!.fieldPath).toBe(
+      "metadata.name",
+    );
+    const pdb = docs.find((d) => d.kind === "PodDisruptionBudget")!;
+    expect(pdb.metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(pdb.spec!.selector.matchLabels).toEqual(deployment.spec!.selector.matchLabels);
+    expect(pdb.spec!.maxUnavailable ?? deployment.spec!.replicas - pdb.spec!.minAvailable).toBeLessThan(
+      deployment.spec!.replicas,
+    );
+  });
+
+  it("`kubectl apply -k` installs it into a cluster", async () => {
+    const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "apply", "-k", HA_OVERLAY]);
+    expect(stdout).toMatch(/deployment\.apps\/aegisops created/);
+    expect(stdout).toMatch(/poddisruptionbudget\.policy\/aegisops created/);
+    const kube = createKubeClients({ kind: "string", yaml: readFileSync(kubeconfig, "utf8") });
+    const deployment = await kube.apps.readNamespacedDeployment({ name: "aegisops", namespace: "aegisops" });
+    expect(deployment.spec?.replicas).toBe(3);
+  });
+});
