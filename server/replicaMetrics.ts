@@ -2,6 +2,9 @@ import type { QueueStats } from "./incidentMetrics.ts";
 import { scrapeGauge, type MetricsRegistry } from "./metrics.ts";
 import type { ReplicaStatus } from "./routes/health.ts";
 
+/** Metrics exported only on a shared store (PostgreSQL): a dashboard may query them, SQLite never shows them. */
+export const SHARED_STORE_METRICS = ["aegis_work_queue_waiting"] as const;
+
 /**
  * Per-replica gauges, read at scrape time: this replica's own queue and runs (labelled with its name, so a
  * dashboard summing replicas sees each), whether it leads, and on a shared store the entries no replica holds.
@@ -38,7 +41,7 @@ export function registerReplicaMetrics(
   if (waiting) {
     scrapeGauge(
       registry,
-      "aegis_work_queue_waiting",
+      SHARED_STORE_METRICS[0],
       "Incidents in the shared work queue that no replica holds (new, or their replica's lease lapsed).",
       [],
       async () => [{ value: await waiting() }],

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
+import { SHARED_STORE_METRICS } from "../../server/replicaMetrics.ts";
 
 interface Panel {
   id: number;
@@ -59,7 +60,8 @@ let exported: Set<string>;
 beforeAll(async () => {
   t = await startTestAegis();
   const text = await (await fetch(`${t.baseUrl}/metrics`)).text();
-  exported = new Set(["up"]);
+  // The test server runs on SQLite; what only a shared store exports is declared beside its registration.
+  exported = new Set(["up", ...SHARED_STORE_METRICS]);
   for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     const [, name, type] = m as unknown as [string, string, string];
     if (type === "histogram") for (const s of ["_bucket", "_sum", "_count"]) exported.add(name + s);
