@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { TERMINAL_STATUSES } from "../core/types.ts";
-import { runLoad } from "./ingest.ts";
-import { percentile, type BenchRow } from "./report.ts";
+import { deliveryRows, runLoad } from "./ingest.ts";
+import { infoRow, type BenchRow } from "./report.ts";
 
 export interface StormBenchOptions {
   /** Measured notifications (one alert each), as Alertmanager sends them. */
@@ -89,31 +89,11 @@ export async function benchStorm(opts: StormBenchOptions = {}): Promise<BenchRow
       const { total } = read();
       const stored = (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
       const sent = plan.total + plan.warmup;
-
-      const sorted = Float64Array.from(result.latencies).sort();
-      const rate = plan.total / (result.elapsedMs / 1000);
-      const p99 = percentile(sorted, 99);
-      const info = (name: string, value: number, unit: string): BenchRow => ({
-        name,
-        value,
-        unit,
-        goal: "",
-        ok: true,
-      });
       return [
-        {
-          name: "alerts per second, agent working",
-          value: rate,
-          unit: "alerts/s",
-          goal: ">= 2000",
-          ok: rate >= 2000,
-        },
-        info("reply latency p50", percentile(sorted, 50), "ms"),
-        { name: "reply latency p99", value: p99, unit: "ms", goal: "< 25", ok: p99 < 25 },
-        info("reply latency max", sorted[sorted.length - 1] ?? NaN, "ms"),
+        ...deliveryRows(result, plan.total, { minRate: 2000, maxP99: 25, label: ", agent working" }),
         { name: "alerts stored", value: stored, unit: "alerts", goal: `= ${sent}`, ok: stored === sent },
-        info("incidents settled by the agent", total, "incidents"),
-        info(
+        infoRow("incidents settled by the agent", total, "incidents"),
+        infoRow(
           "incidents settled per second (storm start → last settled)",
           total / (settledAfterMs / 1000),
           "incidents/s",

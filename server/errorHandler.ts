@@ -53,13 +53,13 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, next) => {
     next(err);
     return;
   }
-  const failure = classifyError(err, req.path);
+  const failure = classifyError(err);
   res.locals.failure = failure;
   res.status(failure.status).json({ error: failure.code, message: failure.message });
 };
 
-/** What to answer for a thrown error; `path` is the request's path (parse errors name the webhook's code). */
-export function classifyError(err: unknown, path: string): RequestFailure {
+/** What to answer for a thrown error. */
+export function classifyError(err: unknown): RequestFailure {
   if (err instanceof HttpError) return { status: err.status, code: err.code, message: oneLine(err.message) };
   if (err instanceof AegisError) {
     const status = STATUS_BY_CODE[err.code] ?? 500;
@@ -67,7 +67,7 @@ export function classifyError(err: unknown, path: string): RequestFailure {
     if (status >= 500) failure.err = err;
     return failure;
   }
-  const body = bodyParserFailure(err, path);
+  const body = bodyParserFailure(err);
   if (body) return body;
   return { status: 500, code: "internal", message: "internal error", err };
 }
@@ -86,8 +86,8 @@ function isBodyParserError(err: unknown): err is BodyParserError {
   return typeof e === "object" && e !== null && typeof e.type === "string" && typeof e.status === "number";
 }
 
-/** body-parser / raw-body errors carry a `type`; map the ones a client can cause. */
-function bodyParserFailure(err: unknown, path: string): RequestFailure | undefined {
+/** Errors of express.json() (the dashboard's and the approval routes' small bodies) carry a `type`; map the ones a client can cause. */
+function bodyParserFailure(err: unknown): RequestFailure | undefined {
   if (!isBodyParserError(err)) return undefined;
   switch (err.type) {
     case "entity.too.large":
@@ -99,8 +99,7 @@ function bodyParserFailure(err: unknown, path: string): RequestFailure | undefin
     case "entity.parse.failed":
       return {
         status: 400,
-        // The webhook is the only JSON body so far; other routes get a generic code.
-        code: path === "/alerts" ? "alert_payload_invalid" : "request_invalid",
+        code: "request_invalid",
         message: `malformed JSON: ${oneLine(err.message)}`,
       };
     case "encoding.unsupported":

@@ -11,7 +11,7 @@ import { webhookTokenCheck, WWW_AUTHENTICATE } from "./auth.ts";
 import { readJsonBody } from "./body.ts";
 import { classifyError, type RequestFailure } from "./errorHandler.ts";
 import { forbiddenKeyIssue } from "./forbiddenKeys.ts";
-import { createLogThrottle } from "../core/logThrottle.ts";
+import { createRequestLine } from "./requestLog.ts";
 import type { GroupIngest } from "./groupCommit.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
@@ -33,50 +33,30 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void
 /**
  * `POST /alerts`, the Alertmanager webhook (v4), on bare node `http`: it is the one hot route, and the
  * express stack (router, body-parser, res.json, per-request listeners) cost more CPU than the rest of the
- * request put together. Replies, metrics and log lines are the ones the express route produced. Order
+ * request put together. Errors are answered in the API's JSON shape and logged through the server's one
+ * request log (server/requestLog.ts). Order
  * matters: token, media type, body size and JSON, schema, then one transaction; the 202 goes out only after
  * the commit, and the agent runs later.
  */
 export function createWebhook(deps: WebhookDeps): WebhookHandler {
   const checkToken = webhookTokenCheck(deps.webhookToken);
   const { metrics, log } = deps;
-  // A client retrying with a bad token, or a scanner, must not write a line per request.
-  const throttle = createLogThrottle();
+  const line = createRequestLine(log);
 
-  /** Count and log a finished reply, as the express route did. */
+  /** Count and log a finished reply. */
   const record = (req: IncomingMessage, started: number, status: number, failure?: RequestFailure) => {
     const ms = performance.now() - started;
     metrics.webhookRequests.inc({ code: String(status) });
     metrics.webhookDuration.observe(ms / 1000);
     if (status < 400 && !log.isLevelEnabled("debug")) return;
-    // Headers and bodies are never logged: they carry tokens and payloads.
     const url = req.url ?? "";
     const query = url.indexOf("?");
-    const fields = { method: req.method, path: query < 0 ? url : url.slice(0, query), status, ms };
-    if (status >= 500) {
-      log.error(
-        { ...fields, error: failure?.code, reason: failure?.message, err: failure?.err },
-        "request failed",
-      );
-    } else if (status === 401) {
-      throttle(`401 ${failure?.message}`, (suppressed) =>
-        log.warn(
-          { ...fields, error: failure?.code, reason: failure?.message, suppressed },
-          suppressed > 0
-            ? `request rejected (and ${suppressed} more like it in the last 10 s, not logged)`
-            : "request rejected",
-        ),
-      );
-    } else if (status >= 400) {
-      log.warn({ ...fields, error: failure?.code, reason: failure?.message }, "request rejected");
-    } else {
-      log.debug(fields, "request");
-    }
+    line({ method: req.method, path: query < 0 ? url : url.slice(0, query), status, ms }, failure);
   };
 
   /**
    * Send a JSON reply (the head and a string body go out in one write). It is counted and logged once it
-   * has gone out, on "finish", as before: a reply to a client that is gone never finishes and is not counted.
+   * has gone out, on "finish": a reply to a client that is gone never finishes and is not counted.
    */
   const reply = (
     req: IncomingMessage,
@@ -115,8 +95,8 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
   const accept = async (req: IncomingMessage, res: ServerResponse, started: number) => {
     const body = await readJsonBody(req, {
       limit: WEBHOOK_BODY_LIMIT,
-      // As express's error handler had it: the webhook's code for malformed JSON only on the exact path
-      // `/alerts`; `/alerts/` and `/ALERTS` got the generic one.
+      // The webhook's own code for malformed JSON only on the exact path `/alerts`; the spellings express
+      // would also route here (`/alerts/`, `/ALERTS`) get the generic one.
       malformedCode:
         requestPathname(req.url ?? "") === "/alerts" ? "alert_payload_invalid" : "request_invalid",
     });
@@ -171,13 +151,13 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
       return;
     }
     accept(req, res, started).catch((err: unknown) => {
-      // Too late to answer cleanly: drop the connection, as express did.
+      // Too late to answer cleanly: drop the connection.
       if (res.headersSent) {
         res.destroy();
         return;
       }
-      // Schema errors and store failures, answered as express's error handler did.
-      fail(req, res, started, classifyError(err, requestPathname(req.url ?? "")));
+      // Schema errors and store failures, answered as the rest of the API answers them.
+      fail(req, res, started, classifyError(err));
     });
   };
 }

@@ -17,6 +17,7 @@ import { entrySummary, hitSummary } from "../../runbooks/memory/summaries.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
+import type { ForecastLookup } from "../routes/forecast.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
 import { createLoginThrottle } from "./loginThrottle.ts";
 import { CSRF_HEADER, createSessions, sessionCookie, type Access, type Sessions } from "./session.ts";
@@ -43,6 +44,8 @@ export interface DashboardDeps {
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
   answer?: AnswerApproval | undefined;
+  /** The predictive watcher's forecasts behind an incident's alerts (the chart of a predictive incident). */
+  forecasts?: ForecastLookup | undefined;
   /** SLOs, budgets, burn rates, action records and breakers (the autonomy report). */
   slo?: (() => Promise<unknown>) | undefined;
   /** Defaults: signed sessions from the config, a feed polling `incidents`. */
@@ -186,7 +189,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
   router.get("/ui/api/incidents/:id", requireRead, async (req, res) => {
     const incident = await deps.incidents.get(String(req.params.id));
     if (!incident) throw new AegisError("not_found", `no incident with id ${JSON.stringify(req.params.id)}`);
-    res.json(incidentView(incident));
+    res.json(incidentView(incident, deps.forecasts?.(incident.alerts) ?? []));
   });
   router.get("/ui/api/stats", requireRead, async (_req, res) => {
     const [recent, byStatus] = await Promise.all([

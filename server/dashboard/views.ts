@@ -4,8 +4,9 @@ import type { Incident, IncidentStatus, IncidentSummary, Target } from "../../co
 import { effectiveMode } from "../../agent/policy/mode.ts";
 import type { Policy, PolicyMode } from "../../agent/policy/schema.ts";
 import { PREDICTION_ALERTNAMES } from "../../detect/watcher/prediction.ts";
+import type { AlertForecast } from "../../detect/watcher/registry.ts";
 import type { ActionOutcome } from "../incidentMetrics.ts";
-import { forecastOf, type ForecastView } from "./forecast.ts";
+import { forecastView, type ForecastView } from "./forecast.ts";
 import type { IncidentSource } from "./rowFilter.ts";
 
 /** One row of the dashboard's incident list. */
@@ -61,18 +62,17 @@ export function incidentRow(i: IncidentSummary): IncidentRow {
   });
 }
 
-/** The whole incident as the page shows it: everything redacted, the target named. */
-export function incidentView(i: Incident): Incident & {
-  targetLabel: string;
-  source: IncidentSource;
-  forecast: ForecastView | null;
-} {
+/** The whole incident as the page shows it: everything redacted, the target named, its forecast if any. */
+export function incidentView(
+  i: Incident,
+  forecasts: readonly AlertForecast[] = [],
+): Incident & { targetLabel: string; source: IncidentSource; forecast: ForecastView | null } {
   const predictive = i.alerts.some((a) => a.labels.aegis_source === "predictive");
   return redactValue({
     ...i,
     targetLabel: targetLabel(i.target),
     source: predictive ? "predictive" : sourceOf(i.alerts.map((a) => a.labels.alertname ?? "")),
-    forecast: forecastOf(i) ?? null,
+    forecast: forecastView(forecasts) ?? null,
   });
 }
 

@@ -1,9 +1,10 @@
 import { Router } from "express";
 import { AegisError } from "../../core/errors.ts";
+import type { AlertForecast } from "../../detect/watcher/registry.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 
 /** Looks up the forecasts behind an incident's alerts (the predictive watcher's registry). */
-export type ForecastLookup = (alerts: ReadonlyArray<{ fingerprint: string }>) => unknown[];
+export type ForecastLookup = (alerts: ReadonlyArray<{ fingerprint: string }>) => AlertForecast[];
 
 /**
  * `GET /api/incidents/:id/forecast`: for each predictive alert of the incident, the forecast a chart draws —

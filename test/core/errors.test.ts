@@ -14,12 +14,12 @@ describe("one error tree", () => {
   });
 
   it("an HttpError answers with its own status and code; a domain error with its code's status", () => {
-    expect(classifyError(new HttpError(429, "too_many_logins", "try again in 3 s"), "/login")).toEqual({
+    expect(classifyError(new HttpError(429, "too_many_logins", "try again in 3 s"))).toEqual({
       status: 429,
       code: "too_many_logins",
       message: "try again in 3 s",
     });
-    expect(classifyError(new AegisError("queue_full", "busy"), "/alerts")).toMatchObject({
+    expect(classifyError(new AegisError("queue_full", "busy"))).toMatchObject({
       status: 503,
       code: "queue_full",
     });

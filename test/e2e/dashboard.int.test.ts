@@ -1,11 +1,11 @@
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { predictionAlert } from "../../detect/watcher/prediction.ts";
 import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
+import { leakPrediction } from "../helpers/predictions.ts";
 import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
 
 const TOKEN = "e2e-dashboard-token-9f8e7d6c5b4a";
@@ -136,26 +136,10 @@ describe("dashboard in Chromium", () => {
     await shoot(page, "runbooks");
   });
 
-  it("shows a predictive incident's forecast: the line, the limit and the predicted crossing", async () => {
-    // The alert the watcher raises for a leak (its own producer), posted as Alertmanager would forward it.
+  it("shows a predictive incident's forecast: the series, the limit and the predicted crossing", async () => {
+    // What the watcher does with a forecast: the registry keeps it, its alert enters the pipeline.
     const at = Date.now();
-    const alert = predictionAlert({
-      key: `container_memory|${prefix}-grower`,
-      kind: "exhaustion",
-      series: "container_memory",
-      labels: { container: `${prefix}-grower` },
-      family: "memory_leak",
-      message: `${prefix}-grower's container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)`,
-      leadTimeMs: 17 * 60_000,
-      confidence: 0.9,
-      contributions: {
-        growth_per_min: 4 * 2 ** 20,
-        headroom: 68 * 2 ** 20,
-        eta_low_min: 14,
-        eta_high_min: 21,
-      },
-      at,
-    });
+    const alert = await t.aegis.predictions.record(leakPrediction(`${prefix}-grower`, at));
     const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
 
@@ -166,7 +150,7 @@ describe("dashboard in Chromium", () => {
     await page.goto(`${t.baseUrl}/#/incidents/${id}`);
     await page.getByTestId("forecast-chart").locator("canvas").waitFor();
     const crossing = (await page.getByTestId("forecast-crossing").textContent()) ?? "";
-    expect(crossing).toContain("runs out");
+    expect(crossing).toContain("limit (512 MiB)");
     expect(await page.getByTestId("forecast").textContent()).toContain("reached in 17 min");
     // The crossing named on the page is 17 min after the prediction, as the browser writes times.
     expect(crossing.replace(/\s+/g, " ")).toContain(

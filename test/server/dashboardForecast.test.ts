@@ -1,61 +1,39 @@
 import { describe, expect, it } from "vitest";
-import { predictionAlert, type Prediction } from "../../detect/watcher/prediction.ts";
-import { forecastOf } from "../../server/dashboard/forecast.ts";
-import { fixture } from "./helpers.ts";
+import { predictionAlert } from "../../detect/watcher/prediction.ts";
+import { PredictionRegistry } from "../../detect/watcher/registry.ts";
+import { forecastView } from "../../server/dashboard/forecast.ts";
+import { leakPrediction } from "../helpers/predictions.ts";
 
 const AT = Date.parse("2026-12-07T10:00:00Z");
+const MiB = 2 ** 20;
 
-/** A memory exhaustion prediction as the watcher raises it: 4 MiB/min, 68 MiB left, 17 min (14 to 21). */
-function leak(): Prediction {
-  return {
-    key: "container_memory|checkout",
-    kind: "exhaustion",
-    series: "container_memory",
-    labels: { container: "checkout" },
-    family: "memory_leak",
-    message: "checkout's container_memory grows 4.0 MiB/min; its limit (512 MiB) is reached in 17 min (± 3)",
-    leadTimeMs: 17 * 60_000,
-    confidence: 0.9,
-    contributions: {
-      growth_per_min: 4 * 2 ** 20,
-      headroom: 68 * 2 ** 20,
-      t_stat: 40,
-      eta_low_min: 14,
-      eta_high_min: 21,
-    },
-    at: AT,
-  };
-}
+const leak = () => leakPrediction("checkout", AT);
 
 describe("forecast of a predictive incident", () => {
-  it("draws the headroom falling to the limit at the predicted crossing, with its band", () => {
-    const f = forecastOf({ alerts: [predictionAlert(leak())] })!;
-    expect(f.measure).toBe("headroom");
-    expect(f.limit).toBe(0);
-    expect(f.crossingAt).toBe(AT + 17 * 60_000);
-    expect(f.crossingLow).toBe(AT + 14 * 60_000);
-    expect(f.crossingHigh).toBe(AT + 21 * 60_000);
-    expect(f.projected[0]).toEqual({ t: AT, v: 68 * 2 ** 20 });
-    // The line goes on past the latest crossing, below the limit.
-    expect(f.projected.at(-1)!.t).toBeGreaterThan(f.crossingHigh!);
-    expect(f.projected.at(-1)!.v).toBeLessThan(0);
-    expect(f.message).toContain("reached in 17 min");
+  it("is the watcher's own chart for the incident's alert: series, forecast, limit and crossing with its band", async () => {
+    const registry = new PredictionRegistry();
+    const alert = await registry.record(leak());
+    const f = forecastView(registry.forecastsFor([alert]))!;
+    expect(f).toMatchObject({
+      series: "container_memory",
+      unit: "bytes",
+      limit: 512 * MiB,
+      crossingAt: AT + 17 * 60_000,
+      crossingLow: AT + 14 * 60_000,
+      crossingHigh: AT + 21 * 60_000,
+    });
+    expect(f.observed).toHaveLength(20);
+    expect(f.projected.at(-1)).toEqual({ t: AT + 17 * 60_000, v: 512 * MiB });
   });
 
-  it("is absent for an ordinary alert, an anomaly and unreadable contributions", () => {
-    const ordinary = fixture("am-webhook-firing").alerts[0]!;
-    expect(forecastOf({ alerts: [ordinary] })).toBeUndefined();
-    const anomaly = predictionAlert({
-      ...leak(),
-      kind: "anomaly",
-      leadTimeMs: null,
-      contributions: { level: 3 },
-    });
-    expect(forecastOf({ alerts: [anomaly] })).toBeUndefined();
-    const garbled = predictionAlert(leak());
-    garbled.annotations.contributions = "{not json";
-    expect(forecastOf({ alerts: [garbled] })).toBeUndefined();
-    const shrinking = predictionAlert({ ...leak(), contributions: { growth_per_min: -1, headroom: 5 } });
-    expect(forecastOf({ alerts: [shrinking] })).toBeUndefined();
+  it("is absent for an alert the watcher did not raise, even one posted with a predictive alert's labels", async () => {
+    const registry = new PredictionRegistry();
+    await registry.record({ ...leak(), key: "other" });
+    // The same labels and annotations, another series: its fingerprint is not in the registry.
+    const forged = predictionAlert({ ...leak(), key: "container_memory|forged" });
+    expect(forecastView(registry.forecastsFor([forged]))).toBeUndefined();
+    // A prediction without a chart (an anomaly) draws nothing.
+    const anomaly = await registry.record({ ...leak(), key: "a", kind: "anomaly", chart: undefined });
+    expect(forecastView(registry.forecastsFor([anomaly]))).toBeUndefined();
   });
 });

@@ -37,7 +37,7 @@ export function ForecastChart(props: { forecast: ForecastView }) {
         ...(f.observed.length > 0
           ? [
               {
-                label: f.measure === "headroom" ? "headroom" : f.series,
+                label: f.series,
                 data: xy(f.observed),
                 borderColor: COLORS.positive,
                 backgroundColor: COLORS.positive,
@@ -54,7 +54,7 @@ export function ForecastChart(props: { forecast: ForecastView }) {
           pointRadius: 0,
         },
         {
-          label: "limit",
+          label: f.limitLabel,
           data: [
             { x: from, y: f.limit },
             { x: to, y: f.limit },
@@ -96,7 +96,7 @@ export function ForecastChart(props: { forecast: ForecastView }) {
       scales: {
         x: { type: "linear", min: from, max: to, ticks: { callback: (v) => clock(Number(v)) } },
         y: {
-          title: { display: true, text: f.measure === "headroom" ? `headroom left (${f.series})` : f.series },
+          title: { display: true, text: f.series },
           ticks: { callback: (v) => fmt(Number(v), f.unit) },
         },
       },
@@ -108,7 +108,7 @@ export function ForecastChart(props: { forecast: ForecastView }) {
     ${
       f.crossingAt !== null &&
       html`<p class="muted" data-testid="forecast-crossing">
-        ${f.measure === "headroom" ? "The headroom runs out at " : `The limit (${fmt(f.limit, f.unit)}) is reached at `}
+        The forecast meets the ${f.limitLabel} (${fmt(f.limit, f.unit)}) at${" "}
         <b>${clock(f.crossingAt)}</b>${
           f.crossingLow !== null && f.crossingHigh !== null
             ? ` (between ${clock(f.crossingLow)} and ${clock(f.crossingHigh)})`
