@@ -6,6 +6,7 @@ import { benchCliStartup } from "./cliStartup.ts";
 import { benchDashboard } from "./dashboard.ts";
 import { benchDemo } from "./demo.ts";
 import { benchDockerRestart } from "./dockerRestart.ts";
+import { benchPrometheusHistory } from "./prometheusHistory.ts";
 import { benchEvalSuite } from "./evalSuite.ts";
 import { benchIngestStores } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
@@ -22,6 +23,7 @@ export const BENCHES: Bench[] = [
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "llm-overhead", run: () => benchLlmOverhead() },
   { name: "docker-restart", run: () => benchDockerRestart() },
+  { name: "prometheus-history", run: () => benchPrometheusHistory() },
   { name: "demo", run: () => benchDemo() },
   { name: "runbook-memory", run: () => benchRunbookMemory() },
   { name: "eval-suite", run: () => benchEvalSuite() },

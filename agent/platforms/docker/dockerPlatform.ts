@@ -30,6 +30,7 @@ import type { Policy } from "../../policy/schema.ts";
 import { bindTool } from "../boundTool.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
+import { statsFromPrometheus } from "./promHistory.ts";
 import { dockerSignals, type DockerObservations } from "./signals.ts";
 
 export interface DockerPlatformOptions {
@@ -148,7 +149,22 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     }
     const decisive = dockerSignals(obs).some((s) => DECISIVE.has(s.name));
     if (alive && !decisive) {
-      const stats = await guard("docker_container_stats", statsTool.execute({ container: ref, samples: 2 }));
+      // With Prometheus, the trend it already holds answers at once; the engine's own readings take a second.
+      const history = opts.prometheusUrl
+        ? await guard(
+            "prometheus_query_range",
+            statsFromPrometheus({
+              prometheusUrl: opts.prometheusUrl,
+              container: snapshot.name,
+              memoryLimitBytes: snapshot.memoryLimitBytes,
+              since: Math.min(
+                ...alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt)),
+              ),
+            }),
+          )
+        : undefined;
+      const stats =
+        history ?? (await guard("docker_container_stats", statsTool.execute({ container: ref, samples: 2 })));
       if (stats) obs.stats = stats;
     }
     return { obs, errors };

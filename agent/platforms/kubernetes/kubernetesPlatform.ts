@@ -526,6 +526,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           "action_failed",
           `${decision.action} is not a Kubernetes action this platform runs`,
         );
+      const refused = await action.precheck?.(actionContext, target, decision.params);
+      if (refused)
+        throw new AegisError("action_failed", `pre-check: ${refused}; nothing was changed`, {
+          details: { escalate: true },
+        });
       return action.run(actionContext, target, decision.params);
     },
 

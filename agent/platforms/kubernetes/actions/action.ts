@@ -46,5 +46,10 @@ export interface ActionContext {
 export interface KubeAction {
   id: ActionId;
   symptom?: SignalName;
+  /**
+   * Read just before running: why the action must not run on this object now (nothing to roll back to, already at
+   * that count, already cordoned and drained); undefined when it may. A refusal changes nothing and is escalated.
+   */
+  precheck?(ctx: ActionContext, target: Target, params: Record<string, unknown>): Promise<string | undefined>;
   run(ctx: ActionContext, target: Target, params: Record<string, unknown>): Promise<ActionResult>;
 }

@@ -6,6 +6,15 @@ import { readRollout } from "../../../../tools/kubernetes/rolloutHistory.ts";
 export const scaleDeployment: KubeAction = {
   id: "scale_deployment",
   symptom: "capacity_saturated",
+  async precheck(ctx, target, p) {
+    if (p.replicas === undefined) return undefined;
+    const t = ctx.workload(target);
+    const deployment = await ctx.mustDeployment(t);
+    const current = (await readRollout(ctx.kube, t.namespace, deployment)).replicas;
+    return current === p.replicas
+      ? `deployment ${t.namespace}/${deployment} already wants ${current} replica(s)`
+      : undefined;
+  },
   async run(ctx, target, p) {
     const { kube, tools, workload, mustDeployment } = ctx;
     const t = workload(target);

@@ -1,5 +1,7 @@
 import type { KubeAction } from "./action.ts";
 import { AegisError } from "../../../../core/errors.ts";
+import { podsToDrain } from "../../../../tools/kubernetes/cordonDrainNode.ts";
+import { readNode } from "../../../../tools/kubernetes/nodeStatus.ts";
 
 /** Point the database's Service at its secondary (the policy's database settings). */
 export const failoverDatabase: KubeAction = {
@@ -60,6 +62,12 @@ export const drainQueue: KubeAction = {
 /** Cordon the node and evict its workload pods (disruption budgets respected). */
 export const cordonDrainNode: KubeAction = {
   id: "cordon_drain_node",
+  async precheck(ctx, target) {
+    const node = await readNode(ctx.kube, ctx.nodeName(target));
+    return node.unschedulable && podsToDrain(node.pods).length === 0
+      ? `node ${node.name} is already cordoned and has no pods a drain would move`
+      : undefined;
+  },
   async run(ctx, target, _p) {
     const { tools, nodeName } = ctx;
     return { ...(await tools.drain.execute({ node: nodeName(target) })) };

@@ -1,9 +1,22 @@
 import type { KubeAction } from "./action.ts";
 import { AegisError } from "../../../../core/errors.ts";
+import { readRollout } from "../../../../tools/kubernetes/rolloutHistory.ts";
 
 /** Back to the previous revision: through Argo CD when it manages the Deployment, else natively. */
 export const rollbackDeployment: KubeAction = {
   id: "rollback_deployment",
+  async precheck(ctx, target, p) {
+    const t = ctx.workload(target);
+    const deployment = await ctx.mustDeployment(t);
+    // Argo CD keeps its own history: it says itself when there is nothing to roll back to.
+    if (ctx.tools.argocdRollback && (await ctx.argocdApplicationOf(t, deployment))) return undefined;
+    const r = await readRollout(ctx.kube, t.namespace, deployment);
+    if (r.revisions.length < 2)
+      return `deployment ${t.namespace}/${deployment} has no earlier revision to roll back to`;
+    if (typeof p.toRevision === "number" && !r.revisions.some((x) => x.revision === p.toRevision))
+      return `deployment ${t.namespace}/${deployment} has no revision ${p.toRevision} (it keeps ${r.revisions.map((x) => x.revision).join(", ")})`;
+    return undefined;
+  },
   async run(ctx, target, p) {
     const { tools, workload, mustDeployment, argocdApplicationOf } = ctx;
     const t = workload(target);

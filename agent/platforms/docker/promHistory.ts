@@ -1,0 +1,76 @@
+import type { ContainerStatsResult, StatsSample } from "../../../tools/docker/containerStats.ts";
+import { queryPrometheus } from "../../../tools/prometheus/instantQuery.ts";
+import { queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
+
+/** The trend is read since the alert began, over at least this long and at most the longest window. */
+const MIN_WINDOW_MS = 5_000;
+const MAX_WINDOW_MS = 10 * 60_000;
+/** Steps per window: fine enough for a fast scrape, few enough for one small answer. */
+const STEPS = 50;
+/** Distinct readings a trend needs before it says anything. */
+const MIN_POINTS = 3;
+
+/**
+ * A container's memory over the last minutes and its CPU now, read from Prometheus (cAdvisor's working set by the
+ * container's name, else the process's own resident memory by the `container` label the scrape adds) instead of
+ * sampling the engine for a second. The window runs from the alert's start (`since`) to now, within bounds. The shape
+ * is the engine's stats: the three newest distinct readings, and the growth rate fitted over every reading of the
+ * window. Undefined when Prometheus has fewer than three distinct readings.
+ */
+export async function statsFromPrometheus(opts: {
+  prometheusUrl: string;
+  container: string;
+  memoryLimitBytes: number;
+  /** Epoch ms the alert began; the window starts there. */
+  since?: number;
+  now?: number;
+}): Promise<ContainerStatsResult | undefined> {
+  const name = JSON.stringify(opts.container);
+  const end = opts.now ?? Date.now();
+  const since = Number.isFinite(opts.since) ? opts.since! : end - MIN_WINDOW_MS;
+  const window = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, end - since));
+  const range = await queryPrometheusRange({
+    prometheusUrl: opts.prometheusUrl,
+    query: `container_memory_working_set_bytes{name=${name}} or process_resident_memory_bytes{container=${name}}`,
+    start: new Date(end - window).toISOString(),
+    end: new Date(end).toISOString(),
+    stepSeconds: Math.max(0.1, window / 1000 / STEPS),
+  });
+  // Steps between two scrapes repeat the older sample: keep each reading once.
+  const points = (range.series[0]?.points ?? []).filter(
+    ([, v], i, all) => Number.isFinite(v) && (i === 0 || v !== all[i - 1]![1]),
+  );
+  if (points.length < MIN_POINTS) return undefined;
+  const cpu = await queryPrometheus({
+    prometheusUrl: opts.prometheusUrl,
+    query: `rate(container_cpu_usage_seconds_total{name=${name}}[30s]) or rate(process_cpu_seconds_total{container=${name}}[30s])`,
+  });
+  const cpuNow = cpu.series[0] ? cpu.series[0].value * 100 : null;
+  const picks = points.slice(-3);
+  const samples: StatsSample[] = picks.map(([at, bytes], i) => ({
+    at: new Date(at).toISOString(),
+    memoryUsageBytes: bytes,
+    memoryLimitBytes: opts.memoryLimitBytes,
+    cpuPercent: i === picks.length - 1 ? cpuNow : null,
+  }));
+  const last = points.at(-1)![1];
+  return {
+    samples,
+    memoryGrowthBytesPerSec: slopePerSecond(points),
+    memoryUtilisation: opts.memoryLimitBytes > 0 ? last / opts.memoryLimitBytes : null,
+  };
+}
+
+/** Least-squares slope of [ms, value] points, per second. */
+function slopePerSecond(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  const mx = points.reduce((s, [t]) => s + t, 0) / n;
+  const my = points.reduce((s, [, v]) => s + v, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [t, v] of points) {
+    num += (t - mx) * (v - my);
+    den += (t - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 1000;
+}

@@ -1,0 +1,73 @@
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { statsFromPrometheus } from "../../../agent/platforms/docker/promHistory.ts";
+import { dockerSignals } from "../../../agent/platforms/docker/signals.ts";
+import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { waitFor } from "../../helpers/docker.ts";
+
+// A real Prometheus (200 ms scrapes) reading an exporter whose memory figure the test drives.
+const MIB = 1024 * 1024;
+let prom: TestPrometheus;
+let exporter: Server;
+const memory: Record<string, number> = { leaky: 100 * MIB, steady: 300 * MIB };
+let growing = false;
+
+beforeAll(async () => {
+  exporter = createServer((_req, res) => {
+    if (growing) memory.leaky! += 8 * MIB;
+    res.setHeader("content-type", "text/plain; version=0.0.4");
+    res.end(
+      Object.entries(memory)
+        .map(([c, v]) => `process_resident_memory_bytes{container="${c}"} ${v}`)
+        .join("\n") + "\n",
+    );
+  });
+  await new Promise<void>((r) => exporter.listen(0, "127.0.0.1", r));
+  prom = await startPrometheus([`127.0.0.1:${(exporter.address() as { port: number }).port}`]);
+}, 60_000);
+afterAll(async () => {
+  await prom?.stop();
+  await new Promise((r) => exporter?.close(r));
+});
+
+describe("memory history from Prometheus instead of sampling the engine", () => {
+  it("a container whose memory grows since the alert began → memory_growth from the range query, at once", async () => {
+    growing = true;
+    const since = Date.now();
+    const stats = await waitFor(
+      async () => {
+        const s = await statsFromPrometheus({
+          prometheusUrl: prom.url,
+          container: "leaky",
+          memoryLimitBytes: 2048 * MIB,
+          since,
+        });
+        return s && s.memoryGrowthBytesPerSec > 10 * MIB ? s : undefined;
+      },
+      { what: "growth in Prometheus", timeoutMs: 15_000, intervalMs: 250 },
+    );
+    growing = false;
+    expect(stats.samples).toHaveLength(3);
+    const snapshot = {
+      state: { running: true, restarting: false, exitCode: 0, startedAt: new Date(0).toISOString() },
+      restartCount: 0,
+    };
+    const signals = dockerSignals({ snapshot: snapshot as never, stats });
+    expect(signals.map((s) => s.name)).toContain("memory_growth");
+  });
+
+  it("look-alikes: a flat working set shows no growth; a container Prometheus does not know falls back (undefined)", async () => {
+    // Prometheus has scraped both for seconds by now (the test above waited for the growth).
+    const flat = await statsFromPrometheus({
+      prometheusUrl: prom.url,
+      container: "steady",
+      memoryLimitBytes: 512 * MIB,
+      since: Date.now() - 5000,
+    });
+    // A value that never changes gives one distinct reading: no trend to judge, the engine is asked instead.
+    expect(flat).toBeUndefined();
+    expect(
+      await statsFromPrometheus({ prometheusUrl: prom.url, container: "absent", memoryLimitBytes: 0 }),
+    ).toBeUndefined();
+  });
+});

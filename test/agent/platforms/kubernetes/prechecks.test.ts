@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
+import type { Platform } from "../../../../agent/platforms/platform.ts";
+import type { Decision, Target } from "../../../../core/types.ts";
+import type { KubeSim } from "../../../../lab/kube-sim/index.ts";
+import { startKubeSim } from "../../../../lab/kube-sim/index.ts";
+import { resourceOf } from "../../../../lab/kube-sim/resources.ts";
+import type { Deployment } from "../../../../lab/kube-sim/types.ts";
+import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
+
+// Each action's own pre-check, read from the simulated cluster just before it would run.
+let sim: KubeSim;
+let platform: Platform;
+beforeEach(async () => {
+  sim = await startKubeSim({ clock: "virtual" });
+  sim.advance(5000);
+  platform = createKubernetesPlatform({
+    kube: createKubeClients({ kind: "string", yaml: sim.kubeconfig() }),
+  });
+});
+afterEach(async () => {
+  await sim?.stop();
+});
+
+const web: Target = {
+  kind: "k8s_workload",
+  key: "k8s::shop/deployment/web",
+  namespace: "shop",
+  workload: "deployment",
+  name: "web",
+};
+const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
+const decision = (action: Decision["action"], params: Record<string, unknown> = {}): Decision => ({
+  action,
+  target: "x",
+  params,
+  confidence: 0.9,
+  rationale: "",
+  contributions: {},
+  planner: "heuristic",
+  model: null,
+  promptVersion: null,
+});
+const replicas = () =>
+  (sim.ctx.store.get(resourceOf("Deployment"), "shop", "web") as Deployment).spec.replicas;
+
+describe("per-action pre-checks (refused: nothing changed, escalated)", () => {
+  it("rollback_deployment of a Deployment with one revision → refused, nothing to roll back to", async () => {
+    const err = await platform.execute(decision("rollback_deployment"), web).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "action_failed", details: { escalate: true } });
+    expect(String(err)).toMatch(
+      /pre-check: deployment shop\/web has no earlier revision to roll back to; nothing was changed/,
+    );
+  });
+
+  it("scale_deployment to the count it already wants → refused; to another count → runs", async () => {
+    const now = replicas();
+    await expect(platform.execute(decision("scale_deployment", { replicas: now }), web)).rejects.toThrow(
+      /already wants 3 replica\(s\)/,
+    );
+    await platform.execute(decision("scale_deployment", { replicas: (now ?? 1) + 1 }), web);
+    expect(replicas()).toBe((now ?? 1) + 1);
+  });
+
+  it("cordon_drain_node of a node already cordoned and empty → refused; a node with pods → drained", async () => {
+    await platform.execute(decision("cordon_drain_node"), node);
+    sim.advance(60_000);
+    await expect(platform.execute(decision("cordon_drain_node"), node)).rejects.toThrow(
+      /already cordoned and has no pods a drain would move/,
+    );
+  });
+});
