@@ -2,10 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { Decision, Target } from "../../../../core/types.ts";
-import type { KubeSim } from "../../../../lab/kube-sim/index.ts";
-import { startKubeSim } from "../../../../lab/kube-sim/index.ts";
-import { resourceOf } from "../../../../lab/kube-sim/resources.ts";
-import type { Deployment } from "../../../../lab/kube-sim/types.ts";
+import { resourceOf, startKubeSim, type Deployment, type KubeSim } from "../../../../lab/kube-sim/index.ts";
 import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
 
 // Each action's own pre-check, read from the simulated cluster just before it would run.
