@@ -1,7 +1,7 @@
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeSim, resourceOf } from "../../../lab/kube-sim/index.ts";
-import { kubectl, kubectlEnv, settled, startFastSim } from "./helpers.ts";
+import { kubectl, kubectlEnv, settled, startFastSim, waitFor } from "./helpers.ts";
 
 // The healer's account: read most things cluster-wide, evict pods anywhere, delete pods only in "shop".
 const RBAC = `
@@ -46,9 +46,12 @@ subjects: [{ kind: ServiceAccount, name: aegis, namespace: aegis }]
 
 let sim: KubeSim;
 let env: ReturnType<typeof kubectlEnv>;
+// Live web pods only: a pod an earlier test deleted may still be terminating (or already gone) when the next
+// test picks one, and evicting that one answers differently depending on timing.
 const podNames = () =>
   sim.ctx.store
     .list(resourceOf("Pod"), "shop")
+    .filter((p) => !p.metadata.deletionTimestamp)
     .map((p) => p.metadata.name)
     .filter((n) => n.startsWith("web-"));
 
@@ -97,6 +100,17 @@ describe("RBAC with --rbac", () => {
   });
 
   it("applies to @kubernetes/client-node calls too (eviction allowed, node patch forbidden)", async () => {
+    // The first test deleted a web pod: until its replacement is available the PodDisruptionBudget refuses an
+    // eviction with 429, as the API server does.
+    await settled(sim);
+    await waitFor(
+      () =>
+        (
+          sim.ctx.store.get(resourceOf("PodDisruptionBudget"), "shop", "web") as
+            { status?: { disruptionsAllowed?: number } } | undefined
+        )?.status?.disruptionsAllowed,
+      "the web PodDisruptionBudget to allow a disruption",
+    );
     const kc = new KubeConfig();
     kc.loadFromString(sim.kubeconfig({ token: sim.tokenFor("aegis", "aegis") }));
     const core = kc.makeApiClient(CoreV1Api);
