@@ -1,3 +1,4 @@
+import { ESCALATION_HOLD_MIGRATION } from "../escalationHoldMigration.ts";
 import { PREDICTIONS_MIGRATION } from "../predictionsMigration.ts";
 
 /**
@@ -150,4 +151,5 @@ CREATE INDEX work_queue_available ON work_queue(available_at);
   },
   // The predictive watcher's predictions: the same plain SQL as SQLite's migration 6.
   PREDICTIONS_MIGRATION,
+  ESCALATION_HOLD_MIGRATION,
 ];
