@@ -20,6 +20,8 @@ import { benchStorm } from "./storm.ts";
 export const BENCHES: Bench[] = [
   { name: "ingest", run: () => benchIngestStores() },
   { name: "storm", run: () => benchStorm() },
+  // Every alert names its own target: every one opens an incident, so the agent works throughout the storm.
+  { name: "storm-distinct", run: () => benchStorm({ targets: 4500 }) },
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "llm-overhead", run: () => benchLlmOverhead() },
   { name: "docker-restart", run: () => benchDockerRestart() },

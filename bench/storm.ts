@@ -28,7 +28,9 @@ const TOKEN = "bench-storm-token";
  * An alert storm against `aegis serve` as users run it: its own process, the agent on (default workers, auto
  * mode, the Docker platform), a real SQLite file. The alerts name containers that do not exist, so each
  * incident is investigated and escalated by the agent while the storm is still arriving. Reports what the
- * webhook sustains while the agent works, and how fast the agent settles the incidents.
+ * webhook sustains while the agent works, and how fast the agent settles the incidents. With the default 400
+ * targets most alerts join (or are held by) an incident already open or escalated; with as many targets as
+ * alerts (`storm-distinct`) every alert opens an incident and the agent works through the whole storm.
  */
 export async function benchStorm(opts: StormBenchOptions = {}): Promise<BenchRow[]> {
   const plan = {
