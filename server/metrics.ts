@@ -96,7 +96,6 @@ const WEBHOOK_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const ALERT_OUTCOMES = [
   "created",
   "joined",
-  "held",
   "repeat",
   "resolved_recorded",
   "dismissed",

@@ -22,7 +22,7 @@ import {
   type IncidentRow,
   type TimelineRow,
 } from "./incidentRows.ts";
-import { dismissesIncident, escalationHoldSince, INGEST_TEXT, planIngest } from "./ingestRules.ts";
+import { dismissesIncident, INGEST_TEXT, planIngest } from "./ingestRules.ts";
 
 /** An alert on its way in, with the target it was resolved to. */
 export interface IncomingAlert {
@@ -34,8 +34,7 @@ export interface IncomingAlert {
 export interface IngestOutcome {
   incidentId: string;
   fingerprint: string;
-  outcome:
-    "created" | "joined" | "held" | "repeat" | "resolved_recorded" | "dismissed" | "resolved_unmatched";
+  outcome: "created" | "joined" | "repeat" | "resolved_recorded" | "dismissed" | "resolved_unmatched";
 }
 
 export interface ListQuery {
@@ -120,14 +119,6 @@ export class SqliteIncidentRepository implements IncidentRepository {
            generator_url, received_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       activeByTarget: db.prepare("SELECT id FROM incidents WHERE target_key = ? AND active = 1"),
-      // The escalated incident of a target still holding new alerts (ingestRules.ts, ESCALATION_HOLD_MS).
-      heldByTarget: db.prepare(
-        `SELECT i.id FROM incidents i WHERE i.target_key = ? AND i.status = 'escalated' AND i.updated_at >= ?
-           AND EXISTS (SELECT 1 FROM alerts f WHERE f.incident_id = i.id AND f.status = 'firing' AND NOT EXISTS (
-             SELECT 1 FROM alerts r WHERE r.fingerprint = f.fingerprint AND r.starts_at = f.starts_at
-               AND r.status = 'resolved'))
-         ORDER BY i.updated_at DESC LIMIT 1`,
-      ),
       insertIncident: db.prepare(
         `INSERT INTO incidents (id, status, target_key, target_json, received_at, updated_at, active)
          VALUES (?, 'open', ?, ?, ?, ?, 1)`,
@@ -209,7 +200,6 @@ export class SqliteIncidentRepository implements IncidentRepository {
     const s = this.stmts;
     const seen = s.alertByKey.get(fingerprint, alert.startsAt, alert.status) as
       { id: number; incident_id: string } | undefined;
-    const active = seen ? undefined : (s.activeByTarget.get(target.key) as { id: string } | undefined)?.id;
     const plan = planIngest({
       alert,
       seenIncidentId: seen?.incident_id,
@@ -218,12 +208,9 @@ export class SqliteIncidentRepository implements IncidentRepository {
           ? (s.firingAlertOf.get(fingerprint, alert.startsAt) as { incident_id: string } | undefined)
               ?.incident_id
           : undefined,
-      activeIncidentId: active,
-      heldIncidentId:
-        !seen && !active && alert.status === "firing"
-          ? (s.heldByTarget.get(target.key, escalationHoldSince(receivedAt)) as { id: string } | undefined)
-              ?.id
-          : undefined,
+      activeIncidentId: seen
+        ? undefined
+        : (s.activeByTarget.get(target.key) as { id: string } | undefined)?.id,
     });
     switch (plan.kind) {
       case "repeat":
@@ -251,10 +238,6 @@ export class SqliteIncidentRepository implements IncidentRepository {
         this.insertAlert(plan.incidentId, fingerprint, alert, receivedAt);
         this.timeline(plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
         return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
-      case "hold":
-        this.insertAlert(plan.incidentId, fingerprint, alert, receivedAt);
-        this.timeline(plan.incidentId, "alert_held", INGEST_TEXT.held(alert, fingerprint));
-        return { incidentId: plan.incidentId, fingerprint, outcome: "held" };
       case "create": {
         const id = this.createIncident(target, receivedAt, "open", null);
         this.insertAlert(id, fingerprint, alert, receivedAt);

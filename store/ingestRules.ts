@@ -15,24 +15,6 @@ export interface IngestFacts {
   firingIncidentId: string | undefined;
   /** The active incident of the alert's target. */
   activeIncidentId: string | undefined;
-  /**
-   * An escalated incident of the alert's target that a person holds: escalated within ESCALATION_HOLD_MS and
-   * with an alert still firing. Looked up only for a new firing alert when the target has no active incident.
-   */
-  heldIncidentId?: string | undefined;
-}
-
-/**
- * How long an escalated incident keeps taking new firing alerts for its target while one of its alerts still
- * fires (Alertmanager's default repeat_interval). Escalated means a person has it: more alerts about the same
- * target join that person's incident instead of opening another one (and paging again) every time the agent
- * gives up. Once every alert of it has resolved, or after this long, a new alert opens a new incident.
- */
-export const ESCALATION_HOLD_MS = 4 * 60 * 60 * 1000;
-
-/** The earliest escalation time that still holds new alerts at `receivedAt`. */
-export function escalationHoldSince(receivedAt: string): string {
-  return new Date(Date.parse(receivedAt) - ESCALATION_HOLD_MS).toISOString();
 }
 
 export type IngestPlan =
@@ -41,8 +23,6 @@ export type IngestPlan =
   /** A resolved alert: record it on this incident (or on a new, dismissed one when `incidentId` is null). */
   | { kind: "resolve"; incidentId: string | null; matchedFiring: boolean }
   | { kind: "join"; incidentId: string }
-  /** A firing alert for a target whose escalated incident a person holds: recorded there, the agent not run. */
-  | { kind: "hold"; incidentId: string }
   | { kind: "create" };
 
 export function planIngest(f: IngestFacts): IngestPlan {
@@ -54,8 +34,7 @@ export function planIngest(f: IngestFacts): IngestPlan {
       matchedFiring: f.firingIncidentId !== undefined,
     };
   }
-  if (f.activeIncidentId) return { kind: "join", incidentId: f.activeIncidentId };
-  return f.heldIncidentId ? { kind: "hold", incidentId: f.heldIncidentId } : { kind: "create" };
+  return f.activeIncidentId ? { kind: "join", incidentId: f.activeIncidentId } : { kind: "create" };
 }
 
 /** Statuses in which nothing has been done to the target yet, so a resolved alert may dismiss the incident. */
@@ -75,7 +54,5 @@ export const INGEST_TEXT = {
   dismissed: (a: Alert, fp: string) => `alert ${nameOf(a, fp)} resolved by itself`,
   resolved: (a: Alert, fp: string) => `alert ${nameOf(a, fp)} resolved`,
   joined: (a: Alert, fp: string) => `alert ${nameOf(a, fp)} joined the incident`,
-  held: (a: Alert, fp: string) =>
-    `alert ${nameOf(a, fp)} joined the escalated incident (a person has it; the agent does not run again)`,
   opened: (a: Alert, fp: string) => `alert ${nameOf(a, fp)} opened the incident`,
 };

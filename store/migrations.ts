@@ -1,4 +1,3 @@
-import { ESCALATION_HOLD_MIGRATION } from "./escalationHoldMigration.ts";
 import { PREDICTIONS_MIGRATION } from "./predictionsMigration.ts";
 
 /** Ordered schema migrations. Append only: never edit one that has shipped. */
@@ -183,5 +182,4 @@ CREATE TABLE runtime_settings_log (
     sql: `CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at TEXT NOT NULL);`,
   },
   PREDICTIONS_MIGRATION,
-  ESCALATION_HOLD_MIGRATION,
 ];

@@ -22,7 +22,7 @@ import {
   type IncidentRow,
   type TimelineRow,
 } from "../incidentRows.ts";
-import { dismissesIncident, escalationHoldSince, INGEST_TEXT, planIngest } from "../ingestRules.ts";
+import { dismissesIncident, INGEST_TEXT, planIngest } from "../ingestRules.ts";
 import { inTransaction, LOCK_CLASS, type PgClient, type PgPool } from "./pool.ts";
 
 type Queryable = Pick<PgClient, "query">;
@@ -89,26 +89,11 @@ export class PgIncidentRepository implements IncidentRepository {
     const seen = facts.seen_id ? { id: facts.seen_id, incident_id: facts.seen_incident! } : undefined;
     const firing = !seen && facts.firing_incident ? { incident_id: facts.firing_incident } : undefined;
     const active = seen ? undefined : (facts.active_incident ?? undefined);
-    const held =
-      !seen && !active && alert.status === "firing"
-        ? ((
-            await one<{ id: string }>(
-              c,
-              `SELECT i.id FROM incidents i WHERE i.target_key = $1 AND i.status = 'escalated' AND i.updated_at >= $2
-                 AND EXISTS (SELECT 1 FROM alerts f WHERE f.incident_id = i.id AND f.status = 'firing' AND NOT EXISTS (
-                   SELECT 1 FROM alerts r WHERE r.fingerprint = f.fingerprint AND r.starts_at = f.starts_at
-                     AND r.status = 'resolved'))
-               ORDER BY i.updated_at DESC LIMIT 1`,
-              [target.key, escalationHoldSince(receivedAt)],
-            )
-          )?.id ?? undefined)
-        : undefined;
     const plan = planIngest({
       alert,
       seenIncidentId: seen?.incident_id,
       firingIncidentId: firing?.incident_id,
       activeIncidentId: active,
-      heldIncidentId: held,
     });
     switch (plan.kind) {
       case "repeat":
@@ -150,10 +135,6 @@ export class PgIncidentRepository implements IncidentRepository {
         await this.insertAlert(c, plan.incidentId, fingerprint, alert, receivedAt);
         await this.timeline(c, plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
         return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
-      case "hold":
-        await this.insertAlert(c, plan.incidentId, fingerprint, alert, receivedAt);
-        await this.timeline(c, plan.incidentId, "alert_held", INGEST_TEXT.held(alert, fingerprint));
-        return { incidentId: plan.incidentId, fingerprint, outcome: "held" };
       case "create": {
         const id = await this.createIncident(c, target, receivedAt, "open", null);
         // Queued for the agent in the same transaction: an accepted alert is never left without a run.

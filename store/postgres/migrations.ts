@@ -1,4 +1,3 @@
-import { ESCALATION_HOLD_MIGRATION } from "../escalationHoldMigration.ts";
 import { PREDICTIONS_MIGRATION } from "../predictionsMigration.ts";
 
 /**
@@ -151,5 +150,4 @@ CREATE INDEX work_queue_available ON work_queue(available_at);
   },
   // The predictive watcher's predictions: the same plain SQL as SQLite's migration 6.
   PREDICTIONS_MIGRATION,
-  ESCALATION_HOLD_MIGRATION,
 ];

@@ -16,7 +16,6 @@ import { SqlitePredictionRepository, type PredictionRepository } from "../../sto
 import { PgPredictionRepository } from "../../store/postgres/predictionRepository.ts";
 import { SqliteRuntimeSettings, type RuntimeSettings } from "../../store/runtimeSettings.ts";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
-import { ESCALATION_HOLD_MS } from "../../store/ingestRules.ts";
 
 const web: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 const api: Target = { kind: "docker_container", key: "docker:container/api", name: "api" };
@@ -161,44 +160,6 @@ describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_
       );
       expect(b!.outcome).toBe("created");
       expect(b!.incidentId).not.toBe(a!.incidentId);
-    });
-
-    it("an escalated incident a person holds takes the target's new alerts until its alerts resolve", async () => {
-      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
-      await repo.setStatus(a!.incidentId, "escalated", "evidence does not support an action");
-
-      // Another alert about the same target while f1 still fires: recorded on the escalated incident.
-      const [b] = await repo.ingest([{ alert: alert("f2"), target: web }], at());
-      expect(b!.outcome).toBe("held");
-      expect(b!.incidentId).toBe(a!.incidentId);
-      const held = (await repo.get(a!.incidentId))!;
-      expect(held.status).toBe("escalated");
-      expect(held.alerts).toHaveLength(2);
-      expect(held.timeline.map((t) => t.step)).toContain("alert_held");
-
-      // Another target is not held by it.
-      const [c] = await repo.ingest([{ alert: alert("f3"), target: api }], at());
-      expect(c!.outcome).toBe("created");
-
-      // Once every alert of the escalated incident has resolved, a new firing opens a new incident.
-      await repo.ingest(
-        [
-          { alert: alert("f1", "resolved"), target: web },
-          { alert: alert("f2", "resolved"), target: web },
-        ],
-        at(),
-      );
-      const [d] = await repo.ingest([{ alert: alert("f4"), target: web }], at());
-      expect(d!.outcome).toBe("created");
-      expect(d!.incidentId).not.toBe(a!.incidentId);
-    });
-
-    it("an escalation older than the hold no longer takes new alerts", async () => {
-      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
-      await repo.setStatus(a!.incidentId, "escalated", "evidence does not support an action");
-      const later = new Date(Date.now() + ESCALATION_HOLD_MS + 60_000).toISOString();
-      const [b] = await repo.ingest([{ alert: alert("f2"), target: web }], later);
-      expect(b!.outcome).toBe("created");
     });
 
     it("a resolved alert dismisses an untouched incident, but only records itself once action began", async () => {
