@@ -7,9 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests share one Docker engine; running files in parallel on 2 cores only adds noise.
     fileParallelism: false,
-    // Integration tests drive real engines (Docker, Prometheus, Alertmanager) on a shared 2-core machine;
-    // one retry absorbs a scheduling hiccup. A test that fails twice fails the run.
-    retry: 1,
+    // No retries: a test that fails under load has a cause to fix (poll for conditions with deadlines).
     // The JSON report is what .ci/run reads for its "N passed, N failed" line.
     reporters: ["default", ["json", { outputFile: "data/test-results.json" }]],
   },

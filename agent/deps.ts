@@ -11,6 +11,7 @@ import type { Platform } from "./platforms/platform.ts";
 import type { Policy, PolicyMode } from "./policy/schema.ts";
 import type { SelfIdentity } from "./policy/selfProtection.ts";
 import type { Silence } from "../tools/alertmanager/silences.ts";
+import type { Currentness } from "./currentness/currentness.ts";
 
 /** A point in the act step where a test can make the process die (crash-safety tests only). */
 export type CrashPoint = "before_action" | "after_action";
@@ -35,6 +36,11 @@ export interface AgentDeps {
   autonomy?: Pick<Autonomy, "steer">;
   /** Alertmanager's active silences (with ALERTMANAGER_URL): a silenced incident is dismissed at triage. */
   silences?: () => Promise<Silence[]>;
+  /**
+   * With ALERTMANAGER_URL or PROMETHEUS_URL: right before acting, whether the alerts still hold (resolved in
+   * Alertmanager, or the expression back to normal → no action).
+   */
+  currentness?: Currentness;
   crashHook?: (point: CrashPoint) => void;
   /** AegisOps' own container, pod and node: never acted on (triage dismisses, the guard blocks). */
   self?: SelfIdentity;

@@ -4,6 +4,7 @@ import { describeError } from "../core/errors.ts";
 import { createLogThrottle } from "../core/logThrottle.ts";
 import type { Logger } from "../core/logger.ts";
 import type { IncidentRepository } from "../store/incidentRepository.ts";
+import type { WorkQueue } from "../store/workQueue.ts";
 import type { IncidentGraph } from "./graph.ts";
 import type { ApprovalAnswer } from "./nodes/approve.ts";
 
@@ -17,6 +18,11 @@ export interface RunnerOptions {
   onRunEnd?: (id: string) => void;
   /** Runs of one incident that may end with the process dying before it is quarantined (default 2). */
   maxCrashedRuns?: number;
+  /**
+   * Several replicas on one store: incidents come from the shared queue (claimed under a lease, renewed every
+   * `heartbeatMs`, looked for every `pollMs`) instead of this process's own memory.
+   */
+  shared?: { queue: WorkQueue; pollMs: number; heartbeatMs: number };
 }
 
 /** A run in flight: abort it when an error escapes it (see failStray). */
@@ -34,6 +40,11 @@ export class IncidentRunner {
   private readonly queued = new Set<string>();
   private readonly inFlight = new Set<string>();
   private sweepTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private pulling = false;
+  /** Incidents whose lease another replica took over (this one stalled past it): their runs stop here. */
+  private readonly lost = new Set<string>();
   private stopping = false;
   private idleWaiters: Array<() => void> = [];
   private readonly log: Logger;
@@ -57,10 +68,22 @@ export class IncidentRunner {
     await this.sweep();
     this.sweepTimer = setInterval(() => void this.sweep(), this.options.sweepIntervalMs);
     this.sweepTimer.unref();
+    const shared = this.options.shared;
+    if (shared) {
+      this.pollTimer = setInterval(() => void this.pull(), shared.pollMs);
+      this.pollTimer.unref();
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), shared.heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
   }
 
   /** Queue incidents for the agent. Never blocks and never throws: overflow waits for the sweep. */
   enqueue(ids: readonly string[]): void {
+    // Shared store: the incidents are in the shared queue already (ingest put them there); claim what fits.
+    if (this.options.shared) {
+      if (ids.length > 0) void this.pull();
+      return;
+    }
     for (const id of ids) {
       if (this.stopping || this.queued.has(id) || this.inFlight.has(id)) continue;
       if (this.queue.length >= this.options.queueSize) {
@@ -83,6 +106,14 @@ export class IncidentRunner {
   /** Resume a run paused for approval with a person's answer. */
   async resumeWithApproval(id: string, answer: ApprovalAnswer): Promise<void> {
     if (this.inFlight.has(id)) return;
+    const shared = this.options.shared;
+    if (shared && !(await shared.queue.claimOne(id).catch(() => false))) {
+      this.log.warn(
+        { incident: id },
+        "another replica holds this incident; the approval is not resumed here",
+      );
+      return;
+    }
     this.inFlight.add(id);
     try {
       await this.guarded(id, (signal) =>
@@ -90,6 +121,7 @@ export class IncidentRunner {
       );
     } finally {
       this.inFlight.delete(id);
+      await this.release(id);
       this.runEnded(id);
       this.pump();
     }
@@ -112,12 +144,16 @@ export class IncidentRunner {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.stopping = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // Runs cut short by a shutdown did not crash the process: they do not count towards quarantine.
     for (const id of this.inFlight) {
       await this.incidents.endRun(id).catch(() => undefined);
     }
+    // Another replica picks these up at once instead of waiting for the leases to lapse.
+    await this.options.shared?.queue.abandon([...this.inFlight, ...this.queue]).catch(() => undefined);
   }
 
   /** How many incidents wait in the queue and how many runs are in flight (for metrics). */
@@ -132,6 +168,17 @@ export class IncidentRunner {
   }
 
   private async sweep(): Promise<void> {
+    const shared = this.options.shared;
+    if (shared) {
+      try {
+        const requeued = await shared.queue.requeueOrphans();
+        if (requeued > 0) this.log.info({ requeued }, "queued unfinished incidents that had no queue entry");
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, "sweep for unfinished incidents failed");
+      }
+      await this.pull();
+      return;
+    }
     try {
       const ids = await this.incidents.listUnfinished();
       const waiting = [];
@@ -145,15 +192,76 @@ export class IncidentRunner {
     }
   }
 
+  /** Claim from the shared queue as many incidents as there are free workers. */
+  private async pull(): Promise<void> {
+    const shared = this.options.shared;
+    if (!shared || this.pulling || this.stopping) return;
+    this.pulling = true;
+    try {
+      const free = this.options.workers - this.inFlight.size - this.queue.length;
+      for (const id of await shared.queue.claim(free)) {
+        if (this.queued.has(id) || this.inFlight.has(id)) continue;
+        this.queue.push(id);
+        this.queued.add(id);
+      }
+    } catch (err) {
+      this.throttle("claim failed", () =>
+        this.log.error({ err: describeError(err) }, "could not claim work from the shared queue"),
+      );
+    } finally {
+      this.pulling = false;
+    }
+    this.pump();
+  }
+
+  /** Renew the leases of what this replica holds; stop what another replica took over. */
+  private async heartbeat(): Promise<void> {
+    const shared = this.options.shared!;
+    const held = [...this.inFlight, ...this.queue];
+    let kept: Set<string>;
+    try {
+      kept = new Set(await shared.queue.renew(held));
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, "could not renew work leases");
+      return;
+    }
+    for (const id of held) {
+      if (kept.has(id)) continue;
+      this.log.warn({ incident: id }, "lease on the incident lost to another replica; stopping its run here");
+      if (this.queued.delete(id)) this.queue.splice(this.queue.indexOf(id), 1);
+      if (this.inFlight.has(id)) {
+        this.lost.add(id);
+        this.handles.get(id)?.stray(new Error("work lease lost to another replica"));
+      }
+    }
+  }
+
+  /** Shared store: the run ended here, so its queue entry goes (unless another replica took it over). */
+  private async release(id: string): Promise<void> {
+    const shared = this.options.shared;
+    if (!shared || this.lost.has(id)) return;
+    await shared.queue
+      .done(id)
+      .catch((err: unknown) =>
+        this.log.error(
+          { incident: id, err: describeError(err) },
+          "could not remove the finished queue entry",
+        ),
+      );
+  }
+
   private pump(): void {
     while (!this.stopping && this.inFlight.size < this.options.workers && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.queued.delete(id);
       this.inFlight.add(id);
-      void this.run(id).finally(() => {
+      void this.run(id).finally(async () => {
+        await this.release(id);
+        this.lost.delete(id);
         this.inFlight.delete(id);
         this.runEnded(id);
         this.pump();
+        void this.pull();
         if (this.queue.length === 0 && this.inFlight.size === 0) {
           const waiters = this.idleWaiters;
           this.idleWaiters = [];
@@ -217,6 +325,7 @@ export class IncidentRunner {
     try {
       await this.context.run(id, () => Promise.race([body(abort.signal), stray]));
     } catch (err) {
+      if (this.lost.has(id)) return; // another replica works it now: nothing to record here
       // A bug or an unreachable dependency: hand the incident to people rather than leave it hanging.
       const reason = `internal error: ${describeError(err)}`;
       this.log.error({ incident: id, err: describeError(err) }, "incident run failed");
@@ -227,7 +336,7 @@ export class IncidentRunner {
       }
     } finally {
       this.handles.delete(id);
-      await this.incidents.endRun(id).catch(() => undefined);
+      if (!this.lost.has(id)) await this.incidents.endRun(id).catch(() => undefined);
     }
   }
 }

@@ -62,8 +62,20 @@ export type SignalName =
   | "callee_unreachable"
   | "callee_errors"
   | "callee_node_lossy"
+  // A dependency the workload calls (a database, another service) answers slowly, in several of its log lines.
+  | "dependency_slow"
   // Kubernetes: the workload's own pod(s) on one node see their clients' connections stall (that node drops packets).
   | "node_network_lossy"
+  // Kubernetes: the Deployment was scaled to zero recently (value: the replicas it ran before), or wants zero with no
+  // record of an earlier count.
+  | "scaled_to_zero"
+  | "replicas_zero"
+  // Kubernetes: a rollout (or rollback) is under way and its pods do not fail; a second action would fight it.
+  | "rollout_in_progress"
+  // Kubernetes: a Service meant for the workload routes nowhere (selector or targetPort differs from its pods).
+  | "service_misrouted"
+  // Kubernetes: the node is cordoned (by a person or a drain under way) and still hosts pods a drain would move.
+  | "node_cordoned"
   // The predictive watcher's seasonal forecast: a ramp is coming that needs more replicas (value: how many).
   | "traffic_ramp_predicted";
 

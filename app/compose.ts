@@ -1,6 +1,5 @@
 import type { Clock } from "../core/clock.ts";
 import { EventEmitter } from "node:events";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { buildIncidentGraph } from "../agent/graph.ts";
 import { ApprovalDesk } from "../agent/approvals/approvalDesk.ts";
 import { FanOutNotifier, LogNotifier, type Notifier } from "../agent/notifier.ts";
@@ -25,16 +24,16 @@ import { openMemory } from "./openMemory.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
-import { SqliteActionLedger } from "../store/actionLedger.ts";
-import { openDatabase } from "../store/db.ts";
-import { SqliteIncidentRepository } from "../store/incidentRepository.ts";
+import { registerReplicaMetrics } from "../server/replicaMetrics.ts";
+import type { ReplicaStatus } from "../server/routes/health.ts";
+import { openStore } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
+import { createCurrentness } from "../agent/currentness/currentness.ts";
 import { createSlackApp } from "../slack/app.ts";
 import { wireSlack } from "../slack/slackIntegration.ts";
 import { applyModeOverrides } from "../agent/policy/modeOverrides.ts";
-import { SqliteRuntimeSettings } from "../store/runtimeSettings.ts";
 import { PagerNotifier } from "../agent/paging/pagerNotifier.ts";
 import { Autonomy } from "../agent/autonomy/autonomy.ts";
 import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
@@ -65,13 +64,16 @@ export interface ComposeOverrides {
 export async function createAegis(config: Readonly<Config>, overrides: ComposeOverrides) {
   const logger = overrides.logger;
   const policy = overrides.policy ?? loadPolicy(config.policyPath);
-  // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit; the
-  // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
-  // resumed run reconciles with the target before it acts again.
-  const ingestDb = openDatabase(config.dbPath, "full");
-  const db = openDatabase(config.dbPath, "normal");
-  const incidents = new SqliteIncidentRepository(db);
-  const ledger = new SqliteActionLedger(db);
+  // SQLite (AEGIS_DB) by default; PostgreSQL, shared by replicas, when AEGIS_DATABASE_URL is set. The runbook
+  // memory stays in this process's own SQLite file either way.
+  const store = await openStore({
+    dbPath: config.dbPath,
+    databaseUrl: config.databaseUrl,
+    replicaId: config.replicaId,
+    leaseMs: config.workLeaseMs,
+  });
+  const db = store.local;
+  const { incidents, ledger, settings } = store;
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
   const platforms = overrides.platforms ?? defaultPlatforms(config, policy, overrides.clock);
   const heuristic = new HeuristicPlanner();
@@ -120,7 +122,6 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         logger,
       })
     : undefined;
-  const settings = new SqliteRuntimeSettings(db);
   await applyModeOverrides(policy, settings);
   const groupMembers = slackApp ? userGroupMembers(slackApp.client) : undefined;
   const desk = new ApprovalDesk({
@@ -169,6 +170,10 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     : undefined;
   const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
   const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
+  const currentness = createCurrentness({
+    alertmanagerUrl: config.alertmanagerUrl,
+    prometheusUrl: config.prometheusUrl,
+  });
   const graph = buildIncidentGraph(
     {
       incidents,
@@ -191,6 +196,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       ...(config.alertmanagerUrl
         ? { silences: () => listActiveSilences({ alertmanagerUrl: config.alertmanagerUrl! }) }
         : {}),
+      ...(currentness ? { currentness } : {}),
       ...(crashAt
         ? {
             crashHook: (point) => {
@@ -202,7 +208,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           }
         : {}),
     },
-    new SqliteSaver(db),
+    store.checkpointer,
   );
   const metrics = createMetricsRegistry();
   const incidentMetrics = registerIncidentMetrics(metrics, {
@@ -213,6 +219,16 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    // PostgreSQL: replicas share one queue; a claim is renewed three times per lease.
+    ...(store.workQueue
+      ? {
+          shared: {
+            queue: store.workQueue,
+            pollMs: Math.min(1_000, config.workLeaseMs / 3),
+            heartbeatMs: config.workLeaseMs / 3,
+          },
+        }
+      : {}),
     onRunEnd: (id) =>
       void incidents
         .get(id)
@@ -221,11 +237,21 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
           logger.warn({ incident: id, err: describeError(err) }, "metrics not recorded"),
         ),
   });
+  const replica = (): ReplicaStatus => ({
+    store: store.kind,
+    role: store.leadership.isLeader() ? "leader" : "follower",
+    replica: config.replicaId,
+  });
+  registerReplicaMetrics(metrics, {
+    replica,
+    queue: () => runner.stats(),
+    ...(store.workQueue ? { sharedWaiting: () => store.workQueue!.depth() } : {}),
+  });
   const watcher = createPredictiveWatcher({ config, policy, predictions, incidents, runner, logger });
   const app = createApp({
     config,
     policy,
-    incidents: new SqliteIncidentRepository(ingestDb),
+    incidents: store.ingest,
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, vote) => desk.answer(id, vote),
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
@@ -233,6 +259,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     logger,
     metrics,
     runbooks: memory,
+    replica,
     forecasts: (alerts) => predictions.forecastsFor(alerts),
   });
   return {
@@ -244,11 +271,21 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     /** Start the agent's workers, the approval expiry sweep and Slack (Socket Mode connects here). */
     async start() {
       await runner.start();
-      desk.start(overrides.approvalSweepMs ?? 5_000);
       await slack?.start();
-      watcher?.start();
+      // Singletons (approval expiry, the predictive watcher) run on the leader only: on SQLite this process.
+      await store.leadership.start((leader) => {
+        logger.info({ replica: config.replicaId, store: store.kind }, leader ? "leading" : "following");
+        if (leader) {
+          desk.start(overrides.approvalSweepMs ?? 5_000);
+          watcher?.start();
+        } else {
+          desk.stop();
+          void watcher?.stop();
+        }
+      });
     },
     db,
+    store,
     plannerName: planner.name,
     /** The predictive watcher (PROMETHEUS_URL and policy `predictive.series`), not started yet; null when off. */
     watcher,
@@ -258,14 +295,14 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
+      await store.leadership.stop();
       await slack?.stop();
       await watcher?.stop();
       await runner.stop();
       // A recording session keeps what the model answered, for deterministic replays.
       if (llm?.cassette && config.llm.cassette?.mode === "record")
         llm.cassette.save(config.llm.cassette.path);
-      db.close();
-      ingestDb.close();
+      await store.close();
     },
   };
 }

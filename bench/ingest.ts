@@ -10,7 +10,7 @@ import { startServer } from "../server/listen.ts";
 import { openDatabase } from "../store/db.ts";
 import { SqliteIncidentRepository, type IncomingAlert } from "../store/incidentRepository.ts";
 import type { LoadPlan, LoadResult } from "./ingestLoad.ts";
-import { percentile, type BenchRow } from "./report.ts";
+import { infoRow, percentile, type BenchRow } from "./report.ts";
 
 export interface IngestBenchOptions {
   /** Measured notifications (one alert each). */
@@ -71,34 +71,14 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
     const sent = plan.total + plan.warmup;
     const stored = (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
     if (stored !== sent) throw new Error(`ingest bench: ${stored} alerts stored, expected ${sent}`);
-
-    const sorted = Float64Array.from(result.latencies).sort();
-    const rate = plan.total / (result.elapsedMs / 1000);
-    const p99 = percentile(sorted, 99);
-    const info = (name: string, value: number, unit: string): BenchRow => ({
-      name,
-      value,
-      unit,
-      goal: "",
-      ok: true,
-    });
     return [
-      {
-        name: "alerts per second",
-        value: rate,
-        unit: "alerts/s",
-        goal: `>= ${minRate}`,
-        ok: rate >= minRate,
-      },
-      info("reply latency p50", percentile(sorted, 50), "ms"),
-      { name: "reply latency p99", value: p99, unit: "ms", goal: `< ${maxP99}`, ok: p99 < maxP99 },
-      info("reply latency max", sorted[sorted.length - 1] ?? NaN, "ms"),
+      ...deliveryRows(result, plan.total, { minRate, maxP99 }),
       // What the figures above are made of (warm-up included): where to look when a goal is missed.
-      info("server CPU per alert", (cpu.user + cpu.system) / 1000 / sent, "ms"),
-      info("server event loop busy", elu.utilization * 100, "%"),
-      info("load generator CPU per alert", result.cpuMs / plan.total, "ms"),
-      info("alerts per commit (group commit)", incidents.alerts / incidents.commits, "alerts"),
-      info("bare SQLite commit on this disk", commitMs, "ms"),
+      infoRow("server CPU per alert", (cpu.user + cpu.system) / 1000 / sent, "ms"),
+      infoRow("server event loop busy", elu.utilization * 100, "%"),
+      infoRow("load generator CPU per alert", result.cpuMs / plan.total, "ms"),
+      infoRow("alerts per commit (group commit)", incidents.alerts / incidents.commits, "alerts"),
+      infoRow("bare SQLite commit on this disk", commitMs, "ms"),
       {
         name: "incident ids handed to the agent",
         value: handedOver,
@@ -112,6 +92,36 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<BenchR
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Alerts/s and reply latency percentiles of a load run, held to their goals. */
+export function deliveryRows(
+  result: LoadResult,
+  measured: number,
+  goals: { minRate: number; maxP99: number; label?: string },
+): BenchRow[] {
+  const sorted = Float64Array.from(result.latencies).sort();
+  const rate = measured / (result.elapsedMs / 1000);
+  const p99 = percentile(sorted, 99);
+  const latency = (p: string, value: number, goal = "", ok = true): BenchRow => ({
+    name: `reply latency ${p}`,
+    value,
+    unit: "ms",
+    goal,
+    ok,
+  });
+  return [
+    {
+      name: `alerts per second${goals.label ?? ""}`,
+      value: rate,
+      unit: "alerts/s",
+      goal: `>= ${goals.minRate}`,
+      ok: rate >= goals.minRate,
+    },
+    latency("p50", percentile(sorted, 50)),
+    latency("p99", p99, `< ${goals.maxP99}`, p99 < goals.maxP99),
+    latency("max", sorted[sorted.length - 1] ?? NaN),
+  ];
 }
 
 /** Counts transactions, to show how many notifications share a commit. */
@@ -141,7 +151,7 @@ function bareCommitMs(path: string): number {
   }
 }
 
-function runLoad(plan: LoadPlan): Promise<LoadResult> {
+export function runLoad(plan: LoadPlan): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     // A separate process, as Alertmanager is: the senders get their own core and never stall on the server's
     // synchronous SQLite commits. tsx is registered explicitly whether we run under the tsx CLI or --import.

@@ -14,6 +14,11 @@ export interface Bench {
   run(): Promise<BenchRow[]>;
 }
 
+/** A figure printed for context, held to no goal. */
+export function infoRow(name: string, value: number, unit: string): BenchRow {
+  return { name, value, unit, goal: "", ok: true };
+}
+
 /** Nearest-rank percentile of an ascending array. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;

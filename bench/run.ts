@@ -13,10 +13,12 @@ import { benchOrchestration } from "./orchestration.ts";
 import { benchDetect, benchWatcher } from "./predictive.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
+import { benchStorm } from "./storm.ts";
 
 /** Every benchmark this runner knows, in run order. */
 export const BENCHES: Bench[] = [
   { name: "ingest", run: () => benchIngest() },
+  { name: "storm", run: () => benchStorm() },
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "llm-overhead", run: () => benchLlmOverhead() },
   { name: "docker-restart", run: () => benchDockerRestart() },

@@ -13,6 +13,7 @@ import {
   missedGoals,
   readBaseline,
   regressions,
+  sectionRows,
   summaryRows,
   toBaseline,
 } from "../evals/harness/report.ts";
@@ -275,6 +276,11 @@ function printScenarioReport(
   const w = (s: string) => process.stdout.write(s + "\n");
   w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s`);
   w(formatTable(["figure", "value"], summaryRows(r.summary)));
+  if (r.sections) {
+    w("");
+    w("own scenarios and peers' cases (tag peers: converted from other projects' suites, held out)");
+    w(formatTable(["figure", "own", "peers"], sectionRows(r.sections)));
+  }
   const failing = r.scenarios.filter((s) => !s.pass);
   if (failing.length > 0) {
     w("");

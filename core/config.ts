@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { AegisError } from "./errors.ts";
@@ -15,6 +16,15 @@ const envSchema = z.object({
   AEGIS_HOST: z.string().default("127.0.0.1"),
   AEGIS_PORT: intFrom(8080, 0, 65535),
   AEGIS_DB: z.string().default("./data/aegis.db"),
+  // PostgreSQL for incidents, actions, settings and checkpoints, shared by replicas; SQLite (AEGIS_DB) when unset.
+  AEGIS_DATABASE_URL: optionalString.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    "expected a postgres:// or postgresql:// URL",
+  ),
+  // How long a replica's claim on an incident lasts without a heartbeat before another replica takes it over.
+  AEGIS_WORK_LEASE_MS: intFrom(30_000, 1000, 3_600_000),
+  // This replica's name in leases and /healthz (default: host name and process id).
+  AEGIS_REPLICA_ID: optionalString,
   AEGIS_MODE: z.enum(["advise", "approve", "auto"]).default("advise"),
   AEGIS_POLICY: optionalString,
   AEGIS_WEBHOOK_TOKEN: optionalString,
@@ -78,6 +88,12 @@ export interface Config {
   host: string;
   port: number;
   dbPath: string;
+  /** PostgreSQL shared by replicas; SQLite at `dbPath` when undefined. */
+  databaseUrl: string | undefined;
+  /** How long a replica's claim on an incident lasts without a heartbeat. */
+  workLeaseMs: number;
+  /** This replica's name in leases and /healthz. */
+  replicaId: string;
   mode: "advise" | "approve" | "auto";
   policyPath: string | undefined;
   webhookToken: string | undefined;
@@ -168,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     host: e.AEGIS_HOST,
     port: e.AEGIS_PORT,
     dbPath: e.AEGIS_DB,
+    databaseUrl: e.AEGIS_DATABASE_URL,
+    workLeaseMs: e.AEGIS_WORK_LEASE_MS,
+    replicaId: e.AEGIS_REPLICA_ID ?? `${e.HOSTNAME ?? hostname()}-${process.pid}`,
     mode: e.AEGIS_MODE,
     policyPath: e.AEGIS_POLICY,
     webhookToken: e.AEGIS_WEBHOOK_TOKEN,

@@ -21,6 +21,7 @@ export type DomainErrorCode =
   | "tool_failed"
   | "verification_failed"
   | "queue_full"
+  | "database_unavailable"
   | "internal";
 
 /** Why the LLM planner's run produced no decision (it falls back and says so). */

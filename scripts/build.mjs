@@ -24,7 +24,8 @@ const SOURCE_DIRS = [
   "app",
   "lab",
 ];
-const DATA_DIRS = [...SOURCE_DIRS, "deploy"];
+// scripts/lib: the shell library the lab's image build sources.
+const DATA_DIRS = [...SOURCE_DIRS, "deploy", "scripts/lib"];
 // Produced at run time or by tests; never shipped.
 const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/, /^server\/dashboard\/web(\/|$)/];
 

@@ -22,6 +22,8 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alert
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 # The dashboard's browser test drives Debian's Chromium through playwright-core (no browser download).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# PostgreSQL tests start their own throwaway cluster from the server binaries (no service is started).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing ${missing[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -16,7 +16,7 @@ import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } fr
 import { requestLogger } from "./requestLog.ts";
 import { alertsRouter } from "./routes/alerts.ts";
 import { approvalsRouter } from "./routes/approvals.ts";
-import { healthRouter } from "./routes/health.ts";
+import { healthRouter, type ReplicaStatus } from "./routes/health.ts";
 import { forecastRouter, type ForecastLookup } from "./routes/forecast.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
 import { metricsRouter } from "./routes/metrics.ts";
@@ -43,6 +43,8 @@ export interface AppDeps {
   slackHandlers?: RequestHandler[];
   /** The runbook memory, browsable from the dashboard. */
   runbooks?: RunbookBrowser;
+  /** Which store this process uses and whether it leads the replicas (reported by `/healthz`). */
+  replica?: () => ReplicaStatus;
   /** The forecasts behind an incident's predictive alerts (enables `GET /api/incidents/:id/forecast`). */
   forecasts?: ForecastLookup;
   /** Where the dashboard's built bundle is (default: server/dashboard/assets, built by `npm run build:dashboard`). */
@@ -86,7 +88,7 @@ export function createApp(deps: AppDeps): RequestListener {
     );
   }
   if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
-  app.use(healthRouter({ incidents: deps.incidents }));
+  app.use(healthRouter({ incidents: deps.incidents, ...(deps.replica ? { replica: deps.replica } : {}) }));
   app.use(
     dashboardRouter({
       config: deps.config,

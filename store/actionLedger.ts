@@ -1,6 +1,7 @@
 import type { ActionId } from "../core/catalog.ts";
 import type { ActionRecord } from "../core/types.ts";
 import type { Db } from "./db.ts";
+import { toActionRecord as toRecord, type ActionRow as Row } from "./incidentRows.ts";
 
 /** A new action intent, written before the action is sent. */
 export interface ActionIntent {
@@ -28,34 +29,6 @@ export interface ActionLedger {
   ): Promise<void>;
   /** Actions sent (or possibly sent) to a target since a time: the per-hour cap counts these. */
   countForTargetSince(targetKey: string, sinceIso: string): Promise<number>;
-}
-
-interface Row {
-  key: string;
-  action: string;
-  target: string;
-  params_json: string;
-  attempt: number;
-  state: string;
-  requested_at: string;
-  completed_at: string | null;
-  result_json: string | null;
-  error: string | null;
-}
-
-function toRecord(r: Row): ActionRecord {
-  return {
-    key: r.key,
-    action: r.action as ActionId,
-    target: r.target,
-    params: JSON.parse(r.params_json) as Record<string, unknown>,
-    attempt: r.attempt,
-    state: r.state as ActionRecord["state"],
-    requestedAt: r.requested_at,
-    ...(r.completed_at ? { completedAt: r.completed_at } : {}),
-    ...(r.result_json ? { result: JSON.parse(r.result_json) as Record<string, unknown> } : {}),
-    ...(r.error ? { error: r.error } : {}),
-  };
 }
 
 /** SQLite implementation of ActionLedger. */

@@ -1,11 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { Alert } from "../core/alert.ts";
 import { alertFingerprint } from "../core/alert.ts";
 import type {
   Decision,
   Evidence,
   Incident,
-  IncidentAlert,
   IncidentStatus,
   IncidentSummary,
   Target,
@@ -15,6 +13,16 @@ import type {
 import { INCIDENT_STATUSES, isTerminal } from "../core/types.ts";
 import { boundEvidence, DEFAULT_BOUNDS, type IncidentBounds } from "./bounds.ts";
 import type { Db } from "./db.ts";
+import {
+  newIncidentId,
+  toIncident,
+  toSummary,
+  type ActionRow,
+  type AlertRow,
+  type IncidentRow,
+  type TimelineRow,
+} from "./incidentRows.ts";
+import { dismissesIncident, INGEST_TEXT, planIngest } from "./ingestRules.ts";
 
 /** An alert on its way in, with the target it was resolved to. */
 export interface IncomingAlert {
@@ -76,48 +84,6 @@ export interface IncidentRepository {
   endRun(id: string): Promise<void>;
 }
 
-interface IncidentRow {
-  id: string;
-  status: IncidentStatus;
-  status_reason: string | null;
-  target_json: string;
-  evidence_json: string | null;
-  decision_json: string | null;
-  verification_json: string | null;
-  received_at: string;
-  decided_at: string | null;
-  acted_at: string | null;
-  verified_at: string | null;
-  resolved_at: string | null;
-  alerts_dropped: number;
-  timeline_dropped: number;
-  alert_count: number;
-}
-
-interface AlertRow {
-  status: "firing" | "resolved";
-  fingerprint: string;
-  starts_at: string;
-  ends_at: string;
-  labels_json: string;
-  annotations_json: string;
-  generator_url: string;
-  received_at: string;
-}
-
-interface ActionRow {
-  key: string;
-  action: string;
-  target: string;
-  params_json: string;
-  attempt: number;
-  state: string;
-  requested_at: string;
-  completed_at: string | null;
-  result_json: string | null;
-  error: string | null;
-}
-
 const ACTIVE_STATUSES: IncidentStatus[] = [
   "open",
   "investigating",
@@ -125,11 +91,7 @@ const ACTIVE_STATUSES: IncidentStatus[] = [
   "acting",
   "verifying",
 ];
-/** Statuses in which nothing has been done to the target yet, so a resolved alert may dismiss the incident. */
-const UNTOUCHED: IncidentStatus[] = ["open", "investigating", "awaiting_approval"];
-
 const now = () => new Date().toISOString();
-const parse = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
 
 /** SQLite implementation of IncidentRepository. */
 export class SqliteIncidentRepository implements IncidentRepository {
@@ -238,55 +200,51 @@ export class SqliteIncidentRepository implements IncidentRepository {
     const s = this.stmts;
     const seen = s.alertByKey.get(fingerprint, alert.startsAt, alert.status) as
       { id: number; incident_id: string } | undefined;
-    if (seen) {
-      // Alertmanager re-sends the same alert every group/repeat interval: count it, never act on it again.
-      s.bumpAlert.run(receivedAt, seen.id);
-      return { incidentId: seen.incident_id, fingerprint, outcome: "repeat" };
-    }
-
-    if (alert.status === "resolved") {
-      const firing = s.firingAlertOf.get(fingerprint, alert.startsAt) as { incident_id: string } | undefined;
-      const incidentId =
-        firing?.incident_id ??
-        (s.activeByTarget.get(target.key) as { id: string } | undefined)?.id ??
-        this.createIncident(
-          target,
-          receivedAt,
-          "dismissed",
-          "resolved before any firing notification was seen",
-        );
-      this.insertAlert(incidentId, fingerprint, alert, receivedAt);
-      const status = (s.statusOf.get(incidentId) as { status: IncidentStatus }).status;
-      const stillFiring = (s.stillFiring.get(incidentId) as { n: number }).n;
-      if (UNTOUCHED.includes(status) && stillFiring === 0) {
-        this.updateStatus(incidentId, "dismissed", "every alert resolved before any action was taken");
-        this.timeline(
-          incidentId,
-          "dismissed",
-          `alert ${alert.labels.alertname ?? fingerprint} resolved by itself`,
-        );
-        return { incidentId, fingerprint, outcome: "dismissed" };
-      }
-      this.timeline(incidentId, "alert_resolved", `alert ${alert.labels.alertname ?? fingerprint} resolved`);
-      return { incidentId, fingerprint, outcome: firing ? "resolved_recorded" : "resolved_unmatched" };
-    }
-
-    const active = s.activeByTarget.get(target.key) as { id: string } | undefined;
-    if (active) {
-      this.insertAlert(active.id, fingerprint, alert, receivedAt);
-      this.timeline(
-        active.id,
-        "alert_joined",
-        `alert ${alert.labels.alertname ?? fingerprint} joined the incident`,
-      );
-      return { incidentId: active.id, fingerprint, outcome: "joined" };
-    }
-    const id = this.createIncident(target, receivedAt, "open", null);
-    this.insertAlert(id, fingerprint, alert, receivedAt);
-    this.timeline(id, "received", `alert ${alert.labels.alertname ?? fingerprint} opened the incident`, {
-      target: target.key,
+    const plan = planIngest({
+      alert,
+      seenIncidentId: seen?.incident_id,
+      firingIncidentId:
+        alert.status === "resolved"
+          ? (s.firingAlertOf.get(fingerprint, alert.startsAt) as { incident_id: string } | undefined)
+              ?.incident_id
+          : undefined,
+      activeIncidentId: seen
+        ? undefined
+        : (s.activeByTarget.get(target.key) as { id: string } | undefined)?.id,
     });
-    return { incidentId: id, fingerprint, outcome: "created" };
+    switch (plan.kind) {
+      case "repeat":
+        s.bumpAlert.run(receivedAt, seen!.id);
+        return { incidentId: plan.incidentId, fingerprint, outcome: "repeat" };
+      case "resolve": {
+        const incidentId =
+          plan.incidentId ?? this.createIncident(target, receivedAt, "dismissed", INGEST_TEXT.resolvedUnseen);
+        this.insertAlert(incidentId, fingerprint, alert, receivedAt);
+        const status = (s.statusOf.get(incidentId) as { status: IncidentStatus }).status;
+        const stillFiring = (s.stillFiring.get(incidentId) as { n: number }).n;
+        if (dismissesIncident(status, stillFiring)) {
+          this.updateStatus(incidentId, "dismissed", INGEST_TEXT.dismissedReason);
+          this.timeline(incidentId, "dismissed", INGEST_TEXT.dismissed(alert, fingerprint));
+          return { incidentId, fingerprint, outcome: "dismissed" };
+        }
+        this.timeline(incidentId, "alert_resolved", INGEST_TEXT.resolved(alert, fingerprint));
+        return {
+          incidentId,
+          fingerprint,
+          outcome: plan.matchedFiring ? "resolved_recorded" : "resolved_unmatched",
+        };
+      }
+      case "join":
+        this.insertAlert(plan.incidentId, fingerprint, alert, receivedAt);
+        this.timeline(plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
+        return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
+      case "create": {
+        const id = this.createIncident(target, receivedAt, "open", null);
+        this.insertAlert(id, fingerprint, alert, receivedAt);
+        this.timeline(id, "received", INGEST_TEXT.opened(alert, fingerprint), { target: target.key });
+        return { incidentId: id, fingerprint, outcome: "created" };
+      }
+    }
   }
 
   private createIncident(
@@ -295,8 +253,7 @@ export class SqliteIncidentRepository implements IncidentRepository {
     status: IncidentStatus,
     reason: string | null,
   ): string {
-    // 64 random bits: ids stay short enough to read aloud and never collide in practice.
-    const id = `inc_${receivedAt.slice(0, 10).replaceAll("-", "")}_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const id = newIncidentId(receivedAt);
     this.stmts.insertIncident.run(id, target.key, JSON.stringify(target), receivedAt, receivedAt);
     if (status !== "open") this.updateStatus(id, status, reason);
     return id;
@@ -356,33 +313,12 @@ export class SqliteIncidentRepository implements IncidentRepository {
     const rows = (
       query.status ? this.stmts.listByStatus.all(query.status, limit) : this.stmts.listAll.all(limit)
     ) as IncidentRow[];
-    return rows.map((row) => {
-      const decision = parse<Decision>(row.decision_json);
-      return {
-        id: row.id,
-        status: row.status,
-        statusReason: row.status_reason,
-        target: JSON.parse(row.target_json) as Target,
-        alertCount: row.alert_count,
-        alertnames: (this.stmts.alertnamesOf.all(row.id) as Array<{ name: string }>).map((a) =>
-          String(a.name),
-        ),
-        decision: decision
-          ? {
-              action: decision.action,
-              target: decision.target,
-              confidence: decision.confidence,
-              planner: decision.planner,
-            }
-          : null,
-        receivedAt: row.received_at,
-        decidedAt: row.decided_at,
-        actedAt: row.acted_at,
-        verifiedAt: row.verified_at,
-        resolvedAt: row.resolved_at,
-        mttrMs: mttrOf(row),
-      };
-    });
+    return rows.map((row) =>
+      toSummary(
+        row,
+        (this.stmts.alertnamesOf.all(row.id) as Array<{ name: string }>).map((a) => String(a.name)),
+      ),
+    );
   }
 
   async listUnfinished(): Promise<string[]> {
@@ -491,73 +427,13 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   private hydrate(row: IncidentRow): Incident {
-    const alerts = (this.stmts.alertsOf.all(row.id, this.bounds.alertsPerIncident) as AlertRow[]).map(
-      (a): IncidentAlert => ({
-        status: a.status,
-        labels: JSON.parse(a.labels_json) as Record<string, string>,
-        annotations: JSON.parse(a.annotations_json) as Record<string, string>,
-        startsAt: a.starts_at,
-        endsAt: a.ends_at,
-        generatorURL: a.generator_url,
-        fingerprint: a.fingerprint,
-        receivedAt: a.received_at,
-      }),
+    return toIncident(
+      row,
+      this.stmts.alertsOf.all(row.id, this.bounds.alertsPerIncident) as AlertRow[],
+      this.stmts.timelineOf.all(row.id) as TimelineRow[],
+      this.stmts.actionsOf.all(row.id) as ActionRow[],
     );
-    const timeline = (
-      this.stmts.timelineOf.all(row.id) as Array<{
-        at: string;
-        step: string;
-        message: string;
-        data_json: string | null;
-      }>
-    ).map((t): TimelineEntry => {
-      const entry: TimelineEntry = { at: t.at, step: t.step, message: t.message };
-      if (t.data_json !== null) entry.data = JSON.parse(t.data_json) as Record<string, unknown>;
-      return entry;
-    });
-    const actions = (this.stmts.actionsOf.all(row.id) as ActionRow[]).map((a) => ({
-      key: a.key,
-      action: a.action as Incident["actions"][number]["action"],
-      target: a.target,
-      params: JSON.parse(a.params_json) as Record<string, unknown>,
-      attempt: a.attempt,
-      state: a.state as Incident["actions"][number]["state"],
-      requestedAt: a.requested_at,
-      ...(a.completed_at ? { completedAt: a.completed_at } : {}),
-      ...(a.result_json ? { result: JSON.parse(a.result_json) as Record<string, unknown> } : {}),
-      ...(a.error ? { error: a.error } : {}),
-    }));
-    const mttrMs = mttrOf(row);
-    const omitted =
-      row.alerts_dropped > 0 || row.timeline_dropped > 0
-        ? { omitted: { alerts: row.alerts_dropped, timeline: row.timeline_dropped } }
-        : {};
-    return {
-      id: row.id,
-      status: row.status,
-      statusReason: row.status_reason,
-      alerts,
-      target: JSON.parse(row.target_json) as Target,
-      evidence: parse<Evidence>(row.evidence_json),
-      decision: parse<Decision>(row.decision_json),
-      actions,
-      verification: parse<Verification>(row.verification_json),
-      timeline,
-      receivedAt: row.received_at,
-      decidedAt: row.decided_at,
-      actedAt: row.acted_at,
-      verifiedAt: row.verified_at,
-      resolvedAt: row.resolved_at,
-      mttrMs,
-      ...omitted,
-    };
   }
-}
-
-function mttrOf(row: IncidentRow): number | null {
-  return row.status === "resolved" && row.verified_at
-    ? Date.parse(row.verified_at) - Date.parse(row.received_at)
-    : null;
 }
 
 export { ACTIVE_STATUSES };

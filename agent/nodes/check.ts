@@ -37,6 +37,21 @@ export function makeCheck(deps: AgentDeps) {
       });
       return { decision: withBasis, outcome: { status: "dismissed", reason } };
     }
+    // An action about to be taken, or a target that looks healthy: do the alerts still describe the world?
+    const looksHealthy = evidence.signals.some((x) => x.name === "healthy" && x.value !== false);
+    if ((decision.action !== "none" || looksHealthy) && deps.currentness) {
+      const { stale, errors } = await deps.currentness(incident.alerts);
+      for (const e of errors)
+        await deps.incidents.appendTimeline(state.incidentId, {
+          step: "check",
+          message: `could not tell whether the alert still holds, going on: ${e}`,
+        });
+      if (stale) {
+        const reason = `alert no longer current: ${stale}; ${decision.action === "none" ? "nothing to do" : `${decision.action} not taken`}`;
+        await deps.incidents.appendTimeline(state.incidentId, { step: "check", message: reason });
+        return { decision: withBasis, outcome: { status: "dismissed", reason } };
+      }
+    }
     const judged = judgePlausibility({ decision, target, evidence, policy: deps.policy });
     if (judged.verdict === "ok") return { decision: withBasis, needsApproval: null };
     const message =

@@ -25,6 +25,45 @@ interface Rule {
  */
 const RULES: Rule[] = [
   {
+    when: ["scaled_to_zero"],
+    action: "scale_deployment",
+    weight: 0.95,
+    family: "traffic_spike",
+    why: "the deployment was scaled to zero replicas by a recent change and nothing serves; scaling back to the count it ran at before (the deployment controller's own record) restores it",
+  },
+  {
+    when: ["replicas_zero"],
+    unless: ["scaled_to_zero"],
+    action: "escalate",
+    weight: 0.9,
+    family: "traffic_spike",
+    why: "the deployment wants zero replicas and nothing records a recent change from a running count: someone may have parked it on purpose, so a person decides",
+  },
+  {
+    when: ["service_misrouted"],
+    action: "escalate",
+    // Outweighs a remembered restart: the pods are fine, the Service in front of them sends traffic nowhere.
+    weight: 1.1,
+    family: "http_5xx",
+    why: "the pods run, but the Service meant for them routes nowhere (its selector or targetPort differs from the pods; the diff is in the evidence); no catalog action edits a Service, so a person fixes it: restarting or scaling the pods would change nothing",
+  },
+  {
+    when: ["rollout_in_progress"],
+    unless: ["revision_introduced", "recent_rollout", "crash_loop", "oom_limit_too_low", "missing_secret"],
+    action: "escalate",
+    // Already handled: outweighs any symptom of the pods being replaced (and a remembered fix of it).
+    weight: 1.2,
+    family: "crashloop",
+    why: "a rollout (or rollback) of the deployment is already under way and its new pods do not fail; a second action would fight it, so none is taken while it completes",
+  },
+  {
+    when: ["node_cordoned"],
+    action: "escalate",
+    weight: 1.2,
+    family: "node_not_ready",
+    why: "the node is already cordoned (a person or a drain under way took it out of scheduling); a second cordon and drain would add nothing, a person follows the one under way",
+  },
+  {
     when: ["revision_introduced"],
     action: "rollback_deployment",
     // Outweighs the missing-Secret escalation: here the previous revision did not need what is missing.
@@ -90,6 +129,16 @@ const RULES: Rule[] = [
     why: "the service this one calls answers with its own server errors (a bug there, not the network or this service); acting here would not help: the callee's own incident (a rollback when it has a new release) fixes it",
   },
   {
+    when: ["dependency_slow"],
+    // A slow dependency slows every pod alike: only some pods slow (one node) points at them, not at it.
+    unless: ["slow_on_one_node", "crash_loop", "db_slow"],
+    action: "escalate",
+    // Outweighs more consumers, more replicas or a restart of this service: none of them makes the dependency faster.
+    weight: 0.95,
+    family: "latency_p95",
+    why: "this service waits on a dependency that answers slowly (named in the evidence); the dependency's own incident acts on it (a database failover when its own evidence supports one), while restarting or scaling this service would only add load to it",
+  },
+  {
     when: ["memory_plateau"],
     unless: ["memory_growth", "oom_killed", "crash_loop"],
     action: "escalate",
@@ -107,7 +156,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["node_not_ready"],
-    unless: ["node_drained"],
+    unless: ["node_drained", "node_cordoned"],
     action: "cordon_drain_node",
     weight: 0.9,
     family: "node_not_ready",
@@ -115,7 +164,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["disk_pressure"],
-    unless: ["node_drained"],
+    unless: ["node_drained", "node_cordoned"],
     action: "cordon_drain_node",
     weight: 0.8,
     family: "disk_pressure",
@@ -512,10 +561,15 @@ function killParams(action: string, target: Target, signals: readonly Signal[]):
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
 }
 
-/** Scaling for a predicted ramp: the replicas the forecast needs (the platform's own step otherwise). */
+/**
+ * Scaling back from zero: the count it ran at before; for a predicted ramp: the replicas the forecast needs (the
+ * platform's own step otherwise).
+ */
 function scaleParams(action: string, signals: readonly Signal[]): Record<string, unknown> {
   if (action !== "scale_deployment" && action !== "scale_service") return {};
-  const needed = signals.find((s) => s.name === "traffic_ramp_predicted")?.value;
+  const needed =
+    signals.find((s) => s.name === "scaled_to_zero")?.value ??
+    signals.find((s) => s.name === "traffic_ramp_predicted")?.value;
   return typeof needed === "number" && Number.isInteger(needed) && needed >= 1 ? { replicas: needed } : {};
 }
 

@@ -1,4 +1,4 @@
-import { alertExpression } from "../../core/alert.ts";
+import { alertExpression, type Alert } from "../../core/alert.ts";
 import { describeError } from "../../core/errors.ts";
 import type { IncidentAlert, Verification } from "../../core/types.ts";
 import { queryPrometheus } from "../../tools/prometheus/instantQuery.ts";
@@ -7,6 +7,18 @@ type Check = Verification["evidence"][number];
 
 /** Labels Prometheus' rules add to an alert that its expression's series do not carry. */
 const RULE_ONLY_LABELS = new Set(["alertname", "severity"]);
+
+/** The series of an alert expression's result that stand for this alert (its labels agree where both have one). */
+export function seriesOfAlert<S extends { labels: Record<string, string> }>(
+  series: readonly S[],
+  alert: Alert,
+): S[] {
+  return series.filter((s) =>
+    Object.entries(s.labels).every(
+      ([k, v]) => RULE_ONLY_LABELS.has(k) || alert.labels[k] === undefined || alert.labels[k] === v,
+    ),
+  );
+}
 
 /** Quote a label value for a PromQL matcher. */
 const quote = (v: string) => JSON.stringify(v);
@@ -52,11 +64,7 @@ export async function prometheusChecks(
         if (!ok) continue;
       }
       const result = await queryPrometheus({ prometheusUrl, query: expr });
-      const matching = result.series.filter((s) =>
-        Object.entries(s.labels).every(
-          ([k, v]) => RULE_ONLY_LABELS.has(k) || alert.labels[k] === undefined || alert.labels[k] === v,
-        ),
-      );
+      const matching = seriesOfAlert(result.series, alert);
       checks.push({
         check: `prometheus ${name}`,
         ok: matching.length === 0,

@@ -29,6 +29,9 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "hpa_at_max",
   "hpa_scaling",
   "memory_plateau",
+  "replicas_zero",
+  "rollout_in_progress",
+  "node_cordoned",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
@@ -38,7 +41,13 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
   rollout_restart: "any_failure",
   kill_container: ["health_timeout", "stuck_terminating", "cpu_saturated"],
   scale_service: ["capacity_saturated", "queue_backlog", "consumer_lag", "slow_responses", "cpu_saturated"],
-  scale_deployment: ["capacity_saturated", "queue_backlog", "consumer_lag", "pods_not_ready"],
+  scale_deployment: [
+    "capacity_saturated",
+    "queue_backlog",
+    "consumer_lag",
+    "pods_not_ready",
+    "scaled_to_zero",
+  ],
   raise_hpa_limits: ["hpa_at_max"],
   add_kafka_consumers: ["consumer_lag"],
   rate_limit_traffic: ["upstream_throttled", "capacity_saturated"],
@@ -145,6 +154,39 @@ export function judgePlausibility(input: {
   }
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };
+  }
+  // The victim of a dependency is not restarted or scaled: the cause is elsewhere (unless it fails on its own too).
+  const VICTIM_ACTIONS: ReadonlySet<ActionId> = new Set<ActionId>([
+    "restart_pod",
+    "restart_container",
+    "rollout_restart",
+    "scale_deployment",
+    "scale_service",
+    "add_kafka_consumers",
+  ]);
+  const dependency = signals.find(
+    (s) => (s.name === "dependency_slow" || s.name === "callee_errors") && s.value !== false,
+  );
+  const ownFault = [
+    "crash_loop",
+    "oom_killed",
+    "exited",
+    "health_timeout",
+    "stuck_terminating",
+    "memory_growth",
+  ];
+  if (dependency && VICTIM_ACTIONS.has(action) && !ownFault.some((n) => present(signals, n))) {
+    return {
+      verdict: "refuse",
+      reason: `${action} would act on the victim: the symptom comes from ${String(dependency.value)} (${dependency.detail})`,
+    };
+  }
+  // Already handled: a change under way is not met with a second one.
+  for (const name of ["node_cordoned", "rollout_in_progress"] as const) {
+    const under = signals.find((s) => s.name === name && s.value !== false);
+    const ownFailure = ["revision_introduced", "recent_rollout"].some((n) => present(signals, n));
+    if (under && !(name === "rollout_in_progress" && ownFailure))
+      return { verdict: "refuse", reason: `${action} not taken: ${under.detail}` };
   }
 
   // The evidence the action treats.

@@ -10,7 +10,10 @@ set -euo pipefail
 tag="${1:-aegisops:dev}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-say() { echo "[aegisops-image] $*" >&2; }
+lib="$repo/scripts/lib/rootfs.sh"
+image_label="aegisops-image"
+# shellcheck source=../../scripts/lib/rootfs.sh
+source "$lib"
 
 node_bin="$(readlink -f "$(command -v node)")"
 node_version="$("$node_bin" --version)"
@@ -18,23 +21,21 @@ node_version="$("$node_bin" --version)"
 hash="$(
   cd "$repo"
   {
-    git ls-files -s -- bin agent tools runbooks prompts evals server core store cli lab deploy package.json package-lock.json tsconfig.json tsconfig.build.json scripts/build.mjs 2>/dev/null || true
+    git ls-files -s -- bin agent tools runbooks prompts evals server core store cli lab deploy package.json package-lock.json tsconfig.json tsconfig.build.json scripts/build.mjs scripts/lib 2>/dev/null || true
     git diff HEAD 2>/dev/null || true
-    cat "$here/build-local.sh"
+    cat "$here/build-local.sh" "$lib"
     echo "$node_version $node_bin"
   } | sha256sum | cut -d' ' -f1
 )"
-current="$(docker image inspect --format '{{ index .Config.Labels "aegis.build-hash" }}' "$tag" 2>/dev/null || true)"
-if [ "$current" = "$hash" ]; then
+if image_up_to_date "$tag" "$hash"; then
   say "$tag is up to date (${hash:0:12})"
   exit 0
 fi
-[ -x /bin/busybox ] || { say "busybox-static is missing (apt-get install busybox-static)"; exit 1; }
 
 ctx="$(mktemp -d "${TMPDIR:-/tmp}/aegisops-image.XXXXXX")"
 trap 'rm -rf "$ctx"' EXIT
 root="$ctx/rootfs"
-mkdir -p "$root/app" "$root/bin" "$root/tmp" "$root/etc" "$ctx/data"
+mkdir -p "$root/app" "$root/etc" "$ctx/data"
 
 say "packing the package (npm pack builds dist/)"
 tarball="$(cd "$repo" && npm pack --silent --pack-destination "$ctx" | tail -n 1)"
@@ -49,24 +50,9 @@ say "installing production dependencies"
 rm -f "$root/app/package-lock.json"
 cp -a "$repo/node_modules/better-sqlite3/build" "$root/app/node_modules/better-sqlite3/"
 
-# Copy a file's content to the same path inside the rootfs; symlinks resolved so the loader finds it.
-put() {
-  local src="$1" dest="$root$1"
-  [ -e "$dest" ] && return 0
-  mkdir -p "$(dirname "$dest")"
-  cp -L "$src" "$dest"
-}
-put "$node_bin"
-while read -r lib; do put "$lib"; done < <(
-  {
-    ldd "$node_bin"
-    find "$root/app/node_modules" \( -name '*.node' -o -name '*.so' \) -exec ldd {} \; 2>/dev/null
-  } | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) { print $i; break } }' | sort -u
-)
+put_node_and_libs "$node_bin" "$root/app/node_modules"
+put_busybox sh wget
 ln -sf "$node_bin" "$root/bin/node" 2>/dev/null || true
-cp /bin/busybox "$root/bin/busybox"
-for tool in sh wget; do ln -sf busybox "$root/bin/$tool"; done
-chmod 1777 "$root/tmp"
 printf 'root:x:0:0:root:/root:/bin/sh\naegis:x:10001:10001:aegis:/data:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\naegis:x:10001:\n' >"$root/etc/group"
 
@@ -95,13 +81,4 @@ ENTRYPOINT ["$node_bin", "/app/bin/aegis.js"]
 CMD ["serve"]
 DOCKERFILE
 
-old_id="$(docker image inspect --format '{{ .Id }}' "$tag" 2>/dev/null || true)"
-say "building $tag"
-if ! out="$(DOCKER_BUILDKIT=0 docker build --quiet --tag "$tag" "$ctx" 2>&1)"; then
-  echo "$out" >&2
-  exit 1
-fi
-if [ -n "$old_id" ] && [ "$(docker image inspect --format '{{ .Id }}' "$tag")" != "$old_id" ]; then
-  docker rmi "$old_id" >/dev/null 2>&1 || true
-fi
-say "built $tag (${hash:0:12})"
+build_image "$tag" "$ctx" "$hash"

@@ -24,6 +24,9 @@ export class SeasonalProfile {
   private readonly perDay: number;
   private readonly mean: Float64Array;
   private readonly days: Uint16Array;
+  /** Every day's profile beside the weekly one: what a weekday not seen yet falls back to. */
+  private readonly dailyMean: Float64Array;
+  private readonly dailyDays: Uint16Array;
   private openSlot = -1;
   private openSum = 0;
   private openCount = 0;
@@ -37,6 +40,8 @@ export class SeasonalProfile {
     const slots = this.perDay * (this.o.weekly ? 7 : 1);
     this.mean = new Float64Array(slots);
     this.days = new Uint16Array(slots);
+    this.dailyMean = new Float64Array(this.perDay);
+    this.dailyDays = new Uint16Array(this.perDay);
   }
 
   /** Slot index of a time (ms since the epoch, UTC). */
@@ -59,21 +64,26 @@ export class SeasonalProfile {
 
   /**
    * The usual value at time t: linear between the centres of the two nearest slots (a ramp inside one slot
-   * is not a step), or undefined when a slot it needs has never been seen.
+   * is not a step), or undefined when a slot it needs has never been seen. A weekly profile falls back to
+   * every day's while that weekday has no history yet (a service deployed on Tuesday has a Wednesday).
    */
   expected(t: number): number | undefined {
     const slotMs = this.o.slotMinutes * MINUTE_MS;
     const shifted = t - slotMs / 2;
+    const w = (((shifted % slotMs) + slotMs) % slotMs) / slotMs;
     const a = this.slotOf(shifted);
     const b = this.slotOf(shifted + slotMs);
-    if (this.days[a]! === 0 || this.days[b]! === 0) return undefined;
-    const w = (((shifted % slotMs) + slotMs) % slotMs) / slotMs;
-    return this.mean[a]! * (1 - w) + this.mean[b]! * w;
+    if (this.days[a]! > 0 && this.days[b]! > 0) return this.mean[a]! * (1 - w) + this.mean[b]! * w;
+    const da = a % this.perDay;
+    const db = b % this.perDay;
+    if (this.dailyDays[da]! === 0 || this.dailyDays[db]! === 0) return undefined;
+    return this.dailyMean[da]! * (1 - w) + this.dailyMean[db]! * w;
   }
 
-  /** Days of history behind the slot of time t. */
+  /** Days of history behind the slot of time t (every day's, while the weekday's has none). */
   history(t: number): number {
-    return this.days[this.slotOf(t)]!;
+    const s = this.slotOf(t);
+    return this.days[s]! > 0 ? this.days[s]! : this.dailyDays[s % this.perDay]!;
   }
 
   private closeSlot(): void {
@@ -84,6 +94,18 @@ export class SeasonalProfile {
     this.mean[s] =
       d === 0 ? dayMean : this.mean[s]! + Math.max(this.o.dayWeight, 1 / (d + 1)) * (dayMean - this.mean[s]!);
     this.days[s] = Math.min(d + 1, 65535);
+    if (this.o.weekly) {
+      const ds = s % this.perDay;
+      const dd = this.dailyDays[ds]!;
+      this.dailyMean[ds] =
+        dd === 0
+          ? dayMean
+          : this.dailyMean[ds]! + Math.max(this.o.dayWeight, 1 / (dd + 1)) * (dayMean - this.dailyMean[ds]!);
+      this.dailyDays[ds] = Math.min(dd + 1, 65535);
+    } else {
+      this.dailyMean[s] = this.mean[s]!;
+      this.dailyDays[s] = this.days[s]!;
+    }
     this.openSum = 0;
     this.openCount = 0;
   }

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { AegisError } from "../../core/errors.ts";
-import { R, isActive, isPodReady } from "../../lab/kube-sim/controllers/context.ts";
+import { R, controllerOf, isActive, isPodReady } from "../../lab/kube-sim/controllers/context.ts";
 import { parseManifests } from "../../lab/kube-sim/fixture.ts";
-import type { Deployment, KubeObject } from "../../lab/kube-sim/types.ts";
+import type { Deployment, KubeObject, Pod } from "../../lab/kube-sim/types.ts";
 import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
 import { podsOfDeployment } from "../../lab/kube-sim/load.ts";
 import { apiVersionOf, resourceOf } from "../../lab/kube-sim/resources.ts";
@@ -91,10 +91,13 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
 
 const SETTLE_LIMIT_MS = 120_000;
 
-/** Lets virtual time pass until every Deployment's rollout finished (or two minutes passed: a stuck rollout). */
+/**
+ * Lets virtual time pass until every Deployment's and StatefulSet's rollout finished (or two minutes passed: a
+ * stuck rollout).
+ */
 function settle(sim: KubeSim): void {
   for (let waited = 0; waited < SETTLE_LIMIT_MS; waited += 5_000) {
-    const done = sim.ctx.store.view(R.deployments).every((o) => {
+    const deployments = sim.ctx.store.view(R.deployments).every((o) => {
       const d = o as Deployment;
       return (
         d.status?.observedGeneration === d.metadata.generation &&
@@ -103,7 +106,17 @@ function settle(sim: KubeSim): void {
         (d.status?.replicas ?? 0) === (d.spec.replicas ?? 1)
       );
     });
-    if (done) return;
+    const statefulSets = sim.ctx.store.view(R.statefulsets).every((o) => {
+      const st = (o.status ?? {}) as Record<string, unknown>;
+      const want = (o.spec as { replicas?: number }).replicas ?? 1;
+      return (
+        st.observedGeneration === o.metadata.generation &&
+        st.readyReplicas === want &&
+        st.updatedReplicas === want &&
+        st.currentRevision === st.updateRevision
+      );
+    });
+    if (deployments && statefulSets) return;
     sim.advance(5_000);
   }
 }
@@ -119,6 +132,17 @@ async function runStep(sim: KubeSim, step: Step, scenario: Scenario): Promise<vo
     );
   };
   if ("waitMs" in step) return sim.advance(step.waitMs);
+  if ("node" in step) {
+    const { name, ...change } = step.node;
+    const res = await call(sim, "POST", `/sim/nodes/${encodeURIComponent(name)}`, "application/json", change);
+    if (!res.ok) fail(`node ${name}`, new Error(`HTTP ${res.status} ${await res.text()}`));
+    return;
+  }
+  if ("event" in step) {
+    const res = await call(sim, "POST", "/sim/events", "application/json", step.event);
+    if (!res.ok) fail(`event ${step.event.reason}`, new Error(`HTTP ${res.status} ${await res.text()}`));
+    return;
+  }
   if ("patch" in step) return patch(sim, step.patch);
   if ("delete" in step) {
     const res = await call(sim, "DELETE", pathOf(step.delete));
@@ -207,21 +231,47 @@ function call(
   });
 }
 
+/** Active pods a workload owns: a Deployment's (through its ReplicaSets), a StatefulSet's, DaemonSet's or Job's. */
+function podsOfWorkload(sim: KubeSim, namespace: string, name: string): Pod[] | undefined {
+  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+  if (d) return podsOfDeployment(sim.ctx, d);
+  for (const res of [R.statefulsets, R.daemonsets, R.jobs]) {
+    const w = sim.ctx.store.peek(res, namespace, name);
+    if (w)
+      return (sim.ctx.store.view(R.pods, namespace) as readonly Pod[]).filter(
+        (p) => isActive(p) && controllerOf(p)?.uid === w.metadata.uid,
+      );
+  }
+  return undefined;
+}
+
 /**
- * The name of a pod of a Deployment, for an alert's `pod` label: the newest pod that is not Ready (the one an
- * alert about a failing pod names), else the newest pod.
+ * The name of a pod of a workload, for an alert's `pod` label: `ns/name` picks the newest pod that is not Ready
+ * (the one an alert about a failing pod names), else the newest; `ns/name#N` a StatefulSet's ordinal N or
+ * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings.
  */
 function podName(sim: KubeSim, target: string, scenario: Scenario): string {
-  const { namespace, name } = split(target);
-  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
-  if (!d) throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): no such deployment`);
-  const pods = podsOfDeployment(sim.ctx, d).sort((a, b) =>
-    String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+  const m = /^(.*?)(?:#(\d+))?$/.exec(target)!;
+  const { namespace, name } = split(m[1]!);
+  const all = podsOfWorkload(sim, namespace, name);
+  if (!all) throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): no such workload`);
+  const pods = all.sort(
+    (a, b) =>
+      String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)) ||
+      b.metadata.name.localeCompare(a.metadata.name),
   );
-  const pick = pods.find((p) => !isPodReady(p)) ?? pods[0];
+  const ordinal = (i: number) =>
+    pods.find((p) => p.metadata.name === `${name}-${i}` && controllerOf(p)?.kind === "StatefulSet") ??
+    [...pods].reverse()[i];
+  const pick = m[2] !== undefined ? ordinal(Number(m[2])) : (pods.find((p) => !isPodReady(p)) ?? pods[0]);
   if (!pick)
-    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): the deployment has no pods`);
+    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): the workload has no such pod`);
   return pick.metadata.name;
+}
+
+/** Replaces every `$pod(ns/workload)` inside a string (e.g. an expected root cause `shop/pod/$pod(shop/web)`). */
+export function resolvePodRefs(text: string, kube: KubeEnv): string {
+  return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t));
 }
 
 /** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
@@ -234,8 +284,7 @@ export function resolvePodLabels(
     ...a,
     labels: Object.fromEntries(
       Object.entries(a.labels).map(([k, v]) => {
-        const m = /^\$pod\(([^)]+)\)$/.exec(v);
-        return [k, m ? kube.podName(m[1]!) : v];
+        return [k, resolvePodRefs(v, kube)];
       }),
     ),
   }));

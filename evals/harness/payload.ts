@@ -9,13 +9,14 @@ type Notification = Scenario["notifications"][number];
  * from the labels (so a repeated alert is the same alert, as in Alertmanager), a start time, a generatorURL
  * carrying the rule's expression, and the group fields.
  */
-export function toPayload(n: Notification, startsAt: Date): WebhookPayload {
+export function toPayload(n: Notification, startsAt: Date, clusterNow = Date.now()): WebhookPayload {
   if ("payload" in n) return n.payload;
   const alerts = n.alerts.map((a) => ({
     status: a.status,
     labels: a.labels,
     annotations: a.annotations,
-    startsAt: startsAt.toISOString(),
+    // `startsAgoMs`: the alert began that long before delivery on the cluster's clock (late or repeated delivery).
+    startsAt: (a.startsAgoMs !== undefined ? new Date(clusterNow - a.startsAgoMs) : startsAt).toISOString(),
     endsAt: a.status === "resolved" ? new Date().toISOString() : "0001-01-01T00:00:00Z",
     generatorURL: a.expr
       ? `http://prometheus.eval:9090/graph?g0.expr=${encodeURIComponent(a.expr)}&g0.tab=1`

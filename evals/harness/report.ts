@@ -6,6 +6,8 @@ import type { Summary } from "./score.ts";
 export interface Baseline {
   subject: string;
   summary: Summary;
+  /** The suite's own scenarios and the peers' cases apart (baselines written since the peers' section). */
+  sections?: { own: Summary; peers: Summary };
   scenarios: Record<string, { pass: boolean; action: string }>;
 }
 
@@ -18,6 +20,7 @@ export function toBaseline(r: ScenarioReport): Baseline {
   return {
     subject: r.subject,
     summary: r.summary,
+    ...(r.sections ? { sections: r.sections } : {}),
     scenarios: Object.fromEntries(r.scenarios.map((s) => [s.id, { pass: s.pass, action: s.action }])),
   };
 }
@@ -88,6 +91,24 @@ export function summaryRows(s: Summary): Array<[string, string]> {
   ];
 }
 
+/**
+ * The own-versus-peers rows (`aegis eval` prints them as their own section): the figures that judge the product
+ * on cases its authors never saw, beside the suite's own.
+ */
+export function sectionRows(sections: { own: Summary; peers: Summary }): string[][] {
+  const row = (k: string, f: (s: Summary) => string) => [k, f(sections.own), f(sections.peers)];
+  return [
+    row("scenarios", (s) => String(s.scenarios)),
+    row("passed", (s) => `${s.passed}/${s.scenarios}`),
+    row("action accuracy", (s) => pct(s.actionAccuracy)),
+    row("unsafe actions", (s) => String(s.unsafeActions)),
+    row("false actions on controls", (s) => `${s.falseActionsOnControls} (${s.controls} controls)`),
+    row("root-cause accuracy", (s) => (s.rootCauseAccuracy === null ? "-" : pct(s.rootCauseAccuracy))),
+    row("recovered (verified healthy)", (s) => (s.recoveryRate === null ? "-" : pct(s.recoveryRate))),
+    row("errors", (s) => String(s.errors)),
+  ];
+}
+
 /** llm runs: how much the model decided, why the rest fell back, and what the answers were replayed from. */
 function modelRows(s: Summary): Array<[string, string]> {
   if (s.modelShare === null || s.modelShare === undefined) return [];
@@ -133,6 +154,18 @@ export function markdownReport(r: ScenarioReport, regressed: string[] | null): s
     ...summaryRows(r.summary).map(([k, v]) => `| ${k} | ${v} |`),
     "",
   ];
+  if (r.sections) {
+    lines.push(
+      "## Own scenarios and peers' cases",
+      "",
+      "The peers' cases (tag `peers`) were converted from other projects' public suites without reading the planner.",
+      "",
+      "| figure | own | peers |",
+      "|---|---|---|",
+      ...sectionRows(r.sections).map(([k, a, b]) => `| ${k} | ${a} | ${b} |`),
+      "",
+    );
+  }
   const fellBack = r.scenarios.filter((s) => (s.fallbacks ?? []).length > 0);
   if (fellBack.length > 0) {
     lines.push("## Decided by the fallback planner", "", "| scenario | code | reason |", "|---|---|---|");

@@ -18,7 +18,15 @@ import { describeError } from "../../core/errors.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { startServer } from "../../server/listen.ts";
-import { resolvePodLabels, startKubeEnv, TICK_REAL_MS, TICK_VIRTUAL_MS, type KubeEnv } from "./kubeEnv.ts";
+import { expectedRootCauses } from "./score.ts";
+import {
+  resolvePodLabels,
+  resolvePodRefs,
+  startKubeEnv,
+  TICK_REAL_MS,
+  TICK_VIRTUAL_MS,
+  type KubeEnv,
+} from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
 import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
@@ -59,6 +67,8 @@ export interface ScenarioRun {
   cassetteSource: CassetteSource | "none" | null;
   /** Set when the scenario could not be run to the end (environment error, an incident that never finished). */
   error?: string;
+  /** The expected root causes with `$pod(...)` resolved against the cluster (when the scenario names one). */
+  rootCauses?: string[];
 }
 
 /** Real time an action's tool may take before the cluster's clock starts flowing for it. */
@@ -183,7 +193,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const res = await fetch(`${baseUrl}/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000))),
+        body: JSON.stringify(
+          toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now()),
+        ),
       });
       const body = (await res.json()) as { incidents?: Array<{ id: string }>; error?: string };
       if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status} ${body.error ?? ""}`);
@@ -194,7 +206,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       mkdirSync(dirname(cassette.target), { recursive: true });
       aegis.cassette.save(cassette.target);
     }
+    const causes = expectedRootCauses(scenario);
     return result({
+      ...(causes && kube ? { rootCauses: causes.map((c) => resolvePodRefs(c, kube!)) } : {}),
       incidents: ids.map((id) => finished.get(id)!).filter(Boolean),
       simTtrMs,
       offScript: aegis.cassette?.misses.length ?? 0,

@@ -5,6 +5,7 @@ import { ACTION_IDS } from "../../core/catalog.ts";
 import { alertSchema, webhookSchema } from "../../core/alert.ts";
 import { AegisError } from "../../core/errors.ts";
 import { parseYaml } from "../../core/yaml.ts";
+import { eventSpecSchema, nodeChangeSchema } from "../../lab/kube-sim/worldApi.ts";
 
 /** Where the committed scenario suite lives. */
 export const SCENARIOS_DIR = new URL("../scenarios/", import.meta.url).pathname;
@@ -22,6 +23,11 @@ const shorthandAlert = z
     labels,
     annotations: labels.default({}),
     expr: z.string().optional().describe("the rule's PromQL expression (goes into generatorURL)"),
+    /**
+     * How long before delivery the alert started (cluster time): a late or repeated delivery, an alert that
+     * has fired for hours. Default: about a minute before (the alert's `for:`).
+     */
+    startsAgoMs: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -77,6 +83,21 @@ const kubeStep = z.union([
     .strict(),
   z.object({ delete: objectRef }).strict(),
   z.object({ waitMs: z.number().int().min(0).describe("virtual time to let pass") }).strict(),
+  z
+    .object({
+      node: nodeChangeSchema
+        .extend({ name: z.string().describe("the node") })
+        .strict()
+        .describe(
+          "a change to a node's world: memory or pids used outside pods, CNI down, kubelet down/flapping",
+        ),
+    })
+    .strict(),
+  z
+    .object({
+      event: eventSpecSchema.describe("an Event about any object, as its component would record it"),
+    })
+    .strict(),
 ]);
 
 /**
@@ -108,7 +129,7 @@ const kubernetesEnv = z
     registry: z.string().optional(),
     /** Changes before the incident (the cluster as it was); the cluster settles after them. */
     setup: z.array(kubeStep).default([]),
-    /** Wait until every Deployment's rollout finished before and after `setup` (default true). */
+    /** Wait until every Deployment's and StatefulSet's rollout finished before and after `setup` (default true). */
     settle: z.boolean().default(true),
     /** The incident as object changes (a rollout, a deleted Secret, a new NetworkPolicy ...), after setup. */
     changes: z.array(kubeStep).default([]),
@@ -148,14 +169,57 @@ const acceptable = z.union([
     .strict(),
 ]);
 
+/** Kinds a root cause may name beyond workloads: where the fault lives, not always what is acted on. */
+const ROOT_CAUSE_KINDS = [
+  "deployment",
+  "statefulset",
+  "daemonset",
+  "job",
+  "cronjob",
+  "pod",
+  "secret",
+  "configmap",
+  "service",
+  "persistentvolumeclaim",
+  "networkpolicy",
+  "resourcequota",
+  "ingress",
+  "hpa",
+  "node",
+  "dependency",
+  "region",
+] as const;
+const rootCauseRef = z.union([
+  z.string().min(1),
+  z
+    .object({
+      kind: z.enum(ROOT_CAUSE_KINDS),
+      namespace: z.string().optional(),
+      name: z.string().min(1),
+    })
+    .strict(),
+]);
+export type RootCauseRef = z.infer<typeof rootCauseRef>;
+
+/** The canonical string of a root-cause reference: `node/N`, `dependency/N`, `region/N` or `ns/kind/name`. */
+export function rootCauseString(r: RootCauseRef): string {
+  if (typeof r === "string") return r;
+  if (r.kind === "node" || r.kind === "dependency" || r.kind === "region") return `${r.kind}/${r.name}`;
+  return `${r.namespace ?? "default"}/${r.kind}/${r.name}`;
+}
+
 const expectation = z
   .object({
     /** Any one of these is right. `none` means: take no action. */
     actions: z.array(acceptable).min(1),
     /** Actions that must never be sent here: sending one counts as unsafe. */
     forbidden: z.array(actionId).default([]),
-    /** The entity the decision must name (`decision.target`), e.g. `shop/deployment/web`, `node/sim-node-1`. */
-    rootCause: z.string().optional(),
+    /**
+     * The entity the decision must name (`decision.target`): `shop/web` or `shop/deployment/web`,
+     * `node/sim-node-1`, `shop/secret/web-db`, `shop/pod/$pod(shop/web)`, `dependency/payments-api`,
+     * `region/eu-west`; or `{kind, namespace, name}`; or a list of such (any one is right).
+     */
+    rootCause: z.union([rootCauseRef, z.array(rootCauseRef).min(1)]).optional(),
     /** The incident must end verified healthy (implies an action). */
     verified: z.boolean().default(false),
     /** Statuses the incident may end in; default: resolved when verified, else any terminal status. */

@@ -1,6 +1,7 @@
 import type { Decision, Incident } from "../../core/types.ts";
 import type { ScenarioRun } from "./runScenario.ts";
-import type { Acceptable } from "./scenario.ts";
+import type { Acceptable, Scenario } from "./scenario.ts";
+import { rootCauseString } from "./scenario.ts";
 
 /** The scores of one scenario. */
 export interface ScenarioScore {
@@ -75,10 +76,11 @@ export function scoreRun(run: ScenarioRun): ScenarioScore {
   const falseActions = s.control ? sent : [];
   if (falseActions.length > 0) why.push(`control, but sent ${falseActions.join(", ")}`);
 
+  const causes = run.rootCauses ?? expectedRootCauses(s);
   const rootCauseCorrect =
-    s.expect.rootCause === undefined ? null : decided.some((d) => namesEntity(d, s.expect.rootCause!));
+    causes === undefined ? null : decided.some((d) => causes.some((c) => namesEntity(d, c)));
   if (rootCauseCorrect === false) {
-    why.push(`root cause ${decision?.target ?? "none"}, expected ${s.expect.rootCause}`);
+    why.push(`root cause ${decision?.target ?? "none"}, expected ${causes!.join(" | ")}`);
   }
 
   const recovered = s.expect.verified
@@ -228,6 +230,19 @@ export function byTag(scores: readonly ScenarioScore[]): Record<string, Summary>
   );
 }
 
+/** The tag of cases converted from other projects' suites (held out from the planner's authors). */
+export const PEERS_TAG = "peers";
+
+/**
+ * The run cut in two: the suite's own scenarios and the peers' cases, each summarised on its own (accuracy,
+ * unsafe actions, false actions on controls ...); null when the run holds no peer case.
+ */
+export function sectionsOf(scores: readonly ScenarioScore[]): { own: Summary; peers: Summary } | null {
+  const peers = scores.filter((s) => s.tags.includes(PEERS_TAG));
+  if (peers.length === 0) return null;
+  return { own: summarise(scores.filter((s) => !s.tags.includes(PEERS_TAG))), peers: summarise(peers) };
+}
+
 const actionOf = (a: Acceptable) => (typeof a === "string" ? a : a.action);
 
 function matches(a: Acceptable, d: Decision): boolean {
@@ -241,11 +256,26 @@ function matches(a: Acceptable, d: Decision): boolean {
 }
 
 /** The decision's target names the entity (`shop/deployment/web` also matches `shop/web`). */
-function namesEntity(d: Decision, entity: string): boolean {
-  const t = d.target;
-  if (t === entity) return true;
+/** The scenario's expected root causes as canonical strings (before `$pod(...)` is resolved). */
+export function expectedRootCauses(s: Scenario): string[] | undefined {
+  const rc = s.expect.rootCause;
+  if (rc === undefined) return undefined;
+  return (Array.isArray(rc) ? rc : [rc]).map(rootCauseString);
+}
+
+/** `ns/Kind/name` with the kind lower-cased (a decision may spell the kind either way). */
+const canonical = (t: string) => {
   const parts = t.split("/");
-  return parts.length === 3 && `${parts[0]}/${parts[2]}` === entity;
+  return parts.length === 3 ? `${parts[0]}/${parts[1]!.toLowerCase()}/${parts[2]}` : t;
+};
+
+function namesEntity(d: Decision, entity: string): boolean {
+  const t = canonical(d.target);
+  const e = canonical(entity);
+  if (t === e) return true;
+  // A workload named as `ns/name` matches `ns/<kind>/name` (the form decisions on workloads use).
+  const parts = t.split("/");
+  return parts.length === 3 && `${parts[0]}/${parts[2]}` === e;
 }
 
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;

@@ -3,7 +3,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareTemplateDb, runScenario, type RunOptions } from "./runScenario.ts";
 import type { Scenario } from "./scenario.ts";
-import { byTag, scoreRun, summarise, type ScenarioScore, type Summary } from "./score.ts";
+import { byTag, scoreRun, sectionsOf, summarise, type ScenarioScore, type Summary } from "./score.ts";
 
 /** A scored run of the scenario suite: what `--json` prints and the JSON report holds. */
 export interface ScenarioReport {
@@ -18,6 +18,8 @@ export interface ScenarioReport {
   durationMs: number;
   summary: Summary;
   byTag: Record<string, Summary>;
+  /** The suite's own scenarios and the peers' cases summarised apart (absent when no peer case ran). */
+  sections?: { own: Summary; peers: Summary };
   scenarios: ScenarioScore[];
 }
 
@@ -57,6 +59,7 @@ export async function runSuite(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  const sections = sectionsOf(scores);
   return {
     suite: "scenarios",
     subject: subjectOf(opts),
@@ -68,6 +71,7 @@ export async function runSuite(
     durationMs: Math.round(performance.now() - t0),
     summary: summarise(scores),
     byTag: byTag(scores),
+    ...(sections ? { sections } : {}),
     scenarios: scores,
   };
 }

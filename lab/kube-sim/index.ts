@@ -31,6 +31,7 @@ import type { KubeObject, Pod } from "./types.ts";
 import { imageRegistrySchema, parseRegistry, splitSimObjects } from "./registry.ts";
 import { selfSignedCertificate } from "./tls.ts";
 import { World } from "./world.ts";
+import { changeNode, nodeLog, recordEvent } from "./worldApi.ts";
 
 export type { FaultRecord } from "./faults/index.ts";
 export type { FaultSpec, FaultFamilyName } from "./faults/types.ts";
@@ -199,6 +200,13 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       return ok;
     },
     advance,
+    changeNode: (name: string, body: unknown) => {
+      const r = changeNode(ctx, name, body);
+      runControllers(ctx);
+      return r;
+    },
+    nodeLog: (name: string, query: string | null) => nodeLog(ctx, name, query),
+    recordEvent: (body: unknown) => recordEvent(ctx, body),
     listImages: () => ctx.world.registry.list(),
     loadImages: (body: unknown) => {
       const r = imageRegistrySchema.safeParse(body);

@@ -22,6 +22,18 @@ export interface NodeState {
   noisy: boolean;
   /** Packet loss on the node's NIC (0..1) for traffic to its pods. */
   packetLoss: number;
+  /** Memory used outside the pods (system daemons, a runaway host process), MiB. */
+  outsideMemoryMiB?: number;
+  /** Processes outside the pods; PIDPressure past 90 % of `pidMax` (default 32768, the kernel's pid_max). */
+  outsidePids?: number;
+  pidMax?: number;
+  /** The CNI plugin is not ready: NetworkUnavailable, Ready=False, no pod networking on the node. */
+  networkUnavailable?: boolean;
+  /** The kubelet alternates between stopped and running every `flapPeriodMs` (from `flapSince`). */
+  flapPeriodMs?: number;
+  flapSince?: number;
+  /** The kubelet stopped by a fault (the flapping one overrides it while flapping). */
+  kubeletStopped?: boolean;
 }
 
 /** A simulated service: a Deployment that serves traffic. */
@@ -142,6 +154,8 @@ export class World {
   readonly configured = new Set<string>();
   /** When a controller last reported a recurring failure, per key (it retries with back-off, not every pass). */
   readonly reported = new Map<string, number>();
+  /** The node's journal (kubelet and systemd lines, `journalctl -u kubelet` format), per node. */
+  readonly journals = new Map<string, string[]>();
   /** Monotonic counters (Prometheus counters), keyed by rendered series. */
   readonly counters = new Map<string, number>();
   private ipSeq = 10;
@@ -169,6 +183,14 @@ export class World {
   nextPodIP(nodeIndex: number): string {
     this.ipSeq += 1;
     return `10.244.${nodeIndex}.${(this.ipSeq % 250) + 2}`;
+  }
+
+  /** Appends lines to a node's journal (the newest 2000 are kept). */
+  journal(node: string, ...lines: string[]): void {
+    const j = this.journals.get(node) ?? [];
+    j.push(...lines);
+    if (j.length > 2000) j.splice(0, j.length - 2000);
+    this.journals.set(node, j);
   }
 
   /** Adds `v` to a counter series. */

@@ -18,19 +18,9 @@ import { ftsDocument } from "./ftsQuery.ts";
 type Statement = SqliteStatement<unknown[]>;
 
 /** The columns an entry is written with (`key` and the timestamps aside). */
-export interface EntryFields {
-  kind: "runbook" | "incident";
-  scenario: string | null;
-  title: string;
-  actions_json: string;
-  alert_names: string;
-  services: string;
-  signals: string;
-  target_kinds: string;
-  source: string | null;
-  content: string;
+export type EntryFields = Omit<EntryRow, "id" | "key" | "created_at" | "updated_at"> & {
   content_hash: string;
-}
+};
 
 /** One entry in full, for `aegis runbook show` and export. */
 export interface MemoryEntry {

@@ -1,72 +1,18 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AgentDeps } from "../../agent/deps.ts";
 import { makeLearn } from "../../agent/nodes/learn.ts";
 import { makeRecall } from "../../agent/nodes/recall.ts";
-import { LogNotifier } from "../../agent/notifier.ts";
-import { HeuristicPlanner } from "../../agent/planners/heuristic.ts";
-import { defaultPolicy } from "../../agent/policy/loadPolicy.ts";
 import type { IncidentStateType } from "../../agent/state.ts";
 import { signal } from "../../agent/signals.ts";
-import { silentLogger } from "../../core/logger.ts";
-import type { Decision, Evidence, Target, Verification } from "../../core/types.ts";
+import type { Decision, Evidence, Verification } from "../../core/types.ts";
 import type { PastFix } from "../../runbooks/memory/fixMemory.ts";
-import type { SqliteRunbookMemory } from "../../runbooks/memory/runbookMemory.ts";
-import { SqliteActionLedger } from "../../store/actionLedger.ts";
-import type { Db } from "../../store/db.ts";
-import { SqliteIncidentRepository } from "../../store/incidentRepository.ts";
-import { openTestMemory, tempDir } from "../runbooks/helpers.ts";
+import { dockerIncidentState, useAgentDeps } from "./agentHarness.ts";
 
-let db: Db;
-let memory: SqliteRunbookMemory;
-let deps: AgentDeps;
-let cleanup: () => void;
+const fx = useAgentDeps("agent-memory");
 let n = 0;
 
-beforeEach(async () => {
-  const t = tempDir("aegis-agent-memory-");
-  const opened = await openTestMemory(join(t.dir, "aegis.db"));
-  db = opened.db;
-  memory = opened.memory;
-  cleanup = () => {
-    db.close();
-    t.cleanup();
-  };
-  deps = {
-    incidents: new SqliteIncidentRepository(db),
-    ledger: new SqliteActionLedger(db),
-    memory,
-    planner: new HeuristicPlanner(),
-    policy: defaultPolicy(),
-    platforms: [],
-    notifier: new LogNotifier(silentLogger()),
-    logger: silentLogger(),
-    settings: { mode: "auto", verifyTimeoutMs: 1000, verifyIntervalMs: 10 },
-  };
-});
-afterEach(() => cleanup());
-
 /** An incident about a checkout container answering 500s, as triage and investigation leave it. */
-async function checkoutIncident(): Promise<IncidentStateType> {
-  const name = `checkout-${++n}`;
-  const target: Target = { kind: "docker_container", key: `docker:container/${name}`, name };
-  const [outcome] = await deps.incidents.ingest(
-    [
-      {
-        alert: {
-          status: "firing",
-          labels: { alertname: "CheckoutErrors", container: name, service: "checkout" },
-          annotations: { summary: "checkout answers 500 to many requests" },
-          startsAt: new Date().toISOString(),
-          endsAt: "0001-01-01T00:00:00Z",
-          generatorURL: "",
-          fingerprint: `fp-${name}`,
-        },
-        target,
-      },
-    ],
-    new Date().toISOString(),
-  );
+function checkoutIncident(): Promise<IncidentStateType> {
   const evidence: Evidence = {
     collectedAt: new Date().toISOString(),
     signals: [signal("http_errors", 12, "12 log lines with status 500 in the last minute")],
@@ -77,22 +23,15 @@ async function checkoutIncident(): Promise<IncidentStateType> {
     },
     errors: [],
   };
-  return {
-    incidentId: outcome!.incidentId,
-    target,
-    containerId: null,
-    identity: null,
-    evidence,
-    recalled: [],
-    decision: null,
-    verdict: null,
-    approvedBy: null,
-    needsApproval: null,
-    attempt: 1,
-    actedAt: null,
-    verification: null,
-    outcome: null,
-  };
+  return dockerIncidentState(
+    fx.deps,
+    `checkout-${++n}`,
+    {
+      labels: { alertname: "CheckoutErrors", service: "checkout" },
+      annotations: { summary: "checkout answers 500 to many requests" },
+    },
+    { evidence },
+  );
 }
 
 const restart: Decision = {
@@ -114,16 +53,16 @@ const verification = (healthy: boolean): Verification => ({
 });
 
 async function decideFor(state: IncidentStateType) {
-  const update = await makeRecall(deps)(state);
+  const update = await makeRecall(fx.deps)(state);
   // The recall node replaces the state's list (no reducer): its update is the list itself.
   const recalled = (update.recalled ?? []) as PastFix[];
-  const incident = (await deps.incidents.get(state.incidentId))!;
-  const decision = await deps.planner.decide({
+  const incident = (await fx.deps.incidents.get(state.incidentId))!;
+  const decision = await fx.deps.planner.decide({
     incident,
     target: state.target!,
     evidence: state.evidence!,
     recalled,
-    policy: deps.policy,
+    policy: fx.deps.policy,
   });
   return { decision, recalled, timeline: incident.timeline };
 }
@@ -145,12 +84,14 @@ describe("recall and learn with the runbook memory", () => {
     const plain = await decideFor(await checkoutIncident());
 
     const unsettled = await checkoutIncident();
-    await makeLearn(deps)({ ...unsettled, decision: restart, verification: null });
-    expect(memory.list().filter((e) => e.kind === "incident")).toEqual([]);
+    await makeLearn(fx.deps)({ ...unsettled, decision: restart, verification: null });
+    expect(fx.memory.list().filter((e) => e.kind === "incident")).toEqual([]);
 
     const first = await checkoutIncident();
-    await makeLearn(deps)({ ...first, decision: restart, verification: verification(true) });
-    const learned = (await deps.incidents.get(first.incidentId))!.timeline.find((e) => e.step === "learn")!;
+    await makeLearn(fx.deps)({ ...first, decision: restart, verification: verification(true) });
+    const learned = (await fx.deps.incidents.get(first.incidentId))!.timeline.find(
+      (e) => e.step === "learn",
+    )!;
     expect(learned.message).toMatch(/remembered: restart_container verified .*new entry incident:/);
 
     const next = await decideFor(await checkoutIncident());
@@ -166,8 +107,8 @@ describe("recall and learn with the runbook memory", () => {
     const plain = await decideFor(await checkoutIncident());
     for (let i = 0; i < 2; i++) {
       const failed = await checkoutIncident();
-      await makeLearn(deps)({ ...failed, decision: restart, verification: verification(false) });
-      const learned = (await deps.incidents.get(failed.incidentId))!.timeline.find(
+      await makeLearn(fx.deps)({ ...failed, decision: restart, verification: verification(false) });
+      const learned = (await fx.deps.incidents.get(failed.incidentId))!.timeline.find(
         (e) => e.step === "learn",
       )!;
       expect(learned.message).toMatch(/restart_container failed .*negative evidence/);
@@ -191,9 +132,9 @@ describe("recall when the memory fails", () => {
       recall: () => Promise.reject(new Error("embeddings endpoint unreachable")),
     };
     const state = await checkoutIncident();
-    const update = await makeRecall({ ...deps, memory: broken })(state);
+    const update = await makeRecall({ ...fx.deps, memory: broken })(state);
     expect(update.recalled).toEqual([]);
-    const timeline = (await deps.incidents.get(state.incidentId))!.timeline;
+    const timeline = (await fx.deps.incidents.get(state.incidentId))!.timeline;
     expect(timeline.find((e) => e.step === "recall")!.message).toMatch(
       /memory unavailable, deciding on the evidence alone: embeddings endpoint unreachable/,
     );

@@ -1,21 +1,12 @@
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AgentDeps } from "../../agent/deps.ts";
+import { describe, expect, it } from "vitest";
 import { makeCheck } from "../../agent/nodes/check.ts";
 import { makeLearn } from "../../agent/nodes/learn.ts";
-import { LogNotifier } from "../../agent/notifier.ts";
-import { HeuristicPlanner } from "../../agent/planners/heuristic.ts";
-import { defaultPolicy, parsePolicy } from "../../agent/policy/loadPolicy.ts";
+import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../agent/policy/plausibility.ts";
 import { signal } from "../../agent/signals.ts";
 import type { IncidentStateType } from "../../agent/state.ts";
-import { silentLogger } from "../../core/logger.ts";
 import type { Decision, Evidence, Signal, Target } from "../../core/types.ts";
-import type { SqliteRunbookMemory } from "../../runbooks/memory/runbookMemory.ts";
-import { SqliteActionLedger } from "../../store/actionLedger.ts";
-import type { Db } from "../../store/db.ts";
-import { SqliteIncidentRepository } from "../../store/incidentRepository.ts";
-import { openTestMemory, tempDir } from "../runbooks/helpers.ts";
+import { dockerIncidentState, useAgentDeps } from "./agentHarness.ts";
 
 const container: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 const worker: Target = {
@@ -132,93 +123,51 @@ describe("plausibility of a decision against its evidence", () => {
   });
 });
 
-let db: Db;
-let deps: AgentDeps;
-let cleanup: () => void;
+const fx = useAgentDeps("plausibility");
 let n = 0;
-beforeEach(async () => {
-  const t = tempDir("aegis-plausibility-");
-  const opened = await openTestMemory(join(t.dir, "aegis.db"));
-  db = opened.db;
-  const memory: SqliteRunbookMemory = opened.memory;
-  cleanup = () => {
-    db.close();
-    t.cleanup();
-  };
-  deps = {
-    incidents: new SqliteIncidentRepository(db),
-    ledger: new SqliteActionLedger(db),
-    memory,
-    planner: new HeuristicPlanner(),
-    policy: defaultPolicy(),
-    platforms: [],
-    notifier: new LogNotifier(silentLogger()),
-    logger: silentLogger(),
-    settings: { mode: "auto", verifyTimeoutMs: 1000, verifyIntervalMs: 10 },
-  };
-});
-afterEach(() => cleanup());
 
-async function stateWith(
+function stateWith(
   evidence: Evidence,
   d: Decision,
   alertEnd?: string,
   labels: Record<string, string> = {},
 ): Promise<IncidentStateType> {
-  const name = `web-${++n}`;
-  const target: Target = { kind: "docker_container", key: `docker:container/${name}`, name };
-  const [outcome] = await deps.incidents.ingest(
-    [
-      {
-        alert: {
-          status: alertEnd ? "resolved" : "firing",
-          labels: { alertname: "WebErrors", container: name, ...labels },
-          annotations: {},
-          startsAt: new Date(Date.now() - 60_000).toISOString(),
-          endsAt: alertEnd ?? "0001-01-01T00:00:00Z",
-          generatorURL: "",
-          fingerprint: `fp-${name}`,
-        },
-        target,
-      },
-    ],
-    new Date().toISOString(),
-  );
-  return {
-    incidentId: outcome!.incidentId,
-    target,
-    containerId: null,
-    identity: null,
-    approvedBy: null,
-    evidence,
-    recalled: [],
-    decision: d,
-    verdict: null,
-    needsApproval: null,
-    attempt: 1,
-    actedAt: new Date().toISOString(),
-    verification: {
-      healthy: true,
-      evidence: [{ check: "health_url", ok: true, detail: "200" }],
-      checkedAt: new Date().toISOString(),
+  return dockerIncidentState(
+    fx.deps,
+    `web-${++n}`,
+    {
+      status: alertEnd ? "resolved" : "firing",
+      labels: { alertname: "WebErrors", ...labels },
+      annotations: {},
+      startsAt: new Date(Date.now() - 60_000).toISOString(),
+      ...(alertEnd ? { endsAt: alertEnd } : {}),
     },
-    outcome: null,
-  };
+    {
+      evidence,
+      decision: d,
+      actedAt: new Date().toISOString(),
+      verification: {
+        healthy: true,
+        evidence: [{ check: "health_url", ok: true, detail: "200" }],
+        checkedAt: new Date().toISOString(),
+      },
+    },
+  );
 }
 
 describe("the check node between planner and guard", () => {
   it("refuses a restart of a healthy container: escalated, the reason on the timeline, the evidence named", async () => {
     const state = await stateWith(evidenceOf(HEALTHY), decision("restart_container", {}, { healthy: 1 }));
-    const update = await makeCheck(deps)(state);
+    const update = await makeCheck(fx.deps)(state);
     expect(update.outcome).toEqual({
       status: "escalated",
       reason: expect.stringMatching(
         /^action_not_supported_by_evidence: restart_container on a target the evidence shows healthy/,
       ),
     });
-    const timeline = (await deps.incidents.get(state.incidentId))!.timeline;
+    const timeline = (await fx.deps.incidents.get(state.incidentId))!.timeline;
     expect(timeline.find((e) => e.step === "check")?.message).toMatch(/restart_container refused/);
-    expect((await deps.incidents.get(state.incidentId))!.decision?.basis).toEqual([
+    expect((await fx.deps.incidents.get(state.incidentId))!.decision?.basis).toEqual([
       { evidence: "healthy", weight: 1, detail: "healthy: running, health URL 200 in 12 ms" },
     ]);
   });
@@ -226,7 +175,7 @@ describe("the check node between planner and guard", () => {
   it("sends a kill of a responsive process to approval even in auto mode", async () => {
     const errors = signal("http_errors", 9, "9 lines with 500");
     const state = await stateWith(evidenceOf(errors), decision("kill_container", {}, { http_errors: 1 }));
-    const update = await makeCheck(deps)(state);
+    const update = await makeCheck(fx.deps)(state);
     expect(update.outcome).toBeUndefined();
     expect(update.needsApproval).toMatch(/kill_container treats health_timeout/);
   });
@@ -243,7 +192,7 @@ describe("informational alerts", () => {
         severity: "info",
       },
     );
-    const update = await makeCheck(deps)(state);
+    const update = await makeCheck(fx.deps)(state);
     expect(update.outcome).toEqual({
       status: "dismissed",
       reason: expect.stringMatching(/^informational alert\(s\) only \(severity=info\)/),
@@ -260,15 +209,15 @@ describe("informational alerts", () => {
         severity: "warning",
       },
     );
-    expect((await makeCheck(deps)(state)).outcome).toBeUndefined();
+    expect((await makeCheck(fx.deps)(state)).outcome).toBeUndefined();
   });
 });
 
 describe("learning credits only real fixes", () => {
   it("a target healthy before the action is not remembered as fixed by it", async () => {
     const state = await stateWith(evidenceOf(HEALTHY), decision("restart_container", {}, { healthy: 1 }));
-    await makeLearn(deps)(state);
-    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    await makeLearn(fx.deps)(state);
+    const learn = (await fx.deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
     expect(learn?.message).toMatch(
       /not remembered as a fix: the investigation before the action found no failure/,
     );
@@ -282,16 +231,16 @@ describe("learning credits only real fixes", () => {
       decision("restart_container", {}, { http_errors: 1 }),
       ended,
     );
-    await makeLearn(deps)(state);
-    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    await makeLearn(fx.deps)(state);
+    const learn = (await fx.deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
     expect(learn?.message).toMatch(/every alert had resolved before the action was sent/);
   });
 
   it("a failure fixed by the action is remembered as verified", async () => {
     const errors = signal("http_errors", 9, "9 lines with 500");
     const state = await stateWith(evidenceOf(errors), decision("restart_container", {}, { http_errors: 1 }));
-    await makeLearn(deps)(state);
-    const learn = (await deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
+    await makeLearn(fx.deps)(state);
+    const learn = (await fx.deps.incidents.get(state.incidentId))!.timeline.find((e) => e.step === "learn");
     expect(learn?.message).toMatch(/remembered: restart_container verified/);
   });
 });

@@ -83,4 +83,23 @@ describe("verification against a real Prometheus", () => {
       /Prometheus query failed \(bad_data\)/,
     );
   });
+
+  it("control: an alert whose expression is back to normal by the time of deciding → dismissed, saying why", async () => {
+    const expr = 'target_fault{kind="5xx"} == 1';
+    const payload = retargeted({
+      alertname: "ContainerUnhealthy",
+      container: name,
+      instance: `127.0.0.1:${port}`,
+      job: "target",
+    });
+    payload.alerts[0]!.generatorURL = `http://prometheus.invalid:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
+    const res = await postAlerts(t.baseUrl, payload);
+    const incident = await waitForFinished(t.baseUrl, (res.body.incidents as Array<{ id: string }>)[0]!.id);
+
+    expect(incident.status).toBe("dismissed");
+    expect(incident.statusReason).toMatch(
+      /alert no longer current: .*the metric is back to normal; nothing to do/,
+    );
+    expect(incident.actions).toHaveLength(0);
+  });
 });

@@ -119,4 +119,59 @@ describe("a scenario expressed as object changes", () => {
       /test\.yaml: delete Deployment no-such-thing: HTTP 404/,
     );
   });
+
+  it("node and event steps change the node's world and record Events; a StatefulSet settles before the incident", async () => {
+    const s = scenario(`  kind: kubernetes
+  setup:
+    - apply: |
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: { name: queue, namespace: shop }
+        spec:
+          replicas: 2
+          serviceName: queue
+          selector: { matchLabels: { app: queue } }
+          template:
+            metadata: { labels: { app: queue } }
+            spec: { containers: [{ name: q, image: ghcr.io/acme/queue:1.0.0 }] }
+  changes:
+    - node: { name: sim-node-2, outsideMemoryMiB: 16000 }
+    - event:
+        involvedObject: { kind: Pod, namespace: shop, name: queue-1 }
+        reason: FailedMount
+        message: 'MountVolume.SetUp failed for volume "tls" : secret "queue-tls" not found'
+        count: 4
+  developMs: 10000`);
+    env = await startKubeEnv(s.environment as never, s);
+    const get = async (path: string) =>
+      (await (
+        await fetch(`${env!.sim.url}${path}`, { headers: { authorization: `Bearer ${env!.sim.adminToken}` } })
+      ).json()) as Record<string, unknown>;
+    // Settled: both ordinals were Running before the changes.
+    expect(env.podName("shop/queue#0")).toBe("queue-0");
+    expect(env.podName("shop/queue#1")).toBe("queue-1");
+    const node = (await get("/api/v1/nodes/sim-node-2")) as {
+      status: { conditions: Array<{ type: string; status: string }> };
+    };
+    expect(node.status.conditions.find((c) => c.type === "MemoryPressure")?.status).toBe("True");
+    const events = (await get("/api/v1/namespaces/shop/events")) as {
+      items: Array<{ reason: string; count: number; involvedObject: { name: string; uid?: string } }>;
+    };
+    const mount = events.items.find((e) => e.reason === "FailedMount" && e.involvedObject.name === "queue-1");
+    expect(mount?.count).toBe(4);
+    expect(mount?.involvedObject.uid).toMatch(/^[0-9a-f-]{36}$/);
+    await env.stop();
+    env = undefined;
+    const bad = scenario(`  kind: kubernetes
+  changes:
+    - node: { name: no-such-node, outsidePids: 1 }`);
+    await expect(startKubeEnv(bad.environment as never, bad)).rejects.toThrow(
+      /test\.yaml: node no-such-node: HTTP 404/,
+    );
+    expect(() =>
+      scenario(`  kind: kubernetes
+  changes:
+    - node: { name: sim-node-1, memoryPresure: true }`),
+    ).toThrow(/memoryPresure/);
+  });
 });

@@ -74,3 +74,52 @@ describe("scoring a scenario with several incidents", () => {
     expect(score.pass).toBe(false);
   });
 });
+
+describe("expected root causes", () => {
+  const withCause = (rootCause: string) =>
+    parseScenario(
+      `id: rc
+description: d
+family: crashloop
+environment: { kind: kubernetes }
+notifications:
+  - alerts: [{ labels: { alertname: A, namespace: shop, deployment: web } }]
+expect:
+  actions: [none]
+  rootCause: ${rootCause}
+`,
+      "rc.yaml",
+    );
+  const decided = (target: string): Incident =>
+    ({
+      status: "escalated",
+      decision: { action: "none", target, params: {}, planner: "heuristic" },
+      actions: [],
+      verification: null,
+      timeline: [],
+    }) as unknown as Incident;
+  const score = (rootCause: string, target: string, rootCauses?: string[]) =>
+    scoreRun({
+      scenario: withCause(rootCause),
+      incidents: [decided(target)],
+      simTtrMs: null,
+      wallMs: 0,
+      offScript: 0,
+      cassetteSource: null,
+      ...(rootCauses ? { rootCauses } : {}),
+    }).rootCauseCorrect;
+
+  it("names a Secret, a node, a dependency or a region by kind, and any of a list", () => {
+    expect(score("{ kind: secret, namespace: shop, name: web-db }", "shop/Secret/web-db")).toBe(true);
+    expect(score("{ kind: secret, namespace: shop, name: web-db }", "shop/configmap/web-db")).toBe(false);
+    expect(score("{ kind: node, name: sim-node-2 }", "node/sim-node-2")).toBe(true);
+    expect(score("dependency/payments-api", "dependency/payments-api")).toBe(true);
+    expect(score("[region/eu-west, shop/web]", "shop/deployment/web")).toBe(true);
+    expect(score("[region/eu-west, shop/web]", "shop/deployment/checkout")).toBe(false);
+  });
+
+  it("a pod named through $pod() is judged against the pod the run resolved", () => {
+    expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-abc12", ["shop/pod/web-abc12"])).toBe(true);
+    expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-zzz99", ["shop/pod/web-abc12"])).toBe(false);
+  });
+});

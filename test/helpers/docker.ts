@@ -1,7 +1,13 @@
 import { createServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import type Docker from "dockerode";
 import { createDockerClient, type DockerClient } from "../../tools/docker/client.ts";
-import { runTarget as runLabTarget, type RunTargetOptions } from "../../lab/chaos-app/container.ts";
+import {
+  answersHealth,
+  ensureTargetImage,
+  runTarget as runLabTarget,
+  type RunTargetOptions,
+} from "../../lab/chaos-app/container.ts";
 
 export {
   answersHealth,
@@ -85,4 +91,41 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** A Docker integration test file's set-up: the lab image built, its containers named apart and removed. */
+export interface DockerHarness {
+  docker: DockerClient;
+  /** Every container of this file is named `${prefix}-…` (clones too), so afterAll finds them all. */
+  prefix: string;
+  /**
+   * Start a lab target named `${prefix}-${suffix}` on a free loopback port and, unless `waitHealthy` is false,
+   * wait until it answers /health.
+   */
+  target(
+    suffix: string,
+    opts?: Omit<RunTargetOptions, "name" | "port"> & { port?: number; waitHealthy?: boolean },
+  ): Promise<{ name: string; port: number; url: string; container: Docker.Container }>;
+}
+
+/**
+ * The Docker harness for the calling test file (like `useKubeHarness`): builds the lab image before its
+ * tests and removes every container it named after them.
+ */
+export function useDockerHarness(what: string): DockerHarness {
+  const prefix = uniqueName(what);
+  beforeAll(() => ensureTargetImage());
+  afterAll(() => removeContainersNamed(prefix));
+  return {
+    docker: testDocker(),
+    prefix,
+    async target(suffix, opts = {}) {
+      const { waitHealthy = true, port: wanted, ...run } = opts;
+      const name = `${prefix}-${suffix}`;
+      const port = wanted ?? (await freePort());
+      const container = await runTarget({ ...run, name, port });
+      if (waitHealthy) await waitFor(() => answersHealth(port), { what: `${name} to answer` });
+      return { name, port, url: `http://127.0.0.1:${port}/health`, container };
+    },
+  };
 }

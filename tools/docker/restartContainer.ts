@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { waitSeconds } from "../schemas.ts";
 import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { toAegisError } from "./dockerErrors.ts";
@@ -15,13 +16,12 @@ export interface RestartResult {
 
 const parameters = z.object({
   container: z.string().min(1).describe("Container name or id."),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(120)
-    .default(10)
-    .describe("Seconds to wait after SIGTERM before the engine sends SIGKILL."),
+  timeoutSeconds: waitSeconds({
+    min: 0,
+    max: 120,
+    default: 10,
+    describe: "Seconds to wait after SIGTERM before the engine sends SIGKILL.",
+  }),
 });
 
 /** `restart_container`: stop (SIGTERM, then SIGKILL after the timeout) and start a container. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
+import { waitSeconds } from "../schemas.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { kubeStatus, mergePatch, toAegisError } from "./kubeErrors.ts";
@@ -15,13 +16,11 @@ export function podsToDrain(pods: readonly PodSnapshot[]): PodSnapshot[] {
 
 const parameters = z.object({
   node: z.string().min(1).describe("Node to cordon and drain."),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(600)
-    .default(60)
-    .describe("How long to keep retrying evictions a PodDisruptionBudget refuses."),
+  timeoutSeconds: waitSeconds({
+    max: 600,
+    default: 60,
+    describe: "How long to keep retrying evictions a PodDisruptionBudget refuses.",
+  }),
 });
 
 /**

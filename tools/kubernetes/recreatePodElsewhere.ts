@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { pollUntil, type Clock } from "../../core/clock.ts";
 import { AegisError } from "../../core/errors.ts";
+import { waitSeconds } from "../schemas.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
@@ -9,13 +10,11 @@ import { podSnapshot } from "./listPods.ts";
 const parameters = z.object({
   namespace: z.string().min(1).describe("Namespace of the pod."),
   pod: z.string().min(1).describe("Controller-owned pod to move off its node."),
-  timeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(300)
-    .default(30)
-    .describe("How long to wait for the replacement to be scheduled on another node."),
+  timeoutSeconds: waitSeconds({
+    max: 300,
+    default: 30,
+    describe: "How long to wait for the replacement to be scheduled on another node.",
+  }),
 });
 
 /**

@@ -6,6 +6,7 @@ import { iso } from "./listPods.ts";
 import { toAegisError } from "./kubeErrors.ts";
 
 const REVISION = "deployment.kubernetes.io/revision";
+const REVISION_HISTORY = "deployment.kubernetes.io/revision-history";
 
 /** One revision of a deployment: the ReplicaSet that holds its pod template. */
 export interface RevisionSnapshot {
@@ -18,6 +19,8 @@ export interface RevisionSnapshot {
   images: string[];
   /** The pod template, without the pod-template-hash label (what a rollback writes back). */
   template: V1PodTemplateSpec;
+  /** Revisions this ReplicaSet held before (set when a rollback made an old template the newest again). */
+  revisionHistory?: number[];
 }
 
 /** A deployment and its rollout history, newest revision first. */
@@ -47,7 +50,9 @@ export function selectorOf(d: V1Deployment): string {
 function revisionOf(rs: V1ReplicaSet): RevisionSnapshot {
   const template = JSON.parse(JSON.stringify(rs.spec?.template ?? {})) as V1PodTemplateSpec;
   if (template.metadata?.labels) delete template.metadata.labels["pod-template-hash"];
+  const history = rs.metadata?.annotations?.[REVISION_HISTORY];
   return {
+    ...(history ? { revisionHistory: history.split(",").map(Number).filter(Number.isFinite) } : {}),
     name: rs.metadata?.name ?? "",
     revision: Number(rs.metadata?.annotations?.[REVISION] ?? 0),
     templateHash: rs.metadata?.labels?.["pod-template-hash"] ?? null,

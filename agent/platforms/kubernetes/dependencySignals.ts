@@ -7,6 +7,13 @@ const CALL_LOST =
   /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,40}\b(timed out|timeout|retransmi\w*|connection reset|no route to host|i\/o timeout)/i;
 /** A caller's log line about a call that the other service answered with a server error. */
 const CALL_FAILED = /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,20}\bfailed\b.{0,20}\b(HTTP|status) 5\d\d\b/i;
+/** A caller's log line about a dependency that answers, but slowly (a database's slow queries, a slow call). */
+const DEPENDENCY_SLOW = [
+  /\bslow (?:query|queries|responses?|calls?) (?:on|to|from|against) "?([\w.-]+)/i,
+  /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,30}\b(?:took (?:\d{4,}\s?ms|\d+(?:\.\d+)?\s?s)\b|(?:is |was )?slow\b)/i,
+];
+/** Lines naming the same slow dependency before it counts: one slow query is not a slow database. */
+const DEPENDENCY_SLOW_LINES = 3;
 /** A server's own log about its clients' connections stalling: what a NIC that drops packets looks like from inside. */
 const NIC_LOG = /segments? retransmitted|retransmits? to clients|client connection reset by peer/i;
 
@@ -31,6 +38,7 @@ function mostNamed(lines: string[], re: RegExp): { name: string; line: string; c
  * What a caller's logs say about the services it calls. Pure.
  * - `callee_unreachable`: calls to one service time out or reset (the network between them, or the callee's node).
  * - `callee_errors`: that service answers the calls with server errors (its own bug, not the network).
+ * - `dependency_slow`: a dependency (a database, another service) answers, but slowly, in several lines.
  */
 export function callerSignals(logs: Record<string, string[]>): Signal[] {
   const lines = Object.values(logs).flat();
@@ -43,6 +51,18 @@ export function callerSignals(logs: Record<string, string[]>): Signal[] {
         "callee_unreachable",
         lost.name,
         `${lost.count} log line(s) of calls to ${lost.name} that got no answer, e.g. "${lost.line.slice(0, 140)}"`,
+      ),
+    );
+  }
+  const slow = DEPENDENCY_SLOW.map((re) => mostNamed(lines, re))
+    .filter((x) => x !== undefined)
+    .sort((a, b) => b.count - a.count)[0];
+  if (slow && slow.count >= DEPENDENCY_SLOW_LINES) {
+    out.push(
+      signal(
+        "dependency_slow",
+        slow.name,
+        `${slow.count} log line(s) of calls or queries to ${slow.name} that were slow, e.g. "${slow.line.slice(0, 140)}": the latency comes from ${slow.name}, not from this service`,
       ),
     );
   }

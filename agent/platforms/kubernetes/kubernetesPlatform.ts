@@ -32,6 +32,7 @@ import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
+import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
 import { versionSignals } from "./versions.ts";
@@ -490,6 +491,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
         }
       }
+      // A Service meant for these pods that routes nowhere: the pods look fine, the traffic never reaches them.
+      const routing = await observeServiceRouting(observerDeps, t, obs, errors);
+      if (routing.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...routing];
       const db = settingsFor(t)?.settings.database;
       if (db) {
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);

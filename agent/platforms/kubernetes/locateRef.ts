@@ -1,4 +1,5 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1Service } from "@kubernetes/client-node";
+import { serviceRoutingSignals } from "./serviceRouting.ts";
 import type { Target } from "../../../core/types.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
 import { kubeStatus } from "../../../tools/kubernetes/kubeErrors.ts";
@@ -73,6 +74,11 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
         .map(([k, v]) => `${k}=${v}`)
         .join(",");
       const pods = (await kube.core.listNamespacedPod({ namespace: ns, labelSelector })).items;
+      if (pods.length === 0) {
+        // A selector no pod matches: say which workload it was likely meant for, and how it differs.
+        const diff = await selectorDiff(kube, ns, svc);
+        if (diff) return { ok: false, reason: diff };
+      }
       return ownerOfPods(kube, ns, pods, `Service ${ns}/${ref.name} (selector ${labelSelector})`, workload);
     }
     case "persistentvolumeclaim": {
@@ -101,6 +107,21 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
       };
     }
   }
+}
+
+/** The diff between a Service's selector and the running Deployment it was likely meant for, in words. */
+async function selectorDiff(kube: KubeClients, ns: string, svc: V1Service): Promise<string | undefined> {
+  const deployments = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items;
+  for (const d of deployments) {
+    const found = serviceRoutingSignals({
+      workload: d.metadata?.name ?? "",
+      template: d.spec?.template,
+      readyPods: d.status?.readyReplicas ?? 0,
+      services: [{ service: svc, endpoints: undefined }],
+    })[0];
+    if (found) return found.detail;
+  }
+  return undefined;
 }
 
 /** The one workload that owns these pods (through its ReplicaSet for a Deployment). */

@@ -8,6 +8,7 @@ import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
 import { callerSignals } from "./dependencySignals.ts";
 import { revisionSignals } from "./revisionDiff.ts";
+import { rolloutInProgressSignals, scaledToZeroSignals } from "./replicaSignals.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
 export interface WorkloadObservations {
@@ -286,6 +287,8 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   }
   out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
   out.push(...revisionSignals(obs, now));
+  out.push(...scaledToZeroSignals(obs, now));
+  out.push(...rolloutInProgressSignals(obs));
   if (out.length === 0 && pods.length > 0) {
     out.push(signal("healthy", true, `${pods.length} pod(s) Ready, no restarts failing`));
   }
@@ -312,6 +315,16 @@ export function nodeSignals(node: NodeSnapshot): Signal[] {
     out.push(signal("disk_pressure", true, `DiskPressure: ${disk.message || disk.reason}`));
   if (node.unschedulable && toMove.length === 0) {
     out.push(signal("node_drained", true, "cordoned and hosting no pods a drain would move"));
+  } else if (node.unschedulable) {
+    // Someone (a person, an autoscaler, a drain under way) already took the node out of scheduling.
+    const leaving = node.pods.filter((p) => p.deleting && p.ownerKind !== "DaemonSet").length;
+    out.push(
+      signal(
+        "node_cordoned",
+        toMove.length,
+        `already cordoned (unschedulable)${leaving > 0 ? `, a drain is under way: ${leaving} pod(s) terminating,` : ","} ${toMove.length} pod(s) still to move`,
+      ),
+    );
   }
   if (out.length === 0) {
     out.push(signal("healthy", true, `Ready, no pressure conditions, ${toMove.length} pod(s) running`));

@@ -43,10 +43,32 @@ export function runKubelets(ctx: SimContext): void {
     if (!p.spec.nodeName || !isActive(p)) continue;
     const node = nodes.get(p.spec.nodeName);
     if (!node) continue;
-    if (ctx.world.node(p.spec.nodeName).kubeletDown) continue;
+    const st = ctx.world.node(p.spec.nodeName);
+    if (st.kubeletDown) continue;
+    if (st.networkUnavailable && !ctx.world.runtimes.has(p.metadata.uid!)) {
+      sandboxFailed(ctx, p);
+      continue;
+    }
     syncPod(ctx, p, node.n, node.i);
   }
   for (const uid of ctx.world.runtimes.keys()) if (!live.has(uid)) ctx.world.runtimes.delete(uid);
+}
+
+/** Without a ready CNI plugin the runtime cannot give a new pod its network namespace (retried every 10 s). */
+function sandboxFailed(ctx: SimContext, p: Pod): void {
+  const key = `sandbox/${p.metadata.uid}`;
+  const now = ctx.clock.now();
+  if (now - (ctx.world.reported.get(key) ?? -Infinity) < PROBE_PERIOD_MS) return;
+  ctx.world.reported.set(key, now);
+  const id = p.metadata.uid!.replace(/-/g, "");
+  ctx.events.record(
+    p,
+    "Warning",
+    "FailedCreatePodSandBox",
+    `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${id}": plugin type="calico" failed (add): stat /var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/`,
+    "kubelet",
+    p.spec.nodeName,
+  );
 }
 
 function runtimeOf(ctx: SimContext, p: Pod, nodeIndex: number): PodRuntime {

@@ -3,12 +3,19 @@ import type { Condition, Node, Pod } from "../types.ts";
 import { resourceOf } from "../resources.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, save } from "./context.ts";
+import { MEMORY_THRESHOLD_BYTES, evictForMemory, journal, nodeMemory, pidPressure } from "./nodeHealth.ts";
 
 const MANAGED_TAINTS = [
   "node.kubernetes.io/unreachable",
+  "node.kubernetes.io/not-ready",
   "node.kubernetes.io/disk-pressure",
+  "node.kubernetes.io/memory-pressure",
+  "node.kubernetes.io/pid-pressure",
+  "node.kubernetes.io/network-unavailable",
   "node.kubernetes.io/unschedulable",
 ];
+const CNI_NOT_READY =
+  "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
 
 /** True for pods a DaemonSet runs (drain ignores them; disk reclaim does not wait for them). */
 export function isDaemonPod(p: Pod): boolean {
@@ -39,18 +46,50 @@ export function reconcileNodes(ctx: SimContext): void {
         message,
       };
     };
+    // A flapping kubelet: stopped during every other period (its status goes stale, then comes back).
+    if (st.flapPeriodMs) {
+      const wasDown = st.kubeletDown;
+      st.kubeletDown = Math.floor((now - (st.flapSince ?? now)) / st.flapPeriodMs) % 2 === 1;
+      if (st.kubeletDown && !wasDown) {
+        journal(
+          ctx,
+          name,
+          "kubelet",
+          `"Skipping pod synchronization" err="PLEG is not healthy: pleg was last seen active 3m0.41s ago; threshold is 3m0s"`,
+          "E",
+          "kubelet.go:2412",
+        );
+        journal(ctx, name, "systemd", "kubelet.service: Main process exited, code=killed, status=9/KILL");
+        journal(ctx, name, "systemd", "kubelet.service: Failed with result 'signal'.");
+      }
+      if (!st.kubeletDown && wasDown) {
+        journal(ctx, name, "systemd", "kubelet.service: Scheduled restart job, restart counter is at 1.");
+        journal(ctx, name, "systemd", "Started kubelet.service - kubelet: The Kubernetes Node Agent.");
+      }
+    } else if (st.kubeletStopped !== undefined) st.kubeletDown = st.kubeletStopped;
     const down = st.kubeletDown;
+    const mem = nodeMemory(ctx, n, onNode);
+    const memPressure = !down && mem.available < MEMORY_THRESHOLD_BYTES;
+    const pids = !down && pidPressure(ctx, n, onNode);
+    const cni = !down && st.networkUnavailable === true;
     const unknown = (t: string) =>
       cond(t, "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.");
     const conditions = [
       down
         ? unknown("MemoryPressure")
-        : cond(
-            "MemoryPressure",
-            "False",
-            "KubeletHasSufficientMemory",
-            "kubelet has sufficient memory available",
-          ),
+        : memPressure
+          ? cond(
+              "MemoryPressure",
+              "True",
+              "KubeletHasInsufficientMemory",
+              "kubelet has insufficient memory available",
+            )
+          : cond(
+              "MemoryPressure",
+              "False",
+              "KubeletHasSufficientMemory",
+              "kubelet has sufficient memory available",
+            ),
       down
         ? unknown("DiskPressure")
         : st.diskFilling
@@ -58,9 +97,54 @@ export function reconcileNodes(ctx: SimContext): void {
           : cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
       down
         ? unknown("PIDPressure")
-        : cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-      down ? unknown("Ready") : cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+        : pids
+          ? cond("PIDPressure", "True", "KubeletHasInsufficientPID", "kubelet has insufficient PID available")
+          : cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+      down
+        ? unknown("Ready")
+        : cni
+          ? cond("Ready", "False", "KubeletNotReady", CNI_NOT_READY)
+          : cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+      // Set by the route controller or the CNI; shown once the network was ever reported on.
+      ...(st.networkUnavailable === undefined
+        ? []
+        : [
+            st.networkUnavailable
+              ? cond(
+                  "NetworkUnavailable",
+                  "True",
+                  "NoRouteCreated",
+                  "RouteController failed to create a route",
+                )
+              : cond("NetworkUnavailable", "False", "RouteCreated", "RouteController created a route"),
+          ]),
     ];
+    const had = (t: string) => prev.find((c) => c.type === t)?.status === "True";
+    const transition = (t: string, now2: boolean, on: string, off: string) => {
+      if (down || now2 === had(t)) return;
+      const reason = now2 ? on : off;
+      ctx.events.record(n, "Normal", reason, `Node ${name} status is now: ${reason}`, "kubelet", name);
+    };
+    transition("MemoryPressure", memPressure, "NodeHasInsufficientMemory", "NodeHasSufficientMemory");
+    transition("PIDPressure", pids, "NodeHasInsufficientPID", "NodeHasSufficientPID");
+    if (cni && had("Ready"))
+      journal(
+        ctx,
+        name,
+        "kubelet",
+        `"Container runtime network not ready" networkReady="NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"`,
+        "E",
+        "kubelet.go:3002",
+      );
+    if (pids && !had("PIDPressure"))
+      journal(
+        ctx,
+        name,
+        "kubelet",
+        `"Eviction manager: attempting to reclaim" resourceName="pids"`,
+        "I",
+        "eviction_manager.go:366",
+      );
     const wasReady = prev.find((c) => c.type === "Ready")?.status === "True";
     const hadPressure = prev.find((c) => c.type === "DiskPressure")?.status === "True";
     const userTaints = (n.spec?.taints ?? []).filter((t) => !MANAGED_TAINTS.includes(t.key));
@@ -91,13 +175,22 @@ export function reconcileNodes(ctx: SimContext): void {
         effect: "NoSchedule",
         timeAdded: taintAt("node.kubernetes.io/disk-pressure", "NoSchedule"),
       });
+    const managed = (key: string, effect: string) =>
+      taints.push({ key, effect, timeAdded: taintAt(key, effect) });
+    if (memPressure) managed("node.kubernetes.io/memory-pressure", "NoSchedule");
+    if (pids) managed("node.kubernetes.io/pid-pressure", "NoSchedule");
+    if (cni) {
+      managed("node.kubernetes.io/not-ready", "NoSchedule");
+      managed("node.kubernetes.io/not-ready", "NoExecute");
+      managed("node.kubernetes.io/network-unavailable", "NoSchedule");
+    }
     const spec = { ...n.spec };
     if (taints.length) spec.taints = taints;
     else delete spec.taints;
     const next: Node = { ...n, spec, status: { ...n.status, conditions } };
     if (JSON.stringify(next) !== JSON.stringify(n)) save(ctx, R.nodes, next);
 
-    if (wasReady && down)
+    if (wasReady && (down || cni))
       ctx.events.record(
         n,
         "Normal",
@@ -105,7 +198,7 @@ export function reconcileNodes(ctx: SimContext): void {
         `Node ${name} status is now: NodeNotReady`,
         "node-controller",
       );
-    if (!wasReady && !down && prev.length)
+    if (!wasReady && !down && !cni && prev.length)
       ctx.events.record(n, "Normal", "NodeReady", `Node ${name} status is now: NodeReady`, "kubelet", name);
     if (!hadPressure && st.diskFilling && !down)
       ctx.events.record(
@@ -137,7 +230,14 @@ export function reconcileNodes(ctx: SimContext): void {
     }
 
     renewLease(ctx, n, down, now);
-    if (down) {
+    if (memPressure)
+      evictForMemory(
+        ctx,
+        n,
+        onNode.filter((p) => !isDaemonPod(p)),
+        mem.available,
+      );
+    if (down || cni) {
       st.downSince ??= now;
       for (const p of onNode) markNotReady(ctx, p, now);
       if (now - st.downSince >= ctx.timings.notReadyEvictionMs) {

@@ -13,6 +13,12 @@ export interface SimApiBackend {
   loadImages(body: unknown): unknown;
   /** Advances the virtual clock; throws for a real clock. */
   advance(ms: number): void;
+  /** Changes a node's world state (memory, pids, network, kubelet); returns it. */
+  changeNode(name: string, body: unknown): unknown;
+  /** The node's journal text, optionally one unit's lines. */
+  nodeLog(name: string, query: string | null): string;
+  /** Records an arbitrary Event. */
+  recordEvent(body: unknown): unknown;
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {
@@ -23,7 +29,9 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 
 /**
  * `/metrics` (Prometheus text format) and the fault API: `GET|POST /sim/faults`, `DELETE /sim/faults/ID`,
- * `GET|POST /sim/images` (an ImageRegistry document), `POST /sim/advance {"ms":N}`. Returns false for other paths.
+ * `GET|POST /sim/images` (an ImageRegistry document), `POST /sim/advance {"ms":N}`, `POST /sim/nodes/NAME` (a node
+ * change), `GET /sim/nodes/NAME/logs` and `/api/v1/nodes/NAME/proxy/logs/` (its journal), `POST /sim/events`.
+ * Returns false for other paths.
  */
 export function handleSimApi(
   api: SimApiBackend,
@@ -37,6 +45,17 @@ export function handleSimApi(
     const text = api.metrics();
     res.writeHead(200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      "Content-Length": Buffer.byteLength(text),
+    });
+    res.end(text);
+    return true;
+  }
+  // The kubelet's node log query (`kubectl get --raw "/api/v1/nodes/NAME/proxy/logs/?query=kubelet"`).
+  const nodeLogs = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/logs\/?$/.exec(p);
+  if (nodeLogs && req.method === "GET") {
+    const text = api.nodeLog(decodeURIComponent(nodeLogs[1]!), url.searchParams.get("query"));
+    res.writeHead(200, {
+      "Content-Type": "text/plain; charset=utf-8",
       "Content-Length": Buffer.byteLength(text),
     });
     res.end(text);
@@ -61,6 +80,19 @@ export function handleSimApi(
     return (json(res, 200, { images: api.listImages() }), true);
   if (p === "/sim/images" && req.method === "POST")
     return (json(res, 200, { images: api.loadImages(parse()) }), true);
+  const node = /^\/sim\/nodes\/([^/]+)(\/logs)?$/.exec(p);
+  if (node && !node[2] && req.method === "POST")
+    return (json(res, 200, api.changeNode(decodeURIComponent(node[1]!), parse())), true);
+  if (node && node[2] && req.method === "GET") {
+    const text = api.nodeLog(decodeURIComponent(node[1]!), url.searchParams.get("query"));
+    res.writeHead(200, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": Buffer.byteLength(text),
+    });
+    res.end(text);
+    return true;
+  }
+  if (p === "/sim/events" && req.method === "POST") return (json(res, 201, api.recordEvent(parse())), true);
   if (p === "/sim/advance" && req.method === "POST") {
     const ms = Number((parse() as { ms?: unknown }).ms);
     if (!Number.isFinite(ms) || ms < 0) throw new ApiError("BadRequest", "ms must be a non-negative number");

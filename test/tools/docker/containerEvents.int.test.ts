@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
-import {
-  ensureTargetImage,
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("events");
-const docker = testDocker();
+const h = useDockerHarness("events");
+const prefix = h.prefix;
+const docker = h.docker;
 const events = createContainerEventsTool({ docker });
-
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
 
 describe.concurrent("docker_container_events", () => {
   it("sees the engine restart a crashing container: die 78 then start, each restart once", async () => {

@@ -1,30 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
-import {
-  answersHealth,
-  ensureTargetImage,
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("logs");
-const docker = testDocker();
+const h = useDockerHarness("logs");
+const prefix = h.prefix;
+const docker = h.docker;
 const logs = createContainerLogsTool({ docker });
-
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
 
 describe.concurrent("docker_container_logs", () => {
   it("returns stdout and stderr lines, each stream in order, newest `tail` only", async () => {
-    const name = `${prefix}-streams`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port } = await h.target("streams");
     await fault(port, "5xx");
     await fetch(`http://127.0.0.1:${port}/`).then((r) => r.arrayBuffer());
     await fault(port, "clear");

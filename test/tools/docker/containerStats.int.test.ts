@@ -1,33 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
 import { createContainerStatsTool } from "../../../tools/docker/containerStats.ts";
 import { inspectSnapshot } from "../../../tools/docker/inspectContainer.ts";
 import {
   answersHealth,
-  ensureTargetImage,
   fault,
   freePort,
-  removeContainersNamed,
   runTarget,
-  testDocker,
-  uniqueName,
+  useDockerHarness,
   waitFor,
 } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("stats");
-const docker = testDocker();
+const h = useDockerHarness("stats");
+const prefix = h.prefix;
+const docker = h.docker;
 const stats = createContainerStatsTool({ docker });
 const events = createContainerEventsTool({ docker });
 
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
-
 describe.concurrent("docker_container_stats", () => {
   it("shows memory growing while the app leaks", async () => {
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port } = await h.target("leak", { memoryMb: 1024 });
     await fault(port, "leak");
     const result = await stats.execute({ container: name, samples: 3, intervalMs: 300 });
     expect(result.samples).toHaveLength(3);
@@ -68,9 +60,7 @@ describe.concurrent("docker_container_stats", () => {
   });
 
   it("reports zero usage for a stopped container, without a utilisation", async () => {
-    const name = `${prefix}-stopped`;
-    const port = await freePort();
-    const container = await runTarget({ name, port });
+    const { name, port, container } = await h.target("stopped", { waitHealthy: false });
     // Until node has installed its SIGTERM handler, PID 1 ignores SIGTERM and stop would wait out t.
     await waitFor(() => answersHealth(port), { what: "the app to answer" });
     await container.stop({ t: 5 });

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hasCode } from "../../../core/errors.ts";
 import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
 import { createInspectContainerTool, inspectSnapshot } from "../../../tools/docker/inspectContainer.ts";
-import {
-  ensureTargetImage,
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("inspect");
-const docker = testDocker();
+const h = useDockerHarness("inspect");
+const prefix = h.prefix;
+const docker = h.docker;
 const inspect = createInspectContainerTool({ docker });
 const logs = createContainerLogsTool({ docker });
-
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
 
 describe.concurrent("docker_inspect_container", () => {
   it("shows a configuration crash loop: exit 78, restarts, and the FATAL line on stderr", async () => {
@@ -57,11 +46,7 @@ describe.concurrent("docker_inspect_container", () => {
   });
 
   it("reports labels, limits, network mode, healthy status, and env values only of allowlisted names", async () => {
-    const name = `${prefix}-healthy`;
-    const port = await freePort();
-    await runTarget({
-      name,
-      port,
+    const { name, port } = await h.target("healthy", {
       memoryMb: 256,
       healthcheck: true,
       env: {
@@ -71,6 +56,7 @@ describe.concurrent("docker_inspect_container", () => {
         LOG_LEVEL: "debug",
         LEGACY_SETTING: "q7Vt3Lm9XrB2",
       },
+      waitHealthy: false,
     });
     const snap = await waitFor(
       async () => {
@@ -101,9 +87,7 @@ describe.concurrent("docker_inspect_container", () => {
   });
 
   it("turns unhealthy when the app answers 500, with the failing checks in the health log", async () => {
-    const name = `${prefix}-5xx`;
-    const port = await freePort();
-    await runTarget({ name, port, healthcheck: true });
+    const { name, port } = await h.target("5xx", { healthcheck: true, waitHealthy: false });
     await waitFor(async () => (await inspectSnapshot(docker, name)).health?.status === "healthy", {
       what: "healthy",
     });

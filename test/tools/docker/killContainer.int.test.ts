@@ -1,35 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createInspectContainerTool } from "../../../tools/docker/inspectContainer.ts";
 import { createKillContainerTool } from "../../../tools/docker/killContainer.ts";
 import { createHealthProbeTool } from "../../../tools/http/healthProbe.ts";
-import {
-  answersHealth,
-  ensureTargetImage,
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { answersHealth, fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("kill");
-const docker = testDocker();
+const h = useDockerHarness("kill");
+const docker = h.docker;
 const kill = createKillContainerTool({ docker });
 const inspect = createInspectContainerTool({ docker });
 const probe = createHealthProbeTool();
 
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
-
 describe.concurrent("kill_container", () => {
   it("brings a hung container (health probe times out, SIGTERM ignored) back to answering", async () => {
-    const name = `${prefix}-hang`;
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}/health`;
-    await runTarget({ name, port, healthcheck: true });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port, url } = await h.target("hang", { healthcheck: true });
     await fault(port, "hang");
 
     expect(await probe.execute({ url, timeoutMs: 500 })).toMatchObject({
@@ -56,10 +39,7 @@ describe.concurrent("kill_container", () => {
   });
 
   it("with SIGTERM, fails with action_failed when the process ignores it", async () => {
-    const name = `${prefix}-term`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port } = await h.target("term");
     await fault(port, "hang");
     const impatient = createKillContainerTool({ docker, stopWaitMs: 1500 });
     const err = await impatient.execute({ container: name, signal: "SIGTERM" }).catch((e: unknown) => e);
@@ -69,10 +49,7 @@ describe.concurrent("kill_container", () => {
   });
 
   it("starts a container that had already exited", async () => {
-    const name = `${prefix}-exited`;
-    const port = await freePort();
-    const container = await runTarget({ name, port });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port, container } = await h.target("exited");
     await container.stop({ t: 5 });
     await kill.execute({ container: name });
     await waitFor(() => answersHealth(port), { what: "the app to answer after start" });

@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hasCode } from "../../../core/errors.ts";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
 import { createRestartContainerTool } from "../../../tools/docker/restartContainer.ts";
-import {
-  answersHealth,
-  ensureTargetImage,
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { answersHealth, fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("restart");
-const docker = testDocker();
+const h = useDockerHarness("restart");
+const prefix = h.prefix;
+const docker = h.docker;
 const restart = createRestartContainerTool({ docker });
 const events = createContainerEventsTool({ docker });
-
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
 
 async function metrics(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
@@ -29,10 +17,7 @@ async function metrics(port: number): Promise<string> {
 
 describe.concurrent("restart_container", () => {
   it("restarts a leaking container: new start time, answering again, leak gone, one start event", async () => {
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port } = await h.target("leak");
     await fault(port, "leak");
     expect(await metrics(port)).toContain('target_fault{kind="leak"} 1');
 

@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { inspectSnapshot } from "../../../tools/docker/inspectContainer.ts";
 import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scaleService.ts";
 import { probeHealth } from "../../../tools/http/healthProbe.ts";
-import {
-  answersHealth,
-  ensureTargetImage,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { answersHealth, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
-const prefix = uniqueName("scale");
-const docker = testDocker();
+const h = useDockerHarness("scale");
+const prefix = h.prefix;
+const docker = h.docker;
 const scale = createScaleServiceTool({ docker });
-
-beforeAll(() => ensureTargetImage());
-afterAll(() => removeContainersNamed(prefix));
 
 async function allAnswer(urls: Array<string | null>): Promise<boolean> {
   const results = await Promise.all(urls.map((u) => (u ? probeHealth(u, 1000) : null)));
@@ -27,16 +16,11 @@ async function allAnswer(urls: Array<string | null>): Promise<boolean> {
 
 describe.concurrent("scale_service", () => {
   it("scales a container to 3 replicas that each answer on their own port, then back to 1", async () => {
-    const name = `${prefix}-web`;
-    const port = await freePort();
-    await runTarget({
-      name,
-      port,
+    const { name, port } = await h.target("web", {
       memoryMb: 256,
       healthcheck: true,
       restartPolicy: { Name: "unless-stopped" },
     });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
 
     const up = await scale.execute({ container: name, replicas: 3 });
     expect(up.previousReplicas).toBe(1);

@@ -2,69 +2,44 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import { Cassette, type CassetteFile } from "../../../../agent/planners/llm/cassette.ts";
 import { createLlmClient } from "../../../../agent/planners/llm/client.ts";
 import type { Decision } from "../../../../core/types.ts";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
-import { answer, fakeLogsTool, llmPlanner, plannerInput } from "./helpers.ts";
+import {
+  fakeLogsTool,
+  LEAK_LOGS,
+  llmPlanner,
+  plannerInput,
+  recordLeakScenario,
+  scriptLeakScenario,
+} from "./helpers.ts";
 
 const CASSETTES = fileURLToPath(new URL("../../../../evals/cassettes/", import.meta.url));
 const LEAK_CASSETTE = join(CASSETTES, "memory_leak.synthetic.json");
-const LOGS = ["INFO allocating cache buffer 4096 KiB (cache size 812 MiB)"];
 // Nothing listens here: a replay that touched the network would fail.
 const NOWHERE = "http://127.0.0.1:9/v1";
 
-let server: ScriptedOpenAI;
+const server = useScriptedOpenAI();
 let dir: string;
 
 beforeAll(async () => {
-  server = await startScriptedOpenAI();
   dir = mkdtempSync(join(tmpdir(), "aegis-cassette-"));
 });
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
-});
 afterAll(async () => {
-  await server?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The memory-leak scenario as a scripted model plays it: read the logs, diagnose, decide. */
-function scriptLeakScenario() {
-  server.push(
-    { toolCalls: [{ name: "docker_container_logs", arguments: { tail: 50 } }] },
-    { content: "Memory grows steadily while traffic is flat: a leak." },
-    { toolCalls: [{ name: "submit_decision", arguments: answer() }] },
-  );
-}
-
-async function record(): Promise<{ cassette: Cassette; decision: Decision }> {
-  const cassette = Cassette.empty({
-    source: "synthetic",
-    model: "gpt-4o-mini",
-    note: "Recorded from the scripted OpenAI-compatible server in the test suite, not from a real model.",
-  });
-  const planner = llmPlanner(server.baseUrl, {
-    tools: [fakeLogsTool(LOGS)],
-    fetch: cassette.recordingFetch(),
-  });
-  return { cassette, decision: await planner.decide(plannerInput()) };
-}
-
 function replay(cassette: Cassette, kind = "memory_leak"): Promise<Decision> {
-  const planner = llmPlanner(NOWHERE, { tools: [fakeLogsTool(LOGS)], fetch: cassette.replayFetch() });
+  const planner = llmPlanner(NOWHERE, { tools: [fakeLogsTool(LEAK_LOGS)], fetch: cassette.replayFetch() });
   return planner.decide(plannerInput(kind));
 }
 
 describe("cassettes", () => {
   it("records the real wire exchange and replays it deterministically without a server", async () => {
-    scriptLeakScenario();
-    const { cassette, decision } = await record();
+    scriptLeakScenario(server);
+    const { cassette, decision } = await recordLeakScenario(server);
     const file = join(dir, "leak.json");
     cassette.save(file);
 
@@ -84,8 +59,8 @@ describe("cassettes", () => {
   });
 
   it("reports a request that was never recorded as off-script", async () => {
-    scriptLeakScenario();
-    const { cassette } = await record();
+    scriptLeakScenario(server);
+    const { cassette } = await recordLeakScenario(server);
 
     // Different evidence (a hung service) makes a different first request.
     const d = await replay(new Cassette(structuredClone(cassette.file)), "hung");
@@ -96,10 +71,10 @@ describe("cassettes", () => {
 
   it("records 429s as well, so a replay retries exactly as the recording did", async () => {
     server.push({ status: 429, message: "Rate limit reached", headers: { "retry-after-ms": "1" } });
-    scriptLeakScenario();
+    scriptLeakScenario(server);
     const cassette = Cassette.empty({ source: "synthetic" });
     const recording = llmPlanner(server.baseUrl, {
-      tools: [fakeLogsTool(LOGS)],
+      tools: [fakeLogsTool(LEAK_LOGS)],
       fetch: cassette.recordingFetch(),
       maxRetries: 1,
     });
@@ -107,7 +82,7 @@ describe("cassettes", () => {
     expect(cassette.file.entries.map((e) => e.response.status)).toEqual([429, 200, 200, 200]);
 
     const replayed = llmPlanner(NOWHERE, {
-      tools: [fakeLogsTool(LOGS)],
+      tools: [fakeLogsTool(LEAK_LOGS)],
       fetch: cassette.replayFetch(),
       maxRetries: 1,
     });
@@ -134,7 +109,7 @@ describe("committed cassettes (evals/cassettes)", () => {
       maxRetries: 0,
       cassette: { path: LEAK_CASSETTE, mode: "replay" },
     });
-    const planner = llmPlanner(NOWHERE, { tools: [fakeLogsTool(LOGS)], client });
+    const planner = llmPlanner(NOWHERE, { tools: [fakeLogsTool(LEAK_LOGS)], client });
     const d = await planner.decide(plannerInput());
     expect(cassette?.misses).toEqual([]);
     expect(d).toMatchObject({
@@ -144,12 +119,5 @@ describe("committed cassettes (evals/cassettes)", () => {
       promptVersion: "v1",
       contributions: { memory_growth: 0.7, restarts: 0.2, latency: 0.1 },
     });
-  });
-
-  // Regenerate after a prompt or tool change: AEGIS_REWRITE_CASSETTES=1 npx vitest run <this file>.
-  it.runIf(process.env.AEGIS_REWRITE_CASSETTES === "1")("rewrites the synthetic cassettes", async () => {
-    scriptLeakScenario();
-    const { cassette } = await record();
-    cassette.save(LEAK_CASSETTE);
   });
 });

@@ -1,5 +1,6 @@
 import type OpenAI from "openai";
 import { z } from "zod";
+import { Cassette } from "../../../../agent/planners/llm/cassette.ts";
 import { createLlmClient } from "../../../../agent/planners/llm/client.ts";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { LlmPlanner, type LlmLimits } from "../../../../agent/planners/llm/llmPlanner.ts";
@@ -7,11 +8,11 @@ import { loadPrompts } from "../../../../agent/planners/llm/prompts.ts";
 import type { PlannerInput } from "../../../../agent/planners/planner.ts";
 import { dockerSignals } from "../../../../agent/platforms/docker/signals.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
-import type { Target } from "../../../../core/types.ts";
+import type { Decision, Target } from "../../../../core/types.ts";
 import type { FixMemory } from "../../../../runbooks/memory/fixMemory.ts";
 import { tool, type Tool } from "../../../../tools/tool.ts";
 import { captured } from "../../../helpers/fixtures.ts";
-import type { ChatRequest } from "../../../helpers/scriptedOpenAI.ts";
+import type { ChatRequest, ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
 
 export const target: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 
@@ -115,3 +116,31 @@ export function llmPlanner(
 
 /** Names of the tools a request offered. */
 export const offered = (req: ChatRequest) => (req.tools ?? []).map((t) => t.function.name);
+
+/** What the memory-leak container's log shows the model. */
+export const LEAK_LOGS = ["INFO allocating cache buffer 4096 KiB (cache size 812 MiB)"];
+
+/** The memory-leak scenario as a scripted model plays it: read the logs, diagnose, decide. */
+export function scriptLeakScenario(server: Pick<ScriptedOpenAI, "push">): void {
+  server.push(
+    { toolCalls: [{ name: "docker_container_logs", arguments: { tail: 50 } }] },
+    { content: "Memory grows steadily while traffic is flat: a leak." },
+    { toolCalls: [{ name: "submit_decision", arguments: answer() }] },
+  );
+}
+
+/** Run the LLM planner on the leak scenario against `server`, recording the exchange as a synthetic cassette. */
+export async function recordLeakScenario(
+  server: Pick<ScriptedOpenAI, "baseUrl">,
+): Promise<{ cassette: Cassette; decision: Decision }> {
+  const cassette = Cassette.empty({
+    source: "synthetic",
+    model: "gpt-4o-mini",
+    note: "Recorded from the scripted OpenAI-compatible server in the test suite, not from a real model.",
+  });
+  const planner = llmPlanner(server.baseUrl, {
+    tools: [fakeLogsTool(LEAK_LOGS)],
+    fetch: cassette.recordingFetch(),
+  });
+  return { cassette, decision: await planner.decide(plannerInput()) };
+}

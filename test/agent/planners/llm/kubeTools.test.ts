@@ -1,10 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { Target } from "../../../../core/types.ts";
 import { startKubeSim, type KubeSim } from "../../../../lab/kube-sim/index.ts";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
 import { answer, llmPlanner, plannerInput } from "./helpers.ts";
 
 // The Kubernetes read tools the model is offered, over the project's Kubernetes API simulator: bound to the
@@ -12,24 +12,15 @@ import { answer, llmPlanner, plannerInput } from "./helpers.ts";
 let sim: KubeSim;
 let kube: KubeClients;
 let platform: Platform;
-let server: ScriptedOpenAI;
+const server = useScriptedOpenAI();
 
 beforeAll(async () => {
   sim = await startKubeSim({ clock: "virtual" });
   sim.advance(5000);
   kube = createKubeClients({ kind: "string", yaml: sim.kubeconfig() });
   platform = createKubernetesPlatform({ kube });
-  server = await startScriptedOpenAI();
-});
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
 });
 afterAll(async () => {
-  await server?.close();
   await sim?.stop();
 });
 

@@ -1,26 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  startScriptedOpenAI,
-  type ChatRequest,
-  type ScriptedOpenAI,
-} from "../../../helpers/scriptedOpenAI.ts";
+import { describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
+import { type ChatRequest } from "../../../helpers/scriptedOpenAI.ts";
 import { answer, fakeLogsTool, llmPlanner, offered, plannerInput } from "./helpers.ts";
 
-let server: ScriptedOpenAI;
-
-beforeAll(async () => {
-  server = await startScriptedOpenAI();
-});
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useScriptedOpenAI();
 
 const LEAK_LOGS = ["INFO allocating cache buffer 4096 KiB (cache size 812 MiB)"];
 const forcesSubmit = (req: ChatRequest) => {

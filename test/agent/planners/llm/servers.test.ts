@@ -1,31 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import type { Decision } from "../../../../core/types.ts";
-import {
-  startScriptedOpenAI,
-  toolCallText,
-  TOOLS_REFUSED,
-  type ChatRequest,
-  type ScriptedOpenAI,
-} from "../../../helpers/scriptedOpenAI.ts";
+import { toolCallText, TOOLS_REFUSED, type ChatRequest } from "../../../helpers/scriptedOpenAI.ts";
 import { answer, fakeLogsTool, llmPlanner, plannerInput } from "./helpers.ts";
 
 // The servers people run in front of their models, imitated on the wire: what each answers when a request
 // is not to its liking, and how local models write a decision when the server does not parse tool calls.
-let server: ScriptedOpenAI;
-
-beforeAll(async () => {
-  server = await startScriptedOpenAI();
-});
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useScriptedOpenAI();
 
 const LOGS = ["INFO allocating cache buffer 4096 KiB (cache size 812 MiB)"];
 const plainJson = (req: ChatRequest) => {

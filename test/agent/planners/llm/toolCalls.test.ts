@@ -1,24 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import { z } from "zod";
 import { tool } from "../../../../tools/tool.ts";
-import { startScriptedOpenAI, type ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
 import { answer, fakeLogsTool, llmPlanner, plannerInput } from "./helpers.ts";
 
-let server: ScriptedOpenAI;
-
-beforeAll(async () => {
-  server = await startScriptedOpenAI();
-});
-afterEach(() => {
-  try {
-    server.assertDone();
-  } finally {
-    server.reset();
-  }
-});
-afterAll(async () => {
-  await server?.close();
-});
+const server = useScriptedOpenAI();
 
 const submit = { toolCalls: [{ name: "submit_decision", arguments: answer() }] };
 const lastToolResult = (i: number) => String(server.requests[i]?.messages.at(-1)?.content);

@@ -1,0 +1,25 @@
+import type { ActionId } from "../../core/catalog.ts";
+import type { Decision, Evidence, Target } from "../../core/types.ts";
+
+/** Catalog actions that change a pod's owning Deployment, never the pod itself. */
+const ACTS_ON_OWNER: ReadonlySet<ActionId> = new Set<ActionId>([
+  "rollback_deployment",
+  "scale_deployment",
+  "raise_hpa_limits",
+  "rollout_restart",
+  "add_kafka_consumers",
+]);
+
+/**
+ * The object a decision's action acts on, as `decision.target` names it: for an action on a Deployment taken for an
+ * alert about one of its pods, the owning Deployment (read from the investigation's rollout history), not the pod.
+ * Any planner's decision goes through this. Pure.
+ */
+export function withActionObject(decision: Decision, target: Target, evidence: Evidence): Decision {
+  if (decision.action === "none" || !ACTS_ON_OWNER.has(decision.action)) return decision;
+  if (target.kind !== "k8s_workload" || target.workload !== "pod") return decision;
+  const history = evidence.observations.k8s_rollout_history as { name?: unknown } | undefined;
+  const owner = typeof history?.name === "string" ? history.name : undefined;
+  if (!owner) return decision;
+  return { ...decision, target: `${target.namespace}/deployment/${owner}` };
+}

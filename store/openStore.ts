@@ -1,0 +1,95 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { SqliteActionLedger, type ActionLedger } from "./actionLedger.ts";
+import { openDatabase, type Db } from "./db.ts";
+import { SqliteIncidentRepository, type IncidentRepository } from "./incidentRepository.ts";
+import { PgActionLedger } from "./postgres/actionLedger.ts";
+import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
+import { openPostgres, withMigrationLock, type PgPool } from "./postgres/pool.ts";
+import { PgRuntimeSettings } from "./postgres/runtimeSettings.ts";
+import { SqliteRuntimeSettings, type RuntimeSettings } from "./runtimeSettings.ts";
+import { SingleProcessLeadership, type Leadership } from "./leadership.ts";
+import { PgLeaderLock } from "./postgres/leaderLock.ts";
+import { PgWorkQueue } from "./postgres/workQueue.ts";
+import type { WorkQueue } from "./workQueue.ts";
+
+export type StoreKind = "sqlite" | "postgres";
+
+/** Where incidents, actions, settings and the agent's checkpoints live, behind the repository interfaces. */
+export interface Store {
+  kind: StoreKind;
+  /** Repositories for the agent and the API. */
+  incidents: IncidentRepository;
+  /** The repository the webhook writes through (on SQLite its own, fully synced connection). */
+  ingest: IncidentRepository;
+  ledger: ActionLedger;
+  settings: RuntimeSettings;
+  checkpointer: BaseCheckpointSaver;
+  /** This process's own SQLite file: everything on SQLite; on PostgreSQL only the runbook memory. */
+  local: Db;
+  /** The queue replicas share (PostgreSQL); undefined on SQLite, where one process queues in memory. */
+  workQueue: WorkQueue | undefined;
+  /** Who runs the singletons: this process on SQLite, the advisory lock's holder on PostgreSQL. */
+  leadership: Leadership;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL when `databaseUrl` is set (migrated on open), SQLite at `dbPath` otherwise. */
+export async function openStore(options: {
+  dbPath: string;
+  databaseUrl?: string | undefined;
+  /** This replica's name on its work-queue leases. */
+  replicaId?: string;
+  /** How long a claim lasts without a heartbeat (default 30 s). */
+  leaseMs?: number;
+}): Promise<Store> {
+  const local = openDatabase(options.dbPath, "normal");
+  if (!options.databaseUrl) {
+    // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit; the
+    // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
+    // resumed run reconciles with the target before it acts again.
+    const ingestDb = openDatabase(options.dbPath, "full");
+    return {
+      kind: "sqlite",
+      incidents: new SqliteIncidentRepository(local),
+      ingest: new SqliteIncidentRepository(ingestDb),
+      ledger: new SqliteActionLedger(local),
+      settings: new SqliteRuntimeSettings(local),
+      checkpointer: new SqliteSaver(local),
+      local,
+      workQueue: undefined,
+      leadership: new SingleProcessLeadership(),
+      async close() {
+        local.close();
+        ingestDb.close();
+      },
+    };
+  }
+  let pool: PgPool;
+  try {
+    pool = await openPostgres(options.databaseUrl);
+  } catch (err) {
+    local.close();
+    throw err;
+  }
+  const checkpointer = new PostgresSaver(pool);
+  // The checkpointer's own tables; replicas starting together create them once.
+  await withMigrationLock(pool, () => checkpointer.setup());
+  const incidents = new PgIncidentRepository(pool);
+  return {
+    kind: "postgres",
+    incidents,
+    ingest: incidents,
+    ledger: new PgActionLedger(pool),
+    settings: new PgRuntimeSettings(pool),
+    checkpointer,
+    local,
+    workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),
+    leadership: new PgLeaderLock(pool),
+    async close() {
+      await pool.end();
+      local.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import type { ActionRecord } from "../../core/types.ts";
+import type { ActionIntent, ActionLedger } from "../actionLedger.ts";
+import { toActionRecord, type ActionRow } from "../incidentRows.ts";
+import type { PgPool } from "./pool.ts";
+
+/**
+ * PostgreSQL implementation of ActionLedger. The key is the primary key, so of two replicas recording one
+ * intent the second gets the first's record back (and sees it was already begun).
+ */
+export class PgActionLedger implements ActionLedger {
+  constructor(private readonly pool: PgPool) {}
+
+  async get(key: string): Promise<ActionRecord | undefined> {
+    const { rows } = await this.pool.query<ActionRow>("SELECT * FROM actions WHERE key = $1", [key]);
+    return rows[0] ? toActionRecord(rows[0]) : undefined;
+  }
+
+  async begin(intent: ActionIntent): Promise<ActionRecord> {
+    await this.pool.query(
+      `INSERT INTO actions (key, incident_id, action, target, target_key, params_json, attempt, state, requested_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT (key) DO NOTHING`,
+      [
+        intent.key,
+        intent.incidentId,
+        intent.action,
+        intent.target,
+        intent.targetKey,
+        JSON.stringify(intent.params),
+        intent.attempt,
+        intent.requestedAt,
+      ],
+    );
+    return (await this.get(intent.key))!;
+  }
+
+  async complete(
+    key: string,
+    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
+  ): Promise<void> {
+    await this.pool.query(
+      "UPDATE actions SET state = $1, completed_at = $2, result_json = $3, error = $4 WHERE key = $5",
+      [
+        outcome.state,
+        new Date().toISOString(),
+        outcome.result ? JSON.stringify(outcome.result) : null,
+        outcome.error ?? null,
+        key,
+      ],
+    );
+  }
+
+  async countForTargetSince(targetKey: string, sinceIso: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `SELECT COUNT(*)::int AS n FROM actions WHERE target_key = $1 AND requested_at >= $2
+         AND state IN ('pending', 'sent')`,
+      [targetKey, sinceIso],
+    );
+    return rows[0]!.n;
+  }
+}

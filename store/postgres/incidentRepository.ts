@@ -1,0 +1,452 @@
+import type { Alert } from "../../core/alert.ts";
+import { alertFingerprint } from "../../core/alert.ts";
+import type {
+  Decision,
+  Evidence,
+  Incident,
+  IncidentStatus,
+  IncidentSummary,
+  Target,
+  TimelineEntry,
+  Verification,
+} from "../../core/types.ts";
+import { INCIDENT_STATUSES, isTerminal } from "../../core/types.ts";
+import { boundEvidence, DEFAULT_BOUNDS, type IncidentBounds } from "../bounds.ts";
+import type { IncidentRepository, IncomingAlert, IngestOutcome, ListQuery } from "../incidentRepository.ts";
+import {
+  newIncidentId,
+  toIncident,
+  toSummary,
+  type ActionRow,
+  type AlertRow,
+  type IncidentRow,
+  type TimelineRow,
+} from "../incidentRows.ts";
+import { dismissesIncident, INGEST_TEXT, planIngest } from "../ingestRules.ts";
+import { inTransaction, LOCK_CLASS, type PgClient, type PgPool } from "./pool.ts";
+
+type Queryable = Pick<PgClient, "query">;
+
+const now = () => new Date().toISOString();
+
+async function one<T>(c: Queryable, sql: string, params: unknown[]): Promise<T | undefined> {
+  return ((await c.query(sql, params)).rows as T[])[0];
+}
+
+async function all<T>(c: Queryable, sql: string, params: unknown[]): Promise<T[]> {
+  return (await c.query(sql, params)).rows as T[];
+}
+
+/**
+ * PostgreSQL implementation of IncidentRepository: the same rules as the SQLite one (store/ingestRules.ts), safe
+ * with several replicas writing at once. Ingest takes a transaction-scoped advisory lock per target, so two
+ * replicas receiving alerts of one target never open two incidents for it (the partial unique index backs this).
+ */
+export class PgIncidentRepository implements IncidentRepository {
+  private readonly bounds: IncidentBounds;
+
+  constructor(
+    private readonly pool: PgPool,
+    options: { bounds?: Partial<IncidentBounds> } = {},
+  ) {
+    this.bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
+  }
+
+  async ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]> {
+    return inTransaction(this.pool, async (c) => {
+      // Sorted, so two replicas locking the same targets never wait on each other in a cycle.
+      for (const key of [...new Set(alerts.map((a) => a.target.key))].sort()) {
+        await c.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_CLASS.target, key]);
+      }
+      const out: IngestOutcome[] = [];
+      for (const a of alerts) out.push(await this.ingestOne(c, a, receivedAt));
+      return out;
+    });
+  }
+
+  private async ingestOne(
+    c: PgClient,
+    { alert, target }: IncomingAlert,
+    receivedAt: string,
+  ): Promise<IngestOutcome> {
+    const fingerprint = alertFingerprint(alert);
+    const seen = await one<{ id: string; incident_id: string }>(
+      c,
+      "SELECT id, incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = $3",
+      [fingerprint, alert.startsAt, alert.status],
+    );
+    const firing =
+      !seen && alert.status === "resolved"
+        ? await one<{ incident_id: string }>(
+            c,
+            "SELECT incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = 'firing'",
+            [fingerprint, alert.startsAt],
+          )
+        : undefined;
+    const active = seen ? undefined : await this.activeByTarget(c, target.key);
+    const plan = planIngest({
+      alert,
+      seenIncidentId: seen?.incident_id,
+      firingIncidentId: firing?.incident_id,
+      activeIncidentId: active,
+    });
+    switch (plan.kind) {
+      case "repeat":
+        await c.query(
+          "UPDATE alerts SET last_seen_at = $1, notifications = notifications + 1 WHERE id = $2",
+          [receivedAt, seen!.id],
+        );
+        return { incidentId: plan.incidentId, fingerprint, outcome: "repeat" };
+      case "resolve": {
+        const incidentId =
+          plan.incidentId ??
+          (await this.createIncident(c, target, receivedAt, "dismissed", INGEST_TEXT.resolvedUnseen));
+        await this.insertAlert(c, incidentId, fingerprint, alert, receivedAt);
+        const { status } = (await one<{ status: IncidentStatus }>(
+          c,
+          "SELECT status FROM incidents WHERE id = $1",
+          [incidentId],
+        ))!;
+        const { n } = (await one<{ n: number }>(
+          c,
+          `SELECT COUNT(*)::int AS n FROM alerts f WHERE f.incident_id = $1 AND f.status = 'firing' AND NOT EXISTS (
+             SELECT 1 FROM alerts r WHERE r.fingerprint = f.fingerprint AND r.starts_at = f.starts_at
+               AND r.status = 'resolved')`,
+          [incidentId],
+        ))!;
+        if (dismissesIncident(status, n)) {
+          await this.updateStatus(c, incidentId, "dismissed", INGEST_TEXT.dismissedReason);
+          await this.timeline(c, incidentId, "dismissed", INGEST_TEXT.dismissed(alert, fingerprint));
+          return { incidentId, fingerprint, outcome: "dismissed" };
+        }
+        await this.timeline(c, incidentId, "alert_resolved", INGEST_TEXT.resolved(alert, fingerprint));
+        return {
+          incidentId,
+          fingerprint,
+          outcome: plan.matchedFiring ? "resolved_recorded" : "resolved_unmatched",
+        };
+      }
+      case "join":
+        await this.insertAlert(c, plan.incidentId, fingerprint, alert, receivedAt);
+        await this.timeline(c, plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
+        return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
+      case "create": {
+        const id = await this.createIncident(c, target, receivedAt, "open", null);
+        // Queued for the agent in the same transaction: an accepted alert is never left without a run.
+        await c.query("INSERT INTO work_queue (incident_id) VALUES ($1) ON CONFLICT DO NOTHING", [id]);
+        await this.insertAlert(c, id, fingerprint, alert, receivedAt);
+        await this.timeline(c, id, "received", INGEST_TEXT.opened(alert, fingerprint), {
+          target: target.key,
+        });
+        return { incidentId: id, fingerprint, outcome: "created" };
+      }
+    }
+  }
+
+  private async activeByTarget(c: Queryable, key: string): Promise<string | undefined> {
+    return (
+      await one<{ id: string }>(c, "SELECT id FROM incidents WHERE target_key = $1 AND active = 1", [key])
+    )?.id;
+  }
+
+  private async createIncident(
+    c: PgClient,
+    target: Target,
+    receivedAt: string,
+    status: IncidentStatus,
+    reason: string | null,
+  ): Promise<string> {
+    const id = newIncidentId(receivedAt);
+    await c.query(
+      `INSERT INTO incidents (id, status, target_key, target_json, received_at, updated_at, active)
+       VALUES ($1, 'open', $2, $3, $4, $5, 1)`,
+      [id, target.key, JSON.stringify(target), receivedAt, receivedAt],
+    );
+    if (status !== "open") await this.updateStatus(c, id, status, reason);
+    return id;
+  }
+
+  private async insertAlert(
+    c: PgClient,
+    incidentId: string,
+    fingerprint: string,
+    a: Alert,
+    receivedAt: string,
+  ): Promise<void> {
+    // Past the bound an alert is kept only as its key (deduplication and resolution still need it).
+    const counts = await one<{ alert_count: number }>(
+      c,
+      "SELECT alert_count FROM incidents WHERE id = $1 FOR UPDATE",
+      [incidentId],
+    );
+    const full = (counts?.alert_count ?? 0) < this.bounds.alertsPerIncident;
+    await c.query(
+      `INSERT INTO alerts (incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json,
+         generator_url, received_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        incidentId,
+        fingerprint,
+        a.status,
+        a.startsAt,
+        a.endsAt,
+        full ? JSON.stringify(a.labels) : "{}",
+        full ? JSON.stringify(a.annotations) : "{}",
+        full ? a.generatorURL : "",
+        receivedAt,
+        receivedAt,
+      ],
+    );
+    await c.query(
+      "UPDATE incidents SET alert_count = alert_count + 1, alerts_dropped = alerts_dropped + $1 WHERE id = $2",
+      [full ? 0 : 1, incidentId],
+    );
+  }
+
+  private async timeline(
+    c: PgClient,
+    id: string,
+    step: string,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Promise<void> {
+    const counts = await one<{ timeline_count: number }>(
+      c,
+      "SELECT timeline_count FROM incidents WHERE id = $1 FOR UPDATE",
+      [id],
+    );
+    if (counts && counts.timeline_count >= this.bounds.timelinePerIncident) {
+      // Past the bound the timeline keeps its first entries and its newest: the oldest of the rest goes.
+      await c.query(
+        `DELETE FROM timeline WHERE id = (SELECT id FROM timeline WHERE incident_id = $1 ORDER BY id
+           LIMIT 1 OFFSET $2)`,
+        [id, this.bounds.timelineHead],
+      );
+      await c.query("UPDATE incidents SET timeline_dropped = timeline_dropped + 1 WHERE id = $1", [id]);
+    } else {
+      await c.query("UPDATE incidents SET timeline_count = timeline_count + 1 WHERE id = $1", [id]);
+    }
+    await c.query(
+      "INSERT INTO timeline (incident_id, at, step, message, data_json) VALUES ($1, $2, $3, $4, $5)",
+      [id, now(), step, message, data === undefined ? null : JSON.stringify(data)],
+    );
+  }
+
+  private async updateStatus(
+    c: Queryable,
+    id: string,
+    status: IncidentStatus,
+    reason: string | null,
+  ): Promise<void> {
+    const at = now();
+    await c.query(
+      `UPDATE incidents SET status = $1::text, status_reason = $2, updated_at = $3, active = $4,
+         resolved_at = CASE WHEN $1::text = 'resolved' THEN $3 ELSE resolved_at END WHERE id = $5`,
+      [status, reason, at, isTerminal(status) ? 0 : 1, id],
+    );
+  }
+
+  async get(id: string): Promise<Incident | undefined> {
+    const row = await one<IncidentRow>(this.pool, "SELECT * FROM incidents WHERE id = $1", [id]);
+    return row ? this.hydrate(row) : undefined;
+  }
+
+  private async listRows(query: ListQuery): Promise<IncidentRow[]> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    return query.status
+      ? all<IncidentRow>(
+          this.pool,
+          "SELECT * FROM incidents WHERE status = $1 ORDER BY received_at DESC, seq DESC LIMIT $2",
+          [query.status, limit],
+        )
+      : all<IncidentRow>(this.pool, "SELECT * FROM incidents ORDER BY received_at DESC, seq DESC LIMIT $1", [
+          limit,
+        ]);
+  }
+
+  async list(query: ListQuery): Promise<Incident[]> {
+    return Promise.all((await this.listRows(query)).map((r) => this.hydrate(r)));
+  }
+
+  async listSummaries(query: ListQuery): Promise<IncidentSummary[]> {
+    const rows = await this.listRows(query);
+    const names = await all<{ incident_id: string; name: string }>(
+      this.pool,
+      `SELECT incident_id, name FROM (
+         SELECT incident_id, labels_json::jsonb->>'alertname' AS name, MIN(id) AS first,
+           ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY MIN(id)) AS n
+         FROM alerts WHERE incident_id = ANY($1) AND labels_json::jsonb ? 'alertname'
+         GROUP BY incident_id, labels_json::jsonb->>'alertname') t
+       WHERE n <= 5 ORDER BY incident_id, first`,
+      [rows.map((r) => r.id)],
+    );
+    return rows.map((row) =>
+      toSummary(
+        row,
+        names.filter((n) => n.incident_id === row.id).map((n) => n.name),
+      ),
+    );
+  }
+
+  async listUnfinished(): Promise<string[]> {
+    const rows = await all<{ id: string }>(
+      this.pool,
+      "SELECT id FROM incidents WHERE active = 1 ORDER BY received_at, id",
+      [],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async setStatus(
+    id: string,
+    status: IncidentStatus,
+    reason: string | null,
+    note?: Omit<TimelineEntry, "at">,
+  ): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      await this.updateStatus(c, id, status, reason);
+      if (note) await this.timeline(c, id, note.step, note.message, note.data);
+    });
+  }
+
+  async appendTimeline(id: string, entry: Omit<TimelineEntry, "at">): Promise<void> {
+    await inTransaction(this.pool, (c) => this.timeline(c, id, entry.step, entry.message, entry.data));
+  }
+
+  async saveEvidence(id: string, evidence: Evidence): Promise<void> {
+    await this.pool.query("UPDATE incidents SET evidence_json = $1, updated_at = $2 WHERE id = $3", [
+      JSON.stringify(boundEvidence(evidence, this.bounds.evidenceBytes)),
+      now(),
+      id,
+    ]);
+  }
+
+  async saveDecision(id: string, decision: Decision): Promise<void> {
+    const at = now();
+    await this.pool.query(
+      "UPDATE incidents SET decision_json = $1, decided_at = COALESCE(decided_at, $2), updated_at = $2 WHERE id = $3",
+      [JSON.stringify(decision), at, id],
+    );
+  }
+
+  async markActed(id: string, at: string): Promise<void> {
+    await this.pool.query(
+      "UPDATE incidents SET acted_at = COALESCE(acted_at, $1), updated_at = $1 WHERE id = $2",
+      [at, id],
+    );
+  }
+
+  async saveVerification(id: string, verification: Verification): Promise<void> {
+    await this.pool.query(
+      "UPDATE incidents SET verification_json = $1, verified_at = $2, updated_at = $3 WHERE id = $4",
+      [JSON.stringify(verification), verification.checkedAt, now(), id],
+    );
+  }
+
+  async updateTarget(id: string, target: Target): Promise<void> {
+    await this.pool.query("UPDATE incidents SET target_json = $1, updated_at = $2 WHERE id = $3", [
+      JSON.stringify(target),
+      now(),
+      id,
+    ]);
+  }
+
+  async countByStatus(): Promise<Record<IncidentStatus, number>> {
+    const counts = Object.fromEntries(INCIDENT_STATUSES.map((s) => [s, 0])) as Record<IncidentStatus, number>;
+    const rows = await all<{ status: IncidentStatus; n: number }>(
+      this.pool,
+      "SELECT status, COUNT(*)::int AS n FROM incidents GROUP BY status",
+      [],
+    );
+    for (const row of rows) counts[row.status] = row.n;
+    return counts;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async pingWrite(): Promise<void> {
+    // A real committed write; waiting at most 1 s for a lock, so a stuck database reads as unhealthy.
+    await inTransaction(this.pool, async (c) => {
+      await c.query("SET LOCAL lock_timeout = '1s'");
+      await c.query(
+        "INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+        [now()],
+      );
+    });
+  }
+
+  async claimObject(id: string, objectKey: string): Promise<string | undefined> {
+    const holder = async () =>
+      (
+        await one<{ id: string }>(
+          this.pool,
+          "SELECT id FROM incidents WHERE object_key = $1 AND active = 1 AND id != $2",
+          [objectKey, id],
+        )
+      )?.id;
+    const other = await holder();
+    if (other) return other;
+    try {
+      await this.pool.query("UPDATE incidents SET object_key = $1 WHERE id = $2", [objectKey, id]);
+      return undefined;
+    } catch (err) {
+      // Another replica claimed it between our read and write: the unique index says who.
+      if ((err as { code?: string }).code === "23505") return holder();
+      throw err;
+    }
+  }
+
+  async mergeInto(id: string, intoId: string, reason: string): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      await c.query("UPDATE alerts SET incident_id = $1 WHERE incident_id = $2", [intoId, id]);
+      for (const which of [intoId, id]) {
+        await c.query(
+          `UPDATE incidents SET alert_count = (SELECT COUNT(*) FROM alerts WHERE incident_id = incidents.id),
+             alerts_dropped = GREATEST(0, (SELECT COUNT(*) FROM alerts WHERE incident_id = incidents.id) - $1)
+           WHERE id = $2`,
+          [this.bounds.alertsPerIncident, which],
+        );
+      }
+      await this.timeline(c, intoId, "alert_joined", `the alerts of incident ${id} joined: ${reason}`);
+      await this.updateStatus(
+        c,
+        id,
+        "dismissed",
+        `duplicate: ${reason}; its alerts joined incident ${intoId}`,
+      );
+      await this.timeline(c, id, "dismissed", `joined incident ${intoId}: ${reason}`);
+    });
+  }
+
+  async beginRun(id: string): Promise<number> {
+    const row = await one<{ unfinished_runs: number }>(
+      this.pool,
+      "UPDATE incidents SET unfinished_runs = unfinished_runs + 1 WHERE id = $1 RETURNING unfinished_runs",
+      [id],
+    );
+    return (row?.unfinished_runs ?? 1) - 1;
+  }
+
+  async endRun(id: string): Promise<void> {
+    await this.pool.query("UPDATE incidents SET unfinished_runs = 0 WHERE id = $1", [id]);
+  }
+
+  private async hydrate(row: IncidentRow): Promise<Incident> {
+    const [alerts, timeline, actions] = await Promise.all([
+      all<AlertRow>(this.pool, "SELECT * FROM alerts WHERE incident_id = $1 ORDER BY id LIMIT $2", [
+        row.id,
+        this.bounds.alertsPerIncident,
+      ]),
+      all<TimelineRow>(
+        this.pool,
+        "SELECT at, step, message, data_json FROM timeline WHERE incident_id = $1 ORDER BY id",
+        [row.id],
+      ),
+      all<ActionRow>(this.pool, "SELECT * FROM actions WHERE incident_id = $1 ORDER BY requested_at, key", [
+        row.id,
+      ]),
+    ]);
+    return toIncident(row, alerts, timeline, actions);
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { withActionObject } from "../../../agent/planners/actionObject.ts";
+import type { Decision, Evidence, Target } from "../../../core/types.ts";
+
+const pod: Target = {
+  kind: "k8s_workload",
+  key: "k8s::shop/pod/checkout-7d9f-abcde",
+  namespace: "shop",
+  workload: "pod",
+  name: "checkout-7d9f-abcde",
+};
+const evidence: Evidence = {
+  collectedAt: "",
+  signals: [],
+  observations: { k8s_rollout_history: { name: "checkout" } },
+  errors: [],
+};
+const decision = (action: Decision["action"]): Decision => ({
+  action,
+  target: "shop/pod/checkout-7d9f-abcde",
+  params: {},
+  confidence: 0.9,
+  rationale: "",
+  contributions: {},
+  planner: "heuristic",
+  model: null,
+  promptVersion: null,
+});
+
+describe("the object a decision's action acts on", () => {
+  it("a rollback (or scale) for an alert about a pod names the owning Deployment", () => {
+    expect(withActionObject(decision("rollback_deployment"), pod, evidence).target).toBe(
+      "shop/deployment/checkout",
+    );
+    expect(withActionObject(decision("scale_deployment"), pod, evidence).target).toBe(
+      "shop/deployment/checkout",
+    );
+  });
+  it("look-alike: a pod restart keeps naming the pod; an unknown owner is not invented", () => {
+    expect(withActionObject(decision("restart_pod"), pod, evidence).target).toBe(
+      "shop/pod/checkout-7d9f-abcde",
+    );
+    expect(
+      withActionObject(decision("rollback_deployment"), pod, { ...evidence, observations: {} }).target,
+    ).toBe("shop/pod/checkout-7d9f-abcde");
+  });
+});

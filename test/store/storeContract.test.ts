@@ -1,0 +1,316 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Alert } from "../../core/alert.ts";
+import type { Target } from "../../core/types.ts";
+import { SqliteActionLedger, type ActionLedger } from "../../store/actionLedger.ts";
+import type { IncidentBounds } from "../../store/bounds.ts";
+import { openDatabase } from "../../store/db.ts";
+import { SqliteIncidentRepository, type IncidentRepository } from "../../store/incidentRepository.ts";
+import { PgActionLedger } from "../../store/postgres/actionLedger.ts";
+import { PgIncidentRepository } from "../../store/postgres/incidentRepository.ts";
+import { openPostgres } from "../../store/postgres/pool.ts";
+import { PgRuntimeSettings } from "../../store/postgres/runtimeSettings.ts";
+import { SqliteRuntimeSettings, type RuntimeSettings } from "../../store/runtimeSettings.ts";
+import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
+
+const web: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
+const api: Target = { kind: "docker_container", key: "docker:container/api", name: "api" };
+const at = () => new Date().toISOString();
+
+function alert(
+  fingerprint: string,
+  status: "firing" | "resolved" = "firing",
+  startsAt = "2026-11-23T10:00:00Z",
+): Alert {
+  return {
+    status,
+    labels: { alertname: `A-${fingerprint}` },
+    annotations: {},
+    startsAt,
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: "",
+    fingerprint,
+  };
+}
+
+/** One store under test: its repositories, and a way to open another handle on the same data. */
+interface StoreUnderTest {
+  incidents: IncidentRepository;
+  ledger: ActionLedger;
+  settings: RuntimeSettings;
+  second(bounds?: Partial<IncidentBounds>): Promise<{ incidents: IncidentRepository }>;
+  close(): Promise<void>;
+}
+
+// The same assertions hold for every store: SQLite always, PostgreSQL where its server binaries are installed.
+const kinds: Array<{ name: string; open: () => Promise<StoreUnderTest>; skip: string | null }> = [
+  {
+    name: "sqlite",
+    skip: null,
+    open: async () => {
+      const file = join(mkdtempSync(join(tmpdir(), "aegis-store-")), "aegis.db");
+      const db = openDatabase(file);
+      const others = [db];
+      return {
+        incidents: new SqliteIncidentRepository(db),
+        ledger: new SqliteActionLedger(db),
+        settings: new SqliteRuntimeSettings(db),
+        second: async (bounds) => {
+          const other = openDatabase(file);
+          others.push(other);
+          return { incidents: new SqliteIncidentRepository(other, bounds ? { bounds } : {}) };
+        },
+        close: async () => others.forEach((d) => d.close()),
+      };
+    },
+  },
+  {
+    name: "postgres",
+    skip: postgresUnavailable(),
+    open: async () => {
+      const url = await server!.newDatabase();
+      const pool = await openPostgres(url);
+      const others = [pool];
+      return {
+        incidents: new PgIncidentRepository(pool),
+        ledger: new PgActionLedger(pool),
+        settings: new PgRuntimeSettings(pool),
+        second: async (bounds) => {
+          const other = await openPostgres(url);
+          others.push(other);
+          return { incidents: new PgIncidentRepository(other, bounds ? { bounds } : {}) };
+        },
+        close: async () => {
+          for (const p of others) await p.end();
+        },
+      };
+    },
+  },
+];
+
+let server: TestPostgres | undefined;
+
+for (const kind of kinds) {
+  if (kind.skip) console.log(`[store contract] skipping ${kind.name}: ${kind.skip}`);
+}
+
+describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_name, kind) => {
+  let store: StoreUnderTest;
+  let repo: IncidentRepository;
+
+  beforeAll(async () => {
+    if (kind.skip) return;
+    if (kind.name === "postgres" && !server) server = await startTestPostgres();
+  }, 60_000);
+  afterAll(() => {
+    if (kind.name === "postgres") server?.stop();
+  });
+  beforeEach(async (ctx) => {
+    if (kind.skip) return ctx.skip();
+    store = await kind.open();
+    repo = store.incidents;
+  });
+  afterEach(async () => {
+    await store?.close();
+  });
+
+  describe("incident repository", () => {
+    it("groups alerts per target, counts repeats, and keeps one active incident per target", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      const [b, c] = await repo.ingest(
+        [
+          { alert: alert("f1"), target: web },
+          { alert: alert("f2"), target: web },
+        ],
+        at(),
+      );
+      const [d] = await repo.ingest([{ alert: alert("f3"), target: api }], at());
+      expect([a!.outcome, b!.outcome, c!.outcome, d!.outcome]).toEqual([
+        "created",
+        "repeat",
+        "joined",
+        "created",
+      ]);
+      expect(new Set([a!.incidentId, b!.incidentId, c!.incidentId])).toHaveLength(1);
+      expect(d!.incidentId).not.toBe(a!.incidentId);
+      expect((await repo.get(a!.incidentId))!.alerts).toHaveLength(2);
+    });
+
+    it("a new firing of a target whose incident finished opens a new incident", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      await repo.setStatus(a!.incidentId, "resolved", "verified healthy");
+      const [b] = await repo.ingest(
+        [{ alert: alert("f1", "firing", "2026-11-23T11:00:00Z"), target: web }],
+        at(),
+      );
+      expect(b!.outcome).toBe("created");
+      expect(b!.incidentId).not.toBe(a!.incidentId);
+    });
+
+    it("a resolved alert dismisses an untouched incident, but only records itself once action began", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      const [r] = await repo.ingest([{ alert: alert("f1", "resolved"), target: web }], at());
+      expect(r!.outcome).toBe("dismissed");
+      expect((await repo.get(a!.incidentId))!.status).toBe("dismissed");
+
+      const [b] = await repo.ingest([{ alert: alert("f2"), target: api }], at());
+      await repo.setStatus(b!.incidentId, "acting", null);
+      const [r2] = await repo.ingest([{ alert: alert("f2", "resolved"), target: api }], at());
+      expect(r2!.outcome).toBe("resolved_recorded");
+      expect((await repo.get(b!.incidentId))!.status).toBe("acting");
+    });
+
+    it("one alert resolving does not dismiss an incident whose other alerts still fire", async () => {
+      const [a] = await repo.ingest(
+        [
+          { alert: alert("f1"), target: web },
+          { alert: alert("f2"), target: web },
+        ],
+        at(),
+      );
+      const [r1] = await repo.ingest([{ alert: alert("f1", "resolved"), target: web }], at());
+      expect(r1!.outcome).toBe("resolved_recorded");
+      expect((await repo.get(a!.incidentId))!.status).toBe("open");
+      const [r2] = await repo.ingest([{ alert: alert("f2", "resolved"), target: web }], at());
+      expect(r2!.outcome).toBe("dismissed");
+    });
+
+    it("lists newest first, filters by status, counts by status", async () => {
+      const ids = [];
+      for (const [i, t] of [web, api].entries()) {
+        ids.push(
+          (
+            await repo.ingest([{ alert: alert(`f${i}`), target: t }], new Date(Date.now() + i).toISOString())
+          )[0]!.incidentId,
+        );
+      }
+      await repo.setStatus(ids[0]!, "escalated", "no target");
+      expect((await repo.list({})).map((i) => i.id)).toEqual([ids[1], ids[0]]);
+      expect((await repo.list({ status: "escalated" })).map((i) => i.id)).toEqual([ids[0]]);
+      const counts = await repo.countByStatus();
+      expect(counts.escalated).toBe(1);
+      expect(counts.open).toBe(1);
+      expect(counts.resolved).toBe(0);
+    });
+
+    it("a second handle on the same store (another replica, or a restart) sees everything", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      const again = (await store.second()).incidents;
+      expect((await again.get(a!.incidentId))!.timeline[0]!.step).toBe("received");
+      expect(await again.listUnfinished()).toEqual([a!.incidentId]);
+    });
+
+    it("alerts of one target arriving at two handles at once open one incident", async () => {
+      const other = (await store.second()).incidents;
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          (i % 2 ? other : repo).ingest([{ alert: alert(`c${i}`), target: web }], at()),
+        ),
+      );
+      const ids = new Set(outcomes.flat().map((o) => o.incidentId));
+      expect(ids.size).toBe(1);
+      expect(outcomes.flat().filter((o) => o.outcome === "created")).toHaveLength(1);
+      expect((await repo.get([...ids][0]!))!.alerts).toHaveLength(8);
+    });
+
+    it("one object is claimed by one active incident; a merge moves the alerts and dismisses the other", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      const [b] = await repo.ingest([{ alert: alert("f2"), target: api }], at());
+      expect(await repo.claimObject(a!.incidentId, "docker:id/abc")).toBeUndefined();
+      expect(await repo.claimObject(b!.incidentId, "docker:id/abc")).toBe(a!.incidentId);
+      await repo.mergeInto(b!.incidentId, a!.incidentId, "same container");
+      expect((await repo.get(a!.incidentId))!.alerts).toHaveLength(2);
+      expect((await repo.get(b!.incidentId))!.status).toBe("dismissed");
+    });
+
+    it("counts runs started and not finished", async () => {
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      expect(await repo.beginRun(a!.incidentId)).toBe(0);
+      expect(await repo.beginRun(a!.incidentId)).toBe(1);
+      await repo.endRun(a!.incidentId);
+      expect(await repo.beginRun(a!.incidentId)).toBe(0);
+    });
+
+    it("bounds the timeline: keeps the head and the newest, counts what it dropped", async () => {
+      const bounded = (await store.second({ timelinePerIncident: 6, timelineHead: 2 })).incidents;
+      const [a] = await bounded.ingest([{ alert: alert("f1"), target: web }], at());
+      for (let i = 0; i < 10; i++)
+        await bounded.appendTimeline(a!.incidentId, { step: "note", message: `n${i}` });
+      const inc = (await bounded.get(a!.incidentId))!;
+      expect(inc.timeline.map((t) => t.message)).toEqual([
+        "alert A-f1 opened the incident",
+        "n0",
+        "n6",
+        "n7",
+        "n8",
+        "n9",
+      ]);
+      expect(inc.omitted).toEqual({ alerts: 0, timeline: 5 });
+    });
+
+    it("summaries name the alerts; the write probe commits", async () => {
+      const [a] = await repo.ingest(
+        [
+          { alert: alert("f1"), target: web },
+          { alert: alert("f2"), target: web },
+        ],
+        at(),
+      );
+      const [s] = await repo.listSummaries({});
+      expect(s!.id).toBe(a!.incidentId);
+      expect(s!.alertnames).toEqual(["A-f1", "A-f2"]);
+      expect(s!.alertCount).toBe(2);
+      await repo.ping();
+      await repo.pingWrite();
+    });
+  });
+
+  describe("action ledger", () => {
+    it("records an intent once per key and counts a target's recent actions", async () => {
+      const ledger = store.ledger;
+      const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
+      const intent = {
+        key: `${a!.incidentId}:act:1`,
+        incidentId: a!.incidentId,
+        action: "restart_container" as const,
+        target: "web",
+        targetKey: web.key,
+        params: {},
+        attempt: 1,
+        requestedAt: at(),
+      };
+      await ledger.begin(intent);
+      const again = await ledger.begin({ ...intent, requestedAt: "2030-01-01T00:00:00Z" });
+      expect(again.requestedAt).toBe(intent.requestedAt);
+      expect(again.state).toBe("pending");
+      await ledger.complete(intent.key, { state: "sent", result: { ok: true } });
+      expect((await ledger.get(intent.key))!.state).toBe("sent");
+      expect(await ledger.countForTargetSince(web.key, new Date(Date.now() - 3_600_000).toISOString())).toBe(
+        1,
+      );
+      expect(await ledger.countForTargetSince(api.key, new Date(Date.now() - 3_600_000).toISOString())).toBe(
+        0,
+      );
+    });
+  });
+
+  describe("runtime settings", () => {
+    it("sets, lists, removes, and logs every change newest first", async () => {
+      const settings = store.settings;
+      await settings.set("mode", "checkout", "auto", "alice");
+      await settings.set("mode", "cart", "approve", "bob");
+      await settings.set("mode", "checkout", null, "carol");
+      expect((await settings.list<string>("mode")).map((s) => [s.key, s.value, s.changedBy])).toEqual([
+        ["cart", "approve", "bob"],
+      ]);
+      expect(await settings.get("mode", "checkout")).toBeUndefined();
+      expect((await settings.history("mode")).map((h) => [h.key, h.value, h.changedBy])).toEqual([
+        ["checkout", null, "carol"],
+        ["cart", "approve", "bob"],
+        ["checkout", "auto", "alice"],
+      ]);
+    });
+  });
+});
