@@ -40,7 +40,6 @@ import { scalarQuery } from "../tools/prometheus/scalarQuery.ts";
 import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 import { PredictionRegistry } from "../detect/watcher/registry.ts";
-import { SqlitePredictionRepository } from "../store/predictionRepository.ts";
 import { createPredictiveWatcher } from "./predictive.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
@@ -107,7 +106,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       : heuristic);
   // Predictions are stored with the incidents: after a restart the evidence and forecast of a predictive
   // incident are still there, and a series raised just before does not raise again within its cooldown.
-  const predictions = new PredictionRegistry({ store: new SqlitePredictionRepository(db) });
+  const predictions = new PredictionRegistry({ store: store.predictions });
   const restoredPredictions = await predictions.restore();
   if (restoredPredictions.skipped > 0)
     logger.warn(restoredPredictions, "stored predictions skipped: not a prediction's shape");

@@ -55,7 +55,7 @@ function injectCommand(): Command {
     )
     .option(
       "--variant <variant>",
-      "variant of the fault, e.g. bad_image | bad_revision | missing_secret for crashloop",
+      "variant of the fault, e.g. bad_image | bad_revision | missing_secret for crashloop, gc_thrash | stuck_pool for pod_degraded, hot_partition for kafka_lag",
     )
     .option(
       "--param <key=value>",
@@ -111,6 +111,100 @@ function faultsCommand(): Command {
     });
 }
 
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("not a non-negative integer");
+  return n;
+};
+
+function nodeCommand(): Command {
+  return new Command("node")
+    .description(
+      "change a node's world in a running simulator; its conditions, taints, evictions and journal follow",
+    )
+    .argument("<name>", "node name")
+    .option("--outside-memory-mib <n>", "memory used outside the pods (MemoryPressure when short)", int)
+    .option("--outside-pids <n>", "processes outside the pods (PIDPressure at 90 % of pid_max)", int)
+    .option("--network-unavailable <bool>", "the CNI plugin is down (true) or back (false)")
+    .option("--kubelet-down <bool>", "stop (true) or start (false) the kubelet")
+    .option("--kubelet-flap-ms <n>", "the kubelet stops every other period of N ms (0 stops flapping)", int)
+    .option("--url <url>", "simulator URL", `http://127.0.0.1:${DEFAULT_PORT}`)
+    .action(
+      async (
+        name: string,
+        o: {
+          outsideMemoryMib?: number;
+          outsidePids?: number;
+          networkUnavailable?: string;
+          kubeletDown?: string;
+          kubeletFlapMs?: number;
+          url: string;
+        },
+      ) => {
+        const bool = (v: string | undefined, flag: string) => {
+          if (v === undefined) return undefined;
+          if (v !== "true" && v !== "false")
+            throw new AegisError("config_invalid", `${flag} ${v}: expected true or false`);
+          return v === "true";
+        };
+        const body = {
+          ...(o.outsideMemoryMib !== undefined ? { outsideMemoryMiB: o.outsideMemoryMib } : {}),
+          ...(o.outsidePids !== undefined ? { outsidePids: o.outsidePids } : {}),
+          ...(o.networkUnavailable !== undefined
+            ? { networkUnavailable: bool(o.networkUnavailable, "--network-unavailable") }
+            : {}),
+          ...(o.kubeletDown !== undefined ? { kubeletDown: bool(o.kubeletDown, "--kubelet-down") } : {}),
+          ...(o.kubeletFlapMs !== undefined ? { kubeletFlapPeriodMs: o.kubeletFlapMs } : {}),
+        };
+        const st = await callSim(o.url, "POST", `/sim/nodes/${encodeURIComponent(name)}`, body);
+        process.stdout.write(JSON.stringify(st) + "\n");
+      },
+    );
+}
+
+function eventCommand(): Command {
+  return new Command("event")
+    .description("record an Event about any object in a running simulator, as its component would")
+    .argument("<kind>", "kind of the object (Pod, Node, Deployment, ...)")
+    .argument("<object>", "namespace/name (a name alone: the default namespace, or a node)")
+    .requiredOption("--reason <reason>", "event reason, e.g. FailedMount")
+    .requiredOption("--message <text>", "event message")
+    .option("--type <type>", "Normal or Warning", "Warning")
+    .option("--count <n>", "how many times it happened", int, 1)
+    .option("--url <url>", "simulator URL", `http://127.0.0.1:${DEFAULT_PORT}`)
+    .action(
+      async (
+        kind: string,
+        object: string,
+        o: {
+          reason: string;
+          message: string;
+          type: string;
+          count: number;
+          url: string;
+        },
+      ) => {
+        const i = object.indexOf("/");
+        const ref = i < 0 ? { name: object } : { namespace: object.slice(0, i), name: object.slice(i + 1) };
+        const r = await callSim(o.url, "POST", "/sim/events", {
+          involvedObject: { kind, ...ref },
+          type: o.type,
+          reason: o.reason,
+          message: o.message,
+          count: o.count,
+        });
+        process.stdout.write(JSON.stringify(r) + "\n");
+      },
+    );
+}
+
+const MORE_HELP = `
+Served beyond the core workloads: StatefulSets with PVCs (ordered pods, ControllerRevisions, rollout
+status/history/undo), Jobs and CronJobs, EndpointSlices, PersistentVolumes and StorageClasses (a default
+"standard" class when the manifests bring none). Node conditions follow from the node's world (see
+\`aegis kube-sim node --help\`); its journal: kubectl get --raw "/api/v1/nodes/NAME/proxy/logs/?query=kubelet".
+Fixtures, the ImageRegistry and the fault families: lab/kube-sim/README.md.`;
+
 /** `aegis kube-sim`: the Kubernetes API simulator, and `inject` / `faults` against a running one. */
 export function kubeSimCommand(): Command {
   return new Command("kube-sim")
@@ -135,8 +229,11 @@ export function kubeSimCommand(): Command {
     )
     .option("--virtual-clock", "time moves only through POST /sim/advance (tests and evals)")
     .option("--name <name>", "cluster and context name in the kubeconfig (e.g. a region)", "kube-sim")
+    .addHelpText("after", MORE_HELP)
     .addCommand(injectCommand())
     .addCommand(faultsCommand())
+    .addCommand(nodeCommand())
+    .addCommand(eventCommand())
     .action(
       async (opts: {
         port: number;

@@ -7,7 +7,9 @@ import { SqliteIncidentRepository, type IncidentRepository } from "./incidentRep
 import { PgActionLedger } from "./postgres/actionLedger.ts";
 import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
 import { openPostgres, withMigrationLock, type PgPool } from "./postgres/pool.ts";
+import { PgPredictionRepository } from "./postgres/predictionRepository.ts";
 import { PgRuntimeSettings } from "./postgres/runtimeSettings.ts";
+import { SqlitePredictionRepository, type PredictionRepository } from "./predictionRepository.ts";
 import { SqliteRuntimeSettings, type RuntimeSettings } from "./runtimeSettings.ts";
 import { SingleProcessLeadership, type Leadership } from "./leadership.ts";
 import { PgLeaderLock } from "./postgres/leaderLock.ts";
@@ -25,6 +27,8 @@ export interface Store {
   ingest: IncidentRepository;
   ledger: ActionLedger;
   settings: RuntimeSettings;
+  /** The predictive watcher's predictions (evidence and forecasts of predictive incidents). */
+  predictions: PredictionRepository;
   checkpointer: BaseCheckpointSaver;
   /** This process's own SQLite file: everything on SQLite; on PostgreSQL only the runbook memory. */
   local: Db;
@@ -56,6 +60,7 @@ export async function openStore(options: {
       ingest: new SqliteIncidentRepository(ingestDb),
       ledger: new SqliteActionLedger(local),
       settings: new SqliteRuntimeSettings(local),
+      predictions: new SqlitePredictionRepository(local),
       checkpointer: new SqliteSaver(local),
       local,
       workQueue: undefined,
@@ -83,6 +88,7 @@ export async function openStore(options: {
     ingest: incidents,
     ledger: new PgActionLedger(pool),
     settings: new PgRuntimeSettings(pool),
+    predictions: new PgPredictionRepository(pool),
     checkpointer,
     local,
     workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),

@@ -21,10 +21,29 @@ export interface PredictionRepository {
   prune(keep: number): Promise<number>;
 }
 
-interface Row {
+/** A predictions row as both stores return it. */
+export interface PredictionRow {
   fingerprint: string;
   recorded_at: string;
   prediction_json: string;
+}
+
+/** Rows to stored predictions; a row whose JSON does not parse is skipped and counted. */
+export function readRows(raw: readonly PredictionRow[]): { rows: StoredPrediction[]; unreadable: number } {
+  const rows: StoredPrediction[] = [];
+  let unreadable = 0;
+  for (const r of raw) {
+    try {
+      rows.push({
+        fingerprint: r.fingerprint,
+        recordedAt: r.recorded_at,
+        prediction: JSON.parse(r.prediction_json),
+      });
+    } catch {
+      unreadable++;
+    }
+  }
+  return { rows, unreadable };
 }
 
 export class SqlitePredictionRepository implements PredictionRepository {
@@ -43,21 +62,8 @@ export class SqlitePredictionRepository implements PredictionRepository {
   async recent(limit: number): Promise<{ rows: StoredPrediction[]; unreadable: number }> {
     const raw = this.db
       .prepare("SELECT * FROM predictions ORDER BY recorded_at DESC, fingerprint LIMIT ?")
-      .all(limit) as Row[];
-    const rows: StoredPrediction[] = [];
-    let unreadable = 0;
-    for (const r of raw) {
-      try {
-        rows.push({
-          fingerprint: r.fingerprint,
-          recordedAt: r.recorded_at,
-          prediction: JSON.parse(r.prediction_json),
-        });
-      } catch {
-        unreadable++;
-      }
-    }
-    return { rows, unreadable };
+      .all(limit) as PredictionRow[];
+    return readRows(raw);
   }
 
   async prune(keep: number): Promise<number> {

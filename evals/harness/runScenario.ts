@@ -10,6 +10,9 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createAegis } from "../../app/compose.ts";
+import { openMemory } from "../../app/openMemory.ts";
+import { openDatabase } from "../../store/db.ts";
+import { seedMemory } from "../retrieval/harness.ts";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import type { Policy } from "../../agent/policy/schema.ts";
 import type { Platform } from "../../agent/platforms/platform.ts";
@@ -28,6 +31,7 @@ import {
   type KubeEnv,
 } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
+import { startFakeAlertmanager, type FakeAlertmanager } from "./fakeAlertmanager.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
 import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
 import type { Scenario } from "./scenario.ts";
@@ -133,7 +137,14 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       vars.AEGIS_LLM_CASSETTE_MODE = opts.cassetteMode;
       if (opts.cassetteSource) vars.AEGIS_LLM_CASSETTE_SOURCE = opts.cassetteSource;
     }
+    let am: FakeAlertmanager | undefined;
+    if (scenario.alertmanager) {
+      am = await startFakeAlertmanager(scenario.alertmanager, () => clock.now());
+      cleanup.unshift(() => am!.stop());
+      vars.ALERTMANAGER_URL = am.url;
+    }
     const config = loadConfig(vars);
+    if (scenario.memory.length > 0) await seedScenarioMemory(config, scenario);
     const aegis = await createAegis(config, {
       logger: silentLogger(),
       policy: scenarioPolicy(scenario),
@@ -190,12 +201,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       const concurrent = "concurrent" in n && n.concurrent;
       if (!concurrent) await waitAll();
       if ("afterMs" in n && n.afterMs > 0) kube?.sim.advance(n.afterMs);
+      const payload = toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now());
+      am?.deliver(payload.alerts);
       const res = await fetch(`${baseUrl}/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(
-          toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now()),
-        ),
+        body: JSON.stringify(payload),
       });
       const body = (await res.json()) as { incidents?: Array<{ id: string }>; error?: string };
       if (res.status !== 202) throw new Error(`POST /alerts: HTTP ${res.status} ${body.error ?? ""}`);
@@ -231,6 +242,17 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       }
     }
     cleanup = [];
+  }
+}
+
+/** Records the scenario's past incidents in its database's runbook memory, before AegisOps opens it. */
+async function seedScenarioMemory(config: ReturnType<typeof loadConfig>, scenario: Scenario): Promise<void> {
+  const db = openDatabase(config.dbPath);
+  try {
+    const { memory } = await openMemory(config, db, silentLogger(), { runbooksDir: config.runbooksDir });
+    await seedMemory(memory, scenario.memory);
+  } finally {
+    db.close();
   }
 }
 

@@ -6,6 +6,8 @@ import { alertSchema, webhookSchema } from "../../core/alert.ts";
 import { AegisError } from "../../core/errors.ts";
 import { parseYaml } from "../../core/yaml.ts";
 import { eventSpecSchema, nodeChangeSchema } from "../../lab/kube-sim/worldApi.ts";
+import { incidentSchema } from "../retrieval/harness.ts";
+import { alertmanagerStateSchema } from "./fakeAlertmanager.ts";
 
 /** Where the committed scenario suite lives. */
 export const SCENARIOS_DIR = new URL("../scenarios/", import.meta.url).pathname;
@@ -242,6 +244,16 @@ export const scenarioSchema = z
     /** Mode AegisOps runs in for this scenario. */
     mode: z.enum(["advise", "approve", "auto"]).default("auto"),
     notifications: z.array(notification).min(1),
+    /**
+     * Past incidents already in the runbook memory when the scenario starts (what the learn step recorded
+     * then: the action, verified or failed, and the incident's text), e.g. a fix that failed here before.
+     */
+    memory: z.array(incidentSchema).default([]),
+    /**
+     * Alertmanager's state (silences, alerts held or already resolved): the harness serves it as an Alertmanager
+     * API v2 and points ALERTMANAGER_URL at it, holding the delivered notifications too. Absent: no Alertmanager.
+     */
+    alertmanager: alertmanagerStateSchema.optional(),
     /** Recorded model exchanges for the llm planner, relative to evals/cassettes/. */
     cassette: z.string().optional(),
     expect: expectation,

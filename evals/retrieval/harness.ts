@@ -20,7 +20,8 @@ const querySchema = z.object({
   alert: alertSchema.optional(),
 });
 const querySetSchema = z.object({ about: z.string().optional(), queries: z.array(querySchema).min(1) });
-const incidentSchema = z.object({
+/** A past incident as the learn step records it (seeded into the runbook memory). */
+export const incidentSchema = z.object({
   incidentId: z.string(),
   family: z.string().nullable(),
   action: z.string().refine(isActionId, "unknown action id"),

@@ -104,6 +104,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
   // Packet loss on the paths to the services this one calls.
   let lossRatio = 0;
   let calleeErrorRatio = 0;
+  let calleeDelay = 0;
   const lossNotes: string[] = [];
   for (const callee of model.calls) {
     const cd = ctx.store.peek(R.deployments, ns, callee) as Deployment | undefined;
@@ -115,6 +116,12 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     if (avg > 0) {
       lossRatio = Math.max(lossRatio, avg);
       lossNotes.push(`WARN call to ${callee} timed out after 3 retransmissions (connection reset by peer)`);
+    }
+    // A callee waiting on its slow database answers slowly: the caller's latency follows.
+    const calleeDb = dbDelaySeconds(ctx, ns, callee);
+    if (calleeDb > 0) {
+      calleeDelay = Math.max(calleeDelay, calleeDb);
+      lossNotes.push(`WARN call to ${callee} slow: took ${Math.round(calleeDb * 1000)}ms`);
     }
     // The callee's own bug: its 500s reach the caller as failed calls, answered 502 here.
     const buggy = cpods.map((p) => (p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0]) : {}));
@@ -140,10 +147,13 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
         : (request * Math.max(loadPercent, 2)) / 100;
     const usage = cpuLimit !== undefined ? Math.min(demand, cpuLimit) : demand;
     const throttle = cpuLimit !== undefined && demand > cpuLimit ? 1 - cpuLimit / demand : 0;
+    const gc = ctx.world.degraded.get(pod.metadata.uid!)?.mode === "gc_thrash" ? 4 : 1;
     const cpuPercent =
-      behaviour.cpuMillicores !== undefined || throttle > 0
-        ? Math.round((usage / request) * 100)
-        : Math.round(loadPercent);
+      gc > 1
+        ? Math.max(250, Math.round(loadPercent * gc))
+        : behaviour.cpuMillicores !== undefined || throttle > 0
+          ? Math.round((usage / request) * 100)
+          : Math.round(loadPercent);
     const errors: { code: string; ratio: number }[] = [];
     const notes: string[] = [];
     let p50 = 0.02;
@@ -173,6 +183,25 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     if (behaviour.latencyMs) {
       p50 += behaviour.latencyMs / 1000;
       p95 += (behaviour.latencyMs / 1000) * 2;
+    }
+    const degraded = ctx.world.degraded.get(pod.metadata.uid!);
+    if (isReady && degraded?.mode === "gc_thrash") {
+      // Stop-the-world collections back to back: every request waits for them, the CPU goes to the collector.
+      p50 *= 8;
+      p95 = p95 * 30 + 1.5;
+      notes.push(
+        `WARN [gc] GC(${Math.floor((ctx.clock.now() - degraded.since) / 700)}) Pause Full (Allocation Failure) 1890M->1874M(2048M) 2143.512ms`,
+        `WARN [gc] GC overhead: 92% of the last 60s spent in garbage collection`,
+      );
+    }
+    if (isReady && degraded?.mode === "stuck_pool") {
+      // Every connection of the pool leaked: requests wait out the pool's timeout, then fail.
+      errors.push({ code: "503", ratio: 0.9 });
+      p50 = 30;
+      p95 = 30;
+      notes.push(
+        "ERROR HikariPool-1 - Connection is not available, request timed out after 30000ms (total=10, active=10, idle=0, waiting=48)",
+      );
     }
     if (isReady && isHung(ctx, pod)) {
       // Connections are accepted but never answered: callers time out.
@@ -207,6 +236,11 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       errors.push({ code: "503", ratio: throttled * 0.5 });
       p95 += 0.4;
       notes.push(`ERROR upstream ${model.upstream!.name} returned 429 Too Many Requests (retry-after: 1)`);
+    }
+    if (calleeDelay > 0) {
+      p50 += calleeDelay * 0.6;
+      p95 += calleeDelay;
+      if (lossRatio === 0 && calleeErrorRatio === 0) notes.push(...lossNotes);
     }
     if (lossRatio > 0 || calleeErrorRatio > 0) {
       errors.push({ code: "502", ratio: Math.min(1, lossRatio * 0.5 + calleeErrorRatio) });
@@ -260,6 +294,18 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     upstreamCalls,
     upstreamThrottledRatio: throttled,
   };
+}
+
+/**
+ * Extra seconds a request of a Deployment waits on its database (`kube-sim.aegisops.io/database`) when the
+ * instance its Service selects is slow; 0 otherwise.
+ */
+export function dbDelaySeconds(ctx: SimContext, ns: string, deployment: string): number {
+  const model = ctx.world.services.get(`${ns}/${deployment}`);
+  const name = model?.database;
+  if (!name) return 0;
+  const db = ctx.world.databases.get(`${ns}/${name}`);
+  return db?.slowRole && selectedDbRole(ctx, ns, name) === db.slowRole ? db.slowMs / 1000 : 0;
 }
 
 /** Average CPU utilization (% of request) over the ready pods of a Deployment; what the HPA scales on. */

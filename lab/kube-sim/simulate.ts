@@ -1,6 +1,6 @@
 import type { SimContext } from "./controllers/context.ts";
 import { R } from "./controllers/context.ts";
-import { podsOfDeployment, serviceLoad } from "./load.ts";
+import { dbDelaySeconds, podsOfDeployment, serviceLoad } from "./load.ts";
 import { isPodReady } from "./controllers/context.ts";
 import type { Deployment } from "./types.ts";
 import { isHung } from "./controllers/process.ts";
@@ -173,12 +173,20 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     const d = ctx.store.peek(R.deployments, k.namespace, k.consumerDeployment) as Deployment | undefined;
     const consumers = d ? podsOfDeployment(ctx, d).filter(isPodReady).length : 0;
     const active = Math.min(consumers, k.partitions);
-    const perPartitionIn = (k.produceRate / k.partitions) * dt;
+    // A consumer that writes each message to a slow database handles fewer per second (10 ms of work each).
+    const dbDelay = dbDelaySeconds(ctx, k.namespace, k.consumerDeployment);
+    const rate = dbDelay > 0 ? k.perConsumerRate / (1 + dbDelay / 0.01) : k.perConsumerRate;
     // Each partition belongs to one consumer; a consumer splits its throughput over its partitions.
     for (let i = 0; i < k.partitions; i++) {
+      // A hot partition (skewed key) gets `share` of all messages; the others split the rest.
+      const inShare = k.hot
+        ? i === k.hot.partition
+          ? k.hot.share
+          : (1 - k.hot.share) / Math.max(1, k.partitions - 1)
+        : 1 / k.partitions;
       const share = active ? Math.ceil(k.partitions / active) : 0;
-      const out = active ? (k.perConsumerRate / Math.max(1, share)) * dt : 0;
-      k.lag[i] = Math.max(0, (k.lag[i] ?? 0) + perPartitionIn - out);
+      const out = active ? (rate / Math.max(1, share)) * dt : 0;
+      k.lag[i] = Math.max(0, (k.lag[i] ?? 0) + k.produceRate * inShare * dt - out);
     }
   }
   for (const q of world.queues.values()) {

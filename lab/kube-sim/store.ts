@@ -179,6 +179,23 @@ export class Store {
     return clone(next);
   }
 
+  /**
+   * Moves an object's creationTimestamp into the past (the lab's history: a workload that has run for days).
+   * Not an API operation: the API server never lets a client change it.
+   */
+  backdate(res: ResourceDef, ns: string | undefined, name: string, at: number): void {
+    const t = this.table(res);
+    const key = Store.key(res.namespaced ? ns : undefined, name);
+    const cur = t.get(key);
+    if (!cur) return;
+    const next = clone(cur);
+    next.metadata = { ...next.metadata, creationTimestamp: rfc3339(at), resourceVersion: String(++this.rv) };
+    deepFreeze(next);
+    t.set(key, next);
+    this.byUid.set(next.metadata.uid!, next);
+    this.emit({ type: "MODIFIED", object: next, resource: res, rv: this.rv, previous: cur });
+  }
+
   /** Deletes an object at once (the simulator has no graceful termination) and returns it. */
   delete(res: ResourceDef, ns: string | undefined, name: string): KubeObject {
     const t = this.table(res);

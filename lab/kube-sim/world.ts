@@ -69,6 +69,10 @@ export interface KafkaGroupModel {
   perConsumerRate: number;
   consumerDeployment: string;
   lag: number[];
+  /** A hot partition: this share of all messages lands on one partition (a skewed key). */
+  hot?: { partition: number; share: number };
+  /** The database the consumers write each message to (its slowness slows them). */
+  database?: string;
 }
 
 export interface QueueModel {
@@ -148,6 +152,11 @@ export class World {
    * so a graceful delete leaves the pod Terminating until someone force-deletes it (grace period 0).
    */
   readonly hung = new Map<string, { since: number; lastProbeAt: number }>();
+  /**
+   * Pods (by uid) whose process degraded while its siblings are fine: the JVM thrashing in GC, or a connection
+   * pool whose connections leaked (every request waits for one). The state dies with the process.
+   */
+  readonly degraded = new Map<string, { mode: "gc_thrash" | "stuck_pool"; since: number }>();
   /** HPA controller memory per HPA uid: last sync and the recommendations of the stabilization window. */
   readonly hpa = new Map<string, { lastSync: number; recommendations: { at: number; n: number }[] }>();
   /** Deployments whose world annotations were read (by uid). */

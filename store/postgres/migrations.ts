@@ -1,3 +1,5 @@
+import { PREDICTIONS_MIGRATION } from "../predictionsMigration.ts";
+
 /**
  * PostgreSQL schema migrations: the same versions, tables and meaning as the SQLite ones (store/migrations.ts),
  * in PostgreSQL's dialect. Append only: never edit one that has shipped. Versions from 1001 exist only here.
@@ -146,4 +148,6 @@ CREATE TABLE work_queue (
 CREATE INDEX work_queue_available ON work_queue(available_at);
 `,
   },
+  // The predictive watcher's predictions: the same plain SQL as SQLite's migration 6.
+  PREDICTIONS_MIGRATION,
 ];

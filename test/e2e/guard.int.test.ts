@@ -1,32 +1,20 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { getIncident, startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
 
-const prefix = uniqueName("guard");
+const h = useDockerHarness("guard");
 let t: TestAegis | undefined;
 
 afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-afterAll(() => removeContainersNamed(prefix));
 
 /** A target container answering 500s: the evidence says restart_container. */
 async function brokenTarget(suffix: string): Promise<{ name: string; port: number }> {
-  const name = `${prefix}-${suffix}`;
-  const port = await freePort();
-  await runTarget({ name, port });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  const { name, port } = await h.target(suffix);
   await fault(port, "5xx");
   return { name, port };
 }
@@ -115,7 +103,7 @@ describe("guard and modes", () => {
   it("a resolved notification before anything was done dismisses the incident", async () => {
     t = await startTestAegis({ AEGIS_MODE: "advise" });
     await t.aegis.runner.stop(); // hold the agent so the incident is still untouched
-    const name = `${prefix}-flap`;
+    const name = `${h.prefix}-flap`;
     const firing = retargeted({ alertname: "ContainerUnhealthy", container: name });
     const res = await postAlerts(t.baseUrl, firing);
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
@@ -139,10 +127,11 @@ describe("when the fix does not work", () => {
       { AEGIS_MODE: "auto", AEGIS_VERIFY_TIMEOUT_MS: "1500" },
       { policy: parsePolicy("verification:\n  retries: 1\n  backoffSeconds: 0.2\n", "test") },
     );
-    const name = `${prefix}-persistent`;
-    const port = await freePort();
     // The 5xx comes back after every restart: its cause is not in the process.
-    await runTarget({ name, port, env: { TARGET_FAULTS: "5xx" } });
+    const { name, port } = await h.target("persistent", {
+      env: { TARGET_FAULTS: "5xx" },
+      waitHealthy: false,
+    });
     await waitFor(() => fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok), { what: "target up" });
 
     const incident = await waitForFinished(t.baseUrl, await alert(name));

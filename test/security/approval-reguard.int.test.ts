@@ -9,21 +9,13 @@ import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { startServer, type RunningServer } from "../../server/listen.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
 
 /**
  * Attack: an approval resumed the run straight into `act`. A target protected, or the mode turned to advise,
  * while the request waited was acted on anyway. The guard must run again after the approval.
  */
-const prefix = uniqueName("reguard");
+const h = useDockerHarness("reguard");
 const TOKEN = "reguard-token";
 const dirs: string[] = [];
 let running: Array<{ aegis: Aegis; server: RunningServer }> = [];
@@ -36,7 +28,6 @@ afterEach(async () => {
   running = [];
 });
 afterAll(async () => {
-  await removeContainersNamed(prefix);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -70,10 +61,7 @@ async function waitingIncident(suffix: string) {
   const dir = mkdtempSync(join(tmpdir(), "aegis-reguard-"));
   dirs.push(dir);
   const db = join(dir, "aegis.db");
-  const name = `${prefix}-${suffix}`;
-  const port = await freePort();
-  await runTarget({ name, port });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  const { name, port } = await h.target(suffix);
   await fault(port, "5xx");
   const base = await start(db, { AEGIS_MODE: "auto" }, "modes:\n  byTier:\n    low: approve\n");
   const res = await postAlerts(base, retargeted({ alertname: "ContainerUnhealthy", container: name }));

@@ -1,25 +1,17 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { parsePolicy } from "../../agent/policy/loadPolicy.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
 
 /**
  * Attack: naming one container by its name and by prefixes of its id gave 7 restarts in 8 seconds against a
  * cap of 3 per hour, and 6 concurrent incidents for one container. Caps, the ledger and grouping must be
  * keyed on the container's id, not on the label's text.
  */
-const prefix = uniqueName("identity");
+const h = useDockerHarness("identity");
 const TOKEN = "identity-token";
 let t: TestAegis | undefined;
 
@@ -27,13 +19,9 @@ afterEach(async () => {
   await t?.stop();
   t = undefined;
 });
-afterAll(() => removeContainersNamed(prefix));
 
 async function brokenTarget(suffix: string) {
-  const name = `${prefix}-${suffix}`;
-  const port = await freePort();
-  const container = await runTarget({ name, port });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  const { name, port, container } = await h.target(suffix);
   await fault(port, "5xx");
   return { name, port, id: container.id };
 }

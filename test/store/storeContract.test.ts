@@ -12,6 +12,8 @@ import { PgActionLedger } from "../../store/postgres/actionLedger.ts";
 import { PgIncidentRepository } from "../../store/postgres/incidentRepository.ts";
 import { openPostgres } from "../../store/postgres/pool.ts";
 import { PgRuntimeSettings } from "../../store/postgres/runtimeSettings.ts";
+import { SqlitePredictionRepository, type PredictionRepository } from "../../store/predictionRepository.ts";
+import { PgPredictionRepository } from "../../store/postgres/predictionRepository.ts";
 import { SqliteRuntimeSettings, type RuntimeSettings } from "../../store/runtimeSettings.ts";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
 
@@ -40,7 +42,10 @@ interface StoreUnderTest {
   incidents: IncidentRepository;
   ledger: ActionLedger;
   settings: RuntimeSettings;
-  second(bounds?: Partial<IncidentBounds>): Promise<{ incidents: IncidentRepository }>;
+  predictions: PredictionRepository;
+  second(
+    bounds?: Partial<IncidentBounds>,
+  ): Promise<{ incidents: IncidentRepository; predictions: PredictionRepository }>;
   close(): Promise<void>;
 }
 
@@ -57,10 +62,14 @@ const kinds: Array<{ name: string; open: () => Promise<StoreUnderTest>; skip: st
         incidents: new SqliteIncidentRepository(db),
         ledger: new SqliteActionLedger(db),
         settings: new SqliteRuntimeSettings(db),
+        predictions: new SqlitePredictionRepository(db),
         second: async (bounds) => {
           const other = openDatabase(file);
           others.push(other);
-          return { incidents: new SqliteIncidentRepository(other, bounds ? { bounds } : {}) };
+          return {
+            incidents: new SqliteIncidentRepository(other, bounds ? { bounds } : {}),
+            predictions: new SqlitePredictionRepository(other),
+          };
         },
         close: async () => others.forEach((d) => d.close()),
       };
@@ -77,10 +86,14 @@ const kinds: Array<{ name: string; open: () => Promise<StoreUnderTest>; skip: st
         incidents: new PgIncidentRepository(pool),
         ledger: new PgActionLedger(pool),
         settings: new PgRuntimeSettings(pool),
+        predictions: new PgPredictionRepository(pool),
         second: async (bounds) => {
           const other = await openPostgres(url);
           others.push(other);
-          return { incidents: new PgIncidentRepository(other, bounds ? { bounds } : {}) };
+          return {
+            incidents: new PgIncidentRepository(other, bounds ? { bounds } : {}),
+            predictions: new PgPredictionRepository(other),
+          };
         },
         close: async () => {
           for (const p of others) await p.end();
@@ -310,6 +323,32 @@ describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_
         ["checkout", null, "carol"],
         ["cart", "approve", "bob"],
         ["checkout", "auto", "alice"],
+      ]);
+    });
+  });
+
+  describe("prediction repository", () => {
+    it("upserts by fingerprint, reads newest first, prunes to the newest, and another handle sees them", async () => {
+      const p = store.predictions;
+      for (let i = 0; i < 5; i++)
+        await p.save(`predictive-${i}`, { key: `memory|pod=${i}`, at: i }, `2026-12-07T10:0${i}:00.000Z`);
+      await p.save("predictive-1", { key: "memory|pod=1", at: 9 }, "2026-12-07T10:09:00.000Z");
+      const { rows, unreadable } = await p.recent(10);
+      expect(unreadable).toBe(0);
+      expect(rows.map((r) => r.fingerprint)).toEqual([
+        "predictive-1",
+        "predictive-4",
+        "predictive-3",
+        "predictive-2",
+        "predictive-0",
+      ]);
+      expect(rows[0]!.prediction).toEqual({ key: "memory|pod=1", at: 9 });
+      expect(await p.prune(3)).toBe(2);
+      const other = await store.second();
+      expect((await other.predictions.recent(10)).rows.map((r) => r.fingerprint)).toEqual([
+        "predictive-1",
+        "predictive-4",
+        "predictive-3",
       ]);
     });
   });

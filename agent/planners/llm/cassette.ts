@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { redactText, redactValue } from "../../../core/redact.ts";
+import { sortKeys } from "../../../core/sortKeys.ts";
 
 /** One recorded exchange with the model API. */
 export interface CassetteEntry {
@@ -206,14 +207,4 @@ function lastMessageOf(body: unknown): string {
   if (!last) return "(none)";
   const content = typeof last.content === "string" ? last.content : JSON.stringify(last.content ?? null);
   return `${last.role ?? "?"}: ${content.slice(0, 120)}`;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => [k, sortKeys(v)]),
-  );
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeError } from "../../../core/errors.ts";
+import { sortKeys } from "../../../core/sortKeys.ts";
 import type { Tool } from "../../../tools/tool.ts";
 import { describeIssues } from "./decisionSchema.ts";
 import { suspectedInjections } from "./injection.ts";
@@ -105,14 +106,4 @@ export function toolCallNotes(records: readonly ToolCallRecord[]): string[] {
       );
   }
   return notes;
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(
-    Object.entries(value)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([k, v]) => [k, sortKeys(v)]),
-  );
 }

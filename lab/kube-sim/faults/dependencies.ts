@@ -108,9 +108,11 @@ function saturated(ctx: SimContext, d: Deployment): boolean {
  */
 export const kafkaLag: FaultFamily = {
   family: "kafka_lag",
-  variants: ["too_few_consumers"],
-  describe: "producers outpace the consumer group; lag grows per partition",
+  variants: ["too_few_consumers", "hot_partition"],
+  describe:
+    "producers outpace the consumer group; lag grows per partition (hot_partition: one partition gets most messages; more consumers do not help)",
   inject(ctx, spec) {
+    if (spec.variant === "hot_partition") return hotPartition(ctx, spec);
     const d = targetDeployment(ctx, spec.target);
     const ns = d.metadata.namespace!;
     const existing = [...ctx.world.kafka.values()].find(
@@ -223,3 +225,35 @@ export const upstreamThrottling: FaultFamily = {
     };
   },
 };
+
+/**
+ * A hot partition: a skewed key sends `share` (default 0.7) of the topic's messages to one partition. Its one
+ * consumer cannot keep up while the others idle; adding consumers changes nothing (a partition has at most one
+ * consumer), so the fix is in the producers' keys, not in the catalog.
+ */
+function hotPartition(ctx: Parameters<FaultFamily["inject"]>[0], spec: Parameters<FaultFamily["inject"]>[1]) {
+  const d = targetDeployment(ctx, spec.target);
+  const ns = d.metadata.namespace!;
+  const k = [...ctx.world.kafka.values()].find(
+    (x) => x.namespace === ns && x.consumerDeployment === d.metadata.name,
+  );
+  if (!k)
+    throw new ApiError(
+      "BadRequest",
+      `deployment ${d.metadata.name} consumes no Kafka topic (annotation kube-sim.aegisops.io/kafka)`,
+    );
+  const partition = num(spec, "partition", 0);
+  const share = num(spec, "share", 0.7);
+  k.hot = { partition, share };
+  // Enough traffic that the hot partition's share is beyond one consumer, the rest well within.
+  k.produceRate = Math.max(k.produceRate, (k.perConsumerRate * 1.5) / share);
+  return {
+    cause: `a skewed key sends ${Math.round(share * 100)}% of topic ${k.topic}'s messages to partition ${partition}`,
+    clearedBy: "nothing in the catalog: the producers' keys (or a repartition) must change",
+    active: (c: typeof ctx) => c.world.kafka.get(`${ns}/${k.group}`)?.hot !== undefined,
+    revert: (c: typeof ctx) => {
+      const cur = c.world.kafka.get(`${ns}/${k.group}`);
+      if (cur) delete cur.hot;
+    },
+  };
+}

@@ -11,6 +11,7 @@ import {
 } from "./dependencies.ts";
 import { http5xx, latencyP95 } from "./http.ts";
 import { hungService } from "./hung.ts";
+import { podDegraded } from "./pod.ts";
 import { memoryLeak, oomKilled } from "./memory.ts";
 import { diskPressure, nodeNotReady } from "./node.ts";
 import type { FaultFamily, FaultSpec, InjectedCause } from "./types.ts";
@@ -27,6 +28,7 @@ export const FAULTS: Readonly<Record<string, FaultFamily>> = Object.fromEntries(
     http5xx,
     latencyP95,
     hungService,
+    podDegraded,
     dbLatency,
     packetLoss,
     trafficSpike,

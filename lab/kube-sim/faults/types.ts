@@ -14,6 +14,7 @@ export const FAULT_FAMILIES = [
   "http_5xx",
   "latency_p95",
   "hung_service",
+  "pod_degraded",
   "db_latency",
   "packet_loss",
   "traffic_spike",

@@ -98,6 +98,9 @@ describe("aegis kube-sim", () => {
     const inject = await run(["inject", "--help"]);
     expect(inject.stdout).toContain("--target");
     expect(inject.stdout).toContain("upstream_throttling");
+    expect(inject.stdout).toContain("pod_degraded");
+    expect(help.stdout).toContain("StatefulSets with PVCs");
+    expect((await run(["node", "--help"])).stdout).toContain("--kubelet-flap-ms");
   });
 
   it("serves the fixture, writes a kubeconfig kubectl uses, and takes faults from `inject`", async () => {
@@ -132,6 +135,29 @@ describe("aegis kube-sim", () => {
     });
     const list = await run(["faults", "--url", url]);
     expect(list.stdout).toMatch(/f1\s+http_5xx\s+payments\/api\s+ACTIVE/);
+    const node = await run(["node", "eu-node-1", "--network-unavailable", "true", "--url", url]);
+    expect(node.error).toBeUndefined();
+    await waitFor(
+      async () => /eu-node-1\s+NotReady/.test((await kubectl(env, ["get", "nodes"])).stdout),
+      "the node NotReady once its CNI is down",
+    );
+    const ev = await run([
+      "event",
+      "Deployment",
+      "payments/api",
+      "--reason",
+      "ConfigDrift",
+      "--message",
+      "live spec differs from git",
+      "--url",
+      url,
+    ]);
+    expect(ev.error).toBeUndefined();
+    expect((await kubectl(env, ["get", "events", "-n", "payments"])).stdout).toMatch(
+      /Warning\s+ConfigDrift\s+deployment\/api\s+live spec differs from git/,
+    );
+    const badBool = await run(["node", "eu-node-1", "--kubelet-down", "yes", "--url", url]);
+    expect((badBool.error as AegisError).message).toContain("--kubelet-down yes: expected true or false");
     const bad = await run(["inject", "no_such_fault", "--target", "x", "--url", url]);
     expect(bad.error).toBeInstanceOf(AegisError);
     expect((bad.error as AegisError).message).toContain('unknown fault "no_such_fault"');
