@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parse as parseLegacyUrl } from "node:url";
+import parseurl from "parseurl";
 import type { z } from "zod";
 import { webhookSchema } from "../core/alert.ts";
 import { redactValue } from "../core/redact.ts";
@@ -97,8 +97,7 @@ export function createWebhook(deps: WebhookDeps): WebhookHandler {
       limit: WEBHOOK_BODY_LIMIT,
       // The webhook's own code for malformed JSON only on the exact path `/alerts`; the spellings express
       // would also route here (`/alerts/`, `/ALERTS`) get the generic one.
-      malformedCode:
-        requestPathname(req.url ?? "") === "/alerts" ? "alert_payload_invalid" : "request_invalid",
+      malformedCode: requestPathname(req) === "/alerts" ? "alert_payload_invalid" : "request_invalid",
     });
     if (body.kind === "aborted") return;
     if (body.kind === "rejected") {
@@ -167,33 +166,12 @@ const WEBHOOK_PATH = /^\/alerts\/?$/i;
 
 /** Whether express would have routed this request to `POST /alerts`; those go to the webhook instead. */
 export function isWebhookRequest(req: IncomingMessage): boolean {
-  return req.method === "POST" && WEBHOOK_PATH.test(requestPathname(req.url ?? ""));
+  return req.method === "POST" && WEBHOOK_PATH.test(requestPathname(req));
 }
 
-/**
- * The path of a request URL as express's router reads it (the parseurl package): up to the query; URLs
- * with a fragment, whitespace or no leading slash go through node's legacy parser, as parseurl sends them.
- */
-function requestPathname(url: string): string {
-  if (url.charCodeAt(0) !== 0x2f) return parseLegacyUrl(url).pathname ?? "";
-  let end = url.length;
-  for (let i = 1; i < url.length; i++) {
-    switch (url.charCodeAt(i)) {
-      case 0x3f: // ?
-        if (end === url.length) end = i;
-        break;
-      case 0x09:
-      case 0x0a:
-      case 0x0c:
-      case 0x0d:
-      case 0x20:
-      case 0x23: // #
-      case 0xa0:
-      case 0xfeff:
-        return parseLegacyUrl(url).pathname ?? "";
-    }
-  }
-  return end === url.length ? url : url.slice(0, end);
+/** The path of a request URL as express's router reads it (parseurl, which caches it on the request). */
+function requestPathname(req: IncomingMessage): string {
+  return parseurl(req)?.pathname ?? "";
 }
 
 /**
