@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
-import type { ActionRecord, Decision, Target } from "../../../../core/types.ts";
+import type { ActionRecord, Target } from "../../../../core/types.ts";
+import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { type KubeSim, startKubeSim, resourceOf } from "../../../../lab/kube-sim/index.ts";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
 
@@ -26,17 +27,6 @@ const checkout: Target = {
   name: "checkout",
 };
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
-const decision = (action: Decision["action"], params: Record<string, unknown> = {}): Decision => ({
-  action,
-  target: "x",
-  params,
-  confidence: 0.9,
-  rationale: "",
-  contributions: {},
-  planner: "heuristic",
-  model: null,
-  promptVersion: null,
-});
 const record = (action: ActionRecord["action"], extra: Partial<ActionRecord> = {}): ActionRecord => ({
   key: "inc:act:1",
   action,

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
-import type { Decision, Target } from "../../../../core/types.ts";
+import type { Target } from "../../../../core/types.ts";
+import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { resourceOf, startKubeSim, type Deployment, type KubeSim } from "../../../../lab/kube-sim/index.ts";
 import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
 
@@ -27,17 +28,6 @@ const web: Target = {
   name: "web",
 };
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
-const decision = (action: Decision["action"], params: Record<string, unknown> = {}): Decision => ({
-  action,
-  target: "x",
-  params,
-  confidence: 0.9,
-  rationale: "",
-  contributions: {},
-  planner: "heuristic",
-  model: null,
-  promptVersion: null,
-});
 const replicas = () =>
   (sim.ctx.store.get(resourceOf("Deployment"), "shop", "web") as Deployment).spec.replicas;
 
