@@ -1,6 +1,11 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The simulator workspace package runs from its sources in a checkout (as tsconfig.json's paths say).
+  resolve: {
+    alias: { "@aegisops/kube-sim": fileURLToPath(new URL("./lab/kube-sim/index.ts", import.meta.url)) },
+  },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

@@ -6,7 +6,9 @@ import { existsSync } from "node:fs";
 const source = new URL("../cli/main.ts", import.meta.url);
 if (existsSync(source)) {
   const { register } = await import("tsx/esm/api");
-  register();
+  // This checkout's tsconfig.json, wherever the command runs from: its `paths` point the workspace package
+  // @aegisops/kube-sim at its TypeScript sources.
+  register({ tsconfig: new URL("../tsconfig.json", import.meta.url).pathname });
   await import(source.href);
 } else {
   await import("../dist/cli/main.js");

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Command, InvalidArgumentError } from "commander";
 import { AegisError } from "../core/errors.ts";
-import { FAULT_FAMILIES, startKubeSim } from "../lab/kube-sim/index.ts";
+import { FAULT_FAMILIES, startKubeSim } from "@aegisops/kube-sim";
 
 const DEFAULT_PORT = 6443;
 

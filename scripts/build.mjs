@@ -26,20 +26,29 @@ const SOURCE_DIRS = [
 ];
 // scripts/lib: the shell library the lab's image build sources.
 const DATA_DIRS = [...SOURCE_DIRS, "deploy", "scripts/lib"];
-// Produced at run time or by tests; never shipped.
-const SKIP = [/\.ts$/, /(^|\/)node_modules(\/|$)/, /^evals\/reports(\/|$)/, /^server\/dashboard\/web(\/|$)/];
+// Produced at run time or by tests, or built on its own (the simulator workspace package); never copied.
+const SKIP = [
+  /\.ts$/,
+  /(^|\/)node_modules(\/|$)/,
+  /^evals\/reports(\/|$)/,
+  /^server\/dashboard\/web(\/|$)/,
+  /^lab\/kube-sim(\/|$)/,
+];
+const tsc = (project) =>
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", project], {
+    stdio: "inherit",
+  });
 
 rmSync(dist, { recursive: true, force: true });
+// The simulator is the workspace package @aegisops/kube-sim (lab/kube-sim): its JavaScript goes to its own
+// dist/, which its package.json exports and the packed tarball bundles.
+process.stdout.write("[build] compiling the simulator package (lab/kube-sim/tsconfig.build.json)\n");
+rmSync(join(root, "lab/kube-sim/dist"), { recursive: true, force: true });
+tsc(join(root, "lab/kube-sim/tsconfig.build.json"));
 process.stdout.write("[build] bundling the dashboard (server/dashboard/assets)\n");
 execFileSync("npm", ["run", "--silent", "build:dashboard"], { cwd: root, stdio: "inherit" });
 process.stdout.write("[build] compiling TypeScript (tsconfig.build.json)\n");
-execFileSync(
-  process.execPath,
-  [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")],
-  {
-    stdio: "inherit",
-  },
-);
+tsc(join(root, "tsconfig.build.json"));
 
 let copied = 0;
 for (const dir of DATA_DIRS) {

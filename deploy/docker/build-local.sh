@@ -42,6 +42,10 @@ tarball="$(cd "$repo" && npm pack --silent --pack-destination "$ctx" | tail -n 1
 tar -xzf "$ctx/$tarball" -C "$ctx"
 cp -a "$ctx/package/." "$root/app/"
 cp "$repo/package-lock.json" "$root/app/"
+# The lock file names the simulator's workspace folder (lab/kube-sim, package @aegisops/kube-sim); the tarball
+# bundles its built copy, which goes where the lock file expects it so `npm ci` links it.
+mkdir -p "$root/app/lab"
+mv "$root/app/node_modules/@aegisops/kube-sim" "$root/app/lab/kube-sim"
 
 say "installing production dependencies"
 # --ignore-scripts: the native addon is not compiled again; this checkout's build of the same version

@@ -15,7 +15,7 @@ import {
   podsOfDeployment,
   apiVersionOf,
   resourceOf,
-} from "../../lab/kube-sim/index.ts";
+} from "@aegisops/kube-sim";
 import type { Scenario } from "./scenario.ts";
 
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;

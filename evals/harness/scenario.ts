@@ -5,7 +5,7 @@ import { ACTION_IDS } from "../../core/catalog.ts";
 import { alertSchema, webhookSchema } from "../../core/alert.ts";
 import { AegisError } from "../../core/errors.ts";
 import { parseYaml } from "../../core/yaml.ts";
-import { eventSpecSchema, nodeChangeSchema } from "../../lab/kube-sim/index.ts";
+import { eventSpecSchema, nodeChangeSchema } from "@aegisops/kube-sim";
 import { incidentSchema } from "../retrieval/harness.ts";
 import { alertmanagerStateSchema } from "./fakeAlertmanager.ts";
 

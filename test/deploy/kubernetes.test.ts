@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { policySchema } from "../../agent/policy/schema.ts";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 import { kubeStatus } from "../../tools/kubernetes/kubeErrors.ts";
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 
 const run = promisify(execFile);

@@ -103,6 +103,37 @@ describe("the npm package, installed into an empty directory as a user would", (
     await new Promise((r) => serve!.once("exit", r));
   }, 60_000);
 
+  it("`aegis kube-sim` serves the demo cluster from the bundled simulator package", async () => {
+    let out = "";
+    const kubeconfig = join(dir, "kubeconfig");
+    const sim = spawn(aegis, ["kube-sim", "--port", "0", "--write-kubeconfig", kubeconfig], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    sim.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    sim.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      const url = await waitFor(() => /kube-sim listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], {
+        timeoutMs: 30_000,
+        what: "aegis kube-sim to listen",
+      });
+      // The simulator lives in node_modules/@aegisops/kube-sim inside the installed package, as JavaScript.
+      const bundled = join(installed, "node_modules", "aegisops", "node_modules", "@aegisops", "kube-sim");
+      expect(existsSync(join(bundled, "dist", "index.js"))).toBe(true);
+      const { stdout } = await run(
+        "kubectl",
+        ["--kubeconfig", kubeconfig, "get", "deployments", "-n", "shop"],
+        {
+          env: { PATH: process.env.PATH, HOME: dir },
+        },
+      );
+      expect(stdout).toMatch(/^web\s/m);
+      expect(url).toMatch(/^http:/);
+    } finally {
+      sim.kill("SIGTERM");
+      await new Promise((r) => sim.once("exit", r));
+    }
+  }, 60_000);
+
   it("`aegis demo` heals a real container from the installed package", async () => {
     const { stdout } = await run(aegis, ["demo", "--scenario", "5xx"], {
       timeout: 120_000,

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim, type FaultSpec } from "../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim, type FaultSpec } from "@aegisops/kube-sim";
 import { waitFor } from "../helpers/docker.ts";
 import { freePort, startPromStack, type PromStack } from "../lab/kube-sim/promstack.ts";
 

@@ -8,7 +8,7 @@ import { predictiveSchema } from "../../detect/watcher/config.ts";
 import { PredictionRegistry } from "../../detect/watcher/registry.ts";
 import type { RangeSeries, SeriesSource } from "../../detect/watcher/source.ts";
 import { PredictiveWatcher } from "../../detect/watcher/watcher.ts";
-import { startKubeSim, type KubeSim, serviceLoad, R, type Deployment } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim, serviceLoad, R, type Deployment } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type KubeSim, resourceOf, type Deployment, type PodTemplate } from "../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf, type Deployment, type PodTemplate } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
 
 interface HistoryEntry {

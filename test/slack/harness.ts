@@ -6,7 +6,7 @@ import { policySchema, type Policy } from "../../agent/policy/schema.ts";
 import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
 import type { Incident } from "../../core/types.ts";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { startServer, type RunningServer } from "../../server/listen.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { getIncident, TEST_API_TOKEN, useApiToken } from "../helpers/aegis.ts";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { startFakeArgocd, type FakeArgocd } from "../../helpers/fakeArgocd.ts";

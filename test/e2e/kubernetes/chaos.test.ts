@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { waitForFinished } from "../../helpers/aegis.ts";
 import { ALERT, look, useKubeHarness } from "./harness.ts";

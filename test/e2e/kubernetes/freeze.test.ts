@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type KubeSim, resourceOf } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf } from "@aegisops/kube-sim";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import { autoHighPolicy, look, useKubeHarness } from "./harness.ts";
 

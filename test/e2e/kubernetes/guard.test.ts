@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import type { WebhookPayload } from "../../../core/alert.ts";
 import type { Incident } from "../../../core/types.ts";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { getIncident, waitForFinished } from "../../helpers/aegis.ts";
 import { look, useKubeHarness } from "./harness.ts";

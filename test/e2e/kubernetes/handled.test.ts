@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type KubeSim, resourceOf, type Deployment } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf, type Deployment } from "@aegisops/kube-sim";
 import { look, signalsOf, useKubeHarness } from "./harness.ts";
 
 // Replicas scaled to zero, and changes already under way: the evidence is the Deployment's own record.

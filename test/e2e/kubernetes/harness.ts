@@ -10,7 +10,7 @@ import {
   resourceOf,
   type Deployment,
   type Pod,
-} from "../../../lab/kube-sim/index.ts";
+} from "@aegisops/kube-sim";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import type { Incident } from "../../../core/types.ts";

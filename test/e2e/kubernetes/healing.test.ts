@@ -98,9 +98,7 @@ describe("Kubernetes healing on the simulator", () => {
     expect(incident.decision?.action).toBe("none");
     expect(incident.actions).toHaveLength(0);
     expect(signalsOf(incident)).toContain("healthy");
-    const node = sim.ctx.store.list(
-      (await import("../../../lab/kube-sim/index.ts")).resourceOf("Node"),
-    ) as Array<{
+    const node = sim.ctx.store.list((await import("@aegisops/kube-sim")).resourceOf("Node")) as Array<{
       metadata: { name: string };
       spec?: { unschedulable?: boolean };
     }>;

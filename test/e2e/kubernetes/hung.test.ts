@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
-import { type KubeSim, resourceOf, type Pod } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf, type Pod } from "@aegisops/kube-sim";
 import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
 const h = useKubeHarness();

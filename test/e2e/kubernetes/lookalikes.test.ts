@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resourceOf } from "../../../lab/kube-sim/index.ts";
+import { resourceOf } from "@aegisops/kube-sim";
 import { look, useKubeHarness, signalsOf } from "./harness.ts";
 
 // Each case looks like one of the twelve failure scenarios, but the evidence asks for a different answer.

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { getIncident, listIncidents, waitForFinished } from "../../helpers/aegis.ts";
 import { waitFor } from "../../helpers/docker.ts";
 import { freePort, startPromStack, type PromStack } from "../../lab/kube-sim/promstack.ts";

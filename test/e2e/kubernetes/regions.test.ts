@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import type { Incident } from "../../../core/types.ts";
-import { startKubeSim, type KubeSim, resourceOf, type Deployment } from "../../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim, resourceOf, type Deployment } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";

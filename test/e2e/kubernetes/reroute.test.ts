@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import type { ActionRecord, Decision, Target } from "../../../core/types.ts";
-import { type KubeSim, resourceOf } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { autoHighPolicy, look, useKubeHarness, signalsOf } from "./harness.ts";
 

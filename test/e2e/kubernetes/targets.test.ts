@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resourceOf } from "../../../lab/kube-sim/index.ts";
+import { resourceOf } from "@aegisops/kube-sim";
 import { look, signalsOf, useKubeHarness } from "./harness.ts";
 
 // Alerts as other rule sets label them (blackbox, node-exporter, kube-state-metrics): triage pins each to the object

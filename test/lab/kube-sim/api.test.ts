@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeSim, RESOURCES, apiVersionOf } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, RESOURCES, apiVersionOf } from "@aegisops/kube-sim";
 import { getJson, settled, startFastSim, waitFor } from "./helpers.ts";
 
 const AGG = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";

@@ -11,7 +11,7 @@ import {
   setHeaderOptions,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { settled, startFastSim, waitFor } from "./helpers.ts";
 
 let sim: KubeSim;

@@ -1,10 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  type KubeSim,
-  startKubeSim,
-  resourceOf,
-  type HorizontalPodAutoscaler,
-} from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim, resourceOf, type HorizontalPodAutoscaler } from "@aegisops/kube-sim";
 import { act, increase, look, metric } from "./world.ts";
 
 // Every test runs the demo cluster on a virtual clock: time moves only through sim.advance().

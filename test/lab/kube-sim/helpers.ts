@@ -9,7 +9,7 @@ import {
   startKubeSim,
   resourceOf,
   type Deployment,
-} from "../../../lab/kube-sim/index.ts";
+} from "@aegisops/kube-sim";
 
 /** Timings short enough for tests on the real clock (pods start and turn ready in ~0.2 s). */
 export const FAST = {

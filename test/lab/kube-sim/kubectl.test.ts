@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resourceOf as resourceOfKind, type Deployment, type Pod } from "../../../lab/kube-sim/index.ts";
+import { resourceOf as resourceOfKind, type Deployment, type Pod } from "@aegisops/kube-sim";
 import type { KubectlResult } from "./helpers.ts";
 import { kubectlStream, useFastSim, waitFor } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim, renderMetrics } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim, renderMetrics } from "@aegisops/kube-sim";
 import { increase, look, metric } from "./world.ts";
 
 // The series deploy/prometheus/rules join on or divide by, as kube-state-metrics and node-exporter name them.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
 import { kubectl, kubectlEnv } from "./helpers.ts";
 import { increase, look, metric } from "./world.ts";
 

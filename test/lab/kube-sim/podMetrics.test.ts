@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
 import { kubectl, kubectlEnv } from "./helpers.ts";
 
 interface PodMetrics {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { settled, startFastSim, waitFor } from "./helpers.ts";

@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type KubeSim, resourceOf } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, resourceOf } from "@aegisops/kube-sim";
 import { kubectl, kubectlEnv, settled, startFastSim, waitFor } from "./helpers.ts";
 
 // The healer's account: read most things cluster-wide, evict pods anywhere, delete pods only in "shop".

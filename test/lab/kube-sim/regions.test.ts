@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
 import { kubectl, kubectlEnv } from "./helpers.ts";
 
 // Two simulators stand for two regions; one kubeconfig holds both contexts, as for a real multi-region setup.

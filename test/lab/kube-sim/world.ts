@@ -7,7 +7,7 @@ import {
   type Node,
   type Pod,
   type ReplicaSet,
-} from "../../../lab/kube-sim/index.ts";
+} from "@aegisops/kube-sim";
 
 /** Reads the simulated cluster the way a test (or an SRE with kubectl) would look at it. */
 export function look(sim: KubeSim) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim, resourceOf, type Pod } from "../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim, resourceOf, type Pod } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../tools/kubernetes/client.ts";
 import { createAddKafkaConsumersTool } from "../../../tools/kubernetes/addKafkaConsumers.ts";
 import { createFailoverDatabaseTool } from "../../../tools/kubernetes/failoverDatabase.ts";

@@ -3,7 +3,7 @@ import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { Target } from "../../../../core/types.ts";
-import { startKubeSim, type KubeSim } from "../../../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
 import { answer, llmPlanner, plannerInput } from "./helpers.ts";
 

@@ -3,7 +3,7 @@ import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { ActionRecord, Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
-import { type KubeSim, startKubeSim, resourceOf } from "../../../../lab/kube-sim/index.ts";
+import { type KubeSim, startKubeSim, resourceOf } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
 
 let sim: KubeSim;

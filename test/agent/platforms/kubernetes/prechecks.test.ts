@@ -3,7 +3,7 @@ import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes
 import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
-import { resourceOf, startKubeSim, type Deployment, type KubeSim } from "../../../../lab/kube-sim/index.ts";
+import { resourceOf, startKubeSim, type Deployment, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
 
 // Each action's own pre-check, read from the simulated cluster just before it would run.
