@@ -97,7 +97,7 @@ export interface ContainerRuntime {
   /** The image was pulled for this container (pulls are retried with back-off until they succeed). */
   pulled?: boolean;
   /** How the running process will exit (from its image, command and config), if it does. */
-  exitPlan?: { code: number; afterMs: number; logs: string[] };
+  exitPlan?: { code: number; afterMs: number; logs: string[]; listens?: boolean };
   /** The prober's memory per probe kind. */
   probes?: Partial<Record<"Readiness" | "Liveness" | "Startup", ProbeState>>;
   /** CFS accounting (cAdvisor's container_cpu_cfs_*): periods, throttled periods, throttled seconds. */
