@@ -22,6 +22,10 @@ export interface NodeState {
   noisy: boolean;
   /** Packet loss on the node's NIC (0..1) for traffic to its pods. */
   packetLoss: number;
+  /** Root filesystem used outside the pods' containers (images, system logs), GiB; default 45 % of capacity. */
+  outsideDiskGiB?: number;
+  /** When the kubelet last saw its filesystem below the eviction threshold (DiskPressure holds 5 min after). */
+  diskLowAt?: number;
   /** Memory used outside the pods (system daemons, a runaway host process), MiB. */
   outsideMemoryMiB?: number;
   /** Processes outside the pods; PIDPressure past 90 % of `pidMax` (default 32768, the kernel's pid_max). */

@@ -13,6 +13,9 @@ images:
   ghcr.io/acme/agent:1.0.0: {}
   ghcr.io/acme/agent:1.1.0: {}
   ghcr.io/acme/agent:1.2.0: { exit: { code: 1, afterMs: 500, logs: ["panic: bad config"] } }
+  ghcr.io/acme/report:1.0.0: { exit: { code: 0, afterMs: 3000, logs: ["INFO report sent"] } }
+  ghcr.io/acme/report:1.1.0: { exit: { code: 1, afterMs: 2000, logs: ["ERROR smtp: connection refused"] } }
+  ghcr.io/acme/logger:1.0.0: { diskMiBPerMin: 2048 }
   ghcr.io/acme/api:0.9.0: { exit: { code: 2, afterMs: 15000, logs: ["fatal error: concurrent map writes"] } }
   ghcr.io/acme/api:1.0.0: {}
   ghcr.io/acme/api:2.0.0: missing
@@ -66,7 +69,11 @@ const pass = (s: KubeSim, ms: number, step = 1000) => {
   for (let t = 0; t < ms; t += step) s.advance(step);
 };
 
-const deployment = (name: string, image: string, extra: { spec?: object; container?: object } = {}) => ({
+const deployment = (
+  name: string,
+  image: string,
+  extra: { spec?: object; container?: object; pod?: object } = {},
+) => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
   metadata: { name, namespace: "demo" },
@@ -76,7 +83,7 @@ const deployment = (name: string, image: string, extra: { spec?: object; contain
     ...extra.spec,
     template: {
       metadata: { labels: { app: name } },
-      spec: { containers: [{ name, image, ...extra.container }] },
+      spec: { ...extra.pod, containers: [{ name, image, ...extra.container }] },
     },
   },
 });
@@ -329,5 +336,150 @@ describe("A container whose process exits", () => {
     expect(await k("-n", "demo", "get", "pods", "-l", "app=api")).toMatch(
       /0\/1\s+(CrashLoopBackOff|Error)\s+1/,
     );
+  });
+});
+
+const pinned = (name: string, image: string, container: object = {}) =>
+  deployment(name, image, {
+    spec: { replicas: 1 },
+    pod: { nodeSelector: { "kubernetes.io/hostname": "node-1" } },
+    container,
+  });
+
+describe("DiskPressure from what the pods write", () => {
+  const post = async (s: KubeSim, path: string, body: unknown) => {
+    const r = await fetch(s.url + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${s.adminToken}` },
+      body: JSON.stringify(body),
+    });
+    expect(r.status).toBe(200);
+  };
+  const condition = (type: string) =>
+    k("get", "node", "node-1", "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
+
+  it("the node runs short of disk: DiskPressure, the taint, the writer Evicted with the real message", async () => {
+    const s = await start();
+    await post(s, "/sim/nodes/node-1", { outsideDiskGiB: 85 });
+    await apply(pinned("logger", "ghcr.io/acme/logger:1.0.0"));
+    await apply(pinned("api", "ghcr.io/acme/api:1.0.0"));
+    pass(s, 60_000);
+    expect(await condition("DiskPressure")).toBe("False");
+    pass(s, 3 * 60_000);
+    const events = await k("-n", "demo", "get", "events");
+    expect(events).toMatch(
+      /Evicted\s+pod\/logger-\S+\s+The node was low on resource: ephemeral-storage\. Threshold quantity: \d+, available: \d+Ki\. Container logger was using \d+Ki, request is 0, has larger consumption of ephemeral-storage\./,
+    );
+    expect(
+      await k("-n", "demo", "get", "pods", "-l", "app=logger", "-o", "jsonpath={.items[*].status.reason}"),
+    ).toMatch(/Evicted/);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=api")).toMatch(/api-\S+\s+1\/1\s+Running\s+0/);
+    expect(await k("get", "events", "-n", "default")).toMatch(/NodeHasDiskPressure/);
+    const log = await k("get", "--raw", "/api/v1/nodes/node-1/proxy/logs/?query=kubelet");
+    expect(log).toMatch(/Eviction manager: attempting to reclaim" resourceName="ephemeral-storage"/);
+    expect(log).toMatch(/Eviction manager: pod is evicted successfully" pod="demo\/logger-/);
+  });
+
+  it("while the disk is short the node is tainted; once the writer is gone it recovers", async () => {
+    const s = await start();
+    await post(s, "/sim/nodes/node-1", { outsideDiskGiB: 80 });
+    await apply(pinned("logger", "ghcr.io/acme/logger:1.0.0"));
+    // 20 GiB free at first; the writer takes it below 10 GiB after about 5 minutes.
+    let pressured = false;
+    for (let i = 0; i < 60 && !pressured; i++) {
+      pass(s, 10_000);
+      pressured = (await condition("DiskPressure")) === "True";
+    }
+    expect(pressured).toBe(true);
+    expect(await k("get", "node", "node-1", "-o", "jsonpath={.spec.taints[*].key}")).toContain(
+      "node.kubernetes.io/disk-pressure",
+    );
+    expect(await k("describe", "node", "node-1")).toMatch(/DiskPressure\s+True\s.*KubeletHasDiskPressure/);
+    // The writer was evicted and is stopped: the disk frees, and 5 minutes (the kubelet's pressure transition
+    // period) later the condition and the taint clear.
+    await k("-n", "demo", "scale", "deploy/logger", "--replicas=0");
+    pass(s, 60_000);
+    expect(await condition("DiskPressure")).toBe("True");
+    pass(s, 5 * 60_000);
+    expect(await condition("DiskPressure")).toBe("False");
+    expect(await k("get", "node", "node-1", "-o", "jsonpath={.spec.taints[*].key}")).not.toContain(
+      "node.kubernetes.io/disk-pressure",
+    );
+  });
+
+  it("a container over its ephemeral-storage limit has its pod evicted, whatever the node has left", async () => {
+    const s = await start();
+    await apply(
+      pinned("logger", "ghcr.io/acme/logger:1.0.0", {
+        resources: { limits: { "ephemeral-storage": "1Gi" } },
+      }),
+    );
+    pass(s, 20_000);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=logger")).toMatch(/1\/1\s+Running/);
+    pass(s, 60_000);
+    expect(await k("-n", "demo", "get", "events")).toMatch(
+      /Evicted\s+pod\/logger-\S+\s+Container logger exceeded its local ephemeral storage limit "1Gi"\./,
+    );
+    expect(await condition("DiskPressure")).toBe("False");
+  });
+});
+
+describe("kube-state-metrics Job and CronJob series", () => {
+  const cronJob = (image: string) => ({
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name: "report", namespace: "demo" },
+    spec: {
+      schedule: "*/5 * * * *",
+      jobTemplate: {
+        spec: {
+          backoffLimit: 0,
+          template: { spec: { restartPolicy: "Never", containers: [{ name: "report", image }] } },
+        },
+      },
+    },
+  });
+  /** The value of one series from the simulator's /metrics, read through kubectl. */
+  const series = (text: string, name: string, labels: Record<string, string>): number[] =>
+    text
+      .split("\n")
+      .filter(
+        (l) =>
+          l.startsWith(`${name}{`) && Object.entries(labels).every(([key, v]) => l.includes(`${key}="${v}"`)),
+      )
+      .map((l) => Number(l.slice(l.lastIndexOf(" ") + 1)));
+
+  it("a CronJob that succeeds, then one whose runs fail: last schedule and last success drift apart", async () => {
+    const s = await start();
+    await apply(cronJob("ghcr.io/acme/report:1.0.0"));
+    pass(s, 11 * 60_000, 10_000);
+    let m = await k("get", "--raw", "/metrics");
+    const id = { namespace: "demo", cronjob: "report" };
+    expect(
+      series(m, "kube_cronjob_info", { ...id, schedule: "*/5 * * * *", concurrency_policy: "Allow" }),
+    ).toEqual([1]);
+    expect(series(m, "kube_cronjob_spec_suspend", id)).toEqual([0]);
+    const success = series(m, "kube_cronjob_status_last_successful_time", id)[0]!;
+    const scheduled = series(m, "kube_cronjob_status_last_schedule_time", id)[0]!;
+    expect(success).toBeGreaterThanOrEqual(scheduled);
+    expect(series(m, "kube_cronjob_next_schedule_time", id)[0]).toBe(scheduled + 300);
+    expect(
+      series(m, "kube_job_complete", { namespace: "demo", condition: "true" }).reduce((a, b) => a + b, 0),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      series(m, "kube_job_owner", { namespace: "demo", owner_kind: "CronJob", owner_name: "report" }).length,
+    ).toBeGreaterThanOrEqual(1);
+
+    await k("-n", "demo", "set", "image", "cronjob/report", "report=ghcr.io/acme/report:1.1.0");
+    pass(s, 16 * 60_000, 10_000);
+    m = await k("get", "--raw", "/metrics");
+    const later = series(m, "kube_cronjob_status_last_schedule_time", id)[0]!;
+    expect(later - scheduled).toBeGreaterThanOrEqual(15 * 60);
+    // The success time did not move: what "time() - kube_cronjob_status_last_successful_time" alerts on.
+    expect(series(m, "kube_cronjob_status_last_successful_time", id)[0]).toBe(success);
+    expect(
+      series(m, "kube_job_failed", { namespace: "demo", condition: "true" }).reduce((a, b) => a + b, 0),
+    ).toBeGreaterThanOrEqual(1);
+    expect(series(m, "kube_job_status_failed", { namespace: "demo" }).some((v) => v >= 1)).toBe(true);
   });
 });
