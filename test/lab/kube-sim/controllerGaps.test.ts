@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import { useVirtualSim } from "./helpers.ts";
 
 // Controller behaviours a real cluster shows and the simulator once lacked, read with the real kubectl on a
 // virtual clock (time moves only through sim.advance).
@@ -39,27 +38,7 @@ kind: Namespace
 metadata: { name: demo }
 `;
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-  env = undefined;
-});
-
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE });
-  env = kubectlEnv(sim);
-  sim.advance(1000);
-  return sim;
-};
-const run = (args: string[], input?: string): Promise<KubectlResult> => kubectl(env!, args, input);
-const k = async (...args: string[]): Promise<string> => {
-  const r = await run(args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
+const { start, run, k, post: postSim } = useVirtualSim(FIXTURE);
 const apply = async (manifest: object) => {
   const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
   expect(r.code, r.stderr).toBe(0);
@@ -347,13 +326,8 @@ const pinned = (name: string, image: string, container: object = {}) =>
   });
 
 describe("DiskPressure from what the pods write", () => {
-  const post = async (s: KubeSim, path: string, body: unknown) => {
-    const r = await fetch(s.url + path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${s.adminToken}` },
-      body: JSON.stringify(body),
-    });
-    expect(r.status).toBe(200);
+  const post = async (_s: KubeSim, path: string, body: unknown) => {
+    expect((await postSim(path, body)).status).toBe(200);
   };
   const condition = (type: string) =>
     k("get", "node", "node-1", "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
