@@ -231,9 +231,13 @@ export function basisOf(
   evidence: Evidence,
 ): Array<{ evidence: string; weight: number; detail: string }> {
   return Object.entries(decision.contributions).map(([key, weight]) => {
-    const parts = key.split("+").map((name) => {
-      const s = evidence.signals.find((x) => x.name === name);
-      if (s) return `${s.name}: ${s.detail}`;
+    // `dependency:` keys name the dependency's own signals (a decision that acts on it).
+    const onDependency = key.startsWith("dependency:");
+    const signals = onDependency ? (evidence.dependency?.signals ?? []) : evidence.signals;
+    const of = onDependency ? `${evidence.dependency?.target.key ?? "dependency"} ` : "";
+    const parts = key.replace(/^dependency:/, "").split("+").map((name) => {
+      const s = signals.find((x) => x.name === name);
+      if (s) return `${of}${s.name}: ${s.detail}`;
       if (name === "past_fixes") return "fixes of similar past incidents (runbook memory)";
       if (name === "runbook") return "the runbook of this failure family";
       return `${name}: not among the investigation's signals`;

@@ -29,6 +29,7 @@ import { KUBE_ACTIONS } from "./actions/index.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
@@ -499,9 +500,12 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
         if (dbSignals.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...dbSignals];
       }
+      // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
+      const dependency = await observeDependency(observerDeps, t, signals, observe, errors);
       return {
         collectedAt,
         signals,
+        ...(dependency ? { dependency } : {}),
         observations: {
           k8s_list_pods: obs.pods,
           ...(obs.rollout
