@@ -235,13 +235,16 @@ export function basisOf(
     const onDependency = key.startsWith("dependency:");
     const signals = onDependency ? (evidence.dependency?.signals ?? []) : evidence.signals;
     const of = onDependency ? `${evidence.dependency?.target.key ?? "dependency"} ` : "";
-    const parts = key.replace(/^dependency:/, "").split("+").map((name) => {
-      const s = signals.find((x) => x.name === name);
-      if (s) return `${of}${s.name}: ${s.detail}`;
-      if (name === "past_fixes") return "fixes of similar past incidents (runbook memory)";
-      if (name === "runbook") return "the runbook of this failure family";
-      return `${name}: not among the investigation's signals`;
-    });
+    const parts = key
+      .replace(/^dependency:/, "")
+      .split("+")
+      .map((name) => {
+        const s = signals.find((x) => x.name === name);
+        if (s) return `${of}${s.name}: ${s.detail}`;
+        if (name === "past_fixes") return "fixes of similar past incidents (runbook memory)";
+        if (name === "runbook") return "the runbook of this failure family";
+        return `${name}: not among the investigation's signals`;
+      });
     return { evidence: key, weight, detail: parts.join("; ") };
   });
 }
