@@ -38,6 +38,11 @@ export type SignalName =
   | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"
+  // Kubernetes: the kubelet reports the node short of memory / process ids (MemoryPressure / PIDPressure True).
+  | "memory_pressure"
+  | "pid_pressure"
+  // Kubernetes: no other node is Ready, schedulable and free of pressure: a drain would have nowhere to move pods.
+  | "no_room_elsewhere"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.
   | "node_drained"
   // Kubernetes: a consumer group's lag, and how its consumers compare with the topic's partitions.

@@ -171,6 +171,31 @@ const RULES: Rule[] = [
     why: "the node is under disk pressure from its pods; draining lets the kubelet reclaim space",
   },
   {
+    when: ["memory_pressure"],
+    unless: ["node_drained", "node_cordoned", "no_room_elsewhere", "node_not_ready"],
+    action: "cordon_drain_node",
+    weight: 0.8,
+    family: "node_not_ready",
+    why: "the kubelet reports the node under memory pressure (it is evicting pods, and new ones keep landing there); cordoning it and draining its pods to nodes with room stops the evictions (disruption budgets respected)",
+  },
+  {
+    when: ["pid_pressure"],
+    unless: ["node_drained", "node_cordoned", "no_room_elsewhere", "node_not_ready"],
+    action: "cordon_drain_node",
+    weight: 0.8,
+    family: "node_not_ready",
+    why: "the kubelet reports the node out of process ids (PIDPressure: new processes fail to start there); cordoning it and draining its pods to nodes with room restores them (disruption budgets respected)",
+  },
+  {
+    when: ["no_room_elsewhere"],
+    unless: ["node_drained", "node_cordoned"],
+    action: "escalate",
+    // Outweighs a drain for pressure: with no node to move to, the drained pods would stay Pending.
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the node is under pressure, but no other node is Ready, schedulable and free of pressure: a drain would leave its pods Pending, so a person adds capacity or sheds load",
+  },
+  {
     when: ["consumer_lag", "consumers_below_partitions"],
     unless: ["crash_loop"],
     action: "add_kafka_consumers",

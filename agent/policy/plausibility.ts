@@ -32,6 +32,7 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "replicas_zero",
   "rollout_in_progress",
   "node_cordoned",
+  "no_room_elsewhere",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
@@ -58,7 +59,13 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
     "callee_node_lossy",
     "stuck_terminating",
   ],
-  cordon_drain_node: ["node_not_ready", "disk_pressure", "node_network_lossy"],
+  cordon_drain_node: [
+    "node_not_ready",
+    "disk_pressure",
+    "memory_pressure",
+    "pid_pressure",
+    "node_network_lossy",
+  ],
   failover_database: ["db_slow"],
   reroute_traffic: ["version_unhealthy"],
   drain_queue: ["queue_backlog"],
