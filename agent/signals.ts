@@ -63,6 +63,8 @@ export type SignalName =
   | "queue_backlog"
   // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
   | "memory_plateau"
+  // Kubernetes: the leak is in the only revision, which has run for a day or more (value: whole days).
+  | "leak_long_running"
   // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
   | "callee_unreachable"
   | "callee_errors"

@@ -148,6 +148,14 @@ const RULES: Rule[] = [
     why: "the working set is high but flat in every pod (a filled cache, not a leak); a restart would only empty the cache for a while and a rollback fixes nothing, so no action: a person may raise the limit if the headroom is too small",
   },
   {
+    when: ["memory_growth", "leak_long_running"],
+    unless: ["crash_loop", "recent_rollout", "oom_limit_too_low"],
+    action: "rollout_restart",
+    weight: 0.7,
+    family: "memory_leak",
+    why: "every pod of a revision that has run for days leaks toward its limit: a rollout restart replaces them one at a time (no downtime) and buys about as long again; it does not fix the leak, which needs a release (a ticket for the owners)",
+  },
+  {
     when: ["memory_growth", "recent_rollout"],
     action: "rollback_deployment",
     weight: 0.6,
@@ -577,6 +585,8 @@ export class HeuristicPlanner implements Planner {
       model: null,
       promptVersion: null,
     };
+    const notes = ticketNotes(key, signals);
+    if (notes) Object.assign(base, { notes });
     if (key === "escalate") {
       const named = restsOnDependency(evidence, entry)
         ? describeTarget(evidence.dependency!.target)
@@ -598,6 +608,16 @@ function restsOnDependency(evidence: Evidence, victim: Entry): boolean {
   const dep = evidence.dependency;
   const viaWeight = dep ? (victim.parts[dep.via] ?? 0) : 0;
   return viaWeight > 0 && Math.max(...Object.values(victim.parts)) <= viaWeight;
+}
+
+/** A stopgap's follow-up, worth a ticket: the restart of a long-running leak buys time, the fix is a release. */
+function ticketNotes(action: string, signals: readonly Signal[]): string[] | undefined {
+  const leak = signals.find((s) => s.name === "leak_long_running");
+  if (action !== "rollout_restart" || !leak || !has(signals, "memory_growth")) return undefined;
+  return [
+    `Ticket: a memory leak in the running release buys time only until it fills the pods again. ${capitalise(leak.detail)}; ` +
+      `${signals.find((s) => s.name === "memory_growth")?.detail ?? ""}. The restart is a stopgap: the owners should find and release a fix.`,
+  ];
 }
 
 /** A dependency's own evidence must decide this strongly (a new revision's failure, not one weak symptom). */
