@@ -41,6 +41,7 @@ import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 import { PredictionRegistry } from "../detect/watcher/registry.ts";
 import { createPredictiveWatcher } from "./predictive.ts";
+import { chooseLeadership } from "./leadership.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -71,6 +72,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     replicaId: config.replicaId,
     leaseMs: config.workLeaseMs,
   });
+  const leadership = chooseLeadership(config, store, logger);
   const db = store.local;
   const { incidents, ledger, settings } = store;
   const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
@@ -238,7 +240,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   });
   const replica = (): ReplicaStatus => ({
     store: store.kind,
-    role: store.leadership.isLeader() ? "leader" : "follower",
+    role: leadership.isLeader() ? "leader" : "follower",
+    election: leadership.kind,
     replica: config.replicaId,
   });
   registerReplicaMetrics(metrics, {
@@ -272,8 +275,11 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       await runner.start();
       await slack?.start();
       // Singletons (approval expiry, the predictive watcher) run on the leader only: on SQLite this process.
-      await store.leadership.start((leader) => {
-        logger.info({ replica: config.replicaId, store: store.kind }, leader ? "leading" : "following");
+      await leadership.start((leader) => {
+        logger.info(
+          { replica: config.replicaId, store: store.kind, election: leadership.kind },
+          leader ? "leading" : "following",
+        );
         if (leader) {
           desk.start(overrides.approvalSweepMs ?? 5_000);
           watcher?.start();
@@ -294,7 +300,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
-      await store.leadership.stop();
+      await leadership.stop();
       await slack?.stop();
       await watcher?.stop();
       await runner.stop();
