@@ -398,6 +398,12 @@ export class PgIncidentRepository implements IncidentRepository {
 
   async mergeInto(id: string, intoId: string, reason: string): Promise<void> {
     await inTransaction(this.pool, async (c) => {
+      // Lock both incidents first, in one order for every caller. Moving alerts takes a foreign-key share lock
+      // on the incident they join, and the timeline takes its row FOR UPDATE: two merges into one incident that
+      // took the share locks first each waited for the other's (deadlock detected, one merge lost).
+      await c.query("SELECT id FROM incidents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", [
+        [id, intoId],
+      ]);
       await c.query("UPDATE alerts SET incident_id = $1 WHERE incident_id = $2", [intoId, id]);
       for (const which of [intoId, id]) {
         await c.query(
