@@ -21,6 +21,9 @@ import type { Config } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { openMemory } from "./openMemory.ts";
+import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
+import { SharedFixMemory } from "../runbooks/memory/sharedFixMemory.ts";
+import { describeUrl } from "../store/postgres/pool.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
@@ -75,7 +78,16 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const leadership = chooseLeadership(config, store, logger);
   const db = store.local;
   const { incidents, ledger, settings } = store;
-  const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
+  const { memory: localMemory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
+  // Several replicas on PostgreSQL learn together: each applies the shared journal to its own local memory.
+  const memory: FixMemory = store.fixJournal
+    ? new SharedFixMemory(localMemory, store.fixJournal, {
+        db,
+        journalName: describeUrl(config.databaseUrl ?? ""),
+        replica: config.replicaId,
+        onError: (err, doing) => logger.warn({ err: describeError(err) }, `runbook memory: ${doing} failed`),
+      })
+    : localMemory;
   const platforms = overrides.platforms ?? defaultPlatforms(config, policy, overrides.clock);
   const heuristic = new HeuristicPlanner();
   const llm =
@@ -260,7 +272,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     sloReport: () => autonomy.report(),
     logger,
     metrics,
-    runbooks: memory,
+    runbooks: localMemory,
     replica,
     forecasts: (alerts) => predictions.forecastsFor(alerts),
   });
