@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { TEST_API_TOKEN } from "../helpers/aegis.ts";
 import { freePort, waitFor } from "../helpers/docker.ts";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { KubeSim } from "../../../lab/kube-sim/index.ts";
+import type { KubeSim } from "@aegisops/kube-sim";
 import { useVirtualSim } from "./helpers.ts";
 
 // Controller behaviours a real cluster shows and the simulator once lacked, read with the real kubectl on a
