@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +7,7 @@ import Database from "better-sqlite3";
 import { TERMINAL_STATUSES } from "../core/types.ts";
 import { deliveryRows, runLoad } from "./ingest.ts";
 import { infoRow, type BenchRow } from "./report.ts";
+import { freeLoopbackPort as freePort } from "../core/ports.ts";
 
 export interface StormBenchOptions {
   /** Measured notifications (one alert each), as Alertmanager sends them. */
@@ -122,15 +122,4 @@ async function until(
       throw new Error(`storm bench: timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

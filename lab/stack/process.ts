@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
-import { createServer } from "node:net";
 
 /** A child process this lab started, stopped by its own PID only. */
 export interface Managed {
@@ -31,18 +30,7 @@ export function spawnManaged(command: string, args: string[], logFile: string): 
 }
 
 /** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from "../../core/ports.ts";
 
 /** Poll until `fn` returns a truthy value, the deadline passes, or `signal` aborts. */
 export async function pollUntil<T>(

@@ -1,6 +1,6 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import type Docker from "dockerode";
+import { freeLoopbackPort as freePort } from "../../core/ports.ts";
 import { createDockerClient, type DockerClient } from "../../tools/docker/client.ts";
 import {
   answersHealth,
@@ -16,6 +16,9 @@ export {
   TARGET_IMAGE,
   type RunTargetOptions,
 } from "../../lab/chaos-app/container.ts";
+
+/** A loopback port that was free a moment ago. */
+export { freePort };
 
 let client: DockerClient | undefined;
 
@@ -77,20 +80,6 @@ export async function waitFor<T>(
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-/** A loopback port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A Docker integration test file's set-up: the lab image built, its containers named apart and removed. */

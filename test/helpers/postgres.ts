@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { waitFor } from "./docker.ts";
+import { freeLoopbackPort as freePort } from "../../core/ports.ts";
 
 /** A throwaway PostgreSQL cluster on a loopback port, in a temp dir; `stop()` removes it. */
 export interface TestPostgres {
@@ -35,17 +35,6 @@ export function postgresUnavailable(): string | null {
 
 function hasUser(name: string): boolean {
   return spawnSync("id", ["-u", name]).status === 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,5 +1,4 @@
 import type Docker from "dockerode";
-import { createServer } from "node:net";
 import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
@@ -14,6 +13,7 @@ import {
   type Replica,
   type ReplicaSet,
 } from "./replicaSet.ts";
+import { freeLoopbackPort } from "../../core/ports.ts";
 
 export { listReplicas, type Replica, type ReplicaSet, type ReplicaSetRef } from "./replicaSet.ts";
 
@@ -27,22 +27,6 @@ export interface ScaleResult {
 
 const STOP_TIMEOUT_SECONDS = 10;
 const COMPOSE_NUMBER_LABEL = "com.docker.compose.container-number";
-
-/**
- * A loopback port free right now. With host networking the clone listens on the engine's host, which is
- * this machine for a local engine (the only setup scale_service supports for host-network services).
- */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Point every `:<old port>` in a string at the clone's port (health URLs, HEALTHCHECK commands). */
 function swapPort(text: string, oldPort: string | undefined, newPort: number): string {

@@ -1,5 +1,4 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { policySchema, type Policy } from "../../../agent/policy/schema.ts";
@@ -15,23 +14,13 @@ import { postAlerts, retargeted } from "../../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import type { Incident } from "../../../core/types.ts";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { freeLoopbackPort as freePort } from "../../../core/ports.ts";
 
 /** One generic alert name for every case: the evidence, not the name, must pick the action. */
 export const ALERT = "KubeWorkloadUnhealthy";
 const ADMIN_TOKEN = "e2e-admin-token";
 /** AegisOps talks to the cluster as the ServiceAccount of the shipped RBAC manifest, so the tests prove it suffices. */
 const RBAC = readFileSync(new URL("../../../deploy/kubernetes/base/rbac.yaml", import.meta.url), "utf8");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One AegisOps for the file and a fresh demo cluster per test, always on the same port and token so the

@@ -1,28 +1,19 @@
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { waitFor } from "./helpers.ts";
+import { freeLoopbackPort as freePort } from "../../../core/ports.ts";
+
+/** A loopback port that was free a moment ago. */
+export { freePort };
 
 /** Real Prometheus 2.42 and Alertmanager 0.25 on 127.0.0.1: 200 ms scrapes and rule evaluation. */
 export interface PromStack {
   prometheus: string;
   alertmanager: string;
   stop(): Promise<void>;
-}
-
-/** A free port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
