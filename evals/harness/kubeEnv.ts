@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { parse, stringify } from "yaml";
 import { AegisError } from "../../core/errors.ts";
 import {
   R,
@@ -19,17 +20,23 @@ import {
 import type { Scenario } from "./scenario.ts";
 
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;
+type ClusterSpec = KubeEnvSpec["regions"][string];
 
 /** AegisOps acts as the ServiceAccount of the shipped manifest, so an eval also proves the role suffices. */
 const RBAC_FILE = new URL("../../deploy/kubernetes/base/rbac.yaml", import.meta.url);
 
 /** A simulated cluster prepared for one scenario: set up, faults injected and left to develop. */
 export interface KubeEnv {
+  /** The scenario's main cluster. */
   sim: KubeSim;
-  /** kubeconfig (YAML) with the AegisOps ServiceAccount's token. */
+  /** Every cluster by region name (only the main one, under its scenario id, without `regions`). */
+  sims: ReadonlyMap<string, KubeSim>;
+  /** kubeconfig (YAML) with the AegisOps ServiceAccount's token: one context per cluster, the main one current. */
   kubeconfig: string;
-  /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest). */
-  podName(target: string): string;
+  /** Moves every cluster's clock by `ms` (they share one timeline). */
+  advance(ms: number): void;
+  /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest) in a cluster (default: main). */
+  podName(target: string, region?: string): string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +55,9 @@ function textOrFile(value: string, scenario: Scenario): string {
   return value.includes("\n") ? value : readFileSync(join(dirname(scenario.file), value), "utf8");
 }
 
-export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
+/** Starts one cluster's simulator and brings it through its setup, changes and faults. */
+async function startCluster(spec: ClusterSpec, name: string, scenario: Scenario): Promise<KubeSim> {
+  const where = name === scenario.id ? "" : ` (region ${name})`;
   const fixture =
     spec.cluster === "demo" ? undefined : readFileSync(join(dirname(scenario.file), spec.cluster), "utf8");
   const registry = spec.registry !== undefined ? textOrFile(spec.registry, scenario) : undefined;
@@ -60,12 +69,12 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
       rbac: readFileSync(RBAC_FILE, "utf8"),
       tls: false,
       stepMs: SIM_STEP_MS,
-      name: scenario.id,
+      name,
       ...(fixture !== undefined ? { fixture } : {}),
       ...(registry !== undefined ? { registry } : {}),
     });
   } catch (err) {
-    throw new AegisError("config_invalid", `${scenario.file}: ${(err as Error).message}`);
+    throw new AegisError("config_invalid", `${scenario.file}${where}: ${(err as Error).message}`);
   }
   try {
     sim.advance(5_000);
@@ -80,21 +89,69 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
       } catch (err) {
         throw new AegisError(
           "config_invalid",
-          `${scenario.file}: fault ${f.family}: ${(err as Error).message}`,
+          `${scenario.file}${where}: fault ${f.family}: ${(err as Error).message}`,
         );
       }
     }
-    sim.advance(spec.developMs);
-    for (const l of spec.logs) appendLogs(sim, l.target, l.lines, scenario);
   } catch (err) {
     await sim.stop();
     throw err;
   }
+  return sim;
+}
+
+/** One kubeconfig with every cluster's context (named by region), the main cluster's current. */
+function mergedKubeconfig(sims: ReadonlyMap<string, KubeSim>, main: string): string {
+  const texts = [...sims.values()].map((sim) =>
+    sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }),
+  );
+  if (texts.length === 1) return texts[0]!;
+  const docs = texts.map((t) => parse(t) as Record<string, unknown>);
+  const list = (key: string) => docs.flatMap((d) => (d[key] as unknown[] | undefined) ?? []);
+  return stringify({
+    ...docs[0],
+    clusters: list("clusters"),
+    users: list("users"),
+    contexts: list("contexts"),
+    "current-context": main,
+  });
+}
+
+export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
+  const main = spec.region ?? scenario.id;
+  const sims = new Map<string, KubeSim>();
+  const stopAll = () => Promise.all([...sims.values()].map((s) => s.stop())).then(() => undefined);
+  const advance = (ms: number) => {
+    for (const s of sims.values()) s.advance(ms);
+  };
+  try {
+    sims.set(main, await startCluster(spec, main, scenario));
+    for (const [name, region] of Object.entries(spec.regions))
+      sims.set(name, await startCluster(region, name, scenario));
+    // One timeline: each cluster's set-up let a different amount of time pass; the others catch up.
+    const latest = Math.max(...[...sims.values()].map((s) => s.clock.now()));
+    for (const s of sims.values()) if (latest > s.clock.now()) s.advance(latest - s.clock.now());
+    advance(spec.developMs);
+    for (const l of spec.logs) appendLogs(sims.get(main)!, l.target, l.lines, scenario);
+    for (const [name, region] of Object.entries(spec.regions))
+      for (const l of region.logs) appendLogs(sims.get(name)!, l.target, l.lines, scenario);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const clusterOf = (region: string | undefined): KubeSim => {
+    const sim = sims.get(region ?? main);
+    if (!sim)
+      throw new AegisError("config_invalid", `${scenario.file}: no cluster named ${region} in this scenario`);
+    return sim;
+  };
   return {
-    sim,
-    kubeconfig: sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }),
-    podName: (target) => podName(sim, target, scenario),
-    stop: () => sim.stop(),
+    sim: sims.get(main)!,
+    sims,
+    kubeconfig: mergedKubeconfig(sims, main),
+    advance,
+    podName: (target, region) => podName(clusterOf(region), target, scenario),
+    stop: stopAll,
   };
 }
 
@@ -279,8 +336,8 @@ function podName(sim: KubeSim, target: string, scenario: Scenario): string {
 }
 
 /** Replaces every `$pod(ns/workload)` inside a string (e.g. an expected root cause `shop/pod/$pod(shop/web)`). */
-export function resolvePodRefs(text: string, kube: KubeEnv): string {
-  return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t));
+export function resolvePodRefs(text: string, kube: KubeEnv, region?: string): string {
+  return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t, region));
 }
 
 /** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
@@ -289,11 +346,14 @@ export function resolvePodLabels(
   kube: KubeEnv | undefined,
 ): Scenario["notifications"][number] {
   if (!kube || !("alerts" in n)) return n;
+  // A pod is looked up in the cluster the alert names (its `cluster` or `region` label), if the scenario has it.
+  const regionOf = (labels: Record<string, string>) =>
+    [labels.cluster, labels.region].find((r) => r !== undefined && kube.sims.has(r));
   const alerts = n.alerts.map((a) => ({
     ...a,
     labels: Object.fromEntries(
       Object.entries(a.labels).map(([k, v]) => {
-        return [k, resolvePodRefs(v, kube)];
+        return [k, resolvePodRefs(v, kube, regionOf(a.labels))];
       }),
     ),
   }));

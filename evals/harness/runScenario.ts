@@ -114,11 +114,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       writeFileSync(kubeconfig, kube.kubeconfig);
       vars.KUBECONFIG = kubeconfig;
       const sim = kube.sim;
+      const clusters = kube;
       // Verification's waits move the cluster's clock by exactly what they wait: deterministic recovery times.
       clock = {
         now: () => sim.clock.now(),
         sleep: async (ms) => {
-          sim.advance(ms);
+          clusters.advance(ms);
           await delay(1);
         },
       };
@@ -168,7 +169,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       ? setInterval(() => {
           // A tool that answers at once (a patch) gets no simulated time; one that waits for the cluster does.
           if (actingSince !== null && performance.now() - actingSince > ACT_GRACE_REAL_MS)
-            kube!.sim.advance(TICK_VIRTUAL_MS);
+            kube!.advance(TICK_VIRTUAL_MS);
         }, TICK_REAL_MS)
       : undefined;
     cleanup.unshift(() => clearInterval(ticker));
@@ -200,7 +201,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     for (const n of scenario.notifications) {
       const concurrent = "concurrent" in n && n.concurrent;
       if (!concurrent) await waitAll();
-      if ("afterMs" in n && n.afterMs > 0) kube?.sim.advance(n.afterMs);
+      if ("afterMs" in n && n.afterMs > 0) kube?.advance(n.afterMs);
       const payload = toPayload(resolvePodLabels(n, kube), new Date(Date.now() - 60_000), clock.now());
       am?.deliver(payload.alerts);
       const res = await fetch(`${baseUrl}/alerts`, {
@@ -268,8 +269,17 @@ export async function prepareTemplateDb(dir: string): Promise<string> {
 /** The eval policy with the scenario's overrides merged over it. */
 export function scenarioPolicy(scenario: Scenario): Policy {
   const base = parsePolicy(readFileSync(EVAL_POLICY_FILE, "utf8"), EVAL_POLICY_FILE);
-  if (!scenario.policy) return base;
-  return parsePolicy(JSON.stringify(deepMerge(base, scenario.policy)), `${scenario.file} (policy)`);
+  const env = scenario.environment;
+  // Several clusters: each region is its own kube context, unless the scenario's policy maps them itself.
+  const regions =
+    env.kind === "kubernetes" && env.region !== undefined && Object.keys(env.regions).length > 0
+      ? [env.region, ...Object.keys(env.regions)]
+      : [];
+  const overrides: Record<string, unknown> = { ...scenario.policy };
+  if (regions.length > 0 && overrides.clusters === undefined)
+    overrides.clusters = Object.fromEntries(regions.map((r) => [r, { context: r }]));
+  if (Object.keys(overrides).length === 0) return base;
+  return parsePolicy(JSON.stringify(deepMerge(base, overrides)), `${scenario.file} (policy)`);
 }
 
 /**

@@ -122,27 +122,65 @@ const fault = z
   })
   .strict();
 
+/** One cluster's objects and history: what it runs, what was done to it, and what went wrong in it. */
+const clusterShape = {
+  /** `demo` (the simulator's demo cluster) or a manifests file, relative to the scenario file. */
+  cluster: z.string().default("demo"),
+  /** ImageRegistry documents (YAML) loaded with the cluster, inline or a file relative to the scenario. */
+  registry: z.string().optional(),
+  /** Changes before the incident (the cluster as it was); the cluster settles after them. */
+  setup: z.array(kubeStep).default([]),
+  /** Wait until every Deployment's and StatefulSet's rollout finished before and after `setup` (default true). */
+  settle: z.boolean().default(true),
+  /** The incident as object changes (a rollout, a deleted Secret, a new NetworkPolicy ...), after setup. */
+  changes: z.array(kubeStep).default([]),
+  /** Fault families (shortcuts for a cause in the world), injected with `changes`. */
+  faults: z.array(fault).default([]),
+  /** Log lines the pods write after the symptoms developed (untrusted input the agent reads). */
+  logs: z.array(kubeLogLines).default([]),
+};
+
+const regionName = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "a region is a DNS-1123 label (it names a kube context)");
+
+/** Another cluster of the same scenario (a region), with its own objects, history and faults. */
+const regionEnv = z.object(clusterShape).strict();
+
 const kubernetesEnv = z
   .object({
     kind: z.literal("kubernetes"),
-    /** `demo` (the simulator's demo cluster) or a manifests file, relative to the scenario file. */
-    cluster: z.string().default("demo"),
-    /** ImageRegistry documents (YAML) loaded with the cluster, inline or a file relative to the scenario. */
-    registry: z.string().optional(),
-    /** Changes before the incident (the cluster as it was); the cluster settles after them. */
-    setup: z.array(kubeStep).default([]),
-    /** Wait until every Deployment's and StatefulSet's rollout finished before and after `setup` (default true). */
-    settle: z.boolean().default(true),
-    /** The incident as object changes (a rollout, a deleted Secret, a new NetworkPolicy ...), after setup. */
-    changes: z.array(kubeStep).default([]),
-    /** Fault families (shortcuts for a cause in the world), injected with `changes`. */
-    faults: z.array(fault).default([]),
+    ...clusterShape,
     /** Virtual time to let pass after the faults, before the first alert, so the symptoms develop. */
     developMs: z.number().int().min(0).default(30_000),
-    /** Log lines the pods write after the symptoms developed (untrusted input the agent reads). */
-    logs: z.array(kubeLogLines).default([]),
+    /**
+     * The name of the cluster above (its kube context) when the scenario has `regions`. Alerts name their
+     * cluster with a `cluster` or `region` label, as a multi-cluster Prometheus' external labels do; an alert
+     * without one is about this cluster.
+     */
+    region: regionName.optional(),
+    /**
+     * More clusters, by name (each its own simulator and kube context, on one clock). Unless the scenario's
+     * policy says otherwise, every cluster is mapped to its context under `clusters:`.
+     */
+    regions: z.record(regionName, regionEnv).default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((env, ctx) => {
+    if (Object.keys(env.regions).length === 0) return;
+    if (env.region === undefined)
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: "name this cluster's region when `regions` are given",
+      });
+    else if (env.region in env.regions)
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions", env.region],
+        message: "the main cluster's region is named twice",
+      });
+  });
 
 /** Observations the Docker read tools returned, recorded from a real container (see evals/recorded/). */
 const dockerEnv = z

@@ -111,6 +111,8 @@ export interface ContainerRuntime {
   backoffMs: number;
   restartCount: number;
   memBytes: number;
+  /** Bytes written to the container's writable layer and logs since it started (ephemeral storage). */
+  diskBytes?: number;
   started: boolean;
   lastTerminated?: {
     exitCode: number;

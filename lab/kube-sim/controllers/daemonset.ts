@@ -2,7 +2,13 @@ import type { DaemonSet, Node, Pod } from "../types.ts";
 import { randomSuffix } from "../store.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
-import { REVISION_LABEL, revisionLabelOf, templateOf, updateRevision } from "./revisions.ts";
+import {
+  type ControllerRevision,
+  REVISION_LABEL,
+  revisionLabelOf,
+  templateOf,
+  updateRevision,
+} from "./revisions.ts";
 
 /**
  * DaemonSet controller: one pod per matching node, placed directly (daemon pods tolerate cordoned nodes). Each
@@ -15,6 +21,23 @@ export function reconcileDaemonSets(ctx: SimContext): void {
   for (const o of ctx.store.view(R.daemonsets)) reconcileOne(ctx, o as DaemonSet, nodes);
 }
 
+/** The revision each DaemonSet generation resolved to (a template's key is costly to compute every pass). */
+const resolved = new WeakMap<SimContext["store"], Map<string, string>>();
+
+function currentRevision(ctx: SimContext, ds: DaemonSet): ControllerRevision {
+  let byGeneration = resolved.get(ctx.store);
+  if (!byGeneration) resolved.set(ctx.store, (byGeneration = new Map()));
+  const key = `${ds.metadata.uid}/${ds.metadata.generation ?? 0}`;
+  const known = byGeneration.get(key);
+  const cached = known
+    ? (ctx.store.peek(R.controllerrevisions, ds.metadata.namespace, known) as ControllerRevision | undefined)
+    : undefined;
+  if (cached) return cached;
+  const rev = updateRevision(ctx, ds, "hash");
+  byGeneration.set(key, rev.metadata.name);
+  return rev;
+}
+
 function maxUnavailableOf(ds: DaemonSet, desired: number): number {
   const v = ds.spec.updateStrategy?.rollingUpdate?.maxUnavailable ?? 1;
   const n = typeof v === "number" ? v : Math.floor((Number(v.replace("%", "")) / 100) * desired);
@@ -23,7 +46,7 @@ function maxUnavailableOf(ds: DaemonSet, desired: number): number {
 
 function reconcileOne(ctx: SimContext, ds: DaemonSet, nodes: readonly Node[]): void {
   const ns = ds.metadata.namespace!;
-  const rev = updateRevision(ctx, ds, "hash");
+  const rev = currentRevision(ctx, ds);
   const hash = revisionLabelOf(rev);
   const sel = ds.spec.template.spec.nodeSelector ?? {};
   const eligible = nodes.filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));

@@ -245,6 +245,7 @@ function stepContainer(
     cr.started = true;
     cr.startedAt = now;
     cr.memBytes = World.baseMemory(b);
+    cr.diskBytes = (b.diskMiB ?? 0) * MiB;
     cr.waitingReason = "";
     cr.waitingMessage = undefined;
     cr.exitPlan = outcome.exit;
@@ -289,6 +290,8 @@ function stepContainer(
   }
   const limit = parseBytes(c.resources?.limits?.memory);
   const up = now - cr.startedAt;
+  // What the process wrote to its writable layer and logs (ephemeral storage; the eviction manager reads it).
+  cr.diskBytes = ((b.diskMiB ?? 0) + ((b.diskMiBPerMin ?? 0) * up) / 60_000) * MiB;
   cr.memBytes =
     World.baseMemory(b) +
     (b.leakMiBPerMin ? (up / 60_000) * b.leakMiBPerMin * MiB : 0) +

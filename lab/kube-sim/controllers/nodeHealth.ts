@@ -62,11 +62,7 @@ const Ki = (b: number) => `${Math.max(0, Math.round(b / 1024))}Ki`;
 /** Bytes a running container has written to its writable layer and logs (its ephemeral-storage use). */
 export function containerDiskBytes(ctx: SimContext, p: Pod, name: string): number {
   const cr = ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(name);
-  const c = p.spec.containers.find((x) => x.name === name);
-  if (!cr || cr.state !== "running" || !c) return 0;
-  const b = ctx.world.behaviourOf(c);
-  const minutes = (ctx.clock.now() - cr.startedAt) / 60_000;
-  return ((b.diskMiB ?? 0) + (b.diskMiBPerMin ?? 0) * minutes) * MiB;
+  return cr && cr.state === "running" ? (cr.diskBytes ?? 0) : 0;
 }
 
 /** The kubelet's default hard eviction threshold for the node's filesystem (nodefs.available<10%). */

@@ -190,10 +190,14 @@ export function dependencyStatus(
   const labels = host.split(".");
   const svcName = labels[0]!;
   const svcNs = labels.length > 1 && labels[1] !== "svc" ? labels[1]! : ns;
-  const svc = ctx.store.peek(R.services, svcNs, svcName);
   const where = port !== undefined ? `${host}:${port}` : host;
+  // The pod asks the resolver its dnsPolicy gives it: only the cluster's DNS knows Service names.
+  const resolver = resolverOf(p);
+  if (resolver !== CLUSTER_DNS && !/^\d+\.\d+\.\d+\.\d+$/.test(host))
+    return { ok: false, host: where, message: `dial tcp: lookup ${host} on ${resolver}:53: no such host` };
+  const svc = ctx.store.peek(R.services, svcNs, svcName);
   if (!svc)
-    return { ok: false, host: where, message: `dial tcp: lookup ${host} on 10.96.0.10:53: no such host` };
+    return { ok: false, host: where, message: `dial tcp: lookup ${host} on ${CLUSTER_DNS}:53: no such host` };
   const spec = svc.spec as {
     selector?: Record<string, string>;
     clusterIP?: string;
@@ -222,6 +226,29 @@ export function dependencyStatus(
   return allowed.length
     ? { ok: true, host: where }
     : { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
+}
+
+/** The cluster DNS Service's address (kube-dns), what `ClusterFirst` pods resolve with. */
+const CLUSTER_DNS = "10.96.0.10";
+/** The node's own upstream resolver, inherited by pods with `dnsPolicy: Default`. */
+const NODE_RESOLVER = "10.0.0.2";
+
+/**
+ * The nameserver a pod resolves with, as the kubelet writes its resolv.conf: `ClusterFirst` (the default) the
+ * cluster DNS, except on the host network (there only `ClusterFirstWithHostNet` does); `Default` the node's
+ * resolver; `None` the first of `dnsConfig.nameservers`.
+ */
+function resolverOf(p: Pod): string {
+  const spec = p.spec as Pod["spec"] & {
+    dnsPolicy?: string;
+    hostNetwork?: boolean;
+    dnsConfig?: { nameservers?: string[] };
+  };
+  const policy = spec.dnsPolicy ?? "ClusterFirst";
+  if (policy === "Default") return NODE_RESOLVER;
+  if (policy === "None") return spec.dnsConfig?.nameservers?.[0] ?? "127.0.0.1";
+  if (policy === "ClusterFirst" && spec.hostNetwork) return NODE_RESOLVER;
+  return CLUSTER_DNS;
 }
 
 /** The port a container's process listens on: the image's own, else its first declared containerPort, else 8080. */

@@ -14,6 +14,7 @@ images:
   ghcr.io/acme/agent:1.2.0: { exit: { code: 1, afterMs: 500, logs: ["panic: bad config"] } }
   ghcr.io/acme/report:1.0.0: { exit: { code: 0, afterMs: 3000, logs: ["INFO report sent"] } }
   ghcr.io/acme/report:1.1.0: { exit: { code: 1, afterMs: 2000, logs: ["ERROR smtp: connection refused"] } }
+  ghcr.io/acme/front:1.0.0: { dependsOn: [{ env: CART_ADDR, onFailure: exit }] }
   ghcr.io/acme/logger:1.0.0: { diskMiBPerMin: 2048 }
   ghcr.io/acme/api:0.9.0: { exit: { code: 2, afterMs: 15000, logs: ["fatal error: concurrent map writes"] } }
   ghcr.io/acme/api:1.0.0: {}
@@ -455,5 +456,63 @@ describe("kube-state-metrics Job and CronJob series", () => {
       series(m, "kube_job_failed", { namespace: "demo", condition: "true" }).reduce((a, b) => a + b, 0),
     ).toBeGreaterThanOrEqual(1);
     expect(series(m, "kube_job_status_failed", { namespace: "demo" }).some((v) => v >= 1)).toBe(true);
+  });
+});
+
+describe("name resolution follows the pod's dnsPolicy", () => {
+  const front = (dnsPolicy?: string) =>
+    deployment("front", "ghcr.io/acme/front:1.0.0", {
+      spec: { replicas: 1 },
+      pod: dnsPolicy ? { dnsPolicy } : {},
+      container: { env: [{ name: "CART_ADDR", value: "cart:8080" }] },
+    });
+  const cart = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "cart", namespace: "demo" },
+    spec: { selector: { app: "cart" }, ports: [{ port: 8080, targetPort: 8080 }] },
+  };
+
+  it("dnsPolicy Default resolves with the node's resolver, which knows no Service: the caller fails to start", async () => {
+    const s = await start();
+    await apply(deployment("cart", "ghcr.io/acme/api:1.0.0", { spec: { replicas: 1 } }));
+    await apply(cart);
+    pass(s, 10_000);
+    await apply(front());
+    pass(s, 20_000);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=front")).toMatch(/1\/1\s+Running\s+0/);
+    await apply(front("Default"));
+    pass(s, 40_000);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=front")).toMatch(
+      /0\/1\s+(CrashLoopBackOff|Error)/,
+    );
+    // The new revision's pod crash-loops (the old one keeps serving: 1 replica, maxUnavailable rounds to 0).
+    const broken = await k(
+      "-n",
+      "demo",
+      "get",
+      "pods",
+      "-l",
+      "app=front",
+      "-o",
+      'jsonpath={.items[?(@.spec.dnsPolicy=="Default")].metadata.name}',
+    );
+    const logs = await k("-n", "demo", "logs", broken.trim());
+    expect(logs).toMatch(
+      /FATAL cannot connect to cart:8080: dial tcp: lookup cart on 10\.0\.0\.2:53: no such host/,
+    );
+    // ClusterFirst again (or None with the cluster DNS as nameserver): it resolves.
+    await apply({
+      ...front("None"),
+      spec: {
+        ...front("None").spec,
+        template: {
+          ...front("None").spec.template,
+          spec: { ...front("None").spec.template.spec, dnsConfig: { nameservers: ["10.96.0.10"] } },
+        },
+      },
+    });
+    pass(s, 60_000);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=front")).toMatch(/1\/1\s+Running\s+0/);
   });
 });
