@@ -84,7 +84,9 @@ export function revisionSignals(obs: WorkloadObservations, now: number): Signal[
     ...eventsOfNew.map((e) => e.message),
   ];
 
-  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts, now, oldReady);
+  // How long a silent state has lasted: the cluster's newest timestamp stops with it, AegisOps' clock does not.
+  const waited = Math.max(now, obs.observedAt ?? 0);
+  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts, waited, oldReady);
   if (!cause) return [];
   const age = newest.createdAt ? now - Date.parse(newest.createdAt) : NaN;
   const previousFine =
