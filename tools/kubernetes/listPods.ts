@@ -1,4 +1,4 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import { z } from "zod";
 import { tool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
@@ -36,6 +36,8 @@ export interface PodSnapshot {
   /** The ReplicaSet template hash, which ties the pod to a deployment revision. */
   templateHash: string | null;
   containers: ContainerSnapshot[];
+  /** Init containers, in order (absent when the pod has none). */
+  initContainers?: ContainerSnapshot[];
 }
 
 /** ISO text of a client-node timestamp (a Date once deserialized), or null. */
@@ -61,28 +63,32 @@ export function podSnapshot(p: V1Pod): PodSnapshot {
     ownerKind: owner?.kind ?? null,
     ownerName: owner?.name ?? null,
     templateHash: p.metadata?.labels?.["pod-template-hash"] ?? null,
-    containers: (p.status?.containerStatuses ?? []).map((c) => {
-      const out: ContainerSnapshot = { name: c.name, ready: c.ready, restartCount: c.restartCount };
-      if (c.state?.waiting) {
-        out.waiting = { reason: c.state.waiting.reason ?? "", message: c.state.waiting.message ?? "" };
-      }
-      const since = iso(c.state?.running?.startedAt);
-      if (since) out.runningSince = since;
-      const limit = parseQuantity(
-        p.spec?.containers.find((s) => s.name === c.name)?.resources?.limits?.memory,
-      );
-      if (limit !== undefined) out.memoryLimitBytes = limit;
-      const last = c.lastState?.terminated;
-      if (last) {
-        out.lastTerminated = {
-          reason: last.reason ?? "",
-          exitCode: last.exitCode,
-          finishedAt: iso(last.finishedAt),
-        };
-      }
-      return out;
-    }),
+    ...(p.status?.initContainerStatuses?.length
+      ? { initContainers: p.status.initContainerStatuses.map((c) => containerOf(p, c)) }
+      : {}),
+    containers: (p.status?.containerStatuses ?? []).map((c) => containerOf(p, c)),
   };
+}
+
+/** One container's status, trimmed (app and init containers alike). */
+function containerOf(p: V1Pod, c: V1ContainerStatus): ContainerSnapshot {
+  const out: ContainerSnapshot = { name: c.name, ready: c.ready, restartCount: c.restartCount };
+  if (c.state?.waiting) {
+    out.waiting = { reason: c.state.waiting.reason ?? "", message: c.state.waiting.message ?? "" };
+  }
+  const since = iso(c.state?.running?.startedAt);
+  if (since) out.runningSince = since;
+  const limit = parseQuantity(p.spec?.containers.find((s) => s.name === c.name)?.resources?.limits?.memory);
+  if (limit !== undefined) out.memoryLimitBytes = limit;
+  const last = c.lastState?.terminated;
+  if (last) {
+    out.lastTerminated = {
+      reason: last.reason ?? "",
+      exitCode: last.exitCode,
+      finishedAt: iso(last.finishedAt),
+    };
+  }
+  return out;
 }
 
 const parameters = z.object({

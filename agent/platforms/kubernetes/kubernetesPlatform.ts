@@ -420,6 +420,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       }
       const t = workload(target);
       const { obs, errors } = await observe(t);
+      obs.observedAt = clock.now();
       let signals = workloadSignals(obs);
       // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
       if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {

@@ -84,7 +84,9 @@ export function revisionSignals(obs: WorkloadObservations, now: number): Signal[
     ...eventsOfNew.map((e) => e.message),
   ];
 
-  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts);
+  // How long a silent state has lasted: the cluster's newest timestamp stops with it, AegisOps' clock does not.
+  const waited = Math.max(now, obs.observedAt ?? 0);
+  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts, waited, oldReady);
   if (!cause) return [];
   const age = newest.createdAt ? now - Date.parse(newest.createdAt) : NaN;
   const previousFine =
@@ -105,6 +107,8 @@ function introducedCause(
   newPods: PodSnapshot[],
   events: WorkloadObservations["events"],
   texts: string[],
+  now: number,
+  oldReady: number,
 ): string | undefined {
   const pulling = newPods
     .flatMap((p) => p.containers)
@@ -142,5 +146,97 @@ function introducedCause(
     const why = events.find((e) => e.reason === "Unhealthy")?.message ?? "";
     return `changed its probes and its pods fail them: "${why.slice(0, 140)}"`;
   }
+  // Its pods crash or cannot start, and it changed environment variables: the values it runs with are new.
+  const failing = newPods.filter(
+    (p) =>
+      !p.ready && p.containers.some((c) => c.restartCount > 0 || START_FAILURES.has(c.waiting?.reason ?? "")),
+  );
+  const env = envChanges(previous.template, newest.template);
+  // A Secret or ConfigMap both revisions read is missing: that, not the new values, is why they fail.
+  const sharedRefMissing = texts.some((t) => MISSING_REF.test(t) || MISSING_KEY.test(t));
+  if (failing.length > 0 && env.length > 0 && !sharedRefMissing) {
+    const c = failing[0]!.containers.find((x) => x.restartCount > 0 || x.waiting);
+    const how = c?.waiting?.reason ?? c?.lastTerminated?.reason ?? "restarting";
+    return `changed environment variable(s) ${env.join(", ")} and its pods fail (${how}, ${failing.length} of ${newPods.length} pod(s))`;
+  }
+  // Its pods wait on an init container it changed that has run far longer than it should without completing.
+  // The next two compare with the previous revision's pods serving now (what they wait on is there for them).
+  if (oldReady === 0) return undefined;
+  const inits = initContainersOf(newest.template);
+  if (inits !== initContainersOf(previous.template)) {
+    const stuck = newPods
+      .filter((p) => !p.ready)
+      .flatMap((p) => (p.initContainers ?? []).map((c) => ({ p, c })))
+      .filter(({ c }) => c.runningSince && now - Date.parse(c.runningSince) > STUCK_MS);
+    if (stuck.length > 0) {
+      const { c } = stuck[0]!;
+      const mins = Math.round((now - Date.parse(c.runningSince!)) / 60_000);
+      return `changed its init containers, and init container ${c.name} has run for ${mins} min without completing in ${stuck.length} pod(s): its app containers never start`;
+    }
+  }
+  // Its pods run without crashing but never become Ready, past what their probes allow (or minutes without probe
+  // events): they serve no endpoint, while the previous revision's did.
+  const running = newPods.filter(
+    (p) =>
+      !p.ready &&
+      p.containers.length > 0 &&
+      p.containers.every((c) => c.runningSince !== undefined && c.restartCount === 0),
+  );
+  if (running.length > 0 && running.length === newPods.length) {
+    const since = Math.max(
+      ...running.map((p) => Math.min(...p.containers.map((c) => Date.parse(c.runningSince!)))),
+    );
+    const unhealthy = events.find((e) => e.reason === "Unhealthy" && /readiness/i.test(e.message));
+    const allowed = unhealthy
+      ? probeAllowanceMs(newest.template)
+      : Math.max(STUCK_MS, probeAllowanceMs(newest.template));
+    if (now - since > allowed) {
+      const mins = Math.max(1, Math.round((now - since) / 60_000));
+      return unhealthy
+        ? `runs pods that fail their readiness probe past its allowance and serve no endpoint (${running.length} pod(s), for ${mins} min): "${unhealthy.message.slice(0, 120)}"`
+        : `runs pods that have not become Ready for ${mins} min (${running.length} pod(s), no endpoint serves from them)`;
+    }
+  }
   return undefined;
+}
+
+/** Waiting reasons of a container that cannot start. */
+const START_FAILURES = new Set([
+  "CrashLoopBackOff",
+  "CreateContainerConfigError",
+  "CreateContainerError",
+  "RunContainerError",
+]);
+/** An init container (or an unready pod with no probe verdict) this long past its start is stuck, not slow. */
+const STUCK_MS = 5 * 60_000;
+
+/** Names of the environment variables whose value (or source) differs between two templates, per container. */
+export function envChanges(before: V1PodTemplateSpec, after: V1PodTemplateSpec): string[] {
+  const envOf = (t: V1PodTemplateSpec) =>
+    new Map(
+      [...(t.spec?.containers ?? []), ...(t.spec?.initContainers ?? [])].flatMap((c) => [
+        ...(c.env ?? []).map(
+          (e) => [`${c.name}/${e.name}`, JSON.stringify(e.valueFrom ?? e.value ?? "")] as const,
+        ),
+        ...(c.envFrom ?? []).map((e) => [`${c.name}/envFrom:${JSON.stringify(e)}`, "from"] as const),
+      ]),
+    );
+  const a = envOf(before);
+  const b = envOf(after);
+  const names = new Set([...a.keys(), ...b.keys()]);
+  return [...names].filter((n) => a.get(n) !== b.get(n)).map((n) => n.split("/").slice(1).join("/"));
+}
+
+function initContainersOf(t: V1PodTemplateSpec): string {
+  return JSON.stringify(
+    (t.spec?.initContainers ?? []).map((c) => [c.name, c.image, c.command, c.args, c.env, c.envFrom]),
+  );
+}
+
+/** How long a template's readiness (and startup) probes allow before a pod that is not Ready has failed them. */
+function probeAllowanceMs(t: V1PodTemplateSpec): number {
+  const of = (
+    p: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } | undefined,
+  ) => (p ? ((p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3)) * 1000 : 0);
+  return Math.max(0, ...(t.spec?.containers ?? []).map((c) => of(c.readinessProbe) + of(c.startupProbe)));
 }

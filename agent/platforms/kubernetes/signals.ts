@@ -20,6 +20,11 @@ export interface WorkloadObservations {
   events: KubeEvent[];
   /** The HPA scaling the deployment, if any. */
   hpa?: HpaSnapshot;
+  /**
+   * When AegisOps read these (its clock, epoch ms). A state that writes nothing while it lasts (an init container
+   * that hangs, a pod never Ready) is timed against it: the cluster's newest timestamp stops with the state.
+   */
+  observedAt?: number;
 }
 
 const CRASH_RESTARTS = 3;

@@ -68,4 +68,37 @@ describe("a bad new revision → rollback when only it introduced the fault", ()
     expect(incident.decision?.action).toBe("rollback_deployment");
     expect(incident.status).toBe("resolved");
   });
+
+  it("a release whose new init container never completes, while the old pods serve → rollback_deployment, verified", async () => {
+    const sim = h.sim();
+    rollOut(sim, "checkout", (spec) => {
+      const image = spec.containers[0]!.image;
+      spec.initContainers = [{ name: "wait-for-schema", image, command: ["sh", "-c", "sleep infinity"] }];
+    });
+    h.advance(6 * 60_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(incident.evidence?.signals.find((s) => s.name === "revision_introduced")?.detail).toMatch(
+      /init container wait-for-schema has run for \d+ min without completing/,
+    );
+    expect(incident.decision?.action).toBe("rollback_deployment");
+    expect(incident.status).toBe("resolved");
+    expect(look(sim).deployment("checkout").spec.template.spec.initContainers ?? []).toHaveLength(0);
+  });
+
+  it("look-alike: the same init container 90 s in → no rollback while the rollout is under way", async () => {
+    const sim = h.sim();
+    rollOut(sim, "checkout", (spec) => {
+      const image = spec.containers[0]!.image;
+      spec.initContainers = [{ name: "wait-for-schema", image, command: ["sh", "-c", "sleep infinity"] }];
+    });
+    h.advance(90_000);
+    const generation = look(sim).deployment("checkout").metadata.generation;
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+
+    expect(signalsOf(incident)).not.toContain("revision_introduced");
+    expect(incident.decision?.action).toBe("none");
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).deployment("checkout").metadata.generation).toBe(generation);
+  });
 });

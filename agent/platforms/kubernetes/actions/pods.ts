@@ -1,11 +1,25 @@
 import type { KubeAction } from "./action.ts";
 import { AegisError } from "../../../../core/errors.ts";
+import { kubeStatus } from "../../../../tools/kubernetes/kubeErrors.ts";
 import { workloadSignals } from "../signals.ts";
 import { ownNodeSignals } from "../dependencySignals.ts";
 
 /** Delete the worst pod (or the one named) so its controller replaces it; `force` sets grace period 0. */
 export const restartPod: KubeAction = {
   id: "restart_pod",
+  async precheck(ctx, target, p) {
+    const t = ctx.workload(target);
+    const name = typeof p.pod === "string" ? p.pod : t.workload === "pod" ? t.name : undefined;
+    if (!name) return undefined;
+    const pod = await ctx.kube.core
+      .readNamespacedPod({ name, namespace: t.namespace })
+      .catch((err: unknown) => (kubeStatus(err) === 404 ? null : Promise.reject(err)));
+    if (!pod) return `pod ${t.namespace}/${name} is already gone (replaced since the investigation)`;
+    // Deleting a pod already terminating adds nothing; only a forced delete (grace period 0) does.
+    if (pod.metadata?.deletionTimestamp && p.force !== true)
+      return `pod ${t.namespace}/${name} is already terminating; a second delete without force changes nothing`;
+    return undefined;
+  },
   async run(ctx, target, p) {
     const { tools, workload, podToRestart } = ctx;
     const t = workload(target);
@@ -22,6 +36,15 @@ export const restartPod: KubeAction = {
 /** Rolling restart of the Deployment (new pods start before old ones stop). */
 export const rolloutRestart: KubeAction = {
   id: "rollout_restart",
+  async precheck(ctx, target) {
+    const t = ctx.workload(target);
+    const name = await ctx.mustDeployment(t);
+    const d = await ctx.kube.apps.readNamespacedDeployment({ name, namespace: t.namespace });
+    if (d.spec?.paused) return `deployment ${t.namespace}/${name} is paused: a restart would not roll out`;
+    if ((d.spec?.replicas ?? 1) === 0)
+      return `deployment ${t.namespace}/${name} runs 0 replicas: nothing to restart`;
+    return undefined;
+  },
   async run(ctx, target, _p) {
     const { tools, workload, mustDeployment } = ctx;
     const t = workload(target);

@@ -56,4 +56,39 @@ describe("per-action pre-checks (refused: nothing changed, escalated)", () => {
       /already cordoned and has no pods a drain would move/,
     );
   });
+
+  it("rollout_restart of a paused Deployment or one at 0 replicas → refused; of a running one → runs", async () => {
+    const d = () => sim.ctx.store.get(resourceOf("Deployment"), "shop", "web") as Deployment;
+    const edit = (change: (x: Deployment) => void) => {
+      const next = structuredClone(d());
+      change(next);
+      sim.ctx.store.update(resourceOf("Deployment"), {
+        ...next,
+        metadata: { ...next.metadata, resourceVersion: undefined },
+      });
+    };
+    edit((x) => (x.spec.paused = true));
+    await expect(platform.execute(decision("rollout_restart"), web)).rejects.toThrow(
+      /pre-check: .*is paused/,
+    );
+    edit((x) => {
+      x.spec.paused = false;
+      x.spec.replicas = 0;
+    });
+    await expect(platform.execute(decision("rollout_restart"), web)).rejects.toThrow(
+      /runs 0 replicas: nothing to restart/,
+    );
+    edit((x) => (x.spec.replicas = 2));
+    const generation = d().metadata.generation ?? 0;
+    await platform.execute(decision("rollout_restart"), web);
+    expect(d().metadata.generation).toBeGreaterThan(generation);
+  });
+
+  it("restart_pod of a pod already gone → refused, nothing deleted", async () => {
+    const err = await platform
+      .execute(decision("restart_pod", { pod: "web-gone-12345" }), web)
+      .catch((e: unknown) => e);
+    expect(String(err)).toMatch(/pre-check: pod shop\/web-gone-12345 is already gone/);
+    expect(err).toMatchObject({ details: { escalate: true } });
+  });
 });

@@ -167,3 +167,190 @@ describe("revisionSignals: what only the newest revision introduced", () => {
     expect(revisionSignals(obs, NOW)).toEqual([]);
   });
 });
+
+describe("revisionSignals: env, init containers and readiness the newest revision changed", () => {
+  const withEnv = (value: string) => ({
+    containers: [{ name: "app", image: "api:1", env: [{ name: "DB_POOL", value }] }],
+  });
+  const crashing = (name: string) =>
+    pod(name, "new", {
+      ready: false,
+      containers: [
+        {
+          name: "app",
+          ready: false,
+          restartCount: 4,
+          waiting: { reason: "CrashLoopBackOff", message: "back-off 40s" },
+          lastTerminated: { reason: "Error", exitCode: 1, finishedAt: null },
+        },
+      ],
+    });
+
+  it("an env var it changed, then its pods crash, while the previous revision serves → revision_introduced naming it", () => {
+    const obs = observe(template("api:1", withEnv("10")), template("api:1", withEnv("-1")), [
+      pod("api-old-1", "old"),
+      crashing("api-new-1"),
+    ]);
+    const [s] = revisionSignals(obs, NOW);
+    expect(s?.name).toBe("revision_introduced");
+    expect(s?.detail).toMatch(
+      /changed environment variable\(s\) DB_POOL and its pods fail \(CrashLoopBackOff/,
+    );
+  });
+
+  it("look-alikes: the same env change with pods that run fine; a crash with no env change and no other diff", () => {
+    const fine = observe(template("api:1", withEnv("10")), template("api:1", withEnv("20")), [
+      pod("api-old-1", "old"),
+      pod("api-new-1", "new"),
+    ]);
+    expect(revisionSignals(fine, NOW)).toEqual([]);
+    const same = observe(template("api:1", withEnv("10")), template("api:1", withEnv("10")), [
+      pod("api-old-1", "old"),
+      crashing("api-new-1"),
+    ]);
+    expect(revisionSignals(same, NOW)).toEqual([]);
+  });
+
+  it("look-alike: an env change while a Secret both revisions read is missing → not blamed on the env change", () => {
+    const obs = observe(template("api:1", withEnv("10")), template("api:1", withEnv("-1")), [
+      pod("api-old-1", "old"),
+      pod(
+        "api-new-1",
+        "new",
+        {},
+        { reason: "CreateContainerConfigError", message: 'secret "api-db" not found' },
+      ),
+    ]);
+    expect(revisionSignals(obs, NOW)).toEqual([]);
+  });
+
+  const withInit = (command: string[]) => ({
+    containers: [{ name: "app", image: "api:1" }],
+    initContainers: [{ name: "migrate", image: "api:1", command }],
+  });
+  const initialising = (name: string, runningMin: number) =>
+    pod(name, "new", {
+      phase: "Pending",
+      ready: false,
+      initContainers: [
+        {
+          name: "migrate",
+          ready: false,
+          restartCount: 0,
+          runningSince: new Date(NOW - runningMin * 60_000).toISOString(),
+        },
+      ],
+      containers: [
+        { name: "app", ready: false, restartCount: 0, waiting: { reason: "PodInitializing", message: "" } },
+      ],
+    });
+
+  it("an init container it changed has run for minutes without completing → revision_introduced", () => {
+    const obs = observe(
+      template("api:1", withInit(["migrate"])),
+      template("api:1", withInit(["migrate", "--wait-lock"])),
+      [pod("api-old-1", "old"), initialising("api-new-1", 12)],
+    );
+    const [s] = revisionSignals(obs, NOW);
+    expect(s?.detail).toMatch(/init container migrate has run for 12 min without completing/);
+  });
+
+  it("look-alikes: the same init container two minutes in; unchanged init containers; no previous pod serving", () => {
+    const changed = [
+      template("api:1", withInit(["migrate"])),
+      template("api:1", withInit(["migrate", "--x"])),
+    ] as const;
+    expect(
+      revisionSignals(observe(...changed, [pod("api-old-1", "old"), initialising("api-new-1", 2)]), NOW),
+    ).toEqual([]);
+    const same = template("api:1", withInit(["migrate"]));
+    expect(
+      revisionSignals(
+        observe(same, { ...same, metadata: { labels: { v: "2" } } }, [
+          pod("api-old-1", "old"),
+          initialising("api-new-1", 12),
+        ]),
+        NOW,
+      ),
+    ).toEqual([]);
+    expect(
+      revisionSignals(
+        observe(...changed, [pod("api-old-1", "old", { ready: false }), initialising("api-new-1", 12)]),
+        NOW,
+      ),
+    ).toEqual([]);
+  });
+
+  const unready = (name: string, runningMin: number) =>
+    pod(name, "new", {
+      ready: false,
+      containers: [
+        {
+          name: "app",
+          ready: false,
+          restartCount: 0,
+          runningSince: new Date(NOW - runningMin * 60_000).toISOString(),
+        },
+      ],
+    });
+  const probed = (delay: number) => ({
+    containers: [
+      {
+        name: "app",
+        image: "api:2",
+        readinessProbe: {
+          httpGet: { path: "/ready", port: 8080 },
+          initialDelaySeconds: delay,
+          periodSeconds: 10,
+        },
+      },
+    ],
+  });
+  const readinessFails = [
+    {
+      type: "Warning",
+      reason: "Unhealthy",
+      object: "Pod/api-new-1",
+      message: "Readiness probe failed: HTTP probe failed with statuscode: 503",
+      count: 12,
+      lastSeen: null,
+    },
+  ] as unknown as WorkloadObservations["events"];
+
+  it("its pods run but fail readiness past the probe's allowance, while the previous revision's serve → revision_introduced", () => {
+    const obs = observe(
+      template("api:1", probed(5)),
+      template("api:2", probed(5)),
+      [pod("api-old-1", "old"), unready("api-new-1", 2)],
+      readinessFails,
+    );
+    expect(revisionSignals(obs, NOW)[0]?.detail).toMatch(
+      /fail their readiness probe past its allowance and serve no endpoint/,
+    );
+    // Without probe events, minutes of never being Ready say the same.
+    const quiet = observe(template("api:1"), template("api:2"), [
+      pod("api-old-1", "old"),
+      unready("api-new-1", 7),
+    ]);
+    expect(revisionSignals(quiet, NOW)[0]?.detail).toMatch(/have not become Ready for 7 min/);
+  });
+
+  it("look-alikes: pods still inside a long initial delay; unready pods a minute old with no probe verdict; no previous pod serving", () => {
+    // The kubelet does not probe before the initial delay: no verdict yet, and 6 min is within 600 s + 3 periods.
+    const slow = observe(template("api:1", probed(600)), template("api:2", probed(600)), [
+      pod("api-old-1", "old"),
+      unready("api-new-1", 6),
+    ]);
+    expect(revisionSignals(slow, NOW)).toEqual([]);
+    const young = observe(template("api:1"), template("api:2"), [
+      pod("api-old-1", "old"),
+      unready("api-new-1", 1),
+    ]);
+    expect(revisionSignals(young, NOW)).toEqual([]);
+    const alone = observe(template("api:1"), template("api:2"), [
+      pod("api-old-1", "old", { ready: false }),
+      unready("api-new-1", 7),
+    ]);
+    expect(revisionSignals(alone, NOW)).toEqual([]);
+  });
+});
