@@ -44,6 +44,7 @@ export default defineConfig({
                 name: "postgres",
                 include: POSTGRES_LEG,
                 globalSetup: ["test/helpers/postgresGlobalSetup.ts"],
+                setupFiles: ["test/helpers/postgresLegCheck.ts"],
               },
             },
           ]),

@@ -10,6 +10,11 @@ declare module "vitest" {
 
 let n = 0;
 
+/** How many databases this test file took from the leg (test/helpers/postgresLegCheck.ts checks it is not 0). */
+export function databasesTaken(): number {
+  return n;
+}
+
 /**
  * The environment that puts an AegisOps under test on this leg's store: on the PostgreSQL leg of the matrix
  * (vitest.config.ts, project `postgres`) a fresh database on the server test/helpers/postgresGlobalSetup.ts

@@ -8,6 +8,7 @@ import { loadConfig } from "../../core/config.ts";
 import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { startServer, type RunningServer } from "../../server/listen.ts";
+import { storeEnv } from "../helpers/postgresLeg.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
 
@@ -31,8 +32,12 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** The store behind each database path: on the PostgreSQL leg of the matrix, one database kept across restarts. */
+const stores = new Map<string, Record<string, string>>();
+
 async function start(db: string, env: Record<string, string>, policyYaml: string) {
-  const config = loadConfig({ AEGIS_DB: db, AEGIS_API_TOKEN: TOKEN, ...env });
+  if (!stores.has(db)) stores.set(db, await storeEnv());
+  const config = loadConfig({ AEGIS_DB: db, AEGIS_API_TOKEN: TOKEN, ...stores.get(db), ...env });
   const aegis = await createAegis(config, {
     logger: silentLogger(),
     verifyIntervalMs: 100,
