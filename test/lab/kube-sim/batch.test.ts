@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useVirtualSim } from "./helpers.ts";
 
 // Jobs and CronJobs driven with the real kubectl on a virtual clock (time moves only through sim.advance).
 const FIXTURE = `
@@ -31,26 +29,7 @@ const job = (name: string, image: string, extra: Record<string, unknown> = {}) =
     },
   });
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-});
-
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE });
-  env = kubectlEnv(sim);
-  sim.advance(1000);
-  return sim;
-};
-const run = (args: string[], input?: string): Promise<KubectlResult> => kubectl(env!, args, input);
-const k = async (...args: string[]): Promise<string> => {
-  const r = await run(args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
+const { start, run, k } = useVirtualSim(FIXTURE);
 
 describe("Jobs", () => {
   it("a Job whose pod exits 0 completes: kubectl wait, the Complete column and the pod Completed", async () => {

@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,11 +25,14 @@ export function startFastSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   return startKubeSim({ tickMs: 50, ...opts, timings: { ...FAST, ...opts.timings } });
 }
 
+export interface KubectlEnv {
+  dir: string;
+  kubeconfig: string;
+  cleanup(): void;
+}
+
 /** A temp dir that kubectl uses as HOME (its discovery cache lives there), with a kubeconfig for `sim`. */
-export function kubectlEnv(
-  sim: KubeSim,
-  token?: string,
-): { dir: string; kubeconfig: string; cleanup(): void } {
+export function kubectlEnv(sim: KubeSim, token?: string): KubectlEnv {
   const dir = mkdtempSync(join(tmpdir(), "kube-sim-test-"));
   const kubeconfig = join(dir, "kubeconfig");
   writeFileSync(kubeconfig, sim.kubeconfig(token ? { token } : undefined));
@@ -140,4 +144,99 @@ export function kubectlStream(
       await exited;
     },
   };
+}
+
+/** One simulator with kubectl pointed at it: `run` never throws, `k` expects exit 0 and returns stdout. */
+export interface SimSession {
+  readonly sim: KubeSim;
+  readonly env: KubectlEnv;
+  run(args: string[], input?: string): Promise<KubectlResult>;
+  k(...args: string[]): Promise<string>;
+  /** POST a JSON body to the simulator (its /sim/* control API) with the admin token. */
+  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+function session(current: () => { sim: KubeSim; env: KubectlEnv } | undefined): SimSession {
+  const now = () => {
+    const c = current();
+    if (!c) throw new Error("no simulator is running: call start() first");
+    return c;
+  };
+  const run = (args: string[], input?: string) => kubectl(now().env, args, input);
+  return {
+    get sim() {
+      return now().sim;
+    },
+    get env() {
+      return now().env;
+    },
+    run,
+    async k(...args) {
+      const r = await run(args);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    },
+    async post(path, body) {
+      const { sim } = now();
+      const r = await fetch(sim.url + path, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${sim.adminToken}` },
+        body: JSON.stringify(body),
+      });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    },
+  };
+}
+
+/**
+ * Per test: `start()` runs a fresh simulator on the virtual clock from `fixture` (manifests, an ImageRegistry)
+ * and moves its clock `warmUpMs` on; it and its kubectl home are removed after each test.
+ */
+export function useVirtualSim(
+  fixture: string,
+  { warmUpMs = 1000 }: { warmUpMs?: number } = {},
+): SimSession & { start(): Promise<KubeSim> } {
+  let live: { sim: KubeSim; env: KubectlEnv } | undefined;
+  afterEach(async () => {
+    const was = live;
+    live = undefined;
+    was?.env.cleanup();
+    await was?.sim.stop();
+  });
+  return Object.assign(
+    session(() => live),
+    {
+      async start() {
+        const sim = await startKubeSim({ clock: "virtual", fixture });
+        live = { sim, env: kubectlEnv(sim) };
+        sim.advance(warmUpMs);
+        return sim;
+      },
+    },
+  );
+}
+
+/**
+ * Per file: one simulator with fast real-clock timings (the demo cluster unless `opts` says otherwise), settled
+ * before the first test and stopped after the last.
+ */
+export function useFastSim(opts: KubeSimOptions = {}): SimSession {
+  let live: { sim: KubeSim; env: KubectlEnv } | undefined;
+  beforeAll(async () => {
+    const sim = await startFastSim(opts);
+    await settled(sim);
+    live = { sim, env: kubectlEnv(sim) };
+  });
+  afterAll(async () => {
+    const was = live;
+    live = undefined;
+    await was?.sim.stop();
+    was?.env.cleanup();
+  });
+  return session(() => live);
+}
+
+/** Moves a virtual clock on by `ms` in one-second steps, so controllers see every second pass. */
+export function walk(sim: KubeSim, ms: number): void {
+  for (let t = 0; t < ms; t += 1000) sim.advance(1000);
 }

@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useVirtualSim } from "./helpers.ts";
 import { metric } from "./world.ts";
 
 // One namespace, one Deployment and a registry whose tags behave differently; every test drives it with the real
@@ -49,25 +47,7 @@ spec:
           resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 200m, memory: 256Mi } }
 `;
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-});
-
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE });
-  env = kubectlEnv(sim);
-  sim.advance(10_000);
-  return sim;
-};
-const k = async (...args: string[]): Promise<string> => {
-  const r: KubectlResult = await kubectl(env!, args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
+const { start, run, k } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
 const podOf = async () =>
   (await k("-n", "demo", "get", "pods", "-o", "name", "--sort-by=.metadata.creationTimestamp"))
     .trim()
@@ -138,7 +118,7 @@ describe("images with behaviour", () => {
     );
     expect(described).toContain('Back-off pulling image "ghcr.io/acme/api:9.9.9"');
     // The old pod keeps serving: the rollout is stuck, not down.
-    const status = await kubectl(env!, ["-n", "demo", "rollout", "status", "deployment/api", "--timeout=1s"]);
+    const status = await run(["-n", "demo", "rollout", "status", "deployment/api", "--timeout=1s"]);
     expect(status.code).not.toBe(0);
     expect(status.stdout + status.stderr).toMatch(
       /Waiting for deployment "api" rollout to finish: 1 old replicas are pending termination/,

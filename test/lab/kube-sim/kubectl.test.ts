@@ -1,12 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type KubeSim,
-  resourceOf as resourceOfKind,
-  type Deployment,
-  type Pod,
-} from "../../../lab/kube-sim/index.ts";
+import { describe, expect, it } from "vitest";
+import { resourceOf as resourceOfKind, type Deployment, type Pod } from "../../../lab/kube-sim/index.ts";
 import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv, kubectlStream, settled, startFastSim, waitFor } from "./helpers.ts";
+import { kubectlStream, useFastSim, waitFor } from "./helpers.ts";
 
 const MANIFESTS = `
 apiVersion: v1
@@ -70,9 +65,8 @@ spec:
   metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } } }]
 `;
 
-let sim: KubeSim;
-let env: ReturnType<typeof kubectlEnv>;
-const k = (...args: string[]) => kubectl(env, args);
+const shared = useFastSim();
+const k = (...args: string[]) => shared.run(args);
 const ok = (r: KubectlResult) => {
   expect(r.stderr.replace(/^W\d+.*very short watch.*$/gm, "").trim() === "" || r.code === 0, r.stderr).toBe(
     true,
@@ -87,19 +81,11 @@ const header = (out: string) =>
     .split(/\s{2,}/);
 
 const deployment = (ns: string, name: string) =>
-  sim.ctx.store.get(resourceOfKind("Deployment"), ns, name) as Deployment;
+  shared.sim.ctx.store.get(resourceOfKind("Deployment"), ns, name) as Deployment;
 const pods = (ns: string, app: string) =>
-  (sim.ctx.store.list(resourceOfKind("Pod"), ns) as Pod[]).filter((p) => p.metadata.labels?.app === app);
-
-beforeAll(async () => {
-  sim = await startFastSim();
-  await settled(sim);
-  env = kubectlEnv(sim);
-});
-afterAll(async () => {
-  await sim.stop();
-  env.cleanup();
-});
+  (shared.sim.ctx.store.list(resourceOfKind("Pod"), ns) as Pod[]).filter(
+    (p) => p.metadata.labels?.app === app,
+  );
 
 describe("kubectl get and describe", () => {
   it("gets nodes and pods with the real columns", async () => {
@@ -161,7 +147,7 @@ describe("kubectl get and describe", () => {
 
 describe("kubectl create, apply and scale", () => {
   it("creates Deployment, Service, ConfigMap, PDB and HPA, and refuses to create them twice", async () => {
-    const out = ok(await kubectl(env, ["create", "-f", "-"], MANIFESTS));
+    const out = ok(await shared.run(["create", "-f", "-"], MANIFESTS));
     for (const line of [
       "namespace/demo created",
       "deployment.apps/api created",
@@ -172,7 +158,7 @@ describe("kubectl create, apply and scale", () => {
     ]) {
       expect(out).toContain(line);
     }
-    const again = await kubectl(env, ["create", "-f", "-"], MANIFESTS);
+    const again = await shared.run(["create", "-f", "-"], MANIFESTS);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(
       'Error from server (AlreadyExists): error when creating "STDIN": deployments.apps "api" already exists',
@@ -181,10 +167,10 @@ describe("kubectl create, apply and scale", () => {
   });
 
   it("applies manifests: configured, then unchanged, with strategic merge patches", async () => {
-    const first = ok(await kubectl(env, ["apply", "-f", "-"], MANIFESTS));
+    const first = ok(await shared.run(["apply", "-f", "-"], MANIFESTS));
     expect(first).toContain("deployment.apps/api configured");
     const changed = MANIFESTS.replace("LOG_LEVEL: info", "LOG_LEVEL: debug");
-    const second = ok(await kubectl(env, ["apply", "-f", "-"], changed));
+    const second = ok(await shared.run(["apply", "-f", "-"], changed));
     expect(second).toContain("configmap/api-config configured");
     expect(second).toContain("deployment.apps/api unchanged");
     expect(ok(await k("get", "cm", "api-config", "-n", "demo", "-o", "jsonpath={.data.LOG_LEVEL}"))).toBe(
@@ -192,9 +178,9 @@ describe("kubectl create, apply and scale", () => {
     );
     // Removing the sidecar from the manifest deletes it from the live object ($patch: delete).
     const noSidecar = changed.replace(/\n {8}- name: sidecar\n {10}image: envoyproxy\/envoy:v1.30.1/, "");
-    ok(await kubectl(env, ["apply", "-f", "-"], noSidecar));
+    ok(await shared.run(["apply", "-f", "-"], noSidecar));
     expect(deployment("demo", "api").spec.template.spec.containers.map((c) => c.name)).toEqual(["app"]);
-    ok(await kubectl(env, ["apply", "-f", "-"], changed));
+    ok(await shared.run(["apply", "-f", "-"], changed));
     expect(deployment("demo", "api").spec.template.spec.containers.map((c) => c.name)).toEqual([
       "app",
       "sidecar",
@@ -282,7 +268,7 @@ describe("kubectl node operations", () => {
     await waitFor(
       () =>
         (
-          sim.ctx.store.get(resourceOfKind("PodDisruptionBudget"), "shop", "web")?.status as {
+          shared.sim.ctx.store.get(resourceOfKind("PodDisruptionBudget"), "shop", "web")?.status as {
             disruptionsAllowed: number;
           }
         ).disruptionsAllowed === 0,
@@ -300,7 +286,9 @@ describe("kubectl node operations", () => {
     expect(drained.stdout).toMatch(/evicting pod shop\/web-/);
     expect(drained.stdout).toContain(`node/${node} drained`);
     expect(drained.stderr).toContain("ignoring DaemonSet-managed Pods: kube-system/node-exporter-");
-    const left = (sim.ctx.store.list(resourceOfKind("Pod")) as Pod[]).filter((p) => p.spec.nodeName === node);
+    const left = (shared.sim.ctx.store.list(resourceOfKind("Pod")) as Pod[]).filter(
+      (p) => p.spec.nodeName === node,
+    );
     expect(left.every((p) => p.metadata.ownerReferences?.[0]?.kind === "DaemonSet")).toBe(true);
     await waitFor(
       () =>
@@ -315,7 +303,7 @@ describe("kubectl node operations", () => {
 
 describe("kubectl get -w", () => {
   it("streams Table rows (real columns) as pods change", async () => {
-    const watch = kubectlStream(env, ["get", "pods", "-n", "shop", "-l", "app=checkout", "-w"]);
+    const watch = kubectlStream(shared.env, ["get", "pods", "-n", "shop", "-l", "app=checkout", "-w"]);
     try {
       await waitFor(() => watch.output().includes("READY"), "the initial table");
       const victim = pods("shop", "checkout")[0]!.metadata.name;
@@ -344,7 +332,7 @@ describe("kubectl logs", () => {
     const none = await k("logs", "-n", "demo", pod.metadata.name, "--previous");
     expect(none.code).toBe(1);
 
-    sim.inject({ family: "crashloop", target: "shop/checkout" });
+    shared.sim.inject({ family: "crashloop", target: "shop/checkout" });
     const crashed = await waitFor(
       () => pods("shop", "checkout").find((p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1),
       "a checkout pod to restart",

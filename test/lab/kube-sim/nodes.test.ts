@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // Node conditions derived from the node's world (memory, pids, CNI, kubelet), its journal, and arbitrary
 // Events; read with the real kubectl on a virtual clock.
@@ -52,37 +50,7 @@ const CACHE = JSON.stringify({
   },
 });
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-});
-
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE });
-  env = kubectlEnv(sim);
-  sim.advance(10_000);
-  return sim;
-};
-const run = (args: string[], input?: string): Promise<KubectlResult> => kubectl(env!, args, input);
-const k = async (...args: string[]): Promise<string> => {
-  const r = await run(args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
-const post = async (path: string, body: unknown) => {
-  const r = await fetch(sim!.url + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: `Bearer ${sim!.adminToken}` },
-    body: JSON.stringify(body),
-  });
-  return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-};
-const walk = (s: KubeSim, ms: number) => {
-  for (let t = 0; t < ms; t += 1000) s.advance(1000);
-};
+const { start, run, k, post } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
 const condition = (type: string) =>
   k("get", "node", "node-1", "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
 

@@ -1,7 +1,5 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "../../../lab/kube-sim/index.ts";
-import type { KubectlResult } from "./helpers.ts";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // StatefulSets with claims, driven with the real kubectl on a virtual clock.
 const FIXTURE = `
@@ -50,31 +48,9 @@ const sts = (name: string, claim: Record<string, unknown> = {}) =>
     },
   });
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-});
-
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE });
-  env = kubectlEnv(sim);
-  sim.advance(1000);
-  return sim;
-};
-const run = (args: string[], input?: string): Promise<KubectlResult> => kubectl(env!, args, input);
-const k = async (...args: string[]): Promise<string> => {
-  const r = await run(args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
+const { start, run, k } = useVirtualSim(FIXTURE);
 const podNames = async () =>
   (await k("-n", "data", "get", "pods", "-o", "name")).trim().split("\n").filter(Boolean);
-const walk = (s: KubeSim, ms: number) => {
-  for (let t = 0; t < ms; t += 1000) s.advance(1000);
-};
 
 describe("StatefulSets", () => {
   it("creates pods in order, each with its own bound claim; rollout status completes", async () => {
