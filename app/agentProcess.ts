@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeError } from "../core/errors.ts";
+import { AegisError, describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 
 /** What the front process tells the agent process, and what the agent answers. */
@@ -43,7 +43,15 @@ export class AgentProcess {
   private readyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: AgentProcessOptions) {
-    this.dir = mkdtempSync(join(tmpdir(), "aegis-agent-"));
+    try {
+      this.dir = mkdtempSync(join(tmpdir(), "aegis-agent-"));
+    } catch (err) {
+      throw new AegisError(
+        "config_invalid",
+        `cannot create the agent process's socket directory in ${tmpdir()}: ${describeError(err)} ` +
+          "(mount a writable /tmp, e.g. docker run --tmpfs /tmp, or set AEGIS_AGENT_PROCESS=inline)",
+      );
+    }
     this.socketPath = join(this.dir, "agent.sock");
     this.delayMs = options.restartDelayMs ?? 500;
     this.log = options.logger.child({ module: "agent-process" });
