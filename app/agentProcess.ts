@@ -18,6 +18,11 @@ export interface AgentProcessOptions {
   /** The agent's environment (the parent's, with AEGIS_REPLICA_ID pinned so its name survives restarts). */
   env: NodeJS.ProcessEnv;
   logger: Logger;
+  /**
+   * Where the socket's private directory may go, in order (default: the temp directory). The first that takes
+   * it wins; a Unix socket path must stay short (about 100 bytes).
+   */
+  socketParents?: string[];
   /** First wait before a restart after the agent died; doubles up to 30 s while it keeps dying at once. */
   restartDelayMs?: number;
 }
@@ -43,15 +48,7 @@ export class AgentProcess {
   private readyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: AgentProcessOptions) {
-    try {
-      this.dir = mkdtempSync(join(tmpdir(), "aegis-agent-"));
-    } catch (err) {
-      throw new AegisError(
-        "config_invalid",
-        `cannot create the agent process's socket directory in ${tmpdir()}: ${describeError(err)} ` +
-          "(mount a writable /tmp, e.g. docker run --tmpfs /tmp, or set AEGIS_AGENT_PROCESS=inline)",
-      );
-    }
+    this.dir = socketDirectory(options.socketParents ?? [tmpdir()]);
     this.socketPath = join(this.dir, "agent.sock");
     this.delayMs = options.restartDelayMs ?? 500;
     this.log = options.logger.child({ module: "agent-process" });
@@ -139,4 +136,27 @@ export class AgentProcess {
       this.delayMs = Math.min(this.delayMs * 2, 30_000);
     });
   }
+}
+
+/** A private (0700) directory for the agent's socket under the first parent that takes one. */
+function socketDirectory(parents: string[]): string {
+  const failures: string[] = [];
+  for (const parent of parents) {
+    const prefix = join(parent, "aegis-agent-");
+    // mkdtemp adds 6 characters; the socket's name and a separator 11 more.
+    if (Buffer.byteLength(prefix) + 17 > 100) {
+      failures.push(`${parent}: path too long for a Unix socket`);
+      continue;
+    }
+    try {
+      return mkdtempSync(prefix);
+    } catch (err) {
+      failures.push(`${parent}: ${describeError(err)}`);
+    }
+  }
+  throw new AegisError(
+    "config_invalid",
+    `cannot create the agent process's socket directory (${failures.join("; ")}): mount a writable /tmp ` +
+      "(e.g. docker run --tmpfs /tmp) or set AEGIS_AGENT_PROCESS=inline",
+  );
 }

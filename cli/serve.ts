@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import { AGENT_CHILD_FLAG, AgentProcess, type ToAgent } from "../app/agentProcess.ts";
@@ -60,20 +62,25 @@ async function serveInline(config: Readonly<Config>, logger: Logger, host: strin
  */
 async function serveFront(config: Readonly<Config>, logger: Logger, host: string, port: number) {
   const policy = loadPolicy(config.policyPath);
+  const script = process.argv[1];
+  if (!script)
+    throw new AegisError("config_invalid", "cannot tell which script runs aegis (process.argv[1])");
+  // The agent keeps this process's replica name across its restarts (leases, /healthz). Its socket goes in the
+  // temp directory, else beside the database (writable wherever AegisOps runs).
+  const agent = new AgentProcess({
+    script,
+    env: agentProcessEnv(config),
+    logger,
+    socketParents: [tmpdir(), dirname(resolve(config.dbPath))],
+  });
   const store = await openStore({
     dbPath: config.dbPath,
     databaseUrl: config.databaseUrl,
     replicaId: config.replicaId,
     leaseMs: config.workLeaseMs,
-  });
-  const script = process.argv[1];
-  if (!script)
-    throw new AegisError("config_invalid", "cannot tell which script runs aegis (process.argv[1])");
-  // The agent keeps this process's replica name across its restarts (leases, /healthz).
-  const agent = new AgentProcess({
-    script,
-    env: agentProcessEnv(config),
-    logger,
+  }).catch(async (err: unknown) => {
+    await agent.stop();
+    throw err;
   });
   installProcessGuard(logger.child({ module: "process" }), () => undefined);
   const app = createFront({
@@ -88,15 +95,21 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
     () => startServer(app, host, port),
     host,
     port,
-    () => store.close(),
+    async () => {
+      await agent.stop();
+      await store.close();
+    },
   );
   agent.start();
-  announce(config, logger, host, server.port);
   onSignals(logger, async () => {
     await server.close();
     await agent.stop();
     await store.close();
   });
+  // Alerts are accepted (and stored) from here on; the rest of the API answers once the agent is up.
+  logger.info({ host, port: server.port }, "accepting alerts; starting the agent process");
+  await agent.whenReady();
+  announce(config, logger, host, server.port);
 }
 
 /** The agent process behind the front: the whole product on a Unix socket, fed incidents over IPC. */
