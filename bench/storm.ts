@@ -115,26 +115,33 @@ export async function benchStorm(
       throw new Error(`storm bench: ${failed} notifications failed: ${JSON.stringify(result.failures)}`);
     const lag = await scrapeLag(base, agentProcess);
 
+    // A slow agent is a figure, not an error: after the timeout the rows say how many it settled by then.
     await until(
       async () => {
         const c = await store.counts();
         return c.total > 0 && c.settled === c.total;
       },
-      opts.settleTimeoutMs ?? 300_000,
+      opts.settleTimeoutMs ?? 600_000,
       "the agent to settle every incident",
-    );
+    ).catch((err: unknown) => console.error(String(err)));
     const settledAfterMs = performance.now() - started;
-    const { total, stored } = await store.counts();
+    const { total, settled, stored } = await store.counts();
     const sent = plan.total + plan.warmup;
     return [
       ...deliveryRows(result, plan.total, { minRate: 2000, maxP99: 25, label: ", agent working" }),
       infoRow("event-loop delay p99 of the webhook's process", lag.p99 * 1000, "ms"),
       infoRow("event-loop delay max of the webhook's process", lag.max * 1000, "ms"),
       { name: "alerts stored", value: stored, unit: "alerts", goal: `= ${sent}`, ok: stored === sent },
-      infoRow("incidents settled by the agent", total, "incidents"),
+      {
+        name: "incidents settled by the agent",
+        value: settled,
+        unit: "incidents",
+        goal: `= ${total}`,
+        ok: settled === total,
+      },
       infoRow(
         "incidents settled per second (storm start → last settled)",
-        total / (settledAfterMs / 1000),
+        settled / (settledAfterMs / 1000),
         "incidents/s",
       ),
     ];
