@@ -38,6 +38,11 @@ export type SignalName =
   | "queue_drain_available"
   | "node_not_ready"
   | "disk_pressure"
+  // Kubernetes: the kubelet reports the node short of memory / process ids (MemoryPressure / PIDPressure True).
+  | "memory_pressure"
+  | "pid_pressure"
+  // Kubernetes: no other node is Ready, schedulable and free of pressure: a drain would have nowhere to move pods.
+  | "no_room_elsewhere"
   // Kubernetes: the node is already cordoned and hosts no pods a drain would move.
   | "node_drained"
   // Kubernetes: a consumer group's lag, and how its consumers compare with the topic's partitions.
@@ -58,6 +63,8 @@ export type SignalName =
   | "queue_backlog"
   // Kubernetes: the working set is high but flat over the sampling window (a warmed cache, not a leak).
   | "memory_plateau"
+  // Kubernetes: the leak is in the only revision, which has run for a day or more (value: whole days).
+  | "leak_long_running"
   // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
   | "callee_unreachable"
   | "callee_errors"

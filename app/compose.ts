@@ -21,6 +21,9 @@ import type { Config } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { openMemory } from "./openMemory.ts";
+import type { FixMemory } from "../runbooks/memory/fixMemory.ts";
+import { SharedFixMemory } from "../runbooks/memory/sharedFixMemory.ts";
+import { describeUrl } from "../store/postgres/pool.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
@@ -41,6 +44,7 @@ import { sendPagerEvent } from "../tools/pagerduty/eventsApi.ts";
 import { userGroupMembers } from "../slack/userGroups.ts";
 import { PredictionRegistry } from "../detect/watcher/registry.ts";
 import { createPredictiveWatcher } from "./predictive.ts";
+import { chooseLeadership } from "./leadership.ts";
 
 /** Replaceable parts, for tests and benchmarks. */
 export interface ComposeOverrides {
@@ -73,9 +77,19 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     replicaId: config.replicaId,
     leaseMs: config.workLeaseMs,
   });
+  const leadership = chooseLeadership(config, store, logger);
   const db = store.local;
   const { incidents, ledger, settings } = store;
-  const { memory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
+  const { memory: localMemory } = await openMemory(config, db, logger, { runbooksDir: config.runbooksDir });
+  // Several replicas on PostgreSQL learn together: each applies the shared journal to its own local memory.
+  const memory: FixMemory = store.fixJournal
+    ? new SharedFixMemory(localMemory, store.fixJournal, {
+        db,
+        journalName: describeUrl(config.databaseUrl ?? ""),
+        replica: config.replicaId,
+        onError: (err, doing) => logger.warn({ err: describeError(err) }, `runbook memory: ${doing} failed`),
+      })
+    : localMemory;
   const platforms = overrides.platforms ?? defaultPlatforms(config, policy, overrides.clock);
   const heuristic = new HeuristicPlanner();
   const llm =
@@ -240,7 +254,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   });
   const replica = (): ReplicaStatus => ({
     store: store.kind,
-    role: store.leadership.isLeader() ? "leader" : "follower",
+    role: leadership.isLeader() ? "leader" : "follower",
+    election: leadership.kind,
     replica: config.replicaId,
   });
   registerReplicaMetrics(metrics, {
@@ -259,7 +274,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     sloReport: () => autonomy.report(),
     logger,
     metrics,
-    runbooks: memory,
+    runbooks: localMemory,
     replica,
     forecasts: (alerts) => predictions.forecastsFor(alerts),
   });
@@ -274,8 +289,11 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       await runner.start();
       await slack?.start();
       // Singletons (approval expiry, the predictive watcher) run on the leader only: on SQLite this process.
-      await store.leadership.start((leader) => {
-        logger.info({ replica: config.replicaId, store: store.kind }, leader ? "leading" : "following");
+      await leadership.start((leader) => {
+        logger.info(
+          { replica: config.replicaId, store: store.kind, election: leadership.kind },
+          leader ? "leading" : "following",
+        );
         if (leader) {
           desk.start(overrides.approvalSweepMs ?? 5_000);
           watcher?.start();
@@ -296,7 +314,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     cassette: llm?.cassette ?? null,
     async close() {
       desk.stop();
-      await store.leadership.stop();
+      await leadership.stop();
       await slack?.stop();
       await watcher?.stop();
       await runner.stop();

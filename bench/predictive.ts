@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { StreamingDetector } from "../detect/detector.ts";
 import { loadCorpus } from "../detect/nab/corpus.ts";
-import { scoreNab } from "../detect/nab/run.ts";
-import { loadDetectorParams } from "../detect/versions.ts";
+import { scoreNab, splitHalves } from "../detect/nab/run.ts";
+import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../detect/versions.ts";
 import { predictiveSchema } from "../detect/watcher/config.ts";
 import { prometheusSource } from "../detect/watcher/source.ts";
 import { PredictiveWatcher } from "../detect/watcher/watcher.ts";
@@ -65,6 +65,32 @@ export async function benchDetect(): Promise<BenchRow[]> {
       unit: "score",
       goal: "",
       ok: true,
+    });
+  }
+  // Held-out check: each version's standard score (fixed θ) on each half of the slice, and v3 and later on
+  // the whole slice beside the default.
+  const halves = splitHalves(files);
+  for (const version of listDetectorVersions().filter((v) => v !== "v1")) {
+    const vp = loadDetectorParams(version);
+    if (version !== DEFAULT_DETECTOR_VERSION) {
+      const whole = scoreNab(files, vp);
+      rows.push({
+        name: `NAB slice standard, detector ${version} (not default), fixed θ=${vp.threshold} / swept θ=${whole.swept[0]!.threshold}`,
+        value: Number(whole.fixed[0]!.score.toFixed(1)),
+        unit: `score (swept ${whole.swept[0]!.score.toFixed(1)})`,
+        goal: "",
+        ok: true,
+      });
+    }
+    halves.forEach((half, h) => {
+      const r = scoreNab(half, vp).fixed[0]!;
+      rows.push({
+        name: `NAB slice standard, detector ${version}, ${h === 0 ? "even" : "odd"} half (${half.length} files), fixed θ`,
+        value: Number(r.score.toFixed(1)),
+        unit: "score",
+        goal: "",
+        ok: true,
+      });
     });
   }
   return rows;

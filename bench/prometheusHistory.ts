@@ -13,7 +13,8 @@ import { percentile, type BenchRow } from "./report.ts";
 /**
  * Real Docker and Prometheus (the lab's fast profile, 200 ms scrapes): a target leaks memory (or answers 5xx), the
  * alert arrives, AegisOps with PROMETHEUS_URL reads the memory trend as a range query instead of sampling the engine,
- * restarts it and verifies it healthy. Figure: incident mttrMs (alert received → verified healthy) per fault.
+ * restarts it and verifies it healthy; with 5xx, the users' failed requests Prometheus counted stand for probing the
+ * health URL again. Figure: incident mttrMs (alert received → verified healthy) per fault.
  */
 export async function benchPrometheusHistory(runs = 5): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -70,8 +71,10 @@ async function runsOf(kind: "leak" | "5xx", runs: number): Promise<number[]> {
       await new Promise((r) => setTimeout(r, 2000));
       await fault(port, kind);
       const alertname = kind === "leak" ? "TargetMemoryLeak" : "TargetHighErrorRate";
-      // Prometheus must see the fault first, as it would have to fire the alert.
-      if (kind === "leak") await new Promise((r) => setTimeout(r, 1000));
+      // Prometheus must see the fault first, as it would have to fire the alert: the leak grow, the users' requests
+      // fail over a few scrapes.
+      if (kind === "5xx") await usersFor(port, 1000);
+      else await new Promise((r) => setTimeout(r, 1000));
       const res = await fetch(`${server.url}/alerts`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -95,7 +98,7 @@ async function runsOf(kind: "leak" | "5xx", runs: number): Promise<number[]> {
       if (incident?.status !== "resolved" || incident.mttrMs === null)
         throw new Error(`${kind} run ${i}: incident ended ${incident?.status}: ${incident?.statusReason}`);
       mttr.push(incident.mttrMs);
-      const signals = incident.evidence?.signals.map((s) => s.name).join(", ");
+      const signals = incident.evidence?.signals.map((s) => `${s.name}: ${s.detail}`).join("; ");
       process.stderr.write(`  ${kind} run ${i + 1}/${runs}: ${incident.mttrMs} ms (${signals})\n`);
     } finally {
       for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -103,4 +106,16 @@ async function runsOf(kind: "leak" | "5xx", runs: number): Promise<number[]> {
     }
   }
   return mttr.sort((a, b) => a - b);
+}
+
+/** Users' requests to the target for `ms` (one every 50 ms), as the traffic whose errors fire a 5xx alert. */
+async function usersFor(port: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.arrayBuffer(),
+      () => undefined,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -25,6 +25,15 @@ const envSchema = z.object({
   AEGIS_WORK_LEASE_MS: intFrom(30_000, 1000, 3_600_000),
   // This replica's name in leases and /healthz (default: host name and process id).
   AEGIS_REPLICA_ID: optionalString,
+  // Who runs the singletons: `auto` (a Kubernetes Lease in a pod on PostgreSQL, the advisory lock elsewhere on
+  // PostgreSQL, this process on SQLite), `lease`, `postgres` or `single`.
+  AEGIS_LEADER_ELECTION: z.enum(["auto", "lease", "postgres", "single"]).default("auto"),
+  AEGIS_LEASE_NAME: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, "expected a Kubernetes object name (RFC 1123 subdomain)")
+    .default("aegisops-leader"),
+  AEGIS_LEASE_NAMESPACE: optionalString,
+  AEGIS_LEASE_DURATION_S: intFrom(15, 1, 300),
   AEGIS_MODE: z.enum(["advise", "approve", "auto"]).default("advise"),
   AEGIS_POLICY: optionalString,
   AEGIS_WEBHOOK_TOKEN: optionalString,
@@ -98,6 +107,14 @@ export interface Config {
   workLeaseMs: number;
   /** This replica's name in leases and /healthz. */
   replicaId: string;
+  /**
+   * Who runs the singletons (approval expiry, the predictive watcher): `single` (this process, SQLite),
+   * `postgres` (an advisory lock) or `lease` (a Kubernetes Lease, through KUBECONFIG or the pod's account).
+   */
+  leaderElection:
+    | { kind: "single" }
+    | { kind: "postgres" }
+    | { kind: "lease"; name: string; namespace: string; durationSeconds: number };
   mode: "advise" | "approve" | "auto";
   policyPath: string | undefined;
   webhookToken: string | undefined;
@@ -195,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     databaseUrl: e.AEGIS_DATABASE_URL,
     workLeaseMs: e.AEGIS_WORK_LEASE_MS,
     replicaId: e.AEGIS_REPLICA_ID ?? `${e.HOSTNAME ?? hostname()}-${process.pid}`,
+    leaderElection: leaderElection(e),
     mode: e.AEGIS_MODE,
     policyPath: e.AEGIS_POLICY,
     webhookToken: e.AEGIS_WEBHOOK_TOKEN,
@@ -263,6 +281,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
       hostname: e.HOSTNAME,
     },
   });
+}
+
+/** `auto`: a Lease when replicas share PostgreSQL inside a cluster, the advisory lock elsewhere on PostgreSQL. */
+function leaderElection(e: z.infer<typeof envSchema>): Config["leaderElection"] {
+  const inCluster = !e.KUBECONFIG && Boolean(e.KUBERNETES_SERVICE_HOST);
+  const kind =
+    e.AEGIS_LEADER_ELECTION !== "auto"
+      ? e.AEGIS_LEADER_ELECTION
+      : !e.AEGIS_DATABASE_URL
+        ? "single"
+        : inCluster
+          ? "lease"
+          : "postgres";
+  if (kind === "postgres" && !e.AEGIS_DATABASE_URL)
+    throw new AegisError(
+      "config_invalid",
+      "invalid environment variable AEGIS_LEADER_ELECTION: postgres needs AEGIS_DATABASE_URL",
+    );
+  if (kind === "lease" && !e.KUBECONFIG && !e.KUBERNETES_SERVICE_HOST)
+    throw new AegisError(
+      "config_invalid",
+      "invalid environment variable AEGIS_LEADER_ELECTION: lease needs a cluster (KUBECONFIG, or running in a pod)",
+    );
+  if (kind !== "lease") return { kind };
+  return {
+    kind,
+    name: e.AEGIS_LEASE_NAME,
+    namespace: e.AEGIS_LEASE_NAMESPACE ?? e.AEGIS_POD_NAMESPACE ?? "default",
+    durationSeconds: e.AEGIS_LEASE_DURATION_S,
+  };
 }
 
 function readProcessEnv(): NodeJS.ProcessEnv {

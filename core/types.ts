@@ -92,6 +92,11 @@ export interface Evidence {
   /** Raw tool outputs, trimmed; keys are tool names. */
   observations: Record<string, unknown>;
   errors: string[];
+  /**
+   * The service the target's own symptom comes from (a callee answering with errors, a dependency answering slowly),
+   * observed on its own: its signals are read exactly as if it were the incident's target.
+   */
+  dependency?: { target: Target; via: string; signals: Signal[] };
 }
 
 /** The planner's choice: one action from the catalog. */
@@ -124,6 +129,11 @@ export interface Decision {
    * to count by (`llm_invalid_answer`, `llm_unavailable`, `llm_http_429`, `llm_off_script`, ...) and why.
    */
   fallback?: { code: string; reason: string };
+  /**
+   * Set when the action acts on another object than the incident's target: the dependency its symptom comes from
+   * (`Evidence.dependency`), whose own evidence supports the action.
+   */
+  actsOn?: Target;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */

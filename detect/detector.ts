@@ -51,6 +51,7 @@ export class StreamingDetector {
   private quiet = 0;
   private sinceReport = 0;
   private lastScore = 0;
+  private readonly novelty: NoveltyContext | undefined;
 
   constructor(params: DetectorParams) {
     this.p = params;
@@ -64,6 +65,7 @@ export class StreamingDetector {
     this.slotVisits = new Float64Array(slots);
     this.usual.fill(params.minSurprise);
     this.usualDecay = Math.pow(2, -1 / params.usualHalfLife);
+    this.novelty = params.novelty === undefined ? undefined : new NoveltyContext(params.novelty);
   }
 
   /** Points seen so far. */
@@ -123,6 +125,7 @@ export class StreamingDetector {
       warm = cycles >= p.seasonalMinVisits;
       residual = x - this.slotMean[slot]!;
     }
+    const novel = this.novelty?.observe(x, this.n < p.warmupPoints) ?? false;
     const uLevel = this.normalise(0, zLevel);
     const uChange = this.normalise(1, zChange);
     const uSpread = this.normalise(3, zSpread);
@@ -173,6 +176,7 @@ export class StreamingDetector {
     this.n++;
 
     const excess = (raw - 1) / p.scoreSpan;
+    if (this.novelty !== undefined) return (this.lastScore = this.noveltyScore(novel, excess));
     // One event reports once: inside an event (until quietPoints calm points in a row) a score is
     // reported only when the surprise grows past growth × the largest one reported in the event.
     const s = excess <= 0 ? 0 : excess >= 1 ? 1 : excess;
@@ -192,6 +196,26 @@ export class StreamingDetector {
     }
     if (this.n <= p.warmupPoints) out = 0;
     return (this.lastScore = out);
+  }
+
+  /**
+   * v3: a point scores when its transition between value bins was never seen before and some view was
+   * unusual within the last recentPoints (0.5 plus half the surprise's excess, so a swept threshold above
+   * 0.5 asks for more surprise). After a score at or above the threshold the series stays silent for
+   * holdPoints: one alarm per event.
+   */
+  private noveltyScore(novel: boolean, excess: number): number {
+    const p = this.p;
+    this.sinceReport++;
+    if (excess > 0) {
+      this.quiet = 0;
+      this.memory = excess;
+    } else this.quiet++;
+    if (this.n <= p.warmupPoints || this.sinceReport <= p.holdPoints || !novel) return 0;
+    if (this.quiet > p.novelty!.recentPoints) return 0;
+    const out = 0.5 + 0.5 * Math.min(1, this.memory);
+    if (out >= p.threshold) this.sinceReport = 0;
+    return out;
   }
 
   private normalise(view: number, z: number): number {
@@ -223,6 +247,45 @@ export class StreamingDetector {
     this.slotMean[slot]! += incr;
     this.slotVar[slot] = visits === 0 ? 0 : (1 - a) * (this.slotVar[slot]! + diff * incr);
     this.slotVisits[slot] = visits + 1;
+  }
+}
+
+/**
+ * Which transitions between value bins a series has shown: bins cut the range seen so far (widened by a
+ * margin, growing as new extremes arrive), and one bit per (previous bin, bin) pair remembers a transition
+ * once seen. Constant memory: bins² bytes.
+ */
+class NoveltyContext {
+  private readonly bins: number;
+  private readonly margin: number;
+  private readonly seen: Uint8Array;
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+  private prevBin = -1;
+
+  constructor(cfg: NonNullable<DetectorParams["novelty"]>) {
+    this.bins = cfg.bins;
+    this.margin = cfg.rangeMargin;
+    this.seen = new Uint8Array(cfg.bins * cfg.bins);
+  }
+
+  /** Learn one value; true when its transition from the previous value's bin is new (past the warm-up). */
+  observe(x: number, warmingUp: boolean): boolean {
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
+    const width = this.hi - this.lo;
+    const span = width > 0 ? width * (1 + this.margin) : Math.max(Math.abs(this.hi), EPS);
+    const from = this.lo - (width * this.margin) / 2;
+    let bin = Math.floor(((x - from) / span) * this.bins);
+    if (bin < 0) bin = 0;
+    else if (bin >= this.bins) bin = this.bins - 1;
+    const prev = this.prevBin;
+    this.prevBin = bin;
+    if (prev < 0) return false;
+    const k = prev * this.bins + bin;
+    if (this.seen[k] !== 0) return false;
+    this.seen[k] = 1;
+    return !warmingUp;
   }
 }
 

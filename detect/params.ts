@@ -53,6 +53,30 @@ export const detectorParamsSchema = z
       ),
     eventGrowth: z.number().min(1).describe("factor by which an event's surprise must grow to report again"),
     threshold: z.number().gt(0).lte(1).describe("the product's fixed alarm threshold on the anomaly score"),
+    novelty: z
+      .object({
+        bins: z
+          .number()
+          .int()
+          .min(2)
+          .max(64)
+          .describe("value bins over the range seen so far; a transition between bins is the context"),
+        rangeMargin: z
+          .number()
+          .min(0)
+          .describe("the warm-up range is widened by this fraction before it is cut into bins"),
+        recentPoints: z
+          .number()
+          .int()
+          .min(0)
+          .describe("a novel context alarms only when a view was unusual within this many points"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "v3 design: alarm on a never-seen transition between value bins that coincides with statistical " +
+          "surprise (a recurring spike, level or swing is not news); absent: the v1/v2 event logic",
+      ),
   })
   .strict();
 

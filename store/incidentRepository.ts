@@ -78,6 +78,12 @@ export interface IncidentRepository {
   claimObject(id: string, objectKey: string): Promise<string | undefined>;
   /** Move this incident's alerts into `intoId` and dismiss it: both named the same object. */
   mergeInto(id: string, intoId: string, reason: string): Promise<void>;
+  /**
+   * Run `fn` while no other process runs `exclusively` for this incident: a read-decide-write of one incident
+   * (an approval answer, an approval's expiry) that replicas must not interleave. On SQLite one process owns
+   * the database, so this runs `fn` (callers serialize within the process).
+   */
+  exclusively<T>(id: string, fn: () => Promise<T>): Promise<T>;
   /** Count a run of the agent as started; returns how many earlier runs started and never finished. */
   beginRun(id: string): Promise<number>;
   /** The run ended (finished, paused for approval, or stopped on shutdown): it did not kill the process. */
@@ -411,6 +417,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
         }
       })
       .immediate();
+  }
+
+  exclusively<T>(_id: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
   }
 
   async mergeInto(id: string, intoId: string, reason: string): Promise<void> {

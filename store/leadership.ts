@@ -1,7 +1,10 @@
 /** Which replica runs the singletons (predictive watcher, approval expiry): one leader at a time. */
 export interface Leadership {
-  /** How leadership is decided: `single` (one process on SQLite is always the leader) or `postgres`. */
-  readonly kind: "single" | "postgres";
+  /**
+   * How leadership is decided: `single` (one process on SQLite is always the leader), `postgres` (an advisory
+   * lock) or `lease` (a Kubernetes Lease).
+   */
+  readonly kind: "single" | "postgres" | "lease";
   isLeader(): boolean;
   /** Start contending; `onChange` is called each time this replica becomes or stops being the leader. */
   start(onChange: (leader: boolean) => void): Promise<void>;

@@ -14,6 +14,8 @@ import { SqliteRuntimeSettings, type RuntimeSettings } from "./runtimeSettings.t
 import { SingleProcessLeadership, type Leadership } from "./leadership.ts";
 import { PgLeaderLock } from "./postgres/leaderLock.ts";
 import { PgWorkQueue } from "./postgres/workQueue.ts";
+import { PgFixJournal } from "./postgres/fixJournal.ts";
+import type { FixJournal } from "../runbooks/memory/sharedFixMemory.ts";
 import type { WorkQueue } from "./workQueue.ts";
 
 export type StoreKind = "sqlite" | "postgres";
@@ -36,6 +38,8 @@ export interface Store {
   workQueue: WorkQueue | undefined;
   /** Who runs the singletons: this process on SQLite, the advisory lock's holder on PostgreSQL. */
   leadership: Leadership;
+  /** PostgreSQL: the learned fixes replicas share (each applies them to its local runbook memory). */
+  fixJournal: FixJournal | undefined;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export async function openStore(options: {
       local,
       workQueue: undefined,
       leadership: new SingleProcessLeadership(),
+      fixJournal: undefined,
       async close() {
         local.close();
         ingestDb.close();
@@ -82,6 +87,7 @@ export async function openStore(options: {
   // The checkpointer's own tables; replicas starting together create them once.
   await withMigrationLock(pool, () => checkpointer.setup());
   const incidents = new PgIncidentRepository(pool);
+  const fixJournal = await PgFixJournal.open(pool);
   return {
     kind: "postgres",
     incidents,
@@ -93,6 +99,7 @@ export async function openStore(options: {
     local,
     workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),
     leadership: new PgLeaderLock(pool),
+    fixJournal,
     async close() {
       await pool.end();
       local.close();

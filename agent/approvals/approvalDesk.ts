@@ -118,9 +118,12 @@ export class ApprovalDesk {
     };
   }
 
-  /** Take one answer. Serialized per incident: two clicks at once never resume twice. */
+  /**
+   * Take one answer. Serialized per incident, in this process and across replicas sharing the store: two clicks
+   * at once (at one replica or two) never both count, and never resume twice.
+   */
   answer(id: string, vote: ApprovalVote): Promise<AnswerResult> {
-    return this.serialized(id, () => this.take(id, vote));
+    return this.serialized(id, () => this.deps.incidents.exclusively(id, () => this.take(id, vote)));
   }
 
   /** Expire requests past their time and resume decided ones a crash left waiting. Call periodically. */
@@ -128,7 +131,9 @@ export class ApprovalDesk {
     const waiting = await this.deps.incidents.list({ status: "awaiting_approval", limit: 500 });
     for (const incident of waiting) {
       try {
-        await this.serialized(incident.id, () => this.settle(incident.id));
+        await this.serialized(incident.id, () =>
+          this.deps.incidents.exclusively(incident.id, () => this.settle(incident.id)),
+        );
       } catch (err) {
         this.log.error({ incident: incident.id, err: describeError(err) }, "approval sweep failed");
       }

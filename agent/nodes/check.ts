@@ -3,6 +3,7 @@ import type { AgentDeps } from "../deps.ts";
 import { basisOf, judgePlausibility } from "../policy/plausibility.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
+import { evidenceActedOn } from "../planners/actionObject.ts";
 import type { IncidentAlert } from "../../core/types.ts";
 
 /** Severities that report rather than page (kube-prometheus' `info`, awesome-prometheus-alerts' `info`). */
@@ -52,7 +53,13 @@ export function makeCheck(deps: AgentDeps) {
         return { decision: withBasis, outcome: { status: "dismissed", reason } };
       }
     }
-    const judged = judgePlausibility({ decision, target, evidence, policy: deps.policy });
+    // An action on the dependency the symptom comes from is judged by the dependency's own evidence.
+    const judged = judgePlausibility({
+      decision,
+      target,
+      evidence: evidenceActedOn(decision, evidence),
+      policy: deps.policy,
+    });
     if (judged.verdict === "ok") return { decision: withBasis, needsApproval: null };
     const message =
       judged.verdict === "refuse"

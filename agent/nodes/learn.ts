@@ -5,6 +5,7 @@ import { whyNotCredited } from "../policy/fixCredit.ts";
 import { signatureOf } from "../signals.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 import { loadIncident } from "./loadIncident.ts";
+import { evidenceActedOn } from "../planners/actionObject.ts";
 
 /**
  * Remember whether the action fixed this incident. Only a verified fix becomes something to repeat; a
@@ -12,8 +13,10 @@ import { loadIncident } from "./loadIncident.ts";
  */
 export function makeLearn(deps: AgentDeps) {
   return async function learn(state: IncidentStateType): Promise<IncidentStateUpdate> {
-    const { decision, evidence, verification, target } = state;
-    if (!decision || decision.action === "none" || !evidence || !verification || !target) return {};
+    const { decision, verification, target } = state;
+    if (!decision || decision.action === "none" || !state.evidence || !verification || !target) return {};
+    // A fix of the dependency is remembered for the dependency's own evidence, never as a fix of its victim.
+    const evidence = evidenceActedOn(decision, state.evidence);
     const incident = await loadIncident(deps, state.incidentId);
     const signature = signatureOf(evidence.signals);
     const outcome = verification.healthy ? "verified" : "failed";

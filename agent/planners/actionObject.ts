@@ -16,10 +16,20 @@ const ACTS_ON_OWNER: ReadonlySet<ActionId> = new Set<ActionId>([
  * Any planner's decision goes through this. Pure.
  */
 export function withActionObject(decision: Decision, target: Target, evidence: Evidence): Decision {
-  if (decision.action === "none" || !ACTS_ON_OWNER.has(decision.action)) return decision;
+  if (decision.action === "none" || !ACTS_ON_OWNER.has(decision.action) || decision.actsOn) return decision;
   if (target.kind !== "k8s_workload" || target.workload !== "pod") return decision;
   const history = evidence.observations.k8s_rollout_history as { name?: unknown } | undefined;
   const owner = typeof history?.name === "string" ? history.name : undefined;
   if (!owner) return decision;
   return { ...decision, target: `${target.namespace}/deployment/${owner}` };
+}
+
+/**
+ * The evidence an action rests on: the dependency's own, when the decision acts on the dependency the target's
+ * symptom comes from (`Decision.actsOn`); the target's otherwise. Plausibility and learning read this. Pure.
+ */
+export function evidenceActedOn(decision: Decision, evidence: Evidence): Evidence {
+  const dep = evidence.dependency;
+  if (!decision.actsOn || !dep || dep.target.key !== decision.actsOn.key) return evidence;
+  return { ...evidence, signals: dep.signals };
 }

@@ -1,5 +1,5 @@
 import { FAILURE_FAMILIES, type ActionId, type FailureFamily } from "../../core/catalog.ts";
-import type { Decision, Signal, Target } from "../../core/types.ts";
+import type { Decision, Evidence, Signal, Target } from "../../core/types.ts";
 import { has, type SignalName } from "../signals.ts";
 import { appliesTo } from "./applicability.ts";
 import type { Planner, PlannerInput } from "./planner.ts";
@@ -148,6 +148,14 @@ const RULES: Rule[] = [
     why: "the working set is high but flat in every pod (a filled cache, not a leak); a restart would only empty the cache for a while and a rollback fixes nothing, so no action: a person may raise the limit if the headroom is too small",
   },
   {
+    when: ["memory_growth", "leak_long_running"],
+    unless: ["crash_loop", "recent_rollout", "oom_limit_too_low"],
+    action: "rollout_restart",
+    weight: 0.7,
+    family: "memory_leak",
+    why: "every pod of a revision that has run for days leaks toward its limit: a rollout restart replaces them one at a time (no downtime) and buys about as long again; it does not fix the leak, which needs a release (a ticket for the owners)",
+  },
+  {
     when: ["memory_growth", "recent_rollout"],
     action: "rollback_deployment",
     weight: 0.6,
@@ -169,6 +177,31 @@ const RULES: Rule[] = [
     weight: 0.8,
     family: "disk_pressure",
     why: "the node is under disk pressure from its pods; draining lets the kubelet reclaim space",
+  },
+  {
+    when: ["memory_pressure"],
+    unless: ["node_drained", "node_cordoned", "no_room_elsewhere", "node_not_ready"],
+    action: "cordon_drain_node",
+    weight: 0.8,
+    family: "node_not_ready",
+    why: "the kubelet reports the node under memory pressure (it is evicting pods, and new ones keep landing there); cordoning it and draining its pods to nodes with room stops the evictions (disruption budgets respected)",
+  },
+  {
+    when: ["pid_pressure"],
+    unless: ["node_drained", "node_cordoned", "no_room_elsewhere", "node_not_ready"],
+    action: "cordon_drain_node",
+    weight: 0.8,
+    family: "node_not_ready",
+    why: "the kubelet reports the node out of process ids (PIDPressure: new processes fail to start there); cordoning it and draining its pods to nodes with room restores them (disruption budgets respected)",
+  },
+  {
+    when: ["no_room_elsewhere"],
+    unless: ["node_drained", "node_cordoned"],
+    action: "escalate",
+    // Outweighs a drain for pressure: with no node to move to, the drained pods would stay Pending.
+    weight: 0.9,
+    family: "node_not_ready",
+    why: "the node is under pressure, but no other node is Ready, schedulable and free of pressure: a drain would leave its pods Pending, so a person adds capacity or sheds load",
   },
   {
     when: ["consumer_lag", "consumers_below_partitions"],
@@ -442,37 +475,48 @@ const PAST_FIX_WEIGHT = 0.7;
 /** The recalled runbook's recommendation only seconds an action the evidence already points at. */
 const RUNBOOK_WEIGHT = 0.15;
 
+interface Entry {
+  score: number;
+  parts: Record<string, number>;
+  family: FailureFamily;
+  top: number;
+  why: string[];
+}
+
+/** The rules that weigh in on these signals, summed per action (generic verbs made concrete for the target). */
+function scoreRules(signals: readonly Signal[], target: Target): Map<string, Entry> {
+  const scores = new Map<string, Entry>();
+  for (const rule of RULES) {
+    if (!rule.when.every((n) => has(signals, n))) continue;
+    if (rule.unless?.some((n) => has(signals, n))) continue;
+    const key =
+      rule.action === "escalate"
+        ? "escalate"
+        : rule.action === "restart" || rule.action === "kill"
+          ? concreteAction(rule.action, target)
+          : rule.action;
+    if (key !== "escalate" && !appliesTo(key, target)) continue;
+    const entry = scores.get(key) ?? { score: 0, parts: {}, family: rule.family, top: 0, why: [] };
+    entry.score += rule.weight;
+    entry.parts[rule.when.join("+")] = (entry.parts[rule.when.join("+")] ?? 0) + rule.weight;
+    // The family is that of the strongest symptom behind the action.
+    if (rule.weight > entry.top) {
+      entry.top = rule.weight;
+      entry.family = rule.family;
+    }
+    entry.why.push(rule.why);
+    scores.set(key, entry);
+  }
+  return scores;
+}
+
 /** The no-network planner: weighs signals and remembered fixes. Deterministic for the same input. */
 export class HeuristicPlanner implements Planner {
   readonly name = "heuristic" as const;
 
   async decide({ target, evidence, recalled }: PlannerInput): Promise<Decision> {
     const signals = evidence.signals;
-    const scores = new Map<
-      string,
-      { score: number; parts: Record<string, number>; family: FailureFamily; top: number; why: string[] }
-    >();
-    for (const rule of RULES) {
-      if (!rule.when.every((n) => has(signals, n))) continue;
-      if (rule.unless?.some((n) => has(signals, n))) continue;
-      const key =
-        rule.action === "escalate"
-          ? "escalate"
-          : rule.action === "restart" || rule.action === "kill"
-            ? concreteAction(rule.action, target)
-            : rule.action;
-      if (key !== "escalate" && !appliesTo(key, target)) continue;
-      const entry = scores.get(key) ?? { score: 0, parts: {}, family: rule.family, top: 0, why: [] };
-      entry.score += rule.weight;
-      entry.parts[rule.when.join("+")] = (entry.parts[rule.when.join("+")] ?? 0) + rule.weight;
-      // The family is that of the strongest symptom behind the action.
-      if (rule.weight > entry.top) {
-        entry.top = rule.weight;
-        entry.family = rule.family;
-      }
-      entry.why.push(rule.why);
-      scores.set(key, entry);
-    }
+    const scores = scoreRules(signals, target);
 
     // Remembered outcomes of similar incidents weigh in: verified fixes up (they may propose an action the
     // rules did not, when there is a failure to fix), failed ones down. Runbooks only second the rules.
@@ -541,13 +585,78 @@ export class HeuristicPlanner implements Planner {
       model: null,
       promptVersion: null,
     };
-    if (key === "escalate") return { ...base, action: "none", disposition: "escalate" };
+    const notes = ticketNotes(key, signals);
+    if (notes) Object.assign(base, { notes });
+    if (key === "escalate") {
+      const named = restsOnDependency(evidence, entry)
+        ? describeTarget(evidence.dependency!.target)
+        : base.target;
+      return (
+        onDependency(evidence, entry) ?? { ...base, target: named, action: "none", disposition: "escalate" }
+      );
+    }
     return {
       ...base,
       action: key as ActionId,
       params: { ...killParams(key, target, signals), ...scaleParams(key, signals) },
     };
   }
+}
+
+/** Whether the victim's escalation rests mainly on the signal that names its (observed) dependency. */
+function restsOnDependency(evidence: Evidence, victim: Entry): boolean {
+  const dep = evidence.dependency;
+  const viaWeight = dep ? (victim.parts[dep.via] ?? 0) : 0;
+  return viaWeight > 0 && Math.max(...Object.values(victim.parts)) <= viaWeight;
+}
+
+/** A stopgap's follow-up, worth a ticket: the restart of a long-running leak buys time, the fix is a release. */
+function ticketNotes(action: string, signals: readonly Signal[]): string[] | undefined {
+  const leak = signals.find((s) => s.name === "leak_long_running");
+  if (action !== "rollout_restart" || !leak || !has(signals, "memory_growth")) return undefined;
+  return [
+    `Ticket: a memory leak in the running release buys time only until it fills the pods again. ${capitalise(leak.detail)}; ` +
+      `${signals.find((s) => s.name === "memory_growth")?.detail ?? ""}. The restart is a stopgap: the owners should find and release a fix.`,
+  ];
+}
+
+/** A dependency's own evidence must decide this strongly (a new revision's failure, not one weak symptom). */
+const DEPENDENCY_MIN_SCORE = 0.8;
+
+/**
+ * The victim of a dependency is not acted on; the dependency is, when its own evidence, read by the same rules as
+ * if it were the incident's target, decides an action strongly (e.g. its newest revision fails and the previous
+ * ran: a rollback of it). Undefined when the victim's escalation does not rest on the dependency, or the
+ * dependency's own evidence supports no action (then the escalation names it).
+ */
+function onDependency(evidence: Evidence, victim: Entry): Decision | undefined {
+  const dep = evidence.dependency;
+  const via = evidence.signals.find((s) => s.name === dep?.via);
+  if (!dep || !via || !restsOnDependency(evidence, victim)) return undefined;
+  const viaWeight = victim.parts[dep.via]!;
+  const ranked = [...scoreRules(dep.signals, dep.target).entries()].sort((a, b) => b[1].score - a[1].score);
+  const [key, entry] = ranked[0] ?? [];
+  if (!key || !entry || key === "escalate" || entry.score < DEPENDENCY_MIN_SCORE) return undefined;
+  if (has(dep.signals, "healthy")) return undefined;
+  const name = describeTarget(dep.target);
+  const runnerUp = ranked[1]?.[1].score ?? 0;
+  const parts: Record<string, number> = { [dep.via]: viaWeight };
+  for (const [k, v] of Object.entries(entry.parts)) parts[`dependency:${k}`] = v;
+  return {
+    action: key as ActionId,
+    target: name,
+    actsOn: dep.target,
+    params: { ...killParams(key, dep.target, dep.signals), ...scaleParams(key, dep.signals) },
+    confidence: round(Math.max(0.05, Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4))),
+    rationale:
+      `The symptom here comes from ${name} (${via.detail}), so this service is not acted on; ${name}'s own evidence: ` +
+      `${entry.why.join("; ")}.`,
+    family: entry.family,
+    contributions: normalise(parts),
+    planner: "heuristic",
+    model: null,
+    promptVersion: null,
+  };
 }
 
 /**

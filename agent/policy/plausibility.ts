@@ -32,6 +32,7 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "replicas_zero",
   "rollout_in_progress",
   "node_cordoned",
+  "no_room_elsewhere",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
@@ -58,7 +59,13 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
     "callee_node_lossy",
     "stuck_terminating",
   ],
-  cordon_drain_node: ["node_not_ready", "disk_pressure", "node_network_lossy"],
+  cordon_drain_node: [
+    "node_not_ready",
+    "disk_pressure",
+    "memory_pressure",
+    "pid_pressure",
+    "node_network_lossy",
+  ],
   failover_database: ["db_slow"],
   reroute_traffic: ["version_unhealthy"],
   drain_queue: ["queue_backlog"],
@@ -231,13 +238,20 @@ export function basisOf(
   evidence: Evidence,
 ): Array<{ evidence: string; weight: number; detail: string }> {
   return Object.entries(decision.contributions).map(([key, weight]) => {
-    const parts = key.split("+").map((name) => {
-      const s = evidence.signals.find((x) => x.name === name);
-      if (s) return `${s.name}: ${s.detail}`;
-      if (name === "past_fixes") return "fixes of similar past incidents (runbook memory)";
-      if (name === "runbook") return "the runbook of this failure family";
-      return `${name}: not among the investigation's signals`;
-    });
+    // `dependency:` keys name the dependency's own signals (a decision that acts on it).
+    const onDependency = key.startsWith("dependency:");
+    const signals = onDependency ? (evidence.dependency?.signals ?? []) : evidence.signals;
+    const of = onDependency ? `${evidence.dependency?.target.key ?? "dependency"} ` : "";
+    const parts = key
+      .replace(/^dependency:/, "")
+      .split("+")
+      .map((name) => {
+        const s = signals.find((x) => x.name === name);
+        if (s) return `${of}${s.name}: ${s.detail}`;
+        if (name === "past_fixes") return "fixes of similar past incidents (runbook memory)";
+        if (name === "runbook") return "the runbook of this failure family";
+        return `${name}: not among the investigation's signals`;
+      });
     return { evidence: key, weight, detail: parts.join("; ") };
   });
 }

@@ -33,7 +33,7 @@ export interface ExhaustionForecast {
   slopePerMin: number;
   /** The most recent value. */
   current: number;
-  /** The upper envelope (fit plus the largest recent peak above it) at the last sample: what meets the limit. */
+  /** What meets the limit: the line plus its largest recent excursion, or the sawtooth's current peak. */
   top: number;
   limit: number;
   /** Time of the last sample (ms). */
@@ -99,23 +99,39 @@ export function forecastExhaustion(
   // the AR(1) variance inflation keeps one big step from passing for steady growth.
   const se = Math.sqrt(ssr / Math.max(n - 2, 1) / sxx) * Math.sqrt((1 + rho) / (1 - rho));
   const tStat = se > 0 ? slope / se : slope > 0 ? Number.POSITIVE_INFINITY : 0;
+  const significant = slope > 0 && tStat >= o.minTStat;
   // A GC sawtooth: what reaches the limit grows at the rate of what survives each collection (the troughs),
-  // not at the least-squares line's, which the rising phases steepen; its peaks ride on the troughs.
-  // The rising phases steepen the line by at most about (g − rate)/cycles²: a trough rate far below the
-  // line's (or above it) means collections were misread, and the line (early, so on the safe side) stands.
-  const fit = sawtoothFit(x, y, tau);
+  // not at the least-squares line's, which the rising phases steepen; its peaks ride on the troughs, and the
+  // kernel kills at a peak. The rising phases steepen the line by at most about (g − rate)/cycles²: a
+  // trough rate far below the line's (or above it) means collections were misread, and the line (early,
+  // so on the safe side) stands. Collections too small to see one by one are searched for only when the
+  // growth is significant (the search costs a few thousand fits).
+  const fit = sawtoothFit(x, y, o.minSamples, latestTau, tau, significant);
   const saw =
     fit !== undefined && fit.rate >= MIN_SAW_RATIO * slope && fit.rate <= MAX_SAW_RATIO * slope
       ? fit
       : undefined;
   const growth = saw?.rate ?? slope;
-  const top = Math.max(saw !== undefined ? saw.atLast + saw.peak : intercept + peak, last.v);
+  const step = n > 1 ? -x[0]! / (n - 1) : 0;
+  // What meets the limit: the sawtooth's peak of the cycle in progress, or the line plus its largest excursion.
+  const top = Math.max(
+    saw !== undefined
+      ? saw.base +
+          saw.rate * (saw.lastStart - saw.tau) +
+          Math.max(saw.g, 0) * Math.max(saw.period - step, -saw.lastStart)
+      : intercept + peak,
+    last.v,
+  );
   const gap = limit - top;
-  const etaMin = (s: number) => (s <= 0 ? Number.POSITIVE_INFINITY : Math.max(gap, 0) / s);
-  const etaMs = etaMin(growth) * 60_000;
-  const etaLowMs = etaMin(growth + 2 * se) * 60_000;
-  const etaHighMs = etaMin(growth - 2 * se) * 60_000;
-  const significant = slope > 0 && tStat >= o.minTStat;
+  const etaAt = (rate: number) => {
+    if (rate <= 0) return Number.POSITIVE_INFINITY;
+    return (
+      (saw !== undefined ? sawtoothEta({ ...saw, rate }, limit, step) : Math.max(gap, 0) / rate) * 60_000
+    );
+  };
+  const etaMs = etaAt(growth);
+  const etaLowMs = Math.min(etaAt(growth + 2 * se), etaMs);
+  const etaHighMs = Math.max(etaAt(growth - 2 * se), etaMs);
   const alarm = significant && etaMs <= o.horizonMs && intercept > before;
   // Confidence grows with the t statistic and shrinks with the band's relative width.
   const bandWidth = Number.isFinite(etaHighMs) && etaMs > 0 ? (etaHighMs - etaLowMs) / (2 * etaMs) : 1;
@@ -188,71 +204,234 @@ function hingeFit(x: Float64Array, y: Float64Array, tau: number): Fit | undefine
   return { slope, intercept: a + slope * Math.max(0, x[n - 1]! - tau), ssr, sxx, peak, rho, tau };
 }
 
+/** A GC sawtooth read from a window: troughs grow at `rate`, collections come every `period` minutes. */
+interface SawtoothFit {
+  /** Growth of the troughs (what each collection leaves behind) per minute. */
+  rate: number;
+  /** Allocation rate inside a cycle, per minute. */
+  g: number;
+  /** The trough line: trough(s) = base + rate·(s − tau) for a cycle starting at s (minutes, ≤ 0). */
+  base: number;
+  tau: number;
+  /** Start of the last cycle seen (minutes, ≤ 0) and the typical time between collections (minutes). */
+  lastStart: number;
+  period: number;
+  /** Sample-to-sample noise (one sample's standard deviation). */
+  noise: number;
+}
+
 /**
- * Fit of a GC sawtooth on the ramp (x ≥ τ): memory drops at each collection (a fall between two samples
- * beyond 3.5σ of the sample-to-sample noise), then grows again. With at least two collections seen, each
- * complete cycle k starting at s_k is fitted as y = a + rate·s_k + g·(x − s_k): `rate` is the leak (what
- * each collection leaves behind), g the allocation rate inside a cycle. Undefined when there is no sawtooth.
+ * Fit of a GC sawtooth: memory drops at each collection (a fall between two samples beyond 3.5σ of the
+ * sample-to-sample noise), then grows again. For each candidate onset τ the model is flat before τ, and
+ * each cycle k (the first one starting at τ, the others at the collections s_k) follows
+ * y = base + rate·(s_k − τ) + g·(x − s_k): `rate` is the leak (what each collection leaves behind), g the
+ * allocation rate inside a cycle. Pinning the troughs to the level before the onset is what makes five
+ * minutes enough: the flat part fixes where the trough line starts. With τ at the window's start (no
+ * flat part seen) the fit starts at the first collection with a free base. The onset with the smallest
+ * residual wins; undefined when there is no sawtooth (fewer than two collections, or residuals that
+ * show collections misread).
  */
 function sawtoothFit(
   x: Float64Array,
   y: Float64Array,
-  tau: number,
-): { rate: number; atLast: number; peak: number } | undefined {
+  minSamples: number,
+  latestTau: number,
+  hingeTau: number,
+  searchPeriodic: boolean,
+): SawtoothFit | undefined {
   const n = x.length;
-  let first = 0;
-  while (first < n && x[first]! < tau) first++;
-  if (n - first < 4) return undefined;
-  const diffs: number[] = [];
-  for (let i = first + 1; i < n; i++) diffs.push(y[i]! - y[i - 1]!);
-  const med = median(diffs);
-  const noise = median(diffs.map((d) => Math.abs(d - med))) / 0.6745 / Math.SQRT2 || 0;
+  if (n < 4) return undefined;
+  // One sample's noise from second differences: a steady rise, flat or steep, leaves only the noise there.
+  const second: number[] = [];
+  for (let i = 1; i < n - 1; i++) second.push(Math.abs(y[i + 1]! - 2 * y[i]! + y[i - 1]!));
+  const noise = median(second) / 0.6745 / Math.sqrt(6) || 0;
   const drop = -Math.max(DROP_SIGMAS * noise * Math.SQRT2, 1e-9);
   const starts: number[] = [];
-  for (let i = first + 1; i < n; i++) {
-    if (y[i]! - y[i - 1]! - med >= drop) continue;
+  for (let i = 1; i < n; i++) {
+    if (y[i]! - y[i - 1]! >= drop) continue;
     // Collections closer than MIN_CYCLE samples cannot be told from noise: keep the deeper fall.
     const prev = starts[starts.length - 1];
     if (prev !== undefined && i - prev < MIN_CYCLE) {
       if (y[i]! - y[i - 1]! < y[prev]! - y[prev - 1]!) starts[starts.length - 1] = i;
     } else starts.push(i);
   }
-  if (starts.length < 2) return undefined;
-  // Normal equations of y = a + rate·s + g·(x − s) over the samples from the first collection on.
-  const m = new Float64Array(9);
-  const v = new Float64Array(3);
-  let k = 0;
-  for (let i = starts[0]!; i < n; i++) {
-    while (k + 1 < starts.length && starts[k + 1]! <= i) k++;
-    const s = x[starts[k]!]!;
-    const f = [1, s, x[i]! - s];
-    for (let r = 0; r < 3; r++) {
-      v[r]! += f[r]! * y[i]!;
-      for (let c = 0; c < 3; c++) m[r * 3 + c]! += f[r]! * f[c]!;
+  if (starts.length < 2) return searchPeriodic ? periodicSawtooth(x, y, noise, hingeTau) : undefined;
+  // Onsets inside the window first (their fits are pinned to the level before); the window's start only
+  // when no onset inside it fits.
+  let best: (SawtoothFit & { mse: number }) | undefined;
+  let hk = 0;
+  while (hk < n && x[hk]! < hingeTau) hk++;
+  const first = Math.max(1, hk - ONSET_SLACK);
+  for (let k = first; k <= hk + ONSET_SLACK && k <= n - minSamples && x[k]! <= latestTau; k++) {
+    const fit = sawtoothAt(x, y, starts, k);
+    if (fit === undefined || fit.dof <= 0) continue;
+    const mse = fit.ssr / fit.dof;
+    if (Math.sqrt(mse) > MAX_RESIDUAL_NOISE * noise) continue;
+    if (best === undefined || mse < best.mse) best = { ...fit, noise, mse };
+  }
+  if (best !== undefined) return best;
+  const whole = sawtoothAt(x, y, starts, 0);
+  if (whole === undefined || whole.dof <= 0) return undefined;
+  const mse = whole.ssr / whole.dof;
+  return Math.sqrt(mse) > MAX_RESIDUAL_NOISE * noise ? undefined : { ...whole, noise };
+}
+
+/**
+ * A sawtooth whose single collections hide in the noise (a slow leak, frequent collections): with the onset
+ * the hinge found, try every period of 3 or more samples and every phase, collections then coming like
+ * clockwork, and keep the fit that explains the ramp best. It counts only when it halves the residual
+ * variance of the plain hinge and its residuals are down to the noise.
+ */
+function periodicSawtooth(
+  x: Float64Array,
+  y: Float64Array,
+  noise: number,
+  tau: number,
+): SawtoothFit | undefined {
+  const n = x.length;
+  let hk = 0;
+  while (hk < n && x[hk]! < tau) hk++;
+  if (hk === 0) return undefined;
+  const hinge = hingeFit(x, y, tau);
+  if (hinge === undefined) return undefined;
+  const hingeMse = hinge.ssr / Math.max(n - 2, 1);
+  // Residuals already at the noise leave no sawtooth to find.
+  if (hingeMse < PERIODIC_MIN_EXCESS * noise * noise) return undefined;
+  const periods = likelyPeriods(y, hk, (n - hk) >> 1);
+  let best: (SawtoothFit & { mse: number }) | undefined;
+  // The hinge's onset is blurred by the sawtooth: a few samples either side are tried too.
+  for (let k = Math.max(1, hk - ONSET_SLACK); k <= hk + ONSET_SLACK; k++) {
+    for (const period of periods) {
+      if (k + 2 * period >= n) continue;
+      for (let phase = 1; phase <= period; phase++) {
+        const starts: number[] = [];
+        for (let i = k + phase; i < n; i += period) starts.push(i);
+        const fit = sawtoothAt(x, y, starts, k);
+        if (fit === undefined || fit.dof <= 0) continue;
+        const mse = fit.ssr / fit.dof;
+        if (best === undefined || mse < best.mse) best = { ...fit, noise, mse };
+      }
     }
   }
-  const sol = solve3(m, v);
-  if (sol === undefined) return undefined;
-  const [a, rate, g] = sol;
-  const trough = (t: number) => a + rate * t;
-  let peak = 0;
-  let ssr = 0;
-  k = 0;
-  for (let i = starts[0]!; i < n; i++) {
-    while (k + 1 < starts.length && starts[k + 1]! <= i) k++;
-    const s = x[starts[k]!]!;
-    const r = y[i]! - (a + rate * s + g * (x[i]! - s));
-    ssr += r * r;
-    peak = Math.max(peak, y[i]! - trough(x[i]!));
+  if (best === undefined || best.mse > 0.7 * hingeMse) return undefined;
+  return Math.sqrt(best.mse) > MAX_RESIDUAL_NOISE * noise ? undefined : best;
+}
+
+/**
+ * The two lags (of MIN_PERIOD samples or more, up to maxLag) at which the ramp's sample-to-sample changes
+ * correlate best with themselves: a sawtooth's collections repeat at its period.
+ */
+function likelyPeriods(y: Float64Array, from: number, maxLag: number): number[] {
+  const d: number[] = [];
+  for (let i = Math.max(from, 1); i < y.length; i++) d.push(y[i]! - y[i - 1]!);
+  const mean = d.reduce((a, b) => a + b, 0) / Math.max(d.length, 1);
+  const scored: Array<[number, number]> = [];
+  for (let lag = MIN_PERIOD; lag <= maxLag; lag++) {
+    let acc = 0;
+    for (let i = lag; i < d.length; i++) acc += (d[i]! - mean) * (d[i - lag]! - mean);
+    scored.push([acc / (d.length - lag), lag]);
   }
-  // A collection read into noise (or one missed) leaves residuals well above the noise: no sawtooth then.
-  const fitted = n - starts[0]!;
-  if (fitted <= 3 || Math.sqrt(ssr / (fitted - 3)) > MAX_RESIDUAL_NOISE * noise) return undefined;
-  return { rate, atLast: trough(x[n - 1]!), peak };
+  return scored
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 2)
+    .map(([, lag]) => lag);
+}
+
+/** The sawtooth model for the onset at sample k (k = 0: no flat part, fitted from the first collection). */
+function sawtoothAt(
+  x: Float64Array,
+  y: Float64Array,
+  starts: readonly number[],
+  k: number,
+): (Omit<SawtoothFit, "noise"> & { ssr: number; dof: number }) | undefined {
+  const n = x.length;
+  const tau = x[k]!;
+  let c0 = 0;
+  while (c0 < starts.length && starts[c0]! <= k) c0++;
+  if (starts.length - c0 < 2) return undefined;
+  const from = k === 0 ? starts[c0]! : 0;
+  const origin = k === 0 ? x[starts[c0]!]! : tau;
+  // Normal equations of y = base + rate·a + g·b, a = s − origin, b = x − s (s: the cycle's start).
+  let n0 = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sab = 0;
+  let sbb = 0;
+  let sy = 0;
+  let say = 0;
+  let sby = 0;
+  const pass = (visit: (i: number, a: number, b: number) => void) => {
+    let c = k === 0 ? c0 : c0 - 1;
+    for (let i = from; i < n; i++) {
+      while (c + 1 < starts.length && starts[c + 1]! <= i) c++;
+      if (k > 0 && i < k) visit(i, 0, 0);
+      else {
+        const s = c < c0 ? tau : x[starts[c]!]!;
+        visit(i, s - origin, x[i]! - s);
+      }
+    }
+  };
+  pass((i, a, b) => {
+    const v = y[i]!;
+    n0++;
+    sa += a;
+    sb += b;
+    saa += a * a;
+    sab += a * b;
+    sbb += b * b;
+    sy += v;
+    say += a * v;
+    sby += b * v;
+  });
+  const sol = solve3(Float64Array.of(n0, sa, sb, sa, saa, sab, sb, sab, sbb), Float64Array.of(sy, say, sby));
+  if (sol === undefined) return undefined;
+  const [base, rate, g] = sol;
+  let ssr = 0;
+  pass((i, a, b) => {
+    const r = y[i]! - (base + rate * a + g * b);
+    ssr += r * r;
+  });
+  const last = starts[starts.length - 1]!;
+  return {
+    rate,
+    g,
+    base,
+    tau: origin,
+    lastStart: x[last]!,
+    period: (x[last]! - x[starts[c0]!]!) / (starts.length - c0 - 1),
+    ssr,
+    dof: n - from - 3,
+  };
+}
+
+/**
+ * Minutes from the last sample (x = 0) until the sawtooth's peak first reaches `limit`: collections keep
+ * coming every `period`, so the crossing is found cycle by cycle (the kernel kills at a peak), on the
+ * sample grid `step`, with one sample's noise above the fitted value. Infinity when the troughs do not grow.
+ */
+function sawtoothEta(f: SawtoothFit, limit: number, step: number): number {
+  if (!(f.rate > 0) || !(f.period > 0)) return Number.POSITIVE_INFINITY;
+  const trough = (s: number) => f.base + f.rate * (s - f.tau);
+  const top = limit - f.noise;
+  // The cycle in progress starts at lastStart + j·period for the largest j that has begun.
+  const j0 = Math.max(0, Math.floor(-f.lastStart / f.period));
+  // The first cycle whose last sample reaches the limit (each cycle's peak is its trough plus g·(period − step)).
+  const rise = Math.max(f.g, 0) * Math.max(f.period - step, 0);
+  const need = (top - rise - trough(f.lastStart)) / (f.rate * f.period);
+  const j = Math.max(j0, Math.ceil(need));
+  const s = f.lastStart + j * f.period;
+  // Inside that cycle, the first sample at or above the limit.
+  const into = f.g > 0 ? Math.max(0, (top - trough(s)) / f.g) : 0;
+  const at = s + Math.min(Math.ceil(into / step) * step, Math.max(f.period - step, 0));
+  return Math.max(at, 0);
 }
 
 const DROP_SIGMAS = 3.5;
 const MIN_CYCLE = 3;
+const MIN_PERIOD = 3;
+const ONSET_SLACK = 4;
+const PERIODIC_MIN_EXCESS = 1.3;
 const MAX_RESIDUAL_NOISE = 1.5;
 const MIN_SAW_RATIO = 0.6;
 const MAX_SAW_RATIO = 1.05;

@@ -46,7 +46,17 @@ export async function loadCorpus(dir: string, windowsFile: string): Promise<Corp
       throw new AegisError("input_invalid", `${windowsFile}: file name "${name}" leaves the corpus folder`);
     }
     const path = join(dir, rel);
-    const points = parseSeriesCsv(await readFile(path, "utf8"), path);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      throw new AegisError(
+        "input_invalid",
+        `${path}: cannot read a file the windows file names (is --nab the folder the names are relative to?)`,
+        { cause: err },
+      );
+    }
+    const points = parseSeriesCsv(text, path);
     const windows: Array<[number, number]> = [];
     for (const [start, end] of parsed[name]!) {
       const rows = windowRows(points, parseTimestamp(start), parseTimestamp(end));

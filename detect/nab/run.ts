@@ -33,3 +33,12 @@ export function scoreNab(files: CorpusFile[], params: DetectorParams): NabReport
     swept: NAB_PROFILES.map((p) => sweepThreshold(scored, p)),
   };
 }
+
+/**
+ * The corpus cut in two for a held-out check: files in name order, alternately to each half (tune on one,
+ * score on the other).
+ */
+export function splitHalves(files: CorpusFile[]): [CorpusFile[], CorpusFile[]] {
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [sorted.filter((_, i) => i % 2 === 0), sorted.filter((_, i) => i % 2 === 1)];
+}

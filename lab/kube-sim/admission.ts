@@ -27,6 +27,16 @@ export function applyDefaults(res: ResourceDef, obj: KubeObject, nextClusterIP: 
     case "DaemonSet": {
       const spec = (obj.spec ??= {}) as Record<string, unknown>;
       if (res.kind === "ReplicaSet") spec.replicas ??= 1;
+      if (res.kind === "DaemonSet") {
+        spec.revisionHistoryLimit ??= 10;
+        const us = (spec.updateStrategy ??= {}) as Record<string, unknown>;
+        us.type ??= "RollingUpdate";
+        if (us.type === "RollingUpdate") {
+          const ru = (us.rollingUpdate ??= {}) as Record<string, unknown>;
+          ru.maxUnavailable ??= 1;
+          ru.maxSurge ??= 0;
+        }
+      }
       defaultTemplate(spec.template as PodTemplate | undefined);
       break;
     }

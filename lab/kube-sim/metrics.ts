@@ -1,5 +1,7 @@
 import type { SimContext } from "./controllers/context.ts";
-import { R, controllerOf, isPodReady } from "./controllers/context.ts";
+import { R, controllerOf, isActive, isPodReady } from "./controllers/context.ts";
+import { nodeDisk } from "./controllers/nodeHealth.ts";
+import { batchMetrics } from "./metricsBatch.ts";
 import { selectedDbRole } from "./load.ts";
 import { series } from "./simulate.ts";
 import type {
@@ -273,6 +275,7 @@ export function renderMetrics(ctx: SimContext): string {
       }
     }
   }
+  batchMetrics(ctx, g);
   for (const o of ctx.store.view(R.replicasets)) {
     const rs = o as ReplicaSet;
     const id = { namespace: rs.metadata.namespace!, replicaset: rs.metadata.name };
@@ -333,14 +336,19 @@ export function renderMetrics(ctx: SimContext): string {
         1,
       );
     const st = ctx.world.node(node);
-    const size = 100 * 1024 ** 3;
+    const fs = nodeDisk(
+      ctx,
+      n,
+      (ctx.store.view(R.pods) as readonly Pod[]).filter((p) => p.spec.nodeName === node && isActive(p)),
+    );
+    const size = fs.capacity;
     const inst = { instance: node, node, device: "/dev/sda1", fstype: "ext4", mountpoint: "/" };
     g("node_filesystem_size_bytes", "Filesystem size in bytes.", inst, size);
     g(
       "node_filesystem_avail_bytes",
       "Filesystem space available to non-root users in bytes.",
       inst,
-      st.diskFilling ? size * 0.04 : size * 0.55,
+      st.diskFilling ? Math.min(size * 0.04, fs.available) : fs.available,
     );
     add(
       "node_netstat_Tcp_RetransSegs",

@@ -69,6 +69,10 @@ export const imageBehaviourSchema = z
     memoryMiB: z.number().min(0).optional(),
     /** Memory growth per minute of uptime, in MiB (a leak). */
     leakMiBPerMin: z.number().min(0).optional(),
+    /** What the process has written to its writable layer and logs right after start, in MiB. */
+    diskMiB: z.number().min(0).optional(),
+    /** What it writes per minute of uptime to its writable layer and logs, in MiB (ephemeral storage). */
+    diskMiBPerMin: z.number().min(0).optional(),
     /** A cache filled once after start, then held (a plateau, not a leak). */
     cache: z.object({ mib: z.number(), warmMs: z.number() }).strict().optional(),
     /** CPU the process wants at its base load, in millicores (default: in proportion to its traffic). */

@@ -221,7 +221,16 @@ export interface ReplicaSet extends KubeObject {
 }
 
 export interface DaemonSet extends KubeObject {
-  spec: { selector: LabelSelector; template: PodTemplate };
+  spec: {
+    selector: LabelSelector;
+    template: PodTemplate;
+    updateStrategy?: {
+      type?: "RollingUpdate" | "OnDelete";
+      rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+    };
+    revisionHistoryLimit?: number;
+    minReadySeconds?: number;
+  };
   status?: Record<string, unknown>;
 }
 

@@ -22,6 +22,10 @@ export interface NodeState {
   noisy: boolean;
   /** Packet loss on the node's NIC (0..1) for traffic to its pods. */
   packetLoss: number;
+  /** Root filesystem used outside the pods' containers (images, system logs), GiB; default 45 % of capacity. */
+  outsideDiskGiB?: number;
+  /** When the kubelet last saw its filesystem below the eviction threshold (DiskPressure holds 5 min after). */
+  diskLowAt?: number;
   /** Memory used outside the pods (system daemons, a runaway host process), MiB. */
   outsideMemoryMiB?: number;
   /** Processes outside the pods; PIDPressure past 90 % of `pidMax` (default 32768, the kernel's pid_max). */
@@ -97,7 +101,7 @@ export interface ContainerRuntime {
   /** The image was pulled for this container (pulls are retried with back-off until they succeed). */
   pulled?: boolean;
   /** How the running process will exit (from its image, command and config), if it does. */
-  exitPlan?: { code: number; afterMs: number; logs: string[] };
+  exitPlan?: { code: number; afterMs: number; logs: string[]; listens?: boolean };
   /** The prober's memory per probe kind. */
   probes?: Partial<Record<"Readiness" | "Liveness" | "Startup", ProbeState>>;
   /** CFS accounting (cAdvisor's container_cpu_cfs_*): periods, throttled periods, throttled seconds. */

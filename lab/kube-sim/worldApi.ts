@@ -11,6 +11,8 @@ export const nodeChangeSchema = z
   .object({
     /** Memory used outside the pods (MiB); MemoryPressure and evictions follow when the node runs short. */
     outsideMemoryMiB: z.number().min(0).optional(),
+    /** Root filesystem used outside the pods (GiB); DiskPressure below 10 % available, with evictions. */
+    outsideDiskGiB: z.number().min(0).optional(),
     /** Processes outside the pods; PIDPressure at 90 % of pidMax. */
     outsidePids: z.number().int().min(0).optional(),
     pidMax: z.number().int().positive().optional(),
@@ -66,6 +68,7 @@ export function changeNode(ctx: SimContext, name: string, body: unknown): unknow
   const st = ctx.world.node(name);
   if (c.outsideMemoryMiB !== undefined) st.outsideMemoryMiB = c.outsideMemoryMiB;
   if (c.outsidePids !== undefined) st.outsidePids = c.outsidePids;
+  if (c.outsideDiskGiB !== undefined) st.outsideDiskGiB = c.outsideDiskGiB;
   if (c.pidMax !== undefined) st.pidMax = c.pidMax;
   if (c.networkUnavailable !== undefined) st.networkUnavailable = c.networkUnavailable;
   if (c.packetLoss !== undefined) st.packetLoss = c.packetLoss;

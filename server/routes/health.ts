@@ -7,6 +7,8 @@ import type { RequestFailure } from "../errorHandler.ts";
 export interface ReplicaStatus {
   store: "sqlite" | "postgres";
   role: "leader" | "follower";
+  /** How the leader is chosen: this process alone, a PostgreSQL advisory lock or a Kubernetes Lease. */
+  election: "single" | "postgres" | "lease";
   replica: string;
 }
 

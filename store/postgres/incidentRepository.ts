@@ -396,8 +396,30 @@ export class PgIncidentRepository implements IncidentRepository {
     }
   }
 
+  async exclusively<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    // A session advisory lock on its own connection (fn uses the pool as usual); released with the connection if
+    // this process dies.
+    const c = await this.pool.connect();
+    try {
+      await c.query("SELECT pg_advisory_lock($1, hashtext($2))", [LOCK_CLASS.incident, id]);
+      try {
+        return await fn();
+      } finally {
+        await c.query("SELECT pg_advisory_unlock($1, hashtext($2))", [LOCK_CLASS.incident, id]);
+      }
+    } finally {
+      c.release();
+    }
+  }
+
   async mergeInto(id: string, intoId: string, reason: string): Promise<void> {
     await inTransaction(this.pool, async (c) => {
+      // Lock both incidents first, in one order for every caller. Moving alerts takes a foreign-key share lock
+      // on the incident they join, and the timeline takes its row FOR UPDATE: two merges into one incident that
+      // took the share locks first each waited for the other's (deadlock detected, one merge lost).
+      await c.query("SELECT id FROM incidents WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", [
+        [id, intoId],
+      ]);
       await c.query("UPDATE alerts SET incident_id = $1 WHERE incident_id = $2", [intoId, id]);
       for (const which of [intoId, id]) {
         await c.query(

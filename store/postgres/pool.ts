@@ -6,7 +6,7 @@ export type PgPool = pg.Pool;
 export type PgClient = pg.PoolClient;
 
 /** Advisory lock classes (first key of the two-key form), so AegisOps' locks never collide with each other. */
-export const LOCK_CLASS = { migrate: 7300, target: 7301, leader: 7302 } as const;
+export const LOCK_CLASS = { migrate: 7300, target: 7301, leader: 7302, incident: 7303 } as const;
 
 /** SQLSTATEs worth running a transaction again for: serialization failure, deadlock, unique violation. */
 const RETRYABLE = new Set(["40001", "40P01", "23505"]);

@@ -9,6 +9,8 @@ import { openDatabase } from "../../store/db.ts";
 import type { ListQuery } from "../../store/incidentRepository.ts";
 import { SqliteRuntimeSettings } from "../../store/runtimeSettings.ts";
 import { incidentAlert } from "../helpers/alerts.ts";
+import { decisionFor } from "../helpers/decisions.ts";
+import { incidentFor } from "../helpers/incidents.ts";
 
 const NOW = Date.now();
 const TARGET = "k8s::shop/deployment/checkout";
@@ -39,7 +41,7 @@ function incident(
   }
   if (opts.alertResolved) timeline.push({ at, step: "alert_resolved", message: "" });
   timeline.push({ at, step: status, message: "" });
-  return {
+  return incidentFor({
     id: `inc_${++seq}`,
     status,
     statusReason: null,
@@ -51,18 +53,7 @@ function incident(
       workload: "deployment",
       name: "checkout",
     },
-    evidence: null,
-    decision: {
-      action,
-      target: "shop/checkout",
-      params: {},
-      confidence: 0.9,
-      rationale: "",
-      contributions: {},
-      planner: "heuristic",
-      model: null,
-      promptVersion: null,
-    },
+    decision: decisionFor(action, {}, { target: "shop/checkout" }),
     actions:
       status === "advised"
         ? []
@@ -77,15 +68,13 @@ function incident(
               requestedAt: at,
             },
           ],
-    verification: null,
     timeline,
     receivedAt: at,
     decidedAt: at,
     actedAt: at,
     verifiedAt: at,
     resolvedAt: at,
-    mttrMs: null,
-  };
+  });
 }
 
 function setup(

@@ -7,6 +7,7 @@ import { signal } from "../../agent/signals.ts";
 import type { Decision, Evidence, Verification } from "../../core/types.ts";
 import type { PastFix } from "../../runbooks/memory/fixMemory.ts";
 import { dockerIncidentState, useAgentDeps } from "./agentHarness.ts";
+import { decisionFor } from "../helpers/decisions.ts";
 
 const fx = useAgentDeps("agent-memory");
 let n = 0;
@@ -34,18 +35,17 @@ function checkoutIncident(): Promise<IncidentStateType> {
   );
 }
 
-const restart: Decision = {
-  action: "restart_container",
-  target: "checkout",
-  params: {},
-  confidence: 0.7,
-  rationale: "server errors",
-  family: "http_5xx",
-  contributions: { http_errors: 1 },
-  planner: "heuristic",
-  model: null,
-  promptVersion: null,
-};
+const restart: Decision = decisionFor(
+  "restart_container",
+  {},
+  {
+    target: "checkout",
+    confidence: 0.7,
+    rationale: "server errors",
+    family: "http_5xx",
+    contributions: { http_errors: 1 },
+  },
+);
 const verification = (healthy: boolean): Verification => ({
   healthy,
   evidence: [{ check: "health_url", ok: healthy, detail: healthy ? "200" : "500" }],

@@ -6,13 +6,14 @@ import { SqliteRuntimeSettings } from "../../store/runtimeSettings.ts";
 import { sendPagerEvent } from "../../tools/pagerduty/eventsApi.ts";
 import { incidentAlert } from "../helpers/alerts.ts";
 import { startFakePagerDuty, type FakePagerDuty } from "../helpers/fakePagerDuty.ts";
+import { incidentFor } from "../helpers/incidents.ts";
 
 const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF"; // 32 characters, as PagerDuty issues them
 
 let seq = 0;
 function incident(status: IncidentStatus, target: string, timeline: TimelineEntry[] = []): Incident {
   seq++;
-  return {
+  return incidentFor({
     id: `inc_test_${seq}`,
     status,
     statusReason: status === "resolved" ? "healthy after rollout_restart" : "no action fits the evidence",
@@ -24,18 +25,9 @@ function incident(status: IncidentStatus, target: string, timeline: TimelineEntr
       workload: "deployment",
       name: "checkout",
     },
-    evidence: null,
-    decision: null,
-    actions: [],
-    verification: null,
     timeline,
     receivedAt: "2026-12-01T10:00:01Z",
-    decidedAt: null,
-    actedAt: null,
-    verifiedAt: null,
-    resolvedAt: null,
-    mttrMs: null,
-  };
+  });
 }
 
 describe("paging through PagerDuty Events API v2", () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
-import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { fault, useDockerHarness } from "../helpers/docker.ts";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "../helpers/scriptedOpenAI.ts";
 import { answer } from "../agent/planners/llm/helpers.ts";
 
-const prefix = uniqueName("llmwire");
+const h = useDockerHarness("llmwire");
 let model: ScriptedOpenAI;
 let t: TestAegis;
 
@@ -25,16 +25,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await model?.close();
-  await removeContainersNamed(prefix);
 });
 
 describe("configuration → planner", () => {
   it("with OPENAI_API_KEY set the llm planner decides, recording model and prompt version", async () => {
     expect(t.aegis.plannerName).toBe("llm");
-    const name = `${prefix}-web`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("web");
     await fault(port, "5xx");
     model.push(
       // Investigation round: the model has seen enough in the evidence it was given.

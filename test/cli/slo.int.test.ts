@@ -1,72 +1,24 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+import { startBurningCheckout, type BurningCheckout } from "../helpers/sloService.ts";
 
 const run = promisify(execFile);
 const AEGIS = new URL("../../bin/aegis.js", import.meta.url).pathname;
 
-/**
- * A service whose counters say 2 % of its requests fail (20× what a 99.9 % objective allows) and 0.05 % are
- * slower than 150 ms (half the latency budget's rate), scraped by a real Prometheus.
- */
+/** A `checkout` service burning its availability budget 20× (test/helpers/sloService.ts). */
 describe("aegis slo against a real Prometheus", () => {
-  let target: Server;
-  let prom: TestPrometheus;
+  let checkout: BurningCheckout;
   const dir = mkdtempSync(join(tmpdir(), "aegis-slo-"));
-  let total = 0;
 
   beforeAll(async () => {
-    target = createServer((_req, res) => {
-      total += 10_000;
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(
-        [
-          `http_requests_total{service="checkout",code="200"} ${total * 0.98}`,
-          `http_requests_total{service="checkout",code="500"} ${total * 0.02}`,
-          `http_request_duration_seconds_bucket{service="checkout",le="0.15"} ${total * 0.9995}`,
-          `http_request_duration_seconds_count{service="checkout"} ${total}`,
-          "",
-        ].join("\n"),
-      );
-    });
-    await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
-    prom = await startPrometheus([`127.0.0.1:${(target.address() as AddressInfo).port}`]);
-    // rate() needs two samples in every window.
-    await waitFor(
-      async () => {
-        const q = encodeURIComponent("sum(rate(http_requests_total[5m]))");
-        const body = (await (await fetch(`${prom.url}/api/v1/query?query=${q}`)).json()) as {
-          data: { result: unknown[] };
-        };
-        return body.data.result.length > 0;
-      },
-      { what: "rates in Prometheus" },
-    );
-    writeFileSync(
-      join(dir, "policy.yaml"),
-      [
-        "slos:",
-        "  checkout:",
-        "    availability:",
-        "      objective: 99.9",
-        `      errorRatio: 'sum(rate(http_requests_total{service="checkout",code=~"5.."}[$window])) / sum(rate(http_requests_total{service="checkout"}[$window]))'`,
-        "    latency:",
-        "      thresholdMs: 150",
-        `      slowRatio: '1 - sum(rate(http_request_duration_seconds_bucket{service="checkout",le="0.15"}[$window])) / sum(rate(http_request_duration_seconds_count{service="checkout"}[$window]))'`,
-        "",
-      ].join("\n"),
-    );
+    checkout = await startBurningCheckout(dir);
   });
   afterAll(async () => {
-    await prom?.stop();
-    target?.close();
+    await checkout?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -75,8 +27,8 @@ describe("aegis slo against a real Prometheus", () => {
       env: {
         ...process.env,
         AEGIS_DB: join(dir, "aegis.db"),
-        AEGIS_POLICY: join(dir, "policy.yaml"),
-        PROMETHEUS_URL: prom.url,
+        AEGIS_POLICY: checkout.policy,
+        PROMETHEUS_URL: checkout.prom.url,
       },
     });
 

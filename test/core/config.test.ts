@@ -47,4 +47,28 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ AEGIS_REPLICA_ID: "pod-1" }).replicaId).toBe("pod-1");
     expect(loadConfig({}).workLeaseMs).toBe(30_000);
   });
+
+  it("elects the leader by a Lease in a pod on PostgreSQL, the advisory lock elsewhere, and checks the choice", () => {
+    const pgUrl = "postgresql://a:b@db:5432/aegis";
+    expect(loadConfig({}).leaderElection).toEqual({ kind: "single" });
+    expect(loadConfig({ AEGIS_DATABASE_URL: pgUrl }).leaderElection).toEqual({ kind: "postgres" });
+    // A single replica in a pod on SQLite needs no election (and no Lease permissions).
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: "10.96.0.1" }).leaderElection).toEqual({ kind: "single" });
+    expect(
+      loadConfig({
+        AEGIS_DATABASE_URL: pgUrl,
+        KUBERNETES_SERVICE_HOST: "10.96.0.1",
+        AEGIS_POD_NAMESPACE: "ops",
+      }).leaderElection,
+    ).toEqual({ kind: "lease", name: "aegisops-leader", namespace: "ops", durationSeconds: 15 });
+    expect(
+      loadConfig({ KUBECONFIG: "/k", AEGIS_LEADER_ELECTION: "lease", AEGIS_LEASE_DURATION_S: "5" })
+        .leaderElection,
+    ).toEqual({ kind: "lease", name: "aegisops-leader", namespace: "default", durationSeconds: 5 });
+    expect(() => loadConfig({ AEGIS_LEADER_ELECTION: "lease" })).toThrow(/lease needs a cluster/);
+    expect(() => loadConfig({ AEGIS_LEADER_ELECTION: "postgres" })).toThrow(/needs AEGIS_DATABASE_URL/);
+    expect(() =>
+      loadConfig({ KUBECONFIG: "/k", AEGIS_LEADER_ELECTION: "lease", AEGIS_LEASE_NAME: "Bad_Name" }),
+    ).toThrow(/AEGIS_LEASE_NAME/);
+  });
 });

@@ -8,10 +8,9 @@ import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import {
   fault,
   freePort,
-  removeContainersNamed,
-  runTarget,
+  removeContainer,
   testDocker,
-  uniqueName,
+  useDockerHarness,
   waitFor,
 } from "../helpers/docker.ts";
 
@@ -20,7 +19,8 @@ const BUILD = fileURLToPath(new URL("../../deploy/docker/build-local.sh", import
 const COMPOSE_FILE = fileURLToPath(new URL("../../deploy/compose/compose.yaml", import.meta.url));
 const TAG = "aegisops:test";
 const TOKEN = "image-test-token";
-const prefix = uniqueName("image");
+const h = useDockerHarness("image");
+const prefix = h.prefix;
 
 beforeAll(async () => {
   await run("bash", [BUILD, TAG], { maxBuffer: 16 << 20 });
@@ -58,9 +58,8 @@ describe("the AegisOps container image (deploy/docker/build-local.sh)", () => {
       .then((c) => c.start());
   }, 600_000);
 
-  afterAll(async () => {
-    await removeContainersNamed(prefix);
-  });
+  // The AegisOps container goes before the Compose project starts its own (the harness removes the rest).
+  afterAll(() => removeContainer(`${prefix}-aegis`));
 
   it("runs as a non-root user and its HEALTHCHECK reports healthy", async () => {
     const info = await testDocker().getContainer(`${prefix}-aegis`).inspect();
@@ -78,10 +77,7 @@ describe("the AegisOps container image (deploy/docker/build-local.sh)", () => {
   }, 90_000);
 
   it("heals a lab container through the mounted Docker socket", async () => {
-    const name = `${prefix}-web`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("web");
     await fault(port, "5xx");
 
     const res = await postAlerts(base, retargeted({ alertname: "ContainerUnhealthy", container: name }));

@@ -73,7 +73,7 @@ describe("forecastExhaustion: time to OOM of a leak", () => {
     },
   );
 
-  it("GC sawtooth (collections every 60–120 s): read from the troughs, within 10 % in most cases, never late", () => {
+  it("GC sawtooth (collections every 60–120 s): read from the troughs pinned to the level before the leak, 57 of 60 within 10 %", () => {
     const errors: number[] = [];
     for (const gcSeconds of [60, 90, 120]) {
       for (const mibPerMin of [4, 8, 15, 25]) {
@@ -81,19 +81,22 @@ describe("forecastExhaustion: time to OOM of a leak", () => {
           const series = leak("sawtooth", (mibPerMin * MiB) / 60, seed * 100 + mibPerMin, gcSeconds);
           const { error, remaining, f } = errorAt5Minutes(series);
           errors.push(error);
-          // Never more than 10 % late. Early by at most one collection period (the kernel kills at a peak,
-          // and which peak is a matter of one cycle) plus the 10 %, for every leak due within the 30-minute
-          // horizon; at 4 MiB/min (OOM in about 70 minutes) five minutes of 2 MiB noise allow no better.
-          expect(error).toBeLessThanOrEqual(0.1);
-          if (mibPerMin >= 8) expect(error).toBeGreaterThanOrEqual(-(0.1 + (gcSeconds * 1000) / remaining));
+          // Never more than 10 % late for a leak due within the 30-minute horizon (the ones an alarm is for),
+          // and early by at most one collection period (the kernel kills at a peak, and which peak is a
+          // matter of one cycle) plus the 10 %. At 4 MiB/min (OOM in about 70 minutes, well past the
+          // horizon) five minutes of 2 MiB noise pin the trough rate to about ±12 %, either way.
+          const bound = remaining <= 30 * 60_000 ? 0.1 : 0.15;
+          expect(error).toBeLessThanOrEqual(bound);
+          expect(error).toBeGreaterThanOrEqual(-(bound + (gcSeconds * 1000) / remaining));
           expect(f.etaLowMs).toBeLessThanOrEqual(f.etaMs);
           if (remaining <= 25 * 60_000) expect(f.alarm).toBe(true);
         }
       }
     }
-    const within = errors.filter((e) => Math.abs(e) <= 0.1).length / errors.length;
-    // Measured: 41 of the 60 cases within 10 % (the least-squares line alone: 11); README: Predictive.
-    expect(within).toBeGreaterThanOrEqual(0.65);
+    const within = errors.filter((e) => Math.abs(e) <= 0.1).length;
+    // Measured: 57 of the 60 cases within 10 % (the least-squares line alone: 11; troughs fitted freely
+    // from the first seen collection: 41); README: Predictive.
+    expect(within).toBeGreaterThanOrEqual(57);
   });
 
   it("raises at most 2 % false alarms on 100 bounded series that never run out (alarm held for 2 cycles)", () => {

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseSeriesCsv } from "../../detect/csv.ts";
 import { loadCorpus } from "../../detect/nab/corpus.ts";
+import { splitHalves } from "../../detect/nab/run.ts";
 import { NAB_PROFILES, scoreCorpus, scoreFile, sweepThreshold } from "../../detect/nab/score.ts";
 
 const run = promisify(execFile);
@@ -74,6 +75,20 @@ describe("NAB scoring", () => {
     const [file] = await loadCorpus(dir, join(dir, "w.json"));
     expect(file!.windows).toEqual([[2, 4]]);
     expect(file!.points).toHaveLength(10);
+  });
+
+  it("names the missing file and the folder mix-up when a windows file names a file not under --nab", async () => {
+    writeFileSync(join(dir, "missing.json"), JSON.stringify({ "nowhere/b.csv": [] }));
+    await expect(loadCorpus(dir, join(dir, "missing.json"))).rejects.toThrow(
+      /nowhere\/b\.csv: cannot read .*--nab/,
+    );
+  });
+
+  it("splits a corpus into two halves that share no file, alternately in name order", () => {
+    const files = ["c", "a", "d", "b", "e"].map((name) => ({ name, points: [], windows: [] }));
+    const [even, odd] = splitHalves(files);
+    expect(even.map((f) => f.name)).toEqual(["a", "c", "e"]);
+    expect(odd.map((f) => f.name)).toEqual(["b", "d"]);
   });
 
   it("rejects a bad row with its line number instead of dropping it", () => {

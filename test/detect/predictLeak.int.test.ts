@@ -9,15 +9,7 @@ import {
   type TestAegis,
 } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import {
-  ensureTargetImage,
-  freePort,
-  removeContainersNamed,
-  TARGET_IMAGE,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { freePort, TARGET_IMAGE, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
 
 const MiB = 1024 * 1024;
@@ -47,17 +39,16 @@ process.on("SIGTERM", () => process.exit(0));
 `;
 
 const API_TOKEN = "predict-test-token";
-const prefix = uniqueName("predict");
-const name = `${prefix}-checkout`;
+// The harness builds the lab image (its node binary runs LEAKY) and removes the container afterwards.
+const h = useDockerHarness("predict");
+const name = `${h.prefix}-checkout`;
 let port: number;
 let prom: TestPrometheus;
 let t: TestAegis;
 
 beforeAll(async () => {
-  await ensureTargetImage();
   port = await freePort();
-  const docker = testDocker();
-  const c = await docker.createContainer({
+  const c = await h.docker.createContainer({
     name,
     Image: TARGET_IMAGE,
     Entrypoint: [realpathSync(process.execPath), "--input-type=module", "-e", LEAKY],
@@ -108,7 +99,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await prom?.stop();
-  await removeContainersNamed(prefix);
 });
 
 describe("predicted OOM on the real Docker engine, through a real Prometheus", () => {
@@ -165,7 +155,7 @@ describe("predicted OOM on the real Docker engine, through a real Prometheus", (
     expect(done.status).toBe("resolved");
     expect(done.actions.map((a) => a.action)).toEqual(["restart_container"]);
 
-    const state = (await testDocker().getContainer(name).inspect()).State;
+    const state = (await h.docker.getContainer(name).inspect()).State;
     expect(state.OOMKilled).toBe(false);
     expect(state.Running).toBe(true);
     // Healed: the restarted process holds its baseline again, far from the limit.

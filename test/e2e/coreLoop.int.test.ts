@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
 
 // One generic alert name for every case: the evidence, not the name, must pick the action.
 const ALERT = "ContainerUnhealthy";
-const prefix = uniqueName("core");
+const h = useDockerHarness("core");
 
 let t: TestAegis;
 
@@ -23,7 +15,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.stop();
-  await removeContainersNamed(prefix);
 });
 
 async function openIncident(container: string): Promise<string> {
@@ -38,10 +29,7 @@ const startedAt = async (name: string) => (await testDocker().getContainer(name)
 
 describe("core loop on the real Docker engine", () => {
   it("restarts a container whose memory keeps growing, and verifies it healthy", async () => {
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("leak", { memoryMb: 1024 });
     const before = await startedAt(name);
     await fault(port, "leak");
 
@@ -76,9 +64,7 @@ describe("core loop on the real Docker engine", () => {
   });
 
   it("kills and starts a live container whose health check hangs", async () => {
-    const name = `${prefix}-hang`;
-    const port = await freePort();
-    await runTarget({ name, port, healthcheck: true });
+    const { name, port } = await h.target("hang", { healthcheck: true, waitHealthy: false });
     await waitFor(
       async () => (await testDocker().getContainer(name).inspect()).State.Health?.Status === "healthy",
       {
@@ -100,13 +86,10 @@ describe("core loop on the real Docker engine", () => {
   });
 
   it("does not restart a crash loop caused by bad configuration: escalates with the evidence", async () => {
-    const name = `${prefix}-config`;
-    const port = await freePort();
-    await runTarget({
-      name,
-      port,
+    const { name } = await h.target("config", {
       env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
       restartPolicy: { Name: "always" },
+      waitHealthy: false,
     });
     await waitFor(async () => (await testDocker().getContainer(name).inspect()).RestartCount >= 3, {
       what: "crash loop",
@@ -130,7 +113,7 @@ describe("core loop on the real Docker engine", () => {
   });
 
   it("escalates an alert about a container that does not exist, touching nothing", async () => {
-    const id = await openIncident(`${prefix}-nonexistent`);
+    const id = await openIncident(`${h.prefix}-nonexistent`);
     const incident = await waitForFinished(t.baseUrl, id);
     expect(incident.status).toBe("escalated");
     expect(incident.statusReason).toMatch(/target_not_found/);
@@ -142,10 +125,7 @@ describe("learning", () => {
   it("the next similar incident recalls the verified fix and weighs it in the decision", async () => {
     const decisions = [];
     for (const suffix of ["learn-a", "learn-b"]) {
-      const name = `${prefix}-${suffix}`;
-      const port = await freePort();
-      await runTarget({ name, port });
-      await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+      const { name, port } = await h.target(suffix);
       await fault(port, "5xx");
       const incident = await waitForFinished(t.baseUrl, await openIncident(name));
       expect(incident.status).toBe("resolved");

@@ -7,19 +7,11 @@ import type { Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { TEST_API_TOKEN, useApiToken, waitForFinished } from "../helpers/aegis.ts";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../helpers/docker.ts";
+import { fault, freePort, testDocker, useDockerHarness } from "../helpers/docker.ts";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
 import { serveProcess } from "../helpers/serveProcess.ts";
 
-const prefix = uniqueName("crash");
+const h = useDockerHarness("crash");
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 
@@ -34,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   pgServer?.stop();
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await removeContainersNamed(prefix);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -51,12 +42,7 @@ describe.each(cases)("killed -9 %s the Docker call (%s)", (crashAt, store) => {
     async () => {
       const dir = mkdtempSync(join(tmpdir(), "aegis-crash-"));
       dirs.push(dir);
-      const name = `${prefix}-${crashAt}-${store}`;
-      const targetPort = await freePort();
-      await runTarget({ name, port: targetPort });
-      await waitFor(() => fetch(`http://127.0.0.1:${targetPort}/health`).then((r) => r.ok), {
-        what: "target up",
-      });
+      const { name, port: targetPort } = await h.target(`${crashAt}-${store}`);
       await fault(targetPort, "5xx");
 
       const port = String(await freePort());

@@ -6,10 +6,10 @@ import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
 import { leakPrediction } from "../helpers/predictions.ts";
-import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { fault, useDockerHarness } from "../helpers/docker.ts";
 
 const TOKEN = "e2e-dashboard-token-9f8e7d6c5b4a";
-const prefix = uniqueName("dash");
+const h = useDockerHarness("dash");
 let t: TestAegis;
 let browser: Browser;
 let page: Page;
@@ -28,7 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
-  await removeContainersNamed(prefix);
 });
 
 describe("dashboard in Chromium", () => {
@@ -44,10 +43,7 @@ describe("dashboard in Chromium", () => {
     await page.locator('[data-testid="live"].on').waitFor();
 
     // A leaking container and its alert, posted while the page is open: the row arrives without a reload.
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("leak", { memoryMb: 1024 });
     await fault(port, "leak");
     const navigations: string[] = [];
     page.on("framenavigated", (f) => navigations.push(f.url()));
@@ -139,7 +135,7 @@ describe("dashboard in Chromium", () => {
   it("shows a predictive incident's forecast: the series, the limit and the predicted crossing", async () => {
     // What the watcher does with a forecast: the registry keeps it, its alert enters the pipeline.
     const at = Date.now();
-    const alert = await t.aegis.predictions.record(leakPrediction(`${prefix}-grower`, at));
+    const alert = await t.aegis.predictions.record(leakPrediction(`${h.prefix}-grower`, at));
     const res = await postAlerts(t.baseUrl, { ...retargeted({}), alerts: [alert] });
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
 

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -8,64 +6,20 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDashboard } from "../../server/dashboard/build.ts";
 import { startTestAegis, type TestAegis } from "../helpers/aegis.ts";
 import { launchChromium, logIn, shoot } from "../helpers/browser.ts";
-import { waitFor } from "../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+import { startBurningCheckout, type BurningCheckout } from "../helpers/sloService.ts";
 
 const TOKEN = "e2e-dashboard-slo-token-1a2b3c4d5e";
-let target: Server;
-let prom: TestPrometheus;
+let checkout: BurningCheckout;
 let t: TestAegis;
 let browser: Browser;
 let page: Page;
 const dir = mkdtempSync(join(tmpdir(), "aegis-dash-slo-"));
 
-/**
- * A service whose counters say 2 % of its requests fail (20× what a 99.9 % objective allows) and 0.05 % are
- * slower than 150 ms (half the latency budget's rate), scraped by a real Prometheus; the policy names both SLOs.
- */
+/** A `checkout` service burning its availability budget 20× (test/helpers/sloService.ts). */
 beforeAll(async () => {
   await buildDashboard();
-  let total = 0;
-  target = createServer((_req, res) => {
-    total += 10_000;
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-    res.end(
-      [
-        `http_requests_total{service="checkout",code="200"} ${total * 0.98}`,
-        `http_requests_total{service="checkout",code="500"} ${total * 0.02}`,
-        `http_request_duration_seconds_bucket{service="checkout",le="0.15"} ${total * 0.9995}`,
-        `http_request_duration_seconds_count{service="checkout"} ${total}`,
-        "",
-      ].join("\n"),
-    );
-  });
-  await new Promise<void>((r) => target.listen(0, "127.0.0.1", r));
-  prom = await startPrometheus([`127.0.0.1:${(target.address() as AddressInfo).port}`]);
-  await waitFor(
-    async () => {
-      const q = encodeURIComponent("sum(rate(http_requests_total[5m]))");
-      const body = (await (await fetch(`${prom.url}/api/v1/query?query=${q}`)).json()) as {
-        data: { result: unknown[] };
-      };
-      return body.data.result.length > 0;
-    },
-    { what: "rates in Prometheus" },
-  );
-  const policy = join(dir, "policy.yaml");
-  writeFileSync(
-    policy,
-    [
-      "slos:",
-      "  checkout:",
-      "    availability:",
-      "      objective: 99.9",
-      `      errorRatio: 'sum(rate(http_requests_total{service="checkout",code=~"5.."}[$window])) / sum(rate(http_requests_total{service="checkout"}[$window]))'`,
-      "    latency:",
-      "      thresholdMs: 150",
-      `      slowRatio: '1 - sum(rate(http_request_duration_seconds_bucket{service="checkout",le="0.15"}[$window])) / sum(rate(http_request_duration_seconds_count{service="checkout"}[$window]))'`,
-      "",
-    ].join("\n"),
-  );
+  checkout = await startBurningCheckout(dir);
+  const { prom, policy } = checkout;
   t = await startTestAegis({ AEGIS_API_TOKEN: TOKEN, PROMETHEUS_URL: prom.url, AEGIS_POLICY: policy });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -74,8 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
-  await prom?.stop();
-  target?.close();
+  await checkout?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

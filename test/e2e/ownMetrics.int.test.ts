@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { fault, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "../helpers/scriptedOpenAI.ts";
 import { answer } from "../agent/planners/llm/helpers.ts";
 
-const prefix = uniqueName("ownmetrics");
+const h = useDockerHarness("ownmetrics");
 let t: TestAegis;
 let prom: TestPrometheus;
 
@@ -18,7 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await prom?.stop();
   await t?.stop();
-  await removeContainersNamed(prefix);
 });
 
 /** One instant query's single value, or undefined while the series does not exist yet. */
@@ -31,10 +30,7 @@ async function query(expr: string): Promise<number | undefined> {
 
 describe("AegisOps' own metrics scraped by a real Prometheus", () => {
   it("a healed leak shows up as a verified restart, a recovery time and a resolved incident", async () => {
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("leak", { memoryMb: 1024 });
     await fault(port, "leak");
     const res = await postAlerts(t.baseUrl, retargeted({ alertname: "ContainerUnhealthy", container: name }));
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
@@ -84,13 +80,8 @@ describe("LLM use and planner fallbacks on /metrics", () => {
     );
 
   it("counts the model's tokens, calls and cost, and a decision the heuristic planner took over", async () => {
-    const name = `${prefix}-llm`;
-    for (const n of [name, `${name}-2`]) {
-      const port = await freePort();
-      await runTarget({ name: n, port });
-      await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
-      await fault(port, "5xx");
-    }
+    const name = `${h.prefix}-llm`;
+    for (const suffix of ["llm", "llm-2"]) await fault((await h.target(suffix)).port, "5xx");
     model.push(
       // Investigation round, then the decision.
       { content: "The health URL answers 500.", usage: { prompt_tokens: 700, completion_tokens: 30 } },

@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { startTestAegis, waitForFinished, type TestAegis } from "../helpers/aegis.ts";
-import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { fault, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
 import { createPrometheusRangeQueryTool } from "../../tools/prometheus/rangeQuery.ts";
 
-const prefix = uniqueName("prom");
+const h = useDockerHarness("prom");
 let t: TestAegis;
 let prom: TestPrometheus;
 let port: number;
-const name = `${prefix}-web`;
+let name: string;
 
 beforeAll(async () => {
-  port = await freePort();
-  await runTarget({ name, port });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  ({ name, port } = await h.target("web"));
   prom = await startPrometheus([`127.0.0.1:${port}`]);
   t = await startTestAegis({
     AEGIS_MODE: "auto",
@@ -26,7 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await prom?.stop();
-  await removeContainersNamed(prefix);
 });
 
 describe("verification against a real Prometheus", () => {

@@ -8,6 +8,7 @@ import type { Incident, IncidentSummary } from "../../core/types.ts";
 import { isTerminal } from "../../core/types.ts";
 import { startServer, type RunningServer } from "../../server/listen.ts";
 import { waitFor } from "./docker.ts";
+import { storeEnv } from "./postgresLeg.ts";
 
 /** A whole AegisOps (db in a temp dir, server on a free loopback port, runner started) for one test file. */
 export interface TestAegis {
@@ -43,9 +44,13 @@ export async function startTestAegis(
     AEGIS_DB: join(dir, "aegis.db"),
     AEGIS_MODE: "auto",
     AEGIS_API_TOKEN: TEST_API_TOKEN,
+    // The store matrix: PostgreSQL on that leg of `npm test`, SQLite otherwise (vitest.config.ts).
+    ...(await storeEnv()),
     ...env,
   });
   const aegis = await createAegis(config, { logger: silentLogger(), verifyIntervalMs: 100, ...overrides });
+  if (config.databaseUrl && aegis.store.kind !== "postgres")
+    throw new Error("the PostgreSQL leg opened no PostgreSQL");
   const server = await startServer(aegis.app, "127.0.0.1", 0);
   await aegis.start();
   const baseUrl = `http://127.0.0.1:${server.port}`;

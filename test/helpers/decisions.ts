@@ -1,7 +1,14 @@
 import type { Decision } from "../../core/types.ts";
 
-/** A heuristic planner's decision for this action, with the fields a platform test does not look at filled in. */
-export const decisionFor = (action: Decision["action"], params: Record<string, unknown> = {}): Decision => ({
+/**
+ * A heuristic planner's decision for this action, with the fields a test does not look at filled in; `over`
+ * sets the ones it does (target, rationale, contributions ...).
+ */
+export const decisionFor = (
+  action: Decision["action"],
+  params: Record<string, unknown> = {},
+  over: Partial<Decision> = {},
+): Decision => ({
   action,
   target: "x",
   params,
@@ -11,4 +18,5 @@ export const decisionFor = (action: Decision["action"], params: Record<string, u
   planner: "heuristic",
   model: null,
   promptVersion: null,
+  ...over,
 });

@@ -8,6 +8,8 @@ import { waitFor } from "./docker.ts";
 
 /** A throwaway PostgreSQL cluster on a loopback port, in a temp dir; `stop()` removes it. */
 export interface TestPostgres {
+  /** `postgresql://aegis@127.0.0.1:PORT`: append `/dbname`. */
+  baseUrl: string;
   /** A connection URL to a fresh, empty database (each call creates one). */
   newDatabase(): Promise<string>;
   stop(): void;
@@ -87,6 +89,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   );
   let n = 0;
   return {
+    baseUrl: base,
     async newDatabase() {
       const name = `aegis_${process.pid}_${++n}`;
       const c = new pg.Client({ connectionString: `${base}/postgres` });

@@ -5,29 +5,25 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { fault, freePort, removeContainersNamed, runTarget, uniqueName, waitFor } from "../helpers/docker.ts";
+import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { serveProcess } from "../helpers/serveProcess.ts";
 
 /**
  * Attack: an error nobody handles (an `error` event on a request the HTTP layer made on its own) killed the
  * process; the incident stayed open, so every restart resumed it and died again.
  */
-const prefix = uniqueName("guard-proc");
+const h = useDockerHarness("guard-proc");
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
 const TOKEN = "security-test-token";
 
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await removeContainersNamed(prefix);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 async function brokenTarget(suffix: string): Promise<string> {
-  const name = `${prefix}-${suffix}`;
-  const port = await freePort();
-  await runTarget({ name, port });
-  await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+  const { name, port } = await h.target(suffix);
   await fault(port, "5xx");
   return name;
 }

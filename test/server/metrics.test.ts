@@ -4,6 +4,8 @@ import { registerIncidentMetrics } from "../../server/incidentMetrics.ts";
 import { createMetricsRegistry, registerServerMetrics } from "../../server/metrics.ts";
 import { promtoolCheckMetrics } from "../helpers/promtool.ts";
 import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
+import { decisionFor } from "../helpers/decisions.ts";
+import { incidentFor } from "../helpers/incidents.ts";
 
 /** The value of one series in an exposition (undefined when absent). */
 function value(text: string, series: string): number | undefined {
@@ -12,39 +14,20 @@ function value(text: string, series: string): number | undefined {
 }
 
 function incident(id: string, status: IncidentStatus, over: Partial<Incident> = {}): Incident {
-  return {
-    id,
-    status,
-    statusReason: null,
-    alerts: [],
-    target: { kind: "docker_container", key: "docker:web", name: "web" },
-    evidence: null,
-    decision: null,
-    actions: [],
-    verification: null,
-    timeline: [],
-    receivedAt: "2026-01-01T00:00:00.000Z",
-    decidedAt: null,
-    actedAt: null,
-    verifiedAt: null,
-    resolvedAt: null,
-    mttrMs: null,
-    ...over,
-  };
+  return incidentFor({ id, status, ...over });
 }
 
-const decision = (over: Partial<Decision> = {}): Decision => ({
-  action: "restart_container",
-  target: "web",
-  params: {},
-  confidence: 0.9,
-  rationale: "memory grows",
-  contributions: { memory_growth: 1 },
-  planner: "heuristic",
-  model: null,
-  promptVersion: null,
-  ...over,
-});
+const decision = (over: Partial<Decision> = {}): Decision =>
+  decisionFor(
+    "restart_container",
+    {},
+    {
+      target: "web",
+      rationale: "memory grows",
+      contributions: { memory_growth: 1 },
+      ...over,
+    },
+  );
 
 const action = (state: ActionRecord["state"], attempt = 1): ActionRecord => ({
   key: `k${attempt}`,

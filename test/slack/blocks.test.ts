@@ -3,9 +3,11 @@ import type { Incident } from "../../core/types.ts";
 import { approvalBlocks } from "../../slack/blocks/approvalBlocks.ts";
 import { logExcerpt } from "../../slack/blocks/evidence.ts";
 import { incidentAlert } from "../helpers/alerts.ts";
+import { decisionFor } from "../helpers/decisions.ts";
+import { incidentFor } from "../helpers/incidents.ts";
 
 function incident(lines: string[], rationale = "the newest revision crashes"): Incident {
-  return {
+  return incidentFor({
     id: "inc_1",
     status: "awaiting_approval",
     statusReason: null,
@@ -23,27 +25,17 @@ function incident(lines: string[], rationale = "the newest revision crashes"): I
       observations: { k8s_pod_logs: { "checkout-1": lines } },
       errors: [],
     },
-    decision: {
-      action: "cordon_drain_node",
-      target: "sim-node-1",
-      params: {},
-      confidence: 0.9,
-      rationale,
-      contributions: { crash_loop: 1 },
-      planner: "heuristic",
-      model: null,
-      promptVersion: null,
-    },
-    actions: [],
-    verification: null,
-    timeline: [],
+    decision: decisionFor(
+      "cordon_drain_node",
+      {},
+      {
+        target: "sim-node-1",
+        rationale,
+        contributions: { crash_loop: 1 },
+      },
+    ),
     receivedAt: "2026-12-01T10:00:00Z",
-    decidedAt: null,
-    actedAt: null,
-    verifiedAt: null,
-    resolvedAt: null,
-    mttrMs: null,
-  };
+  });
 }
 
 const waiting = { kind: "waiting" as const, approvers: [], required: 2, expiresAt: "2026-12-01T10:10:00Z" };

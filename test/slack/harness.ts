@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from "../../server/listen.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { getIncident, TEST_API_TOKEN, useApiToken } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
+import { storeEnv } from "../helpers/postgresLeg.ts";
 import {
   blockActionPayload,
   postToSlackEndpoint,
@@ -92,6 +93,8 @@ export async function startSlackHarness(
     SLACK_CHANNEL: CHANNEL,
     SLACK_API_URL: slack.apiUrl,
     ...(opts.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : {}),
+    // The store matrix: PostgreSQL on that leg of `npm test` (vitest.config.ts).
+    ...(await storeEnv()),
     ...opts.env,
   });
   let aegis!: Aegis;

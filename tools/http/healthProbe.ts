@@ -75,15 +75,22 @@ export function probeFailureInWords(r: HealthProbeResult): string {
 
 /**
  * Probe more than once before calling a health URL failing: two probes `gapMs` apart, and a third when they
- * disagree. The result is the majority's (the failing one when two fail), with every probe kept.
+ * disagree (unless `confirm` already shows the failure sustained). The result is the majority's (the failing one when two fail), with every probe kept.
  */
 export async function probeHealthRepeatedly(
   url: string,
   timeoutMs = 2000,
   gapMs = 250,
-): Promise<{ result: HealthProbeResult; probes: HealthProbeResult[] }> {
+  /**
+   * Another witness that a failure is not a blip (e.g. the errors a metrics history holds): when it says so, the
+   * first failing probe stands and no second probe is waited for. Its answer, in words, goes with the result.
+   */
+  confirm?: () => Promise<string | undefined>,
+): Promise<{ result: HealthProbeResult; probes: HealthProbeResult[]; confirmedBy?: string }> {
   const probes = [await probeHealth(url, timeoutMs)];
   if (probes[0]!.ok) return { result: probes[0]!, probes };
+  const confirmedBy = confirm ? await confirm().catch(() => undefined) : undefined;
+  if (confirmedBy) return { result: probes[0]!, probes, confirmedBy };
   await new Promise((r) => setTimeout(r, gapMs));
   probes.push(await probeHealth(url, timeoutMs));
   if (probes[1]!.ok) {

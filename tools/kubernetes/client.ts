@@ -25,13 +25,19 @@ export type KubeSource =
   | { kind: "in_cluster" }
   | { kind: "string"; yaml: string };
 
-/** Build the clients from a kubeconfig file, a kubeconfig string (tests), or the pod's service account. */
-export function createKubeClients(source: KubeSource): KubeClients {
+/** A kubeconfig from a file (and context), a string (tests), or the pod's service account. */
+export function loadKubeConfig(source: KubeSource): KubeConfig {
   const kc = new KubeConfig();
   if (source.kind === "file") kc.loadFromFile(source.path);
   else if (source.kind === "string") kc.loadFromString(source.yaml);
   else kc.loadFromCluster();
   if (source.kind === "file" && source.context) kc.setCurrentContext(source.context);
+  return kc;
+}
+
+/** Build the clients from a kubeconfig file, a kubeconfig string (tests), or the pod's service account. */
+export function createKubeClients(source: KubeSource): KubeClients {
+  const kc = loadKubeConfig(source);
   return {
     core: kc.makeApiClient(CoreV1Api),
     apps: kc.makeApiClient(AppsV1Api),

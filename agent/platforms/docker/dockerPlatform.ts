@@ -30,7 +30,7 @@ import type { Policy } from "../../policy/schema.ts";
 import { bindTool } from "../boundTool.ts";
 import type { ActionResult, Located, Platform } from "../platform.ts";
 import { prometheusChecks } from "../prometheusCheck.ts";
-import { statsFromPrometheus } from "./promHistory.ts";
+import { errorsFromPrometheus, statsFromPrometheus, SUSTAINED_RISES } from "./promHistory.ts";
 import { dockerSignals, type DockerObservations } from "./signals.ts";
 
 export interface DockerPlatformOptions {
@@ -137,15 +137,32 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     // Quick tools side by side; then, only if they found nothing decisive, the slow one: the engine
     // publishes stats once a second, so measuring memory growth and CPU costs about a second.
     // A failing health URL is probed again before it counts: one refused or reset connection can be a blip.
+    // With Prometheus, the errors it already holds say whether a failing probe is a blip (read side by side).
+    const since = Math.min(...alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt)));
+    const errorHistory =
+      opts.prometheusUrl && alive && url
+        ? errorsFromPrometheus({ prometheusUrl: opts.prometheusUrl, container: snapshot.name, since }).catch(
+            () => undefined,
+          )
+        : undefined;
+    const sustained = async () => {
+      const h = await errorHistory;
+      return h && h.rises >= SUSTAINED_RISES
+        ? `Prometheus counted ${h.errors} server error(s) at ${h.rises} scrapes over the last ${Math.round(h.windowMs / 1000)} s`
+        : undefined;
+    };
     const [logs, probed] = await Promise.all([
       guard("docker_container_logs", logsTool.execute({ container: ref, tail: 100 })),
-      alive && url ? probeHealthRepeatedly(url, probeTimeoutMs) : Promise.resolve(undefined),
+      alive && url
+        ? probeHealthRepeatedly(url, probeTimeoutMs, undefined, sustained)
+        : Promise.resolve(undefined),
     ]);
     const obs: DockerObservations = { snapshot };
     if (logs) obs.logs = logs.lines;
     if (probed) {
       obs.probe = probed.result;
       obs.probes = probed.probes;
+      if (probed.confirmedBy) obs.probeConfirmedBy = probed.confirmedBy;
     }
     const decisive = dockerSignals(obs).some((s) => DECISIVE.has(s.name));
     if (alive && !decisive) {
@@ -157,9 +174,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
               prometheusUrl: opts.prometheusUrl,
               container: snapshot.name,
               memoryLimitBytes: snapshot.memoryLimitBytes,
-              since: Math.min(
-                ...alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt)),
-              ),
+              since,
             }),
           )
         : undefined;

@@ -74,3 +74,52 @@ function slopePerSecond(points: ReadonlyArray<readonly [number, number]>): numbe
   }
   return den === 0 ? 0 : (num / den) * 1000;
 }
+
+/** What Prometheus holds of a container's server errors since its alert began. */
+export interface ErrorHistory {
+  /** Scrapes at which the 5xx counter had grown since the one before: errors seen at that many moments. */
+  rises: number;
+  /** 5xx answers counted over the window. */
+  errors: number;
+  windowMs: number;
+}
+/** Distinct moments of new server errors that make them sustained rather than a blip. */
+export const SUSTAINED_RISES = 2;
+
+/**
+ * A container's server errors over the alert's window, read as one range query of its `http_requests_total` 5xx
+ * counter (by the `container` label the scrape adds) instead of probing it again on the spot: errors that grew at
+ * several scrapes are sustained, not a blip. Undefined when Prometheus has no such series.
+ */
+export async function errorsFromPrometheus(opts: {
+  prometheusUrl: string;
+  container: string;
+  since?: number;
+  now?: number;
+}): Promise<ErrorHistory | undefined> {
+  const name = JSON.stringify(opts.container);
+  const end = opts.now ?? Date.now();
+  const since = Number.isFinite(opts.since) ? opts.since! : end - MIN_WINDOW_MS;
+  const window = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, end - since));
+  const range = await queryPrometheusRange({
+    prometheusUrl: opts.prometheusUrl,
+    query: `sum(http_requests_total{container=${name},code=~"5.."})`,
+    start: new Date(end - window).toISOString(),
+    end: new Date(end).toISOString(),
+    stepSeconds: Math.max(0.1, window / 1000 / STEPS),
+  });
+  const values = (range.series[0]?.points ?? []).map(([, v]) => v).filter(Number.isFinite);
+  if (values.length === 0) return undefined;
+  let rises = 0;
+  let errors = 0;
+  for (let i = 1; i < values.length; i++) {
+    const d = values[i]! - values[i - 1]!;
+    // A counter that went down was reset by a restart: what it counts since is new.
+    const added = d >= 0 ? d : values[i]!;
+    if (added > 0) {
+      rises++;
+      errors += added;
+    }
+  }
+  return { rises, errors, windowMs: window };
+}

@@ -13,6 +13,8 @@ export interface DockerObservations {
   probe?: HealthProbeResult;
   /** Every probe of the health URL (more than one when the first failed); `probe` is the majority's. */
   probes?: HealthProbeResult[];
+  /** What showed a failing probe sustained without probing again (Prometheus' error history), in words. */
+  probeConfirmedBy?: string;
 }
 
 // EX_CONFIG from sysexits.h: the conventional "bad configuration" exit status.
@@ -104,8 +106,9 @@ export function dockerSignals(obs: DockerObservations, now = Date.now()): Signal
       c.health?.status === "unhealthy" &&
       lastRuns.length > 0 &&
       lastRuns.every((r) => r.exitCode !== 0 && (r.exitCode === -1 || TIMEOUT_TEXT.test(r.output)));
-    const tally =
-      obs.probes && obs.probes.length > 1
+    const tally = obs.probeConfirmedBy
+      ? ` (${obs.probeConfirmedBy})`
+      : obs.probes && obs.probes.length > 1
         ? ` (${obs.probes.filter((p) => !p.ok).length} of ${obs.probes.length} probes failed)`
         : "";
     if (probe?.error === "timeout" || healthTimeouts) {

@@ -29,6 +29,7 @@ import { KUBE_ACTIONS } from "./actions/index.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
@@ -393,11 +394,28 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const collectedAt = new Date().toISOString();
       if (target.kind === "k8s_node") {
         const node = await readNode(kube, target.name);
+        const errors: string[] = [];
+        const signals = nodeSignals(node);
+        // A drain for pressure needs somewhere to move the pods to.
+        if (signals.some((s) => s.name === "memory_pressure" || s.name === "pid_pressure")) {
+          const room = await roomElsewhere(kube, target.name).catch((err: unknown) => {
+            errors.push(`k8s_nodes: ${describeError(err)}`);
+            return undefined;
+          });
+          if (room?.length === 0)
+            signals.push(
+              signal(
+                "no_room_elsewhere",
+                true,
+                "no other node is Ready, schedulable and free of memory, PID and disk pressure",
+              ),
+            );
+        }
         return {
           collectedAt,
-          signals: nodeSignals(node),
+          signals,
           observations: { k8s_node_status: trimNode(node) },
-          errors: [],
+          errors,
         };
       }
       const t = workload(target);
@@ -499,9 +517,12 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
         if (dbSignals.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...dbSignals];
       }
+      // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
+      const dependency = await observeDependency(observerDeps, t, signals, observe, errors);
       return {
         collectedAt,
         signals,
+        ...(dependency ? { dependency } : {}),
         observations: {
           k8s_list_pods: obs.pods,
           ...(obs.rollout
@@ -628,6 +649,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       },
     ];
   }
+}
+
+const PRESSURES = new Set(["MemoryPressure", "PIDPressure", "DiskPressure"]);
+/** The other nodes a drain could move pods to: Ready, schedulable, no pressure condition. */
+async function roomElsewhere(kube: KubeClients, except: string): Promise<string[]> {
+  const nodes = await kube.core.listNode();
+  return nodes.items
+    .filter((n) => n.metadata?.name !== except && n.spec?.unschedulable !== true)
+    .filter((n) => {
+      const conds = n.status?.conditions ?? [];
+      const ready = conds.some((c) => c.type === "Ready" && c.status === "True");
+      return ready && !conds.some((c) => PRESSURES.has(c.type) && c.status === "True");
+    })
+    .map((n) => n.metadata?.name ?? "");
 }
 
 /** How badly a pod is doing, for picking which one to restart. */

@@ -29,6 +29,9 @@ const FLAT_SHARE = 0.01;
 const STEADY_RATIO = 0.5;
 /** A revision this young can be what started a slow leak. */
 const RELEASE_WINDOW_MS = 6 * 60 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
+/** A revision that has served this long without the leak filling its pods has run fine for a long time. */
+const LONG_RUN_MS = DAY_MS;
 const MIB = 1024 * 1024;
 
 /**
@@ -144,11 +147,27 @@ export function memorySignals(
     const olderFlat =
       older.length > 0 && older.every((s) => judged.find((j) => j.s === s)?.trend !== "growing");
     const age = newest?.createdAt ? now - Date.parse(newest.createdAt) : Infinity;
-    if (
+    const release =
       newest &&
       (rollout?.revisions.length ?? 0) > 1 &&
-      (older.length > 0 ? olderFlat : age <= RELEASE_WINDOW_MS)
-    ) {
+      (older.length > 0 ? olderFlat : age <= RELEASE_WINDOW_MS);
+    // The only pods, of a revision that has served for a day or more: a leak in code that ran fine long enough
+    // that a restart buys as long again (its fix is a release, not an action).
+    if (!release && older.length === 0 && Number.isFinite(age) && age >= LONG_RUN_MS) {
+      const soonestMin = Math.min(
+        ...growing
+          .filter((g) => ofNewest.includes(g.s))
+          .map((g) => (g.s.limitBytes - g.s.readings.at(-1)!.bytes) / g.perMin),
+      );
+      out.push(
+        signal(
+          "leak_long_running",
+          Math.floor(age / DAY_MS),
+          `revision ${newest!.revision} (${newest!.images.join(", ")}) has run for ${(age / DAY_MS).toFixed(1)} days and leaks in every pod; at this rate the first pod reaches its limit in ~${Math.max(0, Math.round(soonestMin))} min`,
+        ),
+      );
+    }
+    if (release) {
       out.push(
         signal(
           "recent_rollout",

@@ -313,6 +313,13 @@ export function nodeSignals(node: NodeSnapshot): Signal[] {
   const disk = cond("DiskPressure");
   if (disk?.status === "True")
     out.push(signal("disk_pressure", true, `DiskPressure: ${disk.message || disk.reason}`));
+  // The kubelet's own verdict that the node runs short of memory or process ids (it starts evicting pods).
+  const memory = cond("MemoryPressure");
+  if (memory?.status === "True")
+    out.push(signal("memory_pressure", true, `MemoryPressure: ${memory.message || memory.reason}`));
+  const pids = cond("PIDPressure");
+  if (pids?.status === "True")
+    out.push(signal("pid_pressure", true, `PIDPressure: ${pids.message || pids.reason}`));
   if (node.unschedulable && toMove.length === 0) {
     out.push(signal("node_drained", true, "cordoned and hosting no pods a drain would move"));
   } else if (node.unschedulable) {

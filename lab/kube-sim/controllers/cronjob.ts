@@ -41,6 +41,20 @@ export function reconcileCronJobs(ctx: SimContext): void {
   for (const o of ctx.store.view(R.cronjobs)) reconcileOne(ctx, o as CronJob);
 }
 
+/** The first schedule time after `after` (kube-state-metrics' kube_cronjob_next_schedule_time); undefined when bad. */
+export function nextScheduleTime(cj: CronJob, after: number): number | undefined {
+  try {
+    return CronExpressionParser.parse(cj.spec.schedule, {
+      currentDate: new Date(after),
+      ...(cj.spec.timeZone ? { tz: cj.spec.timeZone } : {}),
+    })
+      .next()
+      .getTime();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The latest schedule time in (after, now], and how many were missed; undefined for a bad schedule. */
 function lastDue(
   cj: CronJob,

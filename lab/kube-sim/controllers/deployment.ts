@@ -236,8 +236,10 @@ function updateStatus(ctx: SimContext, d: Deployment, newRs: ReplicaSet, rss: Re
   } else if (
     !progressed &&
     prevProgress.reason !== "NewReplicaSetAvailable" &&
-    ctx.clock.now() - Date.parse(prevProgress.lastUpdateTime ?? now) >
-      (d.spec.progressDeadlineSeconds ?? 600) * 1000
+    // Once timed out it stays so until the rollout progresses again (as the real controller's DeploymentTimedOut).
+    (prevProgress.reason === "ProgressDeadlineExceeded" ||
+      ctx.clock.now() - Date.parse(prevProgress.lastUpdateTime ?? now) >
+        (d.spec.progressDeadlineSeconds ?? 600) * 1000)
   ) {
     progressing = {
       type: "Progressing",

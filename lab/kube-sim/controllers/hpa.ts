@@ -1,8 +1,9 @@
 import { rfc3339 } from "../clock.ts";
 import { cpuUtilization } from "../load.ts";
-import type { Deployment, HorizontalPodAutoscaler } from "../types.ts";
+import { selectorMatches } from "../http/selectors.ts";
+import type { Deployment, HorizontalPodAutoscaler, Pod } from "../types.ts";
 import type { SimContext } from "./context.ts";
-import { R, save } from "./context.ts";
+import { R, isActive, save } from "./context.ts";
 
 const TOLERANCE = 0.1;
 
@@ -22,8 +23,6 @@ export function reconcileHpas(ctx: SimContext): void {
       ref.kind === "Deployment"
         ? (ctx.store.peek(R.deployments, hpa.metadata.namespace, ref.name) as Deployment | undefined)
         : undefined;
-    const min = hpa.spec.minReplicas ?? 1;
-    const max = hpa.spec.maxReplicas;
     const t = rfc3339(now);
     if (!target) {
       writeStatus(ctx, hpa, {
@@ -42,8 +41,48 @@ export function reconcileHpas(ctx: SimContext): void {
       continue;
     }
     const current = target.spec.replicas ?? 1;
+    const min = hpa.spec.minReplicas ?? 1;
+    const max = hpa.spec.maxReplicas;
     const metric = hpa.spec.metrics?.find((m) => m.type === "Resource" && m.resource?.name === "cpu");
     const targetUtil = metric?.resource?.target.averageUtilization ?? 80;
+    // Within min..max the real controller computes from the metrics (out of range it clamps first).
+    const missing =
+      current > 0 && current >= min && current <= max ? missingCpuRequest(ctx, target) : undefined;
+    if (missing) {
+      // The real controller cannot compute utilization as a percentage of a request that is not set.
+      const err = `failed to get cpu utilization: missing request for cpu in container ${missing.container} of Pod ${missing.pod}`;
+      ctx.events.record(hpa, "Warning", "FailedGetResourceMetric", err, "horizontal-pod-autoscaler");
+      ctx.events.record(
+        hpa,
+        "Warning",
+        "FailedComputeMetricsReplicas",
+        `invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: ${err}`,
+        "horizontal-pod-autoscaler",
+      );
+      writeStatus(ctx, hpa, {
+        currentReplicas: current,
+        desiredReplicas: hpa.status?.desiredReplicas ?? current,
+        ...(hpa.status?.lastScaleTime ? { lastScaleTime: hpa.status.lastScaleTime } : {}),
+        currentMetrics: [],
+        conditions: [
+          cond(
+            "AbleToScale",
+            "True",
+            "SucceededGetScale",
+            "the HPA controller was able to get the target's current scale",
+            t,
+          ),
+          cond(
+            "ScalingActive",
+            "False",
+            "FailedGetResourceMetric",
+            `the HPA was unable to compute the replica count: ${err}`,
+            t,
+          ),
+        ],
+      });
+      continue;
+    }
     const util = cpuUtilization(ctx, target);
     let raw = current;
     if (util !== undefined && Math.abs(util / targetUtil - 1) > TOLERANCE)
@@ -111,6 +150,19 @@ export function reconcileHpas(ctx: SimContext): void {
       ],
     });
   }
+}
+
+/** The first running pod of the target with a container that requests no CPU (utilization is % of request). */
+function missingCpuRequest(ctx: SimContext, d: Deployment): { pod: string; container: string } | undefined {
+  const pods = (ctx.store.view(R.pods, d.metadata.namespace) as readonly Pod[]).filter(
+    (p) =>
+      isActive(p) && p.status?.phase === "Running" && selectorMatches(d.spec.selector, p.metadata.labels),
+  );
+  for (const p of pods) {
+    const c = p.spec.containers.find((x) => x.resources?.requests?.cpu === undefined);
+    if (c) return { pod: p.metadata.name, container: c.name };
+  }
+  return undefined;
 }
 
 function cond(type: string, status: "True" | "False", reason: string, message: string, t: string) {

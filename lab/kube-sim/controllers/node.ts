@@ -3,7 +3,18 @@ import type { Condition, Node, Pod } from "../types.ts";
 import { resourceOf } from "../resources.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, save } from "./context.ts";
-import { MEMORY_THRESHOLD_BYTES, evictForMemory, journal, nodeMemory, pidPressure } from "./nodeHealth.ts";
+import {
+  DISK_THRESHOLD_RATIO,
+  MEMORY_THRESHOLD_BYTES,
+  evictForMemory,
+  evictForPressure,
+  evictOverDiskLimit,
+  containerDiskBytes,
+  journal,
+  nodeDisk,
+  nodeMemory,
+  pidPressure,
+} from "./nodeHealth.ts";
 
 const MANAGED_TAINTS = [
   "node.kubernetes.io/unreachable",
@@ -14,6 +25,7 @@ const MANAGED_TAINTS = [
   "node.kubernetes.io/network-unavailable",
   "node.kubernetes.io/unschedulable",
 ];
+const PRESSURE_TRANSITION_PERIOD_MS = 300_000;
 const CNI_NOT_READY =
   "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";
 
@@ -70,6 +82,14 @@ export function reconcileNodes(ctx: SimContext): void {
     const down = st.kubeletDown;
     const mem = nodeMemory(ctx, n, onNode);
     const memPressure = !down && mem.available < MEMORY_THRESHOLD_BYTES;
+    // Disk: the legacy `diskFilling` shortcut, or what the pods and the system wrote (nodefs.available<10%).
+    const disk = nodeDisk(ctx, n, onNode);
+    const diskLow = !down && disk.available < DISK_THRESHOLD_RATIO * disk.capacity;
+    if (diskLow) st.diskLowAt = now;
+    // The condition holds for the kubelet's evictionPressureTransitionPeriod (5 min) after the last low reading.
+    const diskPressure =
+      !down &&
+      (st.diskFilling || (st.diskLowAt !== undefined && now - st.diskLowAt < PRESSURE_TRANSITION_PERIOD_MS));
     const pids = !down && pidPressure(ctx, n, onNode);
     const cni = !down && st.networkUnavailable === true;
     const unknown = (t: string) =>
@@ -92,7 +112,7 @@ export function reconcileNodes(ctx: SimContext): void {
             ),
       down
         ? unknown("DiskPressure")
-        : st.diskFilling
+        : diskPressure
           ? cond("DiskPressure", "True", "KubeletHasDiskPressure", "kubelet has disk pressure")
           : cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
       down
@@ -169,7 +189,7 @@ export function reconcileNodes(ctx: SimContext): void {
         timeAdded: taintAt("node.kubernetes.io/unreachable", "NoExecute"),
       });
     }
-    if (st.diskFilling && !down)
+    if (diskPressure)
       taints.push({
         key: "node.kubernetes.io/disk-pressure",
         effect: "NoSchedule",
@@ -200,7 +220,7 @@ export function reconcileNodes(ctx: SimContext): void {
       );
     if (!wasReady && !down && !cni && prev.length)
       ctx.events.record(n, "Normal", "NodeReady", `Node ${name} status is now: NodeReady`, "kubelet", name);
-    if (!hadPressure && st.diskFilling && !down)
+    if (!hadPressure && diskPressure)
       ctx.events.record(
         n,
         "Normal",
@@ -209,7 +229,7 @@ export function reconcileNodes(ctx: SimContext): void {
         "kubelet",
         name,
       );
-    if (hadPressure && !st.diskFilling && !down)
+    if (hadPressure && !diskPressure && !down)
       ctx.events.record(
         n,
         "Normal",
@@ -218,7 +238,7 @@ export function reconcileNodes(ctx: SimContext): void {
         "kubelet",
         name,
       );
-    if (st.diskFilling && !down && !hadPressure) {
+    if (diskPressure && !hadPressure) {
       ctx.events.record(
         n,
         "Warning",
@@ -230,7 +250,20 @@ export function reconcileNodes(ctx: SimContext): void {
     }
 
     renewLease(ctx, n, down, now);
-    if (memPressure)
+    if (!down) evictOverDiskLimit(ctx, n, onNode);
+    if (diskLow)
+      evictForPressure(
+        ctx,
+        n,
+        onNode.filter((p) => !isDaemonPod(p)),
+        {
+          resource: "ephemeral-storage",
+          threshold: String(Math.round(DISK_THRESHOLD_RATIO * disk.capacity)),
+          available: disk.available,
+          usage: (p, c) => containerDiskBytes(ctx, p, c),
+        },
+      );
+    else if (memPressure)
       evictForMemory(
         ctx,
         n,

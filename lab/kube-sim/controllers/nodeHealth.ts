@@ -57,16 +57,52 @@ export function pidPressure(ctx: SimContext, n: Node, onNode: readonly Pod[]): b
 
 const memOf = (ctx: SimContext, p: Pod, name: string) =>
   ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(name)?.memBytes ?? 0;
-const requestOf = (p: Pod, name: string) =>
-  parseBytes(p.spec.containers.find((c) => c.name === name)?.resources?.requests?.memory) ?? 0;
 const Ki = (b: number) => `${Math.max(0, Math.round(b / 1024))}Ki`;
 
+/** Bytes a running container has written to its writable layer and logs (its ephemeral-storage use). */
+export function containerDiskBytes(ctx: SimContext, p: Pod, name: string): number {
+  const cr = ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(name);
+  const c = p.spec.containers.find((x) => x.name === name);
+  if (!cr || cr.state !== "running" || !c) return 0;
+  const b = ctx.world.behaviourOf(c);
+  const minutes = (ctx.clock.now() - cr.startedAt) / 60_000;
+  return ((b.diskMiB ?? 0) + (b.diskMiBPerMin ?? 0) * minutes) * MiB;
+}
+
+/** The kubelet's default hard eviction threshold for the node's filesystem (nodefs.available<10%). */
+export const DISK_THRESHOLD_RATIO = 0.1;
+const GiB = 1024 * MiB;
+
+/** The node's root filesystem: capacity (its ephemeral-storage), what the system and the pods use, what is left. */
+export function nodeDisk(
+  ctx: SimContext,
+  n: Node,
+  onNode: readonly Pod[],
+): { capacity: number; used: number; available: number } {
+  const st = ctx.world.node(n.metadata.name);
+  const capacity = parseBytes(n.status?.capacity?.["ephemeral-storage"]) ?? 100 * GiB;
+  let used = (st.outsideDiskGiB ?? (capacity * 0.45) / GiB) * GiB;
+  for (const p of onNode) for (const c of p.spec.containers) used += containerDiskBytes(ctx, p, c.name);
+  return { capacity, used, available: Math.max(0, capacity - used) };
+}
+
+type Reclaim = {
+  resource: "memory" | "ephemeral-storage";
+  /** The threshold as the kubelet prints it (`100Mi`, or bytes for a percentage of the filesystem). */
+  threshold: string;
+  available: number;
+  usage: (p: Pod, container: string) => number;
+};
+
+const requestOf = (p: Pod, name: string, resource: string) =>
+  parseBytes(p.spec.containers.find((c) => c.name === name)?.resources?.requests?.[resource]) ?? 0;
+
 /**
- * The kubelet's eviction manager under memory pressure: every 10 s it evicts one pod, ranked as the real one
- * ranks them (usage above requests first, then by how far above), marking it Failed/Evicted with the real
- * message and events. Controllers then replace it elsewhere (the memory-pressure taint keeps it off this node).
+ * The kubelet's eviction manager under memory or disk pressure: every 10 s it evicts one pod, ranked as the real
+ * one ranks them (usage above requests first, then by how far above), marking it Failed/Evicted with the real
+ * message and events. Controllers then replace it elsewhere (the pressure taint keeps it off this node).
  */
-export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[], available: number): void {
+export function evictForPressure(ctx: SimContext, n: Node, onNode: readonly Pod[], r: Reclaim): void {
   const name = n.metadata.name;
   const now = ctx.clock.now();
   const key = `eviction/${name}`;
@@ -75,7 +111,7 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
   if (!candidates.length) return;
   ctx.world.reported.set(key, now);
   const over = (p: Pod) =>
-    p.spec.containers.reduce((s, c) => s + memOf(ctx, p, c.name) - requestOf(p, c.name), 0);
+    p.spec.containers.reduce((s, c) => s + r.usage(p, c.name) - requestOf(p, c.name, r.resource), 0);
   const ranked = [...candidates].sort(
     (a, b) => Number(over(b) > 0) - Number(over(a) > 0) || over(b) - over(a),
   );
@@ -84,7 +120,7 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
     ctx,
     name,
     "kubelet",
-    `"Eviction manager: attempting to reclaim" resourceName="memory"`,
+    `"Eviction manager: attempting to reclaim" resourceName="${r.resource}"`,
     "I",
     "eviction_manager.go:366",
   );
@@ -92,7 +128,7 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
     ctx,
     name,
     "kubelet",
-    `"Eviction manager: must evict pod(s) to reclaim" resourceName="memory"`,
+    `"Eviction manager: must evict pod(s) to reclaim" resourceName="${r.resource}"`,
     "I",
     "eviction_manager.go:377",
   );
@@ -104,11 +140,37 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
     "I",
     "eviction_manager.go:395",
   );
-  const c = [...victim.spec.containers].sort(
-    (a, b) => memOf(ctx, victim, b.name) - memOf(ctx, victim, a.name),
-  )[0]!;
-  const req = c.resources?.requests?.memory ?? "0";
-  const message = `The node was low on resource: memory. Threshold quantity: 100Mi, available: ${Ki(available)}. Container ${c.name} was using ${Ki(memOf(ctx, victim, c.name))}, request is ${req}, has larger consumption of request. `;
+  // As the real message: every container using more than it requests is named.
+  let message = `The node was low on resource: ${r.resource}. Threshold quantity: ${r.threshold}, available: ${Ki(r.available)}. `;
+  for (const c of victim.spec.containers) {
+    const used = r.usage(victim, c.name);
+    if (used > requestOf(victim, c.name, r.resource))
+      message += `Container ${c.name} was using ${Ki(used)}, request is ${c.resources?.requests?.[r.resource] ?? "0"}, has larger consumption of ${r.resource}. `;
+  }
+  evictPodByKubelet(ctx, victim, name, message);
+}
+
+/** The container that outgrew its `ephemeral-storage` limit gets its pod evicted (the real kubelet's message). */
+export function evictOverDiskLimit(ctx: SimContext, n: Node, onNode: readonly Pod[]): void {
+  for (const p of onNode) {
+    if (p.metadata.deletionTimestamp) continue;
+    const c = p.spec.containers.find((x) => {
+      const limit = parseBytes(x.resources?.limits?.["ephemeral-storage"]);
+      return limit !== undefined && containerDiskBytes(ctx, p, x.name) > limit;
+    });
+    if (c)
+      evictPodByKubelet(
+        ctx,
+        p,
+        n.metadata.name,
+        `Container ${c.name} exceeded its local ephemeral storage limit "${c.resources!.limits!["ephemeral-storage"]}". `,
+      );
+  }
+}
+
+/** Marks the pod Failed/Evicted with `message`, as the kubelet does, with its events and journal lines. */
+function evictPodByKubelet(ctx: SimContext, victim: Pod, name: string, message: string): void {
+  const now = ctx.clock.now();
   ctx.events.record(victim, "Warning", "Evicted", message, "kubelet", name);
   for (const x of victim.spec.containers)
     ctx.events.record(victim, "Normal", "Killing", `Stopping container ${x.name}`, "kubelet", name);
@@ -141,7 +203,7 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
       containerStatuses,
     },
   });
-  ctx.logs.terminated(victim.metadata.uid!, c.name);
+  for (const c of victim.spec.containers) ctx.logs.terminated(victim.metadata.uid!, c.name);
   journal(
     ctx,
     name,
@@ -150,4 +212,14 @@ export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[],
     "I",
     "eviction_manager.go:616",
   );
+}
+
+/** Memory pressure: the eviction manager reclaims memory (see evictForPressure). */
+export function evictForMemory(ctx: SimContext, n: Node, onNode: readonly Pod[], available: number): void {
+  evictForPressure(ctx, n, onNode, {
+    resource: "memory",
+    threshold: "100Mi",
+    available,
+    usage: (p, c) => memOf(ctx, p, c),
+  });
 }

@@ -48,7 +48,9 @@ export function probeOnce(
       return { ok: false, message: "" };
     return { ok: true };
   }
-  const listening = now - cr.startedAt >= (b.startupMs ?? 0);
+  // A process that fails at start exits before it opens its port: its probes are refused, never passed.
+  const listening =
+    now - cr.startedAt >= (b.startupMs ?? 0) && (!cr.exitPlan || cr.exitPlan.listens === true);
   const refused = probe.httpGet
     ? `Get "${url}": dial tcp ${ip}:${target ?? port}: connect: connection refused`
     : `dial tcp ${ip}:${target ?? port}: connect: connection refused`;

@@ -10,8 +10,11 @@ import { R, isPodReady } from "./context.ts";
 export type StartOutcome =
   /** The runtime cannot start the process (the kubelet's StartError, exit 128). */
   | { kind: "start_error"; message: string }
-  /** The process runs, then exits with `code` after `afterMs` (never, when undefined), printing `logs`. */
-  | { kind: "runs"; exit?: { code: number; afterMs: number; logs: string[] } };
+  /**
+   * The process runs, then exits with `code` after `afterMs` (never, when undefined), printing `logs`. `listens`:
+   * it serves on its port until then (a server that dies later); a process that fails at start never listens.
+   */
+  | { kind: "runs"; exit?: { code: number; afterMs: number; logs: string[]; listens?: boolean } };
 
 const SHELLS = new Set(["sh", "bash", "ash", "dash"]);
 const SHELL_BUILTINS = new Set([
@@ -152,7 +155,11 @@ export function startOutcome(
     const st = dependencyStatus(ctx, p, dep, env);
     if (!st.ok) return exits(1, [`FATAL cannot connect to ${st.host}: ${st.message}`]);
   }
-  if (b.exit) return exits(b.exit.code, b.exit.logs, crashMs);
+  if (b.exit) {
+    const server = !isInit && (p.spec.restartPolicy ?? "Always") === "Always";
+    const out = exits(b.exit.code, b.exit.logs, crashMs);
+    return b.exit.afterMs !== undefined && server ? { ...out, exit: { ...out.exit, listens: true } } : out;
+  }
   if (b.crash) return exits(b.crash.exitCode, b.crash.logs);
   // An init container, or a run-to-completion pod's container (a Job's: restartPolicy Never or OnFailure)
   // with a command, finishes once its command did: 1 s unless it sleeps, with the script's `exit N`.

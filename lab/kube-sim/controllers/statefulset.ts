@@ -2,7 +2,13 @@ import type { KubeObject, LabelSelector, Pod, PodTemplate } from "../types.ts";
 import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isPodReady, ownerRef } from "./context.ts";
-import { podTemplateHash, templateKey } from "./hash.ts";
+import {
+  type ControllerRevision,
+  REVISION_LABEL,
+  revisions,
+  templateOf,
+  updateRevision,
+} from "./revisions.ts";
 import { quotaRefusal } from "./quota.ts";
 import type { PersistentVolumeClaim } from "./storage.ts";
 
@@ -21,20 +27,6 @@ export interface StatefulSet extends KubeObject {
   status?: Record<string, unknown>;
 }
 
-interface ControllerRevision extends KubeObject {
-  data: { spec: { template: PodTemplate & { $patch?: string } } };
-  revision: number;
-}
-
-const REVISION_LABEL = "controller-revision-hash";
-
-/** The template a ControllerRevision holds (its data is the patch `rollout undo` applies). */
-const templateOf = (cr: ControllerRevision): PodTemplate => {
-  const t = clone(cr.data.spec.template);
-  delete t.$patch;
-  return t;
-};
-
 const ordinalOf = (sts: StatefulSet, p: Pod): number => {
   const m = new RegExp(`^${sts.metadata.name}-(\\d+)$`).exec(p.metadata.name);
   return m ? Number(m[1]) : -1;
@@ -50,53 +42,6 @@ const ordinalOf = (sts: StatefulSet, p: Pod): number => {
  */
 export function reconcileStatefulSets(ctx: SimContext): void {
   for (const o of ctx.store.view(R.statefulsets)) reconcileOne(ctx, o as StatefulSet);
-}
-
-function revisions(ctx: SimContext, sts: StatefulSet): ControllerRevision[] {
-  return (ctx.store.view(R.controllerrevisions, sts.metadata.namespace) as ControllerRevision[])
-    .filter((r) => controllerOf(r)?.uid === sts.metadata.uid)
-    .sort((a, b) => a.revision - b.revision);
-}
-
-/** The revision for the current template: an equal old one is renumbered as the newest (a rollback). */
-function updateRevision(ctx: SimContext, sts: StatefulSet): ControllerRevision {
-  const revs = revisions(ctx, sts);
-  const key = templateKey(sts.spec.template);
-  const max = Math.max(0, ...revs.map((r) => r.revision));
-  const same = revs.find((r) => templateKey(templateOf(r)) === key);
-  if (same) {
-    if (same.revision === max) return same;
-    return ctx.store.update(R.controllerrevisions, {
-      ...same,
-      revision: max + 1,
-      metadata: { ...same.metadata, resourceVersion: undefined },
-    }) as ControllerRevision;
-  }
-  const hash = podTemplateHash(sts.spec.template);
-  const created = ctx.store.create(R.controllerrevisions, {
-    apiVersion: "apps/v1",
-    kind: "ControllerRevision",
-    metadata: {
-      name: `${sts.metadata.name}-${hash}`,
-      namespace: sts.metadata.namespace,
-      labels: { ...sts.spec.template.metadata?.labels, [REVISION_LABEL]: `${sts.metadata.name}-${hash}` },
-      ownerReferences: [ownerRef(sts)],
-    },
-    data: { spec: { template: { ...clone(sts.spec.template), $patch: "replace" } } },
-    revision: max + 1,
-  }) as ControllerRevision;
-  // History beyond the limit goes, oldest first (never a revision a pod still runs).
-  const limit = sts.spec.revisionHistoryLimit ?? 10;
-  const all = [...revs, created];
-  const inUse = new Set(
-    (ctx.store.view(R.pods, sts.metadata.namespace) as readonly Pod[])
-      .filter((p) => controllerOf(p)?.uid === sts.metadata.uid)
-      .map((p) => p.metadata.labels?.[REVISION_LABEL]),
-  );
-  for (const r of all.slice(0, Math.max(0, all.length - limit - 1)))
-    if (!inUse.has(r.metadata.name) && r !== created)
-      ctx.store.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name);
-  return created;
 }
 
 function reconcileOne(ctx: SimContext, sts: StatefulSet): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { withActionObject } from "../../../agent/planners/actionObject.ts";
 import type { Decision, Evidence, Target } from "../../../core/types.ts";
+import { decisionFor } from "../../helpers/decisions.ts";
 
 const pod: Target = {
   kind: "k8s_workload",
@@ -15,17 +16,8 @@ const evidence: Evidence = {
   observations: { k8s_rollout_history: { name: "checkout" } },
   errors: [],
 };
-const decision = (action: Decision["action"]): Decision => ({
-  action,
-  target: "shop/pod/checkout-7d9f-abcde",
-  params: {},
-  confidence: 0.9,
-  rationale: "",
-  contributions: {},
-  planner: "heuristic",
-  model: null,
-  promptVersion: null,
-});
+const decision = (action: Decision["action"]): Decision =>
+  decisionFor(action, {}, { target: "shop/pod/checkout-7d9f-abcde" });
 
 describe("the object a decision's action acts on", () => {
   it("a rollback (or scale) for an alert about a pod names the owning Deployment", () => {

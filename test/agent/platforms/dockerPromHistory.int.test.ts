@@ -1,6 +1,10 @@
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { statsFromPrometheus } from "../../../agent/platforms/docker/promHistory.ts";
+import {
+  errorsFromPrometheus,
+  statsFromPrometheus,
+  SUSTAINED_RISES,
+} from "../../../agent/platforms/docker/promHistory.ts";
 import { dockerSignals } from "../../../agent/platforms/docker/signals.ts";
 import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
 import { waitFor } from "../../helpers/docker.ts";
@@ -11,15 +15,21 @@ let prom: TestPrometheus;
 let exporter: Server;
 const memory: Record<string, number> = { leaky: 100 * MIB, steady: 300 * MIB };
 let growing = false;
+/** 5xx counters: `failing` grows at every scrape while `erroring` is on; `blip` grew once, long ago. */
+const served: Record<string, number> = { failing: 0, blip: 1, clean: 0 };
+let erroring = false;
 
 beforeAll(async () => {
   exporter = createServer((_req, res) => {
     if (growing) memory.leaky! += 8 * MIB;
+    if (erroring) served.failing! += 3;
     res.setHeader("content-type", "text/plain; version=0.0.4");
     res.end(
-      Object.entries(memory)
-        .map(([c, v]) => `process_resident_memory_bytes{container="${c}"} ${v}`)
-        .join("\n") + "\n",
+      [
+        ...Object.entries(memory).map(([c, v]) => `process_resident_memory_bytes{container="${c}"} ${v}`),
+        ...Object.entries(served).map(([c, v]) => `http_requests_total{container="${c}",code="500"} ${v}`),
+        ...Object.keys(served).map((c) => `http_requests_total{container="${c}",code="200"} 40`),
+      ].join("\n") + "\n",
     );
   });
   await new Promise<void>((r) => exporter.listen(0, "127.0.0.1", r));
@@ -68,6 +78,30 @@ describe("memory history from Prometheus instead of sampling the engine", () => 
     expect(flat).toBeUndefined();
     expect(
       await statsFromPrometheus({ prometheusUrl: prom.url, container: "absent", memoryLimitBytes: 0 }),
+    ).toBeUndefined();
+  });
+});
+
+describe("server errors from Prometheus instead of probing again", () => {
+  it("errors that grew at several scrapes since the alert began are sustained; a flat counter is not", async () => {
+    erroring = true;
+    const since = Date.now();
+    const failing = await waitFor(
+      async () => {
+        const h = await errorsFromPrometheus({ prometheusUrl: prom.url, container: "failing", since });
+        return h && h.rises >= SUSTAINED_RISES ? h : undefined;
+      },
+      { what: "errors in Prometheus", timeoutMs: 15_000, intervalMs: 250 },
+    );
+    erroring = false;
+    expect(failing.errors).toBeGreaterThanOrEqual(3 * SUSTAINED_RISES);
+    // The same window for a counter that has not moved (one error before it, none since), and one with no errors.
+    for (const container of ["blip", "clean"]) {
+      const h = await errorsFromPrometheus({ prometheusUrl: prom.url, container, since });
+      expect(h).toEqual({ rises: 0, errors: 0, windowMs: expect.any(Number) });
+    }
+    expect(
+      await errorsFromPrometheus({ prometheusUrl: prom.url, container: "absent", since }),
     ).toBeUndefined();
   });
 });

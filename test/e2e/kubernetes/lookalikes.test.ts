@@ -23,10 +23,42 @@ describe("Kubernetes look-alikes on the simulator", () => {
     expect(look(sim).fault(f.id).active).toBe(true);
   });
 
-  it("the caller's 502s come from the callee's own bug (not packet loss) → nothing recreated; the callee's own alert rolls it back", async () => {
+  it("the caller's 502s come from the callee's new release (not packet loss) → the callee is rolled back, the caller untouched", async () => {
     const sim = h.sim();
     const f = sim.inject({ family: "http_5xx", target: "shop/checkout", params: { errorRatio: 0.3 } });
     h.advance(30_000);
+    const webPods = look(sim)
+      .pods("web")
+      .map((p) => p.metadata.name)
+      .sort();
+    const webGeneration = look(sim).deployment("web").metadata.generation;
+    const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+
+    expect(signalsOf(web)).toContain("callee_errors");
+    expect(signalsOf(web)).not.toContain("callee_node_lossy");
+    expect(web.evidence?.dependency?.target.key).toBe("k8s::shop/deployment/checkout");
+    expect(web.decision?.action).toBe("rollback_deployment");
+    expect(web.decision?.target).toBe("shop/deployment/checkout");
+    expect(web.decision?.rationale).toMatch(/comes from shop\/deployment\/checkout/);
+    expect(web.timeline.map((e) => e.message).join("\n")).toMatch(
+      /acting on it, not on the service that alerted/,
+    );
+    expect(web.status).toBe("resolved");
+    expect(look(sim).fault(f.id).active).toBe(false);
+    expect(
+      look(sim)
+        .pods("web")
+        .map((p) => p.metadata.name)
+        .sort(),
+    ).toEqual(webPods);
+    expect(look(sim).deployment("web").metadata.generation).toBe(webGeneration);
+  });
+
+  it("the caller's 502s come from a callee with no new release to undo → escalated naming it, neither is changed", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "http_5xx", target: "shop/checkout", variant: "bad_version" });
+    h.advance(30_000);
+    const before = ["web", "checkout"].map((d) => look(sim).deployment(d).metadata.generation);
     const checkoutPods = look(sim)
       .pods("checkout")
       .map((p) => p.metadata.name)
@@ -34,24 +66,20 @@ describe("Kubernetes look-alikes on the simulator", () => {
     const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
     expect(signalsOf(web)).toContain("callee_errors");
-    expect(web.evidence?.signals.find((x) => x.name === "callee_errors")?.detail).toMatch(
-      /checkout runs revision 2 \(ghcr\.io\/acme\/checkout:2\.0\.2\)/,
-    );
-    expect(signalsOf(web)).not.toContain("callee_node_lossy");
+    expect(web.evidence?.dependency?.signals.map((s) => s.name)).not.toContain("recent_rollout");
     expect(web.decision?.action).toBe("none");
     expect(web.status).toBe("escalated");
+    expect(web.decision?.rationale).toMatch(/service this one calls/);
+    expect(web.evidence?.signals.find((x) => x.name === "callee_errors")?.value).toBe("checkout");
     expect(web.actions).toHaveLength(0);
+    expect(["web", "checkout"].map((d) => look(sim).deployment(d).metadata.generation)).toEqual(before);
     expect(
       look(sim)
         .pods("checkout")
         .map((p) => p.metadata.name)
         .sort(),
     ).toEqual(checkoutPods);
-
-    const checkout = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
-    expect(checkout.decision?.action).toBe("rollback_deployment");
-    expect(checkout.status).toBe("resolved");
-    expect(look(sim).fault(f.id).active).toBe(false);
+    expect(look(sim).fault(f.id).active).toBe(true);
   });
 
   it("a queue growing because its workers crash (a bad release) → rollback_deployment, not more crashing workers", async () => {

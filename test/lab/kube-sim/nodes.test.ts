@@ -71,7 +71,7 @@ describe("node conditions follow from the node's world", () => {
     expect(pods).toMatch(/api-\S+\s+1\/1\s+Running/); // the pod within its requests stays
     const events = await k("-n", "demo", "get", "events");
     expect(events).toMatch(
-      /Evicted\s+pod\/cache-\S+\s+The node was low on resource: memory\. Threshold quantity: 100Mi, available: \d+Ki\. Container cache was using \d+Ki, request is 0, has larger consumption of request\./,
+      /Evicted\s+pod\/cache-\S+\s+The node was low on resource: memory\. Threshold quantity: 100Mi, available: \d+Ki\. Container cache was using \d+Ki, request is 0, has larger consumption of memory\./,
     );
     expect(await k("get", "events", "-n", "default")).toMatch(/NodeHasInsufficientMemory/);
     const log = await k("get", "--raw", "/api/v1/nodes/node-1/proxy/logs/?query=kubelet");

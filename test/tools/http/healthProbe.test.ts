@@ -102,6 +102,23 @@ describe("failures in plain words, probed more than once", () => {
     expect(result.ok).toBe(true);
   });
 
+  it("a failure another witness shows sustained stands without a second probe; one it does not goes on probing", async () => {
+    const confirmed = await probeHealthRepeatedly(
+      `${base}/broken`,
+      1000,
+      10,
+      async () => "12 errors at 4 scrapes",
+    );
+    expect(confirmed.probes).toHaveLength(1);
+    expect(confirmed.result).toMatchObject({ ok: false, status: 500 });
+    expect(confirmed.confirmedBy).toBe("12 errors at 4 scrapes");
+    flakyCalls = 0;
+    const blip = await probeHealthRepeatedly(`${base}/flaky`, 1000, 10, async () => undefined);
+    expect(blip.probes.map((p) => p.ok)).toEqual([false, true, true]);
+    expect(blip.result.ok).toBe(true);
+    expect(blip.confirmedBy).toBeUndefined();
+  });
+
   it("a failure that repeats is the result", async () => {
     const { result, probes } = await probeHealthRepeatedly(`${base}/reset`, 1000, 10);
     expect(probes).toHaveLength(2);

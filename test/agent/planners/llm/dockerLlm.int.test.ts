@@ -4,19 +4,11 @@ import { createDockerPlatform } from "../../../../agent/platforms/docker/dockerP
 import type { Incident, Target } from "../../../../core/types.ts";
 import { postAlerts, retargeted } from "../../../helpers/alerts.ts";
 import { getIncident, startTestAegis, waitForFinished, type TestAegis } from "../../../helpers/aegis.ts";
-import {
-  fault,
-  freePort,
-  removeContainersNamed,
-  runTarget,
-  testDocker,
-  uniqueName,
-  waitFor,
-} from "../../../helpers/docker.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../../../helpers/docker.ts";
 import { startScriptedOpenAI, type ScriptedOpenAI } from "../../../helpers/scriptedOpenAI.ts";
 import { answer, llmPlanner, offered } from "./helpers.ts";
 
-const prefix = uniqueName("llm");
+const h = useDockerHarness("llm");
 const platform = createDockerPlatform({ docker: testDocker() });
 let model: ScriptedOpenAI;
 let t: TestAegis;
@@ -36,17 +28,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await model?.close();
-  await removeContainersNamed(prefix);
 });
 
 describe("llm planner on the real Docker engine", () => {
   it("offers only read-only tools, each bound to the incident's container", async () => {
-    const name = `${prefix}-tools`;
-    const other = `${prefix}-other`;
-    const [port, otherPort] = [await freePort(), await freePort()];
-    await runTarget({ name, port });
-    await runTarget({ name: other, port: otherPort });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name } = await h.target("tools");
+    const { name: other } = await h.target("other", { waitHealthy: false });
 
     const tools = platform.readOnlyTools!({
       kind: "docker_container",
@@ -70,10 +57,7 @@ describe("llm planner on the real Docker engine", () => {
   });
 
   it("reads the real logs of a leaking container, decides, and the restart is verified", async () => {
-    const name = `${prefix}-leak`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("leak", { memoryMb: 1024 });
     await fault(port, "leak");
 
     model.push(
@@ -123,10 +107,7 @@ async function openIncident(container: string): Promise<string> {
 
 describe("an LLM decision the evidence contradicts, in auto mode", () => {
   it("a kill of a healthy container at confidence 1.0 is refused, not sent, and not learned", async () => {
-    const name = `${prefix}-healthy`;
-    const port = await freePort();
-    await runTarget({ name, port });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name } = await h.target("healthy");
     const before = await startedAt(name);
     model.push(
       { content: "The service is hung: kill it." },
@@ -162,10 +143,7 @@ describe("an LLM decision the evidence contradicts, in auto mode", () => {
   });
 
   it("a scale to 100 replicas for a leak waits for a person, and no replica is started", async () => {
-    const name = `${prefix}-scale100`;
-    const port = await freePort();
-    await runTarget({ name, port, memoryMb: 1024 });
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok), { what: "target up" });
+    const { name, port } = await h.target("scale100", { memoryMb: 1024 });
     await fault(port, "leak");
     model.push(
       { content: "Memory grows: more replicas will spread it." },

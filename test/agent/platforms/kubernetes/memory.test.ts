@@ -90,3 +90,37 @@ describe("memory over time", () => {
     expect(out[0]!.readings.map((r) => r.bytes / MiB)).toEqual([154, 158, 162]);
   });
 });
+
+describe("a leak in a revision that has run for days", () => {
+  const only = (ageDays: number) =>
+    ({
+      revisions: [
+        {
+          revision: 7,
+          templateHash: "run",
+          createdAt: new Date(T0 - ageDays * 86_400_000).toISOString(),
+          images: ["app:7"],
+        },
+      ],
+    }) as unknown as DeploymentSnapshot;
+
+  it("growth in every pod of the only revision, days old → memory_growth and leak_long_running, no release to blame", () => {
+    const s = memorySignals(
+      [series("a", "run", [180, 184, 188]), series("b", "run", [181, 185, 189])],
+      only(4),
+      T0,
+    );
+    expect(names(s)).toEqual(["memory_growth", "leak_long_running"]);
+    expect(s[1]!.value).toBe(4);
+    expect(s[1]!.detail).toMatch(/revision 7 \(app:7\) has run for 4\.0 days/);
+  });
+
+  it("look-alikes: the same growth in a revision hours old is not long-running; flat pods days old are no leak", () => {
+    expect(names(memorySignals([series("a", "run", [180, 184, 188])], only(0.2), T0))).toEqual([
+      "memory_growth",
+    ]);
+    expect(names(memorySignals([series("a", "run", [216, 216, 216.5])], only(4), T0))).toEqual([
+      "memory_plateau",
+    ]);
+  });
+});
