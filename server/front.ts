@@ -74,6 +74,10 @@ export function createFront(deps: FrontDeps): RequestListener {
         up.pipe(res);
       },
     );
+    // A client that goes away (a closed dashboard tab on the live feed) closes its request upstream too.
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on("error", (err) => {
       if (res.headersSent) res.destroy();
       else unavailable(res, `the agent process did not answer: ${err.message}`);

@@ -47,6 +47,12 @@ async function setup(): Promise<Setup> {
   registerServerMetrics(agentMetrics);
   const upstream: Server = createServer((req, res) => {
     seen.push(req);
+    if (req.url === "/ui/feed") {
+      // A live feed: the head goes out, the body never ends.
+      res.writeHead(200, { "Content-Type": "text/event-stream" });
+      res.write(": open\n\n");
+      return;
+    }
     if (req.url === "/metrics") {
       void agentMetrics.metrics().then((text) => res.end(text));
       return;
@@ -55,7 +61,13 @@ async function setup(): Promise<Setup> {
     res.end(JSON.stringify({ path: req.url, client: clientAddress(req) }));
   });
   await new Promise<void>((resolve) => upstream.listen(socketPath, resolve));
-  cleanup.push(() => new Promise<void>((resolve) => upstream.close(() => resolve())));
+  cleanup.push(
+    () =>
+      new Promise<void>((resolve) => {
+        upstream.close(() => resolve());
+        upstream.closeAllConnections();
+      }),
+  );
   const handed: string[][] = [];
   const agent = { ready: true };
   const backend: AgentBackend = {
@@ -84,6 +96,18 @@ const postAlert = (url: string, container: string) =>
   });
 
 describe("the webhook front", () => {
+  it("closes a proxied live feed upstream when its client goes away", async () => {
+    const s = await setup();
+    const abort = new AbortController();
+    const res = await fetch(`${s.front.url}/ui/feed`, { signal: abort.signal });
+    expect(res.status).toBe(200);
+    const upstream = s.seen.find((r) => r.url === "/ui/feed")!;
+    const closed = new Promise<void>((resolve) => upstream.socket.once("close", () => resolve()));
+    abort.abort();
+    await closed;
+    expect(upstream.socket.destroyed).toBe(true);
+  });
+
   it("stores alerts itself and hands the new incidents to the agent process", async () => {
     const s = await setup();
     const res = await postAlert(s.front.url, "web-1");
