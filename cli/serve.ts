@@ -3,7 +3,6 @@ import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import { AGENT_CHILD_FLAG, AgentProcess, type ToAgent } from "../app/agentProcess.ts";
-import { createAegis } from "../app/compose.ts";
 import { agentProcessEnv, loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -40,6 +39,7 @@ export function serveCommand(): Command {
 
 /** One process: webhook, API and agent on one event loop (AEGIS_AGENT_PROCESS=inline). */
 async function serveInline(config: Readonly<Config>, logger: Logger, host: string, port: number) {
+  const { createAegis } = await import("../app/compose.ts");
   const aegis = await createAegis(config, { logger });
   installProcessGuard(logger.child({ module: "process" }), (err) => aegis.runner.failStray(err));
   const server = await listenOrExplain(
@@ -114,6 +114,8 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
 
 /** The agent process behind the front: the whole product on a Unix socket, fed incidents over IPC. */
 async function serveAgentChild(config: Readonly<Config>, logger: Logger, socketPath: string) {
+  // Loaded here, not at the top: the front does not pay for the agent's modules (start-up time and memory).
+  const { createAegis } = await import("../app/compose.ts");
   const aegis = await createAegis(config, {
     logger,
     // A test crash point takes down the whole `aegis serve`, front included, as it would a single process
