@@ -284,10 +284,23 @@ export class IncidentRunner {
     await this.guarded(id, async (signal) => {
       const snapshot = await this.graph.getState(config);
       if (snapshot.tasks.some((t) => t.interrupts.length > 0)) return; // waiting for a person
-      const input = snapshot.next.length > 0 ? null : { incidentId: id };
-      if (input === null)
+      if (snapshot.next.length > 0) {
         this.log.info({ incident: id, next: snapshot.next }, "resuming incident from checkpoint");
-      await this.graph.invoke(input, { ...config, signal });
+        await this.graph.invoke(null, { ...config, signal });
+        return;
+      }
+      // Up to the guard the run only reads the world and writes the incident's own record, so its steps are
+      // checkpointed once, where that part ends, not after each node: an incident escalated or dismissed there
+      // (most of a storm) costs one checkpoint instead of one per step. A crash in that part starts the
+      // incident over, which re-reads and decides again; nothing was sent yet. From the guard on (approval,
+      // action, verification) every step is checkpointed, so a resume continues where the run stopped.
+      await this.graph.invoke(
+        { incidentId: id },
+        { ...config, signal, durability: "exit", interruptBefore: ["guard"] },
+      );
+      const paused = await this.graph.getState(config);
+      if (paused.next.includes("guard") && !paused.tasks.some((t) => t.interrupts.length > 0))
+        await this.graph.invoke(null, { ...config, signal });
     });
   }
 

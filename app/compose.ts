@@ -61,6 +61,8 @@ export interface ComposeOverrides {
   approvalSweepMs?: number;
   /** The agent's clock for verification waits and deadlines (evals run it on a simulated cluster's time). */
   clock?: Clock;
+  /** How AEGIS_TEST_CRASH_AT kills (default: this process with SIGKILL; the agent process also kills its front). */
+  crash?: () => void;
 }
 
 /** Build the whole product from config: database, agent graph, runner and HTTP app. Nothing listens yet. */
@@ -213,7 +215,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
       ...(crashAt
         ? {
             crashHook: (point) => {
-              if (point === crashAt) process.kill(process.pid, "SIGKILL");
+              if (point === crashAt) (overrides.crash ?? (() => process.kill(process.pid, "SIGKILL")))();
               if (crashAt === "stray_error" && point === "before_action") {
                 setImmediate(() => new EventEmitter().emit("error", new Error("test: stray error event")));
               }

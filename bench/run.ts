@@ -14,14 +14,17 @@ import { benchOrchestration } from "./orchestration.ts";
 import { benchDetect, benchWatcher } from "./predictive.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
-import { benchStorm } from "./storm.ts";
+import { benchStorm, benchStormStores } from "./storm.ts";
 
 /** Every benchmark this runner knows, in run order. */
 export const BENCHES: Bench[] = [
   { name: "ingest", run: () => benchIngestStores() },
-  { name: "storm", run: () => benchStorm() },
+  { name: "storm", run: () => benchStormStores() },
   // Every alert names its own target: every one opens an incident, so the agent works throughout the storm.
-  { name: "storm-distinct", run: () => benchStorm({ targets: 4500 }) },
+  { name: "storm-distinct", run: () => benchStormStores({ targets: 4500 }) },
+  // The same storms with the agent on the webhook's event loop (AEGIS_AGENT_PROCESS=inline), for comparison.
+  { name: "storm-inline", run: () => benchStorm({ agentProcess: "inline" }) },
+  { name: "storm-distinct-inline", run: () => benchStorm({ targets: 4500, agentProcess: "inline" }) },
   { name: "orchestration", run: () => benchOrchestration() },
   { name: "llm-overhead", run: () => benchLlmOverhead() },
   { name: "docker-restart", run: () => benchDockerRestart() },

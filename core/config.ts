@@ -41,6 +41,8 @@ const envSchema = z.object({
   AEGIS_DASHBOARD_PUBLIC: z.enum(["true", "false"]).default("false"),
   AEGIS_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   AEGIS_WORKERS: intFrom(4, 1, 64),
+  // `separate`: the agent runs in its own child process, so the webhook keeps its event loop under a storm.
+  AEGIS_AGENT_PROCESS: z.enum(["separate", "inline"]).default("separate"),
   AEGIS_QUEUE_SIZE: intFrom(1000, 1, 1_000_000),
   AEGIS_VERIFY_TIMEOUT_MS: intFrom(30_000, 100, 3_600_000),
   PROMETHEUS_URL: optionalString,
@@ -90,6 +92,8 @@ const envSchema = z.object({
   HOSTNAME: optionalString,
   /** Test hook only: crash the process at a named point of the act step. */
   AEGIS_TEST_CRASH_AT: z.enum(["before_action", "after_action", "stray_error"]).optional(),
+  // Tests only: with the agent in its own process, whether the crash point kills all of `aegis serve` or the agent.
+  AEGIS_TEST_CRASH_SCOPE: z.enum(["serve", "agent"]).default("serve"),
 });
 
 /** The parsed process configuration. Built once at start-up, then passed around. */
@@ -119,6 +123,8 @@ export interface Config {
   dashboardPublic: boolean;
   logLevel: string;
   workers: number;
+  /** `separate` (default): `aegis serve` runs the agent in a child process beside the webhook; `inline`: one process. */
+  agentProcess: "separate" | "inline";
   queueSize: number;
   verifyTimeoutMs: number;
   prometheusUrl: string | undefined;
@@ -163,6 +169,8 @@ export interface Config {
   pagerduty: { routingKey: string | undefined; eventsUrl: string };
   /** `stray_error`: an `error` event nobody listens to, just before the action (the process guard's test). */
   testCrashAt: "before_action" | "after_action" | "stray_error" | undefined;
+  /** Tests only: `agent` kills only the agent process (its front restarts it); `serve` kills both. */
+  testCrashScope: "serve" | "agent";
   /** Runbook markdown loaded into the runbook memory at start-up (default: the runbooks shipped with AegisOps). */
   runbooksDir: string;
   /** What embeds runbooks and incidents: OpenAI when a key is set, else the local hashed embedder. */
@@ -212,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     dashboardPublic: e.AEGIS_DASHBOARD_PUBLIC === "true",
     logLevel: e.AEGIS_LOG_LEVEL,
     workers: e.AEGIS_WORKERS,
+    agentProcess: e.AEGIS_AGENT_PROCESS,
     queueSize: e.AEGIS_QUEUE_SIZE,
     verifyTimeoutMs: e.AEGIS_VERIFY_TIMEOUT_MS,
     prometheusUrl: e.PROMETHEUS_URL,
@@ -257,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     },
     pagerduty: { routingKey: e.PAGERDUTY_ROUTING_KEY, eventsUrl: e.PAGERDUTY_EVENTS_URL },
     testCrashAt: e.AEGIS_TEST_CRASH_AT,
+    testCrashScope: e.AEGIS_TEST_CRASH_SCOPE,
     runbooksDir: e.AEGIS_RUNBOOKS_DIR ?? BUNDLED_RUNBOOKS,
     embedding: {
       provider: e.AEGIS_EMBEDDER ?? (e.OPENAI_API_KEY ? "openai" : "local"),
@@ -307,4 +317,12 @@ function readProcessEnv(): NodeJS.ProcessEnv {
   // Values already in the environment win over .env, as with dotenv.
   if (existsSync(".env")) process.loadEnvFile(".env");
   return process.env;
+}
+
+/**
+ * The environment of the agent process `aegis serve` starts beside its webhook front: this process's own (so
+ * both read the same configuration), with the replica name pinned so that it survives the agent's restarts.
+ */
+export function agentProcessEnv(config: Readonly<Config>): NodeJS.ProcessEnv {
+  return { ...process.env, AEGIS_REPLICA_ID: config.replicaId };
 }

@@ -39,6 +39,22 @@ export function startServer(app: RequestListener, host: string, port: number): P
   });
 }
 
+/** Listen on a Unix socket at `path` (the agent process, behind `aegis serve`'s front). */
+export function startSocketServer(
+  app: RequestListener,
+  path: string,
+): Promise<Pick<RunningServer, "server" | "close">> {
+  const server = createServer(app);
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      let closing: Promise<void> | undefined;
+      resolve({ server, close: (graceMs = DEFAULT_GRACE_MS) => (closing ??= drain(server, graceMs)) });
+    });
+  });
+}
+
 function drain(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     // Connections that finish their request while we wait become idle: keep closing those.

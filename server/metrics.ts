@@ -28,6 +28,17 @@ export function createMetricsRegistry(): MetricsRegistry {
   return registry;
 }
 
+/**
+ * The registry of `aegis serve`'s webhook front (the agent runs in its own process): its process metrics carry
+ * the `aegis_front_` prefix (e.g. `aegis_front_nodejs_eventloop_lag_p99_seconds`) beside the agent's own.
+ */
+export function createFrontMetricsRegistry(): MetricsRegistry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "aegis_front_" });
+  for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(`aegis_front_${name}`);
+  return registry;
+}
+
 /** Content-Type of the rendered exposition (text format 0.0.4). */
 export const METRICS_CONTENT_TYPE: string = prometheusContentType;
 

@@ -41,6 +41,6 @@ function migrate(db: Db): void {
         m.version,
         new Date().toISOString(),
       );
-    })();
+    }).immediate();
   }
 }

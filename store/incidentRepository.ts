@@ -197,8 +197,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
     };
   }
 
+  // Transactions that write begin IMMEDIATE: the webhook's front and the agent process write one file, and a
+  // deferred transaction that read before another process committed fails its write at once with "database is
+  // locked" (SQLITE_BUSY_SNAPSHOT) instead of waiting out busy_timeout.
   async ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]> {
-    return this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt)))();
+    return this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt))).immediate();
   }
 
   private ingestOne({ alert, target }: IncomingAlert, receivedAt: string): IngestOutcome {
@@ -337,10 +340,12 @@ export class SqliteIncidentRepository implements IncidentRepository {
     reason: string | null,
     note?: Omit<TimelineEntry, "at">,
   ): Promise<void> {
-    this.db.transaction(() => {
-      this.updateStatus(id, status, reason);
-      if (note) this.timeline(id, note.step, note.message, note.data);
-    })();
+    this.db
+      .transaction(() => {
+        this.updateStatus(id, status, reason);
+        if (note) this.timeline(id, note.step, note.message, note.data);
+      })
+      .immediate();
   }
 
   async appendTimeline(id: string, entry: Omit<TimelineEntry, "at">): Promise<void> {
@@ -398,18 +403,20 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
   async claimObject(id: string, objectKey: string): Promise<string | undefined> {
     const holder = () => (this.stmts.objectHolder.get(objectKey, id) as { id: string } | undefined)?.id;
-    return this.db.transaction(() => {
-      const other = holder();
-      if (other) return other;
-      try {
-        this.stmts.setObject.run(objectKey, id);
-        return undefined;
-      } catch (err) {
-        // Another process claimed it between our read and write: the unique index says who.
-        if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") return holder();
-        throw err;
-      }
-    })();
+    return this.db
+      .transaction(() => {
+        const other = holder();
+        if (other) return other;
+        try {
+          this.stmts.setObject.run(objectKey, id);
+          return undefined;
+        } catch (err) {
+          // Another process claimed it between our read and write: the unique index says who.
+          if ((err as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") return holder();
+          throw err;
+        }
+      })
+      .immediate();
   }
 
   exclusively<T>(_id: string, fn: () => Promise<T>): Promise<T> {
@@ -417,14 +424,16 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   async mergeInto(id: string, intoId: string, reason: string): Promise<void> {
-    this.db.transaction(() => {
-      this.stmts.moveAlerts.run(intoId, id);
-      this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, intoId);
-      this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, id);
-      this.timeline(intoId, "alert_joined", `the alerts of incident ${id} joined: ${reason}`);
-      this.updateStatus(id, "dismissed", `duplicate: ${reason}; its alerts joined incident ${intoId}`);
-      this.timeline(id, "dismissed", `joined incident ${intoId}: ${reason}`);
-    })();
+    this.db
+      .transaction(() => {
+        this.stmts.moveAlerts.run(intoId, id);
+        this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, intoId);
+        this.stmts.recountAlerts.run(this.bounds.alertsPerIncident, id);
+        this.timeline(intoId, "alert_joined", `the alerts of incident ${id} joined: ${reason}`);
+        this.updateStatus(id, "dismissed", `duplicate: ${reason}; its alerts joined incident ${intoId}`);
+        this.timeline(id, "dismissed", `joined incident ${intoId}: ${reason}`);
+      })
+      .immediate();
   }
 
   async beginRun(id: string): Promise<number> {

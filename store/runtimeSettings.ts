@@ -60,24 +60,26 @@ export class SqliteRuntimeSettings implements RuntimeSettings {
   async set(kind: string, key: string, value: unknown, by: string): Promise<void> {
     const at = this.now().toISOString();
     const json = value === null ? null : JSON.stringify(value);
-    this.db.transaction(() => {
-      if (json === null)
-        this.db.prepare("DELETE FROM runtime_settings WHERE kind = ? AND key = ?").run(kind, key);
-      else {
-        this.db
-          .prepare(
-            `INSERT INTO runtime_settings (kind, key, value_json, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)
+    this.db
+      .transaction(() => {
+        if (json === null)
+          this.db.prepare("DELETE FROM runtime_settings WHERE kind = ? AND key = ?").run(kind, key);
+        else {
+          this.db
+            .prepare(
+              `INSERT INTO runtime_settings (kind, key, value_json, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (kind, key) DO UPDATE SET value_json = excluded.value_json,
                changed_by = excluded.changed_by, changed_at = excluded.changed_at`,
+            )
+            .run(kind, key, json, by, at);
+        }
+        this.db
+          .prepare(
+            "INSERT INTO runtime_settings_log (kind, key, value_json, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
           )
           .run(kind, key, json, by, at);
-      }
-      this.db
-        .prepare(
-          "INSERT INTO runtime_settings_log (kind, key, value_json, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .run(kind, key, json, by, at);
-    })();
+      })
+      .immediate();
   }
 
   async history(kind: string, limit = 50): Promise<Array<RuntimeSetting<unknown | null>>> {

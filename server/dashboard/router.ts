@@ -1,3 +1,4 @@
+import { clientAddress } from "../clientAddress.ts";
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import type { Server } from "node:http";
@@ -135,7 +136,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
     if (!deps.sessions.canLogIn) {
       throw new AegisError("unauthorized", "logging in is disabled: AEGIS_API_TOKEN is not set");
     }
-    const address = req.socket.remoteAddress ?? "unknown";
+    const address = clientAddress(req);
     const wait = throttle.retryAfter(address);
     if (wait > 0) {
       res.setHeader("Retry-After", String(wait));

@@ -38,7 +38,7 @@ export async function serveProcess(
       if (child.signalCode !== null) return true;
       return (await fetch(`http://127.0.0.1:${env.AEGIS_PORT}/healthz`)).ok;
     },
-    { what: "aegis serve to answer", timeoutMs: 30_000 },
+    { what: "aegis serve to answer", timeoutMs: 60_000 },
   );
   return { child, exited, stderr: () => stderr };
 }

@@ -1,0 +1,162 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AegisError, describeError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+
+/** What the front process tells the agent process, and what the agent answers. */
+export type ToAgent = { type: "enqueue"; ids: string[] };
+export type FromAgent = { type: "ready" };
+
+/** The command line the agent process runs: `aegis serve --agent-child`, with the agent's socket path. */
+export const AGENT_CHILD_FLAG = "--agent-child";
+
+export interface AgentProcessOptions {
+  /** The script that runs the CLI (process.argv[1] of `aegis serve`). */
+  script: string;
+  /** The agent's environment (the parent's, with AEGIS_REPLICA_ID pinned so its name survives restarts). */
+  env: NodeJS.ProcessEnv;
+  logger: Logger;
+  /**
+   * Where the socket's private directory may go, in order (default: the temp directory). The first that takes
+   * it wins; a Unix socket path must stay short (about 100 bytes).
+   */
+  socketParents?: string[];
+  /** First wait before a restart after the agent died; doubles up to 30 s while it keeps dying at once. */
+  restartDelayMs?: number;
+}
+
+/**
+ * Runs and supervises the agent side of `aegis serve` in a child process on the same store: the webhook's
+ * event loop (this process) never runs the agent's graph, checkpoints or platform calls. The child listens on a
+ * Unix socket in a private directory (mode 0700) for everything but the webhook, which the front proxies to it.
+ * When the child dies (crash, kill -9) it is started again; what it was doing is resumed from the store, as
+ * after any crash. When this process dies the child sees its IPC channel close and shuts down.
+ */
+export class AgentProcess {
+  /** The agent's HTTP socket; requests can be proxied to it while `ready`. */
+  readonly socketPath: string;
+  private readonly dir: string;
+  private child: ChildProcess | undefined;
+  private ready = false;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private delayMs: number;
+  private startedAt = 0;
+  private readonly log: Logger;
+  private readyWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: AgentProcessOptions) {
+    this.dir = socketDirectory(options.socketParents ?? [tmpdir()]);
+    this.socketPath = join(this.dir, "agent.sock");
+    this.delayMs = options.restartDelayMs ?? 500;
+    this.log = options.logger.child({ module: "agent-process" });
+  }
+
+  /** Whether the agent process is up and listening. */
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** The agent process's pid while it runs (reported by /healthz, for operators and tests). */
+  pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Resolves once the agent process listens (after a start or a restart). */
+  whenReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  start(): void {
+    this.spawn(this.options.env);
+  }
+
+  /**
+   * Hand incidents to the agent. Never throws: while the agent is down they stay in the store, and the agent
+   * picks up every unfinished incident when it starts (and on its periodic sweep).
+   */
+  enqueue(ids: string[]): void {
+    const child = this.child;
+    if (!this.ready || !child?.connected) return;
+    child.send({ type: "enqueue", ids } satisfies ToAgent, (err) => {
+      if (err)
+        this.log.debug(
+          { err: describeError(err) },
+          "hand-over to the agent process lost; its sweep finds it",
+        );
+    });
+  }
+
+  /** Stop the agent process (SIGTERM: it finishes runs in flight, bounded) and wait for it to exit. */
+  async stop(graceMs = 20_000): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGTERM");
+      const cut = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(cut);
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private spawn(env: NodeJS.ProcessEnv): void {
+    rmSync(this.socketPath, { force: true });
+    this.startedAt = Date.now();
+    const child = fork(this.options.script, ["serve", AGENT_CHILD_FLAG, this.socketPath], {
+      env,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.child = child;
+    child.on("message", (msg: FromAgent) => {
+      if (msg?.type !== "ready") return;
+      this.ready = true;
+      this.log.info({ pid: child.pid }, "agent process ready");
+      for (const resolve of this.readyWaiters.splice(0)) resolve();
+    });
+    child.on("error", (err) => this.log.error({ err: describeError(err) }, "agent process error"));
+    child.once("exit", (code, signal) => {
+      this.ready = false;
+      if (this.child === child) this.child = undefined;
+      if (this.stopping) return;
+      // Kept alive a while: the next death starts the back-off from the beginning again.
+      if (Date.now() - this.startedAt > 60_000) this.delayMs = this.options.restartDelayMs ?? 500;
+      this.log.error(
+        { code, signal, restartInMs: this.delayMs },
+        "the agent process died; restarting it (its incidents resume from the store; webhooks are still accepted)",
+      );
+      // A test crash point fires once per `aegis serve`, not on every restart.
+      const { AEGIS_TEST_CRASH_AT: _crash, ...rest } = env;
+      this.restartTimer = setTimeout(() => this.spawn(rest), this.delayMs);
+      this.delayMs = Math.min(this.delayMs * 2, 30_000);
+    });
+  }
+}
+
+/** A private (0700) directory for the agent's socket under the first parent that takes one. */
+function socketDirectory(parents: string[]): string {
+  const failures: string[] = [];
+  for (const parent of parents) {
+    const prefix = join(parent, "aegis-agent-");
+    // mkdtemp adds 6 characters; the socket's name and a separator 11 more.
+    if (Buffer.byteLength(prefix) + 17 > 100) {
+      failures.push(`${parent}: path too long for a Unix socket`);
+      continue;
+    }
+    try {
+      return mkdtempSync(prefix);
+    } catch (err) {
+      failures.push(`${parent}: ${describeError(err)}`);
+    }
+  }
+  throw new AegisError(
+    "config_invalid",
+    `cannot create the agent process's socket directory (${failures.join("; ")}): mount a writable /tmp ` +
+      "(e.g. docker run --tmpfs /tmp) or set AEGIS_AGENT_PROCESS=inline",
+  );
+}

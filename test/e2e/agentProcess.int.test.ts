@@ -1,0 +1,130 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Incident } from "../../core/types.ts";
+import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
+import { postAlerts, retargeted } from "../helpers/alerts.ts";
+import { TEST_API_TOKEN, getIncident, useApiToken, waitForFinished } from "../helpers/aegis.ts";
+import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
+import { serveProcess } from "../helpers/serveProcess.ts";
+
+/**
+ * `aegis serve` runs the agent in its own process beside the webhook front (AEGIS_AGENT_PROCESS=separate, the
+ * default). The agent process is killed with -9 right after it sent its Docker action; the front goes on
+ * accepting a storm of alerts (each delivered twice, as HA Alertmanagers do) while the agent is down, restarts
+ * the agent, and the agent resumes: the healed container got exactly one start, every alert is stored once,
+ * and every incident of the storm is settled.
+ */
+const harness = useDockerHarness("agentproc");
+const dirs: string[] = [];
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The agent process `aegis serve` started (its child whose command line carries the internal flag). */
+function agentPid(servePid: number): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== servePid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("--agent-child")) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe("the agent process killed -9 mid-incident", () => {
+  it("the front keeps accepting alerts; after the restart every incident completes once and nothing is lost", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aegis-agentproc-"));
+    dirs.push(dir);
+    const target = await harness.target("web");
+    await fault(target.port, "5xx");
+
+    const port = String(await freePort());
+    const base = `http://127.0.0.1:${port}`;
+    useApiToken(base, TEST_API_TOKEN);
+    const serve = await serveProcess(
+      {
+        AEGIS_PORT: port,
+        AEGIS_DB: join(dir, "aegis.db"),
+        AEGIS_MODE: "auto",
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        AEGIS_TEST_CRASH_AT: "after_action",
+        AEGIS_TEST_CRASH_SCOPE: "agent",
+      },
+      children,
+    );
+    const servePid = serve.child.pid!;
+    const firstAgent = agentPid(servePid);
+    expect(firstAgent).toBeDefined();
+
+    const alertAt = new Date().toISOString();
+    const res = await postAlerts(
+      base,
+      retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
+    );
+    expect(res.status).toBe(202);
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+
+    // The agent process dies right after its Docker call; the front is still there.
+    await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+    expect(serve.child.exitCode).toBeNull();
+    expect(serve.child.signalCode).toBeNull();
+
+    // A storm while the agent is down or restarting: every notification is accepted and stored, once.
+    const storm: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const payload = retargeted({ alertname: "ContainerDown", container: `${harness.prefix}-absent-${i}` });
+      const first = await postAlerts(base, payload);
+      const again = await postAlerts(base, payload);
+      expect(first.status).toBe(202);
+      expect(again.status).toBe(202);
+      const [created] = first.body.incidents as Array<{ id: string; outcome: string }>;
+      const [repeat] = again.body.incidents as Array<{ id: string; outcome: string }>;
+      expect(created!.outcome).toBe("created");
+      expect(repeat).toMatchObject({ id: created!.id, outcome: "repeat" });
+      storm.push(created!.id);
+    }
+
+    // The front restarted the agent, which resumes the crashed run from its checkpoint.
+    const incident: Incident = await waitForFinished(base, id, 90_000);
+    const secondAgent = agentPid(servePid);
+    expect(secondAgent).toBeDefined();
+    expect(secondAgent).not.toBe(firstAgent);
+    expect(incident.status).toBe("resolved");
+    expect(incident.actions).toHaveLength(1);
+    expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+    const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
+      container: target.name,
+      sinceIso: alertAt,
+    });
+    expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+
+    // Every storm incident is settled by the restarted agent, each holding its one alert.
+    for (const stormId of storm) {
+      const settled = await waitForFinished(base, stormId, 90_000);
+      expect(settled.status).toBe("escalated");
+      expect(settled.alerts).toHaveLength(1);
+    }
+    expect((await getIncident(base, id)).actions).toHaveLength(1);
+    expect(serve.child.exitCode).toBeNull();
+  }, 240_000);
+});
