@@ -1,7 +1,7 @@
 import { CoordinationV1Api, KubeConfig } from "@kubernetes/client-node";
 import { afterEach, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/logger.ts";
-import { startKubeSim, type KubeSim } from "../../lab/kube-sim/index.ts";
+import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { LeaseLeadership } from "../../store/kubernetes/leaseLeadership.ts";
 import { waitFor } from "../helpers/docker.ts";
 
