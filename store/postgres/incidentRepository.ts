@@ -37,6 +37,81 @@ async function all<T>(c: Queryable, sql: string, params: unknown[]): Promise<T[]
   return (await c.query(sql, params)).rows as T[];
 }
 
+/** An alert being ingested, with its fingerprint. */
+interface Item extends IncomingAlert {
+  fingerprint: string;
+}
+
+/** What the store holds about an alert before it is written. */
+interface Facts {
+  seen_id: string | null;
+  seen_incident: string | null;
+  firing_incident: string | null;
+  active_incident: string | null;
+}
+
+interface Planned {
+  plan: ReturnType<typeof planIngest>;
+  /** The stored notification this one repeats. */
+  seen: { id: string; incident_id: string } | undefined;
+}
+
+/**
+ * Every fact the rules need, for all `items` in one round trip, in their order. Valid for all of them at once
+ * only when they are independent (see `independent`); otherwise ask for one alert at a time.
+ */
+async function factsOf(c: Queryable, items: Item[]): Promise<Facts[]> {
+  const rows = await all<Facts & { ord: string }>(
+    c,
+    `SELECT i.ord, s.id AS seen_id, s.incident_id AS seen_incident,
+       (SELECT incident_id FROM alerts WHERE fingerprint = i.fingerprint AND starts_at = i.starts_at
+          AND status = 'firing' AND i.status = 'resolved') AS firing_incident,
+       (SELECT id FROM incidents WHERE target_key = i.target_key AND active = 1) AS active_incident
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY
+       AS i(fingerprint, starts_at, status, target_key, ord)
+     LEFT JOIN alerts s ON s.fingerprint = i.fingerprint AND s.starts_at = i.starts_at AND s.status = i.status
+     ORDER BY i.ord`,
+    [
+      items.map((a) => a.fingerprint),
+      items.map((a) => a.alert.startsAt),
+      items.map((a) => a.alert.status),
+      items.map((a) => a.target.key),
+    ],
+  );
+  return rows;
+}
+
+function planOf({ alert }: Item, facts: Facts): Planned {
+  const seen = facts.seen_id ? { id: facts.seen_id, incident_id: facts.seen_incident! } : undefined;
+  const firing = !seen && facts.firing_incident ? facts.firing_incident : undefined;
+  const active = seen ? undefined : (facts.active_incident ?? undefined);
+  return {
+    plan: planIngest({
+      alert,
+      seenIncidentId: seen?.incident_id,
+      firingIncidentId: firing,
+      activeIncidentId: active,
+    }),
+    seen,
+  };
+}
+
+/**
+ * Alerts none of which can change what the rules find for another: all firing (a resolved one may dismiss an
+ * incident another alert would join), each naming its own target (one may open the incident the next joins)
+ * and its own notification (one may be the repeat of another).
+ */
+function independent(items: Item[]): boolean {
+  if (items.length < 2) return false;
+  const targets = new Set(items.map((a) => a.target.key));
+  const keys = new Set(items.map((a) => `${a.fingerprint}\u0000${a.alert.startsAt}`));
+  return (
+    items.every((a) => a.alert.status === "firing") &&
+    targets.size === items.length &&
+    keys.size === items.length
+  );
+}
+
 /**
  * PostgreSQL implementation of IncidentRepository: the same rules as the SQLite one (store/ingestRules.ts), safe
  * with several replicas writing at once. Ingest takes a transaction-scoped advisory lock per target, so two
@@ -53,48 +128,64 @@ export class PgIncidentRepository implements IncidentRepository {
   }
 
   async ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]> {
+    const items = alerts.map(({ alert, target }) => ({
+      alert,
+      target,
+      fingerprint: alertFingerprint(alert),
+    }));
     return inTransaction(this.pool, async (c) => {
-      // Sorted, so two replicas locking the same targets never wait on each other in a cycle.
-      for (const key of [...new Set(alerts.map((a) => a.target.key))].sort()) {
-        await c.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [LOCK_CLASS.target, key]);
+      // Sorted, so two replicas locking the same targets never wait on each other in a cycle; one round trip for
+      // all of them (the sorted subquery takes them in its order): on PostgreSQL a webhook's ingest is bound by
+      // its round trips, not by the server.
+      await c.query(
+        `SELECT count(pg_advisory_xact_lock($1, hashtext(k)))
+           FROM (SELECT k FROM unnest($2::text[]) AS k ORDER BY k COLLATE "C") sorted`,
+        [LOCK_CLASS.target, [...new Set(items.map((a) => a.target.key))].sort()],
+      );
+      if (independent(items)) {
+        // No alert can change what another one finds: the facts of all in one query, the new incidents in one
+        // statement, in the order the alerts came.
+        const facts = await factsOf(c, items);
+        const plans = items.map((a, i) => ({ a, plan: planOf(a, facts[i]!) }));
+        const created = await this.createWithFirstAlerts(
+          c,
+          plans.filter((p) => p.plan.plan.kind === "create").map((p) => p.a),
+          receivedAt,
+        );
+        const out: IngestOutcome[] = [];
+        for (const { a, plan } of plans) {
+          out.push(
+            plan.plan.kind === "create"
+              ? { incidentId: created.shift()!, fingerprint: a.fingerprint, outcome: "created" }
+              : await this.apply(c, a, plan, receivedAt),
+          );
+        }
+        return out;
       }
       const out: IngestOutcome[] = [];
-      for (const a of alerts) out.push(await this.ingestOne(c, a, receivedAt));
+      for (const a of items) {
+        const plan = planOf(a, (await factsOf(c, [a]))[0]!);
+        out.push(
+          plan.plan.kind === "create"
+            ? {
+                incidentId: (await this.createWithFirstAlerts(c, [a], receivedAt))[0]!,
+                fingerprint: a.fingerprint,
+                outcome: "created",
+              }
+            : await this.apply(c, a, plan, receivedAt),
+        );
+      }
       return out;
     });
   }
 
-  private async ingestOne(
+  /** Carry out a plan other than `create` (see createWithFirstAlerts). */
+  private async apply(
     c: PgClient,
-    { alert, target }: IncomingAlert,
+    { alert, target, fingerprint }: Item,
+    { plan, seen }: Planned,
     receivedAt: string,
   ): Promise<IngestOutcome> {
-    const fingerprint = alertFingerprint(alert);
-    // Every fact the rules need in one round trip.
-    const facts = (await one<{
-      seen_id: string | null;
-      seen_incident: string | null;
-      firing_incident: string | null;
-      active_incident: string | null;
-    }>(
-      c,
-      `SELECT s.id AS seen_id, s.incident_id AS seen_incident,
-         (SELECT incident_id FROM alerts WHERE fingerprint = $1 AND starts_at = $2 AND status = 'firing'
-            AND $3 = 'resolved') AS firing_incident,
-         (SELECT id FROM incidents WHERE target_key = $4 AND active = 1) AS active_incident
-       FROM (SELECT 1) one
-       LEFT JOIN alerts s ON s.fingerprint = $1 AND s.starts_at = $2 AND s.status = $3`,
-      [fingerprint, alert.startsAt, alert.status, target.key],
-    ))!;
-    const seen = facts.seen_id ? { id: facts.seen_id, incident_id: facts.seen_incident! } : undefined;
-    const firing = !seen && facts.firing_incident ? { incident_id: facts.firing_incident } : undefined;
-    const active = seen ? undefined : (facts.active_incident ?? undefined);
-    const plan = planIngest({
-      alert,
-      seenIncidentId: seen?.incident_id,
-      firingIncidentId: firing?.incident_id,
-      activeIncidentId: active,
-    });
     switch (plan.kind) {
       case "repeat":
         await c.query(
@@ -135,17 +226,73 @@ export class PgIncidentRepository implements IncidentRepository {
         await this.insertAlert(c, plan.incidentId, fingerprint, alert, receivedAt);
         await this.timeline(c, plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
         return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
-      case "create": {
+      case "create":
+        throw new Error("create is written by createWithFirstAlerts");
+    }
+  }
+
+  /**
+   * New incidents, each with its first alert, its work-queue entry and its "received" timeline entry, in one
+   * statement for all (instead of nine round trips each). Their counters start at one each, as insertAlert and
+   * timeline would leave them; with a bound of zero (nothing kept) each takes the general path. Returns the
+   * incidents' ids in the order of `items`.
+   */
+  private async createWithFirstAlerts(c: PgClient, items: Item[], receivedAt: string): Promise<string[]> {
+    if (items.length === 0) return [];
+    if (this.bounds.alertsPerIncident < 1 || this.bounds.timelinePerIncident < 1) {
+      const ids: string[] = [];
+      for (const { alert, target, fingerprint } of items) {
         const id = await this.createIncident(c, target, receivedAt, "open", null);
-        // Queued for the agent in the same transaction: an accepted alert is never left without a run.
-        await c.query("INSERT INTO work_queue (incident_id) VALUES ($1) ON CONFLICT DO NOTHING", [id]);
+        await c.query("INSERT INTO work_queue (incident_id) VALUES ($1)", [id]);
         await this.insertAlert(c, id, fingerprint, alert, receivedAt);
         await this.timeline(c, id, "received", INGEST_TEXT.opened(alert, fingerprint), {
           target: target.key,
         });
-        return { incidentId: id, fingerprint, outcome: "created" };
+        ids.push(id);
       }
+      return ids;
     }
+    const ids = items.map(() => newIncidentId(receivedAt));
+    const column = (f: (a: Item) => string) => items.map(f);
+    await c.query(
+      `WITH new AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
+           AS n(id, target_key, target_json, fingerprint, status, starts_at, ends_at, labels_json, annotations_json,
+             generator_url, message, data_json, ord)
+       ), incident AS (
+         INSERT INTO incidents (id, status, target_key, target_json, received_at, updated_at, active, alert_count,
+           timeline_count) SELECT id, 'open', target_key, target_json, $13, $13, 1, 1, 1 FROM new ORDER BY ord
+         RETURNING id
+       ), queued AS (
+         -- Queued for the agent in the same transaction: an accepted alert is never left without a run.
+         INSERT INTO work_queue (incident_id) SELECT id FROM incident
+       ), alert AS (
+         INSERT INTO alerts (incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json,
+           generator_url, received_at, last_seen_at)
+         SELECT id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json, generator_url, $13, $13
+           FROM new JOIN incident USING (id) ORDER BY ord
+       )
+       INSERT INTO timeline (incident_id, at, step, message, data_json)
+         SELECT id, $14, 'received', message, data_json FROM new JOIN incident USING (id) ORDER BY ord`,
+      [
+        ids,
+        column((a) => a.target.key),
+        column((a) => JSON.stringify(a.target)),
+        column((a) => a.fingerprint),
+        column((a) => a.alert.status),
+        column((a) => a.alert.startsAt),
+        column((a) => a.alert.endsAt),
+        column((a) => JSON.stringify(a.alert.labels)),
+        column((a) => JSON.stringify(a.alert.annotations)),
+        column((a) => a.alert.generatorURL),
+        column((a) => INGEST_TEXT.opened(a.alert, a.fingerprint)),
+        column((a) => JSON.stringify({ target: a.target.key })),
+        receivedAt,
+        now(),
+      ],
+    );
+    return ids;
   }
 
   private async createIncident(

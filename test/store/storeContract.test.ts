@@ -151,6 +151,43 @@ describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_
       expect((await repo.get(a!.incidentId))!.alerts).toHaveLength(2);
     });
 
+    it("one notification naming several targets: each alert creates, joins or repeats as it would alone", async () => {
+      const db: Target = { kind: "docker_container", key: "docker:container/db", name: "db" };
+      const cache: Target = { kind: "docker_container", key: "docker:container/cache", name: "cache" };
+      const [w] = await repo.ingest([{ alert: alert("w1"), target: web }], at());
+      const out = await repo.ingest(
+        [
+          { alert: alert("a1"), target: api },
+          { alert: alert("w1"), target: web },
+          { alert: alert("d1"), target: db },
+          { alert: alert("c1"), target: cache },
+        ],
+        at(),
+      );
+      expect(out.map((o) => o.outcome)).toEqual(["created", "repeat", "created", "created"]);
+      expect(out[1]!.incidentId).toBe(w!.incidentId);
+      const [a, , d, c] = out.map((o) => o.incidentId);
+      expect(new Set([a, d, c, w!.incidentId])).toHaveLength(4);
+      const db1 = (await repo.get(d!))!;
+      expect(db1.target.key).toBe(db.key);
+      expect(db1.alerts.map((x) => x.fingerprint)).toEqual(["d1"]);
+      expect(db1.timeline.map((t) => t.step)).toEqual(["received"]);
+      // The next alert of each new incident joins it, and every new incident is waiting for the agent.
+      const again = await repo.ingest(
+        [
+          { alert: alert("a2"), target: api },
+          { alert: alert("c2"), target: cache },
+        ],
+        at(),
+      );
+      expect(again.map((o) => [o.outcome, o.incidentId])).toEqual([
+        ["joined", a],
+        ["joined", c],
+      ]);
+      expect((await repo.get(c!))!.alerts.map((x) => x.fingerprint)).toEqual(["c1", "c2"]);
+      expect(new Set(await repo.listUnfinished())).toEqual(new Set([w!.incidentId, a, d, c]));
+    });
+
     it("a new firing of a target whose incident finished opens a new incident", async () => {
       const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
       await repo.setStatus(a!.incidentId, "resolved", "verified healthy");
