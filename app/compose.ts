@@ -73,6 +73,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   // memory stays in this process's own SQLite file either way.
   const store = await openStore({
     dbPath: config.dbPath,
+    ingestDurability: config.dbSynchronous,
     databaseUrl: config.databaseUrl,
     replicaId: config.replicaId,
     leaseMs: config.workLeaseMs,

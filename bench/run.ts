@@ -22,6 +22,11 @@ export const BENCHES: Bench[] = [
   { name: "storm", run: () => benchStormStores() },
   // Every alert names its own target: every one opens an incident, so the agent works throughout the storm.
   { name: "storm-distinct", run: () => benchStormStores({ targets: 4500 }) },
+  // The same with the webhook's SQLite commits not fsynced (AEGIS_DB_SYNCHRONOUS=normal).
+  {
+    name: "storm-distinct-normal",
+    run: () => benchStorm({ targets: 4500, dbSynchronous: "normal" }),
+  },
   // The same storms with the agent on the webhook's event loop (AEGIS_AGENT_PROCESS=inline), for comparison.
   { name: "storm-inline", run: () => benchStorm({ agentProcess: "inline" }) },
   { name: "storm-distinct-inline", run: () => benchStorm({ targets: 4500, agentProcess: "inline" }) },

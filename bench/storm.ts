@@ -23,6 +23,8 @@ export interface StormBenchOptions {
   settleTimeoutMs?: number;
   /** `separate` (the default of `aegis serve`): the agent in its own process; `inline`: one event loop. */
   agentProcess?: "separate" | "inline";
+  /** SQLite: AEGIS_DB_SYNCHRONOUS for the served process (default `full`, as `aegis serve` has it). */
+  dbSynchronous?: "full" | "normal";
   /** Also run it on a throwaway local PostgreSQL (default: when its server binaries are installed). */
   postgres?: boolean;
 }
@@ -90,6 +92,7 @@ export async function benchStorm(
       AEGIS_API_TOKEN: TOKEN,
       AEGIS_LOG_LEVEL: "error",
       AEGIS_AGENT_PROCESS: agentProcess,
+      AEGIS_DB_SYNCHRONOUS: opts.dbSynchronous ?? "full",
       ...store.env,
     },
     stdio: ["ignore", "ignore", "inherit"],

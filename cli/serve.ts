@@ -75,6 +75,7 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
   });
   const store = await openStore({
     dbPath: config.dbPath,
+    ingestDurability: config.dbSynchronous,
     databaseUrl: config.databaseUrl,
     replicaId: config.replicaId,
     leaseMs: config.workLeaseMs,

@@ -16,6 +16,8 @@ const envSchema = z.object({
   AEGIS_HOST: z.string().default("127.0.0.1"),
   AEGIS_PORT: intFrom(8080, 0, 65535),
   AEGIS_DB: z.string().default("./data/aegis.db"),
+  // SQLite: how hard an accepted alert's commit goes to disk before the 202 (WAL; see store/db.ts).
+  AEGIS_DB_SYNCHRONOUS: z.enum(["full", "normal"]).default("full"),
   // PostgreSQL for incidents, actions, settings and checkpoints, shared by replicas; SQLite (AEGIS_DB) when unset.
   AEGIS_DATABASE_URL: optionalString.refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
@@ -101,6 +103,11 @@ export interface Config {
   host: string;
   port: number;
   dbPath: string;
+  /**
+   * SQLite, the webhook's commits: `full` (an fsync each, survives a power cut) or `normal` (survives a crash
+   * of the process, not of the machine; no fsync on the webhook's path).
+   */
+  dbSynchronous: "full" | "normal";
   /** PostgreSQL shared by replicas; SQLite at `dbPath` when undefined. */
   databaseUrl: string | undefined;
   /** How long a replica's claim on an incident lasts without a heartbeat. */
@@ -209,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     host: e.AEGIS_HOST,
     port: e.AEGIS_PORT,
     dbPath: e.AEGIS_DB,
+    dbSynchronous: e.AEGIS_DB_SYNCHRONOUS,
     databaseUrl: e.AEGIS_DATABASE_URL,
     workLeaseMs: e.AEGIS_WORK_LEASE_MS,
     replicaId: e.AEGIS_REPLICA_ID ?? `${e.HOSTNAME ?? hostname()}-${process.pid}`,

@@ -2,7 +2,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteActionLedger, type ActionLedger } from "./actionLedger.ts";
-import { openDatabase, type Db } from "./db.ts";
+import { openDatabase, type Db, type Durability } from "./db.ts";
 import { SqliteIncidentRepository, type IncidentRepository } from "./incidentRepository.ts";
 import { PgActionLedger } from "./postgres/actionLedger.ts";
 import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
@@ -47,6 +47,8 @@ export interface Store {
 export async function openStore(options: {
   dbPath: string;
   databaseUrl?: string | undefined;
+  /** SQLite: how the webhook's commits reach the disk (default `full`: an fsync each). */
+  ingestDurability?: Durability;
   /** This replica's name on its work-queue leases. */
   replicaId?: string;
   /** How long a claim lasts without a heartbeat (default 30 s). */
@@ -54,10 +56,10 @@ export async function openStore(options: {
 }): Promise<Store> {
   const local = openDatabase(options.dbPath, "normal");
   if (!options.databaseUrl) {
-    // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit; the
-    // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
+    // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit (unless
+    // AEGIS_DB_SYNCHRONOUS=normal: then it survives a crash of the process, not a power cut); the agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
     // resumed run reconciles with the target before it acts again.
-    const ingestDb = openDatabase(options.dbPath, "full");
+    const ingestDb = openDatabase(options.dbPath, options.ingestDurability ?? "full");
     return {
       kind: "sqlite",
       incidents: new SqliteIncidentRepository(local),

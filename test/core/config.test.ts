@@ -11,6 +11,7 @@ describe("configuration from the environment", () => {
     expect(c.host).toBe("127.0.0.1");
     expect(c.port).toBe(8080);
     expect(c.dbPath).toBe("./data/aegis.db");
+    expect(c.dbSynchronous).toBe("full");
     expect(Object.isFrozen(c)).toBe(true);
   });
 
@@ -36,6 +37,8 @@ describe("configuration from the environment", () => {
   it("rejects a bad value naming the variable", () => {
     expect(() => loadConfig({ AEGIS_MODE: "yolo" })).toThrow(/AEGIS_MODE/);
     expect(() => loadConfig({ AEGIS_PORT: "99999" })).toThrow(/AEGIS_PORT/);
+    expect(() => loadConfig({ AEGIS_DB_SYNCHRONOUS: "off" })).toThrow(/AEGIS_DB_SYNCHRONOUS/);
+    expect(loadConfig({ AEGIS_DB_SYNCHRONOUS: "normal" }).dbSynchronous).toBe("normal");
   });
 
   it("uses SQLite unless a PostgreSQL URL is given, and rejects another scheme", () => {
