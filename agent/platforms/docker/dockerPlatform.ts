@@ -59,6 +59,14 @@ const DECISIVE = new Set([
   "http_errors",
 ]);
 
+/**
+ * Which member of a Compose service an incident about the service acts on: the member that is down, else the
+ * first (the service is the unit people named). Shared with the evals' recorded environment.
+ */
+export function pickServiceMember<M extends { running: boolean }>(members: readonly M[]): M {
+  return members.find((m) => !m.running) ?? members[0]!;
+}
+
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
@@ -85,8 +93,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
       const set = await listReplicas(docker, { composeService: target.service }).catch(() => undefined);
       if (!set || set.members.length === 0)
         return { ok: false, reason: `no container of compose service ${target.service}` };
-      // Act on the member that is down, else the first: the service is the unit people named.
-      const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
+      const pick = pickServiceMember(set.members);
       // The service, not the member picked today, is what caps and grouping count.
       const member = await locate({ kind: "docker_container", key: target.key, name: pick.name });
       return member.ok ? { ...member, identity: target.key } : member;
