@@ -207,9 +207,10 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
   const locateContainer = (target: Target, name: string): Located => {
     const c = byRef(name);
     if (!c) return { ok: false, reason: `no container named ${JSON.stringify(name)}` };
-    const located: Target = { kind: "docker_container", key: target.key, name: c.alias ?? c.name, id: c.id };
+    // The one-container form answers as it always did: the alert's target, unchanged.
+    if (c.alias !== undefined) return { ok: true, target, instanceId: c.id };
+    const located: Target = { kind: "docker_container", key: target.key, name: c.name, id: c.id };
     const base = { ok: true as const, target: located, instanceId: c.id };
-    if (c.alias !== undefined) return base;
     const identity = `docker:container/${c.id}`;
     return c.current.snapshot.labels[PROTECTED_LABEL] === "true"
       ? { ...base, identity, protectedReason: `container ${c.name} is protected by policy` }

@@ -167,6 +167,19 @@ describe("recorded Docker hosts of several containers", () => {
   });
 });
 
+describe("the one-container form", () => {
+  it("still answers to the scenario's name and the recording's, with the alert's target unchanged", async () => {
+    const { platform } = createRecordedDockerPlatform({ container: "web", before: "hung", after: {} });
+    const web = container("web");
+    const located = await platform.locate(web);
+    expect(located).toMatchObject({ ok: true, target: web });
+    expect(located.ok && located.identity).toBe(undefined);
+    expect(await platform.locate(container("target-hung"))).toMatchObject({ ok: true });
+    expect(await platform.locate(container("api"))).toMatchObject({ ok: false });
+    expect(await platform.locate(service("web"))).toMatchObject({ ok: false });
+  });
+});
+
 describe("the Docker environment's schema", () => {
   const scenario = (environment: string) => `id: d
 description: x
