@@ -225,8 +225,16 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
       if (target.kind === "docker_container") return locateContainer(target, target.name);
       if (target.kind !== "docker_service")
         return { ok: false, reason: `not a Docker target: ${target.kind}` };
+      // As the Docker platform: one-off `compose run` containers are not members; a named project narrows.
       const members = containers
-        .filter((c) => c.current.snapshot.labels[COMPOSE.service] === target.service)
+        .filter((c) => {
+          const labels = c.current.snapshot.labels;
+          return (
+            labels[COMPOSE.service] === target.service &&
+            !/^true$/i.test(labels[COMPOSE.oneoff] ?? "") &&
+            (target.project === undefined || labels[COMPOSE.project] === target.project)
+          );
+        })
         .sort((a, b) => a.name.localeCompare(b.name));
       if (members.length === 0)
         return { ok: false, reason: `no container of compose service ${target.service}` };
@@ -237,7 +245,11 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
           reason: `compose service ${target.service} exists in several projects (${[...projects].join(", ")})`,
         };
       const pick = pickServiceMember(
-        members.map((m) => ({ name: m.name, running: m.current.snapshot.state.running })),
+        members.map((m) => {
+          const { state } = m.current.snapshot;
+          return { name: m.name, running: state.running && !state.restarting };
+        }),
+        target.member,
       );
       const member = locateContainer(
         { kind: "docker_container", key: target.key, name: pick.name },
