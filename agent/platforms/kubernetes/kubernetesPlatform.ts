@@ -89,8 +89,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const measuredLag = (group: string, errors: string[]) => measuredLagOf(observerDeps, group, errors);
   const observeCallee = (t: Workload, callee: string, errors: string[]) =>
     observeCalleeOf(observerDeps, t, callee, errors);
-  const observeMemory = (t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) =>
-    observeMemoryOf(observerDeps, t, obs, clock, errors);
+  const observeMemory = (
+    t: Workload,
+    obs: WorkloadObservations,
+    clock: AgentClock,
+    errors: string[],
+    since?: number,
+  ) => observeMemoryOf(observerDeps, t, obs, clock, errors, since);
   const observeDatabase = (
     t: Workload,
     db: NonNullable<ServiceSettings["database"]>,
@@ -426,7 +431,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       let signals = workloadSignals(obs);
       // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
       if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
-        const memory = await observeMemory(t, obs, clock, errors);
+        const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
+        const since = firing.length > 0 ? Math.min(...firing) : undefined;
+        const memory = await observeMemory(t, obs, clock, errors, since);
         if (memory.some((s) => s.name === "memory_growth"))
           signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
         else signals = [...signals, ...memory];
