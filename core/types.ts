@@ -34,7 +34,15 @@ export function isTerminal(status: IncidentStatus): boolean {
 /** What an incident is about. `key` is unique per workload and is what "one open incident per target" uses. */
 export type Target =
   | { kind: "docker_container"; key: string; name: string; id?: string }
-  | { kind: "docker_service"; key: string; service: string }
+  | {
+      kind: "docker_service";
+      key: string;
+      service: string;
+      /** Compose project, when the alert names it (the same service name can exist in several projects). */
+      project?: string;
+      /** The member container the alert names exactly (cAdvisor's `name`), preferred among the service's members. */
+      member?: string;
+    }
   | {
       kind: "k8s_workload";
       key: string;

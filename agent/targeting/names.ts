@@ -63,7 +63,15 @@ export function targetNameProblem(target: Target): string | undefined {
         (target.id === undefined ? undefined : check("container id", target.id, dockerContainerNameProblem))
       );
     case "docker_service":
-      return check("compose service", target.service, composeServiceProblem);
+      return (
+        check("compose service", target.service, composeServiceProblem) ??
+        (target.project === undefined
+          ? undefined
+          : check("compose project", target.project, composeServiceProblem)) ??
+        (target.member === undefined
+          ? undefined
+          : check("container", target.member, dockerContainerNameProblem))
+      );
     case "k8s_workload":
       return (
         check("namespace", target.namespace, dns1123LabelProblem) ??

@@ -124,7 +124,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         },
       };
     } else {
-      platforms = [createRecordedDockerPlatform(env).platform];
+      // The schema holds either form: several containers, or one (`container` and `before` are then both given).
+      const recorded = env.containers
+        ? { containers: env.containers }
+        : { container: env.container!, before: env.before!, after: env.after };
+      platforms = [createRecordedDockerPlatform(recorded).platform];
       // No cluster clock: simulated time moves only when the agent waits.
       let t = Date.now();
       clock = { now: () => t, sleep: async (ms) => void ((t += ms), await delay(0)) };

@@ -182,20 +182,114 @@ const kubernetesEnv = z
       });
   });
 
-/** Observations the Docker read tools returned, recorded from a real container (see evals/recorded/). */
+const recording = z.union([z.string(), z.record(z.string(), z.unknown())]);
+/**
+ * What the tools return after each action that changes the container; an action not listed leaves the
+ * container as `before` (the fault persists, so verification fails).
+ */
+const afterRecordings = z.partialRecord(actionId, recording).default({});
+
+/** One container of a Compose service: the labels `docker compose` puts on it. */
+const composeMembership = z
+  .object({
+    project: z.string().min(1),
+    service: z.string().min(1),
+    /** com.docker.compose.container-number (default 1). */
+    number: z.number().int().min(1).default(1),
+    /** com.docker.compose.oneoff: a `docker compose run` container (default false). */
+    oneoff: z.boolean().default(false),
+  })
+  .strict();
+
+/** One task container of a Swarm service: the labels the engine puts on it. */
+const swarmMembership = z
+  .object({
+    service: z.string().min(1),
+    /** The task's slot (replicated services; default 1). */
+    slot: z.number().int().min(1).default(1),
+    /** The task id (default: derived from the service and slot). */
+    taskId: z
+      .string()
+      .regex(/^[a-z0-9]+$/)
+      .optional(),
+    /** com.docker.swarm.node.id of the node running the task. */
+    node: z.string().min(1).default("node1"),
+    /** com.docker.stack.namespace when the service was deployed with `docker stack deploy`. */
+    stack: z.string().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * One container of a several-container Docker host. Its name defaults to what Compose (`<project>-<service>-<n>`)
+ * or Swarm (`<service>.<slot>.<task id>`) names it; its labels are the recording's, plus `labels`, plus the
+ * Compose or Swarm labels.
+ */
+const dockerContainerSpec = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, "a Docker container name")
+      .optional(),
+    compose: composeMembership.optional(),
+    swarm: swarmMembership.optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    before: recording,
+    after: afterRecordings,
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.compose && c.swarm)
+      ctx.addIssue({
+        code: "custom",
+        path: ["swarm"],
+        message: "a container is in Compose or in Swarm, not both",
+      });
+    if (!c.name && !c.compose && !c.swarm)
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message: "name the container (or give compose or swarm)",
+      });
+  });
+export type DockerContainerSpec = z.output<typeof dockerContainerSpec>;
+
+/**
+ * Observations the Docker read tools returned, recorded from a real container (see evals/recorded/): one container
+ * (`container`, `before`, `after`), or a host of several (`containers`), e.g. the members of Compose and Swarm
+ * services.
+ */
 const dockerEnv = z
   .object({
     kind: z.literal("docker"),
-    container: z.string(),
+    container: z.string().optional(),
     /** Recorded tool outputs before any action (file relative to evals/recorded/docker/, or inline). */
-    before: z.union([z.string(), z.record(z.string(), z.unknown())]),
-    /**
-     * What the tools return after each action that changes the container; an action not listed leaves the
-     * container as `before` (the fault persists, so verification fails).
-     */
-    after: z.partialRecord(actionId, z.union([z.string(), z.record(z.string(), z.unknown())])).default({}),
+    before: recording.optional(),
+    after: afterRecordings,
+    containers: z.array(dockerContainerSpec).min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const single = e.container !== undefined || e.before !== undefined;
+    if (single && e.containers)
+      ctx.addIssue({
+        code: "custom",
+        path: ["containers"],
+        message: "give `container` and `before`, or `containers`, not both",
+      });
+    else if (!e.containers && (e.container === undefined || e.before === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: [e.container === undefined ? "container" : "before"],
+        message: "a Docker environment needs `container` and `before`, or `containers`",
+      });
+    else if (e.containers && Object.keys(e.after).length > 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["after"],
+        message: "with `containers`, give `after` per container",
+      });
+  });
+export type DockerEnv = z.output<typeof dockerEnv>;
 
 /** An acceptable action: the id, and where they matter, the target the decision names and its params. */
 const acceptable = z.union([

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { TEST_API_TOKEN, getIncident, useApiToken, waitForFinished } from "../helpers/aegis.ts";
 import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
-import { serveProcess } from "../helpers/serveProcess.ts";
+import { agentPid, serveProcess } from "../helpers/serveProcess.ts";
 
 /**
  * `aegis serve` runs the agent in its own process beside the webhook front (AEGIS_AGENT_PROCESS=separate, the
@@ -25,22 +25,6 @@ afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** The agent process `aegis serve` started (its child whose command line carries the internal flag). */
-function agentPid(servePid: number): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (ppid !== servePid) continue;
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("--agent-child")) return Number(entry);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return undefined;
-}
 
 const alive = (pid: number) => {
   try {

@@ -112,8 +112,8 @@ describe.skipIf(noPostgres !== null)("approval answered on another replica (Post
     const { name, id, since } = await awaitingApproval(asker, other, "dies");
     expect(await starts(name, since)).toBe(0);
 
-    asker.proc.child.kill("SIGKILL");
-    expect(await asker.proc.exited).toBe("SIGKILL");
+    // The whole replica dies (front and agent process), as when its pod does.
+    expect(await asker.proc.killReplica()).toBe("SIGKILL");
     const res = await approve(other, id, "alice");
     expect(res.status).toBe(202);
 

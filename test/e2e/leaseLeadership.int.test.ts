@@ -185,9 +185,9 @@ describe.skipIf(noPostgres !== null)("leader election through a Kubernetes Lease
     const others = replicas.filter((r) => r !== first);
     for (const r of others) expect(queries.get(r.name) ?? 0).toBe(0);
 
-    // Kill the leader: one survivor takes the Lease, and not before it lapsed.
-    first!.proc.child.kill("SIGKILL");
-    await first!.proc.exited;
+    // Kill the leader's whole replica (front and agent process, as when its pod dies): one survivor takes the
+    // Lease, and not before it lapsed.
+    await first!.proc.killReplica();
     // Read at once (well within the lease): the dead leader's last renewal.
     const held = await readLease();
     expect(held.spec.holderIdentity).toBe(first!.name);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./docker.ts";
 
@@ -10,6 +11,28 @@ export interface ServeProcess {
   /** Resolves with the signal that ended the process (null for a normal exit). */
   exited: Promise<string | null>;
   stderr(): string;
+  /**
+   * SIGKILL the whole replica, as when its pod or host dies: the agent process (AEGIS_AGENT_PROCESS=separate)
+   * first, so it cannot shut down cleanly when it sees the front go, then the front. Resolves once the front
+   * exited.
+   */
+  killReplica(): Promise<string | null>;
+}
+
+/** The agent process `aegis serve` started (its child whose command line carries the internal flag). */
+export function agentPid(servePid: number): number | undefined {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== servePid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("--agent-child")) return Number(entry);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -40,5 +63,17 @@ export async function serveProcess(
     },
     { what: "aegis serve to answer", timeoutMs: 60_000 },
   );
-  return { child, exited, stderr: () => stderr };
+  const killReplica = (): Promise<string | null> => {
+    const agent = child.pid === undefined ? undefined : agentPid(child.pid);
+    if (agent !== undefined) {
+      try {
+        process.kill(agent, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    return exited;
+  };
+  return { child, exited, stderr: () => stderr, killReplica };
 }

@@ -12,9 +12,11 @@ export const HEALTH_URL_LABEL = "aegis.health-url";
 /** Docker Compose's service label. */
 export const COMPOSE_SERVICE_LABEL = "com.docker.compose.service";
 const COMPOSE_PROJECT_LABEL = "com.docker.compose.project";
+/** Set on containers of `docker compose run` (one-off tasks), which `docker compose ps` does not count. */
+const COMPOSE_ONEOFF_LABEL = "com.docker.compose.oneoff";
 
 /** Which set of replicas: a container (the original or one of its clones) or a Compose service. */
-export type ReplicaSetRef = string | { container: string } | { composeService: string };
+export type ReplicaSetRef = string | { container: string } | { composeService: string; project?: string };
 
 /** One member of a replica set. */
 export interface Replica {
@@ -54,7 +56,8 @@ function toMember(info: Docker.ContainerInspectInfo, templateName: string) {
     id: info.Id,
     port: Number.isInteger(port) && port > 0 ? port : null,
     healthUrl: labels[HEALTH_URL_LABEL] ?? null,
-    running: info.State.Running,
+    // A container the engine is restarting reports Running too; it serves nothing meanwhile.
+    running: info.State.Running && !info.State.Restarting,
     index: match ? Number(match[1]) : isClone ? Number.MAX_SAFE_INTEGER : 1,
     isClone,
   };
@@ -82,10 +85,16 @@ async function inspectAll(docker: DockerClient, label: string): Promise<Docker.C
   return infos.filter((i): i is Docker.ContainerInspectInfo => i !== null);
 }
 
-async function composeTemplate(docker: DockerClient, service: string) {
-  const members = await inspectAll(docker, `${COMPOSE_SERVICE_LABEL}=${service}`);
+async function composeTemplate(docker: DockerClient, service: string, project?: string) {
+  const labelled = await inspectAll(docker, `${COMPOSE_SERVICE_LABEL}=${service}`);
+  const members = labelled.filter(
+    (m) =>
+      !/^true$/i.test(m.Config.Labels?.[COMPOSE_ONEOFF_LABEL] ?? "") &&
+      (project === undefined || m.Config.Labels?.[COMPOSE_PROJECT_LABEL] === project),
+  );
   if (members.length === 0) {
-    throw new AegisError("target_not_found", `no container of compose service ${service} found`);
+    const where = project === undefined ? "" : ` in project ${project}`;
+    throw new AegisError("target_not_found", `no container of compose service ${service}${where} found`);
   }
   const projects = new Set(members.map((m) => m.Config.Labels?.[COMPOSE_PROJECT_LABEL] ?? ""));
   if (projects.size > 1) {
@@ -106,7 +115,7 @@ export async function listReplicas(docker: DockerClient, ref: ReplicaSetRef): Pr
   let template: Docker.ContainerInspectInfo;
   let members: Docker.ContainerInspectInfo[];
   if ("composeService" in target) {
-    ({ template, members } = await composeTemplate(docker, target.composeService));
+    ({ template, members } = await composeTemplate(docker, target.composeService, target.project));
   } else {
     template = await inspect(docker, target.container);
     const originalName = template.Config.Labels?.[REPLICA_OF_LABEL];

@@ -59,6 +59,23 @@ const DECISIVE = new Set([
   "http_errors",
 ]);
 
+/**
+ * Which member of a Compose service an incident about the service acts on: the container the alert names
+ * exactly when it is a member (a per-container series is about that container, not its siblings), else the
+ * member that is down (not running, or being restarted by the engine), else the first (the service is the unit
+ * people named). Shared with the evals' recorded environment.
+ */
+export function pickServiceMember<M extends { name: string; running: boolean }>(
+  members: readonly M[],
+  named?: string,
+): M {
+  return (
+    (named ? members.find((m) => m.name === named) : undefined) ??
+    members.find((m) => !m.running) ??
+    members[0]!
+  );
+}
+
 /** Docker containers (and Compose services) as a Platform, built from the Docker tools. */
 export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const { docker } = opts;
@@ -82,11 +99,18 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
 
   async function locate(target: Target): Promise<Located> {
     if (target.kind === "docker_service") {
-      const set = await listReplicas(docker, { composeService: target.service }).catch(() => undefined);
-      if (!set || set.members.length === 0)
+      let set;
+      try {
+        set = await listReplicas(docker, {
+          composeService: target.service,
+          ...(target.project ? { project: target.project } : {}),
+        });
+      } catch (err) {
+        return { ok: false, reason: describeError(err) };
+      }
+      if (set.members.length === 0)
         return { ok: false, reason: `no container of compose service ${target.service}` };
-      // Act on the member that is down, else the first: the service is the unit people named.
-      const pick = set.members.find((m) => !m.running) ?? set.members[0]!;
+      const pick = pickServiceMember(set.members, target.member);
       // The service, not the member picked today, is what caps and grouping count.
       const member = await locate({ kind: "docker_container", key: target.key, name: pick.name });
       return member.ok ? { ...member, identity: target.key } : member;

@@ -94,8 +94,22 @@ export function dockerContainer(name: string): Resolution {
   return { found: { kind: "docker_container", key: `docker:container/${clean}`, name: clean } };
 }
 
-export function dockerService(service: string): Resolution {
-  return { found: { kind: "docker_service", key: `docker:service/${service}`, service } };
+/**
+ * A Compose service. With its project, the key names the project too (one service name can live in several
+ * projects); with the container an alert names exactly, that member is the one acted on.
+ */
+export function dockerService(service: string, opts: { project?: string; member?: string } = {}): Resolution {
+  const project = opts.project || undefined;
+  const member = opts.member?.replace(/^\//, "") || undefined;
+  return {
+    found: {
+      kind: "docker_service",
+      key: project ? `docker:service/${project}/${service}` : `docker:service/${service}`,
+      service,
+      ...(project ? { project } : {}),
+      ...(member ? { member } : {}),
+    },
+  };
 }
 
 /** `host` of `host:port`, `[v6]:port` or a URL; undefined when there is none. */

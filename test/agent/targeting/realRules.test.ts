@@ -74,7 +74,7 @@ const EXPECTED: Record<string, string | RegExp> = {
   KafkaTopicsReplicas:
     /^Kafka topic "orders": .*no catalog action acts on a topic; labels carried: \{topic="orders"\}/,
   KafkaConsumersGroup: "k8s::shop/deployment/orders-consumer",
-  ContainerKilled: "docker:service/orders-api",
+  ContainerKilled: "docker:service/shop/orders-api",
   ContainerAbsent: /labels: \{\}/,
   ContainerHighCpuUtilization: /labels: \{pod="checkout-7d9f8c6b5-x2x1z", container="app"\}/,
   ContainerHighMemoryUsage: "docker:container/orders-api-1",

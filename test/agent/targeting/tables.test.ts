@@ -48,6 +48,34 @@ describe("kubernetes table (kube-state-metrics, kubernetes-mixin)", () => {
 });
 
 describe("docker table (cAdvisor, Compose)", () => {
+  it("a cAdvisor series of one Compose member acts on that member, within its project", () => {
+    const t = resolveTarget(
+      {
+        name: "shop-web-3",
+        image: "web:1",
+        container_label_com_docker_compose_service: "web",
+        container_label_com_docker_compose_project: "shop",
+      },
+      policy,
+    );
+    expect(t).toMatchObject({
+      kind: "docker_service",
+      key: "docker:service/shop/web",
+      project: "shop",
+      member: "shop-web-3",
+    });
+  });
+  it("compose_project narrows a compose_service to one project", () => {
+    expect(key({ compose_service: "web", compose_project: "shop" })).toBe("docker:service/shop/web");
+  });
+  it("a Swarm task's container is acted on by its task name; a whole Swarm service is not actionable", () => {
+    expect(key({ container_label_com_docker_swarm_task_name: "web.2.k3j4h5g6f7d8s9a0" })).toBe(
+      "docker:container/web.2.k3j4h5g6f7d8s9a0",
+    );
+    expect(reason({ container_label_com_docker_swarm_service_name: "web" })).toMatch(
+      /Swarm service web: no catalog action acts on a Swarm service/,
+    );
+  });
   it("cAdvisor's compose service label → the Compose service", () => {
     expect(
       key({ name: "shop-web-1", image: "web:1", container_label_com_docker_compose_service: "web" }),

@@ -92,6 +92,40 @@ describe.concurrent("scale_service", () => {
     expect(down.removed).toEqual([`${name}-r2`]);
   });
 
+  it("counts a compose service's members as `docker compose ps` does: one project, no one-off run containers", async () => {
+    const service = `${prefix}-members`;
+    const compose = (project: string, number: string, oneoff = "False") => ({
+      "com.docker.compose.project": project,
+      "com.docker.compose.service": service,
+      "com.docker.compose.container-number": number,
+      "com.docker.compose.oneoff": oneoff,
+    });
+    await runTarget({
+      name: `${prefix}-a-member-1`,
+      port: await freePort(),
+      labels: compose(`${prefix}-a`, "1"),
+    });
+    await runTarget({
+      name: `${prefix}-a-member-run-1`,
+      port: await freePort(),
+      labels: compose(`${prefix}-a`, "1", "True"),
+    });
+    await runTarget({
+      name: `${prefix}-b-member-1`,
+      port: await freePort(),
+      labels: compose(`${prefix}-b`, "1"),
+    });
+    // The same service name in two projects is ambiguous until the project is named.
+    await expect(listReplicas(docker, { composeService: service })).rejects.toMatchObject({
+      code: "target_ambiguous",
+    });
+    const a = await listReplicas(docker, { composeService: service, project: `${prefix}-a` });
+    expect(a.members.map((m) => m.name)).toEqual([`${prefix}-a-member-1`]);
+    await expect(
+      listReplicas(docker, { composeService: service, project: `${prefix}-nope` }),
+    ).rejects.toMatchObject({ code: "target_not_found" });
+  });
+
   it("refuses to clone a container without the aegis.port-env label, creating nothing", async () => {
     const name = `${prefix}-nolabel`;
     await runTarget({ name, port: await freePort(), portEnvLabel: false });
