@@ -13,6 +13,7 @@ import { createArgocdClient } from "../tools/argocd/client.ts";
 import { createMultiClusterPlatform } from "../agent/platforms/kubernetes/multiCluster.ts";
 import { createKubernetesPlatform } from "../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import { platformFor, type Platform } from "../agent/platforms/platform.ts";
+import { createPersonUndo } from "../agent/undo/personUndo.ts";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import { detectSelf, type SelfIdentity } from "../agent/policy/selfProtection.ts";
 import type { Policy } from "../agent/policy/schema.ts";
@@ -271,6 +272,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     incidents: store.ingest,
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, vote) => desk.answer(id, vote),
+    undoAction: createPersonUndo({ incidents, platforms }),
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
     sloReport: () => autonomy.report(),
     logger,

@@ -2,7 +2,8 @@
  * String codes for every error AegisOps raises on purpose; callers match on `code`, never on message. The
  * codes are stable: tests, the API's error bodies (`{ error: code }`) and the metrics use them.
  */
-export type ErrorCode = DomainErrorCode | LlmErrorCode | HttpErrorCode | ApprovalRefusalCode;
+export type ErrorCode =
+  DomainErrorCode | LlmErrorCode | HttpErrorCode | ApprovalRefusalCode | UndoRefusalCode;
 
 /** What the responder itself runs into. */
 export type DomainErrorCode =
@@ -45,6 +46,9 @@ export type ApprovalRefusalCode =
   | "not_an_approver"
   | "no_approvers_configured"
   | "already_voted";
+
+/** Why a person's undo was refused (agent/undo; HTTP 409 except not_found). */
+export type UndoRefusalCode = "not_found" | "incident_active" | "nothing_sent" | "already_undone";
 
 /**
  * The one error tree: every error AegisOps raises on purpose is an AegisError or a subclass of it

@@ -16,6 +16,8 @@ import { createMetricsRegistry, registerServerMetrics, type MetricsRegistry } fr
 import { requestLogger } from "./requestLog.ts";
 import { alertsRouter } from "./routes/alerts.ts";
 import { approvalsRouter } from "./routes/approvals.ts";
+import { undoRouter } from "./routes/undo.ts";
+import type { PersonUndo } from "../agent/undo/personUndo.ts";
 import { healthRouter, type ReplicaStatus } from "./routes/health.ts";
 import { forecastRouter, type ForecastLookup } from "./routes/forecast.ts";
 import { incidentsRouter } from "./routes/incidents.ts";
@@ -37,6 +39,8 @@ export interface AppDeps {
   metrics?: MetricsRegistry;
   /** Take a person's answer to an incident waiting for approval (enables the approve/reject routes). */
   answerApproval?: (incidentId: string, vote: ApprovalVote) => Promise<AnswerResult>;
+  /** A person's undo of the action an incident sent (enables `POST /api/incidents/:id/undo`). */
+  undoAction?: PersonUndo;
   /** SLOs, budgets and autonomy for `GET /api/slo`. */
   sloReport?: Autonomy["report"];
   /** Bolt's receiver (signature check, then events, interactions and slash commands) for `/slack/events`. */
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps): RequestListener {
       }),
     );
   }
+  if (deps.undoAction) app.use(undoRouter({ apiToken: deps.config.apiToken, undo: deps.undoAction }));
   if (deps.sloReport) app.use(sloRouter({ report: deps.sloReport }));
   app.use(healthRouter({ incidents: deps.incidents, ...(deps.replica ? { replica: deps.replica } : {}) }));
   app.use(

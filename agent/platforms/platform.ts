@@ -62,8 +62,16 @@ export interface Platform {
   execute(decision: Decision, target: Target): Promise<ActionResult>;
   /** After a crash: did this recorded-but-unconfirmed action reach the platform? */
   reconcile(record: ActionRecord, target: Target): Promise<{ happened: boolean; detail: string }>;
-  /** Undo an action whose verification failed, where the action has an undo. */
+  /**
+   * Undo an action whose verification failed, where the action has an undo safe to run unasked (not a roll
+   * forward onto the release just rolled back).
+   */
   rollback(record: ActionRecord, target: Target): Promise<{ rolledBack: boolean; detail: string }>;
+  /**
+   * A person's undo of a sent action: puts back what the action changed (previous replica count, HPA bounds,
+   * selector, the revision a rollback left, an uncordoned node), or says why the action has none.
+   */
+  undo?(record: ActionRecord, target: Target): Promise<{ rolledBack: boolean; detail: string }>;
   /** One health check of the target, trusting only evidence newer than `since`. */
   checkHealth(
     target: Target,

@@ -37,13 +37,20 @@ export function redactingPlatform(platform: Platform): Platform {
       }),
     checkHealth: (target, alerts, since, decision) =>
       guarded(async () => redactValue(await platform.checkHealth(target, alerts, since, decision))),
-  } satisfies Omit<Platform, "readOnlyTools">;
+  } satisfies Omit<Platform, "readOnlyTools" | "undo">;
   const wrapped: Platform = members;
   const readOnlyTools = platform.readOnlyTools?.bind(platform);
   if (readOnlyTools) wrapped.readOnlyTools = (target) => readOnlyTools(target).map(redactingTool);
+  const undo = platform.undo?.bind(platform);
+  if (undo)
+    wrapped.undo = (record, target) =>
+      guarded(async () => {
+        const r = await undo(record, target);
+        return { ...r, detail: redactText(r.detail) };
+      });
   // A member added to Platform (optional ones too) must be passed through here, or it would vanish behind
   // the boundary: this fails to compile until it is.
-  const covered: Record<Exclude<keyof Platform, keyof typeof members | "readOnlyTools">, never> = {};
+  const covered: Record<Exclude<keyof Platform, keyof typeof members | "readOnlyTools" | "undo">, never> = {};
   void covered;
   return wrapped;
 }

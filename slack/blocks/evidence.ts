@@ -142,11 +142,11 @@ export function undoPlan(incident: Incident): string {
     case "raise_hpa_limits":
       return "restore the previous HPA maxReplicas (automatic when verification fails)";
     case "rollback_deployment":
-      return "roll forward again: `kubectl rollout undo` to the revision it replaced";
+      return `roll forward to the revision it replaced: \`POST /api/incidents/${incident.id}/undo\` once the incident has finished (never automatic)`;
     case "rate_limit_traffic":
       return "remove the rate-limit annotations from the Ingress (automatic when verification fails)";
     case "cordon_drain_node":
-      return "`kubectl uncordon` the node once it is healthy";
+      return `uncordon the node once it is healthy: \`POST /api/incidents/${incident.id}/undo\` (never automatic)`;
     case "failover_database":
       return "point the Service's selector back at the primary (automatic when verification fails)";
     case "reroute_traffic":

@@ -57,6 +57,12 @@ describe("approval message blocks", () => {
     expect(json).not.toContain("hunter2");
   });
 
+  it("the undo plan of an action a person undoes names the request that does it for this incident", () => {
+    expect(JSON.stringify(approvalBlocks(incident([]), waiting))).toContain(
+      "uncordon the node once it is healthy: `POST /api/incidents/inc_1/undo` (never automatic)",
+    );
+  });
+
   it("shows the disruption budgets' headroom when the investigation read them", () => {
     const i = incident([]);
     i.evidence!.observations.k8s_pdbs = {

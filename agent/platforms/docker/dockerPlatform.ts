@@ -209,6 +209,16 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     return { obs, errors };
   }
 
+  /** scale_service back to its previous count; the other Docker actions (restart, kill, recreate) have no undo. */
+  async function undo(record: ActionRecord, target: Target) {
+    if (record.action !== "scale_service" || typeof record.result?.previousReplicas !== "number") {
+      return { rolledBack: false, detail: `${record.action} has no undo` };
+    }
+    const previous = record.result.previousReplicas;
+    await scaleTool.execute({ container: containerRef(target), replicas: previous });
+    return { rolledBack: true, detail: `scaled back to ${previous} replica(s)` };
+  }
+
   const inspectTool = createInspectContainerTool({ docker, envAllowlist });
   const promTools: Tool[] = opts.prometheusUrl
     ? [
@@ -291,14 +301,9 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
       };
     },
 
-    async rollback(record: ActionRecord, target: Target) {
-      if (record.action !== "scale_service" || typeof record.result?.previousReplicas !== "number") {
-        return { rolledBack: false, detail: `${record.action} has no undo` };
-      }
-      const previous = record.result.previousReplicas;
-      await scaleTool.execute({ container: containerRef(target), replicas: previous });
-      return { rolledBack: true, detail: `scaled back to ${previous} replica(s)` };
-    },
+    rollback: undo,
+    // A person's undo is the same: scale_service is the only Docker action with something to put back.
+    undo,
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();

@@ -1,7 +1,7 @@
 import type { Clock } from "../../../core/clock.ts";
 import type { ActionId } from "../../../core/catalog.ts";
 import { AegisError, describeError } from "../../../core/errors.ts";
-import type { Decision, Evidence, Target, Verification } from "../../../core/types.ts";
+import type { ActionRecord, Decision, Evidence, Target, Verification } from "../../../core/types.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
 import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { kubeStatus } from "../../../tools/kubernetes/kubeErrors.ts";
@@ -19,13 +19,14 @@ import { prometheusChecks } from "../prometheusCheck.ts";
 import { createHealthChecks } from "./health.ts";
 
 import { ownNodeSignals } from "./dependencySignals.ts";
-import { createReconcileAndRollback } from "./undo.ts";
+import { createReconcile } from "./reconcile.ts";
 import { boundKubernetesReadTools } from "./readTools.ts";
 import { pinRef } from "./locateRef.ts";
 import { frozenBy } from "./changeFreeze.ts";
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
 import { KUBE_ACTIONS } from "./actions/index.ts";
+import { undoAction } from "./actions/undo.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
@@ -88,8 +89,13 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const measuredLag = (group: string, errors: string[]) => measuredLagOf(observerDeps, group, errors);
   const observeCallee = (t: Workload, callee: string, errors: string[]) =>
     observeCalleeOf(observerDeps, t, callee, errors);
-  const observeMemory = (t: Workload, obs: WorkloadObservations, clock: AgentClock, errors: string[]) =>
-    observeMemoryOf(observerDeps, t, obs, clock, errors);
+  const observeMemory = (
+    t: Workload,
+    obs: WorkloadObservations,
+    clock: AgentClock,
+    errors: string[],
+    since?: number,
+  ) => observeMemoryOf(observerDeps, t, obs, clock, errors, since);
   const observeDatabase = (
     t: Workload,
     db: NonNullable<ServiceSettings["database"]>,
@@ -342,10 +348,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     clusters: opts.clusters ?? {},
     clock: opts.clock,
   });
-  const undo = createReconcileAndRollback({
+  const reconcile = createReconcile({
     kube,
     hpas: tools.hpas,
-    scale: tools.scale,
     workload,
     nodeName,
     observe,
@@ -379,6 +384,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     trafficOf,
     observeVersions,
   };
+  const runUndo = (record: ActionRecord, target: Target, asked: "automatic" | "person") =>
+    undoAction(actionContext, record, target, asked);
 
   return {
     kinds: ["k8s_workload", "k8s_node", "k8s_ref"],
@@ -424,7 +431,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       let signals = workloadSignals(obs);
       // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
       if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
-        const memory = await observeMemory(t, obs, clock, errors);
+        const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
+        const since = firing.length > 0 ? Math.min(...firing) : undefined;
+        const memory = await observeMemory(t, obs, clock, errors, since);
         if (memory.some((s) => s.name === "memory_growth"))
           signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
         else signals = [...signals, ...memory];
@@ -559,11 +568,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     reconcile: (record, target) =>
       record.action === "failover_region"
         ? regions.reconcile(workload(target), mustSettings(workload(target), "failover").value)
-        : undo.reconcile(record, target),
-    rollback: (record, target) =>
-      record.action === "failover_region" && record.result
-        ? regions.rollback(workload(target), mustSettings(workload(target), "failover").value, record.result)
-        : undo.rollback(record, target),
+        : reconcile(record, target),
+    // After a failed verification: only undos safe to run unasked (not a roll forward onto the failed release).
+    rollback: (record, target) => runUndo(record, target, "automatic"),
+    undo: (record, target) => runUndo(record, target, "person"),
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();

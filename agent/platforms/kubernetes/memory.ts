@@ -34,17 +34,15 @@ const DAY_MS = 24 * 60 * 60_000;
 const LONG_RUN_MS = DAY_MS;
 const MIB = 1024 * 1024;
 
+/** A series not yet read, with the container it reads. */
+export type WatchedContainer = MemorySeries & { container: string };
+
 /**
- * Read the working set of the pods' containers (the one named, else each pod's first container with a memory
- * limit) through `read`, sampling over time through the agent's clock when one of them is already high.
+ * The container whose working set is read in each ready pod, by pod name: the one named, else the pod's first
+ * container with a memory limit. Pods without such a container are left out (no limit, no leak to judge).
  */
-export async function sampleMemory(
-  pods: PodSnapshot[],
-  read: () => Promise<PodUsage[]>,
-  clock: AgentClock,
-  container?: string,
-): Promise<MemorySeries[]> {
-  const watched = new Map<string, MemorySeries & { container: string }>();
+export function watchedContainers(pods: PodSnapshot[], container?: string): Map<string, WatchedContainer> {
+  const watched = new Map<string, WatchedContainer>();
   for (const p of pods) {
     if (p.deleting || !p.ready) continue;
     const c = p.containers.find((x) => (container ? x.name === container : x.memoryLimitBytes !== undefined));
@@ -57,6 +55,20 @@ export async function sampleMemory(
         readings: [],
       });
   }
+  return watched;
+}
+
+/**
+ * Read the working set of the pods' containers (the one named, else each pod's first container with a memory
+ * limit) through `read`, sampling over time through the agent's clock when one of them is already high.
+ */
+export async function sampleMemory(
+  pods: PodSnapshot[],
+  read: () => Promise<PodUsage[]>,
+  clock: AgentClock,
+  container?: string,
+): Promise<MemorySeries[]> {
+  const watched = watchedContainers(pods, container);
   if (watched.size === 0) return [];
   const take = async () => {
     const now = clock.now();

@@ -32,6 +32,12 @@ export function createMultiClusterPlatform(
     execute: (decision, target) => pick(target).execute(decision, target),
     reconcile: (record, target) => pick(target).reconcile(record, target),
     rollback: (record, target) => pick(target).rollback(record, target),
+    undo: async (record, target) => {
+      const p = pick(target);
+      return p.undo
+        ? p.undo(record, target)
+        : { rolledBack: false, detail: "this cluster's platform has no undo" };
+    },
     checkHealth: (target, alerts, since, decision) =>
       pick(target).checkHealth(target, alerts, since, decision),
   };

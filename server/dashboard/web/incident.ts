@@ -59,7 +59,8 @@ export interface IncidentDoc {
 export function IncidentPage(props: { incident: IncidentDoc; session: Session; onChanged: () => void }) {
   const i = props.incident;
   const d = i.decision;
-  const rollbacks = i.timeline.filter((t) => t.step === "rollback");
+  // The automatic undo after a failed verification, and a person's undo asked for afterwards.
+  const rollbacks = i.timeline.filter((t) => t.step === "rollback" || t.step === "undo");
   const alertname = [...new Set(i.alerts.map((a) => a.labels.alertname).filter(Boolean))].join(", ");
   return html`<div class="incident" data-testid="incident" data-status=${i.status}>
     <section class="card">

@@ -1,5 +1,5 @@
 import type { ActionId } from "../../../../core/catalog.ts";
-import type { Signal, Target } from "../../../../core/types.ts";
+import type { ActionRecord, Signal, Target } from "../../../../core/types.ts";
 import type { KubeClients } from "../../../../tools/kubernetes/client.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { Policy } from "../../../policy/schema.ts";
@@ -42,10 +42,35 @@ export interface ActionContext {
   observeVersions(tr: TrafficSettings, tail?: number): Promise<VersionVerdict>;
 }
 
-/** One catalog action on Kubernetes: how it runs, and the log-borne symptom verification must see gone. */
+/** What an undo did: whether it changed the cluster back, and what it did or why not, in plain words. */
+export interface UndoResult {
+  rolledBack: boolean;
+  detail: string;
+}
+
+/**
+ * How an action is undone. `none` says why nothing can be put back (a deleted pod is not undeleted).
+ * `revert` puts back what the action changed, from what its own result recorded (previous count, bounds,
+ * selector, revision). `automatic` says whether a failed verification runs it unasked: false where putting
+ * the old state back would restore the harm (rolling forward onto the release just rolled back, uncordoning
+ * the node just taken out), so only a person asks for it.
+ */
+export type KubeUndo =
+  | { kind: "none"; why: string }
+  | {
+      kind: "revert";
+      automatic: boolean;
+      run(ctx: ActionContext, record: ActionRecord, target: Target): Promise<UndoResult>;
+    };
+
+/**
+ * One catalog action on Kubernetes: how it runs, what it checks first, how it is undone, and the log-borne
+ * symptom verification must see gone.
+ */
 export interface KubeAction {
   id: ActionId;
   symptom?: SignalName;
+  undo: KubeUndo;
   /**
    * Read just before running: why the action must not run on this object now (nothing to roll back to, already at
    * that count, already cordoned and drained); undefined when it may. A refusal changes nothing and is escalated.

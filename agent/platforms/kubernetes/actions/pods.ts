@@ -7,6 +7,7 @@ import { ownNodeSignals } from "../dependencySignals.ts";
 /** Delete the worst pod (or the one named) so its controller replaces it; `force` sets grace period 0. */
 export const restartPod: KubeAction = {
   id: "restart_pod",
+  undo: { kind: "none", why: "a deleted pod is not brought back; its controller already replaced it" },
   async precheck(ctx, target, p) {
     const t = ctx.workload(target);
     const name = typeof p.pod === "string" ? p.pod : t.workload === "pod" ? t.name : undefined;
@@ -36,6 +37,7 @@ export const restartPod: KubeAction = {
 /** Rolling restart of the Deployment (new pods start before old ones stop). */
 export const rolloutRestart: KubeAction = {
   id: "rollout_restart",
+  undo: { kind: "none", why: "a rolling restart runs the same spec again: there is nothing to put back" },
   async precheck(ctx, target) {
     const t = ctx.workload(target);
     const name = await ctx.mustDeployment(t);
@@ -60,6 +62,10 @@ export const rolloutRestart: KubeAction = {
 /** Recreate one pod off the node that makes it slow or drops its packets (its own, or its callee's). */
 export const recreatePodElsewhere: KubeAction = {
   id: "recreate_pod_elsewhere",
+  undo: {
+    kind: "none",
+    why: "the pod was replaced on another node; moving it back onto the node that harmed it helps no one",
+  },
   symptom: "slow_on_one_node",
   async run(ctx, target, p) {
     const { tools, workload, observe, observeCallee, movedOwnPod } = ctx;

@@ -1,23 +1,19 @@
 import type { ActionRecord, Target } from "../../../core/types.ts";
 import type { KubeClients } from "../../../tools/kubernetes/client.ts";
 import type { createHpaTool } from "../../../tools/kubernetes/hpa.ts";
-import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { readNode } from "../../../tools/kubernetes/nodeStatus.ts";
-import { LIMIT_RPS } from "../../../tools/kubernetes/rateLimitTraffic.ts";
 import { readRollout } from "../../../tools/kubernetes/rolloutHistory.ts";
 import { RESTARTED_AT } from "../../../tools/kubernetes/rolloutRestart.ts";
-import type { createScaleDeploymentTool } from "../../../tools/kubernetes/scaleDeployment.ts";
 import type { Policy } from "../../policy/schema.ts";
 import type { WorkloadObservations } from "./signals.ts";
 
 type Workload = Extract<Target, { kind: "k8s_workload" }>;
 type ServiceSettings = Policy["services"][string];
 
-/** What reconcile and rollback read and write through. */
-export interface UndoDeps {
+/** What reconcile reads through. */
+export interface ReconcileDeps {
   kube: KubeClients;
   hpas: ReturnType<typeof createHpaTool>;
-  scale: ReturnType<typeof createScaleDeploymentTool>;
   workload(t: Target): Workload;
   nodeName(t: Target): string;
   observe(t: Workload): Promise<{ obs: WorkloadObservations; errors: string[] }>;
@@ -33,12 +29,12 @@ export interface UndoDeps {
 }
 
 /**
- * After a crash, did a recorded action reach the cluster (reconcile); after a failed verification, undo it where
- * an undo exists (rollback).
+ * After a crash, did a recorded action reach the cluster? (Each action's undo lives on its action object, in
+ * actions/.)
  */
-export function createReconcileAndRollback(deps: UndoDeps) {
+export function createReconcile(deps: ReconcileDeps) {
   const { kube, workload, nodeName, observe, mustDeployment, mustSettings } = deps;
-  const tools = { hpas: deps.hpas, scale: deps.scale };
+  const tools = { hpas: deps.hpas };
 
   async function reconcile(record: ActionRecord, target: Target) {
     const since = Date.parse(record.requestedAt);
@@ -138,85 +134,5 @@ export function createReconcileAndRollback(deps: UndoDeps) {
     }
   }
 
-  async function rollback(record: ActionRecord, target: Target) {
-    const t = target.kind === "k8s_workload" ? target : null;
-    if (
-      t &&
-      (record.action === "scale_deployment" || record.action === "add_kafka_consumers") &&
-      typeof record.result?.previousReplicas === "number"
-    ) {
-      const deployment = await mustDeployment(t);
-      await tools.scale.execute({
-        namespace: t.namespace,
-        deployment,
-        replicas: record.result.previousReplicas,
-      });
-      return { rolledBack: true, detail: `scaled back to ${record.result.previousReplicas} replica(s)` };
-    }
-    if (t && record.action === "raise_hpa_limits" && typeof record.result?.previousMax === "number") {
-      // Lowering is refused by the raise tool on purpose; the undo patches the old bounds back directly.
-      await kube.autoscaling.patchNamespacedHorizontalPodAutoscaler(
-        {
-          name: String(record.result.hpa),
-          namespace: t.namespace,
-          body: {
-            spec: { maxReplicas: record.result.previousMax, minReplicas: record.result.previousMin },
-          },
-        },
-        mergePatch,
-      );
-      return {
-        rolledBack: true,
-        detail: `HPA back to ${String(record.result.previousMin)}–${record.result.previousMax}`,
-      };
-    }
-    if (t && record.action === "failover_database" && typeof record.result?.from === "string") {
-      const { value: db } = mustSettings(t, "database");
-      await kube.core.patchNamespacedService(
-        {
-          name: db.service,
-          namespace: db.namespace ?? t.namespace,
-          body: { spec: { selector: { [db.selectorKey]: record.result.from } } },
-        },
-        mergePatch,
-      );
-      return { rolledBack: true, detail: `selector ${db.selectorKey} back to ${record.result.from}` };
-    }
-    if (t && record.action === "reroute_traffic" && record.result?.previousSelector) {
-      const previous = record.result.previousSelector as Record<string, string>;
-      const now = (record.result.selector ?? {}) as Record<string, string>;
-      // A merge patch removes a key set to null: keys the reroute added go, the old values come back.
-      const selector: Record<string, string | null> = { ...previous };
-      for (const k of Object.keys(now)) if (!(k in previous)) selector[k] = null;
-      await kube.core.patchNamespacedService(
-        {
-          name: String(record.result.service),
-          namespace: String(record.result.namespace),
-          body: { spec: { selector } },
-        },
-        mergePatch,
-      );
-      return {
-        rolledBack: true,
-        detail: `Service ${String(record.result.service)} selects all versions again`,
-      };
-    }
-    if (t && record.action === "rate_limit_traffic" && record.result && "previous" in record.result) {
-      const { value: ing } = mustSettings(t, "ingress");
-      const previous = typeof record.result.previous === "string" ? record.result.previous : null;
-      await kube.networking.patchNamespacedIngress(
-        {
-          name: ing.name,
-          namespace: ing.namespace ?? t.namespace,
-          body: { metadata: { annotations: { [LIMIT_RPS]: previous } } },
-        },
-        mergePatch,
-      );
-      return { rolledBack: true, detail: `limit-rps back to ${previous ?? "unset"}` };
-    }
-    // Rolling forward to the release that failed, un-draining a broken node or re-deleting a pod helps no one.
-    return { rolledBack: false, detail: `${record.action} has no undo` };
-  }
-
-  return { reconcile, rollback };
+  return reconcile;
 }
