@@ -24,7 +24,12 @@ const UNDONE = "undone: ";
 export function createPersonUndo(deps: { incidents: IncidentRepository; platforms: Platform[] }) {
   const running = new Set<string>();
 
-  return async function undoIncidentAction(id: string, by: string): Promise<UndoOutcome> {
+  // Under the incident's exclusive section (a PostgreSQL advisory lock across replicas), so two replicas asked at
+  // once cannot both read "not undone yet" and both send the undo.
+  return (id: string, by: string): Promise<UndoOutcome> =>
+    deps.incidents.exclusively(id, () => undoOnce(id, by));
+
+  async function undoOnce(id: string, by: string): Promise<UndoOutcome> {
     const incident = await deps.incidents.get(id);
     if (!incident)
       return { kind: "refused", code: "not_found", message: `no incident with id ${JSON.stringify(id)}` };
@@ -71,7 +76,7 @@ export function createPersonUndo(deps: { incidents: IncidentRepository; platform
     } finally {
       running.delete(id);
     }
-  };
+  }
 }
 
 export type PersonUndo = ReturnType<typeof createPersonUndo>;
