@@ -26,6 +26,36 @@ const parameters = z.object({
   stepSeconds: z.number().positive().max(3600).default(15).describe("Resolution in seconds."),
 });
 
+/** A range read back from now to an alert's start, bounded, in a fixed number of steps. */
+export interface AlertWindow {
+  start: string;
+  end: string;
+  stepSeconds: number;
+  windowMs: number;
+}
+
+/**
+ * The range to read an alert's history over: from when it began (`since`, epoch ms; unknown → the shortest
+ * window) to `now`, never shorter than `minMs` nor longer than `maxMs`, in `steps` steps.
+ */
+export function alertWindow(opts: {
+  since?: number | undefined;
+  now?: number | undefined;
+  minMs: number;
+  maxMs: number;
+  steps: number;
+}): AlertWindow {
+  const end = opts.now ?? Date.now();
+  const since = opts.since !== undefined && Number.isFinite(opts.since) ? opts.since : end;
+  const windowMs = Math.min(opts.maxMs, Math.max(opts.minMs, end - since));
+  return {
+    start: new Date(end - windowMs).toISOString(),
+    end: new Date(end).toISOString(),
+    stepSeconds: Math.max(0.1, windowMs / 1000 / opts.steps),
+    windowMs,
+  };
+}
+
 /** Evaluate a PromQL expression over a time range (`GET /api/v1/query_range`). */
 export async function queryPrometheusRange(opts: {
   prometheusUrl: string;

@@ -1,6 +1,6 @@
 import type { ContainerStatsResult, StatsSample } from "../../../tools/docker/containerStats.ts";
 import { queryPrometheus } from "../../../tools/prometheus/instantQuery.ts";
-import { queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
+import { alertWindow, queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
 
 /** The trend is read since the alert began, over at least this long and at most the longest window. */
 const MIN_WINDOW_MS = 5_000;
@@ -26,15 +26,17 @@ export async function statsFromPrometheus(opts: {
   now?: number;
 }): Promise<ContainerStatsResult | undefined> {
   const name = JSON.stringify(opts.container);
-  const end = opts.now ?? Date.now();
-  const since = Number.isFinite(opts.since) ? opts.since! : end - MIN_WINDOW_MS;
-  const window = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, end - since));
+  const window = alertWindow({
+    since: opts.since,
+    now: opts.now,
+    minMs: MIN_WINDOW_MS,
+    maxMs: MAX_WINDOW_MS,
+    steps: STEPS,
+  });
   const range = await queryPrometheusRange({
     prometheusUrl: opts.prometheusUrl,
     query: `container_memory_working_set_bytes{name=${name}} or process_resident_memory_bytes{container=${name}}`,
-    start: new Date(end - window).toISOString(),
-    end: new Date(end).toISOString(),
-    stepSeconds: Math.max(0.1, window / 1000 / STEPS),
+    ...window,
   });
   // Steps between two scrapes repeat the older sample: keep each reading once.
   const points = (range.series[0]?.points ?? []).filter(
@@ -98,15 +100,17 @@ export async function errorsFromPrometheus(opts: {
   now?: number;
 }): Promise<ErrorHistory | undefined> {
   const name = JSON.stringify(opts.container);
-  const end = opts.now ?? Date.now();
-  const since = Number.isFinite(opts.since) ? opts.since! : end - MIN_WINDOW_MS;
-  const window = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, end - since));
+  const window = alertWindow({
+    since: opts.since,
+    now: opts.now,
+    minMs: MIN_WINDOW_MS,
+    maxMs: MAX_WINDOW_MS,
+    steps: STEPS,
+  });
   const range = await queryPrometheusRange({
     prometheusUrl: opts.prometheusUrl,
     query: `sum(http_requests_total{container=${name},code=~"5.."})`,
-    start: new Date(end - window).toISOString(),
-    end: new Date(end).toISOString(),
-    stepSeconds: Math.max(0.1, window / 1000 / STEPS),
+    ...window,
   });
   const values = (range.series[0]?.points ?? []).map(([, v]) => v).filter(Number.isFinite);
   if (values.length === 0) return undefined;
@@ -121,5 +125,5 @@ export async function errorsFromPrometheus(opts: {
       errors += added;
     }
   }
-  return { rises, errors, windowMs: window };
+  return { rises, errors, windowMs: window.windowMs };
 }

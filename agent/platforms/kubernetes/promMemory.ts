@@ -1,5 +1,5 @@
 import type { PodSnapshot } from "../../../tools/kubernetes/listPods.ts";
-import { queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
+import { alertWindow, queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
 import { watchedContainers, type MemorySeries } from "./memory.ts";
 
 /**
@@ -36,19 +36,17 @@ export async function memoryFromPrometheus(opts: {
 }): Promise<MemorySeries[] | undefined> {
   const watched = watchedContainers(opts.pods, opts.container);
   if (watched.size === 0) return [];
-  const end = opts.now ?? Date.now();
-  const since = opts.since !== undefined && Number.isFinite(opts.since) ? opts.since : end;
-  const window = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, end - since));
+  const window = alertWindow({
+    since: opts.since,
+    now: opts.now,
+    minMs: MIN_WINDOW_MS,
+    maxMs: MAX_WINDOW_MS,
+    steps: STEPS,
+  });
   const pods = [...watched.keys()].map(escapeRegex).join("|");
   const selector = `container_memory_working_set_bytes{namespace=${quote(opts.namespace)}, pod=~${quote(pods)}, container!="", container!="POD"}`;
   const range = (query: string) =>
-    queryPrometheusRange({
-      prometheusUrl: opts.prometheusUrl,
-      query,
-      start: new Date(end - window).toISOString(),
-      end: new Date(end).toISOString(),
-      stepSeconds: Math.max(0.1, window / 1000 / STEPS),
-    });
+    queryPrometheusRange({ prometheusUrl: opts.prometheusUrl, query, ...window });
   // Each step repeats the newest sample before it; `timestamp()` says which scrape that was, so each scrape is
   // read once and at its own time (a flat series is told from a single scrape seen at many steps).
   const [values, scrapes] = await Promise.all([
