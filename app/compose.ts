@@ -30,7 +30,7 @@ import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
 import { registerReplicaMetrics } from "../server/replicaMetrics.ts";
 import type { ReplicaStatus } from "../server/routes/health.ts";
-import { openStore } from "../store/openStore.ts";
+import { openConfiguredStore } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
@@ -72,13 +72,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const policy = overrides.policy ?? loadPolicy(config.policyPath);
   // SQLite (AEGIS_DB) by default; PostgreSQL, shared by replicas, when AEGIS_DATABASE_URL is set. The runbook
   // memory stays in this process's own SQLite file either way.
-  const store = await openStore({
-    dbPath: config.dbPath,
-    ingestDurability: config.dbSynchronous,
-    databaseUrl: config.databaseUrl,
-    replicaId: config.replicaId,
-    leaseMs: config.workLeaseMs,
-  });
+  const store = await openConfiguredStore(config);
   const leadership = chooseLeadership(config, store, logger);
   const db = store.local;
   const { incidents, ledger, settings } = store;

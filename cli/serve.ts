@@ -10,7 +10,7 @@ import { exposureWarnings } from "../server/exposure.ts";
 import { createFront } from "../server/front.ts";
 import { createFrontMetricsRegistry } from "../server/metrics.ts";
 import { startServer, startSocketServer, type RunningServer } from "../server/listen.ts";
-import { openStore } from "../store/openStore.ts";
+import { openConfiguredStore } from "../store/openStore.ts";
 import { installProcessGuard } from "./processGuard.ts";
 
 /** `aegis serve`: the webhook server and the agent's workers. */
@@ -73,13 +73,7 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
     logger,
     socketParents: [tmpdir(), dirname(resolve(config.dbPath))],
   });
-  const store = await openStore({
-    dbPath: config.dbPath,
-    ingestDurability: config.dbSynchronous,
-    databaseUrl: config.databaseUrl,
-    replicaId: config.replicaId,
-    leaseMs: config.workLeaseMs,
-  }).catch(async (err: unknown) => {
+  const store = await openConfiguredStore(config).catch(async (err: unknown) => {
     await agent.stop();
     throw err;
   });

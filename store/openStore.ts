@@ -17,6 +17,7 @@ import { PgWorkQueue } from "./postgres/workQueue.ts";
 import { PgFixJournal } from "./postgres/fixJournal.ts";
 import type { FixJournal } from "../runbooks/memory/sharedFixMemory.ts";
 import type { WorkQueue } from "./workQueue.ts";
+import type { Config } from "../core/config.ts";
 
 export type StoreKind = "sqlite" | "postgres";
 
@@ -41,6 +42,19 @@ export interface Store {
   /** PostgreSQL: the learned fixes replicas share (each applies them to its local runbook memory). */
   fixJournal: FixJournal | undefined;
   close(): Promise<void>;
+}
+
+/** The store the configuration names: AEGIS_DB, AEGIS_DATABASE_URL, its durability, replica and lease settings. */
+export function openConfiguredStore(
+  config: Pick<Config, "dbPath" | "dbSynchronous" | "databaseUrl" | "replicaId" | "workLeaseMs">,
+): Promise<Store> {
+  return openStore({
+    dbPath: config.dbPath,
+    ingestDurability: config.dbSynchronous,
+    databaseUrl: config.databaseUrl,
+    replicaId: config.replicaId,
+    leaseMs: config.workLeaseMs,
+  });
 }
 
 /** PostgreSQL when `databaseUrl` is set (migrated on open), SQLite at `dbPath` otherwise. */
