@@ -110,6 +110,9 @@ export function applyDefaults(res: ResourceDef, obj: KubeObject, nextClusterIP: 
       defaultTemplate(spec.template as PodTemplate | undefined);
       break;
     }
+    case "PriorityClass":
+      obj.preemptionPolicy ??= "PreemptLowerPriority";
+      break;
     case "HorizontalPodAutoscaler": {
       const spec = obj.spec as { minReplicas?: number } | undefined;
       if (spec) spec.minReplicas ??= 1;

@@ -1,6 +1,7 @@
 import type { CronJob } from "../controllers/cronjob.ts";
 import type { Job } from "../controllers/job.ts";
 import type { StatefulSet } from "../controllers/statefulset.ts";
+import type { PriorityClass } from "../controllers/priority.ts";
 import type { PersistentVolumeClaim, StorageClass } from "../controllers/storage.ts";
 import { selectorString } from "./selectors.ts";
 import type {
@@ -413,6 +414,13 @@ const TABLES: Record<string, Column[]> = {
     col<StorageClass>("VolumeBindingMode", 0, (c) => c.volumeBindingMode ?? "Immediate"),
     col<StorageClass>("AllowVolumeExpansion", 0, (c) => String(c.allowVolumeExpansion ?? false)),
     age,
+  ],
+  PriorityClass: [
+    name,
+    col<PriorityClass>("Value", 0, (c) => c.value, "integer"),
+    col<PriorityClass>("Global-Default", 0, (c) => String(c.globalDefault ?? false)),
+    age,
+    col<PriorityClass>("PreemptionPolicy", 0, (c) => c.preemptionPolicy ?? "PreemptLowerPriority"),
   ],
   Lease: [
     name,
