@@ -110,6 +110,12 @@ export function applyDefaults(res: ResourceDef, obj: KubeObject, nextClusterIP: 
       defaultTemplate(spec.template as PodTemplate | undefined);
       break;
     }
+    case "PersistentVolume": {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.persistentVolumeReclaimPolicy ??= "Retain";
+      spec.volumeMode ??= "Filesystem";
+      break;
+    }
     case "PriorityClass":
       obj.preemptionPolicy ??= "PreemptLowerPriority";
       break;
