@@ -1,4 +1,5 @@
 import { rfc3339 } from "../clock.ts";
+import { rejectedByKubelet } from "./kubeletAdmission.ts";
 import type { Condition, Container, ContainerState, ContainerStatus, Node, Pod } from "../types.ts";
 import type { ContainerRuntime, PodRuntime } from "../world.ts";
 import { World, appOf, parseBytes } from "../world.ts";
@@ -45,6 +46,7 @@ export function runKubelets(ctx: SimContext): void {
     if (!node) continue;
     const st = ctx.world.node(p.spec.nodeName);
     if (st.kubeletDown) continue;
+    if (!ctx.world.runtimes.has(p.metadata.uid!) && rejectedByKubelet(ctx, p, node.n)) continue;
     if (st.networkUnavailable && !ctx.world.runtimes.has(p.metadata.uid!)) {
       sandboxFailed(ctx, p);
       continue;

@@ -171,6 +171,11 @@ export function schedulePods(ctx: SimContext): void {
         String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
     );
   for (const p of pending) {
+    // A pod with scheduling gates is not attempted until every gate is removed (no event, as the real one).
+    if ((p.spec.schedulingGates as unknown[] | undefined)?.length) {
+      reportGated(ctx, p);
+      continue;
+    }
     const list = [...placements.values()];
     // The VolumeBinding plugin's PreFilter: a missing or unbound immediate claim rejects every node.
     const claim = claimBlocksScheduling(ctx, p);
@@ -230,6 +235,27 @@ export function schedulePods(ctx: SimContext): void {
       "default-scheduler",
     );
   }
+}
+
+/** The condition the API server gives a pod created with scheduling gates. */
+function reportGated(ctx: SimContext, p: Pod): void {
+  const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (prev?.reason === "SchedulingGated") return;
+  p.status = {
+    ...p.status,
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "SchedulingGated",
+        message: "Scheduling is blocked due to non-empty scheduling gates",
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(ctx.clock.now()),
+      },
+    ],
+  };
+  save(ctx, R.pods, p);
 }
 
 /** Marks a pod unschedulable with the scheduler's message (an event each time the message changes). */

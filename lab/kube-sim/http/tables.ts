@@ -66,6 +66,12 @@ const col = <T>(
 /** STATUS of a pod, computed the way kubectl's printer does. */
 export function podStatus(p: Pod): string {
   let reason = p.status?.reason ?? p.status?.phase ?? "Pending";
+  if (
+    p.status?.conditions?.some(
+      (c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "SchedulingGated",
+    )
+  )
+    reason = "SchedulingGated";
   const inits = p.status?.initContainerStatuses ?? [];
   for (let i = 0; i < inits.length; i++) {
     const cs = inits[i]!;
