@@ -32,7 +32,7 @@ import type { KubeObject, Pod } from "./types.ts";
 import { imageRegistrySchema, parseRegistry, splitSimObjects } from "./registry.ts";
 import { selfSignedCertificate } from "./tls.ts";
 import { World } from "./world.ts";
-import { changeNode, nodeLog, recordEvent } from "./worldApi.ts";
+import { changeNode, killPodContainer, nodeLog, recordEvent } from "./worldApi.ts";
 
 export type { FaultRecord } from "./faults/index.ts";
 export type { FaultSpec, FaultFamilyName } from "./faults/types.ts";
@@ -230,6 +230,11 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     },
     nodeLog: (name: string, query: string | null) => nodeLog(ctx, name, query),
     recordEvent: (body: unknown) => recordEvent(ctx, body),
+    killContainer: (namespace: string, name: string, body: unknown) => {
+      const r = killPodContainer(ctx, namespace, name, body);
+      runControllers(ctx);
+      return r;
+    },
     listImages: () => ctx.world.registry.list(),
     loadImages: (body: unknown) => {
       const r = imageRegistrySchema.safeParse(body);

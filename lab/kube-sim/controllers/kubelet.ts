@@ -557,3 +557,16 @@ function writeStatus(
     save(ctx, R.pods, { ...p, status });
   }
 }
+
+/**
+ * A container killed from outside the kubelet (the runtime's SIGKILL, as Chaos Mesh's container-kill does):
+ * it exits 137 with reason Error, and the kubelet restarts it in place (restart count + 1, `lastState`), the
+ * pod and its name unchanged. Returns false when the container is not running.
+ */
+export function killContainer(ctx: SimContext, p: Pod, name: string): boolean {
+  const c = p.spec.containers.find((x) => x.name === name);
+  const cr = ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(name);
+  if (!c || !cr || cr.state !== "running") return false;
+  terminate(ctx, p, c, cr, ctx.clock.now(), 137, "Error");
+  return true;
+}
