@@ -1,31 +1,22 @@
 import type { ActionId, FailureFamily } from "./catalog.ts";
 import type { Alert } from "./alert.ts";
 
-/** Lifecycle of an incident (DESIGN.md §3). */
+/** The statuses that end an incident (TERMINAL_STATUSES). */
+const TERMINAL = ["resolved", "failed", "escalated", "advised", "dismissed", "quarantined"] as const;
+
+/** Lifecycle of an incident (DESIGN.md §3): the working statuses, then the terminal ones. */
 export const INCIDENT_STATUSES = [
   "open",
   "investigating",
   "awaiting_approval",
   "acting",
   "verifying",
-  "resolved",
-  "failed",
-  "escalated",
-  "advised",
-  "dismissed",
-  "quarantined",
+  ...TERMINAL,
 ] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** Statuses after which the agent does nothing more for an incident. */
-export const TERMINAL_STATUSES: readonly IncidentStatus[] = [
-  "resolved",
-  "failed",
-  "escalated",
-  "advised",
-  "dismissed",
-  "quarantined",
-];
+export const TERMINAL_STATUSES: readonly IncidentStatus[] = TERMINAL;
 
 export function isTerminal(status: IncidentStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
