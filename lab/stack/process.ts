@@ -29,6 +29,34 @@ export function spawnManaged(command: string, args: string[], logFile: string): 
   };
 }
 
+/** A server this lab started: where it listens and how to stop it. */
+export interface RunningServer {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawn a Prometheus-family server (`spawnManaged`) and resolve once its `/-/ready` answers 200; a server that is
+ * not ready within 30 s is stopped and the wait's error thrown.
+ */
+export async function startReadyServer(opts: {
+  command: string;
+  args: string[];
+  logFile: string;
+  url: string;
+  what: string;
+}): Promise<RunningServer> {
+  const proc = spawnManaged(opts.command, opts.args, opts.logFile);
+  try {
+    await pollUntil(async () => (await fetch(`${opts.url}/-/ready`)).ok, 30_000, `${opts.what} to be ready`);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { url: opts.url, pid: proc.pid, stop: () => proc.stop() };
+}
+
 /** A loopback port that was free a moment ago. */
 export { freeLoopbackPort as freePort } from "../../core/ports.ts";
 
