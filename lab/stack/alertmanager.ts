@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, startReadyServer, type RunningServer } from "./process.ts";
 import type { StackProfile } from "./profiles.ts";
@@ -39,20 +38,13 @@ export async function startAlertmanager(opts: {
       },
     ],
   };
-  const file = join(opts.dir, "alertmanager.yml");
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
   return startReadyServer({
     command: "prometheus-alertmanager",
-    args: [
-      `--config.file=${file}`,
-      `--storage.path=${join(opts.dir, "alertmanager-data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-      "--cluster.listen-address=",
-    ],
-    logFile: join(opts.dir, "alertmanager.log"),
-    url,
+    name: "alertmanager",
+    dir: opts.dir,
+    port,
+    config,
+    args: [`--storage.path=${join(opts.dir, "alertmanager-data")}`, "--cluster.listen-address="],
     what: "Alertmanager",
   });
 }

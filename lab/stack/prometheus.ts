@@ -1,4 +1,3 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort, pollUntil, startReadyServer, type RunningServer } from "./process.ts";
 import type { StackProfile } from "./profiles.ts";
@@ -44,20 +43,13 @@ export async function startPrometheus(opts: {
       },
     ],
   };
-  const file = join(opts.dir, "prometheus.yml");
-  // JSON is YAML: no templating, no quoting mistakes.
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
   return startReadyServer({
     command: "prometheus",
-    args: [
-      `--config.file=${file}`,
-      `--storage.tsdb.path=${join(opts.dir, "prometheus-data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-    ],
-    logFile: join(opts.dir, "prometheus.log"),
-    url,
+    name: "prometheus",
+    dir: opts.dir,
+    port,
+    config,
+    args: [`--storage.tsdb.path=${join(opts.dir, "prometheus-data")}`],
     what: "Prometheus",
   });
 }
