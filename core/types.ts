@@ -166,8 +166,18 @@ export interface Verification {
   checkedAt: string;
 }
 
+/** When an incident reached each step (ISO times; null until it does) and its time from alert to verified. */
+export interface IncidentMilestones {
+  receivedAt: string;
+  decidedAt: string | null;
+  actedAt: string | null;
+  verifiedAt: string | null;
+  resolvedAt: string | null;
+  mttrMs: number | null;
+}
+
 /** The incident as the API returns it (DESIGN.md §3). */
-export interface Incident {
+export interface Incident extends IncidentMilestones {
   id: string;
   status: IncidentStatus;
   statusReason: string | null;
@@ -178,18 +188,12 @@ export interface Incident {
   actions: ActionRecord[];
   verification: Verification | null;
   timeline: TimelineEntry[];
-  receivedAt: string;
-  decidedAt: string | null;
-  actedAt: string | null;
-  verifiedAt: string | null;
-  resolvedAt: string | null;
-  mttrMs: number | null;
   /** Present when the incident outgrew its bounds: alerts and timeline entries stored only as counts. */
   omitted?: { alerts: number; timeline: number };
 }
 
 /** One line of `GET /api/incidents`: enough to list and pick; the detail is `GET /api/incidents/:id`. */
-export interface IncidentSummary {
+export interface IncidentSummary extends IncidentMilestones {
   id: string;
   status: IncidentStatus;
   statusReason: string | null;
@@ -198,10 +202,4 @@ export interface IncidentSummary {
   /** Distinct alert names, at most a handful. */
   alertnames: string[];
   decision: Pick<Decision, "action" | "target" | "confidence" | "planner"> | null;
-  receivedAt: string;
-  decidedAt: string | null;
-  actedAt: string | null;
-  verifiedAt: string | null;
-  resolvedAt: string | null;
-  mttrMs: number | null;
 }

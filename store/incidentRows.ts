@@ -4,6 +4,7 @@ import type {
   Evidence,
   Incident,
   IncidentAlert,
+  IncidentMilestones,
   IncidentStatus,
   IncidentSummary,
   Target,
@@ -131,7 +132,7 @@ export function toIncident(
 }
 
 /** When the incident reached each step, and its time to recovery: the same in the full incident and its summary. */
-function milestonesOf(row: IncidentRow) {
+function milestonesOf(row: IncidentRow): IncidentMilestones {
   return {
     receivedAt: row.received_at,
     decidedAt: row.decided_at,
