@@ -55,6 +55,9 @@ describe("kubelet admission under node pressure", () => {
     expect(await k("-n", "demo", "describe", "pod", "evictedpod")).toMatch(
       /Warning\s+Evicted\s.*kubelet\s+The node had condition: \[DiskPressure\]\./,
     );
+    expect(await k("get", "--raw", "/metrics")).toMatch(
+      /kube_pod_status_reason\{namespace="demo",pod="evictedpod",uid="[0-9a-f-]+",reason="Evicted"\} 1/,
+    );
     // The same pod on the healthy node runs.
     await apply(pod("fine", { nodeName: "node-2" }));
     walk(s, 5000);

@@ -92,6 +92,14 @@ describe("statically provisioned PersistentVolumes", () => {
       "0/2 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
     );
     expect(await k("get", "pv", "geo-pv", "-o", "jsonpath={.status.phase}")).toBe("Released");
+    // kube-state-metrics' series say the same.
+    const metrics = await k("get", "--raw", "/metrics");
+    expect(metrics).toMatch(
+      /kube_persistentvolume_status_phase\{persistentvolume="geo-pv",phase="Released"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /kube_persistentvolumeclaim_status_phase\{namespace="hotel",persistentvolumeclaim="geo-pvc",phase="Pending"\} 1/,
+    );
 
     // An operator clears the stale claimRef: the volume is Available again and the new claim binds.
     const patch = await run([
