@@ -51,7 +51,9 @@ export class StreamingDetector {
   private quiet = 0;
   private sinceReport = 0;
   private lastScore = 0;
+  private sinceAlarm = Number.POSITIVE_INFINITY;
   private readonly novelty: NoveltyContext | undefined;
+  private readonly range: RangeNovelty | undefined;
 
   constructor(params: DetectorParams) {
     this.p = params;
@@ -66,6 +68,7 @@ export class StreamingDetector {
     this.usual.fill(params.minSurprise);
     this.usualDecay = Math.pow(2, -1 / params.usualHalfLife);
     this.novelty = params.novelty === undefined ? undefined : new NoveltyContext(params.novelty);
+    this.range = params.range === undefined ? undefined : new RangeNovelty(params.range);
   }
 
   /** Points seen so far. */
@@ -126,6 +129,7 @@ export class StreamingDetector {
       residual = x - this.slotMean[slot]!;
     }
     const novel = this.novelty?.observe(x, this.n < p.warmupPoints) ?? false;
+    const outOfRange = this.range?.observe(x, d, x - this.levelMean, warm ? residual : undefined) ?? 0;
     const uLevel = this.normalise(0, zLevel);
     const uChange = this.normalise(1, zChange);
     const uSpread = this.normalise(3, zSpread);
@@ -195,6 +199,7 @@ export class StreamingDetector {
       this.memory = 0;
     }
     if (this.n <= p.warmupPoints) out = 0;
+    if (this.range !== undefined) return (this.lastScore = this.rangeScore(outOfRange, out));
     return (this.lastScore = out);
   }
 
@@ -215,6 +220,24 @@ export class StreamingDetector {
     if (this.quiet > p.novelty!.recentPoints) return 0;
     const out = 0.5 + 0.5 * Math.min(1, this.memory);
     if (out >= p.threshold) this.sinceReport = 0;
+    return out;
+  }
+
+  /**
+   * v4: a point scores when the smoothed value or step size leaves the range the series has shown
+   * (0.5 plus half how far, in multiples of the range), or, on a series the seasonal baseline explains,
+   * when the v2 views find it unusual (0.5 plus half their excess). After a score at or above the threshold
+   * the series stays silent for holdPoints: one alarm per event.
+   */
+  private rangeScore(outOfRange: number, event: number): number {
+    const p = this.p;
+    this.sinceAlarm++;
+    if (this.n <= p.warmupPoints || this.sinceAlarm <= p.holdPoints) return 0;
+    let out = 0;
+    if (outOfRange > 0) out = 0.5 + 0.5 * Math.min(1, outOfRange);
+    if (event >= p.range!.viewExcess && this.range!.seasonal >= p.range!.seasonalStrength)
+      out = Math.max(out, 0.5 + 0.5 * event);
+    if (out >= p.threshold) this.sinceAlarm = 0;
     return out;
   }
 
@@ -287,6 +310,70 @@ class NoveltyContext {
     this.seen[k] = 1;
     return !warmingUp;
   }
+}
+
+/**
+ * The range a series has shown: the extremes of its smoothed value and the highest of its smoothed step
+ * size, each shrinking slowly towards the middle, and how much of the level's variance a seasonal baseline
+ * explains. Constant memory: a dozen numbers.
+ */
+class RangeNovelty {
+  private readonly aValue: number;
+  private readonly aSpread: number;
+  private readonly aStrength: number;
+  private readonly decay: number;
+  private readonly cfg: NonNullable<DetectorParams["range"]>;
+  private value = Number.NaN;
+  private spread = 0;
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+  private spreadLo = Number.POSITIVE_INFINITY;
+  private spreadHi = Number.NEGATIVE_INFINITY;
+  private levelDev2 = 0;
+  private residual2 = 0;
+  /** Share of the level's variance the seasonal baseline explains (1: all, ≤ 0: none). */
+  seasonal = 0;
+
+  constructor(cfg: NonNullable<DetectorParams["range"]>) {
+    this.cfg = cfg;
+    this.aValue = 2 / (cfg.valueSpan + 1);
+    this.aSpread = 2 / (cfg.spreadSpan + 1);
+    this.aStrength = rate(cfg.strengthHalfLife);
+    this.decay = Math.pow(2, -1 / cfg.halfLife);
+  }
+
+  /** Learn one point; returns how far (in multiples of the range) it left the range beyond the margin. */
+  observe(x: number, d: number, levelDev: number, residual: number | undefined): number {
+    this.value = Number.isNaN(this.value) ? x : this.value + this.aValue * (x - this.value);
+    this.spread += this.aSpread * (Math.abs(d) - this.spread);
+    if (residual === undefined) this.seasonal = 0;
+    else {
+      this.levelDev2 += this.aStrength * (levelDev * levelDev - this.levelDev2);
+      this.residual2 += this.aStrength * (residual * residual - this.residual2);
+      this.seasonal = this.levelDev2 > 0 ? 1 - this.residual2 / this.levelDev2 : 0;
+    }
+    let out = 0;
+    const width = this.hi - this.lo;
+    if (width > 0) {
+      const above = (this.value - this.hi) / width;
+      const below = (this.lo - this.value) / width;
+      out = Math.max(above, below) - this.cfg.margin;
+    }
+    const spreadWidth = this.spreadHi - this.spreadLo;
+    if (spreadWidth > 0)
+      out = Math.max(out, (this.spread - this.spreadHi) / spreadWidth - this.cfg.spreadMargin);
+    [this.lo, this.hi] = shrink(this.lo, this.hi, this.decay, this.value);
+    [this.spreadLo, this.spreadHi] = shrink(this.spreadLo, this.spreadHi, this.decay, this.spread);
+    return out > 0 ? out : 0;
+  }
+}
+
+/** A range [lo, hi] shrunk towards its middle (by `decay`), then widened to take in `v`. */
+function shrink(lo: number, hi: number, decay: number, v: number): [number, number] {
+  if (!(hi >= lo)) return [v, v];
+  const mid = (lo + hi) / 2;
+  const half = ((hi - lo) / 2) * decay;
+  return [Math.min(mid - half, v), Math.max(mid + half, v)];
 }
 
 function clip(v: number, limit: number): number {
