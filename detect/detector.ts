@@ -129,7 +129,14 @@ export class StreamingDetector {
       residual = x - this.slotMean[slot]!;
     }
     const novel = this.novelty?.observe(x, this.n < p.warmupPoints) ?? false;
-    const outOfRange = this.range?.observe(x, d, x - this.levelMean, warm ? residual : undefined) ?? 0;
+    const outOfRange =
+      this.range?.observe(
+        x,
+        d,
+        x - this.levelMean,
+        Math.sqrt((this.changeVar + floor2) / 2),
+        warm ? residual : undefined,
+      ) ?? 0;
     const uLevel = this.normalise(0, zLevel);
     const uChange = this.normalise(1, zChange);
     const uSpread = this.normalise(3, zSpread);
@@ -313,22 +320,24 @@ class NoveltyContext {
 }
 
 /**
- * The range a series has shown: the extremes of its smoothed value and the highest of its smoothed step
- * size, each shrinking slowly towards the middle, and how much of the level's variance a seasonal baseline
- * explains. Constant memory: a dozen numbers.
+ * The range a series has shown: the extremes of its smoothed value (at a short and a long span) and the
+ * highest of its smoothed step size, each shrinking slowly towards the middle, and how much of the level's
+ * variance a seasonal baseline explains. Constant memory: a few dozen numbers.
  */
 class RangeNovelty {
   private readonly aValue: number;
+  private readonly aSlow: number;
   private readonly aSpread: number;
   private readonly aStrength: number;
-  private readonly decay: number;
+  private readonly valueNoise: number;
+  private readonly slowNoise: number;
   private readonly cfg: NonNullable<DetectorParams["range"]>;
   private value = Number.NaN;
+  private slow = Number.NaN;
   private spread = 0;
-  private lo = Number.POSITIVE_INFINITY;
-  private hi = Number.NEGATIVE_INFINITY;
-  private spreadLo = Number.POSITIVE_INFINITY;
-  private spreadHi = Number.NEGATIVE_INFINITY;
+  private readonly valueRange: SeenRange;
+  private readonly slowRange: SeenRange;
+  private readonly spreadRange: SeenRange;
   private levelDev2 = 0;
   private residual2 = 0;
   /** Share of the level's variance the seasonal baseline explains (1: all, ≤ 0: none). */
@@ -337,14 +346,21 @@ class RangeNovelty {
   constructor(cfg: NonNullable<DetectorParams["range"]>) {
     this.cfg = cfg;
     this.aValue = 2 / (cfg.valueSpan + 1);
+    this.aSlow = 2 / (cfg.slowSpan + 1);
     this.aSpread = 2 / (cfg.spreadSpan + 1);
+    this.valueNoise = Math.sqrt(this.aValue / (2 - this.aValue));
+    this.slowNoise = Math.sqrt(this.aSlow / (2 - this.aSlow));
     this.aStrength = rate(cfg.strengthHalfLife);
-    this.decay = Math.pow(2, -1 / cfg.halfLife);
+    const decay = Math.pow(2, -1 / cfg.halfLife);
+    this.valueRange = new SeenRange(decay);
+    this.slowRange = new SeenRange(decay);
+    this.spreadRange = new SeenRange(decay);
   }
 
   /** Learn one point; returns how far (in multiples of the range) it left the range beyond the margin. */
-  observe(x: number, d: number, levelDev: number, residual: number | undefined): number {
+  observe(x: number, d: number, levelDev: number, noiseSd: number, residual: number | undefined): number {
     this.value = Number.isNaN(this.value) ? x : this.value + this.aValue * (x - this.value);
+    this.slow = Number.isNaN(this.slow) ? x : this.slow + this.aSlow * (x - this.slow);
     this.spread += this.aSpread * (Math.abs(d) - this.spread);
     if (residual === undefined) this.seasonal = 0;
     else {
@@ -352,28 +368,52 @@ class RangeNovelty {
       this.residual2 += this.aStrength * (residual * residual - this.residual2);
       this.seasonal = this.levelDev2 > 0 ? 1 - this.residual2 / this.levelDev2 : 0;
     }
-    let out = 0;
-    const width = this.hi - this.lo;
-    if (width > 0) {
-      const above = (this.value - this.hi) / width;
-      const below = (this.lo - this.value) / width;
-      out = Math.max(above, below) - this.cfg.margin;
-    }
-    const spreadWidth = this.spreadHi - this.spreadLo;
-    if (spreadWidth > 0)
-      out = Math.max(out, (this.spread - this.spreadHi) / spreadWidth - this.cfg.spreadMargin);
-    [this.lo, this.hi] = shrink(this.lo, this.hi, this.decay, this.value);
-    [this.spreadLo, this.spreadHi] = shrink(this.spreadLo, this.spreadHi, this.decay, this.spread);
+    // Beyond the range by its margin, and by more than noiseMargin × the noise's standard deviation (read
+    // from the steps: a level shift does not inflate it) — a new record of stationary noise is no news.
+    // The floor is in standard deviations of each smoothed value (white noise smoothed at rate a keeps
+    // √(a / (2 − a)) of its deviation).
+    const floor = this.cfg.noiseMargin * noiseSd;
+    const out = Math.max(
+      this.valueRange.beyond(this.value, true, this.cfg.margin, floor * this.valueNoise),
+      this.slowRange.beyond(this.slow, true, this.cfg.margin, floor * this.slowNoise),
+      this.spreadRange.beyond(this.spread, false, this.cfg.spreadMargin, 0),
+    );
+    this.valueRange.learn(this.value);
+    this.slowRange.learn(this.slow);
+    this.spreadRange.learn(this.spread);
     return out > 0 ? out : 0;
   }
 }
 
-/** A range [lo, hi] shrunk towards its middle (by `decay`), then widened to take in `v`. */
-function shrink(lo: number, hi: number, decay: number, v: number): [number, number] {
-  if (!(hi >= lo)) return [v, v];
-  const mid = (lo + hi) / 2;
-  const half = ((hi - lo) / 2) * decay;
-  return [Math.min(mid - half, v), Math.max(mid + half, v)];
+/** The range [lo, hi] of what a value has been, shrinking towards its middle by `decay` per point. */
+class SeenRange {
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly decay: number) {}
+
+  /**
+   * How far `v` lies beyond the range (above it, or also below) past a margin of `margin` × its width and
+   * at least `floor`, in multiples of the width: 0 within.
+   */
+  beyond(v: number, bothSides: boolean, margin: number, floor: number): number {
+    const width = this.hi - this.lo;
+    if (!(width > 0)) return 0;
+    const past = Math.max(v - this.hi, bothSides ? this.lo - v : 0);
+    const m = Math.max(margin * width, floor);
+    return past > m ? (past - m) / width : 0;
+  }
+
+  learn(v: number): void {
+    if (!(this.hi >= this.lo)) {
+      this.lo = this.hi = v;
+      return;
+    }
+    const mid = (this.lo + this.hi) / 2;
+    const half = ((this.hi - this.lo) / 2) * this.decay;
+    this.lo = Math.min(mid - half, v);
+    this.hi = Math.max(mid + half, v);
+  }
 }
 
 function clip(v: number, limit: number): number {

@@ -56,11 +56,23 @@ export const detectorParamsSchema = z
     range: z
       .object({
         valueSpan: z.number().min(1).describe("span (points) of the smoothed value the range view watches"),
+        slowSpan: z
+          .number()
+          .min(1)
+          .describe(
+            "span (points) of a slower smoothed value with its own range: a sustained shift shows there",
+          ),
         spreadSpan: z.number().min(1).describe("span (points) of the smoothed step size (|change|)"),
         margin: z
           .number()
           .min(0)
           .describe("the smoothed value alarms beyond the range seen so far widened by this fraction of it"),
+        noiseMargin: z
+          .number()
+          .min(0)
+          .describe(
+            "…and by more than this many standard deviations of the level (a noise record is no news)",
+          ),
         spreadMargin: z
           .number()
           .min(0)

@@ -74,6 +74,26 @@ describe("detector v4 (range novelty)", () => {
     expect(alarms.filter((i) => i >= 3510)).toHaveLength(0);
   });
 
+  it("sees a sustained shift smaller than an earlier spike (the slower smoothed value has its own range)", () => {
+    const n = noise(8);
+    const values = Array.from({ length: 4000 }, (_, i) => 100 + 3 * n() + (i >= 3000 ? 25 : 0));
+    values[1500] = 200; // one spike far above the later shift
+    const alarms = alarmsOf("v4", values);
+    expect(alarms.filter((i) => i >= 1500 && i < 1505)).toHaveLength(1);
+    expect(alarms.filter((i) => i >= 3000 && i < 3030)).toHaveLength(1);
+  });
+
+  it("is quiet on stationary noise: at most one alarm per 5,000 points on average", () => {
+    const params = loadDetectorParams("v4");
+    let alarms = 0;
+    for (let seed = 1; seed <= 10; seed++) {
+      const n = noise(seed);
+      const d = new StreamingDetector(params);
+      for (let i = 0; i < 5000; i++) if (d.update(T0 + i * STEP, 100 + 3 * n()) >= params.threshold) alarms++;
+    }
+    expect(alarms).toBeLessThanOrEqual(10);
+  });
+
   it("on a series its hour-of-day baseline explains, alarms on a value normal only at another hour", () => {
     const n = noise(4);
     const perDay = 288;
