@@ -206,7 +206,8 @@ export class StreamingDetector {
       this.memory = 0;
     }
     if (this.n <= p.warmupPoints) out = 0;
-    if (this.range !== undefined) return (this.lastScore = this.rangeScore(outOfRange, out));
+    if (this.range !== undefined)
+      return (this.lastScore = this.rangeScore(outOfRange, out, warm ? (uSeasonal - 1) / p.scoreSpan : 0));
     return (this.lastScore = out);
   }
 
@@ -233,17 +234,21 @@ export class StreamingDetector {
   /**
    * v4: a point scores when the smoothed value or step size leaves the range the series has shown
    * (0.5 plus half how far, in multiples of the range), or, on a series the seasonal baseline explains,
-   * when the v2 views find it unusual (0.5 plus half their excess). After a score at or above the threshold
+   * when the seasonal view or the v2 event logic finds it unusual (0.5 plus half the excess). After a score at or above the threshold
    * the series stays silent for holdPoints: one alarm per event.
    */
-  private rangeScore(outOfRange: number, event: number): number {
+  private rangeScore(outOfRange: number, event: number, seasonalExcess: number): number {
     const p = this.p;
     this.sinceAlarm++;
     if (this.n <= p.warmupPoints || this.sinceAlarm <= p.holdPoints) return 0;
     let out = 0;
     if (outOfRange > 0) out = 0.5 + 0.5 * Math.min(1, outOfRange);
-    if (event >= p.range!.viewExcess && this.range!.seasonal >= p.range!.seasonalStrength)
-      out = Math.max(out, 0.5 + 0.5 * event);
+    if (this.range!.seasonal >= p.range!.seasonalStrength) {
+      // The hour-of-day baseline explains this series: a value unusual for the hour is news even when
+      // the level has seen it (a daily peak that does not come, a night at the day's level).
+      const e = Math.max(event, seasonalExcess);
+      if (e >= p.range!.viewExcess) out = Math.max(out, 0.5 + 0.5 * Math.min(1, e));
+    }
     if (out >= p.threshold) this.sinceAlarm = 0;
     return out;
   }

@@ -107,4 +107,18 @@ describe("detector v4 (range novelty)", () => {
     const faulty = values.map((v, i) => (i >= at && i < at + 24 ? 200 + 4 * n() : v));
     expect(alarmsOf("v4", faulty).filter((i) => i >= at && i < at + 3)).toHaveLength(1);
   });
+
+  it("on a series its hour-of-day baseline explains, alarms when the daily peak does not come", () => {
+    const n = noise(9);
+    const perDay = 288;
+    const busy = (i: number) => {
+      const hour = new Date(T0 + i * STEP).getUTCHours();
+      return hour >= 12 && hour < 18;
+    };
+    const values = Array.from({ length: 10 * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const at = 9 * perDay + 144; // day 9, 12:00: the busy hours stay at the night's level
+    const faulty = values.map((v, i) => (i >= at && i < at + 72 ? 80 + 4 * n() : v));
+    expect(alarmsOf("v4", faulty).filter((i) => i >= at && i < at + 12)).toHaveLength(1);
+    expect(alarmsOf("v4", values).filter((i) => i >= 3 * perDay)).toHaveLength(0);
+  });
 });
