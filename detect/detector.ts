@@ -134,7 +134,9 @@ export class StreamingDetector {
         x,
         d,
         x - this.levelMean,
-        Math.sqrt((this.changeVar + floor2) / 2),
+        // The steps' variance starts at 0 and grows towards its level: corrected for that start (as
+        // Adam corrects its moments), early noise is not mistaken for a small one.
+        Math.sqrt((this.changeVar / (1 - Math.pow(1 - this.aChange, this.n)) + floor2) / 2),
         warm ? residual : undefined,
       ) ?? 0;
     const uLevel = this.normalise(0, zLevel);
@@ -242,7 +244,11 @@ export class StreamingDetector {
     this.sinceAlarm++;
     if (this.n <= p.warmupPoints || this.sinceAlarm <= p.holdPoints) return 0;
     let out = 0;
-    if (outOfRange > 0) out = 0.5 + 0.5 * Math.min(1, outOfRange);
+    if (this.n <= p.range!.matureAfter) {
+      // A range of a few hundred points is still growing (each one may be a new record): until then the
+      // v2 event logic speaks alone.
+      if (event >= p.range!.viewExcess) out = 0.5 + 0.5 * Math.min(1, event);
+    } else if (outOfRange > 0) out = 0.5 + 0.5 * Math.min(1, outOfRange);
     if (this.range!.seasonal >= p.range!.seasonalStrength) {
       // The hour-of-day baseline explains this series: a value unusual for the hour is news even when
       // the level has seen it (a daily peak that does not come, a night at the day's level).

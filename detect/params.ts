@@ -81,6 +81,11 @@ export const detectorParamsSchema = z
           .number()
           .positive()
           .describe("half-life (points) over which the range seen shrinks towards its middle"),
+        matureAfter: z
+          .number()
+          .int()
+          .min(0)
+          .describe("points before the range may alarm; until then the v2 event logic alarms alone"),
         seasonalStrength: z
           .number()
           .max(1)
