@@ -1,7 +1,7 @@
 import type { DetectorParams } from "./params.ts";
 
 /** The views a detector combines; a score's contribution map is keyed by them. */
-export const VIEWS = ["level", "change", "seasonal", "spread"] as const;
+export const VIEWS = ["level", "change", "seasonal", "spread", "range"] as const;
 /** One view of a series. */
 export type View = (typeof VIEWS)[number];
 
@@ -88,6 +88,7 @@ export class StreamingDetector {
       change: this.last[1]!,
       seasonal: this.last[2]!,
       spread: this.last[3]!,
+      range: this.last[4]!,
     };
   }
 
@@ -160,6 +161,8 @@ export class StreamingDetector {
     this.last[1] = uStep;
     this.last[2] = uSeasonal;
     this.last[3] = uSpread;
+    // v4's range view: 1 plus how far (in multiples of the range) the point left it; 0 inside.
+    this.last[4] = outOfRange > 0 ? 1 + outOfRange : 0;
     const raw = Math.max(uValue, uStep, uSpread * p.spreadWeight);
 
     // Learn from the point (winsorised, so one outlier does not blind a view for long).

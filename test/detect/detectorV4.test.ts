@@ -141,4 +141,17 @@ describe("detector v4 (range novelty)", () => {
     expect(noisy).toBe(0);
     expect(caught).toBe(20);
   });
+
+  it("names the range among the views that drove an alarm", () => {
+    const n = noise(10);
+    const params = loadDetectorParams("v4");
+    const d = new StreamingDetector(params);
+    let at: Record<string, number> | undefined;
+    for (let i = 0; i < 2000 && at === undefined; i++) {
+      // A slow swing (its first cycle is new ground too), then from 1500 a jump above all of it.
+      const x = 100 + 20 * Math.sin((2 * Math.PI * i) / 700) + 5 * n() + (i >= 1500 ? 60 : 0);
+      if (d.update(T0 + i * STEP, x) >= params.threshold && i >= 1500) at = d.contributions();
+    }
+    expect(at?.range).toBeGreaterThan(1);
+  });
 });
