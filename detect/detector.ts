@@ -31,6 +31,8 @@ export class StreamingDetector {
   private levelVar = 0;
   private changeMean = 0;
   private changeVar = 0;
+  /** (1 − the change view's rate)^points: how much of the steps' variance is still its zero start. */
+  private changeStart = 1;
   private spreadShort = 0;
   private prevResidual = 0;
   private prevWarm = false;
@@ -137,7 +139,7 @@ export class StreamingDetector {
         x - this.levelMean,
         // The steps' variance starts at 0 and grows towards its level: corrected for that start (as
         // Adam corrects its moments), early noise is not mistaken for a small one.
-        Math.sqrt((this.changeVar / (1 - Math.pow(1 - this.aChange, this.n)) + floor2) / 2),
+        Math.sqrt(((this.changeStart < 1 ? this.changeVar / (1 - this.changeStart) : 0) + floor2) / 2),
         warm ? residual : undefined,
       ) ?? 0;
     const uLevel = this.normalise(0, zLevel);
@@ -173,6 +175,7 @@ export class StreamingDetector {
     const ci = this.aChange * dc;
     this.changeMean += ci;
     this.changeVar = (1 - this.aChange) * (this.changeVar + dc * ci);
+    this.changeStart *= 1 - this.aChange;
     this.spreadShort = short;
     this.spreadLong += this.aLong * (Math.min(d * d, 16 * (this.spreadLong + floor2)) - this.spreadLong);
     if (slot >= 0) {
