@@ -3,6 +3,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteActionLedger, type ActionLedger } from "./actionLedger.ts";
 import { openDatabase, type Db, type Durability } from "./db.ts";
+import { WalSync } from "./walSync.ts";
 import { SqliteIncidentRepository, type IncidentRepository } from "./incidentRepository.ts";
 import { PgActionLedger } from "./postgres/actionLedger.ts";
 import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
@@ -20,6 +21,13 @@ import type { WorkQueue } from "./workQueue.ts";
 import type { Config } from "../core/config.ts";
 
 export type StoreKind = "sqlite" | "postgres";
+
+/**
+ * The webhook's connection checkpoints the WAL only past this many pages (about 40 MB; SQLite's default is
+ * 1,000): a checkpoint runs inside the commit that triggers it, with two flushes, on the event loop. The
+ * agent's connection, at the default, does it first whenever the agent runs.
+ */
+const INGEST_CHECKPOINT_PAGES = 10_000;
 
 /** Where incidents, actions, settings and the agent's checkpoints live, behind the repository interfaces. */
 export interface Store {
@@ -70,14 +78,20 @@ export async function openStore(options: {
 }): Promise<Store> {
   const local = openDatabase(options.dbPath, "normal");
   if (!options.databaseUrl) {
-    // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit (unless
-    // AEGIS_DB_SYNCHRONOUS=normal: then it survives a crash of the process, not a power cut); the agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
-    // resumed run reconciles with the target before it acts again.
-    const ingestDb = openDatabase(options.dbPath, options.ingestDurability ?? "full");
+    // Two connections to one file: what the 202 promises (accepted alerts) is flushed to disk after every commit
+    // (unless AEGIS_DB_SYNCHRONOUS=normal: then it survives a crash of the process, not a power cut), by an
+    // fdatasync off the event loop that one flush shares between the commits before it (store/walSync.ts); the
+    // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a resumed
+    // run reconciles with the target before it acts again.
+    const ingestDb = openDatabase(options.dbPath, "normal", { checkpointPages: INGEST_CHECKPOINT_PAGES });
+    const walSync =
+      (options.ingestDurability ?? "full") === "full" && options.dbPath !== ":memory:"
+        ? new WalSync(options.dbPath)
+        : undefined;
     return {
       kind: "sqlite",
       incidents: new SqliteIncidentRepository(local),
-      ingest: new SqliteIncidentRepository(ingestDb),
+      ingest: new SqliteIncidentRepository(ingestDb, walSync ? { commitSync: () => walSync.sync() } : {}),
       ledger: new SqliteActionLedger(local),
       settings: new SqliteRuntimeSettings(local),
       predictions: new SqlitePredictionRepository(local),
@@ -87,6 +101,7 @@ export async function openStore(options: {
       leadership: new SingleProcessLeadership(),
       fixJournal: undefined,
       async close() {
+        await walSync?.close();
         local.close();
         ingestDb.close();
       },
