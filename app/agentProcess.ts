@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AegisError, describeError } from "../core/errors.ts";
+import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
+import { AGENT_SOCKET_NAME, createSocketDirectory } from "./socketDirectory.ts";
 
 /** What the front process tells the agent process, and what the agent answers. */
 export type ToAgent = { type: "enqueue"; ids: string[] };
@@ -48,8 +49,8 @@ export class AgentProcess {
   private readyWaiters: Array<() => void> = [];
 
   constructor(private readonly options: AgentProcessOptions) {
-    this.dir = socketDirectory(options.socketParents ?? [tmpdir()]);
-    this.socketPath = join(this.dir, "agent.sock");
+    this.dir = createSocketDirectory(options.socketParents ?? [tmpdir()]);
+    this.socketPath = join(this.dir, AGENT_SOCKET_NAME);
     this.delayMs = options.restartDelayMs ?? 500;
     this.log = options.logger.child({ module: "agent-process" });
   }
@@ -136,27 +137,4 @@ export class AgentProcess {
       this.delayMs = Math.min(this.delayMs * 2, 30_000);
     });
   }
-}
-
-/** A private (0700) directory for the agent's socket under the first parent that takes one. */
-function socketDirectory(parents: string[]): string {
-  const failures: string[] = [];
-  for (const parent of parents) {
-    const prefix = join(parent, "aegis-agent-");
-    // mkdtemp adds 6 characters; the socket's name and a separator 11 more.
-    if (Buffer.byteLength(prefix) + 17 > 100) {
-      failures.push(`${parent}: path too long for a Unix socket`);
-      continue;
-    }
-    try {
-      return mkdtempSync(prefix);
-    } catch (err) {
-      failures.push(`${parent}: ${describeError(err)}`);
-    }
-  }
-  throw new AegisError(
-    "config_invalid",
-    `cannot create the agent process's socket directory (${failures.join("; ")}): mount a writable /tmp ` +
-      "(e.g. docker run --tmpfs /tmp) or set AEGIS_AGENT_PROCESS=inline",
-  );
 }

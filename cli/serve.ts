@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
 import { AGENT_CHILD_FLAG, AgentProcess, type ToAgent } from "../app/agentProcess.ts";
+import { removeStaleSocketDirectories } from "../app/socketDirectory.ts";
 import { agentProcessEnv, loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -67,12 +68,10 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
     throw new AegisError("config_invalid", "cannot tell which script runs aegis (process.argv[1])");
   // The agent keeps this process's replica name across its restarts (leases, /healthz). Its socket goes in the
   // temp directory, else beside the database (writable wherever AegisOps runs).
-  const agent = new AgentProcess({
-    script,
-    env: agentProcessEnv(config),
-    logger,
-    socketParents: [tmpdir(), dirname(resolve(config.dbPath))],
-  });
+  const socketParents = [tmpdir(), dirname(resolve(config.dbPath))];
+  // What an `aegis serve` killed with -9 left behind (never a live agent's).
+  await removeStaleSocketDirectories(socketParents, logger.child({ module: "agent-process" }));
+  const agent = new AgentProcess({ script, env: agentProcessEnv(config), logger, socketParents });
   const store = await openConfiguredStore(config).catch(async (err: unknown) => {
     await agent.stop();
     throw err;
