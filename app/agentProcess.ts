@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,9 @@ export type FromAgent = { type: "ready" };
 
 /** The command line the agent process runs: `aegis serve --agent-child`, with the agent's socket path. */
 export const AGENT_CHILD_FLAG = "--agent-child";
+/** This start of the agent process (a fresh name each start), and the start before it, which has exited. */
+export const AGENT_INSTANCE_FLAG = "--agent-instance";
+export const AGENT_PREDECESSOR_FLAG = "--agent-predecessor";
 
 export interface AgentProcessOptions {
   /** The script that runs the CLI (process.argv[1] of `aegis serve`). */
@@ -47,6 +51,8 @@ export class AgentProcess {
   private startedAt = 0;
   private readonly log: Logger;
   private readyWaiters: Array<() => void> = [];
+  /** The name of the running (or last) start, and of the start before it. */
+  private instance: string | undefined;
 
   constructor(private readonly options: AgentProcessOptions) {
     this.dir = createSocketDirectory(options.socketParents ?? [tmpdir()]);
@@ -109,10 +115,13 @@ export class AgentProcess {
   private spawn(env: NodeJS.ProcessEnv): void {
     rmSync(this.socketPath, { force: true });
     this.startedAt = Date.now();
-    const child = fork(this.options.script, ["serve", AGENT_CHILD_FLAG, this.socketPath], {
-      env,
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    // Spawned only once the previous start has exited: it is dead, so the new one may take its leases back at
+    // once (store/openStore.ts); no two live processes ever hold one name.
+    const predecessor = this.instance;
+    this.instance = randomBytes(4).toString("hex");
+    const args = ["serve", AGENT_CHILD_FLAG, this.socketPath, AGENT_INSTANCE_FLAG, this.instance];
+    if (predecessor) args.push(AGENT_PREDECESSOR_FLAG, predecessor);
+    const child = fork(this.options.script, args, { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child = child;
     child.on("message", (msg: FromAgent) => {
       if (msg?.type !== "ready") return;

@@ -55,14 +55,26 @@ export interface Store {
 /** The store the configuration names: AEGIS_DB, AEGIS_DATABASE_URL, its durability, replica and lease settings. */
 export function openConfiguredStore(
   config: Pick<Config, "dbPath" | "dbSynchronous" | "databaseUrl" | "replicaId" | "workLeaseMs">,
+  agent: AgentIncarnation = {},
 ): Promise<Store> {
   return openStore({
     dbPath: config.dbPath,
     ingestDurability: config.dbSynchronous,
     databaseUrl: config.databaseUrl,
-    replicaId: config.replicaId,
+    replicaId: agent.instance ? `${config.replicaId}/${agent.instance}` : config.replicaId,
     leaseMs: config.workLeaseMs,
+    ...(agent.predecessor ? { predecessor: `${config.replicaId}/${agent.predecessor}` } : {}),
   });
+}
+
+/**
+ * Which start of the agent process this is, when `aegis serve` runs it apart from its front: each start holds
+ * its work-queue leases under its own name (`<replica>/<instance>`), and a restart names the start before it,
+ * which the front saw exit, so its leases are handed back at once instead of lapsing.
+ */
+export interface AgentIncarnation {
+  instance?: string | undefined;
+  predecessor?: string | undefined;
 }
 
 /** PostgreSQL when `databaseUrl` is set (migrated on open), SQLite at `dbPath` otherwise. */
@@ -75,6 +87,8 @@ export async function openStore(options: {
   replicaId?: string;
   /** How long a claim lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
+  /** PostgreSQL: the lease name of a process known to be dead, whose entries are handed back on open. */
+  predecessor?: string;
 }): Promise<Store> {
   const local = openDatabase(options.dbPath, "normal");
   if (!options.databaseUrl) {
@@ -119,6 +133,12 @@ export async function openStore(options: {
   await withMigrationLock(pool, () => checkpointer.setup());
   const incidents = new PgIncidentRepository(pool);
   const fixJournal = await PgFixJournal.open(pool);
+  const workQueue = new PgWorkQueue(
+    pool,
+    options.replicaId ?? `pid-${process.pid}`,
+    options.leaseMs ?? 30_000,
+  );
+  if (options.predecessor) await workQueue.releaseDead(options.predecessor);
   return {
     kind: "postgres",
     incidents,
@@ -128,7 +148,7 @@ export async function openStore(options: {
     predictions: new PgPredictionRepository(pool),
     checkpointer,
     local,
-    workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),
+    workQueue,
     leadership: new PgLeaderLock(pool),
     fixJournal,
     async close() {

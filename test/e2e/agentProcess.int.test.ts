@@ -9,6 +9,7 @@ import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { TEST_API_TOKEN, getIncident, useApiToken, waitForFinished } from "../helpers/aegis.ts";
 import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
 import { agentPid, serveProcess } from "../helpers/serveProcess.ts";
+import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
 
 /**
  * `aegis serve` runs the agent in its own process beside the webhook front (AEGIS_AGENT_PROCESS=separate, the
@@ -20,10 +21,14 @@ import { agentPid, serveProcess } from "../helpers/serveProcess.ts";
 const harness = useDockerHarness("agentproc");
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
+const noPostgres = postgresUnavailable();
+if (noPostgres) console.log(`[agent process on PostgreSQL] skipping: ${noPostgres}`);
+let postgres: TestPostgres | undefined;
 
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  postgres?.stop();
 });
 
 const alive = (pid: number) => {
@@ -110,5 +115,52 @@ describe("the agent process killed -9 mid-incident", () => {
     }
     expect((await getIncident(base, id)).actions).toHaveLength(1);
     expect(serve.child.exitCode).toBeNull();
+  }, 240_000);
+});
+
+describe.skipIf(noPostgres !== null)("the agent process killed -9 mid-incident on PostgreSQL", () => {
+  it("its restart takes the dead start's lease back at once instead of waiting for it to lapse", async () => {
+    postgres = await startTestPostgres();
+    const dir = mkdtempSync(join(tmpdir(), "aegis-agentproc-pg-"));
+    dirs.push(dir);
+    const target = await harness.target("pgweb");
+    await fault(target.port, "5xx");
+    const port = String(await freePort());
+    const base = `http://127.0.0.1:${port}`;
+    useApiToken(base, TEST_API_TOKEN);
+    const serve = await serveProcess(
+      {
+        AEGIS_PORT: port,
+        AEGIS_DB: join(dir, "aegis.db"),
+        AEGIS_DATABASE_URL: await postgres.newDatabase(),
+        AEGIS_MODE: "auto",
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        // A lease far longer than the test may wait: the incident finishes only if the lease is handed back.
+        AEGIS_WORK_LEASE_MS: String(3_600_000),
+        AEGIS_TEST_CRASH_AT: "after_action",
+        AEGIS_TEST_CRASH_SCOPE: "agent",
+      },
+      children,
+    );
+    const firstAgent = agentPid(serve.child.pid!);
+    const alertAt = new Date().toISOString();
+    const res = await postAlerts(
+      base,
+      retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
+    );
+    expect(res.status).toBe(202);
+    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+    await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+
+    const incident: Incident = await waitForFinished(base, id, 90_000);
+    expect(agentPid(serve.child.pid!)).not.toBe(firstAgent);
+    expect(incident.status).toBe("resolved");
+    expect(incident.actions).toHaveLength(1);
+    expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+    const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
+      container: target.name,
+      sinceIso: alertAt,
+    });
+    expect(events.filter((e) => e.action === "start")).toHaveLength(1);
   }, 240_000);
 });
