@@ -15,7 +15,7 @@ import { useServeProcesses } from "../helpers/useServeProcesses.ts";
  * and every incident of the storm is settled.
  */
 const harness = useDockerHarness("agentproc");
-const processes = useServeProcesses();
+const processes = useServeProcesses({ postgres: true, label: "agent process on PostgreSQL" });
 
 const alive = (pid: number) => {
   try {
@@ -97,3 +97,46 @@ describe("the agent process killed -9 mid-incident", () => {
     expect(serve.child.exitCode).toBeNull();
   }, 240_000);
 });
+
+describe.skipIf(processes.noPostgres !== null)(
+  "the agent process killed -9 mid-incident on PostgreSQL",
+  () => {
+    it("its restart takes the dead start's lease back at once instead of waiting for it to lapse", async () => {
+      const target = await harness.target("pgweb");
+      await fault(target.port, "5xx");
+      const fresh = await processes.freshEnv("aegis-agentproc-pg");
+      const base = fresh.url;
+      useApiToken(base, TEST_API_TOKEN);
+      const serve = await processes.serve({
+        ...fresh.env,
+        AEGIS_DATABASE_URL: await processes.postgres().newDatabase(),
+        AEGIS_MODE: "auto",
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        // A lease far longer than the test may wait: the incident finishes only if the lease is handed back.
+        AEGIS_WORK_LEASE_MS: String(3_600_000),
+        AEGIS_TEST_CRASH_AT: "after_action",
+        AEGIS_TEST_CRASH_SCOPE: "agent",
+      });
+      const firstAgent = agentPid(serve.child.pid!);
+      const alertAt = new Date().toISOString();
+      const res = await postAlerts(
+        base,
+        retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
+      );
+      expect(res.status).toBe(202);
+      const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+      await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+
+      const incident: Incident = await waitForFinished(base, id, 90_000);
+      expect(agentPid(serve.child.pid!)).not.toBe(firstAgent);
+      expect(incident.status).toBe("resolved");
+      expect(incident.actions).toHaveLength(1);
+      expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+      const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
+        container: target.name,
+        sinceIso: alertAt,
+      });
+      expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+    }, 240_000);
+  },
+);
