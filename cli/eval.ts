@@ -21,6 +21,7 @@ import type { RunOptions } from "../evals/harness/runScenario.ts";
 import { filterScenarios, loadScenarios, SCENARIOS_DIR } from "../evals/harness/scenario.ts";
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_PROCESSES,
   progressPrinter,
   runSuite,
   subjectOf,
@@ -91,6 +92,7 @@ interface EvalOptions {
   filter?: string;
   dir?: string;
   concurrency?: number;
+  processes?: number;
   compare?: string[];
   out?: string;
   baseline?: string;
@@ -145,6 +147,11 @@ export function evalCommand(): Command {
     .option(
       "--concurrency <n>",
       `scenarios run side by side (default ${DEFAULT_CONCURRENCY}; scores do not depend on it)`,
+      positiveInt,
+    )
+    .option(
+      "--processes <n>",
+      `processes the scenarios are spread over, one core each (default ${DEFAULT_PROCESSES}, the CPU count up to 4; 1 runs them all in this process)`,
       positiveInt,
     )
     .option(
@@ -233,8 +240,10 @@ async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<Scenar
     );
   }
   const progress = progressPrinter(process.stderr, subjectOf(run));
-  return runSuite(scenarios, { ...run, filter: opts.filter, concurrency: opts.concurrency }, (s, i, n) =>
-    progress.onDone(s, i, n),
+  return runSuite(
+    scenarios,
+    { ...run, filter: opts.filter, concurrency: opts.concurrency, processes: opts.processes },
+    (s, i, n) => progress.onDone(s, i, n),
   );
 }
 
@@ -274,7 +283,8 @@ function printScenarioReport(
   outcome: { regressed: string[]; missed: string[]; baseline: string | null; fallback: string | null },
 ): void {
   const w = (s: string) => process.stdout.write(s + "\n");
-  w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s`);
+  const cpu = r.cpuMs !== undefined ? `, ${(r.cpuMs / 1000).toFixed(1)} s CPU` : "";
+  w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s${cpu}`);
   w(formatTable(["figure", "value"], summaryRows(r.summary)));
   if (r.sections) {
     w("");
