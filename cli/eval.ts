@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
@@ -93,6 +95,8 @@ interface EvalOptions {
   dir?: string;
   concurrency?: number;
   processes?: number;
+  simTls?: boolean;
+  hold?: boolean;
   compare?: string[];
   out?: string;
   baseline?: string;
@@ -155,6 +159,14 @@ export function evalCommand(): Command {
       positiveInt,
     )
     .option(
+      "--sim-tls",
+      "Kubernetes scenarios: the simulated clusters serve HTTPS with their own certificate (plain HTTP by default), so kubectl can be pointed at them",
+    )
+    .option(
+      "--hold",
+      "after each Kubernetes scenario, keep its clusters up (clock stopped) and wait for Enter, printing a kubeconfig for kubectl (implies --sim-tls, one scenario at a time)",
+    )
+    .option(
       "--compare <subjects...>",
       "two subjects side by side, each heuristic, a model@prompt (llm planner) or a report .json",
     )
@@ -192,6 +204,8 @@ export function evalCommand(): Command {
         cassetteMode: opts.record ? "record" : "replay",
         openai: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl },
         ...(opts.cassetteSource ? { cassetteSource: opts.cassetteSource } : {}),
+        ...(opts.simTls || opts.hold ? { simTls: true } : {}),
+        ...(opts.hold ? { hold: holdForKubectl } : {}),
       };
       if (opts.compare) {
         if (opts.compare.length !== 2)
@@ -229,6 +243,33 @@ export function evalCommand(): Command {
     });
 }
 
+/**
+ * `--hold`: writes the finished scenario's kubeconfig (admin token, one context per cluster) to a private
+ * directory, says how to point kubectl at it, and waits for Enter on stdin before the clusters stop.
+ */
+async function holdForKubectl(held: { scenario: { id: string }; kubeconfig: string }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-eval-hold-"));
+  const file = join(dir, `${held.scenario.id}.kubeconfig`);
+  writeFileSync(file, held.kubeconfig, { mode: 0o600 });
+  process.stderr.write(
+    `\n${held.scenario.id}: finished; its simulated clusters stay up (their clock stopped) until you press Enter.\n` +
+      `  kubectl --kubeconfig ${file} get pods -A\n`,
+  );
+  try {
+    await new Promise<void>((resolve) => {
+      const lines = createInterface({ input: process.stdin });
+      const done = () => {
+        lines.close();
+        resolve();
+      };
+      lines.once("line", done);
+      lines.once("close", resolve);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<ScenarioReport> {
   const dir = opts.dir ? resolve(opts.dir) : SCENARIOS_DIR;
   if (!existsSync(dir)) throw new AegisError("config_invalid", `--dir ${opts.dir}: no such directory`);
@@ -242,7 +283,13 @@ async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<Scenar
   const progress = progressPrinter(process.stderr, subjectOf(run));
   return runSuite(
     scenarios,
-    { ...run, filter: opts.filter, concurrency: opts.concurrency, processes: opts.processes },
+    {
+      ...run,
+      filter: opts.filter,
+      // --hold waits on stdin after each scenario: one at a time.
+      concurrency: opts.hold ? 1 : opts.concurrency,
+      processes: opts.processes,
+    },
     (s, i, n) => progress.onDone(s, i, n),
   );
 }

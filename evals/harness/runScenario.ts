@@ -55,6 +55,14 @@ export interface RunOptions {
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   /** What a recording is stamped as; by default from the base URL (hosted API, or a local server). */
   cassetteSource?: CassetteSource | undefined;
+  /** Kubernetes scenarios: the simulated clusters serve HTTPS with their own certificate, so kubectl works. */
+  simTls?: boolean | undefined;
+  /**
+   * Kubernetes scenarios: called once every incident finished, before anything is torn down, with a kubeconfig
+   * (admin token) for the scenario's clusters; the run waits for it. The clusters' clock stands still meanwhile.
+   * In this process only (not across worker processes).
+   */
+  hold?: ((held: { scenario: Scenario; kubeconfig: string }) => Promise<void>) | undefined;
 }
 
 /** What one scenario run produced, before scoring. */
@@ -108,7 +116,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     let platforms: Platform[] | undefined;
     let clock: { now: () => number; sleep: (ms: number) => Promise<void> };
     if (env.kind === "kubernetes") {
-      kube = await startKubeEnv(env, scenario);
+      kube = await startKubeEnv(env, scenario, { tls: opts.simTls });
       cleanup.unshift(() => kube!.stop());
       const kubeconfig = join(dir, "kubeconfig");
       writeFileSync(kubeconfig, kube.kubeconfig);
@@ -218,6 +226,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       for (const i of body.incidents ?? []) if (!ids.includes(i.id)) ids.push(i.id);
     }
     await waitAll();
+    if (opts.hold && kube) await opts.hold({ scenario, kubeconfig: kube.adminKubeconfig });
     if (cassette && opts.cassetteMode === "record" && aegis.cassette) {
       mkdirSync(dirname(cassette.target), { recursive: true });
       aegis.cassette.save(cassette.target);

@@ -71,7 +71,8 @@ export async function runSuite(
     const { filter: _filter, concurrency: _concurrency, processes: _processes, ...runOpts } = opts;
     const run: RunOptions = { ...runOpts, templateDb: await prepareTemplateDb(dir) };
     const concurrency = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, scenarios.length));
-    const processes = Math.max(1, Math.min(opts.processes ?? DEFAULT_PROCESSES, concurrency));
+    // A hold hook is a function of this process: it cannot be handed to a worker.
+    const processes = run.hold ? 1 : Math.max(1, Math.min(opts.processes ?? DEFAULT_PROCESSES, concurrency));
     let done = 0;
     const record = (i: number, score: ScenarioScore) => {
       scores[i] = score;
