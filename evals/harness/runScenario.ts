@@ -192,19 +192,24 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const waitAll = async () => {
       const deadline = Date.now() + FINISH_TIMEOUT_MS;
       for (;;) {
-        let open = 0;
-        let busy = false;
-        for (const id of ids) {
-          const inc = await aegis.incidents.get(id);
-          if (!inc) continue;
-          if (inc.status === "resolved" && simTtrMs === null) simTtrMs = clock.now() - t0;
-          if (isTerminal(inc.status) || inc.status === "awaiting_approval") finished.set(id, inc);
-          else open++;
-          if (inc.status === "acting") busy = true;
-        }
-        if (!busy) actingSince = null;
+        // Every incident in the scenario's own database came from its notifications: counting statuses (one
+        // query) tells whether any is still open or acting, without reading each incident back every tick.
+        const counts = await aegis.incidents.countByStatus();
+        if (counts.resolved > 0 && simTtrMs === null) simTtrMs = clock.now() - t0;
+        const open = Object.entries(counts).reduce(
+          (n, [status, count]) =>
+            isTerminal(status as Incident["status"]) || status === "awaiting_approval" ? n : n + count,
+          0,
+        );
+        if (counts.acting === 0) actingSince = null;
         else actingSince ??= performance.now();
-        if (open === 0) return;
+        if (open === 0) {
+          for (const id of ids) {
+            const inc = await aegis.incidents.get(id);
+            if (inc) finished.set(id, inc);
+          }
+          return;
+        }
         if (Date.now() > deadline)
           throw new Error(`${open} incident(s) did not finish within ${FINISH_TIMEOUT_MS / 1000} s`);
         await delay(TICK_REAL_MS);

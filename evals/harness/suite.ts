@@ -1,4 +1,4 @@
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,10 +69,13 @@ export async function runSuite(
   const dir = mkdtempSync(join(tmpdir(), "aegis-eval-suite-"));
   try {
     const { filter: _filter, concurrency: _concurrency, processes: _processes, ...runOpts } = opts;
-    const run: RunOptions = { ...runOpts, templateDb: await prepareTemplateDb(dir) };
     const concurrency = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, scenarios.length));
     // A hold hook is a function of this process: it cannot be handed to a worker.
-    const processes = run.hold ? 1 : Math.max(1, Math.min(opts.processes ?? DEFAULT_PROCESSES, concurrency));
+    const processes = runOpts.hold
+      ? 1
+      : Math.max(1, Math.min(opts.processes ?? DEFAULT_PROCESSES, concurrency));
+    // The workers start (load their modules) while this process prepares the runbook database.
+    const run = prepareTemplateDb(dir).then((templateDb): RunOptions => ({ ...runOpts, templateDb }));
     let done = 0;
     const record = (i: number, score: ScenarioScore) => {
       scores[i] = score;
@@ -114,7 +117,7 @@ const cpuMsSince = (from: NodeJS.CpuUsage) => {
  */
 function runSpread(
   scenarios: readonly Scenario[],
-  run: RunOptions,
+  prepared: Promise<RunOptions>,
   concurrency: number,
   processes: number,
   record: (index: number, score: ScenarioScore) => void,
@@ -127,7 +130,11 @@ function runSpread(
   // every worker has ended.
   let workersCpuMs = 0;
   let workers = 0;
-  return new Promise<number>((resolve) => {
+  let run: RunOptions | undefined;
+  let stopped = false;
+  const gives: Array<() => void> = [];
+  const children: ChildProcess[] = [];
+  return new Promise<number>((resolve, reject) => {
     const settle = () => {
       if (finished === scenarios.length && workers === 0) resolve(workersCpuMs);
     };
@@ -149,7 +156,7 @@ function runSpread(
           error,
         }),
       );
-    const lane = async () => {
+    const lane = async (run: RunOptions) => {
       while (next < scenarios.length) {
         const index = next++;
         finish(index, scoreRun(await runScenario(scenarios[index]!, run)));
@@ -162,7 +169,10 @@ function runSpread(
         serialization: "advanced",
         stdio: ["ignore", "ignore", "inherit", "ipc"],
       });
+      children.push(child);
+      let ready = false;
       const give = () => {
+        if (!run || !ready) return;
         while (inFlight.size < slots && next < scenarios.length) {
           const index = next++;
           inFlight.add(index);
@@ -178,12 +188,14 @@ function runSpread(
           workersCpuMs += msg.cpuMs;
           return;
         }
+        if (msg.type === "ready") ready = true;
         if (msg.type === "done") {
           inFlight.delete(msg.index);
           finish(msg.index, msg.score);
         }
         give();
       });
+      gives.push(give);
       child.once("exit", (code, signal) => {
         const lost = [...inFlight];
         inFlight.clear();
@@ -191,13 +203,24 @@ function runSpread(
         for (const index of lost) failed(index, why);
         // A worker died with scenarios left: another takes its place, unless workers keep dying (this process
         // runs the rest then).
-        if (next < scenarios.length && restarts++ < processes * 3) startWorker();
+        if (!stopped && next < scenarios.length && restarts++ < processes * 3) startWorker();
         workers--;
         settle();
       });
     };
     for (let p = 1; p < processes; p++) startWorker();
-    for (let l = 0; l < slots; l++) void lane();
+    prepared.then(
+      (r) => {
+        run = r;
+        for (const give of gives) give();
+        for (let l = 0; l < slots; l++) void lane(r);
+      },
+      (err: unknown) => {
+        stopped = true;
+        for (const child of children) child.kill();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   });
 }
 
