@@ -44,9 +44,6 @@ export interface KubeEnv {
   stop(): Promise<void>;
 }
 
-/** Virtual step of the cluster's clock while the agent works; ~50× real time with the ticker. */
-export const TICK_VIRTUAL_MS = 500;
-export const TICK_REAL_MS = 10;
 /**
  * Longest virtual step of one controller pass. A scenario's development (tens of simulated seconds before
  * the first alert) is most of a run's cost at the simulator's default 1 s; 5 s still resolves its timings
