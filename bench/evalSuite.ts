@@ -1,6 +1,7 @@
 /**
  * The whole scenario suite with the heuristic planner, as `aegis eval --scenarios` runs it: how long it takes
- * (goal: under 60 s on our 2-core machine) and the scores it is held to.
+ * (goal: under 60 s on our 2-core machine; issue 14 asks under 90 s), the CPU time it used (this process and its
+ * worker processes: what other load on the machine does not change much) and the scores it is held to.
  */
 import { GOALS } from "../evals/harness/report.ts";
 import { loadScenarios } from "../evals/harness/scenario.ts";
@@ -20,6 +21,13 @@ export async function benchEvalSuite(): Promise<BenchRow[]> {
   return [
     { name: "scenarios", value: s.scenarios, unit: "count", goal: "", ok: true },
     { name: "full heuristic run", value: seconds, unit: "s", goal: "< 60", ok: seconds < 60 },
+    {
+      name: "CPU time (user + system)",
+      value: (report.cpuMs ?? 0) / 1000,
+      unit: "s",
+      goal: "",
+      ok: true,
+    },
     {
       name: "per scenario (mean)",
       value: report.durationMs / Math.max(1, s.scenarios),

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
@@ -21,6 +23,7 @@ import type { RunOptions } from "../evals/harness/runScenario.ts";
 import { filterScenarios, loadScenarios, SCENARIOS_DIR } from "../evals/harness/scenario.ts";
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_PROCESSES,
   progressPrinter,
   runSuite,
   subjectOf,
@@ -91,6 +94,9 @@ interface EvalOptions {
   filter?: string;
   dir?: string;
   concurrency?: number;
+  processes?: number;
+  simTls?: boolean;
+  hold?: boolean;
   compare?: string[];
   out?: string;
   baseline?: string;
@@ -148,6 +154,19 @@ export function evalCommand(): Command {
       positiveInt,
     )
     .option(
+      "--processes <n>",
+      `processes the scenarios are spread over, one core each (default ${DEFAULT_PROCESSES}, the CPU count up to 4; 1 runs them all in this process)`,
+      positiveInt,
+    )
+    .option(
+      "--sim-tls",
+      "Kubernetes scenarios: the simulated clusters serve HTTPS with their own certificate (plain HTTP by default), so kubectl can be pointed at them",
+    )
+    .option(
+      "--hold",
+      "after each Kubernetes scenario, keep its clusters up (clock stopped) and wait for Enter, printing a kubeconfig for kubectl (implies --sim-tls, one scenario at a time)",
+    )
+    .option(
       "--compare <subjects...>",
       "two subjects side by side, each heuristic, a model@prompt (llm planner) or a report .json",
     )
@@ -185,6 +204,8 @@ export function evalCommand(): Command {
         cassetteMode: opts.record ? "record" : "replay",
         openai: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl },
         ...(opts.cassetteSource ? { cassetteSource: opts.cassetteSource } : {}),
+        ...(opts.simTls || opts.hold ? { simTls: true } : {}),
+        ...(opts.hold ? { hold: holdForKubectl } : {}),
       };
       if (opts.compare) {
         if (opts.compare.length !== 2)
@@ -222,6 +243,33 @@ export function evalCommand(): Command {
     });
 }
 
+/**
+ * `--hold`: writes the finished scenario's kubeconfig (admin token, one context per cluster) to a private
+ * directory, says how to point kubectl at it, and waits for Enter on stdin before the clusters stop.
+ */
+async function holdForKubectl(held: { scenario: { id: string }; kubeconfig: string }): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-eval-hold-"));
+  const file = join(dir, `${held.scenario.id}.kubeconfig`);
+  writeFileSync(file, held.kubeconfig, { mode: 0o600 });
+  process.stderr.write(
+    `\n${held.scenario.id}: finished; its simulated clusters stay up (their clock stopped) until you press Enter.\n` +
+      `  kubectl --kubeconfig ${file} get pods -A\n`,
+  );
+  try {
+    await new Promise<void>((resolve) => {
+      const lines = createInterface({ input: process.stdin });
+      const done = () => {
+        lines.close();
+        resolve();
+      };
+      lines.once("line", done);
+      lines.once("close", resolve);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<ScenarioReport> {
   const dir = opts.dir ? resolve(opts.dir) : SCENARIOS_DIR;
   if (!existsSync(dir)) throw new AegisError("config_invalid", `--dir ${opts.dir}: no such directory`);
@@ -233,8 +281,16 @@ async function scenarioSuite(opts: EvalOptions, run: RunOptions): Promise<Scenar
     );
   }
   const progress = progressPrinter(process.stderr, subjectOf(run));
-  return runSuite(scenarios, { ...run, filter: opts.filter, concurrency: opts.concurrency }, (s, i, n) =>
-    progress.onDone(s, i, n),
+  return runSuite(
+    scenarios,
+    {
+      ...run,
+      filter: opts.filter,
+      // --hold waits on stdin after each scenario: one at a time.
+      concurrency: opts.hold ? 1 : opts.concurrency,
+      processes: opts.processes,
+    },
+    (s, i, n) => progress.onDone(s, i, n),
   );
 }
 
@@ -274,7 +330,8 @@ function printScenarioReport(
   outcome: { regressed: string[]; missed: string[]; baseline: string | null; fallback: string | null },
 ): void {
   const w = (s: string) => process.stdout.write(s + "\n");
-  w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s`);
+  const cpu = r.cpuMs !== undefined ? `, ${(r.cpuMs / 1000).toFixed(1)} s CPU` : "";
+  w(`scenarios (${r.subject}), ${(r.durationMs / 1000).toFixed(1)} s${cpu}`);
   w(formatTable(["figure", "value"], summaryRows(r.summary)));
   if (r.sections) {
     w("");

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { dirname, join } from "node:path";
 import { parse, stringify } from "yaml";
 import { AegisError } from "../../core/errors.ts";
@@ -33,6 +35,8 @@ export interface KubeEnv {
   sims: ReadonlyMap<string, KubeSim>;
   /** kubeconfig (YAML) with the AegisOps ServiceAccount's token: one context per cluster, the main one current. */
   kubeconfig: string;
+  /** The same with the clusters' admin token, for a person looking at the clusters (kubectl needs `tls`). */
+  adminKubeconfig: string;
   /** Moves every cluster's clock by `ms` (they share one timeline). */
   advance(ms: number): void;
   /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest) in a cluster (default: main). */
@@ -40,9 +44,6 @@ export interface KubeEnv {
   stop(): Promise<void>;
 }
 
-/** Virtual step of the cluster's clock while the agent works; ~50× real time with the ticker. */
-export const TICK_VIRTUAL_MS = 500;
-export const TICK_REAL_MS = 10;
 /**
  * Longest virtual step of one controller pass. A scenario's development (tens of simulated seconds before
  * the first alert) is most of a run's cost at the simulator's default 1 s; 5 s still resolves its timings
@@ -55,8 +56,23 @@ function textOrFile(value: string, scenario: Scenario): string {
   return value.includes("\n") ? value : readFileSync(join(dirname(scenario.file), value), "utf8");
 }
 
+/** How the harness starts a scenario's clusters. */
+export interface KubeEnvOptions {
+  /**
+   * Serve HTTPS with each simulator's own self-signed certificate (its CA in the kubeconfigs) instead of plain
+   * HTTP. Off by default (a TLS handshake per connection only costs time); on, the real kubectl can be pointed
+   * at the clusters: it sends no token to a plain-HTTP server.
+   */
+  tls?: boolean | undefined;
+}
+
 /** Starts one cluster's simulator and brings it through its setup, changes and faults. */
-async function startCluster(spec: ClusterSpec, name: string, scenario: Scenario): Promise<KubeSim> {
+async function startCluster(
+  spec: ClusterSpec,
+  name: string,
+  scenario: Scenario,
+  opts: KubeEnvOptions,
+): Promise<KubeSim> {
   const where = name === scenario.id ? "" : ` (region ${name})`;
   const fixture =
     spec.cluster === "demo" ? undefined : readFileSync(join(dirname(scenario.file), spec.cluster), "utf8");
@@ -67,7 +83,7 @@ async function startCluster(spec: ClusterSpec, name: string, scenario: Scenario)
       clock: "virtual",
       port: 0,
       rbac: readFileSync(RBAC_FILE, "utf8"),
-      tls: false,
+      tls: opts.tls === true,
       stepMs: SIM_STEP_MS,
       name,
       ...(fixture !== undefined ? { fixture } : {}),
@@ -100,10 +116,17 @@ async function startCluster(spec: ClusterSpec, name: string, scenario: Scenario)
   return sim;
 }
 
-/** One kubeconfig with every cluster's context (named by region), the main cluster's current. */
-function mergedKubeconfig(sims: ReadonlyMap<string, KubeSim>, main: string): string {
+/**
+ * One kubeconfig with every cluster's context (named by region), the main cluster's current: with the AegisOps
+ * ServiceAccount's token, or the admin's.
+ */
+function mergedKubeconfig(
+  sims: ReadonlyMap<string, KubeSim>,
+  main: string,
+  as: "aegisops" | "admin",
+): string {
   const texts = [...sims.values()].map((sim) =>
-    sim.kubeconfig({ token: sim.tokenFor("aegisops", "aegisops") }),
+    sim.kubeconfig(as === "admin" ? undefined : { token: sim.tokenFor("aegisops", "aegisops") }),
   );
   if (texts.length === 1) return texts[0]!;
   const docs = texts.map((t) => parse(t) as Record<string, unknown>);
@@ -117,7 +140,11 @@ function mergedKubeconfig(sims: ReadonlyMap<string, KubeSim>, main: string): str
   });
 }
 
-export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promise<KubeEnv> {
+export async function startKubeEnv(
+  spec: KubeEnvSpec,
+  scenario: Scenario,
+  opts: KubeEnvOptions = {},
+): Promise<KubeEnv> {
   const main = spec.region ?? scenario.id;
   const sims = new Map<string, KubeSim>();
   const stopAll = () => Promise.all([...sims.values()].map((s) => s.stop())).then(() => undefined);
@@ -125,9 +152,9 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
     for (const s of sims.values()) s.advance(ms);
   };
   try {
-    sims.set(main, await startCluster(spec, main, scenario));
+    sims.set(main, await startCluster(spec, main, scenario, opts));
     for (const [name, region] of Object.entries(spec.regions))
-      sims.set(name, await startCluster(region, name, scenario));
+      sims.set(name, await startCluster(region, name, scenario, opts));
     // One timeline: each cluster's set-up let a different amount of time pass; the others catch up.
     const latest = Math.max(...[...sims.values()].map((s) => s.clock.now()));
     for (const s of sims.values()) if (latest > s.clock.now()) s.advance(latest - s.clock.now());
@@ -148,7 +175,8 @@ export async function startKubeEnv(spec: KubeEnvSpec, scenario: Scenario): Promi
   return {
     sim: sims.get(main)!,
     sims,
-    kubeconfig: mergedKubeconfig(sims, main),
+    kubeconfig: mergedKubeconfig(sims, main, "aegisops"),
+    adminKubeconfig: mergedKubeconfig(sims, main, "admin"),
     advance,
     podName: (target, region) => podName(clusterOf(region), target, scenario),
     stop: stopAll,
@@ -288,6 +316,10 @@ function pathOf(
   return `${prefix}${ns}/${r.plural}${withName ? `/${ref.name}` : ""}`;
 }
 
+/**
+ * One request to the simulator's API with the admin token, over HTTP or (with `tls`) HTTPS trusting the
+ * simulator's own certificate.
+ */
 function call(
   sim: KubeSim,
   method: string,
@@ -295,13 +327,33 @@ function call(
   contentType?: string,
   body?: unknown,
 ): Promise<Response> {
-  return fetch(`${sim.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${sim.adminToken}`,
-      ...(contentType ? { "content-type": contentType } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  const url = new URL(path, sim.url);
+  const request = url.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise<Response>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        ...(sim.caPem ? { ca: sim.caPem } : {}),
+        headers: {
+          authorization: `Bearer ${sim.adminToken}`,
+          ...(contentType ? { "content-type": contentType } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          const status = res.statusCode ?? 500;
+          // A Response may not carry a body with these statuses.
+          const text = [101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks);
+          resolve(new Response(text, { status }));
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body !== undefined ? JSON.stringify(body) : undefined);
   });
 }
 
@@ -373,14 +425,7 @@ async function patch(
   sim: KubeSim,
   p: { kind: string; namespace?: string | undefined; name: string; body: Record<string, unknown> },
 ): Promise<void> {
-  const r = resourceOf(p.kind);
-  const prefix = r.group ? `/apis/${apiVersionOf(r)}` : `/api/${r.version}`;
-  const ns = r.namespaced ? `/namespaces/${p.namespace ?? "default"}` : "";
-  const res = await fetch(`${sim.url}${prefix}${ns}/${r.plural}/${p.name}`, {
-    method: "PATCH",
-    headers: { authorization: `Bearer ${sim.adminToken}`, "content-type": "application/merge-patch+json" },
-    body: JSON.stringify(p.body),
-  });
+  const res = await call(sim, "PATCH", pathOf(p), "application/merge-patch+json", p.body);
   if (!res.ok) {
     throw new AegisError(
       "config_invalid",

@@ -22,14 +22,7 @@ import { silentLogger } from "../../core/logger.ts";
 import { isTerminal, type Incident } from "../../core/types.ts";
 import { startServer } from "../../server/listen.ts";
 import { expectedRootCauses } from "./score.ts";
-import {
-  resolvePodLabels,
-  resolvePodRefs,
-  startKubeEnv,
-  TICK_REAL_MS,
-  TICK_VIRTUAL_MS,
-  type KubeEnv,
-} from "./kubeEnv.ts";
+import { resolvePodLabels, resolvePodRefs, startKubeEnv, type KubeEnv } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
 import { startFakeAlertmanager, type FakeAlertmanager } from "./fakeAlertmanager.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
@@ -55,6 +48,14 @@ export interface RunOptions {
   openai: { apiKey: string | undefined; baseUrl: string | undefined };
   /** What a recording is stamped as; by default from the base URL (hosted API, or a local server). */
   cassetteSource?: CassetteSource | undefined;
+  /** Kubernetes scenarios: the simulated clusters serve HTTPS with their own certificate, so kubectl works. */
+  simTls?: boolean | undefined;
+  /**
+   * Kubernetes scenarios: called once every incident finished, before anything is torn down, with a kubeconfig
+   * (admin token) for the scenario's clusters; the run waits for it. The clusters' clock stands still meanwhile.
+   * In this process only (not across worker processes).
+   */
+  hold?: ((held: { scenario: Scenario; kubeconfig: string }) => Promise<void>) | undefined;
 }
 
 /** What one scenario run produced, before scoring. */
@@ -75,14 +76,14 @@ export interface ScenarioRun {
   rootCauses?: string[];
 }
 
-/** Real time an action's tool may take before the cluster's clock starts flowing for it. */
-const ACT_GRACE_REAL_MS = 150;
+/** How often the run looks whether the scenario's incidents finished (real time; the cluster's clock stands still). */
+const POLL_REAL_MS = 10;
 /** Real milliseconds an incident may take before the run gives up on it. */
 const FINISH_TIMEOUT_MS = 60_000;
 
 /**
  * Run one scenario against a fresh AegisOps (own database, own runbook memory) and a fresh environment:
- * the simulated cluster on a virtual clock that runs ~50× real time while the agent works, or the recorded
+ * the simulated cluster on a virtual clock that moves only with the agent's own waits, or the recorded
  * Docker engine. Notifications go through the real webhook over loopback.
  */
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<ScenarioRun> {
@@ -108,7 +109,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     let platforms: Platform[] | undefined;
     let clock: { now: () => number; sleep: (ms: number) => Promise<void> };
     if (env.kind === "kubernetes") {
-      kube = await startKubeEnv(env, scenario);
+      kube = await startKubeEnv(env, scenario, { tls: opts.simTls });
       cleanup.unshift(() => kube!.stop());
       const kubeconfig = join(dir, "kubeconfig");
       writeFileSync(kubeconfig, kube.kubeconfig);
@@ -165,18 +166,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     await aegis.runner.start();
     const baseUrl = `http://127.0.0.1:${server.port}`;
 
-    // The cluster's time stands still while the agent reads it (so every run sees the same evidence), flows
-    // (~50× real time) while an action's tool waits for the cluster, and moves with verification's own waits;
-    // so a wrong action shows as a service that did not recover. `actingSince` is set by the poll below.
-    let actingSince: number | null = null;
-    const ticker = kube
-      ? setInterval(() => {
-          // A tool that answers at once (a patch) gets no simulated time; one that waits for the cluster does.
-          if (actingSince !== null && performance.now() - actingSince > ACT_GRACE_REAL_MS)
-            kube!.advance(TICK_VIRTUAL_MS);
-        }, TICK_REAL_MS)
-      : undefined;
-    cleanup.unshift(() => clearInterval(ticker));
+    // The cluster's time stands still while the agent reads it (so every run sees the same evidence) and moves
+    // only with the agent's own waits on its clock (an action's tool waiting for the cluster, verification's
+    // checks), by exactly what they wait: a wrong action shows as a service that did not recover, and how much
+    // simulated time passes does not depend on how busy the machine is.
     const t0 = clock.now();
     const ids: string[] = [];
     let simTtrMs: number | null = null;
@@ -184,22 +177,25 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     const waitAll = async () => {
       const deadline = Date.now() + FINISH_TIMEOUT_MS;
       for (;;) {
-        let open = 0;
-        let busy = false;
-        for (const id of ids) {
-          const inc = await aegis.incidents.get(id);
-          if (!inc) continue;
-          if (inc.status === "resolved" && simTtrMs === null) simTtrMs = clock.now() - t0;
-          if (isTerminal(inc.status) || inc.status === "awaiting_approval") finished.set(id, inc);
-          else open++;
-          if (inc.status === "acting") busy = true;
+        // Every incident in the scenario's own database came from its notifications: counting statuses (one
+        // query) tells whether any is still open, without reading each incident back every poll.
+        const counts = await aegis.incidents.countByStatus();
+        if (counts.resolved > 0 && simTtrMs === null) simTtrMs = clock.now() - t0;
+        const open = Object.entries(counts).reduce(
+          (n, [status, count]) =>
+            isTerminal(status as Incident["status"]) || status === "awaiting_approval" ? n : n + count,
+          0,
+        );
+        if (open === 0) {
+          for (const id of ids) {
+            const inc = await aegis.incidents.get(id);
+            if (inc) finished.set(id, inc);
+          }
+          return;
         }
-        if (!busy) actingSince = null;
-        else actingSince ??= performance.now();
-        if (open === 0) return;
         if (Date.now() > deadline)
           throw new Error(`${open} incident(s) did not finish within ${FINISH_TIMEOUT_MS / 1000} s`);
-        await delay(TICK_REAL_MS);
+        await delay(POLL_REAL_MS);
       }
     };
     for (const n of scenario.notifications) {
@@ -218,6 +214,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       for (const i of body.incidents ?? []) if (!ids.includes(i.id)) ids.push(i.id);
     }
     await waitAll();
+    if (opts.hold && kube) await opts.hold({ scenario, kubeconfig: kube.adminKubeconfig });
     if (cassette && opts.cassetteMode === "record" && aegis.cassette) {
       mkdirSync(dirname(cassette.target), { recursive: true });
       aegis.cassette.save(cassette.target);
