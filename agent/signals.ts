@@ -21,6 +21,8 @@ export type SignalName =
   | "recent_rollout"
   // Kubernetes: the newest revision introduced what its pods fail on (an image, a Secret/key, scheduling, a probe).
   | "revision_introduced"
+  // Kubernetes (Prometheus history): the newest revision's pods answer far slower than the previous revision's did.
+  | "latency_began_with_revision"
   // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
   | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").

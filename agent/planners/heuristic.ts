@@ -49,7 +49,14 @@ const RULES: Rule[] = [
   },
   {
     when: ["rollout_in_progress"],
-    unless: ["revision_introduced", "recent_rollout", "crash_loop", "oom_limit_too_low", "missing_secret"],
+    unless: [
+      "revision_introduced",
+      "recent_rollout",
+      "crash_loop",
+      "oom_limit_too_low",
+      "missing_secret",
+      "latency_began_with_revision",
+    ],
     action: "escalate",
     // Already handled: outweighs any symptom of the pods being replaced (and a remembered fix of it).
     weight: 1.2,
@@ -70,6 +77,14 @@ const RULES: Rule[] = [
     weight: 0.97,
     family: "crashloop",
     why: "the newest revision introduced what its pods fail on (compared with the previous revision's spec) while the previous revision ran without it; rolling back restores the last good release",
+  },
+  {
+    when: ["latency_began_with_revision"],
+    unless: ["crash_loop", "missing_secret"],
+    action: "rollback_deployment",
+    weight: 0.9,
+    family: "latency_p95",
+    why: "the newest revision's pods answer far more slowly than the previous revision's pods did under the same traffic (Prometheus history, per pod); the slowness came with the release, so rolling back restores the last fast one, while scaling out or restarting would keep the slow code",
   },
   {
     when: ["missing_secret"],

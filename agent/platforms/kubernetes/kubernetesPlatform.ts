@@ -33,6 +33,7 @@ import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
+import { latencyAlert, observeCallees, observeLatency } from "./observers/latency.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
 import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
@@ -76,6 +77,8 @@ const REAL_CLOCK: AgentClock = {
   now: Date.now,
   sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
+/** Caller-side signals that already name the service a symptom comes from. */
+const NAMING: readonly string[] = ["callee_errors", "dependency_slow", "callee_unreachable"];
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -429,10 +432,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const { obs, errors } = await observe(t);
       obs.observedAt = clock.now();
       let signals = workloadSignals(obs);
+      const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
+      const since = firing.length > 0 ? Math.min(...firing) : undefined;
       // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
       if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
-        const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
-        const since = firing.length > 0 ? Math.min(...firing) : undefined;
         const memory = await observeMemory(t, obs, clock, errors, since);
         if (memory.some((s) => s.name === "memory_growth"))
           signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
@@ -527,8 +530,27 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
         if (dbSignals.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...dbSignals];
       }
+      // Slowness from history (PROMETHEUS_URL): did it come with the newest revision, or with a service it calls?
+      const latency = latencyAlert(alerts);
+      if (latency) {
+        const own = await observeLatency(observerDeps, t.namespace, obs.rollout, latency, errors, since);
+        if (own.signals.length > 0)
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...own.signals];
+        else if (!signals.some((s) => NAMING.includes(s.name))) {
+          const calls = settingsFor(t)?.settings.calls ?? [];
+          const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
+          if (slow) signals = [...signals.filter((s) => s.name !== "healthy"), slow];
+        }
+      }
       // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
-      const dependency = await observeDependency(observerDeps, t, signals, observe, errors);
+      const dependency = await observeDependency(
+        observerDeps,
+        t,
+        signals,
+        observe,
+        errors,
+        latency ? { query: latency, since } : undefined,
+      );
       return {
         collectedAt,
         signals,
