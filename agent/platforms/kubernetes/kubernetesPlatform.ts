@@ -116,6 +116,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return undefined;
   };
+  /** The policy's database whose Service is this one (a database is known by its Service, whichever instance it selects). */
+  const databaseBehind = (svc: { name: string; namespace: string }) =>
+    Object.values(opts.policy?.services ?? {})
+      .map((s) => ({ db: s.database, ns: s.database?.namespace ?? s.target?.namespace }))
+      .find(({ db, ns }) => db?.service === svc.name && (ns ?? svc.namespace) === svc.namespace)?.db;
   const mustSettings = <K extends "kafka" | "database" | "ingress" | "failover">(t: Workload, key: K) => {
     const found = settingsFor(t);
     const value = found?.settings[key];
@@ -547,9 +552,16 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         observerDeps,
         t,
         signals,
-        observe,
+        {
+          observe,
+          latency: latency ? { query: latency, since } : undefined,
+          // The dependency is read by the observers its own policy entry maps, as its own incident would be.
+          more: async (w, seen, errs, reached) => {
+            const mapped = settingsFor(w)?.settings.database ?? databaseBehind(reached);
+            return mapped ? observeDatabase(w, mapped, seen.pods, errs) : [];
+          },
+        },
         errors,
-        latency ? { query: latency, since } : undefined,
       );
       return {
         collectedAt,
