@@ -1,6 +1,6 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { revisionSignals } from "../../../../agent/platforms/kubernetes/revisionDiff.ts";
+import { hostOf, revisionSignals } from "../../../../agent/platforms/kubernetes/revisionDiff.ts";
 import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
@@ -352,5 +352,76 @@ describe("revisionSignals: env, init containers and readiness the newest revisio
       unready("api-new-1", 7),
     ]);
     expect(revisionSignals(alone, NOW)).toEqual([]);
+  });
+
+  describe("an address only the new revision's environment names, which its requests fail to reach", () => {
+    const withAddr = (value: string, extra: Array<{ name: string; value: string }> = []) => ({
+      containers: [{ name: "app", image: "api:1", env: [{ name: "QUOTE_ADDR", value }, ...extra] }],
+    });
+    const failing = (host: string) =>
+      Array.from(
+        { length: 3 },
+        (_, i) =>
+          `2026-12-07T11:5${i}:00Z ERROR request failed: cannot reach ${host}:8080: dial tcp: lookup ${host}: no such host`,
+      );
+    const withLogs = (obs: WorkloadObservations, lines: string[]) => ({
+      ...obs,
+      logs: { "api-new-1": lines },
+    });
+
+    it("QUOTE_ADDR changed to a host its pods cannot reach → revision_introduced naming the variable and host", () => {
+      const obs = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-svc:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote-svc"),
+      );
+      const [s] = revisionSignals(obs, NOW);
+      expect(s?.name).toBe("revision_introduced");
+      expect(s?.detail).toMatch(
+        /changed environment variable QUOTE_ADDR to "http:\/\/quote-svc:8080", and its pods' requests fail to reach quote-svc \(3 log line/,
+      );
+    });
+
+    it("look-alikes: the host both revisions name is down (another env var changed); a changed host the errors do not name; one failed call", () => {
+      const otherChanged = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080", [{ name: "LOG_LEVEL", value: "info" }])),
+          template("api:1", withAddr("http://quote:8080", [{ name: "LOG_LEVEL", value: "debug" }])),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote"),
+      );
+      expect(revisionSignals(otherChanged, NOW)).toEqual([]);
+      const notNamed = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-v2:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("payments"),
+      );
+      expect(revisionSignals(notNamed, NOW)).toEqual([]);
+      const once = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-svc:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote-svc").slice(0, 1),
+      );
+      expect(revisionSignals(once, NOW)).toEqual([]);
+    });
+
+    it("hostOf: URLs, host:port and DNS names are addresses; numbers and plain words are settings", () => {
+      expect(hostOf("http://quote-svc:8080/x")).toBe("quote-svc");
+      expect(hostOf("redis.cache.svc.cluster.local:6379")).toBe("redis.cache.svc.cluster.local");
+      expect(hostOf("db:5432")).toBe("db");
+      expect(hostOf("60")).toBeUndefined();
+      expect(hostOf("3.14")).toBeUndefined();
+      expect(hostOf("debug")).toBeUndefined();
+    });
   });
 });
