@@ -56,6 +56,7 @@ const RULES: Rule[] = [
       "oom_limit_too_low",
       "missing_secret",
       "latency_began_with_revision",
+      "errors_began_with_revision",
     ],
     action: "escalate",
     // Already handled: outweighs any symptom of the pods being replaced (and a remembered fix of it).
@@ -77,6 +78,14 @@ const RULES: Rule[] = [
     weight: 0.97,
     family: "crashloop",
     why: "the newest revision introduced what its pods fail on (compared with the previous revision's spec) while the previous revision ran without it; rolling back restores the last good release",
+  },
+  {
+    when: ["errors_began_with_revision"],
+    unless: ["crash_loop", "missing_secret", "upstream_throttled"],
+    action: "rollback_deployment",
+    weight: 0.9,
+    family: "http_5xx",
+    why: "the newest revision's pods answer with server errors far more often than the previous revision's pods did under the same traffic (Prometheus history, per pod); the errors came with the release, so rolling back restores the last good one",
   },
   {
     when: ["latency_began_with_revision"],

@@ -33,7 +33,13 @@ import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
-import { latencyAlert, observeCallees, observeLatency } from "./observers/latency.ts";
+import {
+  errorAlert,
+  latencyAlert,
+  observeCallees,
+  observeErrors,
+  observeLatency,
+} from "./observers/latency.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
 import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
@@ -546,6 +552,12 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
           if (slow) signals = [...signals.filter((s) => s.name !== "healthy"), slow];
         }
+      }
+      // Server errors from history (PROMETHEUS_URL): did they come with the newest revision?
+      const errorRead = errorAlert(alerts);
+      if (errorRead) {
+        const own = await observeErrors(observerDeps, t.namespace, obs.rollout, errorRead, errors, since);
+        if (own.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...own];
       }
       // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
       const dependency = await observeDependency(

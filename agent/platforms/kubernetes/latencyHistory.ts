@@ -22,11 +22,11 @@ const median = (xs: number[]) => {
 const ms = (s: number) => `${Math.round(s * 1000)} ms`;
 
 /**
- * The latency of each revision's own pods, read from history (a pod belongs to the revision whose ReplicaSet name
+ * A per-pod series' level for each revision's own pods (latency, error ratio), read from history (a pod belongs to the revision whose ReplicaSet name
  * prefixes its name): the level (median) over the window of every reading of its pods. Undefined for a revision
  * with fewer than three readings.
  */
-export function revisionLatency(
+export function revisionLevels(
   rollout: DeploymentSnapshot,
   pods: readonly PodLatency[],
 ): Map<number, { level: number; readings: number; pods: number }> {
@@ -54,7 +54,7 @@ export function latencySignals(
 ): Signal[] {
   const [newest, previous] = rollout?.revisions ?? [];
   if (!rollout || !newest || !previous) return [];
-  const levels = revisionLatency(rollout, pods);
+  const levels = revisionLevels(rollout, pods);
   const now = levels.get(newest.revision);
   const before = levels.get(previous.revision);
   if (!now || !before) return [];
@@ -87,3 +87,30 @@ export function latencyRose(pods: readonly PodLatency[]): { before: number; now:
 
 /** How a latency level reads in a signal's detail. */
 export const latencyText = ms;
+
+/** Share of requests answered 5xx at which a revision's errors count, and how many times its predecessor's. */
+const ERROR_RATIO = 0.05;
+const ERROR_TIMES = 5;
+
+/**
+ * Whether server errors began with the newest revision, from the pods' own 5xx ratio in history. Pure.
+ * - `errors_began_with_revision` (value: the revision): the newest revision's pods answer at least 5 % of requests
+ *   with 5xx, five times the previous revision's pods' share in the same window.
+ * Nothing when only one revision has readings, or both err alike (a dependency, not the release).
+ */
+export function errorSignals(rollout: DeploymentSnapshot | undefined, pods: readonly PodLatency[]): Signal[] {
+  const [newest, previous] = rollout?.revisions ?? [];
+  if (!rollout || !newest || !previous) return [];
+  const levels = revisionLevels(rollout, pods);
+  const now = levels.get(newest.revision);
+  const before = levels.get(previous.revision);
+  if (!now || !before || now.level < ERROR_RATIO || now.level < before.level * ERROR_TIMES) return [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  return [
+    signal(
+      "errors_began_with_revision",
+      newest.revision,
+      `revision ${newest.revision} (${newest.images.join(", ")}) answers ${pct(now.level)} of requests with 5xx over ${now.readings} reading(s) of ${now.pods} pod(s), against ${pct(before.level)} for revision ${previous.revision} (${previous.images.join(", ")}) in the same window (Prometheus history): the errors came with the new release`,
+    ),
+  ];
+}

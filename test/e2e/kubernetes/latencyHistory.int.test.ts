@@ -31,6 +31,7 @@ images:
   registry.example/bidder:1.0: { memoryMiB: 60 }
   registry.example/bidder:2.0: { memoryMiB: 60, latencyMs: 900 }
   registry.example/bidder:1.0-tuned: { memoryMiB: 60 }
+  registry.example/bidder:2.1: { memoryMiB: 60, errorRatio: 0.6 }
   registry.example/front:1.0: { memoryMiB: 60 }
 `;
 
@@ -107,6 +108,15 @@ const latencyAlert = (deployment: string): IncidentAlert => ({
   receivedAt: new Date().toISOString(),
 });
 
+const errorAlert = (deployment: string): IncidentAlert => ({
+  ...latencyAlert(deployment),
+  fingerprint: `err-${deployment}`,
+  generatorURL: `http://prometheus.example:9090/graph?g0.expr=${encodeURIComponent(
+    `sum by (namespace, service) (rate(http_requests_total{code=~"5..",service="${deployment}"}[5m])) / sum by (namespace, service) (rate(http_requests_total{service="${deployment}"}[5m])) > 0.05`,
+  )}`,
+  labels: { alertname: "RequestErrorRate", namespace: "auction", deployment, severity: "critical" },
+});
+
 async function count(url: string, query: string): Promise<number> {
   const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as {
     data: { result: Array<{ value: [number, string] }> };
@@ -153,9 +163,9 @@ async function releaseUnderPrometheus(opts: { image: string; capacity: number })
   );
   const platform = createKubernetesPlatform({ kube, prometheusUrl: url, policy: POLICY });
   const planner = new HeuristicPlanner();
-  const decide = async (name: string) => {
+  const investigate = async (name: string, alert: IncidentAlert) => {
     const target = workload(name);
-    const evidence: Evidence = await platform.investigate(target, [latencyAlert(name)], noSleep);
+    const evidence: Evidence = await platform.investigate(target, [alert], noSleep);
     const decision = await planner.decide({
       incident: {} as Incident,
       target,
@@ -165,7 +175,8 @@ async function releaseUnderPrometheus(opts: { image: string; capacity: number })
     });
     return { evidence, decision };
   };
-  return { decide };
+  const decide = (name: string) => investigate(name, latencyAlert(name));
+  return { decide, investigate };
 }
 
 describe("latency from Prometheus' history on the simulator", () => {
@@ -184,10 +195,14 @@ describe("latency from Prometheus' history on the simulator", () => {
   });
 
   it("look-alike: a new release of a service already slow under load (both releases as slow) → no rollback, no action on the caller", async () => {
-    const { decide } = await releaseUnderPrometheus({
+    const { decide, investigate } = await releaseUnderPrometheus({
       image: "registry.example/bidder:1.0-tuned",
       capacity: 5,
     });
+    // Both releases shed load with 503s alike: not errors that came with the release either.
+    const erring = await investigate("bidder", errorAlert("bidder"));
+    expect(erring.evidence.signals.map((s) => s.name)).not.toContain("errors_began_with_revision");
+    expect(erring.decision.action).not.toBe("rollback_deployment");
     const own = await decide("bidder");
     expect(own.evidence.errors.filter((e) => /latency|prometheus/.test(e))).toEqual([]);
     expect(own.evidence.signals.map((s) => s.name)).not.toContain("latency_began_with_revision");
@@ -196,5 +211,16 @@ describe("latency from Prometheus' history on the simulator", () => {
     const caller = await decide("front");
     expect(caller.evidence.signals.map((s) => s.name)).not.toContain("dependency_slow");
     expect(caller.decision.action).toBe("none");
+  });
+
+  it("a release whose pods answer 5xx where the previous release's did not → rolled back on the error-rate alert", async () => {
+    const { investigate } = await releaseUnderPrometheus({
+      image: "registry.example/bidder:2.1",
+      capacity: 100,
+    });
+    const { evidence, decision } = await investigate("bidder", errorAlert("bidder"));
+    expect(evidence.errors.filter((e) => /5xx|prometheus/.test(e))).toEqual([]);
+    expect(evidence.signals.find((s) => s.name === "errors_began_with_revision")?.value).toBe(2);
+    expect(decision.action).toBe("rollback_deployment");
   });
 });

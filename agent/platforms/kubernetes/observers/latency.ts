@@ -8,7 +8,13 @@ import type { Workload } from "../actions/action.ts";
 import { deploymentBehind, serviceRef } from "./serviceBehind.ts";
 import type { DeploymentSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
 import { alertWindow, queryPrometheusRange } from "../../../../tools/prometheus/rangeQuery.ts";
-import { latencyRose, latencySignals, latencyText, type PodLatency } from "../latencyHistory.ts";
+import {
+  errorSignals,
+  latencyRose,
+  latencySignals,
+  latencyText,
+  type PodLatency,
+} from "../latencyHistory.ts";
 
 /** The histogram read when the alert's rule names none (the Prometheus client libraries' default name). */
 export const DEFAULT_HISTOGRAM = "http_request_duration_seconds";
@@ -19,6 +25,26 @@ const MAX_WINDOW_MS = 30 * 60_000;
 const STEPS = 60;
 /** The rate window of each reading: four 15 s scrapes, as Grafana's `$__rate_interval` would take. */
 const RATE_RANGE = "1m";
+
+/** PromQL matchers of a Deployment's pods (every revision's: their names start with its name). */
+const podsOf = (namespace: string, rollout: DeploymentSnapshot) =>
+  `namespace=${JSON.stringify(namespace)},pod=~${JSON.stringify(`${rollout.name}-.+`)}`;
+
+/** The window a revision comparison reads: from a little before the newest revision began (or the alert) to now. */
+function revisionWindow(rollout: DeploymentSnapshot, since?: number) {
+  const newest = rollout.revisions[0];
+  const began = newest?.createdAt ? Date.parse(newest.createdAt) : Number.NaN;
+  const from = Math.min(
+    since ?? Number.POSITIVE_INFINITY,
+    Number.isFinite(began) ? began : Number.POSITIVE_INFINITY,
+  );
+  return alertWindow({
+    since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined,
+    minMs: MIN_WINDOW_MS,
+    maxMs: MAX_WINDOW_MS,
+    steps: STEPS,
+  });
+}
 
 /** What to read, from the alert rule's own expression when it names a histogram (`…_bucket`) and a quantile. */
 export interface LatencyQuery {
@@ -50,21 +76,10 @@ export async function observeLatency(
 ): Promise<{ signals: Signal[]; pods: PodLatency[] }> {
   const newest = rollout?.revisions[0];
   if (!deps.prometheusUrl || !rollout || !newest) return { signals: [], pods: [] };
-  const began = newest.createdAt ? Date.parse(newest.createdAt) : Number.NaN;
-  const from = Math.min(
-    since ?? Number.POSITIVE_INFINITY,
-    Number.isFinite(began) ? began : Number.POSITIVE_INFINITY,
-  );
-  const window = alertWindow({
-    since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined,
-    minMs: MIN_WINDOW_MS,
-    maxMs: MAX_WINDOW_MS,
-    steps: STEPS,
-  });
+  const window = revisionWindow(rollout, since);
   const scale = /millisecond/.test(query.histogram) ? 1000 : 1;
-  const pods = `${rollout.name}-.+`;
   const promql =
-    `histogram_quantile(${query.quantile}, sum by (le, pod) (rate(${query.histogram}_bucket{namespace=${JSON.stringify(namespace)},pod=~${JSON.stringify(pods)}}[${RATE_RANGE}])))` +
+    `histogram_quantile(${query.quantile}, sum by (le, pod) (rate(${query.histogram}_bucket{${podsOf(namespace, rollout)}}[${RATE_RANGE}])))` +
     (scale !== 1 ? ` / ${scale}` : "");
   try {
     const range = await queryPrometheusRange({
@@ -145,4 +160,54 @@ export async function observeCallees(
     }
   }
   return undefined;
+}
+
+/** An alert about server errors: its rule reads a 5xx code matcher, or its name speaks of errors or 5xx. */
+const ERROR_ALERT = /5xx|error.?rate|errors?\b|server.?error/i;
+
+/** The request counter and its status label an error alert's rule reads (the defaults when it names none). Pure. */
+export function errorAlert(alerts: readonly IncidentAlert[]): { counter: string; label: string } | undefined {
+  for (const a of alerts) {
+    if (a.status !== "firing") continue;
+    const expr = alertExpression(a) ?? "";
+    const coded =
+      /\b([a-zA-Z_:][\w:]*_total)\s*\{[^}]*\b(code|status|status_code|response_code)\s*=~?\s*"5/.exec(expr);
+    if (coded) return { counter: coded[1]!, label: coded[2]! };
+    if (ERROR_ALERT.test(a.labels.alertname ?? "")) return { counter: "http_requests_total", label: "code" };
+  }
+  return undefined;
+}
+
+/**
+ * A Deployment's share of 5xx answers per pod from Prometheus: one range query over the same window as latency,
+ * judged by revision (latencyHistory.ts errorSignals). Nothing without Prometheus or a previous revision.
+ */
+export async function observeErrors(
+  deps: ObserverDeps,
+  namespace: string,
+  rollout: DeploymentSnapshot | undefined,
+  read: { counter: string; label: string },
+  errors: string[],
+  since?: number,
+): Promise<Signal[]> {
+  if (!deps.prometheusUrl || !rollout || rollout.revisions.length < 2) return [];
+  const pods = podsOf(namespace, rollout);
+  const rate = (extra: string) => `sum by (pod) (rate(${read.counter}{${pods}${extra}}[${RATE_RANGE}]))`;
+  // A pod without a single 5xx has no 5xx series: it counts as 0, not as missing.
+  const promql = `(${rate(`,${read.label}=~"5.."`)} or ${rate("")} * 0) / ${rate("")}`;
+  try {
+    const range = await queryPrometheusRange({
+      prometheusUrl: deps.prometheusUrl,
+      query: promql,
+      ...revisionWindow(rollout, since),
+      timeoutMs: 5000,
+    });
+    const series = range.series
+      .filter((s) => s.labels.pod)
+      .map((s) => ({ pod: s.labels.pod!, points: s.points.filter(([, v]) => Number.isFinite(v)) }));
+    return errorSignals(rollout, series);
+  } catch (err) {
+    errors.push(`5xx history of ${namespace}/${rollout.name}: ${describeError(err)}`);
+    return [];
+  }
 }

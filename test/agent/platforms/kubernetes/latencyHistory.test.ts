@@ -3,11 +3,16 @@ import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../../../agent/policy/plausibility.ts";
 import {
+  errorSignals,
   latencyRose,
   latencySignals,
   type PodLatency,
 } from "../../../../agent/platforms/kubernetes/latencyHistory.ts";
-import { latencyAlert, latencyQueryOf } from "../../../../agent/platforms/kubernetes/observers/latency.ts";
+import {
+  errorAlert,
+  latencyAlert,
+  latencyQueryOf,
+} from "../../../../agent/platforms/kubernetes/observers/latency.ts";
 import { serviceRef } from "../../../../agent/platforms/kubernetes/observers/serviceBehind.ts";
 import type { Evidence, Incident, IncidentAlert, Signal, Target } from "../../../../core/types.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
@@ -153,5 +158,41 @@ describe("latency read from history, per revision", () => {
       name: "payments",
       namespace: "billing",
     });
+  });
+
+  it("5xx by revision: the new revision's pods err, the previous revision's did not → errors_began_with_revision → rollback; both erring, or a trickle → nothing", async () => {
+    const [s] = errorSignals(rollout(v2, v1), [
+      pod("bidder-a1-x1", 0.001),
+      pod("bidder-b2-y1", 0.6, T0 + 120_000),
+    ]);
+    expect(s).toMatchObject({ name: "errors_began_with_revision", value: 2 });
+    expect(s!.detail).toMatch(/answers 60\.0 % of requests with 5xx .* against 0\.1 % for revision 1/);
+    const d = await decide([s!]);
+    expect(d.action).toBe("rollback_deployment");
+    expect(d.family).toBe("http_5xx");
+    expect(errorSignals(rollout(v2, v1), [pod("bidder-a1-x1", 0.5), pod("bidder-b2-y1", 0.6)])).toEqual([]);
+    expect(errorSignals(rollout(v2, v1), [pod("bidder-a1-x1", 0), pod("bidder-b2-y1", 0.02)])).toEqual([]);
+    expect(errorSignals(rollout(v2), [pod("bidder-b2-y1", 0.6)])).toEqual([]);
+  });
+
+  it("error alerts: the counter and status label the rule's 5xx matcher reads, else the defaults by name", () => {
+    const alert = (alertname: string, expr = ""): IncidentAlert => ({
+      fingerprint: alertname,
+      status: "firing",
+      labels: { alertname },
+      annotations: {},
+      startsAt: new Date(T0).toISOString(),
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: expr ? `http://prom:9090/graph?g0.expr=${encodeURIComponent(expr)}` : "",
+      receivedAt: new Date(T0).toISOString(),
+    });
+    expect(errorAlert([alert("X", 'sum(rate(istio_requests_total{response_code=~"5.*"}[5m])) > 1')])).toEqual(
+      { counter: "istio_requests_total", label: "response_code" },
+    );
+    expect(errorAlert([alert("RequestErrorRate")])).toEqual({
+      counter: "http_requests_total",
+      label: "code",
+    });
+    expect(errorAlert([alert("LatencyP95High")])).toBeUndefined();
   });
 });
