@@ -65,6 +65,14 @@ const RULES: Rule[] = [
     why: "a rollout (or rollback) of the deployment is already under way and its new pods do not fail; a second action would fight it, so none is taken while it completes",
   },
   {
+    when: ["evicted_for_node_pressure"],
+    action: "escalate",
+    // Outweighs a remembered restart of the pod: the pod is the victim, its node is the cause.
+    weight: 1.0,
+    family: "disk_pressure",
+    why: "the kubelet evicted this pod because its node ran short of a resource the pod barely used; the node is the cause (named as the root cause) and its own incident (a drain when its evidence supports one) handles it, while restarting or recreating the pod would only land it back under the same pressure",
+  },
+  {
     when: ["node_cordoned"],
     action: "escalate",
     weight: 1.2,
@@ -708,6 +716,8 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
 function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const evicted = signals.find((s) => s.name === "evicted_for_node_pressure")?.value;
+  if (family === "disk_pressure" && typeof evicted === "string") return `node/${evicted}`;
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
   return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;

@@ -38,12 +38,10 @@ function revisionWindow(rollout: DeploymentSnapshot, since?: number) {
     since ?? Number.POSITIVE_INFINITY,
     Number.isFinite(began) ? began : Number.POSITIVE_INFINITY,
   );
-  return alertWindow({
-    since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined,
-    minMs: MIN_WINDOW_MS,
-    maxMs: MAX_WINDOW_MS,
-    steps: STEPS,
-  });
+  return alertWindow(
+    { since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined },
+    { minMs: MIN_WINDOW_MS, maxMs: MAX_WINDOW_MS, steps: STEPS },
+  );
 }
 
 /** What to read, from the alert rule's own expression when it names a histogram (`…_bucket`) and a quantile. */
