@@ -21,6 +21,12 @@ export type SignalName =
   | "recent_rollout"
   // Kubernetes: the newest revision introduced what its pods fail on (an image, a Secret/key, scheduling, a probe).
   | "revision_introduced"
+  // Kubernetes (Prometheus history): the newest revision's pods answer far slower than the previous revision's did.
+  | "latency_began_with_revision"
+  // Kubernetes (Prometheus history): the newest revision's pods answer 5xx far more often than the previous revision's did.
+  | "errors_began_with_revision"
+  // Kubernetes: the kubelet evicted the pod because its node ran short of a resource the pod barely used.
+  | "evicted_for_node_pressure"
   // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
   | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").

@@ -49,12 +49,28 @@ const RULES: Rule[] = [
   },
   {
     when: ["rollout_in_progress"],
-    unless: ["revision_introduced", "recent_rollout", "crash_loop", "oom_limit_too_low", "missing_secret"],
+    unless: [
+      "revision_introduced",
+      "recent_rollout",
+      "crash_loop",
+      "oom_limit_too_low",
+      "missing_secret",
+      "latency_began_with_revision",
+      "errors_began_with_revision",
+    ],
     action: "escalate",
     // Already handled: outweighs any symptom of the pods being replaced (and a remembered fix of it).
     weight: 1.2,
     family: "crashloop",
     why: "a rollout (or rollback) of the deployment is already under way and its new pods do not fail; a second action would fight it, so none is taken while it completes",
+  },
+  {
+    when: ["evicted_for_node_pressure"],
+    action: "escalate",
+    // Outweighs a remembered restart of the pod: the pod is the victim, its node is the cause.
+    weight: 1.0,
+    family: "disk_pressure",
+    why: "the kubelet evicted this pod because its node ran short of a resource the pod barely used; the node is the cause (named as the root cause) and its own incident (a drain when its evidence supports one) handles it, while restarting or recreating the pod would only land it back under the same pressure",
   },
   {
     when: ["node_cordoned"],
@@ -70,6 +86,22 @@ const RULES: Rule[] = [
     weight: 0.97,
     family: "crashloop",
     why: "the newest revision introduced what its pods fail on (compared with the previous revision's spec) while the previous revision ran without it; rolling back restores the last good release",
+  },
+  {
+    when: ["errors_began_with_revision"],
+    unless: ["crash_loop", "missing_secret", "upstream_throttled"],
+    action: "rollback_deployment",
+    weight: 0.9,
+    family: "http_5xx",
+    why: "the newest revision's pods answer with server errors far more often than the previous revision's pods did under the same traffic (Prometheus history, per pod); the errors came with the release, so rolling back restores the last good one",
+  },
+  {
+    when: ["latency_began_with_revision"],
+    unless: ["crash_loop", "missing_secret"],
+    action: "rollback_deployment",
+    weight: 0.9,
+    family: "latency_p95",
+    why: "the newest revision's pods answer far more slowly than the previous revision's pods did under the same traffic (Prometheus history, per pod); the slowness came with the release, so rolling back restores the last fast one, while scaling out or restarting would keep the slow code",
   },
   {
     when: ["missing_secret"],
@@ -684,6 +716,8 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
 function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const evicted = signals.find((s) => s.name === "evicted_for_node_pressure")?.value;
+  if (family === "disk_pressure" && typeof evicted === "string") return `node/${evicted}`;
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
   return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;

@@ -52,7 +52,13 @@ const TREATS: Record<Exclude<ActionId, "none">, readonly SignalName[] | "any_fai
   raise_hpa_limits: ["hpa_at_max"],
   add_kafka_consumers: ["consumer_lag"],
   rate_limit_traffic: ["upstream_throttled", "capacity_saturated"],
-  rollback_deployment: ["recent_rollout", "version_unhealthy", "revision_introduced"],
+  rollback_deployment: [
+    "recent_rollout",
+    "version_unhealthy",
+    "revision_introduced",
+    "latency_began_with_revision",
+    "errors_began_with_revision",
+  ],
   recreate_pod_elsewhere: [
     "slow_on_one_node",
     "node_network_lossy",
@@ -191,7 +197,12 @@ export function judgePlausibility(input: {
   // Already handled: a change under way is not met with a second one.
   for (const name of ["node_cordoned", "rollout_in_progress"] as const) {
     const under = signals.find((s) => s.name === name && s.value !== false);
-    const ownFailure = ["revision_introduced", "recent_rollout"].some((n) => present(signals, n));
+    const ownFailure = [
+      "revision_introduced",
+      "recent_rollout",
+      "latency_began_with_revision",
+      "errors_began_with_revision",
+    ].some((n) => present(signals, n));
     if (under && !(name === "rollout_in_progress" && ownFailure))
       return { verdict: "refuse", reason: `${action} not taken: ${under.detail}` };
   }

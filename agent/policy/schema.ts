@@ -273,6 +273,13 @@ const serviceSettings = z
       .describe("the ingress-nginx Ingress in front of the service (Kubernetes)"),
     failover: failoverSettings.optional().describe("the standby region and the traffic weights (Kubernetes)"),
     queue: queueSettings.optional().describe("the work queue the service's workers consume (Kubernetes)"),
+    calls: z
+      .array(z.string().min(1))
+      .max(20)
+      .optional()
+      .describe(
+        "the services this one calls (Kubernetes Service names; `name.namespace` or the cluster DNS name for another namespace): with PROMETHEUS_URL, a latency alert here reads their latency history too",
+      ),
     traffic: trafficSettings
       .optional()
       .describe("the Service whose traffic reroute_traffic moves between versions (Kubernetes)"),

@@ -125,6 +125,9 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     }
     // The callee's own bug: its 500s reach the caller as failed calls, answered 502 here.
     const buggy = cpods.map((p) => (p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0]) : {}));
+    // A callee whose release answers slowly keeps the caller waiting as long (nothing in the caller's logs says so).
+    const calleeSlow = buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) / cpods.length / 1000;
+    if (calleeSlow > 0) calleeDelay = Math.max(calleeDelay, calleeDb + calleeSlow);
     const calleeErrors = buggy.reduce((a, b) => a + (b.errorRatio ?? 0), 0) / cpods.length;
     if (calleeErrors > 0) {
       calleeErrorRatio = Math.max(calleeErrorRatio, calleeErrors);

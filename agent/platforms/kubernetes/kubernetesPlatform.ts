@@ -33,6 +33,13 @@ import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
+import {
+  errorAlert,
+  latencyAlert,
+  observeCallees,
+  observeErrors,
+  observeLatency,
+} from "./observers/latency.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
 import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
@@ -76,6 +83,8 @@ const REAL_CLOCK: AgentClock = {
   now: Date.now,
   sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
+/** Caller-side signals that already name the service a symptom comes from. */
+const NAMING: readonly string[] = ["callee_errors", "dependency_slow", "callee_unreachable"];
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -113,6 +122,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     }
     return undefined;
   };
+  /** The policy's database whose Service is this one (a database is known by its Service, whichever instance it selects). */
+  const databaseBehind = (svc: { name: string; namespace: string }) =>
+    Object.values(opts.policy?.services ?? {})
+      .map((s) => ({ db: s.database, ns: s.database?.namespace ?? s.target?.namespace }))
+      .find(({ db, ns }) => db?.service === svc.name && (ns ?? svc.namespace) === svc.namespace)?.db;
   const mustSettings = <K extends "kafka" | "database" | "ingress" | "failover">(t: Workload, key: K) => {
     const found = settingsFor(t);
     const value = found?.settings[key];
@@ -429,10 +443,10 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const { obs, errors } = await observe(t);
       obs.observedAt = clock.now();
       let signals = workloadSignals(obs);
+      const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
+      const since = firing.length > 0 ? Math.min(...firing) : undefined;
       // Crashes and OOM kills speak for themselves; otherwise memory over time tells a leak from a full cache.
       if (!signals.some((s) => s.name === "crash_loop" || s.name === "oom_killed")) {
-        const firing = alerts.filter((a) => a.status === "firing").map((a) => Date.parse(a.startsAt));
-        const since = firing.length > 0 ? Math.min(...firing) : undefined;
         const memory = await observeMemory(t, obs, clock, errors, since);
         if (memory.some((s) => s.name === "memory_growth"))
           signals = [...signals.filter((s) => s.name !== "healthy"), ...memory];
@@ -527,8 +541,40 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
         if (dbSignals.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...dbSignals];
       }
+      // Slowness from history (PROMETHEUS_URL): did it come with the newest revision, or with a service it calls?
+      const latency = latencyAlert(alerts);
+      if (latency) {
+        const own = await observeLatency(observerDeps, t.namespace, obs.rollout, latency, errors, since);
+        if (own.signals.length > 0)
+          signals = [...signals.filter((s) => s.name !== "healthy"), ...own.signals];
+        else if (!signals.some((s) => NAMING.includes(s.name))) {
+          const calls = settingsFor(t)?.settings.calls ?? [];
+          const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
+          if (slow) signals = [...signals.filter((s) => s.name !== "healthy"), slow];
+        }
+      }
+      // Server errors from history (PROMETHEUS_URL): did they come with the newest revision?
+      const errorRead = errorAlert(alerts);
+      if (errorRead) {
+        const own = await observeErrors(observerDeps, t.namespace, obs.rollout, errorRead, errors, since);
+        if (own.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...own];
+      }
       // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
-      const dependency = await observeDependency(observerDeps, t, signals, observe, errors);
+      const dependency = await observeDependency(
+        observerDeps,
+        t,
+        signals,
+        {
+          observe,
+          latency: latency ? { query: latency, since } : undefined,
+          // The dependency is read by the observers its own policy entry maps, as its own incident would be.
+          more: async (w, seen, errs, reached) => {
+            const mapped = settingsFor(w)?.settings.database ?? databaseBehind(reached);
+            return mapped ? observeDatabase(w, mapped, seen.pods, errs) : [];
+          },
+        },
+        errors,
+      );
       return {
         collectedAt,
         signals,

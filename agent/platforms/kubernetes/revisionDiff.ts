@@ -86,7 +86,7 @@ export function revisionSignals(obs: WorkloadObservations, now: number): Signal[
 
   // How long a silent state has lasted: the cluster's newest timestamp stops with it, AegisOps' clock does not.
   const waited = Math.max(now, obs.observedAt ?? 0);
-  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts, waited, oldReady);
+  const cause = introducedCause(newest, previous, newPods, eventsOfNew, texts, waited, oldReady, obs.logs);
   if (!cause) return [];
   const age = newest.createdAt ? now - Date.parse(newest.createdAt) : NaN;
   const previousFine =
@@ -109,6 +109,7 @@ function introducedCause(
   texts: string[],
   now: number,
   oldReady: number,
+  logs: WorkloadObservations["logs"],
 ): string | undefined {
   const pulling = newPods
     .flatMap((p) => p.containers)
@@ -159,11 +160,20 @@ function introducedCause(
     const how = c?.waiting?.reason ?? c?.lastTerminated?.reason ?? "restarting";
     return `changed environment variable(s) ${env.join(", ")} and its pods fail (${how}, ${failing.length} of ${newPods.length} pod(s))`;
   }
+  // Its pods cannot resolve names since it changed how they resolve them (dnsPolicy, dnsConfig, hostNetwork).
+  const resolving = dnsIntroduced(previous.template, newest.template, newPods, logs);
+  if (resolving) return resolving;
+  // Its pods run, but their requests fail to reach an address that only its changed environment names.
+  const unreachable = addressIntroduced(previous.template, newest.template, newPods, logs);
+  if (unreachable) return unreachable;
   // Its pods wait on an init container it changed that has run far longer than it should without completing.
   // The next two compare with the previous revision's pods serving now (what they wait on is there for them).
   if (oldReady === 0) return undefined;
   const inits = initContainersOf(newest.template);
   if (inits !== initContainersOf(previous.template)) {
+    // An init container whose own command never returns (`sleep infinity`, an endless loop): no wait will do.
+    const endless = endlessInit(previous.template, newest.template, newPods);
+    if (endless) return endless;
     const stuck = newPods
       .filter((p) => !p.ready)
       .flatMap((p) => (p.initContainers ?? []).map((c) => ({ p, c })))
@@ -239,4 +249,126 @@ function probeAllowanceMs(t: V1PodTemplateSpec): number {
     p: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } | undefined,
   ) => (p ? ((p.initialDelaySeconds ?? 0) + (p.periodSeconds ?? 10) * (p.failureThreshold ?? 3)) * 1000 : 0);
   return Math.max(0, ...(t.spec?.containers ?? []).map((c) => of(c.readinessProbe) + of(c.startupProbe)));
+}
+
+/** A log line about a request that could not reach another host (name resolution, refused, unreachable). */
+const UNREACHABLE_LOG =
+  /cannot reach|could not (?:resolve|connect)|unable to (?:resolve|connect)|no such host|unknown host|name (?:or service )?not known|name resolution|ENOTFOUND|ECONNREFUSED|connection refused|getaddrinfo|dial tcp/i;
+/** Lines that must report it before it counts: one failed call is not a broken release. */
+const UNREACHABLE_LINES = 2;
+
+/** The host an environment value names: a URL's host, `host:port`, or a bare DNS-like name; undefined otherwise. */
+export function hostOf(value: string): string | undefined {
+  const v = value.trim();
+  try {
+    if (/^[a-z][\w+.-]*:\/\//i.test(v)) return new URL(v).hostname.toLowerCase() || undefined;
+  } catch {
+    return undefined;
+  }
+  const m = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*)(?::\d+)?$/i.exec(v);
+  // A bare word with neither a dot, a dash nor a port is a setting (a level, a number), not an address.
+  return m && (/[.-]/.test(m[1]!) || /:\d+$/.test(v)) && !/^\d+(\.\d+)*$/.test(m[1]!)
+    ? m[1]!.toLowerCase()
+    : undefined;
+}
+
+/**
+ * The new revision's pods log failed calls to a host that an environment value only it set names (a changed
+ * `QUOTE_ADDR` pointing at a host that does not resolve): the release introduced the address its requests fail on.
+ * A host the previous revision's environment named too is not the release's doing (that dependency is down).
+ */
+function addressIntroduced(
+  before: V1PodTemplateSpec,
+  after: V1PodTemplateSpec,
+  newPods: PodSnapshot[],
+  logs: WorkloadObservations["logs"],
+): string | undefined {
+  const valuesOf = (t: V1PodTemplateSpec) =>
+    [...(t.spec?.containers ?? []), ...(t.spec?.initContainers ?? [])].flatMap((c) =>
+      (c.env ?? [])
+        .filter((e) => typeof e.value === "string")
+        .map((e) => ({ name: e.name, value: e.value! })),
+    );
+  const oldHosts = new Set(valuesOf(before).map((e) => hostOf(e.value)));
+  const introduced = valuesOf(after)
+    .map((e) => ({ ...e, host: hostOf(e.value) }))
+    .filter((e): e is { name: string; value: string; host: string } => !!e.host && !oldHosts.has(e.host));
+  if (introduced.length === 0) return undefined;
+  const lines = newPods.flatMap((p) => logs[p.name] ?? []).filter((l) => UNREACHABLE_LOG.test(l));
+  for (const e of introduced) {
+    const named = new RegExp(`(^|[^\\w.-])${e.host.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w-])`, "i");
+    const failing = lines.filter((l) => named.test(l));
+    if (failing.length >= UNREACHABLE_LINES)
+      return `changed environment variable ${e.name} to ${JSON.stringify(e.value)}, and its pods' requests fail to reach ${e.host} (${failing.length} log line(s), e.g. "${failing[0]!.slice(0, 140)}")`;
+  }
+  return undefined;
+}
+
+/** A log line about a name that could not be resolved. */
+const RESOLVE_FAILED_LOG =
+  /no such host|could not resolve|unable to resolve|name resolution|NXDOMAIN|ENOTFOUND|EAI_AGAIN|unknown host|name (?:or service )?not known|getaddrinfo/i;
+
+/** How a template's pods resolve names: the DNS policy (ClusterFirst unless set), its config, the host's network. */
+function dnsOf(t: V1PodTemplateSpec): string {
+  const s = t.spec;
+  return JSON.stringify({
+    policy: s?.dnsPolicy ?? "ClusterFirst",
+    config: s?.dnsConfig ?? null,
+    hostNetwork: s?.hostNetwork ?? false,
+  });
+}
+
+/**
+ * The new revision changed how its pods resolve names (e.g. `dnsPolicy: Default`, which uses the node's resolver
+ * and knows no Service name) and its pods log name-resolution failures: the release broke its own DNS. Failures
+ * with DNS settings both revisions share (the cluster's DNS down) are not the release's doing.
+ */
+function dnsIntroduced(
+  before: V1PodTemplateSpec,
+  after: V1PodTemplateSpec,
+  newPods: PodSnapshot[],
+  logs: WorkloadObservations["logs"],
+): string | undefined {
+  if (dnsOf(before) === dnsOf(after)) return undefined;
+  const failing = newPods.flatMap((p) => logs[p.name] ?? []).filter((l) => RESOLVE_FAILED_LOG.test(l));
+  if (failing.length < UNREACHABLE_LINES) return undefined;
+  const was = before.spec?.dnsPolicy ?? "ClusterFirst";
+  const now = after.spec?.dnsPolicy ?? "ClusterFirst";
+  const what = was !== now ? `dnsPolicy ${was} → ${now}` : "its DNS settings (dnsConfig or hostNetwork)";
+  return `changed how its pods resolve names (${what}), and they fail to resolve them (${failing.length} log line(s), e.g. "${failing[0]!.slice(0, 140)}")`;
+}
+
+/** A shell command that cannot return on its own: sleep forever (or for days, or 10,000 s and more), follow a file, loop forever. */
+export function neverReturns(command: readonly string[]): boolean {
+  const text = command.join(" ");
+  if (/\bsleep\s+(?:inf(?:inity)?\b|\d+\s*d\b|(?:\d{5,})(?:s)?\b)/i.test(text)) return true;
+  if (/\btail\s+(?:-\w*f\w*|--follow)\b/.test(text)) return true;
+  const loop = /\bwhile\s+(?:true|:)\s*;?\s*do\b/.test(text);
+  return loop && !/\b(?:break|exit|return)\b/.test(text);
+}
+
+/**
+ * An init container the new revision added or changed whose command never returns, still running in its pods: an
+ * init container must complete before the app starts, so these pods never will. An init container that waits for
+ * something (`until nslookup db; do sleep 2; done`) ends when it comes, and is left to the time-based rule.
+ */
+function endlessInit(
+  before: V1PodTemplateSpec,
+  after: V1PodTemplateSpec,
+  newPods: PodSnapshot[],
+): string | undefined {
+  const old = new Set(
+    (before.spec?.initContainers ?? []).map((c) => JSON.stringify([c.name, c.image, c.command, c.args])),
+  );
+  for (const c of after.spec?.initContainers ?? []) {
+    if (old.has(JSON.stringify([c.name, c.image, c.command, c.args]))) continue;
+    const command = [...(c.command ?? []), ...(c.args ?? [])];
+    if (!neverReturns(command)) continue;
+    const running = newPods.filter((p) =>
+      (p.initContainers ?? []).some((i) => i.name === c.name && i.runningSince && !i.ready),
+    );
+    if (running.length > 0)
+      return `added init container ${c.name} whose command never returns (${JSON.stringify(command.join(" ").slice(0, 80))}), running in ${running.length} pod(s): their app containers can never start`;
+  }
+  return undefined;
 }

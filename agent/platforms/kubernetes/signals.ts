@@ -8,6 +8,7 @@ import { podsToDrain } from "../../../tools/kubernetes/cordonDrainNode.ts";
 import { signal } from "../../signals.ts";
 import { callerSignals } from "./dependencySignals.ts";
 import { revisionSignals } from "./revisionDiff.ts";
+import { evictionSignals } from "./evictionSignals.ts";
 import { rolloutInProgressSignals, scaledToZeroSignals } from "./replicaSignals.ts";
 
 /** Raw observations of one workload, as the read-only tools returned them. */
@@ -292,6 +293,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   }
   out.push(...callerSignals(Object.fromEntries(read.map((p) => [p.name, logOf(p)]))));
   out.push(...revisionSignals(obs, now));
+  out.push(...evictionSignals(obs));
   out.push(...scaledToZeroSignals(obs, now));
   out.push(...rolloutInProgressSignals(obs));
   if (out.length === 0 && pods.length > 0) {

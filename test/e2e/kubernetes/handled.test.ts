@@ -136,7 +136,7 @@ describe("a Service that routes nowhere (no catalog action edits a Service)", ()
 });
 
 describe("a symptom whose cause is a dependency", () => {
-  it("web slow while the database it queries is slow → escalated naming the database; web is neither restarted nor scaled", async () => {
+  it("web slow while the database it queries is slow → the database (mapped in the policy) is failed over by its own evidence; web is neither restarted nor scaled", async () => {
     const sim = h.sim();
     sim.inject({ family: "db_latency", target: "shop/orders-db" });
     h.advance(30_000);
@@ -148,9 +148,14 @@ describe("a symptom whose cause is a dependency", () => {
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
     expect(incident.evidence?.signals.find((s) => s.name === "dependency_slow")?.value).toBe("orders-db");
-    expect(incident.decision?.action).toBe("none");
-    expect(incident.decision?.rationale).toMatch(/waits on a dependency that answers slowly/);
-    expect(incident.actions).toHaveLength(0);
+    // The database's own evidence: its clients report slow queries on the instance its Service selects.
+    expect(incident.evidence?.dependency?.signals.map((s) => s.name)).toContain("db_slow");
+    expect(incident.decision?.action).toBe("failover_database");
+    expect(incident.decision?.actsOn?.key).toBe("k8s::shop/deployment/orders-db-primary");
+    expect(incident.actions.map((a) => [a.action, a.target])).toEqual([
+      ["failover_database", "shop/deployment/orders-db-primary"],
+    ]);
+    expect(incident.status).toBe("resolved");
     expect(look(sim).deployment("web").spec.replicas).toBe(replicas);
     expect(
       look(sim)

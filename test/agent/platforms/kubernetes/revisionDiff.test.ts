@@ -1,6 +1,10 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { revisionSignals } from "../../../../agent/platforms/kubernetes/revisionDiff.ts";
+import {
+  hostOf,
+  neverReturns,
+  revisionSignals,
+} from "../../../../agent/platforms/kubernetes/revisionDiff.ts";
 import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
@@ -255,6 +259,49 @@ describe("revisionSignals: env, init containers and readiness the newest revisio
     expect(s?.detail).toMatch(/init container migrate has run for 12 min without completing/);
   });
 
+  it("an init container it added whose command never returns (sleep infinity), 90 s in → revision_introduced at once", () => {
+    const obs = observe(
+      template("api:1", withInit(["migrate"])),
+      template("api:1", withInit(["sh", "-c", "sleep infinity"])),
+      [pod("api-old-1", "old"), initialising("api-new-1", 1.5)],
+    );
+    expect(revisionSignals(obs, NOW)[0]?.detail).toMatch(
+      /added init container migrate whose command never returns \("sh -c sleep infinity"\), running in 1 pod/,
+    );
+  });
+
+  it("look-alikes: a wait-for loop that ends when its condition holds; a short sleep; an endless one both revisions run", () => {
+    for (const command of [
+      ["sh", "-c", "until nslookup db; do sleep 2; done"],
+      ["sh", "-c", "while true; do nc -z db 5432 && break; sleep 1; done"],
+      ["sleep", "30"],
+    ]) {
+      const obs = observe(template("api:1", withInit(["migrate"])), template("api:1", withInit(command)), [
+        pod("api-old-1", "old"),
+        initialising("api-new-1", 1.5),
+      ]);
+      expect(revisionSignals(obs, NOW)).toEqual([]);
+    }
+    const endless = template("api:1", withInit(["tail", "-f", "/dev/null"]));
+    const relabelled = { ...endless, metadata: { labels: { v: "2" } } };
+    expect(
+      revisionSignals(
+        observe(endless, relabelled, [pod("api-old-1", "old"), initialising("api-new-1", 1.5)]),
+        NOW,
+      ),
+    ).toEqual([]);
+  });
+
+  it("neverReturns: sleep forever or for days, tail -f, an endless loop without break/exit", () => {
+    expect(neverReturns(["sleep", "infinity"])).toBe(true);
+    expect(neverReturns(["sh", "-c", "sleep 2d"])).toBe(true);
+    expect(neverReturns(["sh", "-c", "sleep 86400"])).toBe(true);
+    expect(neverReturns(["sh", "-c", "while :; do sleep 5; done"])).toBe(true);
+    expect(neverReturns(["tail", "-f", "/dev/null"])).toBe(true);
+    expect(neverReturns(["sh", "-c", "sleep 600"])).toBe(false);
+    expect(neverReturns(["sh", "-c", "while true; do try && exit 0; sleep 1; done"])).toBe(false);
+  });
+
   it("look-alikes: the same init container two minutes in; unchanged init containers; no previous pod serving", () => {
     const changed = [
       template("api:1", withInit(["migrate"])),
@@ -352,5 +399,115 @@ describe("revisionSignals: env, init containers and readiness the newest revisio
       unready("api-new-1", 7),
     ]);
     expect(revisionSignals(alone, NOW)).toEqual([]);
+  });
+
+  describe("an address only the new revision's environment names, which its requests fail to reach", () => {
+    const withAddr = (value: string, extra: Array<{ name: string; value: string }> = []) => ({
+      containers: [{ name: "app", image: "api:1", env: [{ name: "QUOTE_ADDR", value }, ...extra] }],
+    });
+    const failing = (host: string) =>
+      Array.from(
+        { length: 3 },
+        (_, i) =>
+          `2026-12-07T11:5${i}:00Z ERROR request failed: cannot reach ${host}:8080: dial tcp: lookup ${host}: no such host`,
+      );
+    const withLogs = (obs: WorkloadObservations, lines: string[]) => ({
+      ...obs,
+      logs: { "api-new-1": lines },
+    });
+
+    it("QUOTE_ADDR changed to a host its pods cannot reach → revision_introduced naming the variable and host", () => {
+      const obs = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-svc:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote-svc"),
+      );
+      const [s] = revisionSignals(obs, NOW);
+      expect(s?.name).toBe("revision_introduced");
+      expect(s?.detail).toMatch(
+        /changed environment variable QUOTE_ADDR to "http:\/\/quote-svc:8080", and its pods' requests fail to reach quote-svc \(3 log line/,
+      );
+    });
+
+    it("look-alikes: the host both revisions name is down (another env var changed); a changed host the errors do not name; one failed call", () => {
+      const otherChanged = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080", [{ name: "LOG_LEVEL", value: "info" }])),
+          template("api:1", withAddr("http://quote:8080", [{ name: "LOG_LEVEL", value: "debug" }])),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote"),
+      );
+      expect(revisionSignals(otherChanged, NOW)).toEqual([]);
+      const notNamed = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-v2:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("payments"),
+      );
+      expect(revisionSignals(notNamed, NOW)).toEqual([]);
+      const once = withLogs(
+        observe(
+          template("api:1", withAddr("http://quote:8080")),
+          template("api:1", withAddr("http://quote-svc:8080")),
+          [pod("api-new-1", "new")],
+        ),
+        failing("quote-svc").slice(0, 1),
+      );
+      expect(revisionSignals(once, NOW)).toEqual([]);
+    });
+
+    it("hostOf: URLs, host:port and DNS names are addresses; numbers and plain words are settings", () => {
+      expect(hostOf("http://quote-svc:8080/x")).toBe("quote-svc");
+      expect(hostOf("redis.cache.svc.cluster.local:6379")).toBe("redis.cache.svc.cluster.local");
+      expect(hostOf("db:5432")).toBe("db");
+      expect(hostOf("60")).toBeUndefined();
+      expect(hostOf("3.14")).toBeUndefined();
+      expect(hostOf("debug")).toBeUndefined();
+    });
+  });
+
+  describe("a DNS setting only the new revision has, and its pods cannot resolve names", () => {
+    const lookups = [
+      "2026-12-07T11:50:00Z ERROR request failed: cannot reach cart:8080: dial tcp: lookup cart on 10.0.0.2:53: no such host",
+      "2026-12-07T11:50:01Z ERROR request failed: cannot reach ad:8080: dial tcp: lookup ad on 10.0.0.2:53: no such host",
+    ];
+    const obsOf = (before: V1PodTemplateSpec, after: V1PodTemplateSpec, lines: string[]) => ({
+      ...observe(before, after, [pod("api-new-1", "new")]),
+      logs: { "api-new-1": lines },
+    });
+
+    it("dnsPolicy changed to Default and name lookups fail → revision_introduced naming the change", () => {
+      const [s] = revisionSignals(
+        obsOf(template("api:1"), template("api:1", { dnsPolicy: "Default" }), lookups),
+        NOW,
+      );
+      expect(s?.name).toBe("revision_introduced");
+      expect(s?.detail).toMatch(
+        /dnsPolicy ClusterFirst → Default\), and they fail to resolve them \(2 log line/,
+      );
+    });
+
+    it("look-alikes: lookups failing with unchanged DNS settings (the cluster's DNS down); DNS changed but names resolve; one failed lookup", () => {
+      const same = template("api:1", { dnsPolicy: "ClusterFirst" });
+      expect(revisionSignals(obsOf(template("api:1"), same, lookups), NOW)).toEqual([]);
+      expect(
+        revisionSignals(
+          obsOf(template("api:1"), template("api:1", { dnsPolicy: "Default" }), ["INFO ok"]),
+          NOW,
+        ),
+      ).toEqual([]);
+      expect(
+        revisionSignals(
+          obsOf(template("api:1"), template("api:1", { dnsPolicy: "Default" }), lookups.slice(1)),
+          NOW,
+        ),
+      ).toEqual([]);
+    });
   });
 });

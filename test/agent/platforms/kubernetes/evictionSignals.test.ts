@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
+import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
+import { evictionSignals } from "../../../../agent/platforms/kubernetes/evictionSignals.ts";
+import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
+import type { Incident, Target } from "../../../../core/types.ts";
+import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
+
+const pod: PodSnapshot = {
+  name: "kafka-0",
+  namespace: "kafka",
+  uid: "u",
+  node: "node-1",
+  phase: "Failed",
+  ready: false,
+  createdAt: null,
+  deleting: false,
+  ownerKind: null,
+  ownerName: null,
+  templateHash: null,
+  containers: [{ name: "kafka", ready: false, restartCount: 0 }],
+} as PodSnapshot;
+const evicted = (message: string, reason = "Evicted"): WorkloadObservations => ({
+  pods: [pod],
+  logs: {},
+  events: [{ type: "Warning", reason, message, count: 1, object: "Pod/kafka-0", last: null }],
+});
+const KUBELET = (using: string) =>
+  `The node was low on resource: ephemeral-storage. Threshold quantity: 10732175360, available: 9000000Ki. Container kafka was using ${using}, request is 0, has larger consumption of ephemeral-storage. `;
+const target: Target = {
+  kind: "k8s_workload",
+  key: "k8s::kafka/pod/kafka-0",
+  namespace: "kafka",
+  workload: "pod",
+  name: "kafka-0",
+};
+
+describe("a pod evicted for its node's pressure", () => {
+  it("the kubelet evicted it for ephemeral storage it barely used → the node is the root cause; nothing is done to the pod", async () => {
+    const signals = evictionSignals(evicted(KUBELET("3264Ki")));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toMatchObject({ name: "evicted_for_node_pressure", value: "node-1" });
+    const d = await new HeuristicPlanner().decide({
+      incident: {} as Incident,
+      target,
+      evidence: { collectedAt: "", signals, observations: {}, errors: [] },
+      recalled: [],
+      policy: defaultPolicy(),
+    });
+    expect(d.action).toBe("none");
+    expect(d.target).toBe("node/node-1");
+  });
+
+  it("look-alikes: the pod itself used most of it (it filled the disk); an API eviction (a drain); another reason", () => {
+    expect(evictionSignals(evicted(KUBELET("9Gi")))).toEqual([]);
+    expect(evictionSignals(evicted("Eviction API: evicting"))).toEqual([]);
+    expect(evictionSignals(evicted("Preempted by a pod of higher priority", "Preempting"))).toEqual([]);
+  });
+});
