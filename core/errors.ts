@@ -48,7 +48,15 @@ export type ApprovalRefusalCode =
   | "already_voted";
 
 /** Why a person's undo was refused (agent/undo; HTTP 409 except not_found). */
-export type UndoRefusalCode = "not_found" | "incident_active" | "nothing_sent" | "already_undone";
+export type UndoRefusalCode =
+  | "not_found"
+  | "incident_active"
+  | "nothing_sent"
+  | "already_undone"
+  | "undo_in_doubt"
+  | "newer_action"
+  | "changed_since"
+  | "not_allowed";
 
 /**
  * The one error tree: every error AegisOps raises on purpose is an AegisError or a subclass of it

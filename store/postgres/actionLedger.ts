@@ -1,5 +1,10 @@
 import type { ActionRecord } from "../../core/types.ts";
-import type { ActionIntent, ActionLedger } from "../actionLedger.ts";
+import {
+  LATER_ON_SAME_TARGET,
+  type ActionIntent,
+  type ActionLedger,
+  type LaterAction,
+} from "../actionLedger.ts";
 import { toActionRecord, type ActionRow } from "../incidentRows.ts";
 import type { PgPool } from "./pool.ts";
 
@@ -56,5 +61,21 @@ export class PgActionLedger implements ActionLedger {
       [targetKey, sinceIso],
     );
     return rows[0]!.n;
+  }
+
+  async laterOnSameTarget(key: string): Promise<LaterAction[]> {
+    const { rows } = await this.pool.query<ActionRow & { incident_id: string }>(
+      LATER_ON_SAME_TARGET.replace("?", "$1"),
+      [key],
+    );
+    return rows.map((r) => ({ ...toActionRecord(r), incidentId: r.incident_id }));
+  }
+
+  async targetKeyOf(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ target_key: string }>(
+      "SELECT target_key FROM actions WHERE key = $1",
+      [key],
+    );
+    return rows[0]?.target_key;
   }
 }
