@@ -159,6 +159,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         defaultChannel: config.slack.channel,
         logger,
         autonomy,
+        // Bound late: the undo tells the notifiers, which include this Slack wiring's.
+        undo: (id, request) => personUndo(id, request),
         command: {
           settings,
           processMode: config.mode,
