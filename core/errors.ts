@@ -36,6 +36,7 @@ export type HttpErrorCode =
   | "too_many_logins"
   | "csrf_rejected"
   | "approvals_unavailable"
+  | "undo_unavailable"
   | "dashboard_not_built";
 
 /** Why an approval answer was refused (agent/approvals; HTTP 409 except not_found). */

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Incident } from "../../core/types.ts";
-import { look } from "../e2e/kubernetes/harness.ts";
+import { imageOf, restartRollout, undoRecords } from "../e2e/kubernetes/undoHelpers.ts";
 import { getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { blockAction, postToSlackEndpoint, type FakeMessage } from "../helpers/fakeSlack.ts";
@@ -20,11 +19,9 @@ afterEach(async () => {
 });
 
 const text = (blocks: unknown) => JSON.stringify(blocks);
-const image = (harness: SlackHarness) =>
-  look(harness.sim).deployment("checkout").spec?.template.spec?.containers[0]?.image;
+const image = (harness: SlackHarness) => imageOf(harness.sim, "checkout");
 const ephemeralsTo = (harness: SlackHarness, user: string) =>
   harness.slack.callsTo("chat.postEphemeral").filter((c) => c.args.user === user);
-const undoRecords = (i: Incident) => i.actions.filter((a) => typeof a.params.undoOf === "string");
 
 /** The outcome message of an incident (posted in its approval request's thread), as the channel holds it now. */
 function outcomeMessage(harness: SlackHarness, id: string): FakeMessage {
@@ -128,15 +125,7 @@ describe("undo in Slack", () => {
     h = await startSlackHarness(approvalPolicy());
     const { id, bad, outcome } = await rolledBack(h);
     // Someone rolls checkout out again (kubectl rollout restart's patch) through the API server.
-    const res = await fetch(`${h.sim.url}/apis/apps/v1/namespaces/shop/deployments/checkout`, {
-      method: "PATCH",
-      headers: { authorization: "Bearer slack-test-admin", "content-type": "application/merge-patch+json" },
-      body: JSON.stringify({
-        spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "now" } } } },
-      }),
-    });
-    expect(res.status).toBe(200);
-    h.sim.advance(30_000);
+    await restartRollout(h.sim, "checkout", "slack-test-admin");
     const restarted = image(h);
 
     await click(h, outcome, ALICE, "aegis_undo", id);

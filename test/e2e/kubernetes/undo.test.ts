@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
 import { apiHeaders, getIncident } from "../../helpers/aegis.ts";
-import { look, useKubeHarness } from "./harness.ts";
+import { useKubeHarness } from "./harness.ts";
+import { imageOf, restartRollout, rollBackCheckout, undoRecords } from "./undoHelpers.ts";
 
 const h = useKubeHarness();
 
@@ -13,45 +14,11 @@ async function askUndo(id: string, headers = apiHeaders(h.aegis.baseUrl), extra:
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
-const image = () => look(h.sim()).deployment("checkout").spec?.template.spec?.containers[0]?.image;
+const image = () => imageOf(h.sim(), "checkout");
 const undoLines = (i: Incident) => i.timeline.filter((e) => e.step === "undo").map((e) => e.message);
-const undoRecords = (i: Incident) => i.actions.filter((a) => typeof a.params.undoOf === "string");
-
-/**
- * A person on call rolls the Deployment out again (what `kubectl rollout restart` sends: a merge patch of the pod
- * template's restartedAt annotation), through the simulator's REST API as the shipped ServiceAccount.
- */
-async function rolloutRestart(name: string) {
-  const sim = h.sim();
-  const res = await fetch(`${sim.url}/apis/apps/v1/namespaces/shop/deployments/${name}`, {
-    method: "PATCH",
-    headers: {
-      authorization: `Bearer ${sim.tokenFor("aegisops", "aegisops")}`,
-      "content-type": "application/merge-patch+json",
-    },
-    body: JSON.stringify({
-      spec: {
-        template: {
-          metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
-        },
-      },
-    }),
-  });
-  expect(res.status).toBe(200);
-  h.advance(30_000);
-}
-
-async function rolledBackCheckout() {
-  const good = image();
-  h.sim().inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
-  h.advance(30_000);
-  const bad = image();
-  const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
-  expect(incident.decision?.action).toBe("rollback_deployment");
-  expect(incident.status).toBe("resolved");
-  expect(image()).toBe(good);
-  return { incident, good, bad };
-}
+const rolledBackCheckout = () => rollBackCheckout(h);
+const rolloutRestart = (name: string) =>
+  restartRollout(h.sim(), name, h.sim().tokenFor("aegisops", "aegisops"));
 
 describe("a person undoes what the agent did, on the simulator", () => {
   it("a rollback the agent verified is rolled forward to the release it left when a person asks, once", async () => {
