@@ -91,9 +91,10 @@ describe("undo in Slack", () => {
     const after = await waitFor(
       async () => {
         const i = await getIncident(h!.baseUrl, id);
-        return undoRecords(i).some((u) => u.state === "sent") ? i : undefined;
+        // The ledger records the result first, then the timeline says it.
+        return i.timeline.some((e) => e.step === "undo" && e.message.startsWith("undone:")) ? i : undefined;
       },
-      { what: "the undo in the ledger" },
+      { what: "the undo's result on the timeline" },
     );
     expect(image(h)).toBe(bad);
     expect(undoRecords(after)).toEqual([
