@@ -1,3 +1,27 @@
+import type { Aegis } from "../app/compose.ts";
+import type { Incident } from "../core/types.ts";
+
+/** Post one firing alert to AegisOps' webhook as Alertmanager would; returns the incidents it answered with. */
+async function postFiringAlert(
+  serverUrl: string,
+  alert: { labels: Record<string, string>; startsAt: string; fingerprint?: string },
+): Promise<Array<{ id: string }>> {
+  const body = {
+    version: "4",
+    groupKey: `{}:{alertname="${alert.labels.alertname ?? ""}"}`,
+    status: "firing",
+    receiver: "aegis",
+    alerts: [{ status: "firing", ...alert }],
+  };
+  const res = await fetch(`${serverUrl}/alerts`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
+  return ((await res.json()) as { incidents: Array<{ id: string }> }).incidents;
+}
+
 /**
  * Post one Alertmanager-shaped alert for `container`, wait until the agent is idle, and return the time
  * from posting to the platform being asked to act (as recorded in `sentAt` by an instant platform).
@@ -9,30 +33,34 @@ export async function alertToActionMs(opts: {
   container: string;
   fingerprint: string;
 }): Promise<number> {
-  const body = {
-    version: "4",
-    groupKey: `{}:{alertname="ContainerUnhealthy"}`,
-    status: "firing",
-    receiver: "aegis",
-    alerts: [
-      {
-        status: "firing",
-        labels: { alertname: "ContainerUnhealthy", container: opts.container },
-        startsAt: new Date().toISOString(),
-        fingerprint: opts.fingerprint,
-      },
-    ],
-  };
   const received = Date.now();
-  const res = await fetch(`${opts.serverUrl}/alerts`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
+  await postFiringAlert(opts.serverUrl, {
+    labels: { alertname: "ContainerUnhealthy", container: opts.container },
+    startsAt: new Date().toISOString(),
+    fingerprint: opts.fingerprint,
   });
-  if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
-  await res.arrayBuffer();
   await opts.idle();
   const sent = opts.sentAt.get(opts.container);
   if (sent === undefined) throw new Error(`no action was sent for ${opts.container}`);
   return sent - received;
+}
+
+/**
+ * Post one firing alert, wait until the agent is idle, and return the incident it opened, which must have been
+ * resolved (verified healthy); anything else throws with the status and its reason, naming `run`.
+ */
+export async function alertToResolved(opts: {
+  serverUrl: string;
+  aegis: Pick<Aegis, "runner" | "incidents">;
+  labels: Record<string, string>;
+  startsAt: string;
+  run: string;
+}): Promise<Incident & { mttrMs: number }> {
+  const [opened] = await postFiringAlert(opts.serverUrl, { labels: opts.labels, startsAt: opts.startsAt });
+  await opts.aegis.runner.idle();
+  const incident = opened ? await opts.aegis.incidents.get(opened.id) : undefined;
+  if (incident?.status !== "resolved" || incident.mttrMs === null) {
+    throw new Error(`${opts.run}: incident ended ${incident?.status}: ${incident?.statusReason}`);
+  }
+  return incident as Incident & { mttrMs: number };
 }

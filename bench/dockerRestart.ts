@@ -6,6 +6,7 @@ import { loadConfig } from "../core/config.ts";
 import { silentLogger } from "../core/logger.ts";
 import { startServer } from "../server/listen.ts";
 import { fault, freePort, removeContainer, runTarget, uniqueName, waitFor } from "../test/helpers/docker.ts";
+import { alertToResolved } from "./alertToAction.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /**
@@ -30,29 +31,13 @@ export async function benchDockerRestart(runs = 10): Promise<BenchRow[]> {
           what: "target up",
         });
         await fault(port, "5xx");
-        const res = await fetch(`${server.url}/alerts`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            version: "4",
-            groupKey: "{}:{}",
-            status: "firing",
-            receiver: "aegis",
-            alerts: [
-              {
-                status: "firing",
-                labels: { alertname: "ContainerUnhealthy", container: name },
-                startsAt: new Date().toISOString(),
-              },
-            ],
-          }),
+        const incident = await alertToResolved({
+          serverUrl: server.url,
+          aegis,
+          labels: { alertname: "ContainerUnhealthy", container: name },
+          startsAt: new Date().toISOString(),
+          run: `run ${i}`,
         });
-        const { incidents } = (await res.json()) as { incidents: Array<{ id: string }> };
-        await aegis.runner.idle();
-        const incident = await aegis.incidents.get(incidents[0]!.id);
-        if (incident?.status !== "resolved" || incident.mttrMs === null) {
-          throw new Error(`run ${i}: incident ended ${incident?.status}: ${incident?.statusReason}`);
-        }
         mttr.push(incident.mttrMs);
         process.stderr.write(`  run ${i + 1}/${runs}: ${incident.mttrMs} ms\n`);
       } finally {

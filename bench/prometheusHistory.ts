@@ -8,6 +8,7 @@ import { startPrometheus, waitForTargetsUp } from "../lab/stack/prometheus.ts";
 import { PROFILES } from "../lab/stack/profiles.ts";
 import { startServer } from "../server/listen.ts";
 import { fault, freePort, removeContainer, runTarget, uniqueName, waitFor } from "../test/helpers/docker.ts";
+import { alertToResolved } from "./alertToAction.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /**
@@ -75,28 +76,13 @@ async function runsOf(kind: "leak" | "5xx", runs: number): Promise<number[]> {
       // fail over a few scrapes.
       if (kind === "5xx") await usersFor(port, 1000);
       else await new Promise((r) => setTimeout(r, 1000));
-      const res = await fetch(`${server.url}/alerts`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          version: "4",
-          groupKey: "{}:{}",
-          status: "firing",
-          receiver: "aegis",
-          alerts: [
-            {
-              status: "firing",
-              labels: { alertname, container: name },
-              startsAt: new Date(Date.now() - 1000).toISOString(),
-            },
-          ],
-        }),
+      const incident = await alertToResolved({
+        serverUrl: server.url,
+        aegis,
+        labels: { alertname, container: name },
+        startsAt: new Date(Date.now() - 1000).toISOString(),
+        run: `${kind} run ${i}`,
       });
-      const { incidents } = (await res.json()) as { incidents: Array<{ id: string }> };
-      await aegis.runner.idle();
-      const incident = await aegis.incidents.get(incidents[0]!.id);
-      if (incident?.status !== "resolved" || incident.mttrMs === null)
-        throw new Error(`${kind} run ${i}: incident ended ${incident?.status}: ${incident?.statusReason}`);
       mttr.push(incident.mttrMs);
       const signals = incident.evidence?.signals.map((s) => `${s.name}: ${s.detail}`).join("; ");
       process.stderr.write(`  ${kind} run ${i + 1}/${runs}: ${incident.mttrMs} ms (${signals})\n`);

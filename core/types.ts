@@ -1,31 +1,22 @@
 import type { ActionId, FailureFamily } from "./catalog.ts";
 import type { Alert } from "./alert.ts";
 
-/** Lifecycle of an incident (DESIGN.md §3). */
+/** The statuses that end an incident (TERMINAL_STATUSES). */
+const TERMINAL = ["resolved", "failed", "escalated", "advised", "dismissed", "quarantined"] as const;
+
+/** Lifecycle of an incident (DESIGN.md §3): the working statuses, then the terminal ones. */
 export const INCIDENT_STATUSES = [
   "open",
   "investigating",
   "awaiting_approval",
   "acting",
   "verifying",
-  "resolved",
-  "failed",
-  "escalated",
-  "advised",
-  "dismissed",
-  "quarantined",
+  ...TERMINAL,
 ] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** Statuses after which the agent does nothing more for an incident. */
-export const TERMINAL_STATUSES: readonly IncidentStatus[] = [
-  "resolved",
-  "failed",
-  "escalated",
-  "advised",
-  "dismissed",
-  "quarantined",
-];
+export const TERMINAL_STATUSES: readonly IncidentStatus[] = TERMINAL;
 
 export function isTerminal(status: IncidentStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
@@ -183,8 +174,18 @@ export interface Verification {
   checkedAt: string;
 }
 
+/** When an incident reached each step (ISO times; null until it does) and its time from alert to verified. */
+export interface IncidentMilestones {
+  receivedAt: string;
+  decidedAt: string | null;
+  actedAt: string | null;
+  verifiedAt: string | null;
+  resolvedAt: string | null;
+  mttrMs: number | null;
+}
+
 /** The incident as the API returns it (DESIGN.md §3). */
-export interface Incident {
+export interface Incident extends IncidentMilestones {
   id: string;
   status: IncidentStatus;
   statusReason: string | null;
@@ -195,18 +196,12 @@ export interface Incident {
   actions: ActionRecord[];
   verification: Verification | null;
   timeline: TimelineEntry[];
-  receivedAt: string;
-  decidedAt: string | null;
-  actedAt: string | null;
-  verifiedAt: string | null;
-  resolvedAt: string | null;
-  mttrMs: number | null;
   /** Present when the incident outgrew its bounds: alerts and timeline entries stored only as counts. */
   omitted?: { alerts: number; timeline: number };
 }
 
 /** One line of `GET /api/incidents`: enough to list and pick; the detail is `GET /api/incidents/:id`. */
-export interface IncidentSummary {
+export interface IncidentSummary extends IncidentMilestones {
   id: string;
   status: IncidentStatus;
   statusReason: string | null;
@@ -215,10 +210,4 @@ export interface IncidentSummary {
   /** Distinct alert names, at most a handful. */
   alertnames: string[];
   decision: Pick<Decision, "action" | "target" | "confidence" | "planner"> | null;
-  receivedAt: string;
-  decidedAt: string | null;
-  actedAt: string | null;
-  verifiedAt: string | null;
-  resolvedAt: string | null;
-  mttrMs: number | null;
 }

@@ -4,6 +4,7 @@ import type {
   Evidence,
   Incident,
   IncidentAlert,
+  IncidentMilestones,
   IncidentStatus,
   IncidentSummary,
   Target,
@@ -125,13 +126,20 @@ export function toIncident(
     actions: actionRows.map(toActionRecord),
     verification: parse<Verification>(row.verification_json),
     timeline,
+    ...milestonesOf(row),
+    ...omitted,
+  };
+}
+
+/** When the incident reached each step, and its time to recovery: the same in the full incident and its summary. */
+function milestonesOf(row: IncidentRow): IncidentMilestones {
+  return {
     receivedAt: row.received_at,
     decidedAt: row.decided_at,
     actedAt: row.acted_at,
     verifiedAt: row.verified_at,
     resolvedAt: row.resolved_at,
     mttrMs: mttrOf(row),
-    ...omitted,
   };
 }
 
@@ -152,11 +160,6 @@ export function toSummary(row: IncidentRow, alertnames: string[]): IncidentSumma
           planner: decision.planner,
         }
       : null,
-    receivedAt: row.received_at,
-    decidedAt: row.decided_at,
-    actedAt: row.acted_at,
-    verifiedAt: row.verified_at,
-    resolvedAt: row.resolved_at,
-    mttrMs: mttrOf(row),
+    ...milestonesOf(row),
   };
 }

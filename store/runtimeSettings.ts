@@ -22,7 +22,8 @@ export interface RuntimeSettings {
   history(kind: string, limit?: number): Promise<Array<RuntimeSetting<unknown | null>>>;
 }
 
-interface Row {
+/** A settings row as both stores read it (the same columns in SQLite and PostgreSQL). */
+export interface RuntimeSettingRow {
   kind: string;
   key: string;
   value_json: string | null;
@@ -30,7 +31,8 @@ interface Row {
   changed_at: string;
 }
 
-const toSetting = <T>(r: Row): RuntimeSetting<T> => ({
+/** A row as the setting it stores (`value_json` null: the setting was removed). */
+export const toSetting = <T>(r: RuntimeSettingRow): RuntimeSetting<T> => ({
   kind: r.kind,
   key: r.key,
   value: (r.value_json === null ? null : JSON.parse(r.value_json)) as T,
@@ -46,14 +48,14 @@ export class SqliteRuntimeSettings implements RuntimeSettings {
 
   async get<T>(kind: string, key: string): Promise<RuntimeSetting<T> | undefined> {
     const r = this.db.prepare("SELECT * FROM runtime_settings WHERE kind = ? AND key = ?").get(kind, key) as
-      Row | undefined;
+      RuntimeSettingRow | undefined;
     return r ? toSetting<T>(r) : undefined;
   }
 
   async list<T>(kind: string): Promise<Array<RuntimeSetting<T>>> {
     const rows = this.db
       .prepare("SELECT * FROM runtime_settings WHERE kind = ? ORDER BY key")
-      .all(kind) as Row[];
+      .all(kind) as RuntimeSettingRow[];
     return rows.map((r) => toSetting<T>(r));
   }
 
@@ -85,7 +87,7 @@ export class SqliteRuntimeSettings implements RuntimeSettings {
   async history(kind: string, limit = 50): Promise<Array<RuntimeSetting<unknown | null>>> {
     const rows = this.db
       .prepare("SELECT * FROM runtime_settings_log WHERE kind = ? ORDER BY id DESC LIMIT ?")
-      .all(kind, limit) as Row[];
+      .all(kind, limit) as RuntimeSettingRow[];
     return rows.map((r) => toSetting(r));
   }
 }

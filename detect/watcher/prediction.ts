@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Alert } from "../../core/alert.ts";
+import { formatBytes, formatSeconds } from "../../core/units.ts";
 
 /** What the watcher saw coming, before any alert fires. */
 export interface Prediction {
@@ -99,17 +100,8 @@ export function predictionAlert(p: Prediction): Alert {
 
 /** A value in the series' unit, for people. */
 export function formatValue(v: number, unit: "bytes" | "seconds" | "none"): string {
-  if (unit === "bytes") {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let x = Math.abs(v);
-    let i = 0;
-    while (x >= 1024 && i < units.length - 1) {
-      x /= 1024;
-      i++;
-    }
-    return `${v < 0 ? "-" : ""}${x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
-  }
-  if (unit === "seconds") return v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(0)} ms`;
+  if (unit === "bytes") return formatBytes(v);
+  if (unit === "seconds") return formatSeconds(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3);
 }
 

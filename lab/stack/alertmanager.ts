@@ -1,13 +1,8 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, pollUntil, spawnManaged } from "./process.ts";
+import { freePort, startReadyServer, type RunningServer } from "./process.ts";
 import type { StackProfile } from "./profiles.ts";
 
-export interface RunningAlertmanager {
-  url: string;
-  pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type RunningAlertmanager = RunningServer;
 
 /** Start Debian's Alertmanager on 127.0.0.1 (no clustering) with one webhook receiver: AegisOps. */
 export async function startAlertmanager(opts: {
@@ -43,25 +38,13 @@ export async function startAlertmanager(opts: {
       },
     ],
   };
-  const file = join(opts.dir, "alertmanager.yml");
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawnManaged(
-    "prometheus-alertmanager",
-    [
-      `--config.file=${file}`,
-      `--storage.path=${join(opts.dir, "alertmanager-data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-      "--cluster.listen-address=",
-    ],
-    join(opts.dir, "alertmanager.log"),
-  );
-  try {
-    await pollUntil(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, "Alertmanager to be ready");
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return { url, pid: proc.pid, stop: () => proc.stop() };
+  return startReadyServer({
+    command: "prometheus-alertmanager",
+    name: "alertmanager",
+    dir: opts.dir,
+    port,
+    config,
+    args: [`--storage.path=${join(opts.dir, "alertmanager-data")}`, "--cluster.listen-address="],
+    what: "Alertmanager",
+  });
 }

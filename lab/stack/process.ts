@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** A child process this lab started, stopped by its own PID only. */
 export interface Managed {
@@ -27,6 +28,51 @@ export function spawnManaged(command: string, args: string[], logFile: string): 
       log.end();
     },
   };
+}
+
+/** A server this lab started: where it listens and how to stop it. */
+export interface RunningServer {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a Prometheus-family server (Prometheus, Alertmanager: the same `--config.file` and `--web.*` flags) on
+ * 127.0.0.1:`port`: write `config` to `<dir>/<name>.yml` (JSON is YAML: no templating, no quoting mistakes), log to
+ * `<dir>/<name>.log`, and resolve once `/-/ready` answers 200. A server not ready within 30 s is stopped and the
+ * wait's error thrown.
+ */
+export async function startReadyServer(opts: {
+  command: string;
+  name: string;
+  dir: string;
+  port: number;
+  config: unknown;
+  /** Flags of this server besides the config file and the listen address. */
+  args: string[];
+  what: string;
+}): Promise<RunningServer> {
+  const file = join(opts.dir, `${opts.name}.yml`);
+  writeFileSync(file, JSON.stringify(opts.config, null, 2));
+  const url = `http://127.0.0.1:${opts.port}`;
+  const proc = spawnManaged(
+    opts.command,
+    [
+      `--config.file=${file}`,
+      `--web.listen-address=127.0.0.1:${opts.port}`,
+      `--web.external-url=${url}`,
+      ...opts.args,
+    ],
+    join(opts.dir, `${opts.name}.log`),
+  );
+  try {
+    await pollUntil(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `${opts.what} to be ready`);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return { url, pid: proc.pid, stop: () => proc.stop() };
 }
 
 /** A loopback port that was free a moment ago. */

@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, pollUntil, spawnManaged } from "./process.ts";
+import { freePort, pollUntil, startReadyServer, type RunningServer } from "./process.ts";
 import type { StackProfile } from "./profiles.ts";
 
 /** One scrape target and the labels every series of it carries (e.g. its container name). */
@@ -9,11 +8,7 @@ export interface ScrapeTarget {
   labels: Record<string, string>;
 }
 
-export interface RunningPrometheus {
-  url: string;
-  pid: number | undefined;
-  stop(): Promise<void>;
-}
+export type RunningPrometheus = RunningServer;
 
 /** Write the config and start Debian's Prometheus on 127.0.0.1 with data in `dir`. */
 export async function startPrometheus(opts: {
@@ -48,27 +43,15 @@ export async function startPrometheus(opts: {
       },
     ],
   };
-  const file = join(opts.dir, "prometheus.yml");
-  // JSON is YAML: no templating, no quoting mistakes.
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawnManaged(
-    "prometheus",
-    [
-      `--config.file=${file}`,
-      `--storage.tsdb.path=${join(opts.dir, "prometheus-data")}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--web.external-url=${url}`,
-    ],
-    join(opts.dir, "prometheus.log"),
-  );
-  try {
-    await pollUntil(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, "Prometheus to be ready");
-  } catch (err) {
-    await proc.stop();
-    throw err;
-  }
-  return { url, pid: proc.pid, stop: () => proc.stop() };
+  return startReadyServer({
+    command: "prometheus",
+    name: "prometheus",
+    dir: opts.dir,
+    port,
+    config,
+    args: [`--storage.tsdb.path=${join(opts.dir, "prometheus-data")}`],
+    what: "Prometheus",
+  });
 }
 
 /** Resolve when every target of `job` is scraped up (Prometheus discovers targets only every few seconds). */

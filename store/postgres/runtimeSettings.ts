@@ -1,21 +1,10 @@
-import type { RuntimeSetting, RuntimeSettings } from "../runtimeSettings.ts";
+import {
+  toSetting,
+  type RuntimeSetting,
+  type RuntimeSettingRow,
+  type RuntimeSettings,
+} from "../runtimeSettings.ts";
 import { inTransaction, type PgPool } from "./pool.ts";
-
-interface Row {
-  kind: string;
-  key: string;
-  value_json: string | null;
-  changed_by: string;
-  changed_at: string;
-}
-
-const toSetting = <T>(r: Row): RuntimeSetting<T> => ({
-  kind: r.kind,
-  key: r.key,
-  value: (r.value_json === null ? null : JSON.parse(r.value_json)) as T,
-  changedBy: r.changed_by,
-  changedAt: r.changed_at,
-});
 
 /** PostgreSQL implementation of RuntimeSettings: every replica reads the same settings. */
 export class PgRuntimeSettings implements RuntimeSettings {
@@ -25,7 +14,7 @@ export class PgRuntimeSettings implements RuntimeSettings {
   ) {}
 
   async get<T>(kind: string, key: string): Promise<RuntimeSetting<T> | undefined> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.pool.query<RuntimeSettingRow>(
       "SELECT * FROM runtime_settings WHERE kind = $1 AND key = $2",
       [kind, key],
     );
@@ -33,7 +22,7 @@ export class PgRuntimeSettings implements RuntimeSettings {
   }
 
   async list<T>(kind: string): Promise<Array<RuntimeSetting<T>>> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.pool.query<RuntimeSettingRow>(
       "SELECT * FROM runtime_settings WHERE kind = $1 ORDER BY key",
       [kind],
     );
@@ -62,7 +51,7 @@ export class PgRuntimeSettings implements RuntimeSettings {
   }
 
   async history(kind: string, limit = 50): Promise<Array<RuntimeSetting<unknown | null>>> {
-    const { rows } = await this.pool.query<Row>(
+    const { rows } = await this.pool.query<RuntimeSettingRow>(
       "SELECT * FROM runtime_settings_log WHERE kind = $1 ORDER BY id DESC LIMIT $2",
       [kind, limit],
     );

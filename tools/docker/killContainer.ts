@@ -5,14 +5,10 @@ import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { dockerStatus, toAegisError } from "./dockerErrors.ts";
 import { inspectSnapshot } from "./inspectContainer.ts";
+import { aroundStart, type StartTimes } from "./startTimes.ts";
 
 /** Output of `kill_container`. */
-export interface KillResult {
-  id: string;
-  name: string;
-  startedAtBefore: string;
-  startedAtAfter: string;
-}
+export type KillResult = StartTimes;
 
 // The engine waits for the process to die only after SIGKILL; any other signal may leave it running.
 const DEFAULT_STOP_WAIT_MS = 10_000;
@@ -39,38 +35,32 @@ export function createKillContainerTool(deps: { docker: DockerClient; stopWaitMs
       "that no longer answers and ignores SIGTERM, where restart_container would wait out its timeout.",
     parameters,
     execute: async ({ container, signal }): Promise<KillResult> => {
-      const before = await inspectSnapshot(deps.docker, container);
-      const handle = deps.docker.getContainer(before.id);
-      try {
-        await handle.kill({ signal });
-      } catch (err) {
-        // 409: it was not running, which is as good as killed.
-        if (dockerStatus(err) !== 409) throw toAegisError(err, container, "kill of", "action_failed");
-      }
-      if (!/^(SIG)?KILL$/.test(signal)) {
-        await waitUntilStopped(
-          deps.docker,
-          before.id,
-          before.state.startedAt,
-          container,
-          signal,
-          stopWaitMs,
-          deps.clock,
-        );
-      }
-      try {
-        await handle.start();
-      } catch (err) {
-        // 304: already running again, e.g. the restart policy was quicker than us.
-        if (dockerStatus(err) !== 304) throw toAegisError(err, container, "start of", "action_failed");
-      }
-      const after = await inspectSnapshot(deps.docker, before.id);
-      return {
-        id: before.id,
-        name: before.name,
-        startedAtBefore: before.state.startedAt,
-        startedAtAfter: after.state.startedAt,
-      };
+      return aroundStart(deps.docker, container, async (before) => {
+        const handle = deps.docker.getContainer(before.id);
+        try {
+          await handle.kill({ signal });
+        } catch (err) {
+          // 409: it was not running, which is as good as killed.
+          if (dockerStatus(err) !== 409) throw toAegisError(err, container, "kill of", "action_failed");
+        }
+        if (!/^(SIG)?KILL$/.test(signal)) {
+          await waitUntilStopped(
+            deps.docker,
+            before.id,
+            before.state.startedAt,
+            container,
+            signal,
+            stopWaitMs,
+            deps.clock,
+          );
+        }
+        try {
+          await handle.start();
+        } catch (err) {
+          // 304: already running again, e.g. the restart policy was quicker than us.
+          if (dockerStatus(err) !== 304) throw toAegisError(err, container, "start of", "action_failed");
+        }
+      });
     },
   });
 }

@@ -3,16 +3,10 @@ import { waitSeconds } from "../schemas.ts";
 import { actionTool } from "../tool.ts";
 import type { DockerClient } from "./client.ts";
 import { toAegisError } from "./dockerErrors.ts";
-import { inspectSnapshot } from "./inspectContainer.ts";
+import { aroundStart, type StartTimes } from "./startTimes.ts";
 
 /** Output of `restart_container`. */
-export interface RestartResult {
-  id: string;
-  name: string;
-  startedAtBefore: string;
-  startedAtAfter: string;
-  restarted: true;
-}
+export type RestartResult = StartTimes & { restarted: true };
 
 const parameters = z.object({
   container: z.string().min(1).describe("Container name or id."),
@@ -33,20 +27,14 @@ export function createRestartContainerTool(deps: { docker: DockerClient }) {
       "state such as a leak or a stuck fault. Returns the start times before and after.",
     parameters,
     execute: async ({ container, timeoutSeconds }): Promise<RestartResult> => {
-      const before = await inspectSnapshot(deps.docker, container);
-      try {
-        await deps.docker.getContainer(before.id).restart({ t: timeoutSeconds });
-      } catch (err) {
-        throw toAegisError(err, container, "restart of", "action_failed");
-      }
-      const after = await inspectSnapshot(deps.docker, before.id);
-      return {
-        id: before.id,
-        name: before.name,
-        startedAtBefore: before.state.startedAt,
-        startedAtAfter: after.state.startedAt,
-        restarted: true,
-      };
+      const times = await aroundStart(deps.docker, container, async (before) => {
+        try {
+          await deps.docker.getContainer(before.id).restart({ t: timeoutSeconds });
+        } catch (err) {
+          throw toAegisError(err, container, "restart of", "action_failed");
+        }
+      });
+      return { ...times, restarted: true };
     },
   });
 }

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
-import { mergePatch, toAegisError } from "./kubeErrors.ts";
+import { toAegisError } from "./kubeErrors.ts";
+import { moveServiceSelector, readSelector } from "./serviceSelector.ts";
 
 const parameters = z.object({
   namespace: z.string().min(1).describe("Namespace of the database Service."),
@@ -22,26 +23,13 @@ export function createFailoverDatabaseTool(deps: { kube: KubeClients }) {
     execute: async ({ namespace, service, selectorKey, to }) => {
       const ref = `service ${namespace}/${service}`;
       try {
-        const svc = await deps.kube.core.readNamespacedService({ name: service, namespace });
-        const selector = { ...(svc.spec?.selector ?? {}) };
+        const selector = await readSelector(deps.kube, namespace, service);
         const from = selector[selectorKey];
         if (from === undefined)
           throw new AegisError("action_failed", `${ref} has no ${selectorKey} in its selector`);
         const next = { ...selector, [selectorKey]: to };
-        const labelSelector = Object.entries(next)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(",");
-        const pods = await deps.kube.core.listNamespacedPod({ namespace, labelSelector });
-        const ready = pods.items.filter((p) =>
-          p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
-        if (ready.length === 0)
-          throw new AegisError("action_failed", `${ref}: no Ready pod matches ${labelSelector}`);
-        await deps.kube.core.patchNamespacedService(
-          { name: service, namespace, body: { spec: { selector: next } } },
-          mergePatch,
-        );
-        return { service, selectorKey, from, to, readyPods: ready.length };
+        const readyPods = await moveServiceSelector(deps.kube, { namespace, service, ref, next });
+        return { service, selectorKey, from, to, readyPods };
       } catch (err) {
         throw toAegisError(err, ref, "failing over", "action_failed");
       }

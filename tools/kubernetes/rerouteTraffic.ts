@@ -2,7 +2,8 @@ import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
-import { mergePatch, toAegisError } from "./kubeErrors.ts";
+import { toAegisError } from "./kubeErrors.ts";
+import { moveServiceSelector, readSelector } from "./serviceSelector.ts";
 
 const parameters = z.object({
   namespace: z.string().min(1).describe("Namespace of the Service."),
@@ -10,12 +11,6 @@ const parameters = z.object({
   versionLabel: z.string().min(1).describe("Pod label that tells the versions apart, e.g. version."),
   to: z.string().min(1).describe("Value of the version label to send all traffic to (the healthy version)."),
 });
-
-/** The label selector text of a selector map. */
-export const selectorText = (s: Record<string, string>) =>
-  Object.entries(s)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
 
 /**
  * `reroute_traffic`: pin a Service's selector to one version (adds `versionLabel=to`), so the pods of the other
@@ -32,25 +27,13 @@ export function createRerouteTrafficTool(deps: { kube: KubeClients }) {
     execute: async ({ namespace, service, versionLabel, to }) => {
       const ref = `service ${namespace}/${service}`;
       try {
-        const svc = await deps.kube.core.readNamespacedService({ name: service, namespace });
-        const previous = { ...(svc.spec?.selector ?? {}) };
+        const previous = await readSelector(deps.kube, namespace, service);
         if (Object.keys(previous).length === 0)
           throw new AegisError("action_failed", `${ref} has no selector (its endpoints are managed by hand)`);
         if (previous[versionLabel] === to)
           throw new AegisError("action_failed", `${ref} already sends its traffic to ${versionLabel}=${to}`);
         const next = { ...previous, [versionLabel]: to };
-        const pods = await deps.kube.core.listNamespacedPod({ namespace, labelSelector: selectorText(next) });
-        const ready = pods.items.filter(
-          (p) =>
-            !p.metadata?.deletionTimestamp &&
-            p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
-        if (ready.length === 0)
-          throw new AegisError("action_failed", `${ref}: no Ready pod matches ${selectorText(next)}`);
-        await deps.kube.core.patchNamespacedService(
-          { name: service, namespace, body: { spec: { selector: next } } },
-          mergePatch,
-        );
+        const readyPods = await moveServiceSelector(deps.kube, { namespace, service, ref, next });
         return {
           namespace,
           service,
@@ -58,7 +41,7 @@ export function createRerouteTrafficTool(deps: { kube: KubeClients }) {
           to,
           previousSelector: previous,
           selector: next,
-          readyPods: ready.length,
+          readyPods,
         };
       } catch (err) {
         throw toAegisError(err, ref, "rerouting", "action_failed");

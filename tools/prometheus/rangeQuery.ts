@@ -34,24 +34,28 @@ export interface AlertWindow {
   windowMs: number;
 }
 
-/**
- * The range to read an alert's history over: from when it began (`since`, epoch ms; unknown → the shortest
- * window) to `now`, never shorter than `minMs` nor longer than `maxMs`, in `steps` steps.
- */
-export function alertWindow(opts: {
-  since?: number | undefined;
-  now?: number | undefined;
+/** How far back a reader looks: never shorter than `minMs` nor longer than `maxMs`, in `steps` steps. */
+export interface WindowBounds {
   minMs: number;
   maxMs: number;
   steps: number;
-}): AlertWindow {
-  const end = opts.now ?? Date.now();
-  const since = opts.since !== undefined && Number.isFinite(opts.since) ? opts.since : end;
-  const windowMs = Math.min(opts.maxMs, Math.max(opts.minMs, end - since));
+}
+
+/**
+ * The range to read an alert's history over: from when it began (`at.since`, epoch ms; unknown → the shortest
+ * window) to `at.now`, within the reader's bounds.
+ */
+export function alertWindow(
+  at: { since?: number | undefined; now?: number | undefined },
+  bounds: WindowBounds,
+): AlertWindow {
+  const end = at.now ?? Date.now();
+  const since = at.since !== undefined && Number.isFinite(at.since) ? at.since : end;
+  const windowMs = Math.min(bounds.maxMs, Math.max(bounds.minMs, end - since));
   return {
     start: new Date(end - windowMs).toISOString(),
     end: new Date(end).toISOString(),
-    stepSeconds: Math.max(0.1, windowMs / 1000 / opts.steps),
+    stepSeconds: Math.max(0.1, windowMs / 1000 / bounds.steps),
     windowMs,
   };
 }

@@ -1,14 +1,34 @@
 import type { ContainerStatsResult, StatsSample } from "../../../tools/docker/containerStats.ts";
 import { queryPrometheus } from "../../../tools/prometheus/instantQuery.ts";
-import { alertWindow, queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
+import {
+  alertWindow,
+  queryPrometheusRange,
+  type WindowBounds,
+} from "../../../tools/prometheus/rangeQuery.ts";
 
-/** The trend is read since the alert began, over at least this long and at most the longest window. */
-const MIN_WINDOW_MS = 5_000;
-const MAX_WINDOW_MS = 10 * 60_000;
-/** Steps per window: fine enough for a fast scrape, few enough for one small answer. */
-const STEPS = 50;
+/**
+ * The trend is read since the alert began, over at least 5 s and at most 10 minutes, in 50 steps: fine enough for a
+ * fast scrape, few enough for one small answer.
+ */
+const WINDOW: WindowBounds = { minMs: 5_000, maxMs: 10 * 60_000, steps: 50 };
 /** Distinct readings a trend needs before it says anything. */
 const MIN_POINTS = 3;
+
+/** Which container's history to read, from where, and over which alert's window. */
+export interface ContainerHistoryQuery {
+  prometheusUrl: string;
+  container: string;
+  /** Epoch ms the alert began; the window starts there. */
+  since?: number;
+  now?: number;
+}
+
+/** One range query over the alert's window. */
+async function readWindow(opts: ContainerHistoryQuery, query: string) {
+  const window = alertWindow(opts, WINDOW);
+  const range = await queryPrometheusRange({ prometheusUrl: opts.prometheusUrl, query, ...window });
+  return { range, window };
+}
 
 /**
  * A container's memory over the last minutes and its CPU now, read from Prometheus (cAdvisor's working set by the
@@ -17,27 +37,14 @@ const MIN_POINTS = 3;
  * is the engine's stats: the three newest distinct readings, and the growth rate fitted over every reading of the
  * window. Undefined when Prometheus has fewer than three distinct readings.
  */
-export async function statsFromPrometheus(opts: {
-  prometheusUrl: string;
-  container: string;
-  memoryLimitBytes: number;
-  /** Epoch ms the alert began; the window starts there. */
-  since?: number;
-  now?: number;
-}): Promise<ContainerStatsResult | undefined> {
+export async function statsFromPrometheus(
+  opts: ContainerHistoryQuery & { memoryLimitBytes: number },
+): Promise<ContainerStatsResult | undefined> {
   const name = JSON.stringify(opts.container);
-  const window = alertWindow({
-    since: opts.since,
-    now: opts.now,
-    minMs: MIN_WINDOW_MS,
-    maxMs: MAX_WINDOW_MS,
-    steps: STEPS,
-  });
-  const range = await queryPrometheusRange({
-    prometheusUrl: opts.prometheusUrl,
-    query: `container_memory_working_set_bytes{name=${name}} or process_resident_memory_bytes{container=${name}}`,
-    ...window,
-  });
+  const { range } = await readWindow(
+    opts,
+    `container_memory_working_set_bytes{name=${name}} or process_resident_memory_bytes{container=${name}}`,
+  );
   // Steps between two scrapes repeat the older sample: keep each reading once.
   const points = (range.series[0]?.points ?? []).filter(
     ([, v], i, all) => Number.isFinite(v) && (i === 0 || v !== all[i - 1]![1]),
@@ -93,25 +100,11 @@ export const SUSTAINED_RISES = 2;
  * counter (by the `container` label the scrape adds) instead of probing it again on the spot: errors that grew at
  * several scrapes are sustained, not a blip. Undefined when Prometheus has no such series.
  */
-export async function errorsFromPrometheus(opts: {
-  prometheusUrl: string;
-  container: string;
-  since?: number;
-  now?: number;
-}): Promise<ErrorHistory | undefined> {
-  const name = JSON.stringify(opts.container);
-  const window = alertWindow({
-    since: opts.since,
-    now: opts.now,
-    minMs: MIN_WINDOW_MS,
-    maxMs: MAX_WINDOW_MS,
-    steps: STEPS,
-  });
-  const range = await queryPrometheusRange({
-    prometheusUrl: opts.prometheusUrl,
-    query: `sum(http_requests_total{container=${name},code=~"5.."})`,
-    ...window,
-  });
+export async function errorsFromPrometheus(opts: ContainerHistoryQuery): Promise<ErrorHistory | undefined> {
+  const { range, window } = await readWindow(
+    opts,
+    `sum(http_requests_total{container=${JSON.stringify(opts.container)},code=~"5.."})`,
+  );
   const values = (range.series[0]?.points ?? []).map(([, v]) => v).filter(Number.isFinite);
   if (values.length === 0) return undefined;
   let rises = 0;

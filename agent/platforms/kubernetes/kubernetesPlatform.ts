@@ -38,7 +38,7 @@ import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
 import { versionSignals } from "./versions.ts";
-import { selectorText } from "../../../tools/kubernetes/rerouteTraffic.ts";
+import { selectorText } from "../../../tools/kubernetes/serviceSelector.ts";
 import {
   currentLine,
   consumerGroupSignals,

@@ -1,15 +1,16 @@
 import type { PodSnapshot } from "../../../tools/kubernetes/listPods.ts";
-import { alertWindow, queryPrometheusRange } from "../../../tools/prometheus/rangeQuery.ts";
+import {
+  alertWindow,
+  queryPrometheusRange,
+  type WindowBounds,
+} from "../../../tools/prometheus/rangeQuery.ts";
 import { watchedContainers, type MemorySeries } from "./memory.ts";
 
 /**
- * The history read: from the alert's start back to at least this long before now (a leak's growth began
- * before its alert fired), and never more than the longest window.
+ * The history read: from the alert's start back to at least 2 minutes before now (a leak's growth began before its
+ * alert fired), never more than 15 minutes, in 100 steps (the range tool keeps at most 120 points per series).
  */
-const MIN_WINDOW_MS = 2 * 60_000;
-const MAX_WINDOW_MS = 15 * 60_000;
-/** Steps per window (the range tool keeps at most 120 points per series). */
-const STEPS = 100;
+const WINDOW: WindowBounds = { minMs: 2 * 60_000, maxMs: 15 * 60_000, steps: 100 };
 /** Distinct readings a pod's history needs before it says anything. */
 const MIN_POINTS = 3;
 /** The readings are averaged into this many equal slices of time: a trend, not each scrape's jitter. */
@@ -36,13 +37,7 @@ export async function memoryFromPrometheus(opts: {
 }): Promise<MemorySeries[] | undefined> {
   const watched = watchedContainers(opts.pods, opts.container);
   if (watched.size === 0) return [];
-  const window = alertWindow({
-    since: opts.since,
-    now: opts.now,
-    minMs: MIN_WINDOW_MS,
-    maxMs: MAX_WINDOW_MS,
-    steps: STEPS,
-  });
+  const window = alertWindow(opts, WINDOW);
   const pods = [...watched.keys()].map(escapeRegex).join("|");
   const selector = `container_memory_working_set_bytes{namespace=${quote(opts.namespace)}, pod=~${quote(pods)}, container!="", container!="POD"}`;
   const range = (query: string) =>

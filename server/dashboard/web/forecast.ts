@@ -1,21 +1,13 @@
 import type { ChartConfiguration } from "chart.js";
 import { html } from "htm/preact";
 import type { ForecastView, Point } from "../forecast.ts";
+import { formatBytes, formatSeconds } from "../../../core/units.ts";
 import { ChartView, COLORS } from "./chart.ts";
 
 /** A value in the series' unit, for axis ticks and the caption. */
 function fmt(v: number, unit: ForecastView["unit"]): string {
-  if (unit === "bytes") {
-    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let x = Math.abs(v);
-    let i = 0;
-    while (x >= 1024 && i < units.length - 1) {
-      x /= 1024;
-      i++;
-    }
-    return `${v < 0 ? "-" : ""}${x.toFixed(x >= 100 ? 0 : 1)} ${units[i]}`;
-  }
-  if (unit === "seconds") return v >= 1 ? `${v.toFixed(2)} s` : `${(v * 1000).toFixed(0)} ms`;
+  if (unit === "bytes") return formatBytes(v);
+  if (unit === "seconds") return formatSeconds(v);
   return Math.abs(v) >= 100 ? v.toFixed(0) : Number(v.toPrecision(3)).toString();
 }
 

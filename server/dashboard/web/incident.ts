@@ -1,9 +1,11 @@
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
 import { ApiError, duration, postJson, when, type Session } from "./api.ts";
+import type { Decision } from "../../../core/types.ts";
 import type { ForecastView } from "../forecast.ts";
 import { ChartView, COLORS } from "./chart.ts";
 import { ForecastChart } from "./forecast.ts";
+import { TableHead } from "./table.ts";
 
 /** The incident as /ui/api/incidents/:id returns it (core/types.ts Incident, redacted). */
 export interface IncidentDoc {
@@ -17,21 +19,7 @@ export interface IncidentDoc {
     signals: Array<{ name: string; value: unknown; detail: string }>;
     errors: string[];
   } | null;
-  decision: {
-    action: string;
-    target: string;
-    params: Record<string, unknown>;
-    confidence: number;
-    rationale: string;
-    family?: string;
-    contributions: Record<string, number>;
-    basis?: Array<{ evidence: string; weight: number; detail: string }>;
-    planner: string;
-    model: string | null;
-    summary?: string;
-    rejectedHypotheses?: Array<{ hypothesis: string; reason: string }>;
-    notes?: string[];
-  } | null;
+  decision: Decision | null;
   actions: Array<{
     key: string;
     action: string;
@@ -99,16 +87,7 @@ export function IncidentPage(props: { incident: IncidentDoc; session: Session; o
         i.actions.length === 0
           ? html`<p class="muted">No action taken.</p>`
           : html`<table>
-              <thead>
-                <tr>
-                  <th>action</th>
-                  <th>target</th>
-                  <th>attempt</th>
-                  <th>state</th>
-                  <th>sent</th>
-                  <th>error</th>
-                </tr>
-              </thead>
+              <${TableHead} columns=${["action", "target", "attempt", "state", "sent", "error"]} />
               <tbody>
                 ${i.actions.map(
                   (a) =>

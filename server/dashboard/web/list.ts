@@ -1,21 +1,8 @@
 import { html } from "htm/preact";
 import type { RowFilter } from "../rowFilter.ts";
+import { INCIDENT_STATUSES } from "../../../core/types.ts";
 import { duration, when, type IncidentRow } from "./api.ts";
-
-/** Statuses a person filters by (core/types.ts INCIDENT_STATUSES). */
-const STATUSES = [
-  "open",
-  "investigating",
-  "awaiting_approval",
-  "acting",
-  "verifying",
-  "resolved",
-  "failed",
-  "escalated",
-  "advised",
-  "dismissed",
-  "quarantined",
-];
+import { TableHead } from "./table.ts";
 
 /** The list's state: the rows shown, where the next page starts, and how the list is filtered. */
 export interface ListState {
@@ -55,7 +42,7 @@ export function IncidentList(props: {
           onChange=${(e: Event) => set({ status: (e.target as HTMLSelectElement).value || undefined })}
         >
           <option value="">any</option>
-          ${STATUSES.map((s) => html`<option value=${s}>${s.replace("_", " ")}</option>`)}
+          ${INCIDENT_STATUSES.map((s) => html`<option value=${s}>${s.replace("_", " ")}</option>`)}
         </select></label
       >
       <label
@@ -96,16 +83,7 @@ export function IncidentList(props: {
             }
           </p>`
         : html`<table class="list" data-testid="incident-list">
-            <thead>
-              <tr>
-                <th>status</th>
-                <th>alert</th>
-                <th>target</th>
-                <th>action</th>
-                <th>received</th>
-                <th>recovery</th>
-              </tr>
-            </thead>
+            <${TableHead} columns=${["status", "alert", "target", "action", "received", "recovery"]} />
             <tbody>
               ${props.list.rows.map(
                 (r) =>

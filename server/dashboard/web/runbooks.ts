@@ -1,6 +1,7 @@
 import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson, when } from "./api.ts";
+import { TableHead } from "./table.ts";
 
 interface EntrySummary {
   id: string;
@@ -67,17 +68,9 @@ export function Runbooks(props: { selected: string | null }) {
         entries === null
           ? html`<p class="muted">Loading…</p>`
           : html`<table data-testid="runbook-list">
-              <thead>
-                <tr>
-                  <th>kind</th>
-                  <th>title</th>
-                  <th>family</th>
-                  <th>actions</th>
-                  <th>verified</th>
-                  <th>failed</th>
-                  ${query && html`<th>score</th>`}
-                </tr>
-              </thead>
+              <${TableHead}
+                columns=${["kind", "title", "family", "actions", "verified", "failed", ...(query ? ["score"] : [])]}
+              />
               <tbody>
                 ${entries.map(
                   (e) =>

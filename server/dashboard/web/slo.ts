@@ -1,6 +1,7 @@
 import { html } from "htm/preact";
 import { useEffect, useState } from "preact/hooks";
 import { getJson } from "./api.ts";
+import { TableHead } from "./table.ts";
 
 interface Burn {
   /** Percent, as the policy writes it (99.9). */
@@ -72,16 +73,9 @@ export function SloPanel(props: { version: number }) {
             No SLO in the policy (<code>slos:</code>); add one to see its budget and burn rates.
           </p>`
         : html`<table>
-            <thead>
-              <tr>
-                <th>service</th>
-                <th>SLO</th>
-                <th>objective</th>
-                <th>budget left</th>
-                ${WINDOWS.map((w) => html`<th>burn ${w}</th>`)}
-                <th></th>
-              </tr>
-            </thead>
+            <${TableHead}
+              columns=${["service", "SLO", "objective", "budget left", ...WINDOWS.map((w) => `burn ${w}`), ""]}
+            />
             <tbody>
               ${burns}
             </tbody>
@@ -111,16 +105,7 @@ export function SloPanel(props: { version: number }) {
       doc.actions.length > 0 &&
       html`<h4>Earned autonomy (each action's record)</h4>
         <table>
-          <thead>
-            <tr>
-              <th>service</th>
-              <th>action</th>
-              <th>verified</th>
-              <th>failed</th>
-              <th>rate</th>
-              <th>earned</th>
-            </tr>
-          </thead>
+          <${TableHead} columns=${["service", "action", "verified", "failed", "rate", "earned"]} />
           <tbody>
             ${doc.actions.map(
               (a) =>

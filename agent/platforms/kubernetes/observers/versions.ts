@@ -2,7 +2,7 @@ import type { ObserverDeps } from "./deps.ts";
 import type { VersionVerdict } from "../versions.ts";
 import { judgeVersions } from "../versions.ts";
 import { podSnapshot } from "../../../../tools/kubernetes/listPods.ts";
-import { selectorText } from "../../../../tools/kubernetes/rerouteTraffic.ts";
+import { selectorText } from "../../../../tools/kubernetes/serviceSelector.ts";
 import type { TrafficSettings } from "../actions/action.ts";
 
 /** Every version's pods behind the Service (its selector without the version label), judged one by one. */
