@@ -57,6 +57,7 @@ export type UndoRefusalCode =
   | "undo_in_doubt"
   | "newer_action"
   | "changed_since"
+  | "object_busy"
   | "not_allowed";
 
 /**

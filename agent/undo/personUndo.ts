@@ -99,6 +99,17 @@ export function createPersonUndo(deps: PersonUndoDeps) {
           `incident ${later.incidentId} ${undoOf(later) ? "undid" : "sent"} ${later.action} on ${later.target} at ${later.requestedAt}, ` +
           `after this ${record.action}: undoing it now would revert that incident's change too`,
       });
+    // An incident working on the same object now would act or verify on top of the undo.
+    for (const other of await deps.incidents.listUnfinished()) {
+      if (other === id) continue;
+      const busy = await deps.incidents.get(other);
+      const on = busy && (busy.decision?.actsOn ?? busy.target);
+      if (busy && on?.key === target.key)
+        warnings.push({
+          code: "object_busy",
+          why: `incident ${other} is working on ${target.key} now (${busy.status}): an undo under it would change what it investigates, acts on or verifies`,
+        });
+    }
     const changed = await platform?.undoConflict?.(record, target);
     if (changed) warnings.push({ code: "changed_since", why: changed });
     const first = warnings[0];

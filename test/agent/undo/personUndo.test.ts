@@ -152,4 +152,27 @@ describe("a person's undo through the action ledger", () => {
       "undone: scaled back to 1 replica(s)",
     ]);
   });
+
+  it("refused while another incident works on the same object now; the reason names it", async () => {
+    const store = await scaledIncident();
+    const later = {
+      status: "firing" as const,
+      labels: { alertname: "Saturated", container: "web" },
+      annotations: {},
+      startsAt: "2026-12-07T11:00:00Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "",
+      fingerprint: "f-web",
+    };
+    const [open] = await store.incidents.ingest([{ alert: later, target: web }], new Date().toISOString());
+    expect(open!.incidentId).not.toBe(store.id);
+    const sent: ActionRecord[] = [];
+    const undo = createPersonUndo({ ...store, platforms: [recordingPlatform(sent)] });
+    const refused = await undo(store.id, { by: "alice", via: "api" });
+    expect(refused).toMatchObject({ kind: "refused", code: "object_busy", confirmable: true });
+    expect(refused.kind === "refused" && refused.message).toContain(
+      `incident ${open!.incidentId} is working on docker:container/web now (open)`,
+    );
+    expect(sent).toEqual([]);
+  });
 });
