@@ -97,9 +97,11 @@ export class SlackNotifier implements Notifier {
     });
     const last = [...incident.timeline].reverse().find((e) => e.step === "undo");
     if (last) {
+      // An outcome posted in an approval request's thread: the line goes in that thread (its parent's ts).
+      const parent = findMessage(incident, "approval") ?? ref;
       await this.deps.client.chat.postMessage({
         channel: ref.channel,
-        thread_ts: ref.ts,
+        thread_ts: parent.ts,
         text: `${esc(String(last.data?.by ?? ""))}: ${esc(redactText(last.message))}`,
       });
     }

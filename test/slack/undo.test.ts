@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { imageOf, restartRollout, undoRecords } from "../e2e/kubernetes/undoHelpers.ts";
-import { getIncident } from "../helpers/aegis.ts";
+import { apiHeaders, getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { blockAction, postToSlackEndpoint, type FakeMessage } from "../helpers/fakeSlack.ts";
 import {
@@ -139,5 +139,22 @@ describe("undo in Slack", () => {
     await waitFor(async () => image(h!) === bad || undefined, { what: "the confirmed undo" });
     const after = await getIncident(h.baseUrl, id);
     expect(undoRecords(after)[0]?.params).toMatchObject({ confirmedOver: ["changed_since"], via: "slack" });
+  });
+
+  it("an undo asked through the API shows in the Slack message too", async () => {
+    h = await startSlackHarness(approvalPolicy());
+    const { id, bad, outcome } = await rolledBack(h);
+    const res = await fetch(`${h.baseUrl}/api/incidents/${id}/undo`, {
+      method: "POST",
+      headers: { ...apiHeaders(h.baseUrl), "content-type": "application/json" },
+      body: JSON.stringify({ by: "bob-at-the-terminal" }),
+    });
+    expect(res.status).toBe(200);
+    expect(image(h)).toBe(bad);
+    const m = h.slack.messages.get(`${outcome.channel}:${outcome.ts}`)!;
+    expect(text(m.blocks)).toContain("Undone* by bob-at-the-terminal");
+    expect(text(m.blocks)).not.toContain('"aegis_undo"');
+    const thread = [...h.slack.messages.values()].filter((x) => x.threadTs === outcome.threadTs);
+    expect(thread.some((x) => /bob-at-the-terminal: undone: rolled forward/.test(x.text))).toBe(true);
   });
 });
