@@ -110,7 +110,13 @@ export function createPersonUndo(deps: PersonUndoDeps) {
           why: `incident ${other} is working on ${target.key} now (${busy.status}): an undo under it would change what it investigates, acts on or verifies`,
         });
     }
-    const changed = await platform?.undoConflict?.(record, target);
+    // Not knowing whether the object moved on is itself a reason to look first.
+    const changed = await platform
+      ?.undoConflict?.(record, target)
+      .catch(
+        (err: unknown) =>
+          `could not read ${target.key} to see whether it changed since: ${describeError(err)}`,
+      );
     if (changed) warnings.push({ code: "changed_since", why: changed });
     const first = warnings[0];
     if (first && request.confirm !== true)
