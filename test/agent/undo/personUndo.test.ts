@@ -2,11 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { Platform } from "../../../agent/platforms/platform.ts";
 import { createPersonUndo } from "../../../agent/undo/personUndo.ts";
 import type { ActionRecord, Target } from "../../../core/types.ts";
-import { SqliteActionLedger } from "../../../store/actionLedger.ts";
-import { openDatabase } from "../../../store/db.ts";
-import { SqliteIncidentRepository } from "../../../store/incidentRepository.ts";
+import { resolvedScaleIncident } from "../../helpers/sentAction.ts";
 
-const web: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
+const web: Extract<Target, { kind: "docker_container" }> = {
+  kind: "docker_container",
+  key: "docker:container/web",
+  name: "web",
+};
 
 /**
  * A Docker platform that records the undos it is asked to send: what reaches it is what would reach the engine.
@@ -33,36 +35,8 @@ function recordingPlatform(sent: ActionRecord[]): Platform {
 }
 
 /** One store (replicas share it) with a finished incident that scaled web from 1 to 3. */
-async function scaledIncident() {
-  const db = openDatabase(":memory:");
-  const incidents = new SqliteIncidentRepository(db);
-  const ledger = new SqliteActionLedger(db);
-  const alert = {
-    status: "firing" as const,
-    labels: { alertname: "Saturated", container: "web" },
-    annotations: {},
-    startsAt: "2026-12-07T10:00:00Z",
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "",
-    fingerprint: "f-web",
-  };
-  const [created] = await incidents.ingest([{ alert, target: web }], new Date().toISOString());
-  const id = created!.incidentId;
-  const key = `${id}:act:1`;
-  await ledger.begin({
-    key,
-    incidentId: id,
-    action: "scale_service",
-    target: "web",
-    targetKey: web.key,
-    params: { replicas: 3 },
-    attempt: 1,
-    requestedAt: new Date().toISOString(),
-  });
-  await ledger.complete(key, { state: "sent", result: { previousReplicas: 1, replicas: 3 } });
-  await incidents.setStatus(id, "resolved", "verified healthy after the action");
-  return { incidents, ledger, id, key };
-}
+const scaledIncident = () =>
+  resolvedScaleIncident(web, { replicas: 3 }, async () => ({ previousReplicas: 1, replicas: 3 }));
 
 describe("a person's undo through the action ledger", () => {
   it("two replicas asked at once (one store, two undo services) send one undo; the other is refused", async () => {
