@@ -104,6 +104,39 @@ describe("a person undoes what the agent did, on the simulator", () => {
     expect(image()).toBe(before);
   });
 
+  it("raise_hpa_limits: refused while the HPA was changed since; left as the person set it", async () => {
+    h.sim().inject({ family: "traffic_spike", target: "shop/web" });
+    h.advance(120_000);
+    const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
+    expect(incident.decision?.action).toBe("raise_hpa_limits");
+    const result = incident.actions[0]!.result as { hpa: string; maxReplicas: number; previousMax: number };
+    // A person raises the HPA further by hand (kubectl patch hpa).
+    const sim = h.sim();
+    const res = await fetch(
+      `${sim.url}/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/${result.hpa}`,
+      {
+        method: "PATCH",
+        headers: {
+          authorization: `Bearer ${sim.tokenFor("aegisops", "aegisops")}`,
+          "content-type": "application/merge-patch+json",
+        },
+        body: JSON.stringify({ spec: { maxReplicas: result.maxReplicas + 5 } }),
+      },
+    );
+    expect(res.status).toBe(200);
+    const refused = await askUndo(incident.id);
+    expect(refused).toMatchObject({ status: 409, body: { error: "changed_since", confirmable: true } });
+    expect(String(refused.body.message)).toContain(
+      `HPA shop/${result.hpa} now allows at most ${result.maxReplicas + 5} replicas, not the ${result.maxReplicas} raise_hpa_limits set`,
+    );
+    const hpa = (await (
+      await fetch(`${sim.url}/apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/${result.hpa}`, {
+        headers: { authorization: `Bearer ${sim.tokenFor("aegisops", "aegisops")}` },
+      })
+    ).json()) as { spec: { maxReplicas: number } };
+    expect(hpa.spec.maxReplicas).toBe(result.maxReplicas + 5);
+  });
+
   it("look-alike: an incident that sent nothing has nothing to undo (409), and an unknown one is 404", async () => {
     h.sim().inject({ family: "crashloop", target: "shop/web", variant: "missing_secret" });
     h.advance(30_000);
