@@ -157,4 +157,38 @@ describe("undo in Slack", () => {
     const thread = [...h.slack.messages.values()].filter((x) => x.threadTs === outcome.threadTs);
     expect(thread.some((x) => /bob-at-the-terminal: undone: rolled forward/.test(x.text))).toBe(true);
   });
+
+  it("in auto mode the channel's outcome notification carries the button; the undo updates it and threads under it", async () => {
+    h = await startSlackHarness(
+      approvalPolicy({ modes: { byTier: { low: "auto", medium: "auto", high: "auto" } } }),
+    );
+    h.sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.sim.advance(30_000);
+    const bad = image(h);
+    const id = await h.alert({ namespace: "shop", deployment: "checkout" });
+    expect((await h.waitFinished(id)).status).toBe("resolved");
+    const notification = await waitFor(
+      async () =>
+        [...h!.slack.messages.values()].find((m) => !m.threadTs && text(m.blocks).includes(id)) ?? undefined,
+      { what: "the outcome notification" },
+    );
+    expect(text(notification.blocks)).toContain("aegis_undo");
+    await click(h, notification, ALICE, "aegis_undo", id);
+    await waitFor(async () => image(h!) === bad || undefined, { what: "the undo" });
+    const updated = await waitFor(
+      async () => {
+        const m = h!.slack.messages.get(`${notification.channel}:${notification.ts}`)!;
+        return text(m.blocks).includes("Undone") ? m : undefined;
+      },
+      { what: "the notification updated" },
+    );
+    expect(text(updated.blocks)).not.toContain('"aegis_undo"');
+    await waitFor(
+      async () =>
+        [...h!.slack.messages.values()].some(
+          (m) => m.threadTs === notification.ts && /undone:/.test(m.text),
+        ) || undefined,
+      { what: "the undo's line in the notification's thread" },
+    );
+  });
 });
