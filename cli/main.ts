@@ -16,6 +16,13 @@ for (const entry of COMMANDS) {
   else program.command(entry.name).description(entry.summary);
 }
 
+// A reader that closes the pipe early (`aegis detect FILE.csv | head`) ends the command quietly, as any Unix
+// tool does, instead of an EPIPE stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

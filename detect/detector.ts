@@ -1,7 +1,7 @@
 import type { DetectorParams } from "./params.ts";
 
 /** The views a detector combines; a score's contribution map is keyed by them. */
-export const VIEWS = ["level", "change", "seasonal", "spread"] as const;
+export const VIEWS = ["level", "change", "seasonal", "spread", "range"] as const;
 /** One view of a series. */
 export type View = (typeof VIEWS)[number];
 
@@ -31,6 +31,8 @@ export class StreamingDetector {
   private levelVar = 0;
   private changeMean = 0;
   private changeVar = 0;
+  /** (1 − the change view's rate)^points: how much of the steps' variance is still its zero start. */
+  private changeStart = 1;
   private spreadShort = 0;
   private prevResidual = 0;
   private prevWarm = false;
@@ -51,7 +53,9 @@ export class StreamingDetector {
   private quiet = 0;
   private sinceReport = 0;
   private lastScore = 0;
+  private sinceAlarm = Number.POSITIVE_INFINITY;
   private readonly novelty: NoveltyContext | undefined;
+  private readonly range: RangeNovelty | undefined;
 
   constructor(params: DetectorParams) {
     this.p = params;
@@ -66,6 +70,7 @@ export class StreamingDetector {
     this.usual.fill(params.minSurprise);
     this.usualDecay = Math.pow(2, -1 / params.usualHalfLife);
     this.novelty = params.novelty === undefined ? undefined : new NoveltyContext(params.novelty);
+    this.range = params.range === undefined ? undefined : new RangeNovelty(params.range);
   }
 
   /** Points seen so far. */
@@ -85,6 +90,7 @@ export class StreamingDetector {
       change: this.last[1]!,
       seasonal: this.last[2]!,
       spread: this.last[3]!,
+      range: this.last[4]!,
     };
   }
 
@@ -126,6 +132,16 @@ export class StreamingDetector {
       residual = x - this.slotMean[slot]!;
     }
     const novel = this.novelty?.observe(x, this.n < p.warmupPoints) ?? false;
+    const outOfRange =
+      this.range?.observe(
+        x,
+        d,
+        x - this.levelMean,
+        // The steps' variance starts at 0 and grows towards its level: corrected for that start (as
+        // Adam corrects its moments), early noise is not mistaken for a small one.
+        Math.sqrt(((this.changeStart < 1 ? this.changeVar / (1 - this.changeStart) : 0) + floor2) / 2),
+        warm ? residual : undefined,
+      ) ?? 0;
     const uLevel = this.normalise(0, zLevel);
     const uChange = this.normalise(1, zChange);
     const uSpread = this.normalise(3, zSpread);
@@ -147,6 +163,8 @@ export class StreamingDetector {
     this.last[1] = uStep;
     this.last[2] = uSeasonal;
     this.last[3] = uSpread;
+    // v4's range view: 1 plus how far (in multiples of the range) the point left it; 0 inside.
+    this.last[4] = outOfRange > 0 ? 1 + outOfRange : 0;
     const raw = Math.max(uValue, uStep, uSpread * p.spreadWeight);
 
     // Learn from the point (winsorised, so one outlier does not blind a view for long).
@@ -157,6 +175,7 @@ export class StreamingDetector {
     const ci = this.aChange * dc;
     this.changeMean += ci;
     this.changeVar = (1 - this.aChange) * (this.changeVar + dc * ci);
+    this.changeStart *= 1 - this.aChange;
     this.spreadShort = short;
     this.spreadLong += this.aLong * (Math.min(d * d, 16 * (this.spreadLong + floor2)) - this.spreadLong);
     if (slot >= 0) {
@@ -195,6 +214,8 @@ export class StreamingDetector {
       this.memory = 0;
     }
     if (this.n <= p.warmupPoints) out = 0;
+    if (this.range !== undefined)
+      return (this.lastScore = this.rangeScore(outOfRange, out, warm ? (uSeasonal - 1) / p.scoreSpan : 0));
     return (this.lastScore = out);
   }
 
@@ -215,6 +236,32 @@ export class StreamingDetector {
     if (this.quiet > p.novelty!.recentPoints) return 0;
     const out = 0.5 + 0.5 * Math.min(1, this.memory);
     if (out >= p.threshold) this.sinceReport = 0;
+    return out;
+  }
+
+  /**
+   * v4: a point scores when the smoothed value or step size leaves the range the series has shown
+   * (0.5 plus half how far, in multiples of the range), or, on a series the seasonal baseline explains,
+   * when the seasonal view or the v2 event logic finds it unusual (0.5 plus half the excess). After a score at or above the threshold
+   * the series stays silent for holdPoints: one alarm per event.
+   */
+  private rangeScore(outOfRange: number, event: number, seasonalExcess: number): number {
+    const p = this.p;
+    this.sinceAlarm++;
+    if (this.n <= p.warmupPoints || this.sinceAlarm <= p.holdPoints) return 0;
+    let out = 0;
+    if (this.n <= p.range!.matureAfter) {
+      // A range of a few hundred points is still growing (each one may be a new record): until then the
+      // v2 event logic speaks alone.
+      if (event >= p.range!.viewExcess) out = 0.5 + 0.5 * Math.min(1, event);
+    } else if (outOfRange > 0) out = 0.5 + 0.5 * Math.min(1, outOfRange);
+    if (this.range!.seasonal >= p.range!.seasonalStrength) {
+      // The hour-of-day baseline explains this series: a value unusual for the hour is news even when
+      // the level has seen it (a daily peak that does not come, a night at the day's level).
+      const e = Math.max(event, seasonalExcess);
+      if (e >= p.range!.viewExcess) out = Math.max(out, 0.5 + 0.5 * Math.min(1, e));
+    }
+    if (out >= p.threshold) this.sinceAlarm = 0;
     return out;
   }
 
@@ -286,6 +333,103 @@ class NoveltyContext {
     if (this.seen[k] !== 0) return false;
     this.seen[k] = 1;
     return !warmingUp;
+  }
+}
+
+/**
+ * The range a series has shown: the extremes of its smoothed value (at a short and a long span) and the
+ * highest of its smoothed step size, each shrinking slowly towards the middle, and how much of the level's
+ * variance a seasonal baseline explains. Constant memory: a few dozen numbers.
+ */
+class RangeNovelty {
+  private readonly aValue: number;
+  private readonly aSlow: number;
+  private readonly aSpread: number;
+  private readonly aStrength: number;
+  private readonly valueNoise: number;
+  private readonly slowNoise: number;
+  private readonly cfg: NonNullable<DetectorParams["range"]>;
+  private value = Number.NaN;
+  private slow = Number.NaN;
+  private spread = 0;
+  private readonly valueRange: SeenRange;
+  private readonly slowRange: SeenRange;
+  private readonly spreadRange: SeenRange;
+  private levelDev2 = 0;
+  private residual2 = 0;
+  /** Share of the level's variance the seasonal baseline explains (1: all, ≤ 0: none). */
+  seasonal = 0;
+
+  constructor(cfg: NonNullable<DetectorParams["range"]>) {
+    this.cfg = cfg;
+    this.aValue = 2 / (cfg.valueSpan + 1);
+    this.aSlow = 2 / (cfg.slowSpan + 1);
+    this.aSpread = 2 / (cfg.spreadSpan + 1);
+    this.valueNoise = Math.sqrt(this.aValue / (2 - this.aValue));
+    this.slowNoise = Math.sqrt(this.aSlow / (2 - this.aSlow));
+    this.aStrength = rate(cfg.strengthHalfLife);
+    const decay = Math.pow(2, -1 / cfg.halfLife);
+    this.valueRange = new SeenRange(decay);
+    this.slowRange = new SeenRange(decay);
+    this.spreadRange = new SeenRange(decay);
+  }
+
+  /** Learn one point; returns how far (in multiples of the range) it left the range beyond the margin. */
+  observe(x: number, d: number, levelDev: number, noiseSd: number, residual: number | undefined): number {
+    this.value = Number.isNaN(this.value) ? x : this.value + this.aValue * (x - this.value);
+    this.slow = Number.isNaN(this.slow) ? x : this.slow + this.aSlow * (x - this.slow);
+    this.spread += this.aSpread * (Math.abs(d) - this.spread);
+    if (residual === undefined) this.seasonal = 0;
+    else {
+      this.levelDev2 += this.aStrength * (levelDev * levelDev - this.levelDev2);
+      this.residual2 += this.aStrength * (residual * residual - this.residual2);
+      this.seasonal = this.levelDev2 > 0 ? 1 - this.residual2 / this.levelDev2 : 0;
+    }
+    // Beyond the range by its margin, and by more than noiseMargin × the noise's standard deviation (read
+    // from the steps: a level shift does not inflate it) — a new record of stationary noise is no news.
+    // The floor is in standard deviations of each smoothed value (white noise smoothed at rate a keeps
+    // √(a / (2 − a)) of its deviation).
+    const floor = this.cfg.noiseMargin * noiseSd;
+    const out = Math.max(
+      this.valueRange.beyond(this.value, true, this.cfg.margin, floor * this.valueNoise),
+      this.slowRange.beyond(this.slow, true, this.cfg.margin, floor * this.slowNoise),
+      this.spreadRange.beyond(this.spread, false, this.cfg.spreadMargin, 0),
+    );
+    this.valueRange.learn(this.value);
+    this.slowRange.learn(this.slow);
+    this.spreadRange.learn(this.spread);
+    return out > 0 ? out : 0;
+  }
+}
+
+/** The range [lo, hi] of what a value has been, shrinking towards its middle by `decay` per point. */
+class SeenRange {
+  private lo = Number.POSITIVE_INFINITY;
+  private hi = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly decay: number) {}
+
+  /**
+   * How far `v` lies beyond the range (above it, or also below) past a margin of `margin` × its width and
+   * at least `floor`, in multiples of the width: 0 within.
+   */
+  beyond(v: number, bothSides: boolean, margin: number, floor: number): number {
+    const width = this.hi - this.lo;
+    if (!(width > 0)) return 0;
+    const past = Math.max(v - this.hi, bothSides ? this.lo - v : 0);
+    const m = Math.max(margin * width, floor);
+    return past > m ? (past - m) / width : 0;
+  }
+
+  learn(v: number): void {
+    if (!(this.hi >= this.lo)) {
+      this.lo = this.hi = v;
+      return;
+    }
+    const mid = (this.lo + this.hi) / 2;
+    const half = ((this.hi - this.lo) / 2) * this.decay;
+    this.lo = Math.min(mid - half, v);
+    this.hi = Math.max(mid + half, v);
   }
 }
 

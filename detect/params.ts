@@ -53,6 +53,62 @@ export const detectorParamsSchema = z
       ),
     eventGrowth: z.number().min(1).describe("factor by which an event's surprise must grow to report again"),
     threshold: z.number().gt(0).lte(1).describe("the product's fixed alarm threshold on the anomaly score"),
+    range: z
+      .object({
+        valueSpan: z.number().min(1).describe("span (points) of the smoothed value the range view watches"),
+        slowSpan: z
+          .number()
+          .min(1)
+          .describe(
+            "span (points) of a slower smoothed value with its own range: a sustained shift shows there",
+          ),
+        spreadSpan: z.number().min(1).describe("span (points) of the smoothed step size (|change|)"),
+        margin: z
+          .number()
+          .min(0)
+          .describe("the smoothed value alarms beyond the range seen so far widened by this fraction of it"),
+        noiseMargin: z
+          .number()
+          .min(0)
+          .describe(
+            "…and by more than this many standard deviations of the level (a noise record is no news)",
+          ),
+        spreadMargin: z
+          .number()
+          .min(0)
+          .describe("the smoothed step size alarms above its highest so far plus this fraction of its range"),
+        halfLife: z
+          .number()
+          .positive()
+          .describe("half-life (points) over which the range seen shrinks towards its middle"),
+        matureAfter: z
+          .number()
+          .int()
+          .min(0)
+          .describe("points before the range may alarm; until then the v2 event logic alarms alone"),
+        seasonalStrength: z
+          .number()
+          .max(1)
+          .describe(
+            "share of the level's variance the seasonal baseline must explain before the v2 views may alarm",
+          ),
+        viewExcess: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe("the v2 views' event score (their excess) that alarms on a strongly seasonal series"),
+        strengthHalfLife: z
+          .number()
+          .positive()
+          .describe("half-life (points) of the seasonal strength's averages"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "v4 design: alarm when the smoothed value or step size leaves the range the series has shown " +
+          "(and, on a strongly seasonal series, when the v2 views find it unusual for the hour); after an " +
+          "alarm the series is silent for holdPoints",
+      ),
     novelty: z
       .object({
         bins: z

@@ -485,6 +485,8 @@ function anomalyMessage(
       ? "unusual"
       : top[0] === "seasonal"
         ? `${top[1].toFixed(1)}× further from normal for this hour than it has lately been`
-        : `${top[1].toFixed(1)}× beyond its usual ${top[0]}`;
+        : top[0] === "range"
+          ? "outside the range it has shown lately"
+          : `${top[1].toFixed(1)}× beyond its usual ${top[0]}`;
   return `${whoOf(labels, ws.name)}'s ${ws.name} is ${formatValue(value, ws.unit)}: ${why}`;
 }

@@ -27,9 +27,9 @@ function cronThenShift(seed: number): number[] {
 }
 
 describe("detector v3 (novelty context)", () => {
-  it("is a version beside v2, not the default: v2 stays the product's detector and v3 is opt-in", () => {
+  it("is a version beside v2, not the default: v3 is opt-in", () => {
     expect(listDetectorVersions()).toEqual(expect.arrayContaining(["v1", "v2", "v3"]));
-    expect(DEFAULT_DETECTOR_VERSION).toBe("v2");
+    expect(DEFAULT_DETECTOR_VERSION).not.toBe("v3");
     expect(loadDetectorParams("v3").novelty).toBeDefined();
     expect(loadDetectorParams("v2").novelty).toBeUndefined();
   });
