@@ -29,6 +29,7 @@ export function undoState(incident: Incident): UndoState {
     action !== undefined &&
     isTerminal(incident.status) &&
     canUndo(action.action) &&
-    !undos.some((u) => u.state === "sent" || u.state === "pending");
+    // A pending undo is one running now or one a crash left in doubt: the button stays, and the answer says which.
+    !undos.some((u) => u.state === "sent");
   return { action, undos, offered };
 }
