@@ -1,9 +1,11 @@
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AegisError, describeError } from "../core/errors.ts";
+import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
+import { AGENT_SOCKET_NAME, createSocketDirectory } from "./socketDirectory.ts";
 
 /** What the front process tells the agent process, and what the agent answers. */
 export type ToAgent = { type: "enqueue"; ids: string[] };
@@ -11,6 +13,9 @@ export type FromAgent = { type: "ready" };
 
 /** The command line the agent process runs: `aegis serve --agent-child`, with the agent's socket path. */
 export const AGENT_CHILD_FLAG = "--agent-child";
+/** This start of the agent process (a fresh name each start), and the start before it, which has exited. */
+export const AGENT_INSTANCE_FLAG = "--agent-instance";
+export const AGENT_PREDECESSOR_FLAG = "--agent-predecessor";
 
 export interface AgentProcessOptions {
   /** The script that runs the CLI (process.argv[1] of `aegis serve`). */
@@ -46,10 +51,12 @@ export class AgentProcess {
   private startedAt = 0;
   private readonly log: Logger;
   private readyWaiters: Array<() => void> = [];
+  /** The name of the running (or last) start, and of the start before it. */
+  private instance: string | undefined;
 
   constructor(private readonly options: AgentProcessOptions) {
-    this.dir = socketDirectory(options.socketParents ?? [tmpdir()]);
-    this.socketPath = join(this.dir, "agent.sock");
+    this.dir = createSocketDirectory(options.socketParents ?? [tmpdir()]);
+    this.socketPath = join(this.dir, AGENT_SOCKET_NAME);
     this.delayMs = options.restartDelayMs ?? 500;
     this.log = options.logger.child({ module: "agent-process" });
   }
@@ -108,10 +115,13 @@ export class AgentProcess {
   private spawn(env: NodeJS.ProcessEnv): void {
     rmSync(this.socketPath, { force: true });
     this.startedAt = Date.now();
-    const child = fork(this.options.script, ["serve", AGENT_CHILD_FLAG, this.socketPath], {
-      env,
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    // Spawned only once the previous start has exited: it is dead, so the new one may take its leases back at
+    // once (store/openStore.ts); no two live processes ever hold one name.
+    const predecessor = this.instance;
+    this.instance = randomBytes(4).toString("hex");
+    const args = ["serve", AGENT_CHILD_FLAG, this.socketPath, AGENT_INSTANCE_FLAG, this.instance];
+    if (predecessor) args.push(AGENT_PREDECESSOR_FLAG, predecessor);
+    const child = fork(this.options.script, args, { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child = child;
     child.on("message", (msg: FromAgent) => {
       if (msg?.type !== "ready") return;
@@ -136,27 +146,4 @@ export class AgentProcess {
       this.delayMs = Math.min(this.delayMs * 2, 30_000);
     });
   }
-}
-
-/** A private (0700) directory for the agent's socket under the first parent that takes one. */
-function socketDirectory(parents: string[]): string {
-  const failures: string[] = [];
-  for (const parent of parents) {
-    const prefix = join(parent, "aegis-agent-");
-    // mkdtemp adds 6 characters; the socket's name and a separator 11 more.
-    if (Buffer.byteLength(prefix) + 17 > 100) {
-      failures.push(`${parent}: path too long for a Unix socket`);
-      continue;
-    }
-    try {
-      return mkdtempSync(prefix);
-    } catch (err) {
-      failures.push(`${parent}: ${describeError(err)}`);
-    }
-  }
-  throw new AegisError(
-    "config_invalid",
-    `cannot create the agent process's socket directory (${failures.join("; ")}): mount a writable /tmp ` +
-      "(e.g. docker run --tmpfs /tmp) or set AEGIS_AGENT_PROCESS=inline",
-  );
 }

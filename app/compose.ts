@@ -30,7 +30,7 @@ import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
 import { registerReplicaMetrics } from "../server/replicaMetrics.ts";
 import type { ReplicaStatus } from "../server/routes/health.ts";
-import { openConfiguredStore } from "../store/openStore.ts";
+import { openConfiguredStore, type AgentIncarnation } from "../store/openStore.ts";
 import { createDockerClient } from "../tools/docker/client.ts";
 import { createKubeClients } from "../tools/kubernetes/client.ts";
 import { listActiveSilences } from "../tools/alertmanager/silences.ts";
@@ -64,6 +64,8 @@ export interface ComposeOverrides {
   clock?: Clock;
   /** How AEGIS_TEST_CRASH_AT kills (default: this process with SIGKILL; the agent process also kills its front). */
   crash?: () => void;
+  /** The agent process's start, when it runs apart from its front (its leases' name, its dead predecessor). */
+  incarnation?: AgentIncarnation;
 }
 
 /** Build the whole product from config: database, agent graph, runner and HTTP app. Nothing listens yet. */
@@ -72,7 +74,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const policy = overrides.policy ?? loadPolicy(config.policyPath);
   // SQLite (AEGIS_DB) by default; PostgreSQL, shared by replicas, when AEGIS_DATABASE_URL is set. The runbook
   // memory stays in this process's own SQLite file either way.
-  const store = await openConfiguredStore(config);
+  const store = await openConfiguredStore(config, overrides.incarnation);
   const leadership = chooseLeadership(config, store, logger);
   const db = store.local;
   const { incidents, ledger, settings } = store;

@@ -1,5 +1,5 @@
-import type { Aegis } from "../app/compose.ts";
 import type { Incident } from "../core/types.ts";
+import type { BenchAegis } from "./benchAegis.ts";
 
 /** Post one firing alert to AegisOps' webhook as Alertmanager would; returns the incidents it answered with. */
 async function postFiringAlert(
@@ -26,20 +26,17 @@ async function postFiringAlert(
  * Post one Alertmanager-shaped alert for `container`, wait until the agent is idle, and return the time
  * from posting to the platform being asked to act (as recorded in `sentAt` by an instant platform).
  */
-export async function alertToActionMs(opts: {
-  serverUrl: string;
-  idle: () => Promise<void>;
-  sentAt: ReadonlyMap<string, number>;
-  container: string;
-  fingerprint: string;
-}): Promise<number> {
+export async function alertToActionMs(
+  bench: BenchAegis,
+  opts: { sentAt: ReadonlyMap<string, number>; container: string; fingerprint: string },
+): Promise<number> {
   const received = Date.now();
-  await postFiringAlert(opts.serverUrl, {
+  await postFiringAlert(bench.server.url, {
     labels: { alertname: "ContainerUnhealthy", container: opts.container },
     startsAt: new Date().toISOString(),
     fingerprint: opts.fingerprint,
   });
-  await opts.idle();
+  await bench.aegis.runner.idle();
   const sent = opts.sentAt.get(opts.container);
   if (sent === undefined) throw new Error(`no action was sent for ${opts.container}`);
   return sent - received;
@@ -49,16 +46,13 @@ export async function alertToActionMs(opts: {
  * Post one firing alert, wait until the agent is idle, and return the incident it opened, which must have been
  * resolved (verified healthy); anything else throws with the status and its reason, naming `run`.
  */
-export async function alertToResolved(opts: {
-  serverUrl: string;
-  aegis: Pick<Aegis, "runner" | "incidents">;
-  labels: Record<string, string>;
-  startsAt: string;
-  run: string;
-}): Promise<Incident & { mttrMs: number }> {
-  const [opened] = await postFiringAlert(opts.serverUrl, { labels: opts.labels, startsAt: opts.startsAt });
-  await opts.aegis.runner.idle();
-  const incident = opened ? await opts.aegis.incidents.get(opened.id) : undefined;
+export async function alertToResolved(
+  bench: Pick<BenchAegis, "aegis" | "server">,
+  opts: { labels: Record<string, string>; startsAt: string; run: string },
+): Promise<Incident & { mttrMs: number }> {
+  const [opened] = await postFiringAlert(bench.server.url, { labels: opts.labels, startsAt: opts.startsAt });
+  await bench.aegis.runner.idle();
+  const incident = opened ? await bench.aegis.incidents.get(opened.id) : undefined;
   if (incident?.status !== "resolved" || incident.mttrMs === null) {
     throw new Error(`${opts.run}: incident ended ${incident?.status}: ${incident?.statusReason}`);
   }

@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createAegis } from "../app/compose.ts";
-import { loadConfig } from "../core/config.ts";
-import { silentLogger } from "../core/logger.ts";
-import { startServer } from "../server/listen.ts";
 import { fault, freePort, removeContainer, runTarget, uniqueName, waitFor } from "../test/helpers/docker.ts";
 import { alertToResolved } from "./alertToAction.ts";
+import { startBenchAegis } from "./benchAegis.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /**
@@ -14,12 +8,8 @@ import { percentile, type BenchRow } from "./report.ts";
  * healthy. Figure: incident mttrMs (alert received → verified healthy) over `runs` runs.
  */
 export async function benchDockerRestart(runs = 10): Promise<BenchRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-bench-docker-"));
-  const config = loadConfig({ AEGIS_DB: join(dir, "aegis.db"), AEGIS_MODE: "auto" });
   // The cap would stop the 4th restart of one target within the hour; the bench uses one target per run.
-  const aegis = await createAegis(config, { logger: silentLogger(), verifyIntervalMs: 50 });
-  const server = await startServer(aegis.app, "127.0.0.1", 0);
-  await aegis.runner.start();
+  const bench = await startBenchAegis("docker", { AEGIS_MODE: "auto" }, { verifyIntervalMs: 50 });
   const mttr: number[] = [];
   try {
     for (let i = 0; i < runs; i++) {
@@ -31,9 +21,7 @@ export async function benchDockerRestart(runs = 10): Promise<BenchRow[]> {
           what: "target up",
         });
         await fault(port, "5xx");
-        const incident = await alertToResolved({
-          serverUrl: server.url,
-          aegis,
+        const incident = await alertToResolved(bench, {
           labels: { alertname: "ContainerUnhealthy", container: name },
           startsAt: new Date().toISOString(),
           run: `run ${i}`,
@@ -45,9 +33,7 @@ export async function benchDockerRestart(runs = 10): Promise<BenchRow[]> {
       }
     }
   } finally {
-    await server.close();
-    await aegis.close();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
   mttr.sort((a, b) => a - b);
   const p50 = percentile(mttr, 50);

@@ -8,11 +8,8 @@ import { silentLogger } from "../core/logger.ts";
 import { createApp } from "../server/app.ts";
 import { startServer } from "../server/listen.ts";
 import { openDatabase } from "../store/db.ts";
-import {
-  SqliteIncidentRepository,
-  type IncidentRepository,
-  type IncomingAlert,
-} from "../store/incidentRepository.ts";
+import { openStore } from "../store/openStore.ts";
+import { type IncidentRepository, type IncomingAlert } from "../store/incidentRepository.ts";
 import { PgIncidentRepository } from "../store/postgres/incidentRepository.ts";
 import { openPostgres } from "../store/postgres/pool.ts";
 import { postgresUnavailable, startTestPostgres } from "../test/helpers/postgres.ts";
@@ -87,7 +84,9 @@ export async function benchIngest(
   // The same disk's bare commit cost, so figures from a busy or slow machine can be read in context.
   const commitMs = bareCommitMs(join(dir, "baseline.db"));
   const db = openDatabase(join(dir, "aegis.db"));
-  const incidents = countingCommits(store?.repository ?? new SqliteIncidentRepository(db));
+  // SQLite: the webhook's own connection, as `aegis serve` opens it (durable commits, flushed off the loop).
+  const sqlite = store ? undefined : await openStore({ dbPath: join(dir, "aegis.db") });
+  const incidents = countingCommits(store?.repository ?? sqlite!.ingest);
   let handedOver = 0;
   const app = createApp({
     config: loadConfig({ AEGIS_WEBHOOK_TOKEN: TOKEN }),
@@ -132,6 +131,7 @@ export async function benchIngest(
     ];
   } finally {
     await server.close(1000);
+    await sqlite?.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import OpenAI from "openai";
 import { HeuristicPlanner } from "../agent/planners/heuristic.ts";
 import { LlmPlanner } from "../agent/planners/llm/llmPlanner.ts";
 import { loadPrompts } from "../agent/planners/llm/prompts.ts";
 import type { Planner } from "../agent/planners/planner.ts";
-import { createAegis } from "../app/compose.ts";
-import { loadConfig } from "../core/config.ts";
-import { silentLogger } from "../core/logger.ts";
-import { startServer } from "../server/listen.ts";
 import { startScriptedOpenAI } from "../test/helpers/scriptedOpenAI.ts";
 import { instantPlatform } from "./fakePlatform.ts";
 import { alertToActionMs } from "./alertToAction.ts";
+import { startBenchAegis } from "./benchAegis.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /** Incidents run first and not counted: the first ones pay for lazy loading and JIT compilation. */
@@ -39,14 +33,8 @@ const DECISION = {
  * the agent itself adds per incident, model latency excluded.
  */
 export async function benchLlmOverhead(runs = 200): Promise<BenchRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-bench-llm-"));
   const model = await startScriptedOpenAI();
   const sentAt = new Map<string, number>();
-  const config = loadConfig({
-    AEGIS_DB: join(dir, "aegis.db"),
-    AEGIS_MODE: "auto",
-    AEGIS_VERIFY_TIMEOUT_MS: "1000",
-  });
   const planner = new LlmPlanner({
     client: new OpenAI({ apiKey: "bench", baseURL: model.baseUrl, maxRetries: 0 }),
     model: "gpt-4o-mini",
@@ -66,13 +54,11 @@ export async function benchLlmOverhead(runs = 200): Promise<BenchRow[]> {
       }
     },
   };
-  const aegis = await createAegis(config, {
-    logger: silentLogger(),
-    planner: timed,
-    platforms: [instantPlatform((target) => sentAt.set(target, Date.now()))],
-  });
-  const server = await startServer(aegis.app, "127.0.0.1", 0);
-  await aegis.runner.start();
+  const bench = await startBenchAegis(
+    "llm",
+    { AEGIS_MODE: "auto", AEGIS_VERIFY_TIMEOUT_MS: "1000" },
+    { planner: timed, platforms: [instantPlatform((target) => sentAt.set(target, Date.now()))] },
+  );
   const latencies: number[] = [];
   let llmDecisions = 0;
   try {
@@ -82,24 +68,16 @@ export async function benchLlmOverhead(runs = 200): Promise<BenchRow[]> {
         { content: "Server errors after a bad deploy of state; restart." },
         { toolCalls: [{ name: "submit_decision", arguments: DECISION }] },
       );
-      const ms = await alertToActionMs({
-        serverUrl: server.url,
-        idle: () => aegis.runner.idle(),
-        sentAt,
-        container,
-        fingerprint: `benchllm${i}`,
-      });
+      const ms = await alertToActionMs(bench, { sentAt, container, fingerprint: `benchllm${i}` });
       if (i < 0) continue;
       latencies.push(ms);
-      const decided = await aegis.incidents.list({ limit: 1 });
+      const decided = await bench.aegis.incidents.list({ limit: 1 });
       if (decided[0]?.decision?.planner === "llm") llmDecisions++;
     }
     model.assertDone();
   } finally {
-    await server.close();
-    await aegis.close();
+    await bench.close();
     await model.close();
-    rmSync(dir, { recursive: true, force: true });
   }
   latencies.sort((a, b) => a - b);
   const p99 = percentile(latencies, 99);

@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createAegis } from "../app/compose.ts";
-import { loadConfig } from "../core/config.ts";
-import { silentLogger } from "../core/logger.ts";
-import { startServer } from "../server/listen.ts";
 import { instantPlatform } from "./fakePlatform.ts";
 import { alertToActionMs } from "./alertToAction.ts";
+import { startBenchAegis } from "./benchAegis.ts";
 import { percentile, type BenchRow } from "./report.ts";
 
 /**
@@ -16,37 +10,21 @@ import { percentile, type BenchRow } from "./report.ts";
 const WARMUP = 5;
 
 export async function benchOrchestration(runs = 200): Promise<BenchRow[]> {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-bench-orch-"));
   const sentAt = new Map<string, number>();
-  const config = loadConfig({
-    AEGIS_DB: join(dir, "aegis.db"),
-    AEGIS_MODE: "auto",
-    AEGIS_VERIFY_TIMEOUT_MS: "1000",
-  });
-  const aegis = await createAegis(config, {
-    logger: silentLogger(),
-    platforms: [instantPlatform((target) => sentAt.set(target, Date.now()))],
-  });
-  const server = await startServer(aegis.app, "127.0.0.1", 0);
-  await aegis.runner.start();
+  const bench = await startBenchAegis(
+    "orch",
+    { AEGIS_MODE: "auto", AEGIS_VERIFY_TIMEOUT_MS: "1000" },
+    { platforms: [instantPlatform((target) => sentAt.set(target, Date.now()))] },
+  );
   const latencies: number[] = [];
   try {
     // A few incidents first, as in llm-overhead: the figures are a warm server's, not its first requests'.
     for (let i = -WARMUP; i < runs; i++) {
-      const container = `bench-${i}`;
-      const ms = await alertToActionMs({
-        serverUrl: server.url,
-        idle: () => aegis.runner.idle(),
-        sentAt,
-        container,
-        fingerprint: `bench${i}`,
-      });
+      const ms = await alertToActionMs(bench, { sentAt, container: `bench-${i}`, fingerprint: `bench${i}` });
       if (i >= 0) latencies.push(ms);
     }
   } finally {
-    await server.close();
-    await aegis.close();
-    rmSync(dir, { recursive: true, force: true });
+    await bench.close();
   }
   latencies.sort((a, b) => a - b);
   const p99 = percentile(latencies, 99);

@@ -76,13 +76,14 @@ async function runsOf(kind: "leak" | "5xx", runs: number): Promise<number[]> {
       // fail over a few scrapes.
       if (kind === "5xx") await usersFor(port, 1000);
       else await new Promise((r) => setTimeout(r, 1000));
-      const incident = await alertToResolved({
-        serverUrl: server.url,
-        aegis,
-        labels: { alertname, container: name },
-        startsAt: new Date(Date.now() - 1000).toISOString(),
-        run: `${kind} run ${i}`,
-      });
+      const incident = await alertToResolved(
+        { aegis, server },
+        {
+          labels: { alertname, container: name },
+          startsAt: new Date(Date.now() - 1000).toISOString(),
+          run: `${kind} run ${i}`,
+        },
+      );
       mttr.push(incident.mttrMs);
       const signals = incident.evidence?.signals.map((s) => `${s.name}: ${s.detail}`).join("; ");
       process.stderr.write(`  ${kind} run ${i + 1}/${runs}: ${incident.mttrMs} ms (${signals})\n`);

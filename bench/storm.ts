@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,6 +79,9 @@ export async function benchStorm(
   };
   const agentProcess = opts.agentProcess ?? "separate";
   const dir = mkdtempSync(join(tmpdir(), "aegis-bench-storm-"));
+  // What one durable commit costs at least on this disk now: with 8 senders each waiting for its own, the rate
+  // cannot pass 8 per flush time.
+  const flushMs = diskFlushMs(join(dir, "flush-probe"));
   const store = await openStore(dir);
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, "serve"], {
@@ -132,6 +135,8 @@ export async function benchStorm(
     const sent = plan.total + plan.warmup;
     return [
       ...deliveryRows(result, plan.total, { minRate: 2000, maxP99: 25, label: ", agent working" }),
+      infoRow("disk flush (fdatasync of 4 KiB) p50 before the storm", flushMs.p50, "ms"),
+      infoRow("disk flush p99 before the storm", flushMs.p99, "ms"),
       infoRow("event-loop delay p99 of the webhook's process", lag.p99 * 1000, "ms"),
       infoRow("event-loop delay max of the webhook's process", lag.max * 1000, "ms"),
       { name: "alerts stored", value: stored, unit: "alerts", goal: `= ${sent}`, ok: stored === sent },
@@ -219,4 +224,24 @@ async function until(
       throw new Error(`storm bench: timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** p50 and p99 (ms) of 100 fdatasyncs, each after a 4 KiB write, in `path` (removed after). */
+function diskFlushMs(path: string): { p50: number; p99: number } {
+  const fd = openSync(path, "w");
+  const page = Buffer.alloc(4096, 1);
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 100; i++) {
+      writeSync(fd, page, 0, page.length, (i % 16) * page.length);
+      const t0 = performance.now();
+      fdatasyncSync(fd);
+      times.push(performance.now() - t0);
+    }
+  } finally {
+    closeSync(fd);
+    rmSync(path, { force: true });
+  }
+  times.sort((a, b) => a - b);
+  return { p50: times[50]!, p99: times[98]! };
 }

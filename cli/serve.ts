@@ -2,7 +2,14 @@ import { tmpdir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { loadPolicy } from "../agent/policy/loadPolicy.ts";
-import { AGENT_CHILD_FLAG, AgentProcess, type ToAgent } from "../app/agentProcess.ts";
+import {
+  AGENT_CHILD_FLAG,
+  AGENT_INSTANCE_FLAG,
+  AGENT_PREDECESSOR_FLAG,
+  AgentProcess,
+  type ToAgent,
+} from "../app/agentProcess.ts";
+import { removeStaleSocketDirectories } from "../app/socketDirectory.ts";
 import { agentProcessEnv, loadConfig, type Config } from "../core/config.ts";
 import { AegisError } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/logger.ts";
@@ -10,7 +17,7 @@ import { exposureWarnings } from "../server/exposure.ts";
 import { createFront } from "../server/front.ts";
 import { createFrontMetricsRegistry } from "../server/metrics.ts";
 import { startServer, startSocketServer, type RunningServer } from "../server/listen.ts";
-import { openConfiguredStore } from "../store/openStore.ts";
+import { openConfiguredStore, type AgentIncarnation } from "../store/openStore.ts";
 import { installProcessGuard } from "./processGuard.ts";
 
 /** `aegis serve`: the webhook server and the agent's workers. */
@@ -24,17 +31,30 @@ export function serveCommand(): Command {
       .option("--port <port>", "listen port (AEGIS_PORT, default 8080)")
       // Internal: the agent process `aegis serve` starts beside its webhook front (AEGIS_AGENT_PROCESS=separate).
       .addOption(new Option(`${AGENT_CHILD_FLAG} <socket>`).hideHelp())
-      .action(async (opts: { host?: string; port?: string; agentChild?: string }) => {
+      .addOption(new Option(`${AGENT_INSTANCE_FLAG} <name>`).hideHelp())
+      .addOption(new Option(`${AGENT_PREDECESSOR_FLAG} <name>`).hideHelp())
+      .action(async (opts: ServeOptions) => {
         const config = loadConfig();
         const logger = createLogger({ level: config.logLevel });
         const host = opts.host ?? config.host;
         const port = opts.port !== undefined ? Number(opts.port) : config.port;
         if (opts.agentChild)
-          await serveAgentChild(config, logger.child({ process: "agent" }), opts.agentChild);
+          await serveAgentChild(config, logger.child({ process: "agent" }), opts.agentChild, {
+            instance: opts.agentInstance,
+            predecessor: opts.agentPredecessor,
+          });
         else if (config.agentProcess === "inline") await serveInline(config, logger, host, port);
         else await serveFront(config, logger, host, port);
       })
   );
+}
+
+interface ServeOptions {
+  host?: string;
+  port?: string;
+  agentChild?: string;
+  agentInstance?: string;
+  agentPredecessor?: string;
 }
 
 /** One process: webhook, API and agent on one event loop (AEGIS_AGENT_PROCESS=inline). */
@@ -67,12 +87,10 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
     throw new AegisError("config_invalid", "cannot tell which script runs aegis (process.argv[1])");
   // The agent keeps this process's replica name across its restarts (leases, /healthz). Its socket goes in the
   // temp directory, else beside the database (writable wherever AegisOps runs).
-  const agent = new AgentProcess({
-    script,
-    env: agentProcessEnv(config),
-    logger,
-    socketParents: [tmpdir(), dirname(resolve(config.dbPath))],
-  });
+  const socketParents = [tmpdir(), dirname(resolve(config.dbPath))];
+  // What an `aegis serve` killed with -9 left behind (never a live agent's).
+  await removeStaleSocketDirectories(socketParents, logger.child({ module: "agent-process" }));
+  const agent = new AgentProcess({ script, env: agentProcessEnv(config), logger, socketParents });
   const store = await openConfiguredStore(config).catch(async (err: unknown) => {
     await agent.stop();
     throw err;
@@ -108,11 +126,17 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
 }
 
 /** The agent process behind the front: the whole product on a Unix socket, fed incidents over IPC. */
-async function serveAgentChild(config: Readonly<Config>, logger: Logger, socketPath: string) {
+async function serveAgentChild(
+  config: Readonly<Config>,
+  logger: Logger,
+  socketPath: string,
+  incarnation: AgentIncarnation,
+) {
   // Loaded here, not at the top: the front does not pay for the agent's modules (start-up time and memory).
   const { createAegis } = await import("../app/compose.ts");
   const aegis = await createAegis(config, {
     logger,
+    incarnation,
     // A test crash point takes down the whole `aegis serve`, front included, as it would a single process
     // (or, with AEGIS_TEST_CRASH_SCOPE=agent, the agent process alone, which its front restarts).
     crash: () => {

@@ -15,38 +15,49 @@ interface Waiting {
 /** Most alerts written in one transaction: bounds how long one commit holds the event loop. */
 export const DEFAULT_MAX_BATCH_ALERTS = 2000;
 
+/** Most batches between their transaction's start and their commit being durable, at once. */
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+
 /**
- * Group commit. Every commit with synchronous=FULL costs an fsync, and better-sqlite3 holds the event loop
- * while it runs, so commit-per-request caps the webhook at one fsync per notification. Notifications whose
- * bodies arrive in the same event-loop turn are written in one `ingest` call instead: one transaction, in
- * arrival order, so grouping and dedupe come out exactly as if they had been written one by one. Nobody is
- * answered before the transaction holding their alerts commits. If a shared transaction fails, each
- * notification is retried alone, so one bad notification fails only its own request.
+ * Group commit. A durable commit waits for the disk (an fsync), so commit-per-request caps the webhook at one
+ * flush per notification. Notifications whose bodies arrive in the same event-loop turn are written in one
+ * `ingest` call instead: one transaction, in arrival order, so grouping and dedupe come out exactly as if they
+ * had been written one by one. Batches are pipelined: while one waits for its flush, the next turn's
+ * notifications are read and written (up to `maxInFlight` batches at once), and the store lets one flush cover
+ * the commits before it. Nobody is answered before the transaction holding their alerts is committed and
+ * durable. A notification is only ever batched with others that arrived while it waited, so one that follows
+ * another's reply is written after it. If a shared transaction fails, each notification is retried alone, so
+ * one bad notification fails only its own request.
  */
 export function groupCommit(
   incidents: IncidentRepository,
-  options: { maxBatchAlerts?: number; now?: () => Date } = {},
+  options: { maxBatchAlerts?: number; maxInFlight?: number; now?: () => Date } = {},
 ): GroupIngest {
   const maxAlerts = options.maxBatchAlerts ?? DEFAULT_MAX_BATCH_ALERTS;
+  const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const now = options.now ?? (() => new Date());
   let queue: Waiting[] = [];
   let scheduled = false;
+  let inFlight = 0;
 
   const schedule = () => {
-    if (scheduled) return;
+    if (scheduled || inFlight >= maxInFlight || queue.length === 0) return;
     scheduled = true;
     // setImmediate runs after the poll phase, i.e. after every request body that arrived this turn.
-    setImmediate(() => void flush());
+    setImmediate(flush);
   };
 
-  const flush = async () => {
+  const flush = () => {
+    scheduled = false;
     const batch = takeBatch();
-    try {
-      await writeBatch(batch);
-    } finally {
-      scheduled = false;
-      if (queue.length > 0) schedule();
-    }
+    if (batch.length === 0) return;
+    inFlight++;
+    void writeBatch(batch).finally(() => {
+      inFlight--;
+      schedule();
+    });
+    // More than one batch's worth was waiting (the alert cap).
+    schedule();
   };
 
   const takeBatch = (): Waiting[] => {

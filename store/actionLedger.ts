@@ -15,6 +15,38 @@ export interface ActionIntent {
   requestedAt: string;
 }
 
+/** How an action ended: sent, failed, or skipped, with the platform's result or the error. */
+export interface ActionOutcome {
+  state: "sent" | "failed" | "skipped";
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+/** The values of a new intent's row, in the column order both stores insert them (key ... requested_at). */
+export function intentValues(intent: ActionIntent): unknown[] {
+  return [
+    intent.key,
+    intent.incidentId,
+    intent.action,
+    intent.target,
+    intent.targetKey,
+    JSON.stringify(intent.params),
+    intent.attempt,
+    intent.requestedAt,
+  ];
+}
+
+/** The values of a completion, in the order both stores set them (state, completed_at, result_json, error, key). */
+export function outcomeValues(key: string, outcome: ActionOutcome): unknown[] {
+  return [
+    outcome.state,
+    new Date().toISOString(),
+    outcome.result ? JSON.stringify(outcome.result) : null,
+    outcome.error ?? null,
+    key,
+  ];
+}
+
 /**
  * The idempotency ledger: every action is recorded under its key (incident id + step) before it is sent,
  * and marked when it completes, so a re-run after a crash can tell what already happened.
@@ -23,10 +55,7 @@ export interface ActionLedger {
   get(key: string): Promise<ActionRecord | undefined>;
   /** Record the intent; returns the existing record if the key was already recorded. */
   begin(intent: ActionIntent): Promise<ActionRecord>;
-  complete(
-    key: string,
-    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
-  ): Promise<void>;
+  complete(key: string, outcome: ActionOutcome): Promise<void>;
   /** Actions sent (or possibly sent) to a target since a time: the per-hour cap counts these. */
   countForTargetSince(targetKey: string, sinceIso: string): Promise<number>;
   /**
@@ -74,30 +103,12 @@ export class SqliteActionLedger implements ActionLedger {
   }
 
   async begin(intent: ActionIntent): Promise<ActionRecord> {
-    this.stmts.begin.run(
-      intent.key,
-      intent.incidentId,
-      intent.action,
-      intent.target,
-      intent.targetKey,
-      JSON.stringify(intent.params),
-      intent.attempt,
-      intent.requestedAt,
-    );
+    this.stmts.begin.run(...intentValues(intent));
     return toRecord(this.stmts.get.get(intent.key) as Row);
   }
 
-  async complete(
-    key: string,
-    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
-  ): Promise<void> {
-    this.stmts.complete.run(
-      outcome.state,
-      new Date().toISOString(),
-      outcome.result ? JSON.stringify(outcome.result) : null,
-      outcome.error ?? null,
-      key,
-    );
+  async complete(key: string, outcome: ActionOutcome): Promise<void> {
+    this.stmts.complete.run(...outcomeValues(key, outcome));
   }
 
   async countForTargetSince(targetKey: string, sinceIso: string): Promise<number> {

@@ -12,13 +12,18 @@ export type Db = Database.Database;
 export type Durability = "full" | "normal";
 
 /** Open (creating if needed) the SQLite database in WAL mode and bring its schema up to date. */
-export function openDatabase(path: string, durability: Durability = "full"): Db {
+export function openDatabase(
+  path: string,
+  durability: Durability = "full",
+  options: { checkpointPages?: number } = {},
+): Db {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
+  if (options.checkpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${options.checkpointPages}`);
   migrate(db);
   return db;
 }

@@ -105,11 +105,21 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
   private readonly bounds: IncidentBounds;
 
+  private readonly commitSync: (() => Promise<void>) | undefined;
+
   constructor(
     private readonly db: Db,
-    options: { bounds?: Partial<IncidentBounds> } = {},
+    options: {
+      bounds?: Partial<IncidentBounds>;
+      /**
+       * Awaited after each ingest commit, before `ingest` resolves: makes the commit durable when the
+       * connection does not flush inside COMMIT (store/walSync.ts).
+       */
+      commitSync?: () => Promise<void>;
+    } = {},
   ) {
     this.bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
+    this.commitSync = options.commitSync;
     this.stmts = {
       alertByKey: db.prepare(
         "SELECT id, incident_id FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?",
@@ -201,7 +211,9 @@ export class SqliteIncidentRepository implements IncidentRepository {
   // deferred transaction that read before another process committed fails its write at once with "database is
   // locked" (SQLITE_BUSY_SNAPSHOT) instead of waiting out busy_timeout.
   async ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]> {
-    return this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt))).immediate();
+    const outcomes = this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt))).immediate();
+    await this.commitSync?.();
+    return outcomes;
   }
 
   private ingestOne({ alert, target }: IncomingAlert, receivedAt: string): IngestOutcome {

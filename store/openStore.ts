@@ -3,6 +3,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { SqliteActionLedger, type ActionLedger } from "./actionLedger.ts";
 import { openDatabase, type Db, type Durability } from "./db.ts";
+import { WalSync } from "./walSync.ts";
 import { SqliteIncidentRepository, type IncidentRepository } from "./incidentRepository.ts";
 import { PgActionLedger } from "./postgres/actionLedger.ts";
 import { PgIncidentRepository } from "./postgres/incidentRepository.ts";
@@ -20,6 +21,13 @@ import type { WorkQueue } from "./workQueue.ts";
 import type { Config } from "../core/config.ts";
 
 export type StoreKind = "sqlite" | "postgres";
+
+/**
+ * The webhook's connection checkpoints the WAL only past this many pages (about 40 MB; SQLite's default is
+ * 1,000): a checkpoint runs inside the commit that triggers it, with two flushes, on the event loop. The
+ * agent's connection, at the default, does it first whenever the agent runs.
+ */
+const INGEST_CHECKPOINT_PAGES = 10_000;
 
 /** Where incidents, actions, settings and the agent's checkpoints live, behind the repository interfaces. */
 export interface Store {
@@ -47,14 +55,26 @@ export interface Store {
 /** The store the configuration names: AEGIS_DB, AEGIS_DATABASE_URL, its durability, replica and lease settings. */
 export function openConfiguredStore(
   config: Pick<Config, "dbPath" | "dbSynchronous" | "databaseUrl" | "replicaId" | "workLeaseMs">,
+  agent: AgentIncarnation = {},
 ): Promise<Store> {
   return openStore({
     dbPath: config.dbPath,
     ingestDurability: config.dbSynchronous,
     databaseUrl: config.databaseUrl,
-    replicaId: config.replicaId,
+    replicaId: agent.instance ? `${config.replicaId}/${agent.instance}` : config.replicaId,
     leaseMs: config.workLeaseMs,
+    ...(agent.predecessor ? { predecessor: `${config.replicaId}/${agent.predecessor}` } : {}),
   });
+}
+
+/**
+ * Which start of the agent process this is, when `aegis serve` runs it apart from its front: each start holds
+ * its work-queue leases under its own name (`<replica>/<instance>`), and a restart names the start before it,
+ * which the front saw exit, so its leases are handed back at once instead of lapsing.
+ */
+export interface AgentIncarnation {
+  instance?: string | undefined;
+  predecessor?: string | undefined;
 }
 
 /** PostgreSQL when `databaseUrl` is set (migrated on open), SQLite at `dbPath` otherwise. */
@@ -67,17 +87,25 @@ export async function openStore(options: {
   replicaId?: string;
   /** How long a claim lasts without a heartbeat (default 30 s). */
   leaseMs?: number;
+  /** PostgreSQL: the lease name of a process known to be dead, whose entries are handed back on open. */
+  predecessor?: string;
 }): Promise<Store> {
   const local = openDatabase(options.dbPath, "normal");
   if (!options.databaseUrl) {
-    // Two connections to one file: what the 202 promises (accepted alerts) is fsynced on every commit (unless
-    // AEGIS_DB_SYNCHRONOUS=normal: then it survives a crash of the process, not a power cut); the agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a
-    // resumed run reconciles with the target before it acts again.
-    const ingestDb = openDatabase(options.dbPath, options.ingestDurability ?? "full");
+    // Two connections to one file: what the 202 promises (accepted alerts) is flushed to disk after every commit
+    // (unless AEGIS_DB_SYNCHRONOUS=normal: then it survives a crash of the process, not a power cut), by an
+    // fdatasync off the event loop that one flush shares between the commits before it (store/walSync.ts); the
+    // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a resumed
+    // run reconciles with the target before it acts again.
+    const ingestDb = openDatabase(options.dbPath, "normal", { checkpointPages: INGEST_CHECKPOINT_PAGES });
+    const walSync =
+      (options.ingestDurability ?? "full") === "full" && options.dbPath !== ":memory:"
+        ? new WalSync(options.dbPath)
+        : undefined;
     return {
       kind: "sqlite",
       incidents: new SqliteIncidentRepository(local),
-      ingest: new SqliteIncidentRepository(ingestDb),
+      ingest: new SqliteIncidentRepository(ingestDb, walSync ? { commitSync: () => walSync.sync() } : {}),
       ledger: new SqliteActionLedger(local),
       settings: new SqliteRuntimeSettings(local),
       predictions: new SqlitePredictionRepository(local),
@@ -87,6 +115,7 @@ export async function openStore(options: {
       leadership: new SingleProcessLeadership(),
       fixJournal: undefined,
       async close() {
+        await walSync?.close();
         local.close();
         ingestDb.close();
       },
@@ -104,6 +133,12 @@ export async function openStore(options: {
   await withMigrationLock(pool, () => checkpointer.setup());
   const incidents = new PgIncidentRepository(pool);
   const fixJournal = await PgFixJournal.open(pool);
+  const workQueue = new PgWorkQueue(
+    pool,
+    options.replicaId ?? `pid-${process.pid}`,
+    options.leaseMs ?? 30_000,
+  );
+  if (options.predecessor) await workQueue.releaseDead(options.predecessor);
   return {
     kind: "postgres",
     incidents,
@@ -113,7 +148,7 @@ export async function openStore(options: {
     predictions: new PgPredictionRepository(pool),
     checkpointer,
     local,
-    workQueue: new PgWorkQueue(pool, options.replicaId ?? `pid-${process.pid}`, options.leaseMs ?? 30_000),
+    workQueue,
     leadership: new PgLeaderLock(pool),
     fixJournal,
     async close() {

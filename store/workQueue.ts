@@ -14,6 +14,11 @@ export interface WorkQueue {
   done(id: string): Promise<void>;
   /** Shutting down mid-run: hand the entries back at once, for another replica to claim without waiting. */
   abandon(ids: readonly string[]): Promise<void>;
+  /**
+   * Hand back at once every entry `owner` holds: the caller knows that process is dead (the front saw its agent
+   * process exit), so its leases need not lapse first. Returns how many were handed back.
+   */
+  releaseDead(owner: string): Promise<number>;
   /** Queue active incidents that need a run and have no entry (waiting for a person excepted). */
   requeueOrphans(): Promise<number>;
   /** Entries waiting (unclaimed or lapsed) across all replicas. */

@@ -93,9 +93,13 @@ export class MemoryStore {
     readonly embedder: Embedder,
   ) {}
 
-  /** Run `fn` in one transaction. */
+  /**
+   * Run `fn` in one write transaction, begun IMMEDIATE: it reads before it writes, and on the database the
+   * webhook's process also writes, a deferred one would fail with "database is locked" (SQLITE_BUSY_SNAPSHOT,
+   * no busy wait) whenever that process committed between its first read and its first write.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
 
   /** Re-embed everything when the embedder (model, dimension or vocabulary) is not the one that made the vectors. */

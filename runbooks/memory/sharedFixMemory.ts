@@ -21,7 +21,10 @@ const BATCH = 200;
  * The runbook memory shared across replicas, behind the same FixMemory interface. Each replica keeps its own
  * local memory (vectors and full-text index in its SQLite file); what any replica learns goes into the shared
  * journal first, and every replica applies the journal to its local memory, in order, before it records or
- * recalls. A cursor in the local file (per journal) says how far it got, so a restart applies nothing twice.
+ * recalls. A cursor in the local file (per journal) says how far it got, so a restart does not apply the journal
+ * again. A crash between applying a row and moving the cursor applies that row again at the next catch-up, which
+ * changes nothing: the local memory keeps one outcome per incident, action and outcome (memory_outcomes is
+ * unique on them) and the remembered incident merges into its own entry.
  * When the journal cannot be reached, recall answers from what was applied so far (`onError` is told), and a
  * record that could not reach the journal is applied locally only.
  */

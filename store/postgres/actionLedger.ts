@@ -1,8 +1,11 @@
 import type { ActionRecord } from "../../core/types.ts";
 import {
+  intentValues,
   LATER_ON_SAME_TARGET,
+  outcomeValues,
   type ActionIntent,
   type ActionLedger,
+  type ActionOutcome,
   type LaterAction,
 } from "../actionLedger.ts";
 import { toActionRecord, type ActionRow } from "../incidentRows.ts";
@@ -24,33 +27,15 @@ export class PgActionLedger implements ActionLedger {
     await this.pool.query(
       `INSERT INTO actions (key, incident_id, action, target, target_key, params_json, attempt, state, requested_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8) ON CONFLICT (key) DO NOTHING`,
-      [
-        intent.key,
-        intent.incidentId,
-        intent.action,
-        intent.target,
-        intent.targetKey,
-        JSON.stringify(intent.params),
-        intent.attempt,
-        intent.requestedAt,
-      ],
+      intentValues(intent),
     );
     return (await this.get(intent.key))!;
   }
 
-  async complete(
-    key: string,
-    outcome: { state: "sent" | "failed" | "skipped"; result?: Record<string, unknown>; error?: string },
-  ): Promise<void> {
+  async complete(key: string, outcome: ActionOutcome): Promise<void> {
     await this.pool.query(
       "UPDATE actions SET state = $1, completed_at = $2, result_json = $3, error = $4 WHERE key = $5",
-      [
-        outcome.state,
-        new Date().toISOString(),
-        outcome.result ? JSON.stringify(outcome.result) : null,
-        outcome.error ?? null,
-        key,
-      ],
+      outcomeValues(key, outcome),
     );
   }
 

@@ -62,6 +62,14 @@ export class PgWorkQueue implements WorkQueue {
     );
   }
 
+  async releaseDead(owner: string): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      "UPDATE work_queue SET owner = NULL, lease_until = NULL WHERE owner = $1",
+      [owner],
+    );
+    return rowCount ?? 0;
+  }
+
   async requeueOrphans(): Promise<number> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO work_queue (incident_id, enqueued_at)

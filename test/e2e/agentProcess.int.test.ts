@@ -1,14 +1,11 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { TEST_API_TOKEN, getIncident, useApiToken, waitForFinished } from "../helpers/aegis.ts";
-import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
-import { agentPid, serveProcess } from "../helpers/serveProcess.ts";
+import { fault, useDockerHarness, waitFor } from "../helpers/docker.ts";
+import { agentPid } from "../helpers/serveProcess.ts";
+import { useServeProcesses } from "../helpers/useServeProcesses.ts";
 
 /**
  * `aegis serve` runs the agent in its own process beside the webhook front (AEGIS_AGENT_PROCESS=separate, the
@@ -18,13 +15,7 @@ import { agentPid, serveProcess } from "../helpers/serveProcess.ts";
  * and every incident of the storm is settled.
  */
 const harness = useDockerHarness("agentproc");
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const processes = useServeProcesses({ postgres: true, label: "agent process on PostgreSQL" });
 
 const alive = (pid: number) => {
   try {
@@ -37,25 +28,19 @@ const alive = (pid: number) => {
 
 describe("the agent process killed -9 mid-incident", () => {
   it("the front keeps accepting alerts; after the restart every incident completes once and nothing is lost", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aegis-agentproc-"));
-    dirs.push(dir);
     const target = await harness.target("web");
     await fault(target.port, "5xx");
 
-    const port = String(await freePort());
-    const base = `http://127.0.0.1:${port}`;
+    const fresh = await processes.freshEnv("aegis-agentproc");
+    const base = fresh.url;
     useApiToken(base, TEST_API_TOKEN);
-    const serve = await serveProcess(
-      {
-        AEGIS_PORT: port,
-        AEGIS_DB: join(dir, "aegis.db"),
-        AEGIS_MODE: "auto",
-        AEGIS_API_TOKEN: TEST_API_TOKEN,
-        AEGIS_TEST_CRASH_AT: "after_action",
-        AEGIS_TEST_CRASH_SCOPE: "agent",
-      },
-      children,
-    );
+    const serve = await processes.serve({
+      ...fresh.env,
+      AEGIS_MODE: "auto",
+      AEGIS_API_TOKEN: TEST_API_TOKEN,
+      AEGIS_TEST_CRASH_AT: "after_action",
+      AEGIS_TEST_CRASH_SCOPE: "agent",
+    });
     const servePid = serve.child.pid!;
     const firstAgent = agentPid(servePid);
     expect(firstAgent).toBeDefined();
@@ -112,3 +97,46 @@ describe("the agent process killed -9 mid-incident", () => {
     expect(serve.child.exitCode).toBeNull();
   }, 240_000);
 });
+
+describe.skipIf(processes.noPostgres !== null)(
+  "the agent process killed -9 mid-incident on PostgreSQL",
+  () => {
+    it("its restart takes the dead start's lease back at once instead of waiting for it to lapse", async () => {
+      const target = await harness.target("pgweb");
+      await fault(target.port, "5xx");
+      const fresh = await processes.freshEnv("aegis-agentproc-pg");
+      const base = fresh.url;
+      useApiToken(base, TEST_API_TOKEN);
+      const serve = await processes.serve({
+        ...fresh.env,
+        AEGIS_DATABASE_URL: await processes.postgres().newDatabase(),
+        AEGIS_MODE: "auto",
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        // A lease far longer than the test may wait: the incident finishes only if the lease is handed back.
+        AEGIS_WORK_LEASE_MS: String(3_600_000),
+        AEGIS_TEST_CRASH_AT: "after_action",
+        AEGIS_TEST_CRASH_SCOPE: "agent",
+      });
+      const firstAgent = agentPid(serve.child.pid!);
+      const alertAt = new Date().toISOString();
+      const res = await postAlerts(
+        base,
+        retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
+      );
+      expect(res.status).toBe(202);
+      const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+      await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+
+      const incident: Incident = await waitForFinished(base, id, 90_000);
+      expect(agentPid(serve.child.pid!)).not.toBe(firstAgent);
+      expect(incident.status).toBe("resolved");
+      expect(incident.actions).toHaveLength(1);
+      expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+      const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
+        container: target.name,
+        sinceIso: alertAt,
+      });
+      expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+    }, 240_000);
+  },
+);

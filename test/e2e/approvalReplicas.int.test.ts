@@ -1,70 +1,33 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
 import { TEST_API_TOKEN } from "../helpers/aegis.ts";
-import { fault, freePort, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
-import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
-import { serveProcess, type ServeProcess } from "../helpers/serveProcess.ts";
+import { fault, testDocker, useDockerHarness, waitFor } from "../helpers/docker.ts";
+import { useServeProcesses, type ServeReplica } from "../helpers/useServeProcesses.ts";
 
 /**
  * Two `aegis serve` replicas on one PostgreSQL in approve mode: the replica that worked an incident asks for
  * approval, and the answer reaches the other replica (a load balancer in front of the API). The other replica
  * resumes the paused run from the shared checkpoint and acts; Docker sees the action once.
  */
-const noPostgres = postgresUnavailable();
-if (noPostgres) console.log(`[approval on another replica] skipping: ${noPostgres}`);
-
 const h = useDockerHarness("approval-replicas");
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-let server: TestPostgres | undefined;
+const processes = useServeProcesses({ postgres: true, label: "approval on another replica" });
 
-beforeAll(async () => {
-  if (!noPostgres) server = await startTestPostgres();
-}, 60_000);
-
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  server?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-interface Replica {
-  name: string;
-  url: string;
-  proc: ServeProcess;
-}
-
-async function startReplica(databaseUrl: string, name: string): Promise<Replica> {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-approval-replica-"));
-  dirs.push(dir);
-  const port = String(await freePort());
-  const proc = await serveProcess(
-    {
-      AEGIS_PORT: port,
-      AEGIS_DB: join(dir, "aegis.db"),
-      AEGIS_DATABASE_URL: databaseUrl,
-      AEGIS_WORK_LEASE_MS: "3000",
-      AEGIS_REPLICA_ID: name,
-      AEGIS_MODE: "approve",
-      AEGIS_API_TOKEN: TEST_API_TOKEN,
-      AEGIS_VERIFY_TIMEOUT_MS: "15000",
-    },
-    children,
-  );
-  return { name, url: `http://127.0.0.1:${port}`, proc };
-}
+const startReplica = (databaseUrl: string, name: string) =>
+  processes.replica(name, {
+    AEGIS_DATABASE_URL: databaseUrl,
+    AEGIS_WORK_LEASE_MS: "3000",
+    AEGIS_MODE: "approve",
+    AEGIS_API_TOKEN: TEST_API_TOKEN,
+    AEGIS_VERIFY_TIMEOUT_MS: "15000",
+  });
 
 const auth = { authorization: `Bearer ${TEST_API_TOKEN}` };
-const getIncident = async (r: Replica, id: string) =>
+const getIncident = async (r: ServeReplica, id: string) =>
   (await (await fetch(`${r.url}/api/incidents/${id}`, { headers: auth })).json()) as Incident;
-const approve = (r: Replica, id: string, by: string) =>
+const approve = (r: ServeReplica, id: string, by: string) =>
   fetch(`${r.url}/api/incidents/${id}/approve`, {
     method: "POST",
     headers: { ...auth, "content-type": "application/json" },
@@ -80,7 +43,7 @@ async function starts(container: string, sinceIso: string): Promise<number> {
 }
 
 /** A broken lab container, and an incident about it opened at `at` and left waiting for approval. */
-async function awaitingApproval(at: Replica, watch: Replica, suffix: string) {
+async function awaitingApproval(at: ServeReplica, watch: ServeReplica, suffix: string) {
   const { name, port } = await h.target(suffix);
   await fault(port, "5xx");
   const since = new Date().toISOString();
@@ -95,7 +58,7 @@ async function awaitingApproval(at: Replica, watch: Replica, suffix: string) {
   return { name, id, since };
 }
 
-const finished = (r: Replica, id: string) =>
+const finished = (r: ServeReplica, id: string) =>
   waitFor(
     async () => {
       const i = await getIncident(r, id);
@@ -104,9 +67,9 @@ const finished = (r: Replica, id: string) =>
     { what: `incident ${id} to finish`, timeoutMs: 60_000 },
   );
 
-describe.skipIf(noPostgres !== null)("approval answered on another replica (PostgreSQL)", () => {
+describe.skipIf(processes.noPostgres !== null)("approval answered on another replica (PostgreSQL)", () => {
   it("the replica that asked dies while waiting; the approval at the other one resumes the run there and acts once", async () => {
-    const databaseUrl = await server!.newDatabase();
+    const databaseUrl = await processes.postgres().newDatabase();
     const asker = await startReplica(databaseUrl, "r0");
     const other = await startReplica(databaseUrl, "r1");
     const { name, id, since } = await awaitingApproval(asker, other, "dies");
@@ -130,7 +93,7 @@ describe.skipIf(noPostgres !== null)("approval answered on another replica (Post
   }, 120_000);
 
   it("the same approval sent to both replicas at once is taken once, and the action is sent once", async () => {
-    const databaseUrl = await server!.newDatabase();
+    const databaseUrl = await processes.postgres().newDatabase();
     const a = await startReplica(databaseUrl, "r0");
     const b = await startReplica(databaseUrl, "r1");
     const { name, id, since } = await awaitingApproval(a, b, "both");

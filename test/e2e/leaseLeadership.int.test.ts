@@ -1,4 +1,4 @@
-import { execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,9 +9,8 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { TEST_API_TOKEN } from "../helpers/aegis.ts";
-import { freePort, waitFor } from "../helpers/docker.ts";
-import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
-import { serveProcess, type ServeProcess } from "../helpers/serveProcess.ts";
+import { waitFor } from "../helpers/docker.ts";
+import { useServeProcesses, type ServeReplica } from "../helpers/useServeProcesses.ts";
 
 /**
  * AEGIS_LEADER_ELECTION=lease: three `aegis serve` processes on one PostgreSQL elect their leader through a
@@ -20,15 +19,11 @@ import { serveProcess, type ServeProcess } from "../helpers/serveProcess.ts";
  * leader runs the predictive watcher (each replica reads its own Prometheus path, so the stand-in sees who
  * polls); when the leader is killed with -9, another takes the Lease once it has lapsed, and the watcher moves.
  */
-const noPostgres = postgresUnavailable();
-if (noPostgres) console.log(`[lease leadership] skipping: ${noPostgres}`);
+const processes = useServeProcesses({ postgres: true, label: "lease leadership" });
 
 const LEASE_S = 2;
 const run = promisify(execFile);
 const HA_OVERLAY = fileURLToPath(new URL("../../deploy/kubernetes/overlays/ha-postgres", import.meta.url));
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-let pgServer: TestPostgres | undefined;
 let sim: KubeSim | undefined;
 /** kubectl's HOME (its discovery cache) and the admin kubeconfig. */
 let kubeDir: string | undefined;
@@ -37,8 +32,7 @@ let prometheus: Server | undefined;
 const queries = new Map<string, number>();
 
 beforeAll(async () => {
-  if (noPostgres) return;
-  pgServer = await startTestPostgres();
+  if (processes.noPostgres) return;
   // The namespace AegisOps is installed in (the Kustomize base's): the Lease lives there. The simulator enforces
   // the HA overlay's RBAC, so AegisOps (with its ServiceAccount's token) can do only what the install grants.
   const rendered = await run("kubectl", ["kustomize", HA_OVERLAY]);
@@ -59,19 +53,10 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   prometheus?.close();
   if (kubeDir) rmSync(kubeDir, { recursive: true, force: true });
   await sim?.stop();
-  pgServer?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-interface Replica {
-  name: string;
-  url: string;
-  proc: ServeProcess;
-}
 
 interface Health {
   role?: string;
@@ -79,7 +64,7 @@ interface Health {
   replica?: string;
 }
 
-const health = async (r: Replica): Promise<Health> =>
+const health = async (r: ServeReplica): Promise<Health> =>
   (await (await fetch(`${r.url}/healthz`)).json()) as Health;
 
 interface LeaseJson {
@@ -108,11 +93,10 @@ async function readLease(): Promise<LeaseJson> {
   ) as LeaseJson;
 }
 
-describe.skipIf(noPostgres !== null)("leader election through a Kubernetes Lease", () => {
+describe.skipIf(processes.noPostgres !== null)("leader election through a Kubernetes Lease", () => {
   it("elects one leader among three replicas, runs the watcher only there, and moves both when the leader dies", async () => {
-    const databaseUrl = await pgServer!.newDatabase();
-    const dir = mkdtempSync(join(tmpdir(), "aegis-lease-"));
-    dirs.push(dir);
+    const databaseUrl = await processes.postgres().newDatabase();
+    const dir = processes.tempDir("aegis-lease");
     const kubeconfig = join(dir, "kubeconfig");
     writeFileSync(kubeconfig, sim!.kubeconfig({ token: sim!.tokenFor("aegisops", "aegisops") }));
     const policy = join(dir, "policy.yaml");
@@ -134,30 +118,21 @@ describe.skipIf(noPostgres !== null)("leader election through a Kubernetes Lease
     );
     const promPort = (prometheus!.address() as AddressInfo).port;
 
-    const start = async (name: string): Promise<Replica> => {
-      const port = String(await freePort());
-      const proc = await serveProcess(
-        {
-          AEGIS_PORT: port,
-          AEGIS_DB: join(dir, `${name}.db`),
-          AEGIS_DATABASE_URL: databaseUrl,
-          AEGIS_REPLICA_ID: name,
-          AEGIS_API_TOKEN: TEST_API_TOKEN,
-          AEGIS_POLICY: policy,
-          KUBECONFIG: kubeconfig,
-          AEGIS_LEADER_ELECTION: "lease",
-          // As the Deployment's downward API sets it: the Lease goes to AegisOps' own namespace.
-          AEGIS_POD_NAMESPACE: "aegisops",
-          AEGIS_LEASE_DURATION_S: String(LEASE_S),
-          PROMETHEUS_URL: `http://127.0.0.1:${promPort}/${name}/`,
-        },
-        children,
-      );
-      return { name, url: `http://127.0.0.1:${port}`, proc };
-    };
+    const start = (name: string) =>
+      processes.replica(name, {
+        AEGIS_DATABASE_URL: databaseUrl,
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        AEGIS_POLICY: policy,
+        KUBECONFIG: kubeconfig,
+        AEGIS_LEADER_ELECTION: "lease",
+        // As the Deployment's downward API sets it: the Lease goes to AegisOps' own namespace.
+        AEGIS_POD_NAMESPACE: "aegisops",
+        AEGIS_LEASE_DURATION_S: String(LEASE_S),
+        PROMETHEUS_URL: `http://127.0.0.1:${promPort}/${name}/`,
+      });
     const replicas = await Promise.all(["r0", "r1", "r2"].map(start));
 
-    const leaders = async (among: Replica[]) => {
+    const leaders = async (among: ServeReplica[]) => {
       const hs = await Promise.all(among.map(health));
       for (const h of hs) expect(h.election).toBe("lease");
       return among.filter((_, i) => hs[i]!.role === "leader");

@@ -1,9 +1,5 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { WebhookPayload } from "../../core/alert.ts";
 import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
@@ -17,45 +13,26 @@ import {
   uniqueName,
   waitFor,
 } from "../helpers/docker.ts";
-import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
-import { serveProcess, type ServeProcess } from "../helpers/serveProcess.ts";
+import { useServeProcesses, type ServeReplica } from "../helpers/useServeProcesses.ts";
 
 /**
  * Several `aegis serve` processes on one real PostgreSQL, as replicas behind a load balancer: an alert storm
  * spread over them (every alert delivered twice, to two replicas, as Alertmanager's retries and an HA pair
  * of Alertmanagers do), the leader killed with -9 right after it sent an action, then the survivors finish.
  */
-const noPostgres = postgresUnavailable();
-if (noPostgres) console.log(`[replicas] skipping: ${noPostgres}`);
-
 const prefix = uniqueName("replicas");
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-let server: TestPostgres | undefined;
-
-beforeAll(async () => {
-  if (!noPostgres) server = await startTestPostgres();
-}, 60_000);
-
+// Registered first, so it runs after the processes are killed (vitest runs after-hooks in reverse).
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   await removeContainersNamed(prefix);
-  server?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
+const processes = useServeProcesses({ postgres: true, label: "replicas" });
 
-interface Replica {
-  name: string;
-  url: string;
-  proc: ServeProcess;
-}
-
-const health = async (r: Replica) =>
+const health = async (r: ServeReplica) =>
   (await (await fetch(`${r.url}/healthz`)).json()) as { role?: string; store?: string; replica?: string };
 
-describe.skipIf(noPostgres !== null).each([2, 3])("%i replicas on PostgreSQL", (count) => {
+describe.skipIf(processes.noPostgres !== null).each([2, 3])("%i replicas on PostgreSQL", (count) => {
   it("store every alert once, finish every incident once, send no action twice, and move the leader when it dies", async () => {
-    const databaseUrl = await server!.newDatabase();
+    const databaseUrl = await processes.postgres().newDatabase();
     const targets = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const name = `${prefix}-${count}-t${i}`;
@@ -70,33 +47,21 @@ describe.skipIf(noPostgres !== null).each([2, 3])("%i replicas on PostgreSQL", (
     );
     const ghosts = Array.from({ length: 24 }, (_, i) => `${prefix}-${count}-ghost${i}`);
 
-    const start = async (i: number, extra: Record<string, string> = {}): Promise<Replica> => {
-      const dir = mkdtempSync(join(tmpdir(), "aegis-replica-"));
-      dirs.push(dir);
-      const port = String(await freePort());
-      const name = `r${i}`;
-      const proc = await serveProcess(
-        {
-          AEGIS_PORT: port,
-          AEGIS_DB: join(dir, "aegis.db"),
-          AEGIS_DATABASE_URL: databaseUrl,
-          AEGIS_WORK_LEASE_MS: "3000",
-          AEGIS_REPLICA_ID: name,
-          AEGIS_MODE: "auto",
-          AEGIS_API_TOKEN: TEST_API_TOKEN,
-          ...extra,
-        },
-        children,
-      );
-      return { name, url: `http://127.0.0.1:${port}`, proc };
-    };
+    const start = (i: number, extra: Record<string, string> = {}) =>
+      processes.replica(`r${i}`, {
+        AEGIS_DATABASE_URL: databaseUrl,
+        AEGIS_WORK_LEASE_MS: "3000",
+        AEGIS_MODE: "auto",
+        AEGIS_API_TOKEN: TEST_API_TOKEN,
+        ...extra,
+      });
     // The first replica leads (it takes the lock first) and dies with -9 right after its first Docker call.
     const leader = await start(0, { AEGIS_TEST_CRASH_AT: "after_action" });
     await waitFor(async () => (await health(leader)).role === "leader", {
       what: "the first replica to lead",
     });
     expect(await health(leader)).toMatchObject({ store: "postgres", replica: "r0" });
-    const followers: Replica[] = [];
+    const followers: ServeReplica[] = [];
     for (let i = 1; i < count; i++) followers.push(await start(i));
     for (const f of followers) expect((await health(f)).role).toBe("follower");
 

@@ -102,6 +102,30 @@ describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on Postg
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
+  it("a replica that died after applying a journal row but before moving its cursor counts it once", async () => {
+    const { pool } = await journal();
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const a = await replica(join(t.dir, "a.db"), pool, "a");
+    const bPath = join(t.dir, "b.db");
+    const b = await replica(bPath, pool, "b");
+    await a.shared.record(checkout5xx("inc_1", "verified"));
+    await a.shared.record(checkout5xx("inc_2", "failed"));
+    expect(await b.shared.catchUp()).toHaveLength(2);
+    // The crash: both rows are in b's memory, its cursor never moved past them.
+    b.db.prepare("DELETE FROM shared_fix_cursor").run();
+    b.close();
+
+    const again = await replica(bPath, pool, "b");
+    expect(await again.shared.catchUp()).toHaveLength(2);
+    const fixes = (await again.shared.recall(QUERY)).fixes.find((f) => f.action === "restart_container");
+    expect(fixes).toMatchObject({ verified: 1, failed: 1 });
+    const entries = again.db
+      .prepare("SELECT count(*) AS n FROM memory_entries WHERE key LIKE 'incident:%'")
+      .get() as { n: number };
+    expect(entries.n).toBe(1);
+  });
+
   it("many outcomes learned on both replicas at once reach both, each once", async () => {
     const { pool } = await journal();
     const t = tempDir();

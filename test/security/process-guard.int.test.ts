@@ -1,26 +1,16 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
 import { postAlerts, retargeted } from "../helpers/alerts.ts";
-import { fault, freePort, useDockerHarness, waitFor } from "../helpers/docker.ts";
-import { serveProcess } from "../helpers/serveProcess.ts";
+import { fault, useDockerHarness, waitFor } from "../helpers/docker.ts";
+import { useServeProcesses } from "../helpers/useServeProcesses.ts";
 
 /**
  * Attack: an error nobody handles (an `error` event on a request the HTTP layer made on its own) killed the
  * process; the incident stayed open, so every restart resumed it and died again.
  */
 const h = useDockerHarness("guard-proc");
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const processes = useServeProcesses();
 const TOKEN = "security-test-token";
-
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 async function brokenTarget(suffix: string): Promise<string> {
   const { name, port } = await h.target(suffix);
@@ -29,16 +19,9 @@ async function brokenTarget(suffix: string): Promise<string> {
 }
 
 async function setup(suffix: string) {
-  const dir = mkdtempSync(join(tmpdir(), "aegis-guard-"));
-  dirs.push(dir);
-  const port = String(await freePort());
-  const env = {
-    AEGIS_PORT: port,
-    AEGIS_DB: join(dir, "aegis.db"),
-    AEGIS_MODE: "auto",
-    AEGIS_API_TOKEN: TOKEN,
-  };
-  return { env, base: `http://127.0.0.1:${port}`, container: await brokenTarget(suffix) };
+  const fresh = await processes.freshEnv("aegis-guard");
+  const env = { ...fresh.env, AEGIS_MODE: "auto", AEGIS_API_TOKEN: TOKEN };
+  return { env, base: fresh.url, container: await brokenTarget(suffix) };
 }
 
 const incidentOf = async (base: string, id: string): Promise<Incident> => {
@@ -55,7 +38,7 @@ async function alert(base: string, container: string): Promise<string> {
 describe("process guard", () => {
   it("an error event nobody listens to escalates the incident it arose in; the server keeps running", async () => {
     const { env, base, container } = await setup("stray");
-    const proc = await serveProcess({ ...env, AEGIS_TEST_CRASH_AT: "stray_error" }, children);
+    const proc = await processes.serve({ ...env, AEGIS_TEST_CRASH_AT: "stray_error" });
     const id = await alert(base, container);
 
     const incident = await waitFor(
@@ -76,15 +59,15 @@ describe("quarantine", () => {
   it("an incident whose runs killed the process twice is quarantined on the next start, not run again", async () => {
     const { env, base, container } = await setup("quarantine");
     const crashing = { ...env, AEGIS_TEST_CRASH_AT: "before_action" };
-    const first = await serveProcess(crashing, children);
+    const first = await processes.serve(crashing);
     const id = await alert(base, container);
     expect(await first.exited).toBe("SIGKILL");
 
     // The restart resumes the incident, which kills the process again.
-    const second = await serveProcess(crashing, children);
+    const second = await processes.serve(crashing);
     expect(await second.exited).toBe("SIGKILL");
 
-    const third = await serveProcess(crashing, children);
+    const third = await processes.serve(crashing);
     const incident = await waitFor(
       async () => {
         const i = await incidentOf(base, id);

@@ -116,3 +116,62 @@ describe("groupCommit", () => {
     expect(repo.calls).toEqual([2, 2, 1]);
   });
 });
+
+describe("groupCommit while a commit waits for the disk", () => {
+  let dir: string;
+  let db: Db;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "aegis-group-commit-"));
+    db = openDatabase(join(dir, "aegis.db"), "normal");
+  });
+  afterEach(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes the next notifications meanwhile and answers none before its own flush", async () => {
+    const flushes: Array<() => void> = [];
+    const repo = new SqliteIncidentRepository(db, {
+      commitSync: () => new Promise<void>((resolve) => flushes.push(resolve)),
+    });
+    const group = groupCommit(repo);
+    const count = () => (db.prepare("SELECT count(*) AS n FROM alerts").get() as { n: number }).n;
+    const answered: string[] = [];
+    const send = (fp: string) => group.ingest(incomingAlert(fp)).then(() => answered.push(fp));
+
+    const first = send("a");
+    await until(() => flushes.length === 1);
+    const second = send("b");
+    // b is committed while a's flush is still pending; neither is answered yet.
+    await until(() => flushes.length === 2);
+    expect(count()).toBe(2);
+    expect(answered).toEqual([]);
+    flushes[1]!();
+    await second;
+    expect(answered).toEqual(["b"]);
+    flushes[0]!();
+    await first;
+    expect(answered).toEqual(["b", "a"]);
+  });
+});
+
+function incomingAlert(fingerprint: string): IncomingAlert[] {
+  const alert: Alert = {
+    status: "firing",
+    labels: { alertname: "HighMemory", container: "one" },
+    annotations: {},
+    startsAt: "2026-11-23T15:08:43.971Z",
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: "",
+    fingerprint,
+  };
+  return [{ alert, target: { kind: "docker_container", key: "docker:container/one", name: "one" } }];
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met within 5 s");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

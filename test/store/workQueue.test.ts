@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Alert } from "../../core/alert.ts";
 import type { Target } from "../../core/types.ts";
@@ -5,6 +8,7 @@ import { PgIncidentRepository } from "../../store/postgres/incidentRepository.ts
 import { PgLeaderLock } from "../../store/postgres/leaderLock.ts";
 import { openPostgres, type PgPool } from "../../store/postgres/pool.ts";
 import { PgWorkQueue } from "../../store/postgres/workQueue.ts";
+import { openStore } from "../../store/openStore.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { postgresUnavailable, startTestPostgres, type TestPostgres } from "../helpers/postgres.ts";
 
@@ -36,10 +40,13 @@ describe.skipIf(noPostgres !== null)("shared work queue and leader lock on Postg
     return p;
   };
 
+  let dir: string;
   beforeAll(async () => {
     server = await startTestPostgres();
+    dir = mkdtempSync(join(tmpdir(), "aegis-workqueue-"));
   }, 60_000);
   afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
     for (const l of locks) await l.stop();
     for (const p of pools) await p.end();
     server?.stop();
@@ -97,6 +104,40 @@ describe.skipIf(noPostgres !== null)("shared work queue and leader lock on Postg
     await dead.done(incidentId);
     // An active incident with no entry (e.g. the entry was lost) is queued again by the sweep.
     expect(await alive.requeueOrphans()).toBe(1);
+  });
+
+  it("a restarted agent process takes back at once what its dead predecessor held, and nothing of another's", async () => {
+    const url = await server.newDatabase();
+    const pool = await open(url);
+    const repo = new PgIncidentRepository(pool);
+    const ids: string[] = [];
+    for (const fp of ["r1", "r2", "r3"])
+      ids.push(
+        (await repo.ingest([{ alert: alert(fp), target: target(fp) }], new Date().toISOString()))[0]!
+          .incidentId,
+      );
+    // Two replicas named alike (a misconfiguration) each hold work under their own start's name.
+    const first = new PgWorkQueue(pool, "web-0/aaaa", 3_600_000);
+    const other = new PgWorkQueue(pool, "web-0/cccc", 3_600_000);
+    expect((await first.claim(2)).sort()).toEqual(ids.slice(0, 2).sort());
+    expect(await other.claim(1)).toEqual([ids[2]]);
+
+    // The front saw `aaaa` exit and starts `bbbb` naming it: opening the store hands its leases back.
+    const restarted = await openStore({
+      dbPath: join(dir, "restarted.db"),
+      databaseUrl: url,
+      replicaId: "web-0/bbbb",
+      leaseMs: 3_600_000,
+      predecessor: "web-0/aaaa",
+    });
+    try {
+      expect((await restarted.workQueue!.claim(5)).sort()).toEqual(ids.slice(0, 2).sort());
+      // The other process's lease is untouched, and the dead start can no longer renew.
+      expect(await other.renew([ids[2]!])).toEqual([ids[2]]);
+      expect(await first.renew(ids)).toEqual([]);
+    } finally {
+      await restarted.close();
+    }
   });
 
   it("one leader at a time; when its connection dies another replica leads", async () => {

@@ -1,4 +1,4 @@
-import { AegisError, type ErrorCode } from "../../core/errors.ts";
+import { apiErrorMapper, type ToAegisError } from "../apiErrors.ts";
 
 /** The HTTP status of an error dockerode raised from an engine reply, if it has one. */
 export function dockerStatus(err: unknown): number | undefined {
@@ -17,15 +17,8 @@ function engineMessage(err: unknown): string {
  * Turn an engine error into an AegisError: 404 means the container is gone (target_not_found), anything
  * else is reported under `code` with the engine's message.
  */
-export function toAegisError(
-  err: unknown,
-  container: string,
-  doing: string,
-  code: ErrorCode = "tool_failed",
-): AegisError {
-  if (err instanceof AegisError) return err;
-  if (dockerStatus(err) === 404) {
-    return new AegisError("target_not_found", `container ${container} not found`, { cause: err });
-  }
-  return new AegisError(code, `${doing} ${container} failed: ${engineMessage(err)}`, { cause: err });
-}
+export const toAegisError: ToAegisError = apiErrorMapper({
+  status: dockerStatus,
+  message: engineMessage,
+  notFound: (container) => `container ${container} not found`,
+});

@@ -1,5 +1,5 @@
 import { ApiException, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { AegisError, type ErrorCode } from "../../core/errors.ts";
+import { apiErrorMapper, type ToAegisError } from "../apiErrors.ts";
 
 /** client-node's patch calls default to JSON patch; this makes them a merge patch. */
 export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
@@ -27,15 +27,8 @@ function apiMessage(err: unknown): string {
 }
 
 /** Turn an API error into an AegisError: 404 is target_not_found, anything else `code` with the server's message. */
-export function toAegisError(
-  err: unknown,
-  object: string,
-  doing: string,
-  code: ErrorCode = "tool_failed",
-): AegisError {
-  if (err instanceof AegisError) return err;
-  if (kubeStatus(err) === 404) {
-    return new AegisError("target_not_found", `${object} not found: ${apiMessage(err)}`, { cause: err });
-  }
-  return new AegisError(code, `${doing} ${object} failed: ${apiMessage(err)}`, { cause: err });
-}
+export const toAegisError: ToAegisError = apiErrorMapper({
+  status: kubeStatus,
+  message: apiMessage,
+  notFound: (object, err) => `${object} not found: ${apiMessage(err)}`,
+});

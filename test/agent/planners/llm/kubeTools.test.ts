@@ -1,44 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useScriptedOpenAI } from "../../../helpers/useScriptedOpenAI.ts";
-import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
-import type { Platform } from "../../../../agent/platforms/platform.ts";
 import type { Target } from "../../../../core/types.ts";
-import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
-import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
+import { useSimPlatform } from "../../../helpers/simPlatform.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 import { answer, llmPlanner, plannerInput } from "./helpers.ts";
 
 // The Kubernetes read tools the model is offered, over the project's Kubernetes API simulator: bound to the
 // incident's namespace and workload (or node), as the Docker ones are bound to the container.
-let sim: KubeSim;
-let kube: KubeClients;
-let platform: Platform;
 const server = useScriptedOpenAI();
+const k8s = useSimPlatform({ per: "file" });
 
-beforeAll(async () => {
-  sim = await startKubeSim({ clock: "virtual" });
-  sim.advance(5000);
-  kube = createKubeClients({ kind: "string", yaml: sim.kubeconfig() });
-  platform = createKubernetesPlatform({ kube });
-});
-afterAll(async () => {
-  await sim?.stop();
-});
-
-const checkout: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/checkout",
-  namespace: "shop",
-  workload: "deployment",
-  name: "checkout",
-};
+const checkout = k8sWorkload("checkout");
 
 const podsIn = async (namespace: string) =>
-  (await kube.core.listNamespacedPod({ namespace })).items.map((p) => ({
+  (await k8s.kube.core.listNamespacedPod({ namespace })).items.map((p) => ({
     name: p.metadata!.name!,
     node: p.spec?.nodeName ?? "",
   }));
 
-const planner = () => llmPlanner(server.baseUrl, { toolsFor: (t) => platform.readOnlyTools!(t) });
+const planner = () => llmPlanner(server.baseUrl, { toolsFor: (t) => k8s.platform.readOnlyTools!(t) });
 const input = (target: Target) => ({ ...plannerInput(), target });
 const toolResults = (i: number) =>
   (server.requests[i]?.messages ?? []).filter((m) => m.role === "tool").map((m) => String(m.content));
@@ -82,7 +62,7 @@ describe("Kubernetes read tools offered to the model", () => {
 
   it("read a node's status only where a pod of the incident's namespace runs", async () => {
     const shopNodes = new Set((await podsIn("shop")).map((p) => p.node));
-    const nodes = (await kube.core.listNode()).items.map((n) => n.metadata!.name!);
+    const nodes = (await k8s.kube.core.listNode()).items.map((n) => n.metadata!.name!);
     const used = nodes.find((n) => shopNodes.has(n))!;
     server.push(
       {
