@@ -15,6 +15,7 @@ export const POSTGRES_LEG = [
   "test/security/approval-reguard.int.test.ts",
   "test/security/target-identity.int.test.ts",
   "test/slack/approvals.test.ts",
+  "test/slack/undo.test.ts",
 ];
 
 const noPostgres = postgresUnavailable();

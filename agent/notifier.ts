@@ -7,6 +7,8 @@ export interface Notifier {
   notify(incident: Incident): Promise<void>;
   /** An incident waits for approval (status `awaiting_approval`); may be called again after a crash. */
   approvalRequested?(incident: Incident): Promise<void>;
+  /** A person undid (or tried to undo) the incident's action: show its new state where the incident was told. */
+  undone?(incident: Incident): Promise<void>;
 }
 
 /** A notifier that writes one structured log line per finished incident. */
@@ -39,6 +41,10 @@ export class FanOutNotifier implements Notifier {
 
   async approvalRequested(incident: Incident): Promise<void> {
     await this.each((n) => n.approvalRequested?.(incident) ?? Promise.resolve());
+  }
+
+  async undone(incident: Incident): Promise<void> {
+    await this.each((n) => n.undone?.(incident) ?? Promise.resolve());
   }
 
   private async each(fn: (n: Notifier) => Promise<void>): Promise<void> {

@@ -161,6 +161,8 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
         defaultChannel: config.slack.channel,
         logger,
         autonomy,
+        // Bound late: the undo tells the notifiers, which include this Slack wiring's.
+        undo: (id, request) => personUndo(id, request),
         command: {
           settings,
           processMode: config.mode,
@@ -183,6 +185,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     : undefined;
   const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
   const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
+  // A person's undo (API, dashboard, Slack): through the ledger; the notifiers show the new state after it.
+  const personUndo = createPersonUndo({
+    incidents,
+    ledger,
+    platforms,
+    undone: (incident) => notifier.undone?.(incident) ?? Promise.resolve(),
+  });
   const currentness = createCurrentness({
     alertmanagerUrl: config.alertmanagerUrl,
     prometheusUrl: config.prometheusUrl,
@@ -268,7 +277,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     incidents: store.ingest,
     onAccepted: (ids) => runner.enqueue(ids),
     answerApproval: (id, vote) => desk.answer(id, vote),
-    undoAction: createPersonUndo({ incidents, platforms }),
+    undoAction: personUndo,
     ...(slackApp?.handlers ? { slackHandlers: slackApp.handlers } : {}),
     sloReport: () => autonomy.report(),
     logger,

@@ -36,6 +36,7 @@ export type HttpErrorCode =
   | "too_many_logins"
   | "csrf_rejected"
   | "approvals_unavailable"
+  | "undo_unavailable"
   | "dashboard_not_built";
 
 /** Why an approval answer was refused (agent/approvals; HTTP 409 except not_found). */
@@ -48,7 +49,16 @@ export type ApprovalRefusalCode =
   | "already_voted";
 
 /** Why a person's undo was refused (agent/undo; HTTP 409 except not_found). */
-export type UndoRefusalCode = "not_found" | "incident_active" | "nothing_sent" | "already_undone";
+export type UndoRefusalCode =
+  | "not_found"
+  | "incident_active"
+  | "nothing_sent"
+  | "already_undone"
+  | "undo_in_doubt"
+  | "newer_action"
+  | "changed_since"
+  | "object_busy"
+  | "not_allowed";
 
 /**
  * The one error tree: every error AegisOps raises on purpose is an AegisError or a subclass of it

@@ -160,6 +160,14 @@ export interface ActionRecord {
   error?: string;
 }
 
+/**
+ * The key of the action a record undoes, when the record is a person's undo (agent/undo): it goes through the
+ * ledger like any action, with `params.undoOf` naming the action it puts back.
+ */
+export function undoOf(record: ActionRecord): string | undefined {
+  return typeof record.params.undoOf === "string" ? record.params.undoOf : undefined;
+}
+
 export interface Verification {
   healthy: boolean;
   evidence: Array<{ check: string; ok: boolean; detail: string }>;

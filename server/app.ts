@@ -101,6 +101,7 @@ export function createApp(deps: AppDeps): RequestListener {
       incidents: deps.incidents,
       log,
       answer: deps.answerApproval,
+      undo: deps.undoAction,
       runbooks: deps.runbooks,
       slo: deps.sloReport,
       forecasts: deps.forecasts,

@@ -1,4 +1,4 @@
-import { isTerminal, type Incident } from "../core/types.ts";
+import { isTerminal, undoOf, type Incident } from "../core/types.ts";
 import { counter, histogram, scrapeGauge, type MetricsRegistry } from "./metrics.ts";
 
 /** Upper bounds (seconds) from the first alert to verified healthy: a fast restart up to an hour's struggle. */
@@ -128,8 +128,10 @@ export type ActionOutcome = "verified" | "unverified" | "failed" | "skipped";
 
 /** Each action of a finished incident with its outcome (metrics and the dashboard classify alike). */
 export function actionOutcomes(incident: Incident): Array<{ action: string; outcome: ActionOutcome }> {
-  const last = incident.actions.filter((a) => a.state === "sent").at(-1);
-  return incident.actions.map((a) => ({
+  // A person's undo is recorded in the ledger too, but it is not one of the incident's healing actions.
+  const actions = incident.actions.filter((a) => undoOf(a) === undefined);
+  const last = actions.filter((a) => a.state === "sent").at(-1);
+  return actions.map((a) => ({
     action: a.action,
     outcome:
       a.state === "failed" || a.state === "skipped"

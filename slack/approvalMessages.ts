@@ -95,7 +95,8 @@ export class ApprovalMessages {
   async finished(incident: Incident): Promise<boolean> {
     const ref = findMessage(incident, "approval");
     if (!ref) return false;
-    await this.deps.client.chat.postMessage({
+    if (findMessage(incident, "notification")) return true; // already posted (a re-run after a crash)
+    const res = await this.deps.client.chat.postMessage({
       channel: ref.channel,
       thread_ts: ref.ts,
       text: outcomeLine(incident),
@@ -103,6 +104,13 @@ export class ApprovalMessages {
       // The outcome is news for the whole channel, not only for the thread's readers.
       reply_broadcast: incident.status !== "resolved",
     });
+    // The outcome is the message an undo updates later (it carries the Undo button).
+    if (res.ts && res.channel)
+      await recordMessage(this.deps.incidents, incident.id, {
+        kind: "notification",
+        channel: res.channel,
+        ts: res.ts,
+      });
     return true;
   }
 

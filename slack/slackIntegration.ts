@@ -10,6 +10,8 @@ import { ApprovalMessages } from "./approvalMessages.ts";
 import { SlackNotifier } from "./slackNotifier.ts";
 import { AutonomyProposals } from "./autonomyProposals.ts";
 import type { Autonomy } from "../agent/autonomy/autonomy.ts";
+import type { PersonUndo } from "../agent/undo/personUndo.ts";
+import { registerUndoActions } from "./undoActions.ts";
 
 export interface SlackWiring {
   slack: SlackApp;
@@ -20,6 +22,8 @@ export interface SlackWiring {
   logger: Logger;
   autonomy: Autonomy;
   command: Omit<AegisCommandDeps, "incidents" | "policy" | "autonomy">;
+  /** A person's undo (enables the Undo button of outcome messages). */
+  undo?: PersonUndo;
 }
 
 /**
@@ -56,6 +60,15 @@ export function wireSlack(w: SlackWiring) {
     logger: w.logger,
   });
   registerApprovalActions(w.slack.bolt, w.desk, w.logger);
+  if (w.undo)
+    registerUndoActions(w.slack.bolt, {
+      undo: w.undo,
+      incidents: w.incidents,
+      policy: w.policy,
+      globalApprovers: w.command.globalApprovers,
+      groupMembers: w.command.groupMembers,
+      logger: w.logger,
+    });
   const aegis = createAegisCommand({
     ...w.command,
     incidents: w.incidents,

@@ -8,6 +8,8 @@ import type { IncidentRepository } from "../store/incidentRepository.ts";
 import type { ApprovalMessages } from "./approvalMessages.ts";
 import { outcomeBlocks, outcomeLine } from "./blocks/outcomeBlocks.ts";
 import { channelFor } from "./channels.ts";
+import { esc } from "./blocks/evidence.ts";
+import { redactText } from "../core/redact.ts";
 import { findMessage, recordMessage } from "./messageRefs.ts";
 
 export interface SlackNotifierDeps {
@@ -76,6 +78,31 @@ export class SlackNotifier implements Notifier {
         kind: "notification",
         channel: res.channel,
         ts: res.ts,
+      });
+    }
+  }
+
+  /**
+   * A person undid (or tried to undo) the incident's action: the outcome message shows the new state (the Undo
+   * button gone once undone), and its thread says what was done.
+   */
+  async undone(incident: Incident): Promise<void> {
+    const ref = findMessage(incident, "notification");
+    if (!ref) return;
+    await this.deps.client.chat.update({
+      channel: ref.channel,
+      ts: ref.ts,
+      text: outcomeLine(incident),
+      blocks: outcomeBlocks(incident),
+    });
+    const last = [...incident.timeline].reverse().find((e) => e.step === "undo");
+    if (last) {
+      // An outcome posted in an approval request's thread: the line goes in that thread (its parent's ts).
+      const parent = findMessage(incident, "approval") ?? ref;
+      await this.deps.client.chat.postMessage({
+        channel: ref.channel,
+        thread_ts: parent.ts,
+        text: `${esc(String(last.data?.by ?? ""))}: ${esc(redactText(last.message))}`,
       });
     }
   }

@@ -58,7 +58,22 @@ export interface ActionLedger {
   complete(key: string, outcome: ActionOutcome): Promise<void>;
   /** Actions sent (or possibly sent) to a target since a time: the per-hour cap counts these. */
   countForTargetSince(targetKey: string, sinceIso: string): Promise<number>;
+  /**
+   * Actions of other incidents sent (or possibly sent) to the same object after the action under `key`, oldest
+   * first: what a person's undo of that action would revert along with it.
+   */
+  laterOnSameTarget(key: string): Promise<LaterAction[]>;
+  /** The object key the action under `key` was recorded against (what caps and laterOnSameTarget compare). */
+  targetKeyOf(key: string): Promise<string | undefined>;
 }
+
+/** An action recorded on the same object by another incident (ActionLedger.laterOnSameTarget). */
+export type LaterAction = ActionRecord & { incidentId: string };
+
+/** The ledger query behind laterOnSameTarget (the same text on both stores, placeholders aside). */
+export const LATER_ON_SAME_TARGET = `SELECT b.* FROM actions a JOIN actions b
+  ON b.target_key = a.target_key AND b.incident_id <> a.incident_id AND b.requested_at > a.requested_at
+  WHERE a.key = ? AND b.state IN ('pending', 'sent') ORDER BY b.requested_at, b.key`;
 
 /** SQLite implementation of ActionLedger. */
 export class SqliteActionLedger implements ActionLedger {
@@ -74,6 +89,8 @@ export class SqliteActionLedger implements ActionLedger {
       complete: db.prepare(
         "UPDATE actions SET state = ?, completed_at = ?, result_json = ?, error = ? WHERE key = ?",
       ),
+      later: db.prepare(LATER_ON_SAME_TARGET),
+      targetKeyOf: db.prepare("SELECT target_key FROM actions WHERE key = ?"),
       countSince: db.prepare(
         "SELECT COUNT(*) AS n FROM actions WHERE target_key = ? AND requested_at >= ? AND state IN ('pending', 'sent')",
       ),
@@ -96,5 +113,16 @@ export class SqliteActionLedger implements ActionLedger {
 
   async countForTargetSince(targetKey: string, sinceIso: string): Promise<number> {
     return (this.stmts.countSince.get(targetKey, sinceIso) as { n: number }).n;
+  }
+
+  async laterOnSameTarget(key: string): Promise<LaterAction[]> {
+    return (this.stmts.later.all(key) as Array<Row & { incident_id: string }>).map((r) => ({
+      ...toRecord(r),
+      incidentId: r.incident_id,
+    }));
+  }
+
+  async targetKeyOf(key: string): Promise<string | undefined> {
+    return (this.stmts.targetKeyOf.get(key) as { target_key: string } | undefined)?.target_key;
   }
 }

@@ -72,6 +72,11 @@ export interface Platform {
    * selector, the revision a rollback left, an uncordoned node), or says why the action has none.
    */
   undo?(record: ActionRecord, target: Target): Promise<{ rolledBack: boolean; detail: string }>;
+  /**
+   * Before a person's undo: what changed on the object since the action that the undo would overwrite (a newer
+   * rollout, another replica count), in plain words; undefined when the object is as the action left it.
+   */
+  undoConflict?(record: ActionRecord, target: Target): Promise<string | undefined>;
   /** One health check of the target, trusting only evidence newer than `since`. */
   checkHealth(
     target: Target,

@@ -37,7 +37,7 @@ export function redactingPlatform(platform: Platform): Platform {
       }),
     checkHealth: (target, alerts, since, decision) =>
       guarded(async () => redactValue(await platform.checkHealth(target, alerts, since, decision))),
-  } satisfies Omit<Platform, "readOnlyTools" | "undo">;
+  } satisfies Omit<Platform, "readOnlyTools" | "undo" | "undoConflict">;
   const wrapped: Platform = members;
   const readOnlyTools = platform.readOnlyTools?.bind(platform);
   if (readOnlyTools) wrapped.readOnlyTools = (target) => readOnlyTools(target).map(redactingTool);
@@ -48,9 +48,19 @@ export function redactingPlatform(platform: Platform): Platform {
         const r = await undo(record, target);
         return { ...r, detail: redactText(r.detail) };
       });
+  const undoConflict = platform.undoConflict?.bind(platform);
+  if (undoConflict)
+    wrapped.undoConflict = (record, target) =>
+      guarded(async () => {
+        const why = await undoConflict(record, target);
+        return why === undefined ? undefined : redactText(why);
+      });
   // A member added to Platform (optional ones too) must be passed through here, or it would vanish behind
   // the boundary: this fails to compile until it is.
-  const covered: Record<Exclude<keyof Platform, keyof typeof members | "readOnlyTools" | "undo">, never> = {};
+  const covered: Record<
+    Exclude<keyof Platform, keyof typeof members | "readOnlyTools" | "undo" | "undoConflict">,
+    never
+  > = {};
   void covered;
   return wrapped;
 }

@@ -18,6 +18,8 @@ import { entrySummary, hitSummary } from "../../runbooks/memory/summaries.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
 import { HttpError } from "../errorHandler.ts";
 import { takeAnswer, type AnswerApproval } from "../routes/approvals.ts";
+import { answerUndo } from "../routes/undo.ts";
+import type { PersonUndo } from "../../agent/undo/personUndo.ts";
 import type { ForecastLookup } from "../routes/forecast.ts";
 import { createIncidentFeed, type IncidentFeed } from "./feed.ts";
 import { createLoginThrottle } from "./loginThrottle.ts";
@@ -45,6 +47,8 @@ export interface DashboardDeps {
   runbooks?: RunbookBrowser | undefined;
   /** Resume an incident awaiting approval (enables the Approve/Reject buttons). */
   answer?: AnswerApproval | undefined;
+  /** A person's undo of an incident's action (enables the Undo button). */
+  undo?: PersonUndo | undefined;
   /** The predictive watcher's forecasts behind an incident's alerts (the chart of a predictive incident). */
   forecasts?: ForecastLookup | undefined;
   /** SLOs, budgets, burn rates, action records and breakers (the autonomy report). */
@@ -165,6 +169,7 @@ export function dashboardRouter(options: DashboardDeps): Router {
       loggedIn: a.loggedIn,
       canLogIn: deps.sessions.canLogIn,
       canApprove: a.loggedIn && deps.answer !== undefined,
+      canUndo: a.loggedIn && deps.undo !== undefined,
       ...(a.csrf ? { csrf: a.csrf } : {}),
     });
   });
@@ -262,6 +267,15 @@ export function dashboardRouter(options: DashboardDeps): Router {
       res.status(202).json(await takeAnswer(deps.answer, String(req.params.id), verb, req.body, "dashboard"));
     });
   }
+  router.post("/ui/api/incidents/:id/undo", express.json({ limit: "16kb" }), async (req, res) => {
+    const a = access(req);
+    if (!a.loggedIn) throw new AegisError("unauthorized", "log in with the API token to undo");
+    if (!deps.sessions.csrfValid(req.get("cookie"), req.get(CSRF_HEADER)) || crossSite(req)) {
+      throw new HttpError(403, "csrf_rejected", "undo needs the page's CSRF token from the same site");
+    }
+    if (!deps.undo) throw new HttpError(503, "undo_unavailable", "undo is not wired in");
+    await answerUndo(deps.undo, String(req.params.id), req.body, "dashboard", res, "dashboard");
+  });
   return router;
 }
 

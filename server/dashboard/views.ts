@@ -1,6 +1,7 @@
 import { ACTION_IDS, type ActionId } from "../../core/catalog.ts";
 import { redactValue } from "../../core/redact.ts";
 import type { Incident, IncidentStatus, IncidentSummary, Target } from "../../core/types.ts";
+import { undoState } from "../../agent/undo/undoable.ts";
 import { effectiveMode } from "../../agent/policy/mode.ts";
 import type { Policy, PolicyMode } from "../../agent/policy/schema.ts";
 import { PREDICTION_ALERTNAMES } from "../../detect/watcher/prediction.ts";
@@ -66,10 +67,18 @@ export function incidentRow(i: IncidentSummary): IncidentRow {
 export function incidentView(
   i: Incident,
   forecasts: readonly AlertForecast[] = [],
-): Incident & { targetLabel: string; source: IncidentSource; forecast: ForecastView | null } {
+): Incident & {
+  targetLabel: string;
+  source: IncidentSource;
+  forecast: ForecastView | null;
+  undo: { offered: boolean; action: string | null };
+} {
   const predictive = i.alerts.some((a) => a.labels.aegis_source === "predictive");
+  const undo = undoState(i);
   return redactValue({
     ...i,
+    // Whether a person may ask to undo now, and which action it would revert (the server knows the catalog).
+    undo: { offered: undo.offered, action: undo.action?.action ?? null },
     targetLabel: targetLabel(i.target),
     source: predictive ? "predictive" : sourceOf(i.alerts.map((a) => a.labels.alertname ?? "")),
     forecast: forecastView(forecasts) ?? null,

@@ -1,9 +1,15 @@
 import type { types } from "@slack/bolt";
 import { redactText } from "../../core/redact.ts";
 import type { Incident } from "../../core/types.ts";
+import { undoState } from "../../agent/undo/undoable.ts";
 import { clip, esc, SECTION_MAX, topEvidence } from "./evidence.ts";
 
 type Block = types.KnownBlock;
+
+/** The Undo button of an outcome message (its value is the incident id). */
+export const UNDO_ACTION = "aegis_undo";
+/** "Undo anyway", offered after a warning (a newer incident acted since, the object changed since). */
+export const UNDO_CONFIRM_ACTION = "aegis_undo_confirm";
 
 const ICON: Record<string, string> = {
   resolved: ":white_check_mark:",
@@ -34,6 +40,7 @@ export function outcomeLine(incident: Incident): string {
 function tried(incident: Incident): string {
   if (incident.actions.length === 0) return "nothing was changed";
   return incident.actions
+    .filter((a) => typeof a.params.undoOf !== "string")
     .map(
       (a) =>
         `• \`${a.action}\` on ${esc(a.target)} (attempt ${a.attempt}): ${a.state}${a.error ? ` — ${esc(redactText(a.error))}` : ""}`,
@@ -77,6 +84,54 @@ export function outcomeBlocks(incident: Incident): Block[] {
         ),
       );
     }
+  }
+  blocks.push(...undoBlocks(incident));
+  return blocks;
+}
+
+/** What became of a person's undo, and the Undo button while one may be asked for. */
+export function undoBlocks(incident: Incident): Block[] {
+  const { action, undos, offered } = undoState(incident);
+  if (!action) return [];
+  const blocks: Block[] = [];
+  const last = undos.at(-1);
+  if (last) {
+    const by = esc(String(last.params.by ?? "someone"));
+    const detail = esc(redactText(String(last.result?.detail ?? last.error ?? "")));
+    const line =
+      last.state === "sent"
+        ? `:leftwards_arrow_with_hook: *Undone* by ${by}: ${detail}`
+        : last.state === "pending"
+          ? `:hourglass: *Undo* of \`${action.action}\` asked by ${by}: in progress`
+          : `:warning: *Not undone* (asked by ${by}): ${detail}`;
+    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(line, SECTION_MAX) } });
+  }
+  if (offered) {
+    blocks.push({
+      type: "actions",
+      block_id: "aegis_undo",
+      elements: [
+        {
+          type: "button",
+          action_id: UNDO_ACTION,
+          text: { type: "plain_text", text: `Undo ${action.action}` },
+          value: incident.id,
+          style: "danger",
+          confirm: {
+            title: { type: "plain_text", text: "Undo the action?" },
+            text: {
+              type: "mrkdwn",
+              text: clip(
+                `Undo \`${action.action}\` on ${esc(action.target)} (incident ${incident.id})?`,
+                300,
+              ),
+            },
+            confirm: { type: "plain_text", text: "Undo" },
+            deny: { type: "plain_text", text: "Cancel" },
+          },
+        },
+      ],
+    });
   }
   return blocks;
 }

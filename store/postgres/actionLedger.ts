@@ -1,10 +1,12 @@
 import type { ActionRecord } from "../../core/types.ts";
 import {
   intentValues,
+  LATER_ON_SAME_TARGET,
   outcomeValues,
   type ActionIntent,
   type ActionLedger,
   type ActionOutcome,
+  type LaterAction,
 } from "../actionLedger.ts";
 import { toActionRecord, type ActionRow } from "../incidentRows.ts";
 import type { PgPool } from "./pool.ts";
@@ -44,5 +46,21 @@ export class PgActionLedger implements ActionLedger {
       [targetKey, sinceIso],
     );
     return rows[0]!.n;
+  }
+
+  async laterOnSameTarget(key: string): Promise<LaterAction[]> {
+    const { rows } = await this.pool.query<ActionRow & { incident_id: string }>(
+      LATER_ON_SAME_TARGET.replace("?", "$1"),
+      [key],
+    );
+    return rows.map((r) => ({ ...toActionRecord(r), incidentId: r.incident_id }));
+  }
+
+  async targetKeyOf(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ target_key: string }>(
+      "SELECT target_key FROM actions WHERE key = $1",
+      [key],
+    );
+    return rows[0]?.target_key;
   }
 }

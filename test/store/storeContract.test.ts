@@ -344,6 +344,39 @@ describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_
         0,
       );
     });
+
+    it("finds what other incidents sent to the same object after an action (what its undo would revert)", async () => {
+      const ledger = store.ledger;
+      const [a] = await repo.ingest([{ alert: alert("g1"), target: web }], at());
+      await repo.setStatus(a!.incidentId, "resolved", null);
+      const [b] = await repo.ingest(
+        [{ alert: alert("g2", "firing", "2026-11-23T11:00:00Z"), target: web }],
+        at(),
+      );
+      const [c] = await repo.ingest([{ alert: alert("g3"), target: api }], at());
+      const intent = (incidentId: string, targetKey: string, requestedAt: string) => ({
+        key: `${incidentId}:act:1`,
+        incidentId,
+        action: "scale_service" as const,
+        target: "x",
+        targetKey,
+        params: {},
+        attempt: 1,
+        requestedAt,
+      });
+      await ledger.begin(intent(a!.incidentId, web.key, "2026-11-23T10:00:00.000Z"));
+      await ledger.complete(`${a!.incidentId}:act:1`, { state: "sent" });
+      expect(await ledger.laterOnSameTarget(`${a!.incidentId}:act:1`)).toEqual([]);
+      await ledger.begin(intent(b!.incidentId, web.key, "2026-11-23T11:00:00.000Z"));
+      await ledger.begin(intent(c!.incidentId, api.key, "2026-11-23T11:00:00.000Z"));
+      const later = await ledger.laterOnSameTarget(`${a!.incidentId}:act:1`);
+      expect(later.map((l) => [l.incidentId, l.state])).toEqual([[b!.incidentId, "pending"]]);
+      // A failed action changed nothing: it is not in the way of an undo.
+      await ledger.complete(`${b!.incidentId}:act:1`, { state: "failed", error: "refused" });
+      expect(await ledger.laterOnSameTarget(`${a!.incidentId}:act:1`)).toEqual([]);
+      expect(await ledger.targetKeyOf(`${c!.incidentId}:act:1`)).toBe(api.key);
+      expect(await ledger.targetKeyOf("no-such-key")).toBeUndefined();
+    });
   });
 
   describe("runtime settings", () => {

@@ -304,6 +304,18 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     rollback: undo,
     // A person's undo is the same: scale_service is the only Docker action with something to put back.
     undo,
+    // Before a person's undo of scale_service: still the count it set, or scaled again since?
+    async undoConflict(record: ActionRecord, target: Target) {
+      if (record.action !== "scale_service") return undefined;
+      // The result lists the members it left running; the decision's count when it recorded none.
+      const members = record.result?.replicas;
+      const set = Array.isArray(members) ? members.length : Number(record.params.replicas);
+      if (!Number.isInteger(set) || set < 1) return undefined;
+      const now = (await listReplicas(docker, { container: containerRef(target) })).members.length;
+      return now === set
+        ? undefined
+        : `${target.key} now runs ${now} replica(s), not the ${set} scale_service set: it was scaled again since, and the undo would overwrite that with ${String(record.result?.previousReplicas)}`;
+    },
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();

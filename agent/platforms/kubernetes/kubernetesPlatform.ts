@@ -26,7 +26,7 @@ import { frozenBy } from "./changeFreeze.ts";
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
 import { KUBE_ACTIONS } from "./actions/index.ts";
-import { undoAction } from "./actions/undo.ts";
+import { undoAction, undoConflict } from "./actions/undo.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
@@ -618,6 +618,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
     // After a failed verification: only undos safe to run unasked (not a roll forward onto the failed release).
     rollback: (record, target) => runUndo(record, target, "automatic"),
     undo: (record, target) => runUndo(record, target, "person"),
+    undoConflict: (record, target) => undoConflict(actionContext, record, target),
 
     async checkHealth(target, alerts, since, decision): Promise<Verification> {
       const checkedAt = new Date().toISOString();

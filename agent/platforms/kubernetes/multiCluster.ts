@@ -38,6 +38,7 @@ export function createMultiClusterPlatform(
         ? p.undo(record, target)
         : { rolledBack: false, detail: "this cluster's platform has no undo" };
     },
+    undoConflict: async (record, target) => pick(target).undoConflict?.(record, target),
     checkHealth: (target, alerts, since, decision) =>
       pick(target).checkHealth(target, alerts, since, decision),
   };

@@ -4,6 +4,7 @@ export interface Session {
   loggedIn: boolean;
   canLogIn: boolean;
   canApprove: boolean;
+  canUndo?: boolean;
   csrf?: string;
 }
 
@@ -12,6 +13,9 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's error code, and whether asking again with confirm would run it (an undo's warning). */
+    readonly code?: string,
+    readonly confirmable?: boolean,
   ) {
     super(message);
   }
@@ -20,13 +24,14 @@ export class ApiError extends Error {
 async function check(res: Response): Promise<Response> {
   if (res.ok) return res;
   let message = `HTTP ${res.status}`;
+  let body: { message?: string; error?: string; confirmable?: boolean } = {};
   try {
-    const body = (await res.json()) as { message?: string };
+    body = (await res.json()) as typeof body;
     if (body.message) message = body.message;
   } catch {
     // not JSON: keep the status line
   }
-  throw new ApiError(res.status, message);
+  throw new ApiError(res.status, message, body.error, body.confirmable === true);
 }
 
 /** GET a JSON document from the dashboard's API. */

@@ -1,6 +1,6 @@
 import { html } from "htm/preact";
 import { useState } from "preact/hooks";
-import { duration, postJson, when, type Session } from "./api.ts";
+import { ApiError, duration, postJson, when, type Session } from "./api.ts";
 import type { Decision } from "../../../core/types.ts";
 import type { ForecastView } from "../forecast.ts";
 import { ChartView, COLORS } from "./chart.ts";
@@ -29,7 +29,10 @@ export interface IncidentDoc {
     requestedAt: string;
     completedAt?: string;
     error?: string;
+    params?: Record<string, unknown>;
   }>;
+  /** Whether a person may ask to undo now, and the action it would revert (absent from older servers). */
+  undo?: { offered: boolean; action: string | null };
   verification: {
     healthy: boolean;
     checkedAt: string;
@@ -89,7 +92,9 @@ export function IncidentPage(props: { incident: IncidentDoc; session: Session; o
                 ${i.actions.map(
                   (a) =>
                     html`<tr key=${a.key}>
-                      <td><b>${a.action}</b></td>
+                      <td>
+                        ${typeof a.params?.undoOf === "string" ? html`undo of <b>${a.action}</b> by ${String(a.params.by ?? "?")}` : html`<b>${a.action}</b>`}
+                      </td>
                       <td>${a.target}</td>
                       <td>${a.attempt}</td>
                       <td>${a.state}</td>
@@ -110,6 +115,7 @@ export function IncidentPage(props: { incident: IncidentDoc; session: Session; o
               : " none recorded."
         }
       </p>
+      <${UndoButton} incident=${i} session=${props.session} onChanged=${props.onChanged} />
     </section>
 
     <section class="card" data-testid="verification">
@@ -232,6 +238,60 @@ function DecisionCard(props: { decision: NonNullable<IncidentDoc["decision"]> })
       </ul>`
     }
   </section>`;
+}
+
+/**
+ * Undo the incident's action (after the browser's own "are you sure"). A warning from the server (a newer
+ * incident acted on the object since, or it changed since) is shown with its reason and an "Undo anyway".
+ */
+function UndoButton(props: { incident: IncidentDoc; session: Session; onChanged: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [warning, setWarning] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const undo = props.incident.undo;
+  if (!undo?.offered && !done) return null;
+  if (!props.session.canUndo) {
+    return html`<p class="muted" data-testid="undo-login">
+      ${props.session.loggedIn ? "Undo is not enabled on this server." : "Log in with the API token to undo."}
+    </p>`;
+  }
+  const ask = async (confirm: boolean) => {
+    if (!confirm && !window.confirm(`Undo ${undo?.action ?? "the action"} of incident ${props.incident.id}?`))
+      return;
+    setBusy(true);
+    setError(null);
+    try {
+      await postJson(
+        `/ui/api/incidents/${encodeURIComponent(props.incident.id)}/undo`,
+        confirm ? { confirm: true } : {},
+        props.session.csrf,
+      );
+      setWarning(null);
+      setDone("Undo sent: the action record and the timeline show what it did.");
+      props.onChanged();
+    } catch (err) {
+      if (err instanceof ApiError && err.confirmable)
+        setWarning(err.message.replace(/\. Ask again with confirm to undo anyway$/, "."));
+      else setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<div class="undo" data-testid="undo-box">
+    ${
+      !done &&
+      html`<button class="secondary" disabled=${busy} onClick=${() => ask(false)} data-testid="undo">
+        Undo ${undo?.action}
+      </button>`
+    }
+    ${
+      warning &&
+      html`<p class="error" role="alert" data-testid="undo-warning">Not undone yet: ${warning}</p>
+        <button disabled=${busy} onClick=${() => ask(true)} data-testid="undo-anyway">Undo anyway</button>`
+    }
+    ${done && html`<p class="ok">${done}</p>`} ${error && html`<p class="error" role="alert">${error}</p>`}
+  </div>`;
 }
 
 function Approval(props: { incident: IncidentDoc; session: Session; onChanged: () => void }) {

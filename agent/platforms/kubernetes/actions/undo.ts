@@ -1,5 +1,6 @@
 import type { ActionRecord, Target } from "../../../../core/types.ts";
 import type { ActionContext, UndoResult } from "./action.ts";
+import { CHANGED_SINCE } from "./changedSince.ts";
 import { KUBE_ACTIONS } from "./index.ts";
 
 /**
@@ -22,4 +23,19 @@ export async function undoAction(
       detail: `${record.action} is not undone unasked (putting the old state back would restore the harm); a person can undo it`,
     };
   return undo.run(ctx, record, target);
+}
+
+/**
+ * Before a person's undo: what changed on the object since the action that the undo would overwrite (a newer
+ * rollout, another replica count), in plain words; undefined when it is as the action left it or the action has
+ * no such check.
+ */
+export async function undoConflict(
+  ctx: ActionContext,
+  record: ActionRecord,
+  target: Target,
+): Promise<string | undefined> {
+  const action = KUBE_ACTIONS[record.action];
+  if (!action || action.undo.kind === "none") return undefined;
+  return CHANGED_SINCE[record.action]?.(ctx, record, target);
 }
