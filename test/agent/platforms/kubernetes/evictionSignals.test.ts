@@ -56,4 +56,19 @@ describe("a pod evicted for its node's pressure", () => {
     expect(evictionSignals(evicted("Eviction API: evicting"))).toEqual([]);
     expect(evictionSignals(evicted("Preempted by a pod of higher priority", "Preempting"))).toEqual([]);
   });
+
+  it("the kubelet refused it at admission (The node had condition: [DiskPressure]) → the node is the root cause", () => {
+    const signals = evictionSignals(evicted("The node had condition: [DiskPressure]. "));
+    expect(signals).toHaveLength(1);
+    expect(signals[0]).toMatchObject({ name: "evicted_for_node_pressure", value: "node-1" });
+    expect(signals[0]!.detail).toMatch(/never ran there.*DiskPressure/);
+  });
+
+  it("a refusal for a pod not bound to a node names nothing", () => {
+    const unbound: WorkloadObservations = {
+      ...evicted("The node had condition: [DiskPressure]. "),
+      pods: [{ ...pod, node: null }],
+    };
+    expect(evictionSignals(unbound)).toEqual([]);
+  });
 });
