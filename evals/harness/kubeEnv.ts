@@ -198,6 +198,14 @@ async function runStep(sim: KubeSim, step: Step, scenario: Scenario): Promise<vo
     );
   };
   if ("waitMs" in step) return sim.advance(step.waitMs);
+  if ("killContainer" in step) {
+    const { target, container } = step.killContainer;
+    const pod = podName(sim, target, scenario);
+    const path = `/sim/pods/${encodeURIComponent(split(target).namespace)}/${encodeURIComponent(pod)}/kill`;
+    const res = await call(sim, "POST", path, "application/json", container ? { container } : {});
+    if (!res.ok) fail(`killContainer ${target}`, new Error(`HTTP ${res.status} ${await res.text()}`));
+    return;
+  }
   if ("node" in step) {
     const { name, ...change } = step.node;
     const res = await call(sim, "POST", `/sim/nodes/${encodeURIComponent(name)}`, "application/json", change);

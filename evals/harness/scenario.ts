@@ -87,6 +87,17 @@ const kubeStep = z.union([
   z.object({ waitMs: z.number().int().min(0).describe("virtual time to let pass") }).strict(),
   z
     .object({
+      killContainer: z
+        .object({
+          target: z.string().describe("namespace/workload: a pod of it is picked as $pod() picks"),
+          container: z.string().optional().describe("container name (default: the first)"),
+        })
+        .strict()
+        .describe("a container killed in place (SIGKILL, exit 137), as Chaos Mesh's container-kill does"),
+    })
+    .strict(),
+  z
+    .object({
       node: nodeChangeSchema
         .extend({ name: z.string().describe("the node") })
         .strict()

@@ -110,6 +110,15 @@ export function applyDefaults(res: ResourceDef, obj: KubeObject, nextClusterIP: 
       defaultTemplate(spec.template as PodTemplate | undefined);
       break;
     }
+    case "PersistentVolume": {
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      spec.persistentVolumeReclaimPolicy ??= "Retain";
+      spec.volumeMode ??= "Filesystem";
+      break;
+    }
+    case "PriorityClass":
+      obj.preemptionPolicy ??= "PreemptLowerPriority";
+      break;
     case "HorizontalPodAutoscaler": {
       const spec = obj.spec as { minReplicas?: number } | undefined;
       if (spec) spec.minReplicas ??= 1;

@@ -16,6 +16,7 @@ import { FaultBook } from "./faults/index.ts";
 import type { FaultSpec } from "./faults/types.ts";
 import { DEMO_CLUSTER, parseManifests } from "./fixture.ts";
 import { DEFAULT_STORAGE_CLASS } from "./controllers/storage.ts";
+import { SYSTEM_PRIORITY_CLASSES } from "./controllers/priority.ts";
 import { Rbac, defaultSaToken } from "./http/rbac.ts";
 import { handle } from "./http/router.ts";
 import { podMetrics } from "./http/podMetrics.ts";
@@ -31,7 +32,7 @@ import type { KubeObject, Pod } from "./types.ts";
 import { imageRegistrySchema, parseRegistry, splitSimObjects } from "./registry.ts";
 import { selfSignedCertificate } from "./tls.ts";
 import { World } from "./world.ts";
-import { changeNode, nodeLog, recordEvent } from "./worldApi.ts";
+import { changeNode, killPodContainer, nodeLog, recordEvent } from "./worldApi.ts";
 
 export type { FaultRecord } from "./faults/index.ts";
 export type { FaultSpec, FaultFamilyName } from "./faults/types.ts";
@@ -175,6 +176,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   // Like kind or k3s, a cluster whose manifests bring no StorageClass has a default local-path one.
   if (store.view(R.storageclasses).length === 0)
     store.create(R.storageclasses, structuredClone(DEFAULT_STORAGE_CLASS));
+  // The API server creates the system priority classes at start.
+  for (const pc of SYSTEM_PRIORITY_CLASSES)
+    if (!store.get(R.priorityclasses, undefined, pc.metadata.name))
+      store.create(R.priorityclasses, structuredClone(pc));
   runControllers(ctx);
 
   let pending = false;
@@ -225,6 +230,11 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     },
     nodeLog: (name: string, query: string | null) => nodeLog(ctx, name, query),
     recordEvent: (body: unknown) => recordEvent(ctx, body),
+    killContainer: (namespace: string, name: string, body: unknown) => {
+      const r = killPodContainer(ctx, namespace, name, body);
+      runControllers(ctx);
+      return r;
+    },
     listImages: () => ctx.world.registry.list(),
     loadImages: (body: unknown) => {
       const r = imageRegistrySchema.safeParse(body);

@@ -79,6 +79,14 @@ export function renderMetrics(ctx: SimContext): string {
         (p.status?.phase ?? "Pending") === phase ? 1 : 0,
       );
     }
+    // kube-state-metrics' fixed set of reasons, each 0 or 1.
+    for (const reason of ["Evicted", "NodeAffinity", "NodeLost", "Shutdown", "UnexpectedAdmissionError"])
+      g(
+        "kube_pod_status_reason",
+        "The pod status reasons",
+        { ...id, reason },
+        p.status?.reason === reason ? 1 : 0,
+      );
     const ready = isPodReady(p);
     for (const condition of ["true", "false", "unknown"]) {
       g(
@@ -298,6 +306,26 @@ export function renderMetrics(ctx: SimContext): string {
       id,
       rs.status?.readyReplicas ?? 0,
     );
+  }
+  for (const v of ctx.store.view(R.pvs)) {
+    const phase = String((v.status as { phase?: string } | undefined)?.phase ?? "Pending");
+    for (const ph of ["Pending", "Available", "Bound", "Released", "Failed"])
+      g(
+        "kube_persistentvolume_status_phase",
+        "The phase indicates if a volume is available, bound to a claim, or released by a claim.",
+        { persistentvolume: v.metadata.name, phase: ph },
+        phase === ph ? 1 : 0,
+      );
+  }
+  for (const c of ctx.store.view(R.pvcs)) {
+    const phase = String((c.status as { phase?: string } | undefined)?.phase ?? "Pending");
+    for (const ph of ["Lost", "Bound", "Pending"])
+      g(
+        "kube_persistentvolumeclaim_status_phase",
+        "The phase the persistent volume claim is currently in.",
+        { namespace: c.metadata.namespace ?? "", persistentvolumeclaim: c.metadata.name, phase: ph },
+        phase === ph ? 1 : 0,
+      );
   }
   for (const o of ctx.store.view(R.nodes)) {
     const n = o as Node;

@@ -101,6 +101,7 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("batch", "v1", "CronJob", "cronjobs", ["cj"], true, [statusSub("batch", "v1", "CronJob")]),
   def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", [], true),
   def("storage.k8s.io", "v1", "StorageClass", "storageclasses", ["sc"], false),
+  def("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", ["pc"], false),
   def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", ["hpa"], true, [
     statusSub("autoscaling", "v2", "HorizontalPodAutoscaler"),
   ]),

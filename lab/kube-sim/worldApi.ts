@@ -4,7 +4,8 @@ import { R } from "./controllers/context.ts";
 import { journal } from "./controllers/nodeHealth.ts";
 import { ApiError } from "./http/status.ts";
 import { resourceOf } from "./resources.ts";
-import type { KubeObject } from "./types.ts";
+import { killContainer } from "./controllers/kubelet.ts";
+import type { KubeObject, Pod } from "./types.ts";
 
 /** What `POST /sim/nodes/NAME` may change on a node (the causes; the node's status follows from them). */
 export const nodeChangeSchema = z
@@ -142,4 +143,19 @@ export function recordEvent(ctx: SimContext, body: unknown): unknown {
   const component = e.component ?? COMPONENT[kind] ?? "kube-controller-manager";
   for (let i = 0; i < e.count; i++) ctx.events.record(obj, e.type, e.reason, e.message, component, node);
   return { recorded: e.count, involvedObject: { kind, name, namespace: ns } };
+}
+
+const killSchema = z.object({ container: z.string().min(1).optional() }).strict();
+
+/** Kills a running container of a pod in place (`POST /sim/pods/NS/NAME/kill`); its kubelet restarts it. */
+export function killPodContainer(ctx: SimContext, namespace: string, name: string, body: unknown): unknown {
+  const pod = ctx.store.peek(R.pods, namespace, name) as Pod | undefined;
+  if (!pod) throw new ApiError("NotFound", `pods "${name}" not found`);
+  const c = parse(killSchema, body ?? {}, "container kill");
+  const container = c.container ?? pod.spec.containers[0]?.name ?? "";
+  if (!pod.spec.containers.some((x) => x.name === container))
+    throw new ApiError("BadRequest", `container ${container} is not valid for pod ${name}`);
+  if (!killContainer(ctx, pod, container))
+    throw new ApiError("Conflict", `container ${container} of pod ${namespace}/${name} is not running`);
+  return { pod: `${namespace}/${name}`, container, exitCode: 137 };
 }

@@ -174,4 +174,32 @@ describe("a scenario expressed as object changes", () => {
     - node: { name: sim-node-1, memoryPresure: true }`),
     ).toThrow(/memoryPresure/);
   });
+
+  it("a killContainer step kills a container of the workload's pod in place; a wrong container names the file", async () => {
+    const s = scenario(`  kind: kubernetes
+  changes:
+    - killContainer: { target: shop/web }
+  developMs: 30000`);
+    env = await startKubeEnv(s.environment as never, s);
+    const name = env.podName("shop/web");
+    const pod = (await (
+      await fetch(`${env.sim.url}/api/v1/namespaces/shop/pods/${name}`, {
+        headers: { authorization: `Bearer ${env.sim.adminToken}` },
+      })
+    ).json()) as {
+      status: {
+        containerStatuses: Array<{ restartCount: number; lastState: { terminated?: { exitCode: number } } }>;
+      };
+    };
+    const killed = pod.status.containerStatuses.find((c) => c.restartCount === 1);
+    expect(killed?.lastState.terminated?.exitCode).toBe(137);
+    await env.stop();
+    env = undefined;
+    const bad = scenario(`  kind: kubernetes
+  changes:
+    - killContainer: { target: shop/web, container: nope }`);
+    await expect(startKubeEnv(bad.environment as never, bad)).rejects.toThrow(
+      /test\.yaml: killContainer shop\/web: HTTP 400/,
+    );
+  });
 });

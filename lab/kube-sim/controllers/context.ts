@@ -69,6 +69,7 @@ export const R = {
   pvcs: resourceOf("PersistentVolumeClaim"),
   pvs: resourceOf("PersistentVolume"),
   storageclasses: resourceOf("StorageClass"),
+  priorityclasses: resourceOf("PriorityClass"),
   endpointslices: resourceOf("EndpointSlice"),
 };
 

@@ -44,6 +44,9 @@ function maxUnavailableOf(ds: DaemonSet, desired: number): number {
   return Math.max(1, n);
 }
 
+const FAILED_BACKOFF_MS = 10_000;
+const MAX_FAILED_BACKOFF_MS = 15 * 60_000;
+
 function reconcileOne(ctx: SimContext, ds: DaemonSet, nodes: readonly Node[]): void {
   const ns = ds.metadata.namespace!;
   const rev = currentRevision(ctx, ds);
@@ -84,9 +87,36 @@ function reconcileOne(ctx: SimContext, ds: DaemonSet, nodes: readonly Node[]): v
     pods = pods.filter((p) => ctx.store.peek(R.pods, ns, p.metadata.name) && isActive(p));
   }
 
+  // A daemon pod that failed (the kubelet refused it, or it was evicted) is deleted and replaced after a
+  // per-node back-off that doubles up to 15 minutes, as the real controller does; until then the node waits.
+  const backingOff = new Set<string>();
+  for (const p of ctx.store.view(R.pods, ns) as readonly Pod[]) {
+    if (controllerOf(p)?.uid !== ds.metadata.uid || p.status?.phase !== "Failed") continue;
+    const node = p.spec.nodeName ?? "";
+    const key = `dsFailed/${ds.metadata.uid}/${node}`;
+    const now = ctx.clock.now();
+    const last = ctx.world.reported.get(key);
+    const wait = ctx.world.reported.get(`${key}/backoff`) ?? FAILED_BACKOFF_MS;
+    if (last === undefined) ctx.world.reported.set(key, now);
+    if (last === undefined || now - last < wait) {
+      backingOff.add(node);
+      continue;
+    }
+    ctx.world.reported.set(key, now);
+    ctx.world.reported.set(`${key}/backoff`, Math.min(wait * 2, MAX_FAILED_BACKOFF_MS));
+    ctx.events.record(
+      ds,
+      "Warning",
+      "FailedDaemonPod",
+      `Found failed daemon pod ${ns}/${p.metadata.name} on node ${node}, will try to kill it`,
+      "daemonset-controller",
+    );
+    ctx.store.delete(R.pods, ns, p.metadata.name);
+  }
   const template = templateOf(rev);
   for (const n of eligible) {
     if (pods.some((p) => p.spec.nodeName === n.metadata.name)) continue;
+    if (backingOff.has(n.metadata.name)) continue;
     const pod = ctx.store.create(R.pods, {
       apiVersion: "v1",
       kind: "Pod",

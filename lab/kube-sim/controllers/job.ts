@@ -4,6 +4,7 @@ import type { Condition, KubeObject, LabelSelector, Pod, PodTemplate } from "../
 import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isPodReady, ownerRef, save } from "./context.ts";
+import { admitPriority } from "./priority.ts";
 import { quotaRefusal } from "./quota.ts";
 
 export interface Job extends KubeObject {
@@ -215,7 +216,7 @@ function createPod(ctx: SimContext, job: Job): Pod | undefined {
     spec: t.spec,
     status: { phase: "Pending", qosClass: "BestEffort" },
   } as Pod;
-  const refused = quotaRefusal(ctx, draft);
+  const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
   if (refused) {
     const key = `FailedCreate/${job.metadata.uid}`;
     const now = ctx.clock.now();

@@ -1,4 +1,5 @@
 import { rfc3339 } from "../clock.ts";
+import { rejectedByKubelet } from "./kubeletAdmission.ts";
 import type { Condition, Container, ContainerState, ContainerStatus, Node, Pod } from "../types.ts";
 import type { ContainerRuntime, PodRuntime } from "../world.ts";
 import { World, appOf, parseBytes } from "../world.ts";
@@ -45,6 +46,7 @@ export function runKubelets(ctx: SimContext): void {
     if (!node) continue;
     const st = ctx.world.node(p.spec.nodeName);
     if (st.kubeletDown) continue;
+    if (!ctx.world.runtimes.has(p.metadata.uid!) && rejectedByKubelet(ctx, p, node.n)) continue;
     if (st.networkUnavailable && !ctx.world.runtimes.has(p.metadata.uid!)) {
       sandboxFailed(ctx, p);
       continue;
@@ -554,4 +556,17 @@ function writeStatus(
   if (JSON.stringify(status) !== JSON.stringify(p.status)) {
     save(ctx, R.pods, { ...p, status });
   }
+}
+
+/**
+ * A container killed from outside the kubelet (the runtime's SIGKILL, as Chaos Mesh's container-kill does):
+ * it exits 137 with reason Error, and the kubelet restarts it in place (restart count + 1, `lastState`), the
+ * pod and its name unchanged. Returns false when the container is not running.
+ */
+export function killContainer(ctx: SimContext, p: Pod, name: string): boolean {
+  const c = p.spec.containers.find((x) => x.name === name);
+  const cr = ctx.world.runtimes.get(p.metadata.uid!)?.containers.get(name);
+  if (!c || !cr || cr.state !== "running") return false;
+  terminate(ctx, p, c, cr, ctx.clock.now(), 137, "Error");
+  return true;
 }

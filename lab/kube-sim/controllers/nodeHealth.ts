@@ -103,7 +103,10 @@ export function evictForPressure(ctx: SimContext, n: Node, onNode: readonly Pod[
   const now = ctx.clock.now();
   const key = `eviction/${name}`;
   if (now - (ctx.world.reported.get(key) ?? -Infinity) < EVICTION_PERIOD_MS) return;
-  const candidates = onNode.filter((p) => !p.metadata.deletionTimestamp);
+  // Only pods the kubelet runs rank for eviction; one it has not admitted yet meets its admission instead.
+  const candidates = onNode.filter(
+    (p) => !p.metadata.deletionTimestamp && ctx.world.runtimes.has(p.metadata.uid!),
+  );
   if (!candidates.length) return;
   ctx.world.reported.set(key, now);
   const over = (p: Pod) =>

@@ -193,7 +193,15 @@ export function dependencyStatus(
   const where = port !== undefined ? `${host}:${port}` : host;
   // The pod asks the resolver its dnsPolicy gives it: only the cluster's DNS knows Service names.
   const resolver = resolverOf(p);
-  if (resolver !== CLUSTER_DNS && !/^\d+\.\d+\.\d+\.\d+$/.test(host))
+  const isIp = /^\d+\.\d+\.\d+\.\d+$/.test(host);
+  // The query itself leaves the pod: an egress policy that does not allow DNS makes every lookup time out.
+  if (!isIp && !egressAllows(ctx, p, dnsDestination(resolver)))
+    return {
+      ok: false,
+      host: where,
+      message: `dial tcp: lookup ${host} on ${resolver}:53: read udp ${p.status?.podIP ?? "10.244.0.2"}:${ephemeralPort(p)}->${resolver}:53: i/o timeout`,
+    };
+  if (resolver !== CLUSTER_DNS && !isIp)
     return { ok: false, host: where, message: `dial tcp: lookup ${host} on ${resolver}:53: no such host` };
   const svc = ctx.store.peek(R.services, svcNs, svcName);
   if (!svc)
@@ -220,9 +228,19 @@ export function dependencyStatus(
   const answering = backends.filter((x) => listensOn(ctx, x, sp.targetPort ?? sp.port));
   if (!answering.length) return refused;
   // NetworkPolicies that select the backends drop what they do not allow: the caller sees a timeout.
-  const allowed = answering.filter((x) =>
-    networkAllows(ctx, p, x, resolvePort(x.spec.containers[0]!, sp.targetPort ?? sp.port)),
-  );
+  const allowed = answering.filter((x) => {
+    const port = resolvePort(x.spec.containers[0]!, sp.targetPort ?? sp.port);
+    return (
+      networkAllows(ctx, p, x, port) &&
+      egressAllows(ctx, p, {
+        namespace: x.metadata.namespace ?? "default",
+        labels: x.metadata.labels ?? {},
+        ip: x.status?.podIP,
+        port,
+        protocol: "TCP",
+      })
+    );
+  });
   return allowed.length
     ? { ok: true, host: where }
     : { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
@@ -289,6 +307,89 @@ interface NetworkPolicySpec {
   podSelector?: LabelSelector;
   policyTypes?: string[];
   ingress?: { from?: PolicyPeer[]; ports?: { port?: number | string }[] }[];
+  egress?: {
+    to?: (PolicyPeer & { ipBlock?: { cidr: string; except?: string[] } })[];
+    ports?: { port?: number | string; protocol?: string }[];
+  }[];
+}
+
+/** Where a connection goes, for the source pod's egress policies. */
+interface Destination {
+  namespace: string;
+  labels: Record<string, string>;
+  ip: string | undefined;
+  port: number | undefined;
+  protocol: "TCP" | "UDP";
+}
+
+/** A DNS query to the pod's resolver: the cluster DNS is CoreDNS's pods (k8s-app=kube-dns in kube-system). */
+function dnsDestination(resolver: string): Destination {
+  return resolver === CLUSTER_DNS
+    ? { namespace: "kube-system", labels: { "k8s-app": "kube-dns" }, ip: resolver, port: 53, protocol: "UDP" }
+    : { namespace: "", labels: {}, ip: resolver, port: 53, protocol: "UDP" };
+}
+
+/** A stable source port for a pod's DNS queries (what the resolver's timeout message shows). */
+function ephemeralPort(p: Pod): number {
+  let h = 0;
+  for (const ch of p.metadata.uid ?? p.metadata.name) h = (h * 31 + ch.charCodeAt(0)) % 28000;
+  return 32768 + h;
+}
+
+function ipv4(ip: string): number | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  return m ? m.slice(1).reduce((a, x) => a * 256 + Number(x), 0) : undefined;
+}
+
+function inCidr(ip: string | undefined, cidr: string): boolean {
+  const [net, bits] = cidr.split("/");
+  const a = ip ? ipv4(ip) : undefined;
+  const b = ipv4(net ?? "");
+  if (a === undefined || b === undefined) return false;
+  const block = 2 ** (32 - Number(bits ?? 32));
+  return Math.floor(a / block) === Math.floor(b / block);
+}
+
+/**
+ * Whether the egress NetworkPolicies of `from`'s namespace let it open this connection: none selects it, or
+ * a rule of one of them allows the destination (pod and namespace selectors, ipBlock) and its port and
+ * protocol. A policy with `policyTypes: [Egress]` and no rules denies everything, DNS included.
+ */
+export function egressAllows(ctx: SimContext, from: Pod, to: Destination): boolean {
+  const ns = from.metadata.namespace ?? "default";
+  const policies = (ctx.store.view(R.networkpolicies, ns) as readonly KubeObject[])
+    .map((o) => (o.spec ?? {}) as NetworkPolicySpec)
+    .filter(
+      (s) =>
+        selectorMatches(s.podSelector ?? {}, from.metadata.labels) &&
+        (s.policyTypes ? s.policyTypes.includes("Egress") : s.egress !== undefined),
+    );
+  if (!policies.length) return true;
+  const toNs = to.namespace ? ctx.store.peek(R.namespaces, undefined, to.namespace) : undefined;
+  const peerOk = (peer: NonNullable<NonNullable<NetworkPolicySpec["egress"]>[number]["to"]>[number]) => {
+    if (peer.ipBlock)
+      return inCidr(to.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(to.ip, c));
+    if (!to.namespace) return false;
+    const nsOk = peer.namespaceSelector
+      ? selectorMatches(peer.namespaceSelector, {
+          "kubernetes.io/metadata.name": to.namespace,
+          ...toNs?.metadata.labels,
+        })
+      : to.namespace === ns;
+    return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, to.labels));
+  };
+  return policies.some((s) =>
+    (s.egress ?? []).some(
+      (rule) =>
+        (!rule.to?.length || rule.to.some(peerOk)) &&
+        (!rule.ports?.length ||
+          rule.ports.some(
+            (x) =>
+              (x.protocol ?? "TCP") === to.protocol &&
+              (x.port === undefined || x.port === to.port || String(x.port) === String(to.port)),
+          )),
+    ),
+  );
 }
 
 /** Whether the ingress NetworkPolicies of `to`'s namespace let `from` reach it on `port`. */

@@ -3,6 +3,7 @@ import type { Pod, ReplicaSet } from "../types.ts";
 import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
+import { admitPriority } from "./priority.ts";
 import { quotaRefusal } from "./quota.ts";
 
 /** ReplicaSet controller: keeps `spec.replicas` pods from the template, owned by the ReplicaSet. */
@@ -32,7 +33,7 @@ function reconcileOne(ctx: SimContext, rs: ReplicaSet): void {
         spec: t.spec,
         status: { phase: "Pending", qosClass: "Burstable" },
       } as Pod;
-      const refused = quotaRefusal(ctx, draft);
+      const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
       if (refused) {
         const key = `FailedCreate/${rs.metadata.uid}`;
         const now = ctx.clock.now();

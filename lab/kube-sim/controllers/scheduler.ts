@@ -5,6 +5,8 @@ import { parseBytes, parseCpu } from "../world.ts";
 import type { SimContext } from "./context.ts";
 import { claimBlocksScheduling } from "./storage.ts";
 import { R, isActive, save } from "./context.ts";
+import { mayPreempt, podPriority } from "./priority.ts";
+import { terminatePod } from "./termination.ts";
 
 /** Whether a toleration tolerates a taint, by the real matching rules (Exists / Equal, empty key or effect). */
 function tolerates(ts: readonly Toleration[], taint: Taint): boolean {
@@ -159,11 +161,21 @@ export function schedulePods(ctx: SimContext): void {
   const all = ctx.store.view(R.pods) as readonly Pod[];
   const placements = new Map<string, Placement>(nodes.map((n) => [n.metadata.name, { node: n, pods: [] }]));
   for (const p of all) if (p.spec.nodeName && isActive(p)) placements.get(p.spec.nodeName)?.pods.push(p);
-  // Only pending pods are copied (they are modified below).
+  // Only pending pods are copied (they are modified below). The queue is ordered by priority, then age.
   const pending = all
     .filter((p) => !p.spec.nodeName && isActive(p))
-    .map((p) => ctx.store.get(R.pods, p.metadata.namespace, p.metadata.name) as Pod);
+    .map((p) => ctx.store.get(R.pods, p.metadata.namespace, p.metadata.name) as Pod)
+    .sort(
+      (a, b) =>
+        podPriority(ctx, b) - podPriority(ctx, a) ||
+        String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
+    );
   for (const p of pending) {
+    // A pod with scheduling gates is not attempted until every gate is removed (no event, as the real one).
+    if ((p.spec.schedulingGates as unknown[] | undefined)?.length) {
+      reportGated(ctx, p);
+      continue;
+    }
     const list = [...placements.values()];
     // The VolumeBinding plugin's PreFilter: a missing or unbound immediate claim rejects every node.
     const claim = claimBlocksScheduling(ctx, p);
@@ -183,7 +195,23 @@ export function schedulePods(ctx: SimContext): void {
     });
     const now = rfc3339(ctx.clock.now());
     if (fits.length === 0) {
-      reportUnschedulable(ctx, p, unschedulableMessage(nodes.length, [...reasons.values()]));
+      const perNode = [...reasons.values()];
+      if (!mayPreempt(ctx, p)) {
+        const msg = unschedulableMessage(nodes.length, perNode, false);
+        reportUnschedulable(ctx, p, `${msg} preemption: not eligible due to preemptionPolicy=Never.`);
+        continue;
+      }
+      const chosen = preemptionCandidate(ctx, p, list, reasons);
+      if (!chosen) {
+        reportUnschedulable(ctx, p, unschedulableMessage(nodes.length, perNode));
+        continue;
+      }
+      preempt(ctx, p, chosen);
+      // The victims are gone; the pod is nominated and placed on the scheduler's next pass.
+      p.status = { ...p.status, nominatedNodeName: chosen.placement.node.metadata.name } as Pod["status"];
+      reportUnschedulable(ctx, p, unschedulableMessage(nodes.length, perNode, false));
+      const left = new Set(chosen.victims.map((v) => v.metadata.uid));
+      chosen.placement.pods = chosen.placement.pods.filter((x) => !left.has(x.metadata.uid));
       continue;
     }
     fits.sort(
@@ -192,8 +220,9 @@ export function schedulePods(ctx: SimContext): void {
     const target = fits[0]!;
     target.pods.push(p);
     p.spec.nodeName = target.node.metadata.name;
+    const { nominatedNodeName: _nominated, ...rest } = (p.status ?? {}) as { nominatedNodeName?: string };
     p.status = {
-      ...p.status,
+      ...rest,
       phase: "Pending",
       conditions: [{ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now }],
     };
@@ -206,6 +235,27 @@ export function schedulePods(ctx: SimContext): void {
       "default-scheduler",
     );
   }
+}
+
+/** The condition the API server gives a pod created with scheduling gates. */
+function reportGated(ctx: SimContext, p: Pod): void {
+  const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled");
+  if (prev?.reason === "SchedulingGated") return;
+  p.status = {
+    ...p.status,
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "SchedulingGated",
+        message: "Scheduling is blocked due to non-empty scheduling gates",
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(ctx.clock.now()),
+      },
+    ],
+  };
+  save(ctx, R.pods, p);
 }
 
 /** Marks a pod unschedulable with the scheduler's message (an event each time the message changes). */
@@ -231,8 +281,107 @@ function reportUnschedulable(ctx: SimContext, p: Pod, message: string): void {
   ctx.events.record(p, "Warning", "FailedScheduling", message, "default-scheduler");
 }
 
+interface Candidate {
+  placement: Placement;
+  victims: Pod[];
+}
+
+/** Reasons a node fails for that removing pods could cure (resources, not taints or affinity). */
+const curable = (reasons: string[]) =>
+  reasons.every((x) => x.startsWith("Insufficient") || x === "Too many pods");
+
+/**
+ * The DefaultPreemption plugin: on each node whose only failures are resources, remove every lower-priority
+ * pod, check the pod fits, then reprieve victims from the most important down while it still fits. The node
+ * whose victims' highest priority is lowest wins (then the lowest sum of priorities, the fewest victims).
+ * PodDisruptionBudgets are not weighed.
+ */
+function preemptionCandidate(
+  ctx: SimContext,
+  p: Pod,
+  list: readonly Placement[],
+  reasons: Map<string, string[]>,
+): Candidate | undefined {
+  const prio = podPriority(ctx, p);
+  const candidates: Candidate[] = [];
+  for (const pl of list) {
+    if (!curable(reasons.get(pl.node.metadata.name) ?? [])) continue;
+    const lower = pl.pods
+      .filter((x) => podPriority(ctx, x) < prio)
+      .sort(
+        (a, b) =>
+          podPriority(ctx, b) - podPriority(ctx, a) ||
+          String(a.status?.startTime ?? "").localeCompare(String(b.status?.startTime ?? "")),
+      );
+    if (lower.length === 0) continue;
+    const kept = pl.pods.filter((x) => !lower.includes(x));
+    if (filter({ node: pl.node, pods: kept }, p, list).length) continue;
+    const victims: Pod[] = [];
+    for (const v of lower) {
+      if (filter({ node: pl.node, pods: [...kept, v] }, p, list).length === 0) kept.push(v);
+      else victims.push(v);
+    }
+    candidates.push({ placement: pl, victims });
+  }
+  const key = (c: Candidate) => [
+    Math.max(...c.victims.map((v) => podPriority(ctx, v))),
+    c.victims.reduce((a, v) => a + podPriority(ctx, v), 0),
+    c.victims.length,
+  ];
+  return candidates.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return (
+      ka[0]! - kb[0]! ||
+      ka[1]! - kb[1]! ||
+      ka[2]! - kb[2]! ||
+      a.placement.node.metadata.name.localeCompare(b.placement.node.metadata.name)
+    );
+  })[0];
+}
+
+/** Evicts the victims as the scheduler does: the DisruptionTarget condition, the Preempted event, a delete. */
+function preempt(ctx: SimContext, p: Pod, c: Candidate): void {
+  const node = c.placement.node.metadata.name;
+  const now = rfc3339(ctx.clock.now());
+  for (const v of c.victims) {
+    const cur = ctx.store.peek(R.pods, v.metadata.namespace, v.metadata.name) as Pod | undefined;
+    if (!cur) continue;
+    const conditions = [
+      ...(cur.status?.conditions ?? []).filter((x) => x.type !== "DisruptionTarget"),
+      {
+        type: "DisruptionTarget",
+        status: "True" as const,
+        reason: "PreemptionByScheduler",
+        message: `${String(p.spec.schedulerName ?? "default-scheduler")}: preempting to accommodate a higher priority pod`,
+        lastProbeTime: null,
+        lastTransitionTime: now,
+      },
+    ];
+    ctx.store.update(
+      R.pods,
+      {
+        ...cur,
+        status: { ...cur.status, conditions },
+        metadata: { ...cur.metadata, resourceVersion: undefined },
+      },
+      "status",
+    );
+    ctx.events.record(
+      cur,
+      "Normal",
+      "Preempted",
+      `Preempted by pod ${p.metadata.uid} on node ${node}`,
+      "default-scheduler",
+    );
+    for (const ctr of cur.spec.containers)
+      ctx.events.record(cur, "Normal", "Killing", `Stopping container ${ctr.name}`, "kubelet", node);
+    terminatePod(ctx, cur.metadata.namespace!, cur.metadata.name, undefined);
+  }
+}
+
 /** The scheduler's FailedScheduling message: a sorted histogram of reasons, then what preemption could do. */
-function unschedulableMessage(total: number, perNode: string[][]): string {
+function unschedulableMessage(total: number, perNode: string[][], withPreemption = true): string {
   const count = (items: string[]) => {
     const m = new Map<string, number>();
     for (const r of items) m.set(r, (m.get(r) ?? 0) + 1);
@@ -248,5 +397,6 @@ function unschedulableMessage(total: number, perNode: string[][]): string {
       : "Preemption is not helpful for scheduling",
   );
   const detail = total === 0 ? "no nodes available to schedule pods" : count(perNode.flat());
+  if (!withPreemption) return `0/${total} nodes are available: ${detail}.`;
   return `0/${total} nodes are available: ${detail}. preemption: 0/${total} nodes are available: ${count(preempt)}.`;
 }

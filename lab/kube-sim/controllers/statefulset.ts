@@ -9,6 +9,7 @@ import {
   templateOf,
   updateRevision,
 } from "./revisions.ts";
+import { admitPriority } from "./priority.ts";
 import { quotaRefusal } from "./quota.ts";
 import type { PersistentVolumeClaim } from "./storage.ts";
 
@@ -182,7 +183,7 @@ function createPod(
     spec,
     status: { phase: "Pending", qosClass: "BestEffort" },
   } as Pod;
-  const refused = quotaRefusal(ctx, draft);
+  const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
   if (refused) {
     ctx.events.record(
       sts,

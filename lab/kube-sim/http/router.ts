@@ -5,7 +5,7 @@ import type { Clock } from "../clock.ts";
 import type { ResourceDef } from "../resources.ts";
 import { RESOURCES, apiVersionOf, findResource, resourceOf } from "../resources.ts";
 import type { Store } from "../store.ts";
-import type { Deployment, KubeObject } from "../types.ts";
+import type { Deployment, KubeObject, Pod } from "../types.ts";
 import {
   AGGREGATED_CT,
   aggregatedDiscovery,
@@ -325,6 +325,7 @@ async function routeResource(
           `the kind of the object (${input.kind}) does not match the resource (${r.kind})`,
         );
       applyDefaults(r, input, () => api.nextClusterIP());
+      if (r.kind === "Pod") admitBarePodPriority(store, input as Pod);
       const created = store.create(r, input);
       api.afterWrite();
       send(res, 201, created);
@@ -506,4 +507,25 @@ async function handleScale(
   );
   api.afterWrite();
   send(res, 200, toScale(updated));
+}
+
+/** The Priority admission plugin on a pod created through the API: its class's value, or the 403 for a missing class. */
+function admitBarePodPriority(store: Store, pod: Pod): void {
+  const classes = resourceOf("PriorityClass");
+  const name = pod.spec?.priorityClassName as string | undefined;
+  const cls = (
+    name
+      ? store.get(classes, undefined, name)
+      : store.view(classes).find((c) => (c as { globalDefault?: boolean }).globalDefault)
+  ) as { metadata: { name: string }; value: number; preemptionPolicy?: string } | undefined;
+  if (name && !cls)
+    throw new ApiError(
+      "Forbidden",
+      `pods "${pod.metadata.name}" is forbidden: no PriorityClass with name ${name} was found`,
+      { name: pod.metadata.name, kind: "pods" },
+    );
+  if (!pod.spec) return;
+  if (cls) pod.spec.priorityClassName = cls.metadata.name;
+  pod.spec.priority = cls?.value ?? 0;
+  pod.spec.preemptionPolicy = cls?.preemptionPolicy ?? "PreemptLowerPriority";
 }

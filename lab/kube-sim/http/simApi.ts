@@ -19,6 +19,8 @@ export interface SimApiBackend {
   nodeLog(name: string, query: string | null): string;
   /** Records an arbitrary Event. */
   recordEvent(body: unknown): unknown;
+  /** Kills a running container of a pod in place (its kubelet restarts it). */
+  killContainer(namespace: string, name: string, body: unknown): unknown;
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {
@@ -30,7 +32,7 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 /**
  * `/metrics` (Prometheus text format) and the fault API: `GET|POST /sim/faults`, `DELETE /sim/faults/ID`,
  * `GET|POST /sim/images` (an ImageRegistry document), `POST /sim/advance {"ms":N}`, `POST /sim/nodes/NAME` (a node
- * change), `GET /sim/nodes/NAME/logs` and `/api/v1/nodes/NAME/proxy/logs/` (its journal), `POST /sim/events`.
+ * change), `POST /sim/pods/NS/NAME/kill` (a container killed in place), `GET /sim/nodes/NAME/logs` and `/api/v1/nodes/NAME/proxy/logs/` (its journal), `POST /sim/events`.
  * Returns false for other paths.
  */
 export function handleSimApi(
@@ -93,6 +95,12 @@ export function handleSimApi(
     return true;
   }
   if (p === "/sim/events" && req.method === "POST") return (json(res, 201, api.recordEvent(parse())), true);
+  const kill = /^\/sim\/pods\/([^/]+)\/([^/]+)\/kill$/.exec(p);
+  if (kill && req.method === "POST")
+    return (
+      json(res, 200, api.killContainer(decodeURIComponent(kill[1]!), decodeURIComponent(kill[2]!), parse())),
+      true
+    );
   if (p === "/sim/advance" && req.method === "POST") {
     const ms = Number((parse() as { ms?: unknown }).ms);
     if (!Number.isFinite(ms) || ms < 0) throw new ApiError("BadRequest", "ms must be a non-negative number");

@@ -1,6 +1,7 @@
 import type { CronJob } from "../controllers/cronjob.ts";
 import type { Job } from "../controllers/job.ts";
 import type { StatefulSet } from "../controllers/statefulset.ts";
+import type { PriorityClass } from "../controllers/priority.ts";
 import type { PersistentVolumeClaim, StorageClass } from "../controllers/storage.ts";
 import { selectorString } from "./selectors.ts";
 import type {
@@ -65,6 +66,12 @@ const col = <T>(
 /** STATUS of a pod, computed the way kubectl's printer does. */
 export function podStatus(p: Pod): string {
   let reason = p.status?.reason ?? p.status?.phase ?? "Pending";
+  if (
+    p.status?.conditions?.some(
+      (c) => c.type === "PodScheduled" && c.status === "False" && c.reason === "SchedulingGated",
+    )
+  )
+    reason = "SchedulingGated";
   const inits = p.status?.initContainerStatuses ?? [];
   for (let i = 0; i < inits.length; i++) {
     const cs = inits[i]!;
@@ -413,6 +420,13 @@ const TABLES: Record<string, Column[]> = {
     col<StorageClass>("VolumeBindingMode", 0, (c) => c.volumeBindingMode ?? "Immediate"),
     col<StorageClass>("AllowVolumeExpansion", 0, (c) => String(c.allowVolumeExpansion ?? false)),
     age,
+  ],
+  PriorityClass: [
+    name,
+    col<PriorityClass>("Value", 0, (c) => c.value, "integer"),
+    col<PriorityClass>("Global-Default", 0, (c) => String(c.globalDefault ?? false)),
+    age,
+    col<PriorityClass>("PreemptionPolicy", 0, (c) => c.preemptionPolicy ?? "PreemptLowerPriority"),
   ],
   Lease: [
     name,

@@ -44,6 +44,7 @@ describe("discovery and OpenAPI", () => {
       "networking.k8s.io",
       "policy",
       "rbac.authorization.k8s.io",
+      "scheduling.k8s.io",
       "storage.k8s.io",
     ]);
     const deploy = groups

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { useVirtualSim, walk } from "./helpers.ts";
+
+// A container killed in place (the runtime's SIGKILL, as Chaos Mesh's container-kill does), read with the
+// real kubectl on a virtual clock.
+const FIXTURE = `
+apiVersion: v1
+kind: Node
+metadata: { name: node-1 }
+---
+apiVersion: v1
+kind: Namespace
+metadata: { name: demo }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: geo, namespace: demo }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: geo } }
+  template:
+    metadata: { labels: { app: geo } }
+    spec:
+      containers: [{ name: hotel-reserv-geo, image: "ghcr.io/acme/geo:1.0.0" }]
+`;
+
+const { start, k, post } = useVirtualSim(FIXTURE);
+
+describe("a container killed in place", () => {
+  it("restarts in the same pod: restart count 1, last state Error with exit code 137, Ready again", async () => {
+    const s = await start();
+    walk(s, 5000);
+    const pod = await k(
+      "-n",
+      "demo",
+      "get",
+      "pods",
+      "-l",
+      "app=geo",
+      "-o",
+      "jsonpath={.items[0].metadata.name}",
+    );
+    const res = await post(`/sim/pods/demo/${pod}/kill`, { container: "hotel-reserv-geo" });
+    expect(res.status).toBe(200);
+    walk(s, 30_000);
+    expect(await k("-n", "demo", "get", "pods", "-l", "app=geo")).toMatch(
+      new RegExp(`${pod}\\s+1/1\\s+Running\\s+1 \\(\\d+s ago\\)`),
+    );
+    const describe = await k("-n", "demo", "describe", "pod", pod);
+    expect(describe).toMatch(/Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+137/);
+    expect(describe).toMatch(/Restart Count:\s+1/);
+    // Killing a container that does not exist is refused.
+    expect((await post(`/sim/pods/demo/${pod}/kill`, { container: "nope" })).status).toBe(400);
+  });
+});
