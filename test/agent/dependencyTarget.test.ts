@@ -5,16 +5,11 @@ import { signal } from "../../agent/signals.ts";
 import type { IncidentStateType } from "../../agent/state.ts";
 import type { Decision, Evidence, Target } from "../../core/types.ts";
 import { useAgentDeps } from "./agentHarness.ts";
+import { k8sWorkload } from "../helpers/targets.ts";
 
 const fx = useAgentDeps("dependency-target");
 
-const workload = (name: string): Target => ({
-  kind: "k8s_workload",
-  key: `k8s::shop/deployment/${name}`,
-  namespace: "shop",
-  workload: "deployment",
-  name,
-});
+const workload = (name: string) => k8sWorkload(name);
 const web = workload("web");
 const checkout = workload("checkout");
 

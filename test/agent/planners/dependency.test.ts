@@ -4,22 +4,11 @@ import { evidenceActedOn, withActionObject } from "../../../agent/planners/actio
 import { basisOf, judgePlausibility } from "../../../agent/policy/plausibility.ts";
 import { defaultPolicy } from "../../../agent/policy/loadPolicy.ts";
 import { signal } from "../../../agent/signals.ts";
-import type { Evidence, Signal, Target } from "../../../core/types.ts";
+import type { Evidence, Signal } from "../../../core/types.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
-const web: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/pod/web-7d9-abcde",
-  namespace: "shop",
-  workload: "pod",
-  name: "web-7d9-abcde",
-};
-const checkout: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/checkout",
-  namespace: "shop",
-  workload: "deployment",
-  name: "checkout",
-};
+const web = k8sWorkload("web-7d9-abcde", { workload: "pod" });
+const checkout = k8sWorkload("checkout");
 const calleeErrors = signal(
   "callee_errors",
   "checkout",

@@ -2,16 +2,11 @@ import { describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../agent/policy/loadPolicy.ts";
 import { signal } from "../../../agent/signals.ts";
-import type { Signal, Target } from "../../../core/types.ts";
+import type { Signal } from "../../../core/types.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 describe("a leak in a revision that has run for days (planner)", () => {
-  const pod: Target = {
-    kind: "k8s_workload",
-    key: "k8s::shop/deployment/checkout",
-    namespace: "shop",
-    workload: "deployment",
-    name: "checkout",
-  };
+  const pod = k8sWorkload("checkout");
   const on = (signals: Signal[]) =>
     new HeuristicPlanner().decide({
       incident: { id: "inc_leak", alerts: [] },

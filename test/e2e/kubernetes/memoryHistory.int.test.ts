@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { AgentClock } from "../../../agent/platforms/platform.ts";
-import type { Evidence, IncidentAlert, Target } from "../../../core/types.ts";
+import type { Evidence, IncidentAlert } from "../../../core/types.ts";
 import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { waitFor } from "../../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 // A real Prometheus scrapes the simulator's cAdvisor metrics every 200 ms while a ticker moves the cluster's
 // virtual clock 10× real time. The investigation's clock refuses to sleep: memory must come from the history.
@@ -21,13 +22,7 @@ afterEach(async () => {
   await sim?.stop();
 });
 
-const checkout: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/checkout",
-  namespace: "shop",
-  workload: "deployment",
-  name: "checkout",
-};
+const checkout = k8sWorkload("checkout");
 
 async function investigateWithHistory(variant: string) {
   sim = await startKubeSim({ clock: "virtual" });

@@ -5,6 +5,7 @@ import type { ActionRecord, Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { type KubeSim, startKubeSim, resourceOf } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 let sim: KubeSim;
 let kube: KubeClients;
@@ -19,13 +20,7 @@ afterEach(async () => {
   await sim?.stop();
 });
 
-const checkout: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/checkout",
-  namespace: "shop",
-  workload: "deployment",
-  name: "checkout",
-};
+const checkout = k8sWorkload("checkout");
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
 const record = (action: ActionRecord["action"], extra: Partial<ActionRecord> = {}): ActionRecord => ({
   key: "inc:act:1",
