@@ -43,7 +43,28 @@ export const BENCHES: Bench[] = [
   { name: "dashboard", run: () => benchDashboard() },
 ];
 
+const USAGE = `Usage: npm run bench -- [--json] [--check] [name ...]
+
+Runs the benchmarks (all of them, in this order, when no name is given) and prints their figures against
+their goals. Timing goals live here, never in tests.
+
+Options:
+  --json    print the rows as JSON instead of a table
+  --check   exit 1 when a figure misses its goal
+  --help    this text
+
+Benchmarks: ${BENCHES.map((b) => b.name).join(", ")}`;
+
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  const unknownFlags = argv.filter((a) => a.startsWith("-") && !["--json", "--check"].includes(a));
+  if (unknownFlags.length > 0) {
+    console.error(`unknown option: ${unknownFlags.join(", ")} (see --help)`);
+    return 2;
+  }
   const json = argv.includes("--json");
   const check = argv.includes("--check");
   const names = argv.filter((a) => !a.startsWith("--"));
