@@ -27,6 +27,8 @@ export type SignalName =
   | "errors_began_with_revision"
   // Kubernetes: the kubelet evicted the pod because its node ran short of a resource the pod barely used.
   | "evicted_for_node_pressure"
+  // Kubernetes: the pod's name lookups go unanswered and an egress NetworkPolicy selecting it lets no DNS out.
+  | "egress_denied_by_policy"
   // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
   | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").

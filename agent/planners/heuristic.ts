@@ -73,6 +73,14 @@ const RULES: Rule[] = [
     why: "the kubelet evicted this pod because its node ran short of a resource the pod barely used; the node is the cause (named as the root cause) and its own incident (a drain when its evidence supports one) handles it, while restarting or recreating the pod would only land it back under the same pressure",
   },
   {
+    when: ["egress_denied_by_policy"],
+    action: "escalate",
+    // Outweighs the crash loop it causes (and a remembered restart): a new pod meets the same policy.
+    weight: 1.2,
+    family: "packet_loss",
+    why: "the pod's name lookups get no answer because an egress NetworkPolicy selecting it lets no DNS out (named as the root cause); no catalog action edits a NetworkPolicy, and restarting, re-creating or rolling back the pod meets the same policy, so a person fixes the policy",
+  },
+  {
     when: ["node_cordoned"],
     action: "escalate",
     weight: 1.2,
@@ -716,6 +724,9 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
 function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const policy = signals.find((s) => s.name === "egress_denied_by_policy")?.value;
+  if (typeof policy === "string" && t.kind === "k8s_workload")
+    return `${t.namespace}/networkpolicy/${policy}`;
   const evicted = signals.find((s) => s.name === "evicted_for_node_pressure")?.value;
   if (family === "disk_pressure" && typeof evicted === "string") return `node/${evicted}`;
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;

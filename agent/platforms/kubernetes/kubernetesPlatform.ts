@@ -41,6 +41,7 @@ import {
   observeLatency,
 } from "./observers/latency.ts";
 import { observeVersions as observeVersionsOf } from "./observers/versions.ts";
+import { observeEgressPolicy } from "./observers/egressPolicy.ts";
 import { observeServiceRouting } from "./observers/services.ts";
 import { stuckPodSignals } from "./stuckPods.ts";
 import { createRegionFailover } from "./regions.ts";
@@ -533,6 +534,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
         }
       }
+      // Name lookups that go unanswered while an egress NetworkPolicy lets no DNS out: the policy is the cause.
+      const egress = await observeEgressPolicy(observerDeps, t, obs, errors);
+      if (egress.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...egress];
       // A Service meant for these pods that routes nowhere: the pods look fine, the traffic never reaches them.
       const routing = await observeServiceRouting(observerDeps, t, obs, errors);
       if (routing.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...routing];
