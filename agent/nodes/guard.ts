@@ -49,7 +49,7 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const located = await platform.locate(target);
-    if (!located.ok) return block({ status: "escalated", reason: `target_not_found: ${located.reason}` });
+    if (!located.ok) return block({ status: "escalated", reason: `${located.code ?? "target_not_found"}: ${located.reason}` });
     // Whatever the planner proposed: a protected target is never acted on (it may have become one since triage).
     const protectedReason =
       selfReason(deps.self, located.target, located.instanceId) ??

@@ -32,7 +32,12 @@ export type Located =
        */
       identity?: string;
     }
-  | { ok: false; reason: string };
+  | {
+      ok: false;
+      reason: string;
+      /** Why, as a code: the object is not there (the default), or it is there and no catalog action acts on it. */
+      code?: "target_not_found" | "target_unsupported";
+    };
 
 /** What an executed action reports back; stored on the action record. */
 export type ActionResult = Record<string, unknown>;

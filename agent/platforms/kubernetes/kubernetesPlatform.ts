@@ -284,7 +284,16 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         meta = (await kube.core.readNamespacedPod({ name: target.name, namespace: target.namespace }))
           .metadata;
       } else {
-        return { ok: false, reason: `${target.workload} targets are not supported yet` };
+        // The object is read so the person gets the truth: it exists (or not), and no catalog action acts on it.
+        const ref = { name: target.name, namespace: target.namespace };
+        await (target.workload === "statefulset"
+          ? kube.apps.readNamespacedStatefulSet(ref)
+          : kube.apps.readNamespacedDaemonSet(ref));
+        return {
+          ok: false,
+          code: "target_unsupported",
+          reason: `${target.workload} ${target.namespace}/${target.name} exists, but no catalog action acts on a ${target.workload}; a person takes it (an alert naming one of its pods lets AegisOps investigate that pod)`,
+        };
       }
       const uid = meta?.uid ?? null;
       const frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);

@@ -95,4 +95,26 @@ describe("Kubernetes platform: reconcile after a crash, and undo", () => {
       protectedReason: "namespace kube-system is protected by policy",
     });
   });
+
+  it("a DaemonSet an alert names: it exists, and no catalog action acts on one (not 'not found')", async () => {
+    const ds = sim.ctx.store.list(resourceOf("DaemonSet"))[0]!;
+    const target = {
+      kind: "k8s_workload" as const,
+      key: `k8s::${ds.metadata.namespace}/daemonset/${ds.metadata.name}`,
+      namespace: ds.metadata.namespace!,
+      workload: "daemonset" as const,
+      name: ds.metadata.name,
+    };
+    expect(await platform.locate(target)).toMatchObject({
+      ok: false,
+      code: "target_unsupported",
+      reason: expect.stringMatching(/exists, but no catalog action acts on a daemonset/),
+    });
+    expect(await platform.locate({ ...target, name: "no-such-daemonset" })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not found in the cluster/),
+    });
+    const missing = await platform.locate({ ...target, name: "no-such-daemonset" });
+    expect(missing.ok === false && missing.code).toBeFalsy();
+  });
 });
