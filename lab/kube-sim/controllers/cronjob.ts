@@ -137,16 +137,7 @@ function reconcileOne(ctx: SimContext, cj: CronJob): void {
         );
       } else {
         if (policy === "Replace") {
-          for (const j of active) {
-            ctx.store.delete(R.jobs, ns, j.metadata.name);
-            ctx.events.record(
-              cj,
-              "Normal",
-              "SuccessfulDelete",
-              `Deleted job ${j.metadata.name}`,
-              "cronjob-controller",
-            );
-          }
+          for (const j of active) deleteJob(ctx, cj, j);
           active = [];
         }
         const name = `${cj.metadata.name}-${Math.floor(due.at / 60_000)}`;
@@ -182,16 +173,7 @@ function reconcileOne(ctx: SimContext, cj: CronJob): void {
       .sort((a, b) =>
         String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
       );
-    for (const j of done.slice(0, Math.max(0, done.length - limit))) {
-      ctx.store.delete(R.jobs, ns, j.metadata.name);
-      ctx.events.record(
-        cj,
-        "Normal",
-        "SuccessfulDelete",
-        `Deleted job ${j.metadata.name}`,
-        "cronjob-controller",
-      );
-    }
+    for (const j of done.slice(0, Math.max(0, done.length - limit))) deleteJob(ctx, cj, j);
   };
   prune("Complete", cj.spec.successfulJobsHistoryLimit ?? 3);
   prune("Failed", cj.spec.failedJobsHistoryLimit ?? 1);
@@ -217,6 +199,18 @@ function reconcileOne(ctx: SimContext, cj: CronJob): void {
       { ...cj, status: next, metadata: { ...cj.metadata, resourceVersion: undefined } },
       "status",
     );
+}
+
+/** Deletes one of the CronJob's Jobs and reports it as the controller does. */
+function deleteJob(ctx: SimContext, cj: CronJob, job: Job): void {
+  ctx.store.delete(R.jobs, cj.metadata.namespace!, job.metadata.name);
+  ctx.events.record(
+    cj,
+    "Normal",
+    "SuccessfulDelete",
+    `Deleted job ${job.metadata.name}`,
+    "cronjob-controller",
+  );
 }
 
 function reportOnce(

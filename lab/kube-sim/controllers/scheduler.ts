@@ -241,21 +241,13 @@ export function schedulePods(ctx: SimContext): void {
 function reportGated(ctx: SimContext, p: Pod): void {
   const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled");
   if (prev?.reason === "SchedulingGated") return;
-  p.status = {
-    ...p.status,
-    phase: "Pending",
-    conditions: [
-      {
-        type: "PodScheduled",
-        status: "False",
-        reason: "SchedulingGated",
-        message: "Scheduling is blocked due to non-empty scheduling gates",
-        lastProbeTime: null,
-        lastTransitionTime: rfc3339(ctx.clock.now()),
-      },
-    ],
-  };
-  save(ctx, R.pods, p);
+  saveNotScheduled(
+    ctx,
+    p,
+    "SchedulingGated",
+    "Scheduling is blocked due to non-empty scheduling gates",
+    rfc3339(ctx.clock.now()),
+  );
 }
 
 /** Marks a pod unschedulable with the scheduler's message (an event each time the message changes). */
@@ -263,6 +255,12 @@ function reportUnschedulable(ctx: SimContext, p: Pod, message: string): void {
   const now = rfc3339(ctx.clock.now());
   const prev = p.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
   if (prev?.message === message) return;
+  saveNotScheduled(ctx, p, "Unschedulable", message, prev?.lastTransitionTime ?? now);
+  ctx.events.record(p, "Warning", "FailedScheduling", message, "default-scheduler");
+}
+
+/** Saves a pod as Pending with its one condition: PodScheduled False for this reason, since then. */
+function saveNotScheduled(ctx: SimContext, p: Pod, reason: string, message: string, since: string): void {
   p.status = {
     ...p.status,
     phase: "Pending",
@@ -270,15 +268,14 @@ function reportUnschedulable(ctx: SimContext, p: Pod, message: string): void {
       {
         type: "PodScheduled",
         status: "False",
-        reason: "Unschedulable",
+        reason,
         message,
         lastProbeTime: null,
-        lastTransitionTime: prev?.lastTransitionTime ?? now,
+        lastTransitionTime: since,
       },
     ],
   };
   save(ctx, R.pods, p);
-  ctx.events.record(p, "Warning", "FailedScheduling", message, "default-scheduler");
 }
 
 interface Candidate {

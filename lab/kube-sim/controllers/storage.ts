@@ -168,15 +168,6 @@ export function reconcileStorage(ctx: SimContext): void {
       );
       continue;
     }
-    if ((cls.volumeBindingMode ?? "Immediate") === "WaitForFirstConsumer" && !user) {
-      say(
-        "Normal",
-        "WaitForFirstConsumer",
-        "waiting for first consumer to be created before binding",
-        "persistentvolume-controller",
-      );
-      continue;
-    }
     const size = pvc.spec.resources?.requests?.storage ?? "1Gi";
     const accessModes = pvc.spec.accessModes ?? ["ReadWriteOnce"];
     const pvName = `pvc-${pvc.metadata.uid}`;
