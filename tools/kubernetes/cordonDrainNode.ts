@@ -6,6 +6,7 @@ import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { kubeStatus, mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot, type PodSnapshot } from "./listPods.ts";
+import { otherSchedulableNodes } from "./schedulableNodes.ts";
 
 /** Pods a drain must move: not DaemonSet pods (they belong on every node), not finished or leaving ones. */
 export function podsToDrain(pods: readonly PodSnapshot[]): PodSnapshot[] {
@@ -39,12 +40,7 @@ export function createCordonDrainNodeTool(deps: { kube: KubeClients; retryMs?: n
       const ref = `node ${node}`;
       try {
         const nodes = await deps.kube.core.listNode();
-        const others = nodes.items.filter(
-          (n) =>
-            n.metadata?.name !== node &&
-            !n.spec?.unschedulable &&
-            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
+        const others = otherSchedulableNodes(nodes.items, node);
         if (!nodes.items.some((n) => n.metadata?.name === node)) {
           throw new AegisError("target_not_found", `${ref} not found`);
         }

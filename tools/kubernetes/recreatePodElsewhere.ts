@@ -6,6 +6,7 @@ import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 import { podSnapshot } from "./listPods.ts";
+import { otherSchedulableNodes } from "./schedulableNodes.ts";
 
 const parameters = z.object({
   namespace: z.string().min(1).describe("Namespace of the pod."),
@@ -45,12 +46,7 @@ export function createRecreatePodElsewhereTool(deps: { kube: KubeClients; pollMs
         node = p.node;
         owner = p.ownerName;
         const nodes = await deps.kube.core.listNode();
-        const others = nodes.items.filter(
-          (n) =>
-            n.metadata?.name !== node &&
-            !n.spec?.unschedulable &&
-            n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
+        const others = otherSchedulableNodes(nodes.items, node);
         if (others.length === 0)
           throw new AegisError("action_failed", `${ref}: no other Ready, schedulable node`);
         wasCordoned = nodes.items.find((n) => n.metadata?.name === node)?.spec?.unschedulable === true;

@@ -365,18 +365,11 @@ export function egressAllows(ctx: SimContext, from: Pod, to: Destination): boole
         (s.policyTypes ? s.policyTypes.includes("Egress") : s.egress !== undefined),
     );
   if (!policies.length) return true;
-  const toNs = to.namespace ? ctx.store.peek(R.namespaces, undefined, to.namespace) : undefined;
   const peerOk = (peer: NonNullable<NonNullable<NetworkPolicySpec["egress"]>[number]["to"]>[number]) => {
     if (peer.ipBlock)
       return inCidr(to.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c) => inCidr(to.ip, c));
     if (!to.namespace) return false;
-    const nsOk = peer.namespaceSelector
-      ? selectorMatches(peer.namespaceSelector, {
-          "kubernetes.io/metadata.name": to.namespace,
-          ...toNs?.metadata.labels,
-        })
-      : to.namespace === ns;
-    return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, to.labels));
+    return peerAdmits(ctx, peer, ns, to.namespace, to.labels);
   };
   return policies.some((s) =>
     (s.egress ?? []).some(
@@ -392,6 +385,27 @@ export function egressAllows(ctx: SimContext, from: Pod, to: Destination): boole
   );
 }
 
+/**
+ * Whether a NetworkPolicy peer's selectors admit a pod of namespace `podNs` with `podLabels`: its namespace
+ * by the namespace's labels and `kubernetes.io/metadata.name` (no namespace selector: only the policy's own
+ * namespace `policyNs`), and the pod by its labels.
+ */
+function peerAdmits(
+  ctx: SimContext,
+  peer: PolicyPeer,
+  policyNs: string | undefined,
+  podNs: string,
+  podLabels: Record<string, string> | undefined,
+): boolean {
+  const nsOk = peer.namespaceSelector
+    ? selectorMatches(peer.namespaceSelector, {
+        "kubernetes.io/metadata.name": podNs,
+        ...ctx.store.peek(R.namespaces, undefined, podNs)?.metadata.labels,
+      })
+    : podNs === policyNs;
+  return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, podLabels));
+}
+
 /** Whether the ingress NetworkPolicies of `to`'s namespace let `from` reach it on `port`. */
 export function networkAllows(ctx: SimContext, from: Pod, to: Pod, port: number | undefined): boolean {
   const ns = to.metadata.namespace;
@@ -403,16 +417,8 @@ export function networkAllows(ctx: SimContext, from: Pod, to: Pod, port: number 
         (s.policyTypes ? s.policyTypes.includes("Ingress") : true),
     );
   if (!policies.length) return true;
-  const fromNs = ctx.store.peek(R.namespaces, undefined, from.metadata.namespace ?? "default");
-  const peerOk = (peer: PolicyPeer) => {
-    const nsOk = peer.namespaceSelector
-      ? selectorMatches(peer.namespaceSelector, {
-          "kubernetes.io/metadata.name": from.metadata.namespace ?? "default",
-          ...fromNs?.metadata.labels,
-        })
-      : from.metadata.namespace === ns;
-    return nsOk && (!peer.podSelector || selectorMatches(peer.podSelector, from.metadata.labels));
-  };
+  const peerOk = (peer: PolicyPeer) =>
+    peerAdmits(ctx, peer, ns, from.metadata.namespace ?? "default", from.metadata.labels);
   return policies.some((s) =>
     (s.ingress ?? []).some(
       (rule) =>
