@@ -2,6 +2,7 @@ import type { SimContext } from "./controllers/context.ts";
 import { R, controllerOf, isActive, isPodReady } from "./controllers/context.ts";
 import { nodeDisk } from "./controllers/nodeHealth.ts";
 import { batchMetrics } from "./metricsBatch.ts";
+import { conditionGauges } from "./metricsGauge.ts";
 import { selectedDbRole } from "./load.ts";
 import { series } from "./simulate.ts";
 import type {
@@ -272,16 +273,13 @@ export function renderMetrics(ctx: SimContext): string {
       id,
       d.status?.observedGeneration ?? 0,
     );
-    for (const c of d.status?.conditions ?? []) {
-      for (const status of ["true", "false", "unknown"]) {
-        g(
-          "kube_deployment_status_condition",
-          "The current status conditions of a deployment.",
-          { ...id, condition: c.type, status },
-          c.status.toLowerCase() === status ? 1 : 0,
-        );
-      }
-    }
+    conditionGauges(
+      g,
+      "kube_deployment_status_condition",
+      "The current status conditions of a deployment.",
+      id,
+      d.status?.conditions,
+    );
   }
   batchMetrics(ctx, g);
   for (const o of ctx.store.view(R.replicasets)) {
@@ -346,16 +344,13 @@ export function renderMetrics(ctx: SimContext): string {
       { node },
       n.spec?.unschedulable ? 1 : 0,
     );
-    for (const c of n.status?.conditions ?? []) {
-      for (const status of ["true", "false", "unknown"]) {
-        g(
-          "kube_node_status_condition",
-          "The condition of a cluster node.",
-          { node, condition: c.type, status },
-          c.status.toLowerCase() === status ? 1 : 0,
-        );
-      }
-    }
+    conditionGauges(
+      g,
+      "kube_node_status_condition",
+      "The condition of a cluster node.",
+      { node },
+      n.status?.conditions,
+    );
     for (const t of n.spec?.taints ?? [])
       g(
         "kube_node_spec_taint",
@@ -426,16 +421,13 @@ export function renderMetrics(ctx: SimContext): string {
       id,
       h.status?.desiredReplicas ?? 0,
     );
-    for (const c of h.status?.conditions ?? []) {
-      for (const status of ["true", "false", "unknown"]) {
-        g(
-          "kube_horizontalpodautoscaler_status_condition",
-          "The condition of this autoscaler.",
-          { ...id, condition: c.type, status },
-          c.status.toLowerCase() === status ? 1 : 0,
-        );
-      }
-    }
+    conditionGauges(
+      g,
+      "kube_horizontalpodautoscaler_status_condition",
+      "The condition of this autoscaler.",
+      id,
+      h.status?.conditions,
+    );
   }
   for (const o of ctx.store.view(R.pdbs)) {
     const b = o as PodDisruptionBudget;

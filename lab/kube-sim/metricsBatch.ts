@@ -3,8 +3,7 @@ import { R, controllerOf } from "./controllers/context.ts";
 import type { CronJob } from "./controllers/cronjob.ts";
 import { nextScheduleTime } from "./controllers/cronjob.ts";
 import type { Job } from "./controllers/job.ts";
-
-type Gauge = (name: string, help: string, labels: Record<string, string>, v: number) => void;
+import type { Gauge } from "./metricsGauge.ts";
 
 const seconds = (t: string | null | undefined): number | undefined => (t ? Date.parse(t) / 1000 : undefined);
 
