@@ -12,7 +12,7 @@ import { openStore } from "../store/openStore.ts";
 import { type IncidentRepository, type IncomingAlert } from "../store/incidentRepository.ts";
 import { PgIncidentRepository } from "../store/postgres/incidentRepository.ts";
 import { openPostgres } from "../store/postgres/pool.ts";
-import { postgresUnavailable, startTestPostgres } from "../test/helpers/postgres.ts";
+import { benchByStore } from "./byStore.ts";
 import type { LoadPlan, LoadResult } from "./ingestLoad.ts";
 import { infoRow, percentile, type BenchRow } from "./report.ts";
 
@@ -37,28 +37,23 @@ export interface IngestBenchOptions {
  * the same load, the same goals, rows labelled by store.
  */
 export async function benchIngestStores(opts: IngestBenchOptions = {}): Promise<BenchRow[]> {
-  const rows = (await benchIngest(opts)).map((r) => ({ ...r, name: `${r.name} [sqlite]` }));
-  const why = postgresUnavailable();
-  if (opts.postgres === false || why) {
-    if (why) console.error(`ingest bench: PostgreSQL skipped: ${why}`);
-    return rows;
-  }
-  const server = await startTestPostgres();
-  try {
-    const pool = await openPostgres(await server.newDatabase());
-    try {
-      const pg = await benchIngest(opts, {
-        repository: new PgIncidentRepository(pool),
-        storedAlerts: async () =>
-          (await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM alerts")).rows[0]!.n,
-      });
-      return [...rows, ...pg.map((r) => ({ ...r, name: `${r.name} [postgres]` }))];
-    } finally {
-      await pool.end();
-    }
-  } finally {
-    server.stop();
-  }
+  return benchByStore(
+    "ingest",
+    opts.postgres,
+    () => benchIngest(opts),
+    async (url) => {
+      const pool = await openPostgres(url);
+      try {
+        return await benchIngest(opts, {
+          repository: new PgIncidentRepository(pool),
+          storedAlerts: async () =>
+            (await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM alerts")).rows[0]!.n,
+        });
+      } finally {
+        await pool.end();
+      }
+    },
+  );
 }
 
 const TOKEN = "bench-webhook-token";

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { TERMINAL_STATUSES } from "../core/types.ts";
 import pg from "pg";
-import { postgresUnavailable, startTestPostgres } from "../test/helpers/postgres.ts";
+import { benchByStore } from "./byStore.ts";
 import { deliveryRows, runLoad } from "./ingest.ts";
 import { infoRow, type BenchRow } from "./report.ts";
 import { freeLoopbackPort as freePort } from "../core/ports.ts";
@@ -41,21 +41,12 @@ interface StormStore {
 
 /** The storm on SQLite, and beside it on PostgreSQL (a throwaway local cluster): rows labelled by store. */
 export async function benchStormStores(opts: StormBenchOptions = {}): Promise<BenchRow[]> {
-  const label = (store: string) => (r: BenchRow) => ({ ...r, name: `${r.name} [${store}]` });
-  const rows = (await benchStorm(opts, sqliteStore)).map(label("sqlite"));
-  const why = postgresUnavailable();
-  if (opts.postgres === false || why) {
-    if (why) console.error(`storm bench: PostgreSQL skipped: ${why}`);
-    return rows;
-  }
-  const server = await startTestPostgres();
-  try {
-    const url = await server.newDatabase();
-    const pg = await benchStorm(opts, () => postgresStore(url));
-    return [...rows, ...pg.map(label("postgres"))];
-  } finally {
-    server.stop();
-  }
+  return benchByStore(
+    "storm",
+    opts.postgres,
+    () => benchStorm(opts, sqliteStore),
+    (url) => benchStorm(opts, () => postgresStore(url)),
+  );
 }
 
 /**
