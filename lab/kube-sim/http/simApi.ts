@@ -29,6 +29,12 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
+/** A 200 reply of text (a node's journal, the metrics exposition). */
+function plain(res: ServerResponse, text: string, contentType = "text/plain; charset=utf-8"): void {
+  res.writeHead(200, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
 /**
  * `/metrics` (Prometheus text format) and the fault API: `GET|POST /sim/faults`, `DELETE /sim/faults/ID`,
  * `GET|POST /sim/images` (an ImageRegistry document), `POST /sim/advance {"ms":N}`, `POST /sim/nodes/NAME` (a node
@@ -44,23 +50,13 @@ export function handleSimApi(
 ): boolean {
   const p = url.pathname;
   if (p === "/metrics" && req.method === "GET") {
-    const text = api.metrics();
-    res.writeHead(200, {
-      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-      "Content-Length": Buffer.byteLength(text),
-    });
-    res.end(text);
+    plain(res, api.metrics(), "text/plain; version=0.0.4; charset=utf-8");
     return true;
   }
   // The kubelet's node log query (`kubectl get --raw "/api/v1/nodes/NAME/proxy/logs/?query=kubelet"`).
   const nodeLogs = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/logs\/?$/.exec(p);
   if (nodeLogs && req.method === "GET") {
-    const text = api.nodeLog(decodeURIComponent(nodeLogs[1]!), url.searchParams.get("query"));
-    res.writeHead(200, {
-      "Content-Type": "text/plain; charset=utf-8",
-      "Content-Length": Buffer.byteLength(text),
-    });
-    res.end(text);
+    plain(res, api.nodeLog(decodeURIComponent(nodeLogs[1]!), url.searchParams.get("query")));
     return true;
   }
   if (!p.startsWith("/sim/")) return false;
@@ -86,12 +82,7 @@ export function handleSimApi(
   if (node && !node[2] && req.method === "POST")
     return (json(res, 200, api.changeNode(decodeURIComponent(node[1]!), parse())), true);
   if (node && node[2] && req.method === "GET") {
-    const text = api.nodeLog(decodeURIComponent(node[1]!), url.searchParams.get("query"));
-    res.writeHead(200, {
-      "Content-Type": "text/plain; charset=utf-8",
-      "Content-Length": Buffer.byteLength(text),
-    });
-    res.end(text);
+    plain(res, api.nodeLog(decodeURIComponent(node[1]!), url.searchParams.get("query")));
     return true;
   }
   if (p === "/sim/events" && req.method === "POST") return (json(res, 201, api.recordEvent(parse())), true);
