@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
-import { useVirtualSim } from "./helpers.ts";
+import { clusterManifests, useVirtualSim } from "./helpers.ts";
 
 // Controller behaviours a real cluster shows and the simulator once lacked, read with the real kubectl on a
 // virtual clock (time moves only through sim.advance).
@@ -22,22 +22,7 @@ images:
   ghcr.io/acme/job:1.0.0: { exit: { code: 1, logs: ["panic: invalid memory address or nil pointer dereference"] } }
   ghcr.io/acme/job:1.1.0: { requiresEnv: [DATABASE_URL] }
 ---
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-2 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-3 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
-`;
+${clusterManifests(3, ["demo"])}`;
 
 const { start, run, k, post: postSim } = useVirtualSim(FIXTURE);
 const apply = async (manifest: object) => {

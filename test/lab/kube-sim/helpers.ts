@@ -20,6 +20,17 @@ export const FAST = {
   hpaSyncMs: 1000,
 };
 
+/** Manifests of bare Nodes node-1 … node-N and the given Namespaces: the cluster a test fixture starts from. */
+export function clusterManifests(nodes: number, namespaces: string[] = []): string {
+  return [
+    ...Array.from(
+      { length: nodes },
+      (_, i) => `apiVersion: v1\nkind: Node\nmetadata: { name: node-${i + 1} }\n`,
+    ),
+    ...namespaces.map((ns) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`),
+  ].join("---\n");
+}
+
 /** Starts a simulator on 127.0.0.1 with fast timings (real clock unless told otherwise). */
 export function startFastSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   return startKubeSim({ tickMs: 50, ...opts, timings: { ...FAST, ...opts.timings } });

@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // The kubelet's admission of pods under node pressure, DaemonSet pods refused by it, and scheduling gates;
 // read with the real kubectl on a virtual clock.
-const FIXTURE = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-2 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
-`;
+const FIXTURE = clusterManifests(2, ["demo"]);
 
 const { start, run, k, post } = useVirtualSim(FIXTURE);
 const apply = async (manifest: object) => {

@@ -1,24 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // PriorityClasses and scheduler preemption, read with the real kubectl on a virtual clock.
 const FIXTURE = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-2 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-3 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
+${clusterManifests(3, ["demo"])}---
 apiVersion: scheduling.k8s.io/v1
 kind: PriorityClass
 metadata: { name: application-critical }

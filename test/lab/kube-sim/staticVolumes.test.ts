@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // Statically provisioned PersistentVolumes: binding, Released after the claim is gone, and what a claim
 // re-created for a Released volume shows; read with the real kubectl on a virtual clock.
-const FIXTURE = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-2 }
-`;
+const FIXTURE = clusterManifests(2);
 
 const APP = `
 apiVersion: v1
