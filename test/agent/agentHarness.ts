@@ -93,8 +93,17 @@ export async function dockerIncidentState(
     ],
     new Date().toISOString(),
   );
+  return freshState(outcome!.incidentId, target, state);
+}
+
+/** The graph state of an incident before its first node ran, with `state` laid over it. */
+export function freshState(
+  incidentId: string,
+  target: Target,
+  state: Partial<IncidentStateType> = {},
+): IncidentStateType {
   return {
-    incidentId: outcome!.incidentId,
+    incidentId,
     target,
     containerId: null,
     identity: null,

@@ -4,7 +4,7 @@ import type { Located, Platform } from "../../agent/platforms/platform.ts";
 import { signal } from "../../agent/signals.ts";
 import type { IncidentStateType } from "../../agent/state.ts";
 import type { Decision, Evidence, Target } from "../../core/types.ts";
-import { useAgentDeps } from "./agentHarness.ts";
+import { freshState, useAgentDeps } from "./agentHarness.ts";
 import { k8sWorkload } from "../helpers/targets.ts";
 
 const fx = useAgentDeps("dependency-target");
@@ -76,22 +76,7 @@ async function incidentAbout(target: Target, alertname: string): Promise<string>
 }
 
 function stateOf(incidentId: string): IncidentStateType {
-  return {
-    incidentId,
-    target: web,
-    containerId: "uid-web",
-    identity: web.key,
-    evidence,
-    recalled: [],
-    decision: null,
-    verdict: null,
-    approvedBy: null,
-    needsApproval: null,
-    attempt: 1,
-    actedAt: null,
-    verification: null,
-    outcome: null,
-  };
+  return freshState(incidentId, web, { containerId: "uid-web", identity: web.key, evidence });
 }
 
 describe("the decide node when the action is on the dependency", () => {
