@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Platform } from "../../../agent/platforms/platform.ts";
-import { createPersonUndo } from "../../../agent/undo/personUndo.ts";
+import { createPersonUndo, type UndoCount } from "../../../agent/undo/personUndo.ts";
 import type { ActionRecord, Target } from "../../../core/types.ts";
 import { resolvedScaleIncident } from "../../helpers/sentAction.ts";
 
@@ -103,7 +103,8 @@ describe("a person's undo through the action ledger", () => {
         return { rolledBack: true, detail: "scaled back to 1 replica(s)" };
       },
     };
-    const undo = createPersonUndo({ ...store, platforms: [flaky] });
+    const counts: UndoCount[] = [];
+    const undo = createPersonUndo({ ...store, platforms: [flaky], counted: (c) => counts.push(c) });
     expect(await undo(store.id, { by: "alice", via: "dashboard" })).toMatchObject({
       kind: "done",
       undone: false,
@@ -119,6 +120,13 @@ describe("a person's undo through the action ledger", () => {
       ["sent", "dashboard"],
     ]);
     expect(undos[0]!.error).toMatch(/ECONNREFUSED/);
+    // What /metrics counts (aegis_undo_total): the failure, the undo sent, then the refusal of a third ask.
+    await undo(store.id, { by: "bob", via: "slack" });
+    expect(counts).toEqual([
+      { action: "scale_service", result: "failed", via: "dashboard" },
+      { action: "scale_service", result: "sent", via: "dashboard" },
+      { action: "scale_service", result: "refused", via: "slack" },
+    ]);
     expect(after.timeline.filter((e) => e.step === "undo").map((e) => e.message)).toEqual([
       "alice asked to undo scale_service",
       expect.stringMatching(/^not undone: the undo failed: /),

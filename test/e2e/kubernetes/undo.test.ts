@@ -15,6 +15,12 @@ async function askUndo(id: string, headers = apiHeaders(h.aegis.baseUrl), extra:
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 const image = () => imageOf(h.sim(), "checkout");
+/** The value of `aegis_undo_total{labels}` on the running AegisOps' /metrics (0 when the series is absent). */
+async function undoTotal(labels: string): Promise<number> {
+  const text = await (await fetch(`${h.aegis.baseUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`aegis_undo_total{${labels}} `));
+  return line === undefined ? 0 : Number(line.split(" ").pop());
+}
 const undoLines = (i: Incident) => i.timeline.filter((e) => e.step === "undo").map((e) => e.message);
 const rolledBackCheckout = () => rollBackCheckout(h);
 const rolloutRestart = (name: string) =>
@@ -30,6 +36,9 @@ describe("a person undoes what the agent did, on the simulator", () => {
     expect(incident.decision?.action).toBe("rollback_deployment");
     expect(incident.status).toBe("resolved");
     expect(image()).toBe(good);
+    const sent = 'action="rollback_deployment",result="sent",via="api"';
+    const refused = 'action="rollback_deployment",result="refused",via="api"';
+    const [sentBefore, refusedBefore] = [await undoTotal(sent), await undoTotal(refused)];
 
     // Without the API token nothing happens.
     expect((await askUndo(incident.id, {})).status).toBe(401);
@@ -51,6 +60,9 @@ describe("a person undoes what the agent did, on the simulator", () => {
     // Asked again: refused, and the cluster is left as it is.
     expect(await askUndo(incident.id)).toMatchObject({ status: 409, body: { error: "already_undone" } });
     expect(image()).toBe(bad);
+    // /metrics counts the undo sent and the refusal (the 401 never reached the undo).
+    expect(await undoTotal(sent)).toBe(sentBefore + 1);
+    expect(await undoTotal(refused)).toBe(refusedBefore + 1);
   });
 
   it("a double click (two requests at once) sends one undo: one ledger record with who asked, the other refused", async () => {
@@ -143,7 +155,10 @@ describe("a person undoes what the agent did, on the simulator", () => {
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
     expect(incident.status).toBe("escalated");
     expect(incident.actions.filter((a) => a.state === "sent")).toEqual([]);
+    const none = 'action="none",result="refused",via="api"';
+    const before = await undoTotal(none);
     expect(await askUndo(incident.id)).toMatchObject({ status: 409, body: { error: "nothing_sent" } });
     expect((await askUndo("no-such-incident")).status).toBe(404);
+    expect(await undoTotal(none)).toBe(before + 2);
   });
 });
