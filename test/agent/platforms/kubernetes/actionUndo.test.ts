@@ -7,6 +7,7 @@ import type { ActionRecord, Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
+import { mergePatch } from "../../../../tools/kubernetes/kubeErrors.ts";
 
 let sim: KubeSim;
 let kube: KubeClients;
@@ -122,6 +123,22 @@ describe("each Kubernetes action carries its own undo", () => {
     expect(await unschedulable()).toBe(true);
     expect(await undo(sent("cordon_drain_node", result), node)).toMatchObject({ rolledBack: true });
     expect(await unschedulable()).toBeFalsy();
+  });
+
+  it("cordon_drain_node → a person's undo is held when the node was uncordoned by hand since: nothing left to do", async () => {
+    const ticker = setInterval(() => sim.advance(500), 10);
+    let result;
+    try {
+      result = await platform.execute(decision("cordon_drain_node"), node);
+    } finally {
+      clearInterval(ticker);
+    }
+    const record = sent("cordon_drain_node", result);
+    expect(await platform.undoConflict!(record, node)).toBeUndefined();
+    await kube.core.patchNode({ name: "sim-node-3", body: { spec: { unschedulable: false } } }, mergePatch);
+    expect(await platform.undoConflict!(record, node)).toBe(
+      "node sim-node-3 is schedulable again: it was uncordoned since the drain, so the undo has nothing to do (pods may already run on it)",
+    );
   });
 
   it("restart_pod and rollout_restart → no undo, and the reason in plain words", async () => {
