@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
 import { apiHeaders, getIncident } from "../../helpers/aegis.ts";
-import { useKubeHarness } from "./harness.ts";
+import { look, useKubeHarness } from "./harness.ts";
 import { imageOf, restartRollout, rollBackCheckout, undoRecords } from "./undoHelpers.ts";
 
 const h = useKubeHarness();
@@ -113,6 +113,26 @@ describe("a person undoes what the agent did, on the simulator", () => {
     expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });
     expect(String(refused.body.message)).toContain(`incident ${second.id} sent ${second.decision?.action}`);
     expect(String(refused.body.message)).toContain("would revert that incident's change too");
+    expect(image()).toBe(before);
+  });
+
+  it("a rollback taken for one pod's alert and a later action taken for its Deployment's alert are one object: newer_action", async () => {
+    h.sim().inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const failing = look(h.sim())
+      .pods("checkout")
+      .find((p) => p.status?.containerStatuses?.some((c) => (c.restartCount ?? 0) > 0 || c.state?.waiting))!;
+    const first = await h.alertAndWait({ namespace: "shop", pod: failing.metadata.name });
+    expect(first.decision?.action).toBe("rollback_deployment");
+    expect(first.status).toBe("resolved");
+    h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
+    h.advance(40_000);
+    const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+    expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+    const before = image();
+    const refused = await askUndo(first.id);
+    expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });
+    expect(String(refused.body.message)).toContain(`incident ${second.id} sent ${second.decision?.action}`);
     expect(image()).toBe(before);
   });
 
