@@ -26,6 +26,15 @@ const rolledBackCheckout = () => rollBackCheckout(h);
 const rolloutRestart = (name: string) =>
   restartRollout(h.sim(), name, h.sim().tokenFor("aegisops", "aegisops"));
 
+/** A second incident, alerted on the checkout Deployment itself (5xx), that sends an action on it. */
+async function newerActionOnCheckout(): Promise<Incident> {
+  h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
+  h.advance(40_000);
+  const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+  expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+  return second;
+}
+
 describe("a person undoes what the agent did, on the simulator", () => {
   it("a rollback the agent verified is rolled forward to the release it left when a person asks, once", async () => {
     const good = image();
@@ -104,10 +113,7 @@ describe("a person undoes what the agent did, on the simulator", () => {
 
   it("refused when a newer incident acted on the same deployment since: it names that incident", async () => {
     const { incident: first } = await rolledBackCheckout();
-    h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
-    h.advance(40_000);
-    const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
-    expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+    const second = await newerActionOnCheckout();
     const before = image();
     const refused = await askUndo(first.id);
     expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });
@@ -125,10 +131,7 @@ describe("a person undoes what the agent did, on the simulator", () => {
     const first = await h.alertAndWait({ namespace: "shop", pod: failing.metadata.name });
     expect(first.decision?.action).toBe("rollback_deployment");
     expect(first.status).toBe("resolved");
-    h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
-    h.advance(40_000);
-    const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
-    expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+    const second = await newerActionOnCheckout();
     const before = image();
     const refused = await askUndo(first.id);
     expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });

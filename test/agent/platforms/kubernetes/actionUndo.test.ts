@@ -45,6 +45,15 @@ const undo = (record: ActionRecord, target: Target) => {
   if (!platform.undo) throw new Error("the Kubernetes platform must offer a person's undo");
   return platform.undo(record, target);
 };
+/** cordon_drain_node on sim-node-3 through the platform, the simulator's clock running while it drains. */
+async function cordonDrain() {
+  const ticker = setInterval(() => sim.advance(500), 10);
+  try {
+    return await platform.execute(decision("cordon_drain_node"), node);
+  } finally {
+    clearInterval(ticker);
+  }
+}
 const image = async (name: string) =>
   (await kube.apps.readNamespacedDeployment({ name, namespace: "shop" })).spec?.template.spec?.containers[0]
     ?.image;
@@ -110,13 +119,7 @@ describe("each Kubernetes action carries its own undo", () => {
   });
 
   it("cordon_drain_node → a person can uncordon the node; verification never does unasked", async () => {
-    const ticker = setInterval(() => sim.advance(500), 10);
-    let result;
-    try {
-      result = await platform.execute(decision("cordon_drain_node"), node);
-    } finally {
-      clearInterval(ticker);
-    }
+    const result = await cordonDrain();
     const unschedulable = async () => (await kube.core.readNode({ name: "sim-node-3" })).spec?.unschedulable;
     expect(await unschedulable()).toBe(true);
     expect((await platform.rollback(sent("cordon_drain_node", result), node)).rolledBack).toBe(false);
@@ -126,13 +129,7 @@ describe("each Kubernetes action carries its own undo", () => {
   });
 
   it("cordon_drain_node → a person's undo is held when the node was uncordoned by hand since: nothing left to do", async () => {
-    const ticker = setInterval(() => sim.advance(500), 10);
-    let result;
-    try {
-      result = await platform.execute(decision("cordon_drain_node"), node);
-    } finally {
-      clearInterval(ticker);
-    }
+    const result = await cordonDrain();
     const record = sent("cordon_drain_node", result);
     expect(await platform.undoConflict!(record, node)).toBeUndefined();
     await kube.core.patchNode({ name: "sim-node-3", body: { spec: { unschedulable: false } } }, mergePatch);
