@@ -3,6 +3,7 @@ import { describeError, type UndoRefusalCode } from "../../core/errors.ts";
 import { isTerminal, undoOf, type ActionRecord, type Incident } from "../../core/types.ts";
 import type { ActionLedger } from "../../store/actionLedger.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
+import { actionObjectKey } from "../planners/actionObject.ts";
 import { platformFor, type Platform } from "../platforms/platform.ts";
 
 /** Who asks for an undo, from where, and whether they confirmed it over a warning. */
@@ -136,12 +137,16 @@ export function createPersonUndo(deps: PersonUndoDeps) {
           `incident ${later.incidentId} ${undoOf(later) ? "undid" : "sent"} ${later.action} on ${later.target} at ${later.requestedAt}, ` +
           `after this ${record.action}: undoing it now would revert that incident's change too`,
       });
-    // An incident working on the same object now would act or verify on top of the undo.
+    // An incident working on the same object now would act or verify on top of the undo: the same object whatever
+    // its alert called it (a pod of the Deployment the action changed, the Deployment itself).
+    const recordedKey = await deps.ledger.targetKeyOf(record.key);
+    const ours = new Set([target.key, ...(recordedKey ? [recordedKey] : [])]);
     for (const other of await deps.incidents.listUnfinished()) {
       if (other === id) continue;
       const busy = await deps.incidents.get(other);
       const on = busy && (busy.decision?.actsOn ?? busy.target);
-      if (busy && on?.key === target.key)
+      const acted = busy?.decision && on ? actionObjectKey(busy.decision, on, on.key) : undefined;
+      if (busy && on && (ours.has(on.key) || (acted !== undefined && ours.has(acted))))
         warnings.push({
           code: "object_busy",
           why: `incident ${other} is working on ${target.key} now (${busy.status}): an undo under it would change what it investigates, acts on or verifies`,
@@ -178,7 +183,7 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         incidentId: id,
         action: record.action,
         target: record.target,
-        targetKey: (await deps.ledger.targetKeyOf(record.key)) ?? target.key,
+        targetKey: recordedKey ?? target.key,
         params: {
           undoOf: record.key,
           by: request.by,
