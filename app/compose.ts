@@ -27,6 +27,7 @@ import { SharedFixMemory } from "../runbooks/memory/sharedFixMemory.ts";
 import { describeUrl } from "../store/postgres/pool.ts";
 import { createApp } from "../server/app.ts";
 import { registerIncidentMetrics } from "../server/incidentMetrics.ts";
+import { registerUndoMetrics } from "../server/undoMetrics.ts";
 import { createMetricsRegistry } from "../server/metrics.ts";
 import { registerReplicaMetrics } from "../server/replicaMetrics.ts";
 import type { ReplicaStatus } from "../server/routes/health.ts";
@@ -186,11 +187,13 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
   const extra = [...(slack ? [slack.notifier] : []), ...(pager ? [pager] : [])];
   const notifier: Notifier = extra.length > 0 ? new FanOutNotifier([baseNotifier, ...extra]) : baseNotifier;
   // A person's undo (API, dashboard, Slack): through the ledger; the notifiers show the new state after it.
+  const metrics = createMetricsRegistry();
   const personUndo = createPersonUndo({
     incidents,
     ledger,
     platforms,
     undone: (incident) => notifier.undone?.(incident) ?? Promise.resolve(),
+    counted: registerUndoMetrics(metrics),
   });
   const currentness = createCurrentness({
     alertmanagerUrl: config.alertmanagerUrl,
@@ -232,7 +235,6 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     },
     store.checkpointer,
   );
-  const metrics = createMetricsRegistry();
   const incidentMetrics = registerIncidentMetrics(metrics, {
     configuredPlanner: planner.name,
     queue: () => runner.stats(),

@@ -1,5 +1,6 @@
 import { AegisError, describeError } from "../../core/errors.ts";
 import type { AgentDeps } from "../deps.ts";
+import { actionObjectKey } from "../planners/actionObject.ts";
 import { platformFor } from "../platforms/platform.ts";
 import type { IncidentStateType, IncidentStateUpdate } from "../state.ts";
 
@@ -49,7 +50,7 @@ export function makeAct(deps: AgentDeps) {
         incidentId: id,
         action: decision.action,
         target: decision.target,
-        targetKey: state.identity ?? target.key,
+        targetKey: actionObjectKey(decision, target, state.identity ?? target.key),
         params: decision.params,
         attempt: state.attempt,
         requestedAt: new Date().toISOString(),

@@ -2,6 +2,7 @@ import { ACTION_RISK } from "../../core/catalog.ts";
 import { AegisError } from "../../core/errors.ts";
 import { isTerminal } from "../../core/types.ts";
 import type { AgentDeps } from "../deps.ts";
+import { actionObjectKey } from "../planners/actionObject.ts";
 import { platformFor } from "../platforms/platform.ts";
 import { effectiveMode } from "../policy/mode.ts";
 import { protectedServiceReason } from "../policy/protection.ts";
@@ -49,7 +50,11 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const located = await platform.locate(target);
-    if (!located.ok) return block({ status: "escalated", reason: `${located.code ?? "target_not_found"}: ${located.reason}` });
+    if (!located.ok)
+      return block({
+        status: "escalated",
+        reason: `${located.code ?? "target_not_found"}: ${located.reason}`,
+      });
     // Whatever the planner proposed: a protected target is never acted on (it may have become one since triage).
     const protectedReason =
       selfReason(deps.self, located.target, located.instanceId) ??
@@ -64,8 +69,8 @@ export function makeGuard(deps: AgentDeps) {
       });
     }
     const since = new Date(Date.now() - HOUR_MS).toISOString();
-    // Counted on the real object, not on what the labels called it (name, id, id prefix).
-    const identity = located.identity ?? located.target.key;
+    // Counted on the real object, not on what the labels called it (name, id, id prefix, a pod of the Deployment).
+    const identity = actionObjectKey(decision, located.target, located.identity ?? located.target.key);
     const recent = await deps.ledger.countForTargetSince(identity, since);
     const cap = deps.policy.caps.actionsPerTargetPerHour;
     if (recent >= cap) {

@@ -25,6 +25,21 @@ export function withActionObject(decision: Decision, target: Target, evidence: E
 }
 
 /**
+ * The ledger key of the object the decision's action changes: the owning Deployment's key when withActionObject
+ * named a pod's owner, so an action taken for a pod alert and one taken for its Deployment's alert are recorded
+ * against the same object (caps and a person's undo compare these); `identity` (the located target's) otherwise.
+ * Pure.
+ */
+export function actionObjectKey(decision: Decision, target: Target, identity: string): string {
+  if (!ACTS_ON_OWNER.has(decision.action)) return identity;
+  if (target.kind !== "k8s_workload" || target.workload !== "pod") return identity;
+  const prefix = `${target.namespace}/deployment/`;
+  const owner = decision.target.startsWith(prefix) ? decision.target.slice(prefix.length) : "";
+  if (!owner || owner.includes("/")) return identity;
+  return `k8s:${target.cluster ?? ""}:${prefix}${owner}`;
+}
+
+/**
  * The evidence an action rests on: the dependency's own, when the decision acts on the dependency the target's
  * symptom comes from (`Decision.actsOn`); the target's otherwise. Plausibility and learning read this. Pure.
  */

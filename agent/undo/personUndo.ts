@@ -3,6 +3,7 @@ import { describeError, type UndoRefusalCode } from "../../core/errors.ts";
 import { isTerminal, undoOf, type ActionRecord, type Incident } from "../../core/types.ts";
 import type { ActionLedger } from "../../store/actionLedger.ts";
 import type { IncidentRepository } from "../../store/incidentRepository.ts";
+import { actionObjectKey } from "../planners/actionObject.ts";
 import { platformFor, type Platform } from "../platforms/platform.ts";
 
 /** Who asks for an undo, from where, and whether they confirmed it over a warning. */
@@ -19,14 +20,32 @@ export interface UndoRequest {
 
 /** What became of a person's undo: done or not (with why, in plain words), or refused before anything ran. */
 export type UndoOutcome =
-  | { kind: "done"; action: ActionRecord["action"]; undone: boolean; detail: string; key: string }
+  | {
+      kind: "done";
+      action: ActionRecord["action"];
+      undone: boolean;
+      /** What the ledger recorded: sent (undone), skipped (nothing to put back), failed (the platform erred). */
+      state: "sent" | "skipped" | "failed";
+      detail: string;
+      key: string;
+    }
   | {
       kind: "refused";
       code: UndoRefusalCode;
       message: string;
       /** True when asking again with `confirm` runs it anyway (the warning is the whole reason). */
       confirmable: boolean;
+      /** The action it would have undone, when the refusal came after finding it. */
+      action?: ActionRecord["action"];
     };
+
+/** One person's undo as `/metrics` counts it (aegis_undo_total). */
+export interface UndoCount {
+  /** The catalog action undone, or "none" when refused before one was found (unknown incident, nothing sent). */
+  action: string;
+  result: "sent" | "skipped" | "failed" | "refused";
+  via: UndoRequest["via"];
+}
 
 /** The timeline step an undo writes. */
 export const UNDO_STEP = "undo";
@@ -37,13 +56,27 @@ export interface PersonUndoDeps {
   platforms: Platform[];
   /** Told after each undo that ran (Slack updates the incident's message); a failure here changes nothing. */
   undone?: (incident: Incident) => Promise<void>;
+  /** Told of every undo asked, whatever became of it (the metrics count it). */
+  counted?: (count: UndoCount) => void;
 }
 
-const refused = (code: UndoRefusalCode, message: string, confirmable = false): UndoOutcome => ({
+const refused = (
+  code: UndoRefusalCode,
+  message: string,
+  confirmable = false,
+  action?: ActionRecord["action"],
+): UndoOutcome => ({
   kind: "refused",
   code,
   message,
   confirmable,
+  ...(action ? { action } : {}),
+});
+
+const countOf = (outcome: UndoOutcome, via: UndoRequest["via"]): UndoCount => ({
+  action: outcome.action ?? "none",
+  result: outcome.kind === "done" ? outcome.state : "refused",
+  via,
 });
 
 /**
@@ -59,8 +92,11 @@ export function createPersonUndo(deps: PersonUndoDeps) {
 
   // Under the incident's exclusive section (a PostgreSQL advisory lock across replicas): two replicas asked at
   // once do not both get past the checks. The ledger's unique key is the last word either way.
-  return (id: string, request: UndoRequest): Promise<UndoOutcome> =>
-    deps.incidents.exclusively(id, () => undoOnce(id, request));
+  return async (id: string, request: UndoRequest): Promise<UndoOutcome> => {
+    const outcome = await deps.incidents.exclusively(id, () => undoOnce(id, request));
+    deps.counted?.(countOf(outcome, request.via));
+    return outcome;
+  };
 
   async function undoOnce(id: string, request: UndoRequest): Promise<UndoOutcome> {
     const incident = await deps.incidents.get(id);
@@ -80,6 +116,8 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         done
           ? `${record.action} of incident ${id} was already undone by ${String(done.params.by)} at ${done.requestedAt}`
           : `${record.action} of incident ${id} is being undone now`,
+        false,
+        record.action,
       );
     const target = incident.decision?.actsOn ?? incident.target;
     const platform = platformFor(deps.platforms, target);
@@ -99,12 +137,16 @@ export function createPersonUndo(deps: PersonUndoDeps) {
           `incident ${later.incidentId} ${undoOf(later) ? "undid" : "sent"} ${later.action} on ${later.target} at ${later.requestedAt}, ` +
           `after this ${record.action}: undoing it now would revert that incident's change too`,
       });
-    // An incident working on the same object now would act or verify on top of the undo.
+    // An incident working on the same object now would act or verify on top of the undo: the same object whatever
+    // its alert called it (a pod of the Deployment the action changed, the Deployment itself).
+    const recordedKey = await deps.ledger.targetKeyOf(record.key);
+    const ours = new Set([target.key, ...(recordedKey ? [recordedKey] : [])]);
     for (const other of await deps.incidents.listUnfinished()) {
       if (other === id) continue;
       const busy = await deps.incidents.get(other);
       const on = busy && (busy.decision?.actsOn ?? busy.target);
-      if (busy && on?.key === target.key)
+      const acted = busy?.decision && on ? actionObjectKey(busy.decision, on, on.key) : undefined;
+      if (busy && on && (ours.has(on.key) || (acted !== undefined && ours.has(acted))))
         warnings.push({
           code: "object_busy",
           why: `incident ${other} is working on ${target.key} now (${busy.status}): an undo under it would change what it investigates, acts on or verifies`,
@@ -124,6 +166,7 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         first.code,
         `${warnings.map((w) => w.why).join("; ")}. Ask again with confirm to undo anyway`,
         true,
+        record.action,
       );
 
     running.add(record.key);
@@ -140,7 +183,7 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         incidentId: id,
         action: record.action,
         target: record.target,
-        targetKey: (await deps.ledger.targetKeyOf(record.key)) ?? target.key,
+        targetKey: recordedKey ?? target.key,
         params: {
           undoOf: record.key,
           by: request.by,
@@ -156,6 +199,8 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         return refused(
           "already_undone",
           `${record.action} of incident ${id} is being undone by ${String(begun.params.by)} (asked at ${begun.requestedAt})`,
+          false,
+          record.action,
         );
       await deps.incidents.appendTimeline(id, {
         step: UNDO_STEP,
@@ -163,18 +208,21 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         data: { key, by: request.by, via: request.via },
       });
       let result: { rolledBack: boolean; detail: string };
+      let state: "sent" | "skipped" | "failed";
       try {
         result = platform?.undo
           ? await platform.undo(record, target)
           : { rolledBack: false, detail: `no platform here can undo ${record.action} on ${target.key}` };
+        state = result.rolledBack ? "sent" : "skipped";
         await deps.ledger.complete(key, {
-          state: result.rolledBack ? "sent" : "skipped",
+          state,
           result: { undone: result.rolledBack, detail: result.detail },
         });
       } catch (err) {
         const reason = describeError(err);
         await deps.ledger.complete(key, { state: "failed", error: reason });
         result = { rolledBack: false, detail: `the undo failed: ${reason}` };
+        state = "failed";
       }
       await deps.incidents.appendTimeline(id, {
         step: UNDO_STEP,
@@ -182,7 +230,14 @@ export function createPersonUndo(deps: PersonUndoDeps) {
         data: { key, action: record.action, by: request.by, via: request.via, undone: result.rolledBack },
       });
       await tell(id);
-      return { kind: "done", action: record.action, undone: result.rolledBack, detail: result.detail, key };
+      return {
+        kind: "done",
+        action: record.action,
+        undone: result.rolledBack,
+        state,
+        detail: result.detail,
+        key,
+      };
     } finally {
       running.delete(record.key);
     }

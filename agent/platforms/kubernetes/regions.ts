@@ -98,7 +98,8 @@ export function createRegionFailover(deps: {
     });
   }
 
-  async function weightsNow(t: Workload, f: Failover) {
+  /** The traffic weights as the ConfigMap the policy names holds them now. */
+  async function weightsNow(f: Failover) {
     const cm = await clientsOf(f.weights.cluster ?? f.standby.cluster).core.readNamespacedConfigMap({
       name: f.weights.configMap,
       namespace: f.weights.namespace,
@@ -110,7 +111,7 @@ export function createRegionFailover(deps: {
   async function health(t: Workload, f: Failover): Promise<Verification["evidence"]> {
     const s = standbyOf(t, f);
     const d = await readRollout(clientsOf(s.cluster), s.namespace, s.deployment);
-    const w = await weightsNow(t, f);
+    const w = await weightsNow(f);
     const from = regionOf(t) ?? "?";
     return [
       {
@@ -127,7 +128,7 @@ export function createRegionFailover(deps: {
   }
 
   async function reconcile(t: Workload, f: Failover) {
-    const w = await weightsNow(t, f);
+    const w = await weightsNow(f);
     return { happened: w[f.standby.cluster] === "100", detail: `weights ${JSON.stringify(w)}` };
   }
 
@@ -149,5 +150,5 @@ export function createRegionFailover(deps: {
     return { rolledBack: true, detail: `weights back to ${JSON.stringify(previous)}` };
   }
 
-  return { signals, execute, health, reconcile, rollback };
+  return { signals, execute, health, reconcile, rollback, weightsNow };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withActionObject } from "../../../agent/planners/actionObject.ts";
+import { actionObjectKey, withActionObject } from "../../../agent/planners/actionObject.ts";
 import type { Decision, Evidence, Target } from "../../../core/types.ts";
 import { decisionFor } from "../../helpers/decisions.ts";
 
@@ -35,5 +35,23 @@ describe("the object a decision's action acts on", () => {
     expect(
       withActionObject(decision("rollback_deployment"), pod, { ...evidence, observations: {} }).target,
     ).toBe("shop/pod/checkout-7d9f-abcde");
+  });
+});
+
+describe("the ledger key of the object acted on (caps and a person's undo compare it)", () => {
+  it("an action on a pod's owner is recorded against the Deployment's key, as an alert on the Deployment would be", () => {
+    const owned = withActionObject(decision("rollback_deployment"), pod, evidence);
+    expect(actionObjectKey(owned, pod, pod.key)).toBe("k8s::shop/deployment/checkout");
+    expect(actionObjectKey(owned, { ...pod, cluster: "eu-west" }, pod.key)).toBe(
+      "k8s:eu-west:shop/deployment/checkout",
+    );
+  });
+  it("look-alike: a pod restart, or an owner that was not found, stays on the pod's own identity", () => {
+    expect(actionObjectKey(decision("restart_pod"), pod, pod.key)).toBe(pod.key);
+    const unknownOwner = withActionObject(decision("rollback_deployment"), pod, {
+      ...evidence,
+      observations: {},
+    });
+    expect(actionObjectKey(unknownOwner, pod, pod.key)).toBe(pod.key);
   });
 });

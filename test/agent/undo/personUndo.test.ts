@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Platform } from "../../../agent/platforms/platform.ts";
-import { createPersonUndo } from "../../../agent/undo/personUndo.ts";
+import { createPersonUndo, type UndoCount } from "../../../agent/undo/personUndo.ts";
 import type { ActionRecord, Target } from "../../../core/types.ts";
+import { SqliteActionLedger } from "../../../store/actionLedger.ts";
+import { openDatabase } from "../../../store/db.ts";
+import { SqliteIncidentRepository } from "../../../store/incidentRepository.ts";
 import { resolvedScaleIncident } from "../../helpers/sentAction.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 const web: Extract<Target, { kind: "docker_container" }> = {
   kind: "docker_container",
@@ -103,7 +107,8 @@ describe("a person's undo through the action ledger", () => {
         return { rolledBack: true, detail: "scaled back to 1 replica(s)" };
       },
     };
-    const undo = createPersonUndo({ ...store, platforms: [flaky] });
+    const counts: UndoCount[] = [];
+    const undo = createPersonUndo({ ...store, platforms: [flaky], counted: (c) => counts.push(c) });
     expect(await undo(store.id, { by: "alice", via: "dashboard" })).toMatchObject({
       kind: "done",
       undone: false,
@@ -119,6 +124,13 @@ describe("a person's undo through the action ledger", () => {
       ["sent", "dashboard"],
     ]);
     expect(undos[0]!.error).toMatch(/ECONNREFUSED/);
+    // What /metrics counts (aegis_undo_total): the failure, the undo sent, then the refusal of a third ask.
+    await undo(store.id, { by: "bob", via: "slack" });
+    expect(counts).toEqual([
+      { action: "scale_service", result: "failed", via: "dashboard" },
+      { action: "scale_service", result: "sent", via: "dashboard" },
+      { action: "scale_service", result: "refused", via: "slack" },
+    ]);
     expect(after.timeline.filter((e) => e.step === "undo").map((e) => e.message)).toEqual([
       "alice asked to undo scale_service",
       expect.stringMatching(/^not undone: the undo failed: /),
@@ -148,5 +160,51 @@ describe("a person's undo through the action ledger", () => {
       `incident ${open!.incidentId} is working on docker:container/web now (open)`,
     );
     expect(sent).toEqual([]);
+  });
+
+  it("refused while an incident on the Deployment works on it now, when the action was taken for one of its pods' alerts", async () => {
+    const db = openDatabase(":memory:");
+    const incidents = new SqliteIncidentRepository(db);
+    const ledger = new SqliteActionLedger(db);
+    const alert = (labels: Record<string, string>, fingerprint: string) => ({
+      status: "firing" as const,
+      labels: { alertname: "KubePodCrashLooping", namespace: "shop", ...labels },
+      annotations: {},
+      startsAt: "2026-12-07T10:00:00Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "",
+      fingerprint,
+    });
+    const pod = k8sWorkload("checkout-7d9f-abcde", { workload: "pod" });
+    const deployment = k8sWorkload("checkout");
+    const [first] = await incidents.ingest(
+      [{ alert: alert({ pod: pod.name }, "f-pod"), target: pod }],
+      new Date().toISOString(),
+    );
+    const key = `${first!.incidentId}:act:1`;
+    // As the act node records a rollback taken for a pod's alert: against the owning Deployment.
+    await ledger.begin({
+      key,
+      incidentId: first!.incidentId,
+      action: "rollback_deployment",
+      target: "shop/deployment/checkout",
+      targetKey: deployment.key,
+      params: {},
+      attempt: 1,
+      requestedAt: new Date().toISOString(),
+    });
+    await ledger.complete(key, { state: "sent", result: { toTemplateHash: "abc" } });
+    await incidents.setStatus(first!.incidentId, "resolved", "verified healthy after the action");
+    const [open] = await incidents.ingest(
+      [{ alert: alert({ deployment: "checkout" }, "f-dep"), target: deployment }],
+      new Date().toISOString(),
+    );
+
+    const undo = createPersonUndo({ incidents, ledger, platforms: [] });
+    const refused = await undo(first!.incidentId, { by: "alice", via: "api" });
+    expect(refused).toMatchObject({ kind: "refused", code: "object_busy", confirmable: true });
+    expect(refused.kind === "refused" && refused.message).toContain(
+      `incident ${open!.incidentId} is working on`,
+    );
   });
 });

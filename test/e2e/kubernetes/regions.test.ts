@@ -9,7 +9,7 @@ import { startKubeSim, type KubeSim, resourceOf, type Deployment } from "@aegiso
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { postAlerts, retargeted } from "../../helpers/alerts.ts";
-import { startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
+import { apiHeaders, startTestAegis, waitForFinished, type TestAegis } from "../../helpers/aegis.ts";
 import { ALERT } from "./harness.ts";
 
 const RBAC = readFileSync(new URL("../../../deploy/kubernetes/base/rbac.yaml", import.meta.url), "utf8");
@@ -130,5 +130,25 @@ describe("failover_region across two simulators", () => {
     expect(weights()).toEqual({ "us-east": "0", "eu-west": "100" });
     expect(standby().spec.replicas).toBe(3);
     expect(standby().status?.availableReplicas).toBe(3);
+
+    // us-east came back and someone split the traffic by hand: a person's undo is held, the weights stay.
+    await admin(west).core.patchNamespacedConfigMap(
+      { name: "traffic-weights", namespace: "shop", body: { data: { "us-east": "50", "eu-west": "50" } } },
+      mergePatch,
+    );
+    const res = await fetch(`${aegis.baseUrl}/api/incidents/${incident.id}/undo`, {
+      method: "POST",
+      headers: { ...apiHeaders(aegis.baseUrl), "content-type": "application/json" },
+      body: JSON.stringify({ by: "alice" }),
+    });
+    expect(res.status).toBe(409);
+    const body = (await res.json()) as { error: string; message: string; confirmable: boolean };
+    expect(body).toMatchObject({ error: "changed_since", confirmable: true });
+    expect(body.message).toContain(
+      'the traffic weights in ConfigMap shop/traffic-weights are now {"us-east":"50","eu-west":"50"}, not ' +
+        '{"us-east":"0","eu-west":"100"} as failover_region left them: they were changed since, and the undo ' +
+        'would overwrite that with {"us-east":"100","eu-west":"0"}',
+    );
+    expect(weights()).toEqual({ "us-east": "50", "eu-west": "50" });
   });
 });

@@ -4,6 +4,7 @@ import { policySchema } from "../../../agent/policy/schema.ts";
 import type { ActionRecord, Decision, Target } from "../../../core/types.ts";
 import { type KubeSim, resourceOf } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
+import { mergePatch } from "../../../tools/kubernetes/kubeErrors.ts";
 import { autoHighPolicy, look, useKubeHarness, signalsOf } from "./harness.ts";
 
 /** Two versions of one app behind one Service: v1 (3 pods) and a v2 canary (1 pod). */
@@ -53,6 +54,26 @@ const selector = (sim: KubeSim) =>
     }
   ).spec.selector;
 
+/** The canary fails and reroute_traffic is sent straight through the platform (no agent): what its undo sees. */
+async function rerouteByHand() {
+  const sim = h.sim();
+  sim.inject({ family: "http_5xx", variant: "bad_version", target: "shop/storefront-v2" });
+  h.advance(40_000);
+  const kube = createKubeClients({ kind: "string", yaml: sim.kubeconfig() });
+  const platform = createKubernetesPlatform({ kube, policy: policy() });
+  const target = {
+    kind: "k8s_workload",
+    key: "shop/deployment/storefront-v2",
+    namespace: "shop",
+    workload: "deployment",
+    name: "storefront-v2",
+  } as Target;
+  const decision = { action: "reroute_traffic", params: {} } as unknown as Decision;
+  const result = await platform.execute(decision, target);
+  const record = { action: "reroute_traffic", params: {}, result } as unknown as ActionRecord;
+  return { sim, kube, platform, target, record };
+}
+
 describe("reroute_traffic", () => {
   it("only the canary version fails behind the Service → reroute_traffic pins it to the healthy version, verified", async () => {
     const sim = h.sim();
@@ -86,29 +107,28 @@ describe("reroute_traffic", () => {
   });
 
   it("the undo puts the Service's previous selector back whole", async () => {
-    const sim = h.sim();
-    sim.inject({ family: "http_5xx", variant: "bad_version", target: "shop/storefront-v2" });
-    h.advance(40_000);
-    const platform = createKubernetesPlatform({
-      kube: createKubeClients({ kind: "string", yaml: sim.kubeconfig() }),
-      policy: policy(),
-    });
-    const target: Target = {
-      kind: "k8s_workload",
-      key: "shop/deployment/storefront-v2",
-      namespace: "shop",
-      workload: "deployment",
-      name: "storefront-v2",
-    } as Target;
-    const decision = { action: "reroute_traffic", params: {} } as unknown as Decision;
-    const result = await platform.execute(decision, target);
+    const { sim, platform, target, record } = await rerouteByHand();
     expect(selector(sim)).toEqual({ app: "storefront", version: "v1" });
-    const undo = await platform.rollback(
-      { action: "reroute_traffic", params: {}, result } as unknown as ActionRecord,
-      target,
-    );
+    const undo = await platform.rollback(record, target);
 
     expect(undo.rolledBack).toBe(true);
     expect(selector(sim)).toEqual({ app: "storefront" });
+  });
+
+  it("a person's undo is held while someone re-pointed the Service since: the check names both selectors", async () => {
+    const { kube, platform, target, record } = await rerouteByHand();
+    // As the reroute left it: nothing in the way.
+    expect(await platform.undoConflict!(record, target)).toBeUndefined();
+
+    // The canary was fixed and someone pinned the Service to it by hand.
+    await kube.core.patchNamespacedService(
+      { name: "storefront", namespace: "shop", body: { spec: { selector: { version: "v2" } } } },
+      mergePatch,
+    );
+    expect(await platform.undoConflict!(record, target)).toBe(
+      'Service shop/storefront now selects {"app":"storefront","version":"v2"}, not ' +
+        '{"app":"storefront","version":"v1"} as reroute_traffic left it: it was changed since, and the undo ' +
+        'would overwrite that with {"app":"storefront"}',
+    );
   });
 });

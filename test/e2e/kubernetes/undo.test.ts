@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Incident } from "../../../core/types.ts";
 import { apiHeaders, getIncident } from "../../helpers/aegis.ts";
-import { useKubeHarness } from "./harness.ts";
+import { look, useKubeHarness } from "./harness.ts";
 import { imageOf, restartRollout, rollBackCheckout, undoRecords } from "./undoHelpers.ts";
 
 const h = useKubeHarness();
@@ -15,10 +15,25 @@ async function askUndo(id: string, headers = apiHeaders(h.aegis.baseUrl), extra:
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 const image = () => imageOf(h.sim(), "checkout");
+/** The value of `aegis_undo_total{labels}` on the running AegisOps' /metrics (0 when the series is absent). */
+async function undoTotal(labels: string): Promise<number> {
+  const text = await (await fetch(`${h.aegis.baseUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`aegis_undo_total{${labels}} `));
+  return line === undefined ? 0 : Number(line.split(" ").pop());
+}
 const undoLines = (i: Incident) => i.timeline.filter((e) => e.step === "undo").map((e) => e.message);
 const rolledBackCheckout = () => rollBackCheckout(h);
 const rolloutRestart = (name: string) =>
   restartRollout(h.sim(), name, h.sim().tokenFor("aegisops", "aegisops"));
+
+/** A second incident, alerted on the checkout Deployment itself (5xx), that sends an action on it. */
+async function newerActionOnCheckout(): Promise<Incident> {
+  h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
+  h.advance(40_000);
+  const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
+  expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+  return second;
+}
 
 describe("a person undoes what the agent did, on the simulator", () => {
   it("a rollback the agent verified is rolled forward to the release it left when a person asks, once", async () => {
@@ -30,6 +45,9 @@ describe("a person undoes what the agent did, on the simulator", () => {
     expect(incident.decision?.action).toBe("rollback_deployment");
     expect(incident.status).toBe("resolved");
     expect(image()).toBe(good);
+    const sent = 'action="rollback_deployment",result="sent",via="api"';
+    const refused = 'action="rollback_deployment",result="refused",via="api"';
+    const [sentBefore, refusedBefore] = [await undoTotal(sent), await undoTotal(refused)];
 
     // Without the API token nothing happens.
     expect((await askUndo(incident.id, {})).status).toBe(401);
@@ -51,6 +69,9 @@ describe("a person undoes what the agent did, on the simulator", () => {
     // Asked again: refused, and the cluster is left as it is.
     expect(await askUndo(incident.id)).toMatchObject({ status: 409, body: { error: "already_undone" } });
     expect(image()).toBe(bad);
+    // /metrics counts the undo sent and the refusal (the 401 never reached the undo).
+    expect(await undoTotal(sent)).toBe(sentBefore + 1);
+    expect(await undoTotal(refused)).toBe(refusedBefore + 1);
   });
 
   it("a double click (two requests at once) sends one undo: one ledger record with who asked, the other refused", async () => {
@@ -92,15 +113,29 @@ describe("a person undoes what the agent did, on the simulator", () => {
 
   it("refused when a newer incident acted on the same deployment since: it names that incident", async () => {
     const { incident: first } = await rolledBackCheckout();
-    h.sim().inject({ family: "http_5xx", target: "shop/checkout" });
-    h.advance(40_000);
-    const second = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
-    expect(second.actions.filter((a) => a.state === "sent")).not.toEqual([]);
+    const second = await newerActionOnCheckout();
     const before = image();
     const refused = await askUndo(first.id);
     expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });
     expect(String(refused.body.message)).toContain(`incident ${second.id} sent ${second.decision?.action}`);
     expect(String(refused.body.message)).toContain("would revert that incident's change too");
+    expect(image()).toBe(before);
+  });
+
+  it("a rollback taken for one pod's alert and a later action taken for its Deployment's alert are one object: newer_action", async () => {
+    h.sim().inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const failing = look(h.sim())
+      .pods("checkout")
+      .find((p) => p.status?.containerStatuses?.some((c) => (c.restartCount ?? 0) > 0 || c.state?.waiting))!;
+    const first = await h.alertAndWait({ namespace: "shop", pod: failing.metadata.name });
+    expect(first.decision?.action).toBe("rollback_deployment");
+    expect(first.status).toBe("resolved");
+    const second = await newerActionOnCheckout();
+    const before = image();
+    const refused = await askUndo(first.id);
+    expect(refused).toMatchObject({ status: 409, body: { error: "newer_action", confirmable: true } });
+    expect(String(refused.body.message)).toContain(`incident ${second.id} sent ${second.decision?.action}`);
     expect(image()).toBe(before);
   });
 
@@ -143,7 +178,10 @@ describe("a person undoes what the agent did, on the simulator", () => {
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
     expect(incident.status).toBe("escalated");
     expect(incident.actions.filter((a) => a.state === "sent")).toEqual([]);
+    const none = 'action="none",result="refused",via="api"';
+    const before = await undoTotal(none);
     expect(await askUndo(incident.id)).toMatchObject({ status: 409, body: { error: "nothing_sent" } });
     expect((await askUndo("no-such-incident")).status).toBe(404);
+    expect(await undoTotal(none)).toBe(before + 2);
   });
 });

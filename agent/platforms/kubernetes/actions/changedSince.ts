@@ -79,10 +79,52 @@ const selectorKept: ChangedSince = async (ctx, record, target) => {
   return `Service ${namespace}/${r.service} now selects ${r.selectorKey}=${now ?? "(unset)"}, not ${r.to} as the failover left it: it was changed since, and the undo would overwrite that`;
 };
 
-/**
- * Per action with an undo: the check that the object is still as the action left it. An action missing here
- * (reroute, region weights, uncordon) is undone without this check.
- */
+/** Two string maps (selectors, weights) hold the same keys and values. */
+function sameMap(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => b[k] === a[k]);
+}
+
+const stringMap = (v: unknown): Record<string, string> | undefined =>
+  v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, string>) : undefined;
+
+/** The Service still selects exactly what the reroute pinned it to (no other pin, no hand edit since). */
+const rerouteKept: ChangedSince = async (ctx, record) => {
+  const r = record.result;
+  const set = stringMap(r?.selector);
+  if (typeof r?.service !== "string" || typeof r.namespace !== "string" || !set) return undefined;
+  const svc = await ctx.kube.core.readNamespacedService({ name: r.service, namespace: r.namespace });
+  const now = svc.spec?.selector ?? {};
+  if (sameMap(set, now)) return undefined;
+  return (
+    `Service ${r.namespace}/${r.service} now selects ${JSON.stringify(now)}, not ${JSON.stringify(set)} as ` +
+    `${record.action} left it: it was changed since, and the undo would overwrite that with ${JSON.stringify(r.previousSelector ?? {})}`
+  );
+};
+
+/** The node is still cordoned: uncordoned by hand since, the undo has nothing left to do. */
+const stillCordoned: ChangedSince = async (ctx, record, target) => {
+  const name = str(record.result?.node) ?? ctx.nodeName(target);
+  const node = await ctx.kube.core.readNode({ name });
+  if (node.spec?.unschedulable === true) return undefined;
+  return `node ${name} is schedulable again: it was uncordoned since the drain, so the undo has nothing to do (pods may already run on it)`;
+};
+
+/** The traffic weights are still the ones the failover set (nobody moved traffic back or elsewhere since). */
+const weightsKept: ChangedSince = async (ctx, record, target) => {
+  const set = stringMap(record.result?.weights);
+  if (!set) return undefined;
+  const f = ctx.mustSettings(ctx.workload(target), "failover").value;
+  const now = await ctx.regions.weightsNow(f);
+  if (sameMap(set, now)) return undefined;
+  return (
+    `the traffic weights in ConfigMap ${f.weights.namespace}/${f.weights.configMap} are now ${JSON.stringify(now)}, ` +
+    `not ${JSON.stringify(set)} as ${record.action} left them: they were changed since, and the undo would overwrite ` +
+    `that with ${JSON.stringify(record.result?.previousWeights ?? {})}`
+  );
+};
+
+/** Per action with an undo: the check that the object is still as the action left it. */
 export const CHANGED_SINCE: Partial<Record<ActionId, ChangedSince>> = {
   scale_deployment: replicasKept,
   add_kafka_consumers: replicasKept,
@@ -90,4 +132,7 @@ export const CHANGED_SINCE: Partial<Record<ActionId, ChangedSince>> = {
   raise_hpa_limits: hpaKept,
   rate_limit_traffic: limitKept,
   failover_database: selectorKept,
+  reroute_traffic: rerouteKept,
+  cordon_drain_node: stillCordoned,
+  failover_region: weightsKept,
 };

@@ -7,6 +7,7 @@ import type { ActionRecord, Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
 import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
+import { mergePatch } from "../../../../tools/kubernetes/kubeErrors.ts";
 
 let sim: KubeSim;
 let kube: KubeClients;
@@ -44,6 +45,15 @@ const undo = (record: ActionRecord, target: Target) => {
   if (!platform.undo) throw new Error("the Kubernetes platform must offer a person's undo");
   return platform.undo(record, target);
 };
+/** cordon_drain_node on sim-node-3 through the platform, the simulator's clock running while it drains. */
+async function cordonDrain() {
+  const ticker = setInterval(() => sim.advance(500), 10);
+  try {
+    return await platform.execute(decision("cordon_drain_node"), node);
+  } finally {
+    clearInterval(ticker);
+  }
+}
 const image = async (name: string) =>
   (await kube.apps.readNamespacedDeployment({ name, namespace: "shop" })).spec?.template.spec?.containers[0]
     ?.image;
@@ -109,19 +119,23 @@ describe("each Kubernetes action carries its own undo", () => {
   });
 
   it("cordon_drain_node → a person can uncordon the node; verification never does unasked", async () => {
-    const ticker = setInterval(() => sim.advance(500), 10);
-    let result;
-    try {
-      result = await platform.execute(decision("cordon_drain_node"), node);
-    } finally {
-      clearInterval(ticker);
-    }
+    const result = await cordonDrain();
     const unschedulable = async () => (await kube.core.readNode({ name: "sim-node-3" })).spec?.unschedulable;
     expect(await unschedulable()).toBe(true);
     expect((await platform.rollback(sent("cordon_drain_node", result), node)).rolledBack).toBe(false);
     expect(await unschedulable()).toBe(true);
     expect(await undo(sent("cordon_drain_node", result), node)).toMatchObject({ rolledBack: true });
     expect(await unschedulable()).toBeFalsy();
+  });
+
+  it("cordon_drain_node → a person's undo is held when the node was uncordoned by hand since: nothing left to do", async () => {
+    const result = await cordonDrain();
+    const record = sent("cordon_drain_node", result);
+    expect(await platform.undoConflict!(record, node)).toBeUndefined();
+    await kube.core.patchNode({ name: "sim-node-3", body: { spec: { unschedulable: false } } }, mergePatch);
+    expect(await platform.undoConflict!(record, node)).toBe(
+      "node sim-node-3 is schedulable again: it was uncordoned since the drain, so the undo has nothing to do (pods may already run on it)",
+    );
   });
 
   it("restart_pod and rollout_restart → no undo, and the reason in plain words", async () => {
