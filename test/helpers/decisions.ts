@@ -1,4 +1,6 @@
-import type { Decision } from "../../core/types.ts";
+import { HeuristicPlanner } from "../../agent/planners/heuristic.ts";
+import { defaultPolicy } from "../../agent/policy/loadPolicy.ts";
+import type { Decision, Evidence, Incident, Signal, Target } from "../../core/types.ts";
 
 /**
  * A heuristic planner's decision for this action, with the fields a test does not look at filled in; `over`
@@ -20,3 +22,21 @@ export const decisionFor = (
   promptVersion: null,
   ...over,
 });
+
+/** Evidence that holds these signals and nothing else. */
+export const evidenceOf = (signals: Signal[]): Evidence => ({
+  collectedAt: "",
+  signals,
+  observations: {},
+  errors: [],
+});
+
+/** The heuristic planner's decision for `target` on these signals alone, under the default policy. */
+export const heuristicDecision = (target: Target, signals: Signal[]): Promise<Decision> =>
+  new HeuristicPlanner().decide({
+    incident: {} as Incident,
+    target,
+    evidence: evidenceOf(signals),
+    recalled: [],
+    policy: defaultPolicy(),
+  });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
+import { evidenceOf, heuristicDecision } from "../../../helpers/decisions.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../../../agent/policy/plausibility.ts";
 import { callerSignals } from "../../../../agent/platforms/kubernetes/dependencySignals.ts";
-import type { Decision, Evidence, Incident, Signal, Target } from "../../../../core/types.ts";
+import type { Decision, Signal, Target } from "../../../../core/types.ts";
 
 const target: Target = {
   kind: "k8s_workload",
@@ -14,20 +14,7 @@ const target: Target = {
 };
 const slowLines = (n: number) =>
   Array.from({ length: n }, (_, i) => `WARN slow query on orders-db (primary): SELECT took ${900 + i}ms`);
-const evidence = (signals: Signal[]): Evidence => ({
-  collectedAt: "",
-  signals,
-  observations: {},
-  errors: [],
-});
-const decide = (signals: Signal[]) =>
-  new HeuristicPlanner().decide({
-    incident: {} as Incident,
-    target,
-    evidence: evidence(signals),
-    recalled: [],
-    policy: defaultPolicy(),
-  });
+const decide = (signals: Signal[]) => heuristicDecision(target, signals);
 
 describe("a symptom whose cause is a dependency", () => {
   it("several slow-query lines naming one database → dependency_slow naming it; one line is not enough", () => {
@@ -52,7 +39,7 @@ describe("a symptom whose cause is a dependency", () => {
     const judged = judgePlausibility({
       decision: more,
       target,
-      evidence: evidence(signals),
+      evidence: evidenceOf(signals),
       policy: defaultPolicy(),
     });
     expect(judged).toMatchObject({ verdict: "refuse" });
@@ -68,7 +55,7 @@ describe("a symptom whose cause is a dependency", () => {
     const crash: Signal[] = [...dep, { name: "oom_killed", value: 1, detail: "" }];
     const restart: Decision = { ...oneNode, action: "restart_pod", params: {} };
     expect(
-      judgePlausibility({ decision: restart, target, evidence: evidence(crash), policy: defaultPolicy() })
+      judgePlausibility({ decision: restart, target, evidence: evidenceOf(crash), policy: defaultPolicy() })
         .verdict,
     ).toBe("ok");
   });

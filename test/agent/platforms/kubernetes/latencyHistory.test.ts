@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
+import { evidenceOf, heuristicDecision } from "../../../helpers/decisions.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../../../agent/policy/plausibility.ts";
 import {
@@ -14,7 +14,7 @@ import {
   latencyQueryOf,
 } from "../../../../agent/platforms/kubernetes/observers/latency.ts";
 import { serviceRef } from "../../../../agent/platforms/kubernetes/observers/serviceBehind.ts";
-import type { Evidence, Incident, IncidentAlert, Signal, Target } from "../../../../core/types.ts";
+import type { IncidentAlert, Signal, Target } from "../../../../core/types.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00Z");
@@ -58,20 +58,7 @@ const target: Target = {
   workload: "deployment",
   name: "bidder",
 };
-const evidence = (signals: Signal[]): Evidence => ({
-  collectedAt: "",
-  signals,
-  observations: {},
-  errors: [],
-});
-const decide = (signals: Signal[]) =>
-  new HeuristicPlanner().decide({
-    incident: {} as Incident,
-    target,
-    evidence: evidence(signals),
-    recalled: [],
-    policy: defaultPolicy(),
-  });
+const decide = (signals: Signal[]) => heuristicDecision(target, signals);
 
 describe("latency read from history, per revision", () => {
   it("the new revision's pods answer far slower than the previous revision's did → latency_began_with_revision → rollback", async () => {
@@ -89,7 +76,7 @@ describe("latency read from history, per revision", () => {
     expect(d.action).toBe("rollback_deployment");
     expect(d.family).toBe("latency_p95");
     expect(
-      judgePlausibility({ decision: d, target, evidence: evidence(signals), policy: defaultPolicy() })
+      judgePlausibility({ decision: d, target, evidence: evidenceOf(signals), policy: defaultPolicy() })
         .verdict,
     ).toBe("ok");
   });
