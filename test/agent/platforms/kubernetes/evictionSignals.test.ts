@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
-import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
+import { heuristicDecision } from "../../../helpers/decisions.ts";
 import { evictionSignals } from "../../../../agent/platforms/kubernetes/evictionSignals.ts";
 import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
-import type { Incident, Target } from "../../../../core/types.ts";
+import type { Target } from "../../../../core/types.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 
 const pod: PodSnapshot = {
@@ -40,13 +39,7 @@ describe("a pod evicted for its node's pressure", () => {
     const signals = evictionSignals(evicted(KUBELET("3264Ki")));
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({ name: "evicted_for_node_pressure", value: "node-1" });
-    const d = await new HeuristicPlanner().decide({
-      incident: {} as Incident,
-      target,
-      evidence: { collectedAt: "", signals, observations: {}, errors: [] },
-      recalled: [],
-      policy: defaultPolicy(),
-    });
+    const d = await heuristicDecision(target, signals);
     expect(d.action).toBe("none");
     expect(d.target).toBe("node/node-1");
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
+import { heuristicDecision } from "../../../helpers/decisions.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../../../agent/policy/plausibility.ts";
 import {
@@ -7,7 +7,7 @@ import {
   workloadSignals,
   type WorkloadObservations,
 } from "../../../../agent/platforms/kubernetes/signals.ts";
-import type { Decision, Incident, Signal, Target } from "../../../../core/types.ts";
+import type { Decision, Signal, Target } from "../../../../core/types.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { KubeEvent } from "../../../../tools/kubernetes/objectEvents.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
@@ -99,13 +99,7 @@ const names = (o: WorkloadObservations) =>
     .map((s) => s.name)
     .sort();
 async function decide(signals: Signal[], t: Target = target): Promise<Decision> {
-  return new HeuristicPlanner().decide({
-    incident: {} as Incident,
-    target: t,
-    evidence: { collectedAt: "", signals, observations: {}, errors: [] },
-    recalled: [],
-    policy: defaultPolicy(),
-  });
+  return heuristicDecision(t, signals);
 }
 
 describe("scaled to zero", () => {

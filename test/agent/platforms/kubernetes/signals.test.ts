@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { heuristicDecision } from "../../../helpers/decisions.ts";
 import {
   clusterNow,
   consumerGroupSignals,
@@ -10,9 +11,7 @@ import {
 import type { ContainerSnapshot, PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { NodeSnapshot } from "../../../../tools/kubernetes/nodeStatus.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
-import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
-import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
-import type { Incident, Target } from "../../../../core/types.ts";
+import type { Target } from "../../../../core/types.ts";
 
 // Shapes as the simulator's API returns them through the read tools (see test/e2e/kubernetes for the live path).
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -339,13 +338,7 @@ describe("OOM of the only revision: limit below need, or a leak a restart resets
       workload: "deployment",
       name: "web",
     };
-    const decision = await new HeuristicPlanner().decide({
-      incident: {} as Incident,
-      target,
-      evidence: { collectedAt: "", signals, observations: {}, errors: [] },
-      recalled: [],
-      policy: defaultPolicy(),
-    });
+    const decision = await heuristicDecision(target, signals);
     expect(decision.action).toBe("none");
     expect(decision.rationale).toMatch(/memory limit is below what it needs/);
   });
