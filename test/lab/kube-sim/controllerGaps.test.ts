@@ -53,26 +53,29 @@ const deployment = (
   },
 });
 
+/** An HPA that keeps Deployment web between 2 and 6 replicas at 50 % CPU. */
+const WEB_HPA = {
+  apiVersion: "autoscaling/v2",
+  kind: "HorizontalPodAutoscaler",
+  metadata: { name: "web", namespace: "demo" },
+  spec: {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+    minReplicas: 2,
+    maxReplicas: 6,
+    metrics: [
+      {
+        type: "Resource",
+        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
+      },
+    ],
+  },
+};
+
 describe("HorizontalPodAutoscaler on a Deployment without CPU requests", () => {
   it("does not scale and reports the real missing-request condition and events", async () => {
     const s = await start();
     await apply(deployment("web", "ghcr.io/acme/web:1.0.0"));
-    await apply({
-      apiVersion: "autoscaling/v2",
-      kind: "HorizontalPodAutoscaler",
-      metadata: { name: "web", namespace: "demo" },
-      spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-        minReplicas: 2,
-        maxReplicas: 6,
-        metrics: [
-          {
-            type: "Resource",
-            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
-          },
-        ],
-      },
-    });
+    await apply(WEB_HPA);
     pass(s, 60_000);
     expect(await k("-n", "demo", "get", "hpa", "web")).toMatch(
       /web\s+Deployment\/web\s+cpu: <unknown>\/50%\s+2\s+6\s+2/,
@@ -97,22 +100,7 @@ describe("HorizontalPodAutoscaler on a Deployment without CPU requests", () => {
         container: { resources: { requests: { cpu: "500m" } } },
       }),
     );
-    await apply({
-      apiVersion: "autoscaling/v2",
-      kind: "HorizontalPodAutoscaler",
-      metadata: { name: "web", namespace: "demo" },
-      spec: {
-        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
-        minReplicas: 2,
-        maxReplicas: 6,
-        metrics: [
-          {
-            type: "Resource",
-            resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } },
-          },
-        ],
-      },
-    });
+    await apply(WEB_HPA);
     pass(s, 60_000);
     expect(
       Number(await k("-n", "demo", "get", "deploy", "web", "-o", "jsonpath={.spec.replicas}")),
