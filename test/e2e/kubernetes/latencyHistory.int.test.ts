@@ -1,28 +1,18 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
 import { parsePolicy } from "../../../agent/policy/loadPolicy.ts";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { AgentClock } from "../../../agent/platforms/platform.ts";
 import type { Evidence, Incident, IncidentAlert, Target } from "../../../core/types.ts";
-import { DEMO_CLUSTER, startKubeSim, type KubeSim } from "@aegisops/kube-sim";
+import { DEMO_CLUSTER, startKubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { waitFor } from "../../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { useScrapedSim } from "./scrapedSim.ts";
 
 // A real Prometheus scrapes the simulator's request histograms every 200 ms while a ticker moves the cluster's
 // virtual clock 10× real time. A new release of `bidder` rolls out while Prometheus watches; the investigation
 // reads each revision's latency from that history (the clock refuses to sleep: nothing is sampled on the spot).
-const SPEED = 10;
-const TICK_MS = 25;
-
-let sim: KubeSim | undefined;
-let prom: TestPrometheus | undefined;
-let ticker: ReturnType<typeof setInterval> | undefined;
-afterEach(async () => {
-  clearInterval(ticker);
-  await prom?.stop();
-  await sim?.stop();
-});
+const scraped = useScrapedSim({ speed: 10, tickMs: 25 });
 
 const REGISTRY = `
 apiVersion: kube-sim.aegisops.io/v1
@@ -126,15 +116,15 @@ async function count(url: string, query: string): Promise<number> {
 
 /** Runs bidder's release `image` under Prometheus: scraped before, during and after the rollout; then investigates. */
 async function releaseUnderPrometheus(opts: { image: string; capacity: number }) {
-  sim = await startKubeSim({
-    clock: "virtual",
-    fixture: DEMO_CLUSTER + manifests(opts.capacity),
-    registry: REGISTRY,
-  });
+  const sim = scraped.keep(
+    await startKubeSim({
+      clock: "virtual",
+      fixture: DEMO_CLUSTER + manifests(opts.capacity),
+      registry: REGISTRY,
+    }),
+  );
   for (let t = 0; t < 60_000; t += 1000) sim.advance(1000);
-  const s = sim;
-  ticker = setInterval(() => s.advance(SPEED * TICK_MS), TICK_MS);
-  prom = await startPrometheus([new URL(sim.url).host]);
+  const prom = await scraped.scrape();
   const url = prom.url;
   const scrapesOf = (pods: string) =>
     `count(count_over_time(http_request_duration_seconds_count{namespace="auction",pod=~"${pods}"}[1m]) >= 15)`;

@@ -1,38 +1,26 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { AgentClock } from "../../../agent/platforms/platform.ts";
 import type { Evidence, IncidentAlert } from "../../../core/types.ts";
-import { startKubeSim, type KubeSim } from "@aegisops/kube-sim";
+import { startKubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { waitFor } from "../../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { useScrapedSim } from "./scrapedSim.ts";
 import { k8sWorkload } from "../../helpers/targets.ts";
 
 // A real Prometheus scrapes the simulator's cAdvisor metrics every 200 ms while a ticker moves the cluster's
 // virtual clock 10× real time. The investigation's clock refuses to sleep: memory must come from the history.
-const SPEED = 10;
-const TICK_MS = 25;
-
-let sim: KubeSim | undefined;
-let prom: TestPrometheus | undefined;
-let ticker: ReturnType<typeof setInterval> | undefined;
-afterEach(async () => {
-  clearInterval(ticker);
-  await prom?.stop();
-  await sim?.stop();
-});
+const scraped = useScrapedSim({ speed: 10, tickMs: 25 });
 
 const checkout = k8sWorkload("checkout");
 
 async function investigateWithHistory(variant: string) {
-  sim = await startKubeSim({ clock: "virtual" });
+  const sim = scraped.keep(await startKubeSim({ clock: "virtual" }));
   sim.advance(5000);
   sim.inject({ family: "memory_leak", target: "shop/checkout", variant });
   // Four simulated minutes of the fault before Prometheus looks (as diagnosis.test.ts lets it develop).
   for (let t = 0; t < 240_000; t += 1000) sim.advance(1000);
-  const s = sim;
-  ticker = setInterval(() => s.advance(SPEED * TICK_MS), TICK_MS);
-  prom = await startPrometheus([new URL(sim.url).host]);
+  const prom = await scraped.scrape();
   const platform = createKubernetesPlatform({
     kube: createKubeClients({ kind: "string", yaml: sim.kubeconfig() }),
     prometheusUrl: prom.url,
