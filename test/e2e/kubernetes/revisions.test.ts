@@ -69,11 +69,15 @@ describe("a bad new revision → rollback when only it introduced the fault", ()
     expect(incident.status).toBe("resolved");
   });
 
+  // An init command that returns on its own, but late (an hour-long wait for a schema): only time says it hangs.
+  // One that cannot return at all (`sleep infinity`) is rolled back at once (revisionIntroduced.test.ts).
+  const WAIT_LOOP = ["sh", "-c", "sleep 3600"];
+
   it("a release whose new init container never completes, while the old pods serve → rollback_deployment, verified", async () => {
     const sim = h.sim();
     rollOut(sim, "checkout", (spec) => {
       const image = spec.containers[0]!.image;
-      spec.initContainers = [{ name: "wait-for-schema", image, command: ["sh", "-c", "sleep infinity"] }];
+      spec.initContainers = [{ name: "wait-for-schema", image, command: WAIT_LOOP }];
     });
     h.advance(6 * 60_000);
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
@@ -90,7 +94,7 @@ describe("a bad new revision → rollback when only it introduced the fault", ()
     const sim = h.sim();
     rollOut(sim, "checkout", (spec) => {
       const image = spec.containers[0]!.image;
-      spec.initContainers = [{ name: "wait-for-schema", image, command: ["sh", "-c", "sleep infinity"] }];
+      spec.initContainers = [{ name: "wait-for-schema", image, command: WAIT_LOOP }];
     });
     h.advance(90_000);
     const generation = look(sim).deployment("checkout").metadata.generation;
