@@ -73,7 +73,10 @@ export function makeTriage(deps: AgentDeps) {
     }
     const located = await platform.locate(target);
     if (!located.ok)
-      return { target, outcome: { status: "escalated", reason: `${located.code ?? "target_not_found"}: ${located.reason}` } };
+      return {
+        target,
+        outcome: { status: "escalated", reason: `${located.code ?? "target_not_found"}: ${located.reason}` },
+      };
     const protectedReason =
       selfReason(deps.self, located.target, located.instanceId) ??
       located.protectedReason ??
