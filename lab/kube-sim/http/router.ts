@@ -1,3 +1,4 @@
+import { admitServiceAccount } from "../controllers/workloadRbac.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { applyDefaults } from "../admission.ts";
@@ -325,7 +326,11 @@ async function routeResource(
           `the kind of the object (${input.kind}) does not match the resource (${r.kind})`,
         );
       applyDefaults(r, input, () => api.nextClusterIP());
-      if (r.kind === "Pod") admitBarePodPriority(store, input as Pod);
+      if (r.kind === "Pod") {
+        const refused = admitServiceAccount({ store }, input as Pod);
+        if (refused) throw new ApiError("Forbidden", refused, { name: input.metadata.name, kind: "pods" });
+        admitBarePodPriority(store, input as Pod);
+      }
       const created = store.create(r, input);
       api.afterWrite();
       send(res, 201, created);
