@@ -109,6 +109,7 @@ export const RESOURCES: readonly ResourceDef[] = [
     statusSub("networking.k8s.io", "v1", "Ingress"),
   ]),
   def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", ["netpol"], true),
+  def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", [], false),
   def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", ["pdb"], true, [
     statusSub("policy", "v1", "PodDisruptionBudget"),
   ]),
