@@ -6,6 +6,7 @@ import type { Deployment } from "./types.ts";
 import { isHung } from "./controllers/process.ts";
 import { WORLD_ANNOTATION } from "./fixture.ts";
 import { overallP95, requestParts } from "./routes.ts";
+import { rateWithSinks, sinkDelaySeconds } from "./sinks.ts";
 
 /** Histogram bucket bounds of http_request_duration_seconds. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -180,7 +181,9 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     const active = Math.min(consumers, k.partitions);
     // A consumer that writes each message to a slow database handles fewer per second (10 ms of work each).
     const dbDelay = dbDelaySeconds(ctx, k.namespace, k.consumerDeployment);
-    const rate = dbDelay > 0 ? k.perConsumerRate / (1 + dbDelay / 0.01) : k.perConsumerRate;
+    const dbRate = dbDelay > 0 ? k.perConsumerRate / (1 + dbDelay / 0.01) : k.perConsumerRate;
+    // A consumer that writes each message to a service (its `calls`: a search index, an API) waits on it too.
+    const rate = rateWithSinks(dbRate, sinkDelaySeconds(ctx, k.namespace, k.consumerDeployment));
     // Each partition belongs to one consumer; a consumer splits its throughput over its partitions.
     for (let i = 0; i < k.partitions; i++) {
       // A hot partition (skewed key) gets `share` of all messages; the others split the rest.
