@@ -356,6 +356,7 @@ class RangeNovelty {
   private slowSpread = 0;
   private readonly aSpike: number;
   private readonly spikeNoise: number;
+  private readonly spikeMargin: number;
   private readonly aSlowSpread: number;
   private readonly spikeRange: SeenRange | undefined;
   private readonly slowSpreadRange: LateRange | undefined;
@@ -381,6 +382,7 @@ class RangeNovelty {
     this.spreadRange = new SeenRange(decay);
     this.aSpike = 2 / ((cfg.spikeSpan ?? 1) + 1);
     this.spikeNoise = Math.sqrt(this.aSpike / (2 - this.aSpike));
+    this.spikeMargin = cfg.spikeMargin ?? cfg.margin;
     this.spikeRange = cfg.spikeSpan === undefined ? undefined : new SeenRange(decay);
     this.aSlowSpread = 2 / ((cfg.slowSpreadSpan ?? 1) + 1);
     this.slowSpreadRange =
@@ -413,8 +415,10 @@ class RangeNovelty {
     this.spreadRange.learn(this.spread);
     if (this.spikeRange !== undefined) {
       this.spike = Number.isNaN(this.spike) ? x : this.spike + this.aSpike * (x - this.spike);
-      const m = this.cfg.spikeMargin ?? this.cfg.margin;
-      out = Math.max(out, this.spikeRange.beyond(this.spike, true, m, floor * this.spikeNoise));
+      out = Math.max(
+        out,
+        this.spikeRange.beyond(this.spike, true, this.spikeMargin, floor * this.spikeNoise),
+      );
       this.spikeRange.learn(this.spike);
     }
     if (this.slowSpreadRange !== undefined) {
@@ -465,7 +469,8 @@ class SeenRange {
 class LateRange {
   private readonly range: SeenRange;
   private readonly ring: Float64Array;
-  private seen = 0;
+  private at = 0;
+  private full = false;
 
   constructor(decay: number, lag: number) {
     this.range = new SeenRange(decay);
@@ -479,10 +484,12 @@ class LateRange {
 
   learn(v: number): void {
     if (this.ring.length === 0) return this.range.learn(v);
-    const k = this.seen % this.ring.length;
-    if (this.seen >= this.ring.length) this.range.learn(this.ring[k]!);
-    this.ring[k] = v;
-    this.seen++;
+    if (this.full) this.range.learn(this.ring[this.at]!);
+    this.ring[this.at] = v;
+    if (++this.at === this.ring.length) {
+      this.at = 0;
+      this.full = true;
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { noise, alarmsOf, scoresOf } from "../helpers/series.ts";
-import { listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
+import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
 
 function gaussian(seed: number, length = 5000): number[] {
   const n = noise(seed);
@@ -21,7 +21,8 @@ function withOscillation(values: number[]): number[] {
 }
 
 describe("detector v5 (v4 plus a spike range and a late range of the slow step size)", () => {
-  it("loads beside v4, which stays for rollback", () => {
+  it("is the default, and v4 stays for rollback", () => {
+    expect(DEFAULT_DETECTOR_VERSION).toBe("v5");
     expect(listDetectorVersions()).toEqual(expect.arrayContaining(["v4", "v5"]));
     expect(loadDetectorParams("v5").range?.spikeSpan).toBe(1);
     expect(loadDetectorParams("v5").range?.slowSpreadLag).toBeGreaterThan(0);
