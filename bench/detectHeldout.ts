@@ -2,8 +2,8 @@
  * Does a new detector version generalise? The protocol the next tuner reruns (`npm run bench -- detect-heldout`):
  * the newest version (the candidate) against the one before it (the base) on the NAB development slice, whole
  * and in halves, all three profiles with the fixed and the swept threshold; which files the candidate changes;
- * its new parameters chosen on one half and scored on the other (the even/odd halves both ways, then 100
- * random halves), a tie going to the base; and both on synthetic series NAB does not hold.
+ * its new parameters chosen on one half and scored on the other (the even/odd halves both ways, each category
+ * left out, then 100 random halves), a tie going to the base; and both on synthetic series NAB does not hold.
  */
 import { loadCorpus } from "../detect/nab/corpus.ts";
 import { changedFiles, holdOut, randomHalves, tabulate, type Setting } from "../detect/nab/heldout.ts";
@@ -118,6 +118,20 @@ export async function benchDetectHeldout(): Promise<BenchRow[]> {
         `held out ${label}: chose "${r.chosen}" (${r.design.toFixed(1)} on its design half); test half ${r.test.toFixed(1)} vs ${base.name} ${r.baseTest.toFixed(1)}`,
         Number((r.test - r.baseTest).toFixed(2)),
         "gain on test half",
+      ),
+    );
+  }
+  // Leave one category out: chosen on the others, scored on it (a category with no window scores 0 either way).
+  const categories = [...new Set(files.map((f) => f.name.split("/")[0]!))];
+  for (const category of categories) {
+    const test = files.flatMap((f, i) => (f.name.startsWith(`${category}/`) ? [i] : []));
+    const design = files.flatMap((f, i) => (f.name.startsWith(`${category}/`) ? [] : [i]));
+    const r = holdOut(table, design, test);
+    rows.push(
+      infoRow(
+        `held out ${category} (${test.length} files): chose "${r.chosen}" on the rest; ${r.test.toFixed(1)} vs ${base.name} ${r.baseTest.toFixed(1)}`,
+        Number((r.test - r.baseTest).toFixed(2)),
+        "gain on held-out category",
       ),
     );
   }
