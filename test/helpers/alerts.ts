@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { WebhookPayload } from "../../core/alert.ts";
 import type { IncidentAlert } from "../../core/types.ts";
+import type { IncomingAlert } from "../../store/incidentRepository.ts";
 
 const FIXTURES = new URL("../fixtures/alertmanager/", import.meta.url);
 
@@ -70,3 +71,19 @@ export const incidentAlert = (
   fingerprint: "",
   receivedAt: "2026-12-01T10:00:01Z",
 });
+
+/** One firing alert on its way into the store, about the Docker container `container`. */
+export function incomingFiring(fingerprint: string, container: string): IncomingAlert {
+  return {
+    alert: {
+      status: "firing",
+      labels: { alertname: "HighMemory", container },
+      annotations: {},
+      startsAt: "2026-11-23T15:08:43.971Z",
+      endsAt: "0001-01-01T00:00:00Z",
+      generatorURL: "",
+      fingerprint,
+    },
+    target: { kind: "docker_container", key: `docker:container/${container}`, name: container },
+  };
+}

@@ -4,20 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../store/openStore.ts";
+import { incomingFiring } from "../helpers/alerts.ts";
 import { writeLockWait } from "../../store/writeLockWait.ts";
-
-const alert = (fingerprint: string, container: string) => ({
-  alert: {
-    status: "firing" as const,
-    labels: { alertname: "HighMemory", container },
-    annotations: {},
-    startsAt: "2026-11-23T15:08:43.971Z",
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "",
-    fingerprint,
-  },
-  target: { kind: "docker_container" as const, key: `docker:container/${container}`, name: container },
-});
 
 describe("the webhook waits for another connection's write lock without holding the event loop", () => {
   let dir: string;
@@ -35,6 +23,17 @@ describe("the webhook waits for another connection's write lock without holding 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A table `t` on a connection that does not wait in SQLite (busy_timeout 0), while `other` holds the lock. */
+  const lockedTable = () => {
+    const path = join(dir, "t.db");
+    const db = new Database(path);
+    db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT)");
+    db.pragma("busy_timeout = 0");
+    other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    return db;
+  };
+
   it("stores the alert once the holder commits, and timers run while it waits", async () => {
     store = await openStore({ dbPath: join(dir, "aegis.db") });
     // The agent process's connection, as another process would hold it: a write transaction left open.
@@ -42,7 +41,7 @@ describe("the webhook waits for another connection's write lock without holding 
     other.exec("BEGIN IMMEDIATE");
     other.prepare("INSERT INTO health_probe (id, at) VALUES (1, 'x')").run();
 
-    const ingest = store.ingest.ingest([alert("fp-1", "web")], new Date().toISOString());
+    const ingest = store.ingest.ingest([incomingFiring("fp-1", "web")], new Date().toISOString());
     let settled = false;
     void ingest.finally(() => (settled = true));
     // Only a free event loop runs this timer; a wait inside SQLite's busy handler would hold it until the
@@ -60,17 +59,12 @@ describe("the webhook waits for another connection's write lock without holding 
   });
 
   it("fails with SQLite's busy error when the lock is not freed in time, and nothing is written", async () => {
-    const path = join(dir, "t.db");
-    const db = new Database(path);
-    db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT)");
-    db.pragma("busy_timeout = 0");
-    other = new Database(path);
-    other.exec("BEGIN IMMEDIATE");
+    const db = lockedTable();
     const insert = db.transaction(() => db.prepare("INSERT INTO t VALUES ('a')").run());
     const wait = writeLockWait({ timeoutMs: 30 });
     try {
       await expect(wait(() => insert.immediate())).rejects.toMatchObject({ code: "SQLITE_BUSY" });
-      other.exec("ROLLBACK");
+      other!.exec("ROLLBACK");
       expect(db.prepare("SELECT count(*) AS n FROM t").get()).toEqual({ n: 0 });
       // The next write, once the lock is free, goes through.
       await wait(() => insert.immediate());
@@ -81,12 +75,7 @@ describe("the webhook waits for another connection's write lock without holding 
   });
 
   it("begins waiting writes in the order they were asked for", async () => {
-    const path = join(dir, "t.db");
-    const db = new Database(path);
-    db.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (v TEXT)");
-    db.pragma("busy_timeout = 0");
-    other = new Database(path);
-    other.exec("BEGIN IMMEDIATE");
+    const db = lockedTable();
     const wait = writeLockWait();
     const insert = (v: string) => db.transaction(() => db.prepare("INSERT INTO t VALUES (?)").run(v));
     try {
