@@ -219,10 +219,10 @@ export class PgIncidentRepository implements IncidentRepository {
   }
 
   /**
-   * Alerts joining incidents, in order: each incident's counters move once for all its alerts (the update locks
-   * its row and returns the count before, which says which alerts are kept whole), then every alert row and
-   * "joined" entry in one statement. An incident whose timeline would pass its bound takes the general path
-   * (it drops old entries as each is added).
+   * Alerts joining incidents, in order, in one statement: each incident's counters move once for all its alerts
+   * (the update locks its row; the count before says which alerts are kept whole), with every alert row and
+   * "joined" entry. An incident whose timeline would pass its bound takes the general path after it (it drops
+   * old entries as each is added).
    */
   private async joinBatch(
     c: PgClient,
@@ -232,68 +232,67 @@ export class PgIncidentRepository implements IncidentRepository {
     if (joins.length === 0) return;
     const perIncident = new Map<string, number>();
     for (const j of joins) perIncident.set(j.incidentId, (perIncident.get(j.incidentId) ?? 0) + 1);
-    const counted = await all<{ id: string; before: number }>(
+    const column = <T>(f: (j: (typeof joins)[number]) => T) => joins.map(f);
+    // The alerts' positions in their incident (the count before + their rank among this batch's joins to it) say
+    // which are kept whole; incidents whose timeline would pass its bound are left out (not counted, not written).
+    const counted = await all<{ id: string }>(
       c,
-      `UPDATE incidents i SET alert_count = i.alert_count + u.k,
-         alerts_dropped = i.alerts_dropped + GREATEST(0, i.alert_count + u.k - GREATEST(i.alert_count, $3::int)),
-         timeline_count = i.timeline_count + u.k
-       FROM unnest($1::text[], $2::int[]) AS u(id, k)
-       WHERE i.id = u.id AND i.timeline_count + u.k <= $4::int
-       RETURNING i.id, i.alert_count - u.k AS before`,
+      `WITH u AS (
+         SELECT * FROM unnest($1::text[], $2::int[]) AS u(id, k)
+       ), counted AS (
+         UPDATE incidents i SET alert_count = i.alert_count + u.k,
+           alerts_dropped = i.alerts_dropped + GREATEST(0, i.alert_count + u.k - GREATEST(i.alert_count, $3::int)),
+           timeline_count = i.timeline_count + u.k
+         FROM u WHERE i.id = u.id AND i.timeline_count + u.k <= $4::int
+         RETURNING i.id, i.alert_count - u.k AS before
+       ), new AS (
+         SELECT n.*, c.before + row_number() OVER (PARTITION BY n.incident_id ORDER BY n.ord) - 1 < $3::int AS kept
+           FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+             $12::text[], $13::text[]) WITH ORDINALITY
+             AS n(incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json, generator_url,
+               message, ord)
+           JOIN counted c ON c.id = n.incident_id
+       ), alert AS (
+         INSERT INTO alerts (incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json,
+           generator_url, received_at, last_seen_at)
+         SELECT incident_id, fingerprint, status, starts_at, ends_at,
+             CASE WHEN kept THEN labels_json ELSE '{}' END, CASE WHEN kept THEN annotations_json ELSE '{}' END,
+             CASE WHEN kept THEN generator_url ELSE '' END, $14, $14
+           FROM new ORDER BY ord
+       ), joined AS (
+         INSERT INTO timeline (incident_id, at, step, message, data_json)
+           SELECT incident_id, $15, 'alert_joined', message, NULL FROM new ORDER BY ord
+       )
+       SELECT id FROM counted`,
       [
         [...perIncident.keys()],
         [...perIncident.values()],
         this.bounds.alertsPerIncident,
         this.bounds.timelinePerIncident,
-      ],
-    );
-    const next = new Map(counted.map((r) => [r.id, Number(r.before)]));
-    const rows: Array<{ item: Item; incidentId: string; full: boolean }> = [];
-    for (const j of joins) {
-      const position = next.get(j.incidentId);
-      if (position === undefined) {
-        await this.insertAlert(c, j.incidentId, j.item.fingerprint, j.item.alert, receivedAt);
-        await this.timeline(
-          c,
-          j.incidentId,
-          "alert_joined",
-          INGEST_TEXT.joined(j.item.alert, j.item.fingerprint),
-        );
-        continue;
-      }
-      next.set(j.incidentId, position + 1);
-      rows.push({ ...j, full: position < this.bounds.alertsPerIncident });
-    }
-    if (rows.length === 0) return;
-    const column = <T>(f: (r: (typeof rows)[number]) => T) => rows.map(f);
-    await c.query(
-      `WITH new AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-           $8::text[], $9::text[]) WITH ORDINALITY
-           AS n(incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json, generator_url,
-             message, ord)
-       ), alert AS (
-         INSERT INTO alerts (incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json,
-           generator_url, received_at, last_seen_at)
-         SELECT incident_id, fingerprint, status, starts_at, ends_at, labels_json, annotations_json, generator_url,
-           $10, $10 FROM new ORDER BY ord
-       )
-       INSERT INTO timeline (incident_id, at, step, message, data_json)
-         SELECT incident_id, $11, 'alert_joined', message, NULL FROM new ORDER BY ord`,
-      [
-        column((r) => r.incidentId),
-        column((r) => r.item.fingerprint),
-        column((r) => r.item.alert.status),
-        column((r) => r.item.alert.startsAt),
-        column((r) => r.item.alert.endsAt),
-        column((r) => (r.full ? JSON.stringify(r.item.alert.labels) : "{}")),
-        column((r) => (r.full ? JSON.stringify(r.item.alert.annotations) : "{}")),
-        column((r) => (r.full ? r.item.alert.generatorURL : "")),
-        column((r) => INGEST_TEXT.joined(r.item.alert, r.item.fingerprint)),
+        column((j) => j.incidentId),
+        column((j) => j.item.fingerprint),
+        column((j) => j.item.alert.status),
+        column((j) => j.item.alert.startsAt),
+        column((j) => j.item.alert.endsAt),
+        column((j) => JSON.stringify(j.item.alert.labels)),
+        column((j) => JSON.stringify(j.item.alert.annotations)),
+        column((j) => j.item.alert.generatorURL),
+        column((j) => INGEST_TEXT.joined(j.item.alert, j.item.fingerprint)),
         receivedAt,
         now(),
       ],
     );
+    const written = new Set(counted.map((r) => r.id));
+    for (const j of joins) {
+      if (written.has(j.incidentId)) continue;
+      await this.insertAlert(c, j.incidentId, j.item.fingerprint, j.item.alert, receivedAt);
+      await this.timeline(
+        c,
+        j.incidentId,
+        "alert_joined",
+        INGEST_TEXT.joined(j.item.alert, j.item.fingerprint),
+      );
+    }
   }
 
   /** Carry out a plan other than `create` (see createWithFirstAlerts). */
