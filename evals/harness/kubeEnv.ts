@@ -400,7 +400,7 @@ export function resolvePodRefs(text: string, kube: KubeEnv, region?: string): st
   return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t, region));
 }
 
-/** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
+/** Replaces `$pod(namespace/deployment)` in label and annotation values with the name of a pod of that Deployment. */
 export function resolvePodLabels(
   n: Scenario["notifications"][number],
   kube: KubeEnv | undefined,
@@ -409,13 +409,13 @@ export function resolvePodLabels(
   // A pod is looked up in the cluster the alert names (its `cluster` or `region` label), if the scenario has it.
   const regionOf = (labels: Record<string, string>) =>
     [labels.cluster, labels.region].find((r) => r !== undefined && kube.sims.has(r));
+  // Annotations name the pod too, as Prometheus renders `{{ $labels.pod }}` into them.
+  const resolveAll = (m: Record<string, string>, region: string | undefined) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, resolvePodRefs(v, kube, region)]));
   const alerts = n.alerts.map((a) => ({
     ...a,
-    labels: Object.fromEntries(
-      Object.entries(a.labels).map(([k, v]) => {
-        return [k, resolvePodRefs(v, kube, regionOf(a.labels))];
-      }),
-    ),
+    labels: resolveAll(a.labels, regionOf(a.labels)),
+    annotations: resolveAll(a.annotations, regionOf(a.labels)),
   }));
   return { ...n, alerts };
 }

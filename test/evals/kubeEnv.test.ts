@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startKubeEnv, type KubeEnv } from "../../evals/harness/kubeEnv.ts";
+import { resolvePodLabels, startKubeEnv, type KubeEnv } from "../../evals/harness/kubeEnv.ts";
 import { parseScenario } from "../../evals/harness/scenario.ts";
 
 let env: KubeEnv | undefined;
@@ -92,6 +92,25 @@ describe("a scenario expressed as object changes", () => {
     };
     expect(pod.spec.containers[0]!.image).toBe("ghcr.io/acme/checkout:2.1.0");
     expect(pod.status.containerStatuses[0]!.lastState.terminated?.exitCode).toBe(3);
+    // An alert names that pod in its labels and, as Prometheus renders `{{ $labels.pod }}`, in its annotations.
+    const sent = resolvePodLabels(
+      {
+        alerts: [
+          {
+            status: "firing",
+            labels: { alertname: "KubePodCrashLooping", namespace: "shop", pod: "$pod(shop/checkout)" },
+            annotations: { description: "Pod shop/$pod(shop/checkout) (checkout) is in waiting state." },
+          },
+        ],
+        afterMs: 0,
+        concurrent: false,
+      },
+      env,
+    );
+    expect("alerts" in sent && sent.alerts[0]!.labels.pod).toBe(name);
+    expect("alerts" in sent && sent.alerts[0]!.annotations.description).toBe(
+      `Pod shop/${name} (checkout) is in waiting state.`,
+    );
   });
 
   it("applies manifests, deletes objects and waits; a step that the API refuses names the file and the step", async () => {
