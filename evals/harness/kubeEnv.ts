@@ -334,6 +334,9 @@ function call(
       url,
       {
         method,
+        // A connection of its own per step: a kept-alive one may be closed by the server while a long `waitMs`
+        // advanced the clock (the event loop busy), and reusing it then fails with ECONNRESET.
+        agent: false,
         ...(sim.caPem ? { ca: sim.caPem } : {}),
         headers: {
           authorization: `Bearer ${sim.adminToken}`,
