@@ -377,9 +377,12 @@ function podsOfWorkload(sim: KubeSim, namespace: string, name: string): Pod[] | 
 /**
  * The name of a pod of a workload, for an alert's `pod` label: `ns/name` picks the newest pod that is not Ready
  * (the one an alert about a failing pod names), else the newest; `ns/name#N` a StatefulSet's ordinal N or
- * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings.
+ * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings;
+ * `ns/name#failed` a Deployment's newest failed (evicted) pod.
  */
 function podName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const failed = /^(.*)#failed$/.exec(target);
+  if (failed) return failedPodName(sim, failed[1]!, scenario);
   const m = /^(.*?)(?:#(\d+))?$/.exec(target)!;
   const { namespace, name } = split(m[1]!);
   const all = podsOfWorkload(sim, namespace, name);
@@ -395,6 +398,33 @@ function podName(sim: KubeSim, target: string, scenario: Scenario): string {
   const pick = m[2] !== undefined ? ordinal(Number(m[2])) : (pods.find((p) => !isPodReady(p)) ?? pods[0]);
   if (!pick)
     throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}): the workload has no such pod`);
+  return pick.metadata.name;
+}
+
+/**
+ * `ns/name#failed`: the newest pod of a Deployment that has failed and is kept as an object (evicted by the kubelet,
+ * `Failed`), the one an alert on a pod's phase names after its replacement started elsewhere.
+ */
+function failedPodName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const { namespace, name } = split(target);
+  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+  if (!d)
+    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}#failed): no such Deployment`);
+  const owned = new Set(
+    (sim.ctx.store.view(R.replicasets, namespace) as readonly KubeObject[])
+      .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+      .map((rs) => rs.metadata.uid),
+  );
+  const pick = (sim.ctx.store.view(R.pods, namespace) as readonly Pod[])
+    .filter((p) => p.status?.phase === "Failed" && owned.has(controllerOf(p)?.uid))
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+    )[0];
+  if (!pick)
+    throw new AegisError(
+      "config_invalid",
+      `${scenario.file}: $pod(${target}#failed): the workload has no failed pod`,
+    );
   return pick.metadata.name;
 }
 
