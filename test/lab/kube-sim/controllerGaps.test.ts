@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
-import { clusterManifests, useVirtualSim } from "./helpers.ts";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim } from "./helpers.ts";
 
 // Controller behaviours a real cluster shows and the simulator once lacked, read with the real kubectl on a
 // virtual clock (time moves only through sim.advance).

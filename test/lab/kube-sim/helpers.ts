@@ -20,17 +20,6 @@ export const FAST = {
   hpaSyncMs: 1000,
 };
 
-/** Manifests of bare Nodes node-1 … node-N and the given Namespaces: the cluster a test fixture starts from. */
-export function clusterManifests(nodes: number, namespaces: string[] = []): string {
-  return [
-    ...Array.from(
-      { length: nodes },
-      (_, i) => `apiVersion: v1\nkind: Node\nmetadata: { name: node-${i + 1} }\n`,
-    ),
-    ...namespaces.map((ns) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`),
-  ].join("---\n");
-}
-
 /** Starts a simulator on 127.0.0.1 with fast timings (real clock unless told otherwise). */
 export function startFastSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
   return startKubeSim({ tickMs: 50, ...opts, timings: { ...FAST, ...opts.timings } });
@@ -200,11 +189,11 @@ function session(current: () => { sim: KubeSim; env: KubectlEnv } | undefined): 
 }
 
 /**
- * Per test: `start()` runs a fresh simulator on the virtual clock from `fixture` (manifests, an ImageRegistry)
- * and moves its clock `warmUpMs` on; it and its kubectl home are removed after each test.
+ * Per test: `start()` runs a fresh simulator on the virtual clock from `fixture` (manifests, an ImageRegistry; the
+ * demo cluster when undefined) and moves its clock `warmUpMs` on; it and its kubectl home are removed after each test.
  */
 export function useVirtualSim(
-  fixture: string,
+  fixture: string | undefined,
   { warmUpMs = 1000 }: { warmUpMs?: number } = {},
 ): SimSession & { start(): Promise<KubeSim> } {
   let live: { sim: KubeSim; env: KubectlEnv } | undefined;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // The kubelet's admission of pods under node pressure, DaemonSet pods refused by it, and scheduling gates;
 // read with the real kubectl on a virtual clock.

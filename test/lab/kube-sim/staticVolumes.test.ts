@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // Statically provisioned PersistentVolumes: binding, Released after the claim is gone, and what a claim
 // re-created for a Released volume shows; read with the real kubectl on a virtual clock.
