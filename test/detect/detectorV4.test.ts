@@ -1,33 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-
-const STEP = 5 * 60_000;
-const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
-
-/** Deterministic pseudo-random normal noise (Box–Muller over a linear congruential generator). */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
-
-function alarmsOf(version: string, values: number[]): number[] {
-  const params = loadDetectorParams(version);
-  const d = new StreamingDetector(params);
-  return values
-    .map((v, i) => (d.update(T0 + i * STEP, v) >= params.threshold ? i : -1))
-    .filter((i) => i >= 0);
-}
-
-/** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
-function cronThenShift(seed: number): number[] {
-  const n = noise(seed);
-  return Array.from(
-    { length: 4000 },
-    (_, i) => 100 + 3 * n() + (i % 100 === 50 ? 60 : 0) + (i >= 3000 ? 80 : 0),
-  );
-}
+import { alarmsOf, busyAfternoons, cronThenShift, noise, POINTS_PER_DAY, STEP, T0 } from "./series.ts";
 
 describe("detector v4 (range novelty)", () => {
   it("is the default, and v2 still loads for rollback", () => {
@@ -96,12 +70,8 @@ describe("detector v4 (range novelty)", () => {
 
   it("on a series its hour-of-day baseline explains, alarms on a value normal only at another hour", () => {
     const n = noise(4);
-    const perDay = 288;
-    const busy = (i: number) => {
-      const hour = new Date(T0 + i * STEP).getUTCHours();
-      return hour >= 12 && hour < 18;
-    };
-    const values = Array.from({ length: 10 * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const perDay = POINTS_PER_DAY;
+    const values = busyAfternoons(n, 10);
     expect(alarmsOf("v4", values).filter((i) => i >= 3 * perDay)).toHaveLength(0);
     const at = 9 * perDay + 36; // day 9, 03:00: the night value jumps to the busy-hour level
     const faulty = values.map((v, i) => (i >= at && i < at + 24 ? 200 + 4 * n() : v));
@@ -110,12 +80,8 @@ describe("detector v4 (range novelty)", () => {
 
   it("on a series its hour-of-day baseline explains, alarms when the daily peak does not come", () => {
     const n = noise(9);
-    const perDay = 288;
-    const busy = (i: number) => {
-      const hour = new Date(T0 + i * STEP).getUTCHours();
-      return hour >= 12 && hour < 18;
-    };
-    const values = Array.from({ length: 10 * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const perDay = POINTS_PER_DAY;
+    const values = busyAfternoons(n, 10);
     const at = 9 * perDay + 144; // day 9, 12:00: the busy hours stay at the night's level
     const faulty = values.map((v, i) => (i >= at && i < at + 72 ? 80 + 4 * n() : v));
     expect(alarmsOf("v4", faulty).filter((i) => i >= at && i < at + 12)).toHaveLength(1);
