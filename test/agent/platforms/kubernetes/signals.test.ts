@@ -11,7 +11,7 @@ import {
 import type { ContainerSnapshot, PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { NodeSnapshot } from "../../../../tools/kubernetes/nodeStatus.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
-import type { Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 // Shapes as the simulator's API returns them through the read tools (see test/e2e/kubernetes for the live path).
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -331,13 +331,7 @@ describe("OOM of the only revision: limit below need, or a leak a restart resets
     const signals = workloadSignals(o);
     const limited = signals.find((s) => s.name === "oom_limit_too_low");
     expect(limited?.detail).toMatch(/OOMKilled within about 45 s of starting .*memory limit 128 MiB/);
-    const target: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/deployment/web",
-      namespace: "shop",
-      workload: "deployment",
-      name: "web",
-    };
+    const target = k8sWorkload("web");
     const decision = await heuristicDecision(target, signals);
     expect(decision.action).toBe("none");
     expect(decision.rationale).toMatch(/memory limit is below what it needs/);
