@@ -60,6 +60,7 @@ export async function postAlerts(
 export const incidentAlert = (
   labels: Record<string, string>,
   status: "firing" | "resolved" = "firing",
+  over: Partial<IncidentAlert> = {},
 ): IncidentAlert => ({
   status,
   labels,
@@ -69,4 +70,11 @@ export const incidentAlert = (
   generatorURL: "",
   fingerprint: "",
   receivedAt: "2026-12-01T10:00:01Z",
+  ...over,
 });
+
+/** A firing alert that began and arrived just now, with these labels and fingerprint. */
+export const alertNow = (fingerprint: string, labels: Record<string, string>): IncidentAlert => {
+  const now = new Date().toISOString();
+  return incidentAlert(labels, "firing", { fingerprint, startsAt: now, receivedAt: now });
+};
