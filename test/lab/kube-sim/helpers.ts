@@ -236,6 +236,11 @@ export function useFastSim(opts: KubeSimOptions = {}): SimSession {
   return session(() => live);
 }
 
+/** The status ("True", "False", "Unknown") of one condition of a node, read with kubectl. */
+export function nodeCondition(session: Pick<SimSession, "k">, node: string, type: string): Promise<string> {
+  return session.k("get", "node", node, "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
+}
+
 /** Moves a virtual clock on by `ms` in one-second steps, so controllers see every second pass. */
 export function walk(sim: KubeSim, ms: number): void {
   for (let t = 0; t < ms; t += 1000) sim.advance(1000);

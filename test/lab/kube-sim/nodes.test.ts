@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clusterManifests, deployment, manifests } from "../../helpers/kubeManifests.ts";
-import { useVirtualSim, walk } from "./helpers.ts";
+import { nodeCondition, useVirtualSim, walk } from "./helpers.ts";
 
 // Node conditions derived from the node's world (memory, pids, CNI, kubelet), its journal, and arbitrary
 // Events; read with the real kubectl on a virtual clock.
@@ -29,8 +29,7 @@ const CACHE = JSON.stringify(
 );
 
 const { start, run, k, post } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
-const condition = (type: string) =>
-  k("get", "node", "node-1", "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
+const condition = (type: string) => nodeCondition({ k }, "node-1", type);
 
 describe("node conditions follow from the node's world", () => {
   it("a leak with no limit exhausts the node: MemoryPressure, a taint, the biggest consumer Evicted, kubelet journal", async () => {

@@ -187,6 +187,14 @@ describe("Kubernetes node signals", () => {
     pods: [pod("web-a-1", "a")],
     ...over,
   });
+  /** A node condition that changed a minute in. */
+  const condition = (type: string, status: string, reason: string) => ({
+    type,
+    status,
+    reason,
+    message: "",
+    since: at(1),
+  });
   const names = (n: NodeSnapshot) =>
     nodeSignals(n)
       .map((s) => s.name)
@@ -194,36 +202,18 @@ describe("Kubernetes node signals", () => {
 
   it("NotReady with workloads → node_not_ready", () => {
     const n = node({});
-    n.conditions[0] = {
-      type: "Ready",
-      status: "Unknown",
-      reason: "NodeStatusUnknown",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[0] = condition("Ready", "Unknown", "NodeStatusUnknown");
     expect(names(n)).toEqual(["node_not_ready"]);
   });
   it("DiskPressure → disk_pressure", () => {
     const n = node({});
-    n.conditions[1] = {
-      type: "DiskPressure",
-      status: "True",
-      reason: "KubeletHasDiskPressure",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[1] = condition("DiskPressure", "True", "KubeletHasDiskPressure");
     expect(names(n)).toEqual(["disk_pressure"]);
   });
   it("NotReady but already cordoned and empty (DaemonSet pods only) → node_drained too", () => {
     const ds = { ...pod("node-exporter-x", "z"), ownerKind: "DaemonSet" };
     const n = node({ unschedulable: true, pods: [ds] });
-    n.conditions[0] = {
-      type: "Ready",
-      status: "Unknown",
-      reason: "NodeStatusUnknown",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[0] = condition("Ready", "Unknown", "NodeStatusUnknown");
     expect(names(n)).toEqual(["node_drained", "node_not_ready"]);
   });
   it("Ready, no pressure → healthy", () => {
