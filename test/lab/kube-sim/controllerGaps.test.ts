@@ -26,6 +26,9 @@ images:
 ${clusterManifests(3, ["demo"])}`;
 
 const { start, run, k, post: postSim } = useVirtualSim(FIXTURE);
+/** The images the DaemonSet agent's pods run, space-separated. */
+const agentImages = () =>
+  k("-n", "demo", "get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.containers[0].image}");
 const apply = async (manifest: object) => {
   const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
   expect(r.code, r.stderr).toBe(0);
@@ -141,16 +144,7 @@ describe("DaemonSet rolling update", () => {
     expect(await k("-n", "demo", "rollout", "status", "ds/agent", "--timeout=5s")).toMatch(
       /daemon set "agent" successfully rolled out/,
     );
-    const images = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const images = await agentImages();
     expect(images.split(" ").sort()).toEqual(Array(3).fill("ghcr.io/acme/agent:1.1.0"));
     expect(await k("-n", "demo", "get", "ds", "agent")).toMatch(/agent\s+3\s+3\s+3\s+3\s+3/);
     expect(await k("-n", "demo", "rollout", "history", "ds/agent")).toMatch(/1\s+<none>\s*\n2\s+<none>/);
@@ -158,31 +152,13 @@ describe("DaemonSet rolling update", () => {
     // A broken template stops after the first node: the budget keeps the other two on the old pods.
     await k("-n", "demo", "set", "image", "ds/agent", "agent=ghcr.io/acme/agent:1.2.0");
     pass(s, 60_000);
-    const pods = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const pods = await agentImages();
     expect(pods.split(" ").filter((i) => i.endsWith(":1.2.0"))).toHaveLength(1);
     expect(pods.split(" ").filter((i) => i.endsWith(":1.1.0"))).toHaveLength(2);
     expect(await k("-n", "demo", "get", "pods", "-l", "app=agent")).toMatch(/CrashLoopBackOff|Error/);
     await k("-n", "demo", "rollout", "undo", "ds/agent");
     pass(s, 30_000);
-    const back = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const back = await agentImages();
     expect(back.split(" ").sort()).toEqual(Array(3).fill("ghcr.io/acme/agent:1.1.0"));
   });
 
@@ -193,16 +169,7 @@ describe("DaemonSet rolling update", () => {
     pass(s, 10_000);
     await k("-n", "demo", "set", "image", "ds/agent", "agent=ghcr.io/acme/agent:1.1.0");
     pass(s, 30_000);
-    const images = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const images = await agentImages();
     expect(images.split(" ")).toEqual(Array(3).fill("ghcr.io/acme/agent:1.0.0"));
     expect(
       await k("-n", "demo", "get", "ds", "agent", "-o", "jsonpath={.status.updatedNumberScheduled}"),
