@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { STEP, alarmsOf, cronThenShift } from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-import { alarmsOf as alarmsFrom, cronThenShift, STEP } from "./series.ts";
-
-// v3 was written against series that start at the epoch.
-const alarmsOf = (version: string, values: number[]) => alarmsFrom(version, values, 0);
 
 describe("detector v3 (novelty context)", () => {
   it("is a version beside v2, not the default: v3 is opt-in", () => {

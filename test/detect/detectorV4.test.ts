@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
+import {
+  STEP,
+  T0,
+  noise,
+  alarmsOf,
+  scoresOf,
+  cronThenShift,
+  busyAfternoons,
+  POINTS_PER_DAY,
+} from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
-import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-import { alarmsOf, busyAfternoons, cronThenShift, noise, POINTS_PER_DAY, STEP, T0 } from "./series.ts";
+import { listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
 
 describe("detector v4 (range novelty)", () => {
-  it("is the default, and v2 still loads for rollback", () => {
-    expect(DEFAULT_DETECTOR_VERSION).toBe("v4");
+  it("still loads for rollback from v5, as v2 does", () => {
     expect(listDetectorVersions()).toEqual(expect.arrayContaining(["v1", "v2", "v3", "v4"]));
     expect(loadDetectorParams("v4").range).toBeDefined();
     expect(loadDetectorParams("v2").range).toBeUndefined();
@@ -13,13 +21,8 @@ describe("detector v4 (range novelty)", () => {
 
   it("is causal and keeps every score in [0, 1]", () => {
     const values = cronThenShift(1);
-    const params = loadDetectorParams("v4");
-    const score = (vs: number[]) => {
-      const d = new StreamingDetector(params);
-      return vs.map((v, i) => d.update(T0 + i * STEP, v));
-    };
-    const full = score(values);
-    expect(full.slice(0, 3100)).toEqual(score(values.slice(0, 3100)));
+    const full = scoresOf("v4", values);
+    expect(full.slice(0, 3100)).toEqual(scoresOf("v4", values.slice(0, 3100)));
     expect(full.every((s) => s >= 0 && s <= 1)).toBe(true);
   });
 

@@ -11,6 +11,9 @@ import {
   type Deployment,
 } from "@aegisops/kube-sim";
 
+// The kube-sim tests' fixtures start from these bare nodes and namespaces (kept here too for their imports).
+export { clusterManifests } from "../../helpers/kubeManifests.ts";
+
 /** Timings short enough for tests on the real clock (pods start and turn ready in ~0.2 s). */
 export const FAST = {
   podStartMs: 150,

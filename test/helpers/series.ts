@@ -1,9 +1,11 @@
 import { StreamingDetector } from "../../detect/detector.ts";
 import { loadDetectorParams } from "../../detect/versions.ts";
 
-/** The detector tests' series: one point every 5 minutes from T0. */
+/** Spacing of the detector tests' synthetic series: NAB's 5 minutes. */
 export const STEP = 5 * 60_000;
-export const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
+/** Where the detector tests' series start: a Monday, 00:00 UTC. */
+export const T0 = Date.UTC(2026, 0, 5);
+/** Points in a day at STEP. */
 export const POINTS_PER_DAY = 288;
 
 /** Deterministic pseudo-random normal noise (Box–Muller over a linear congruential generator). */
@@ -13,13 +15,19 @@ export function noise(seed: number): () => number {
   return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
 }
 
-/** Indices of the points a detector version scores at or over its threshold (point i stands at start + i·STEP). */
-export function alarmsOf(version: string, values: number[], start = T0): number[] {
+/** The points at which a detector version alarms (score at or above its threshold) over a series. */
+export function alarmsOf(version: string, values: number[]): number[] {
   const params = loadDetectorParams(version);
   const d = new StreamingDetector(params);
   return values
-    .map((v, i) => (d.update(start + i * STEP, v) >= params.threshold ? i : -1))
+    .map((v, i) => (d.update(T0 + i * STEP, v) >= params.threshold ? i : -1))
     .filter((i) => i >= 0);
+}
+
+/** Every point's score under a fresh detector of one version. */
+export function scoresOf(version: string, values: number[]): number[] {
+  const d = new StreamingDetector(loadDetectorParams(version));
+  return values.map((v, i) => d.update(T0 + i * STEP, v));
 }
 
 /** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
@@ -31,7 +39,7 @@ export function cronThenShift(seed: number): number[] {
   );
 }
 
-/** `days` days from T0 at 200 from 12:00 to 18:00 UTC and 80 the rest of the day, plus 4 × the noise `n`. */
+/** `days` days from T0 at 200 from 12:00 to 18:00 UTC (the busy hours) and 80 otherwise, plus 4 × the noise `n`. */
 export function busyAfternoons(n: () => number, days: number): number[] {
   const busy = (i: number) => {
     const hour = new Date(T0 + i * STEP).getUTCHours();
