@@ -6,6 +6,7 @@ import type { ServiceModel } from "./world.ts";
 import { parseCpu } from "./world.ts";
 import { resolveEnv } from "./controllers/containerConfig.ts";
 import { dependencyStatus, isHung } from "./controllers/process.ts";
+import { httpFaultsOf, packetLossOf } from "./podEffects.ts";
 
 /** How one pod of a service is doing right now. */
 export interface PodLoad {
@@ -111,7 +112,9 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     if (!cd) continue;
     const cpods = podsOfDeployment(ctx, cd).filter(isPodReady);
     if (!cpods.length) continue;
-    const lossy = cpods.map((p) => ctx.world.node(p.spec.nodeName ?? "").packetLoss);
+    const lossy = cpods.map((p) =>
+      Math.max(ctx.world.node(p.spec.nodeName ?? "").packetLoss, packetLossOf(ctx.world.effectsOn(p))),
+    );
     const avg = lossy.reduce((a, b) => a + b, 0) / cpods.length;
     if (avg > 0) {
       lossRatio = Math.max(lossRatio, avg);
@@ -124,7 +127,9 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       lossNotes.push(`WARN call to ${callee} slow: took ${Math.round(calleeDb * 1000)}ms`);
     }
     // The callee's own bug: its 500s reach the caller as failed calls, answered 502 here.
-    const buggy = cpods.map((p) => (p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0]) : {}));
+    const buggy = cpods.map((p) =>
+      p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0], p) : {},
+    );
     // A callee whose release answers slowly keeps the caller waiting as long (nothing in the caller's logs says so).
     const calleeSlow = buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) / cpods.length / 1000;
     if (calleeSlow > 0) calleeDelay = Math.max(calleeDelay, calleeDb + calleeSlow);
@@ -139,7 +144,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     const isReady = isPodReady(pod);
     const rps = isReady ? perPod : 0;
     const c = pod.spec.containers[0];
-    const behaviour = c ? ctx.world.behaviourOf(c) : {};
+    const behaviour = c ? ctx.world.behaviourOf(c, pod) : {};
     const cap = model.capacityRpsPerPod;
     const request = parseCpu(c?.resources?.requests?.cpu) ?? 0.1;
     const cpuLimit = parseCpu(c?.resources?.limits?.cpu);
@@ -223,7 +228,22 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       if (!st.ok) {
         errors.push({ code: "503", ratio: dep.share });
         notes.push(`ERROR request failed: cannot reach ${st.host}: ${st.message}`);
+      } else if (st.backends?.length) {
+        // Delays put on the dependency's traffic from outside its image (network rules, an HTTP proxy).
+        const delay = st.backends.reduce((a, b) => a + effectDelayMs(ctx, b), 0) / st.backends.length / 1000;
+        if (delay > 0) {
+          p50 += delay * dep.share;
+          p95 += delay;
+          notes.push(`WARN call to ${st.host} slow: took ${Math.round(delay * 1000)}ms`);
+        }
       }
+    }
+    // A request body replaced on its way in: the handler fails on it (HTTPChaos patch/replace).
+    if (isReady && httpFaultsOf(ctx.world.effectsOn(pod)).some((f) => f.tamper)) {
+      errors.push({ code: "500", ratio: 1 });
+      notes.push(
+        "ERROR request failed with 500: the request body does not have the fields the handler reads",
+      );
     }
     if (ctx.world.node(pod.spec.nodeName ?? "").noisy) {
       p50 *= 6;
@@ -317,4 +337,11 @@ export function cpuUtilization(ctx: SimContext, d: Deployment): number | undefin
   const ready = load.pods.filter((p) => isPodReady(p.pod));
   if (!ready.length) return undefined;
   return Math.round(ready.reduce((n, p) => n + p.cpuPercent, 0) / ready.length);
+}
+
+/** Extra milliseconds a call to this pod waits because of what acts on its traffic (network delay, an HTTP proxy). */
+function effectDelayMs(ctx: SimContext, pod: Pod): number {
+  const fx = ctx.world.effectsOn(pod);
+  const net = fx.reduce((a, e) => a + (e.behaviour?.latencyMs ?? 0), 0);
+  return net + httpFaultsOf(fx).reduce((a, f) => a + (f.delayMs ?? 0), 0);
 }

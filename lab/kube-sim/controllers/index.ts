@@ -1,3 +1,4 @@
+import { reconcileChaos } from "../chaos/controller.ts";
 import type { SimContext } from "./context.ts";
 import { reconcileDaemonSets } from "./daemonset.ts";
 import { reconcileDeployments } from "./deployment.ts";
@@ -30,6 +31,7 @@ export function runControllers(ctx: SimContext): void {
     reconcileStatefulSets(ctx);
     reconcileCronJobs(ctx);
     reconcileJobs(ctx);
+    reconcileChaos(ctx);
     schedulePods(ctx);
     reconcileStorage(ctx);
     runKubelets(ctx);
