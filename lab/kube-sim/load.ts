@@ -7,6 +7,7 @@ import { parseCpu } from "./world.ts";
 import { resolveEnv } from "./controllers/containerConfig.ts";
 import { dependencyStatus, isHung } from "./controllers/process.ts";
 import { httpFaultsOf, packetLossOf } from "./podEffects.ts";
+import { generatedRps } from "./generatedLoad.ts";
 
 /** How one pod of a service is doing right now. */
 export interface PodLoad {
@@ -80,7 +81,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
   const model = ctx.world.service(ns, d.metadata.name);
   const pods = podsOfDeployment(ctx, d);
   const ready = pods.filter(isPodReady);
-  const offered = model.baseRps * model.trafficFactor;
+  const offered = model.baseRps * model.trafficFactor + generatedRps(ctx, d);
   const limit = rateLimitFor(ctx, d);
   const admitted = limit !== undefined ? Math.min(offered, limit) : offered;
   const perPod = ready.length ? admitted / ready.length : 0;

@@ -1,4 +1,5 @@
 import { reconcileChaos } from "../chaos/controller.ts";
+import { reconcileFlags } from "../flags/controller.ts";
 import type { SimContext } from "./context.ts";
 import { reconcileDaemonSets } from "./daemonset.ts";
 import { reconcileDeployments } from "./deployment.ts";
@@ -32,6 +33,7 @@ export function runControllers(ctx: SimContext): void {
     reconcileCronJobs(ctx);
     reconcileJobs(ctx);
     reconcileChaos(ctx);
+    reconcileFlags(ctx);
     schedulePods(ctx);
     reconcileStorage(ctx);
     runKubelets(ctx);
