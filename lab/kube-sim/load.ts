@@ -23,6 +23,8 @@ export interface PodLoad {
   p95: number;
   /** Notes for the app's log: what the app itself would see. */
   notes: string[];
+  /** The process listens on nothing and writes nothing (the pause image): it serves no requests. */
+  silent?: boolean;
 }
 
 /** How a service (a Deployment) is doing right now. */
@@ -132,7 +134,11 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0], p) : {},
     );
     // A callee whose release answers slowly keeps the caller waiting as long (nothing in the caller's logs says so).
-    const calleeSlow = buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) / cpods.length / 1000;
+    const calleeSlow =
+      (buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) +
+        cpods.reduce((a, p) => a + ctx.world.effectsOn(p).reduce((n, e) => n + (e.netDelayMs ?? 0), 0), 0)) /
+      cpods.length /
+      1000;
     if (calleeSlow > 0) calleeDelay = Math.max(calleeDelay, calleeDb + calleeSlow);
     const calleeErrors = buggy.reduce((a, b) => a + (b.errorRatio ?? 0), 0) / cpods.length;
     if (calleeErrors > 0) {
@@ -143,9 +149,11 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
 
   const podLoads: PodLoad[] = pods.map((pod) => {
     const isReady = isPodReady(pod);
-    const rps = isReady ? perPod : 0;
     const c = pod.spec.containers[0];
     const behaviour = c ? ctx.world.behaviourOf(c, pod) : {};
+    // A process that listens on nothing (the pause image) is sent requests, but the connections are refused.
+    const silent = behaviour.port === 0;
+    const rps = isReady && !silent ? perPod : 0;
     const cap = model.capacityRpsPerPod;
     const request = parseCpu(c?.resources?.requests?.cpu) ?? 0.1;
     const cpuLimit = parseCpu(c?.resources?.limits?.cpu);
@@ -286,7 +294,8 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       errors,
       p50,
       p95,
-      notes,
+      notes: silent ? [] : notes,
+      ...(silent ? { silent } : {}),
     };
   });
   // Consumers and workers say what they see of their backlog.
@@ -343,6 +352,6 @@ export function cpuUtilization(ctx: SimContext, d: Deployment): number | undefin
 /** Extra milliseconds a call to this pod waits because of what acts on its traffic (network delay, an HTTP proxy). */
 function effectDelayMs(ctx: SimContext, pod: Pod): number {
   const fx = ctx.world.effectsOn(pod);
-  const net = fx.reduce((a, e) => a + (e.behaviour?.latencyMs ?? 0), 0);
+  const net = fx.reduce((a, e) => a + (e.netDelayMs ?? 0) + (e.behaviour?.latencyMs ?? 0), 0);
   return net + httpFaultsOf(fx).reduce((a, f) => a + (f.delayMs ?? 0), 0);
 }

@@ -28,6 +28,8 @@ export interface PodEffect {
   /** Containers it applies to (undefined: all of the pod's). */
   containers?: string[] | undefined;
   behaviour?: RevisionBehaviour;
+  /** Delay added to every packet to and from the pod (ms): its callers wait, its probes may time out. */
+  netDelayMs?: number;
   /** Share of packets to and from the pod dropped (0..1). */
   packetLoss?: number;
   http?: HttpFault[];
@@ -92,4 +94,9 @@ export function httpFaultMatches(
 /** The HTTP faults of a pod's effects. */
 export function httpFaultsOf(effects: readonly PodEffect[]): HttpFault[] {
   return effects.flatMap((e) => e.http ?? []);
+}
+
+/** The network delay on a pod's packets (ms). */
+export function netDelayOf(effects: readonly PodEffect[]): number {
+  return effects.reduce((a, e) => a + (e.netDelayMs ?? 0), 0);
 }

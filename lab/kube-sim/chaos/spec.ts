@@ -113,7 +113,7 @@ export function effectOf(kind: ExperimentKind, o: Experiment, nodeMemoryMiB: num
       const action = s.action ?? "delay";
       if (action === "delay") {
         const ms = goDurationMs(s.delay?.latency) ?? 0;
-        return { source, behaviour: { latencyMs: ms } };
+        return { source, netDelayMs: ms };
       }
       if (action === "loss") return { source, packetLoss: Math.min(1, Number(s.loss?.loss ?? "0") / 100) };
       if (action === "partition") return { source, packetLoss: 1 };

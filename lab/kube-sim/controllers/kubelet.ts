@@ -277,7 +277,8 @@ function stepContainer(
     cr.waitingMessage = undefined;
     cr.exitPlan = outcome.exit;
     cr.probes = undefined;
-    if (!isInit && outcome.exit?.afterMs !== 0)
+    // A process that listens on nothing (the pause image) writes nothing either.
+    if (!isInit && outcome.exit?.afterMs !== 0 && b.port !== 0)
       ctx.logs.append(
         uid,
         c.name,

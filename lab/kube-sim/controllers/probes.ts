@@ -2,7 +2,7 @@ import type { Container, Pod, Probe } from "../types.ts";
 import type { ContainerRuntime } from "../world.ts";
 import type { SimContext } from "./context.ts";
 import { binariesOf, isHung, listenPort, resolvePort } from "./process.ts";
-import { httpFaultMatches, httpFaultsOf, packetLossOf } from "../podEffects.ts";
+import { httpFaultMatches, httpFaultsOf, netDelayOf, packetLossOf } from "../podEffects.ts";
 
 export type ProbeKind = "Readiness" | "Liveness" | "Startup";
 
@@ -63,7 +63,7 @@ export function probeOnce(
     ? httpFaultsOf(fx).filter((f) => httpFaultMatches(f, { port: target, method: "GET", path }))
     : [];
   if (proxied.some((f) => f.abort)) return { ok: false, message: `Get "${url}": EOF` };
-  const held = proxied.reduce((a, f) => a + (f.delayMs ?? 0), 0);
+  const held = proxied.reduce((a, f) => a + (f.delayMs ?? 0), 0) + netDelayOf(fx);
   if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + held >= timeoutMs || packetLossOf(fx) >= 0.5) {
     return {
       ok: false,

@@ -37,6 +37,24 @@ export function resolveFlags(text: string | undefined): Map<string, string> | { 
   return out;
 }
 
+/** Resolved flags per ConfigMap key and resourceVersion (the document is parsed once per change). */
+const parsed = new Map<string, ReturnType<typeof resolveFlags>>();
+
+function cachedFlags(
+  cm: (KubeObject & { data?: Record<string, string> }) | undefined,
+  key: string,
+): ReturnType<typeof resolveFlags> {
+  if (!cm) return new Map();
+  const id = `${cm.metadata.uid}/${key}@${cm.metadata.resourceVersion}`;
+  let r = parsed.get(id);
+  if (!r) {
+    if (parsed.size > 1000) parsed.clear();
+    r = resolveFlags(cm.data?.[key]);
+    parsed.set(id, r);
+  }
+  return r;
+}
+
 /**
  * The feature-flag controller: each running container whose image reads flags (the registry's `flags`) gets,
  * while a flag it reads is on, that rule's behaviour (a failing route, a leak, a CPU burn, slowness, load sent
@@ -53,7 +71,7 @@ export function reconcileFlags(ctx: SimContext): void {
       if (!flags) continue;
       const cm = ctx.store.peek(R.configmaps, ns, flags.configMap) as
         (KubeObject & { data?: Record<string, string> }) | undefined;
-      const resolved = resolveFlags(cm?.data?.[flags.key]);
+      const resolved = cachedFlags(cm, flags.key);
       if ("error" in resolved) continue;
       for (const rule of flags.when) {
         if (resolved.get(rule.flag) !== rule.variant) continue;
