@@ -2,11 +2,14 @@ import type { SimContext } from "./controllers/context.ts";
 import { R, isActive } from "./controllers/context.ts";
 import type { Deployment, Pod } from "./types.ts";
 
-/** Load sent by processes inside the cluster, per `namespace/service`, cached per store version and instant. */
+/**
+ * Load sent by processes inside the cluster, per `namespace/service`, computed once per simulated instant (a
+ * generator started or stopped within the instant counts from the next one).
+ */
 const cache = new WeakMap<SimContext, { key: string; rps: Map<string, number> }>();
 
 function sentLoad(ctx: SimContext): Map<string, number> {
-  const key = `${ctx.store.currentVersion()}@${ctx.clock.now()}`;
+  const key = String(ctx.clock.now());
   const hit = cache.get(ctx);
   if (hit?.key === key) return hit.rps;
   const rps = new Map<string, number>();
