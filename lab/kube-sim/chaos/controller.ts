@@ -138,6 +138,14 @@ function reconcileExperiment(
       });
       ctx.events.record(o, "Normal", "Applied", `Successfully apply chaos for ${id}`, COMPONENT);
     }
+    if (chosen[0] && kind !== "PodChaos" && !effectOf(kind, o, nodeMemoryMiB(ctx, chosen[0])))
+      ctx.events.record(
+        o,
+        "Warning",
+        "Failed",
+        `kube-sim does not simulate ${kind} action ${action ?? "(none)"}: the selected pods are unaffected`,
+        COMPONENT,
+      );
     if (!chosen.length)
       ctx.events.record(o, "Warning", "Failed", "Failed to select targets: no pod is selected", COMPONENT);
   }
