@@ -118,6 +118,13 @@ expect:
     expect(score("[region/eu-west, shop/web]", "shop/deployment/checkout")).toBe(false);
   });
 
+  it("names a Chaos Mesh Schedule or experiment by kind, in either spelling of the kind", () => {
+    const schedule = "{ kind: schedule, namespace: chaos-mesh, name: quote-abort }";
+    expect(score(schedule, "chaos-mesh/Schedule/quote-abort")).toBe(true);
+    expect(score(schedule, "chaos-mesh/httpchaos/quote-abort-1a2b3")).toBe(false);
+    expect(score("shop/podchaos/pod-failure", "shop/PodChaos/pod-failure")).toBe(true);
+  });
+
   it("a pod named through $pod() is judged against the pod the run resolved", () => {
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-abc12", ["shop/pod/web-abc12"])).toBe(true);
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-zzz99", ["shop/pod/web-abc12"])).toBe(false);
