@@ -18,6 +18,9 @@ export const PAUSE_IMAGE = "gcr.io/google-containers/pause:latest";
 /** Pod annotation keeping the images pod-failure replaced (the experiment's uid and container → image). */
 const ORIGIN = "kube-sim.aegisops.io/pod-failure-origin";
 
+/** Worlds whose registry knows the pause image. */
+const withPause = new WeakSet<object>();
+
 type Rec = NonNullable<NonNullable<Experiment["status"]>["experiment"]>["containerRecords"];
 
 /**
@@ -28,7 +31,10 @@ type Rec = NonNullable<NonNullable<Experiment["status"]>["experiment"]>["contain
  * or it is deleted. Pods created later (a ReplicaSet's replacements) are not selected, as in Chaos Mesh.
  */
 export function reconcileChaos(ctx: SimContext): void {
-  ctx.world.registry.add(PAUSE_IMAGE, { port: 0, memoryMiB: 1, cpuMillicores: 0 });
+  if (!withPause.has(ctx.world)) {
+    ctx.world.registry.add(PAUSE_IMAGE, { port: 0, memoryMiB: 1, cpuMillicores: 0 });
+    withPause.add(ctx.world);
+  }
   collectOrphanExperiments(ctx);
   for (const s of ctx.store.view(resourceOf("Schedule"))) reconcileSchedule(ctx, s as Schedule);
   const byPod = new Map<string, PodEffect[]>();

@@ -67,7 +67,9 @@ export function reconcileFlags(ctx: SimContext): void {
     if (!isActive(p) || p.status?.phase !== "Running") continue;
     const ns = p.metadata.namespace ?? "default";
     for (const c of p.spec.containers) {
-      const flags = ctx.world.behaviourOf(c).flags;
+      // Flags are a property of the image (the registry's entry), read without the revision rules' merging.
+      const pulled = c.image ? ctx.world.registry.pull(c.image) : undefined;
+      const flags = pulled?.ok ? pulled.behaviour.flags : undefined;
       if (!flags) continue;
       const cm = ctx.store.peek(R.configmaps, ns, flags.configMap) as
         (KubeObject & { data?: Record<string, string> }) | undefined;
