@@ -125,6 +125,14 @@ expect:
     expect(score("shop/podchaos/pod-failure", "shop/PodChaos/pod-failure")).toBe(true);
   });
 
+  it("names RBAC objects and IngressClasses: namespaced ones with their namespace, cluster-wide ones without", () => {
+    expect(score("{ kind: role, namespace: mon, name: agent }", "mon/Role/agent")).toBe(true);
+    expect(score("{ kind: role, namespace: mon, name: agent }", "mon/rolebinding/agent")).toBe(false);
+    expect(score("{ kind: clusterrole, name: secret-reader }", "clusterrole/secret-reader")).toBe(true);
+    expect(score("{ kind: ingressclass, name: nginx }", "ingressclass/nginx")).toBe(true);
+    expect(score("{ kind: ingressclass, name: nginx }", "default/ingressclass/nginx")).toBe(false);
+  });
+
   it("a pod named through $pod() is judged against the pod the run resolved", () => {
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-abc12", ["shop/pod/web-abc12"])).toBe(true);
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-zzz99", ["shop/pod/web-abc12"])).toBe(false);

@@ -64,7 +64,9 @@ export function probeOnce(
     : [];
   if (proxied.some((f) => f.abort)) return { ok: false, message: `Get "${url}": EOF` };
   const held = proxied.reduce((a, f) => a + (f.delayMs ?? 0), 0) + netDelayOf(fx);
-  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + held >= timeoutMs || packetLossOf(fx) >= 0.5) {
+  // A probe of a slow route (its own latency on top of the image's) waits as long as that route's requests.
+  const routeMs = probe.httpGet ? ((b.routes ?? []).find((r) => path.startsWith(r.path))?.latencyMs ?? 0) : 0;
+  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + routeMs + held >= timeoutMs || packetLossOf(fx) >= 0.5) {
     return {
       ok: false,
       message: probe.httpGet
