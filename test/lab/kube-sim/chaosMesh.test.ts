@@ -230,6 +230,23 @@ describe("Chaos Mesh experiments", () => {
     );
   });
 
+  it("HTTPChaos delay on POST: the callers wait, the GET probe and the server's own latency do not", async () => {
+    const s = await start();
+    walk(s, 10_000);
+    await run(
+      ["apply", "-f", "-"],
+      experiment("HTTPChaos", "api-slow", "target: Request\nport: 8080\nmethod: POST\npath: '*'\ndelay: 2s"),
+    );
+    walk(s, 10_000);
+    expect(slowShare(s, "1", 20_000)).toBeGreaterThan(0.5);
+    expect(await k("-n", "demo", "get", "endpoints", "api")).toMatch(/api\s+[\d.]+:8080/);
+    const own0 = metric(s, "http_request_duration_seconds_bucket", { service: "api", le: "1" });
+    const all0 = metric(s, "http_request_duration_seconds_count", { service: "api" });
+    walk(s, 10_000);
+    const own = metric(s, "http_request_duration_seconds_bucket", { service: "api", le: "1" }) - own0;
+    expect(own).toBe(metric(s, "http_request_duration_seconds_count", { service: "api" }) - all0);
+  });
+
   it("StressChaos memory past the limit: OOMKilled once; the restarted container is free of the stress", async () => {
     const s = await start();
     walk(s, 10_000);
