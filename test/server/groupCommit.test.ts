@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { incomingMemoryAlert } from "../helpers/alerts.ts";
 import { groupCommit } from "../../server/groupCommit.ts";
 import { openDatabase, type Db } from "../../store/db.ts";
 import { SqliteIncidentRepository, type IncomingAlert } from "../../store/incidentRepository.ts";
-import { incomingFiring } from "../helpers/alerts.ts";
 import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
 
 describe("concurrent notifications", () => {
@@ -64,9 +64,7 @@ describe("groupCommit", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const incoming = (fingerprint: string, container: string): IncomingAlert[] => [
-    incomingFiring(fingerprint, container),
-  ];
+  const incoming = (fingerprint: string, container: string) => [incomingMemoryAlert(fingerprint, container)];
 
   it("shares one commit between notifications of the same turn, answering each with its own outcomes", async () => {
     const repo = new PoisonedRepository(db);
@@ -145,7 +143,7 @@ describe("groupCommit while a commit waits for the disk", () => {
 });
 
 function incomingAlert(fingerprint: string): IncomingAlert[] {
-  return [incomingFiring(fingerprint, "one")];
+  return [incomingMemoryAlert(fingerprint, "one")];
 }
 
 async function until(check: () => boolean): Promise<void> {

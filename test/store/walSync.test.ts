@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../store/openStore.ts";
-import { incomingFiring } from "../helpers/alerts.ts";
 import { WalSync } from "../../store/walSync.ts";
 import Database from "better-sqlite3";
+import { incomingMemoryAlert } from "../helpers/alerts.ts";
 
 describe("durable ingest commits on SQLite (flushed off the event loop)", () => {
   let dir: string;
@@ -23,7 +23,7 @@ describe("durable ingest commits on SQLite (flushed off the event loop)", () => 
     store = await openStore({ dbPath: join(dir, "aegis.db") });
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        store!.ingest.ingest([incomingFiring(`fp-${i}`, `c-${i % 7}`)], new Date().toISOString()),
+        store!.ingest.ingest([incomingMemoryAlert(`fp-${i}`, `c-${i % 7}`)], new Date().toISOString()),
       ),
     );
     expect(outcomes.flat().filter((o) => o.outcome === "created")).toHaveLength(7);

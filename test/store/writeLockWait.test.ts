@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../store/openStore.ts";
-import { incomingFiring } from "../helpers/alerts.ts";
+import { incomingMemoryAlert } from "../helpers/alerts.ts";
 import { writeLockWait } from "../../store/writeLockWait.ts";
 
 describe("the webhook waits for another connection's write lock without holding the event loop", () => {
@@ -41,7 +41,7 @@ describe("the webhook waits for another connection's write lock without holding 
     other.exec("BEGIN IMMEDIATE");
     other.prepare("INSERT INTO health_probe (id, at) VALUES (1, 'x')").run();
 
-    const ingest = store.ingest.ingest([incomingFiring("fp-1", "web")], new Date().toISOString());
+    const ingest = store.ingest.ingest([incomingMemoryAlert("fp-1", "web")], new Date().toISOString());
     let settled = false;
     void ingest.finally(() => (settled = true));
     // Only a free event loop runs this timer; a wait inside SQLite's busy handler would hold it until the
