@@ -25,6 +25,9 @@ export type SignalName =
   | "latency_began_with_revision"
   // Kubernetes (Prometheus history): the newest revision's pods answer 5xx far more often than the previous revision's did.
   | "errors_began_with_revision"
+  // Kubernetes (Prometheus history): both revisions' pods are about as slow / err about as often: not the release.
+  | "latency_predates_revision"
+  | "errors_predate_revision"
   // Kubernetes: the kubelet evicted the pod because its node ran short of a resource the pod barely used.
   | "evicted_for_node_pressure"
   // Kubernetes: the pod's name lookups go unanswered and an egress NetworkPolicy selecting it lets no DNS out.

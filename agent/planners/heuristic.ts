@@ -112,6 +112,21 @@ const RULES: Rule[] = [
     why: "the newest revision's pods answer far more slowly than the previous revision's pods did under the same traffic (Prometheus history, per pod); the slowness came with the release, so rolling back restores the last fast one, while scaling out or restarting would keep the slow code",
   },
   {
+    when: ["errors_predate_revision"],
+    action: "escalate",
+    // Outweighs a bare restart of the symptom (with its runbook), not a cause the evidence names (from 0.6 up).
+    weight: 0.58,
+    family: "http_5xx",
+    why: "Prometheus history shows the server errors, but the previous revision's pods answered as many under the same traffic: the release did not bring them, so a rollback would change nothing, and nothing in the evidence names a cause a catalog action fixes; a person looks at the service's dependencies and inputs",
+  },
+  {
+    when: ["latency_predates_revision"],
+    action: "escalate",
+    weight: 0.58,
+    family: "latency_p95",
+    why: "Prometheus history shows the slowness, but the previous revision's pods answered as slowly under the same traffic: the release did not bring it, so a rollback would change nothing, and nothing in the evidence names a cause a catalog action fixes (one slow node, a slow dependency, saturation); a person looks",
+  },
+  {
     when: ["missing_secret"],
     unless: ["revision_introduced"],
     action: "escalate",

@@ -94,7 +94,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system", "aegisops"]);
   const tools = createKubeTools(opts);
   // Each evidence source reads the cluster (or Prometheus) on its own (observers/).
-  const observerDeps = { kube, tools, prometheusUrl: opts.prometheusUrl };
+  const observerDeps = { kube, tools, prometheusUrl: opts.prometheusUrl, now: opts.clock?.now ?? Date.now };
   const observeVersions = (tr: TrafficSettings, tail?: number) => observeVersionsOf(observerDeps, tr, tail);
   const measuredLag = (group: string, errors: string[]) => measuredLagOf(observerDeps, group, errors);
   const observeCallee = (t: Workload, callee: string, errors: string[]) =>
@@ -558,13 +558,15 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const latency = latencyAlert(alerts);
       if (latency) {
         const own = await observeLatency(observerDeps, t.namespace, obs.rollout, latency, errors, since);
-        if (own.signals.length > 0)
-          signals = [...signals.filter((s) => s.name !== "healthy"), ...own.signals];
-        else if (!signals.some((s) => NAMING.includes(s.name))) {
+        let found = own.signals.some((s) => s.name === "latency_began_with_revision") ? own.signals : [];
+        if (found.length === 0 && !signals.some((s) => NAMING.includes(s.name))) {
           const calls = settingsFor(t)?.settings.calls ?? [];
           const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
-          if (slow) signals = [...signals.filter((s) => s.name !== "healthy"), slow];
+          if (slow) found = [slow];
         }
+        // Neither its release nor a callee: that its slowness predates the release is still worth saying.
+        if (found.length === 0) found = own.signals;
+        if (found.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...found];
       }
       // Server errors from history (PROMETHEUS_URL): did they come with the newest revision?
       const errorRead = errorAlert(alerts);

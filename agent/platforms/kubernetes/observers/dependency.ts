@@ -96,8 +96,9 @@ async function observeOne(
     // Its own latency history, when the victim's symptom is latency: did the slowness come with its new revision?
     const { latency } = reads;
     const slow = latency
-      ? (await observeLatency(deps, ref.namespace, seen.obs.rollout, latency.query, errors, latency.since))
-          .signals
+      ? (
+          await observeLatency(deps, ref.namespace, seen.obs.rollout, latency.query, errors, latency.since)
+        ).signals.filter((s) => s.name === "latency_began_with_revision")
       : [];
     const more = (await reads.more?.(target, seen.obs, errors, ref)) ?? [];
     const extra = [...slow, ...more];
