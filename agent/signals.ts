@@ -32,6 +32,10 @@ export type SignalName =
   | "evicted_for_node_pressure"
   // Kubernetes: the pod's name lookups go unanswered and an egress NetworkPolicy selecting it lets no DNS out.
   | "egress_denied_by_policy"
+  // Kubernetes: the pods are Pending on a PersistentVolumeClaim that does not exist or is not Bound (value: the claim).
+  | "claim_unbound"
+  // A crash-looping or failing service's logs: connections to a service it depends on are refused (nothing listens).
+  | "dependency_down"
   // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
   | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").

@@ -135,6 +135,23 @@ const RULES: Rule[] = [
     why: "a Secret (or ConfigMap) the pods read is missing; restarting makes it worse (new pods cannot even start) and a rollback does not bring it back",
   },
   {
+    when: ["claim_unbound"],
+    action: "escalate",
+    // Outweighs a remembered restart or rollback: a new pod or an old revision waits on the same claim.
+    weight: 1.1,
+    family: "crashloop",
+    why: "the pods cannot be scheduled because a PersistentVolumeClaim they mount does not exist or is not Bound (named as the root cause, with the volume that holds on to an earlier claim when there is one); no catalog action binds a claim, and restarting, re-creating or rolling back the pods meets the same claim, so a person fixes the claim or its volume",
+  },
+  {
+    when: ["dependency_down"],
+    unless: ["revision_introduced"],
+    action: "escalate",
+    // Outweighs the rollback of a recent revision and a remembered restart: the service it needs is down.
+    weight: 1.05,
+    family: "crashloop",
+    why: "a service this one needs refuses its connections (nothing listens there, and that service's own pods do not serve); restarting or rolling back this service would fail the same way, so the dependency is where the cause is (named, with its own evidence)",
+  },
+  {
     when: ["crash_loop", "recent_rollout"],
     unless: ["missing_secret"],
     action: "rollback_deployment",
@@ -630,7 +647,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: rootCauseOf(entry.family, signals, target) ?? targetName,
+      target: regionCause(key, signals) ?? rootCauseOf(entry.family, signals, target) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -643,11 +660,14 @@ export class HeuristicPlanner implements Planner {
     const notes = ticketNotes(key, signals);
     if (notes) Object.assign(base, { notes });
     if (key === "escalate") {
-      const named = restsOnDependency(evidence, entry)
-        ? describeTarget(evidence.dependency!.target)
-        : base.target;
+      const cause = restsOnDependency(evidence, entry) ? dependencyCause(evidence.dependency!) : undefined;
       return (
-        onDependency(evidence, entry) ?? { ...base, target: named, action: "none", disposition: "escalate" }
+        onDependency(evidence, entry) ?? {
+          ...base,
+          ...(cause ? { target: cause.target, rationale: `${base.rationale} ${cause.why}`.trim() } : {}),
+          action: "none",
+          disposition: "escalate",
+        }
       );
     }
     return {
@@ -673,6 +693,24 @@ function ticketNotes(action: string, signals: readonly Signal[]): string[] | und
     `Ticket: a memory leak in the running release buys time only until it fills the pods again. ${capitalise(leak.detail)}; ` +
       `${signals.find((s) => s.name === "memory_growth")?.detail ?? ""}. The restart is a stopgap: the owners should find and release a fix.`,
   ];
+}
+
+/**
+ * What an escalation resting on a dependency names: the dependency, or the root cause its own evidence names (a
+ * claim its pods wait on, a NetworkPolicy, a node), with that evidence's reason.
+ */
+function dependencyCause(dep: NonNullable<Evidence["dependency"]>): { target: string; why: string } {
+  const name = describeTarget(dep.target);
+  const [key, entry] =
+    [...scoreRules(dep.signals, dep.target).entries()].sort((a, b) => b[1].score - a[1].score)[0] ?? [];
+  const cause = entry ? rootCauseOf(entry.family, dep.signals, dep.target) : undefined;
+  if (!entry || key !== "escalate" || !cause) return { target: name, why: "" };
+  const behind = new Set(Object.keys(entry.parts).flatMap((k) => k.split("+")));
+  const details = dep.signals.filter((s) => behind.has(s.name)).map((s) => s.detail);
+  return {
+    target: cause,
+    why: `The evidence of ${name}, read on its own: ${entry.why.join("; ")} (${details.join("; ")}).`,
+  };
 }
 
 /** A dependency's own evidence must decide this strongly (a new revision's failure, not one weak symptom). */
@@ -739,6 +777,9 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
 function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+  const claim = signals.find((s) => s.name === "claim_unbound")?.value;
+  if (typeof claim === "string" && t.kind === "k8s_workload")
+    return `${t.namespace}/persistentvolumeclaim/${claim}`;
   const policy = signals.find((s) => s.name === "egress_denied_by_policy")?.value;
   if (typeof policy === "string" && t.kind === "k8s_workload")
     return `${t.namespace}/networkpolicy/${policy}`;
@@ -747,6 +788,12 @@ function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Targe
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
   return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;
+}
+
+/** A failover's root cause is the region that fails (`region/<name>`), not the service moved out of it. */
+function regionCause(action: string, signals: readonly Signal[]): string | undefined {
+  const region = signals.find((s) => s.name === "region_down")?.value;
+  return action === "failover_region" && typeof region === "string" ? `region/${region}` : undefined;
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

@@ -30,6 +30,8 @@ import { undoAction, undoConflict } from "./actions/undo.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { observeClaims } from "./observers/claims.ts";
+import { rolloutStatusText } from "./unsupportedKinds.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
@@ -85,7 +87,12 @@ const REAL_CLOCK: AgentClock = {
   sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
 /** Caller-side signals that already name the service a symptom comes from. */
-const NAMING: readonly string[] = ["callee_errors", "dependency_slow", "callee_unreachable"];
+const NAMING: readonly string[] = [
+  "callee_errors",
+  "dependency_slow",
+  "callee_unreachable",
+  "dependency_down",
+];
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -286,13 +293,16 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       } else {
         // The object is read so the person gets the truth: it exists (or not), and no catalog action acts on it.
         const ref = { name: target.name, namespace: target.namespace };
-        await (target.workload === "statefulset"
-          ? kube.apps.readNamespacedStatefulSet(ref)
-          : kube.apps.readNamespacedDaemonSet(ref));
+        const read =
+          target.workload === "statefulset"
+            ? await kube.apps.readNamespacedStatefulSet(ref)
+            : await kube.apps.readNamespacedDaemonSet(ref);
+        const status = rolloutStatusText(read);
         return {
           ok: false,
           code: "target_unsupported",
-          reason: `${target.workload} ${target.namespace}/${target.name} exists, but no catalog action acts on a ${target.workload}; a person takes it (an alert naming one of its pods lets AegisOps investigate that pod)`,
+          object: `${target.namespace}/${target.workload}/${target.name}`,
+          reason: `${target.workload} ${target.namespace}/${target.name} exists${status ? ` (${status})` : ""}, but no catalog action acts on a ${target.workload}; a person takes it (an alert naming one of its pods lets AegisOps investigate that pod)`,
         };
       }
       const uid = meta?.uid ?? null;
@@ -549,6 +559,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       // A Service meant for these pods that routes nowhere: the pods look fine, the traffic never reaches them.
       const routing = await observeServiceRouting(observerDeps, t, obs, errors);
       if (routing.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...routing];
+      // Pods Pending on a claim that does not bind: the claim (and a volume holding an old one) is the cause.
+      const claims = await observeClaims(observerDeps, t, obs, errors);
+      if (claims.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...claims];
       const db = settingsFor(t)?.settings.database;
       if (db) {
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
@@ -575,7 +588,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         if (own.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...own];
       }
       // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
-      const dependency = await observeDependency(
+      let dependency = await observeDependency(
         observerDeps,
         t,
         signals,
@@ -585,11 +598,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           // The dependency is read by the observers its own policy entry maps, as its own incident would be.
           more: async (w, seen, errs, reached) => {
             const mapped = settingsFor(w)?.settings.database ?? databaseBehind(reached);
-            return mapped ? observeDatabase(w, mapped, seen.pods, errs) : [];
+            return [
+              ...(mapped ? await observeDatabase(w, mapped, seen.pods, errs) : []),
+              ...(await observeClaims(observerDeps, w, seen, errs)),
+            ];
           },
         },
         errors,
       );
+      // Refused connections to a service whose own pods are Ready and serve: it is up, the refusal is this side's
+      // (a wrong port or address), so it is not named as the cause.
+      if (dependency?.via === "dependency_down" && dependency.signals.some((s) => s.name === "healthy")) {
+        signals = signals.filter((s) => s.name !== "dependency_down");
+        dependency = undefined;
+      }
       return {
         collectedAt,
         signals,

@@ -7,7 +7,7 @@ import { observeLatency, type LatencyQuery } from "./latency.ts";
 import { deploymentBehind, serviceRef } from "./serviceBehind.ts";
 
 /** The caller-side signals that name the service a symptom comes from. */
-const NAMING = ["callee_errors", "dependency_slow"] as const;
+const NAMING = ["callee_errors", "dependency_slow", "dependency_down"] as const;
 
 /** What a dependency is read with beside its pods: its latency history, and the observers its policy entry adds. */
 export interface DependencyReads {

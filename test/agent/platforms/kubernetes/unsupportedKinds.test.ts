@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { heuristicDecision } from "../../../helpers/decisions.ts";
+import { rolloutStatusText } from "../../../../agent/platforms/kubernetes/unsupportedKinds.ts";
+
+describe("the escalation of a StatefulSet or DaemonSet says how its rollout stands", () => {
+  it("a DaemonSet whose new template's rollout stopped with a pod not Ready names the undo", () => {
+    expect(
+      rolloutStatusText({
+        kind: "DaemonSet",
+        metadata: { name: "example" },
+        status: {
+          desiredNumberScheduled: 3,
+          numberReady: 2,
+          updatedNumberScheduled: 1,
+          currentNumberScheduled: 3,
+          numberMisscheduled: 0,
+        },
+      }),
+    ).toBe(
+      "3 desired, 2 Ready, 1 on the newest template: the rollout of the newest template stopped with 1 pod(s) not Ready; if the new template is at fault, `kubectl rollout undo daemonset/example` restores the previous one",
+    );
+  });
+
+  it("a StatefulSet mid-way through a revision with a pod not Ready; look-alike: all Ready on one revision", () => {
+    expect(
+      rolloutStatusText({
+        kind: "StatefulSet",
+        metadata: { name: "db" },
+        spec: { replicas: 3, selector: {}, serviceName: "db", template: {} },
+        status: {
+          replicas: 3,
+          readyReplicas: 2,
+          updatedReplicas: 1,
+          currentRevision: "db-a",
+          updateRevision: "db-b",
+        },
+      }),
+    ).toMatch(
+      /^3 desired, 2 Ready, 1 on the newest revision: the rollout of revision db-b stopped .*rollout undo statefulset\/db/,
+    );
+    expect(
+      rolloutStatusText({
+        kind: "StatefulSet",
+        metadata: { name: "db" },
+        spec: { replicas: 3, selector: {}, serviceName: "db", template: {} },
+        status: {
+          replicas: 3,
+          readyReplicas: 3,
+          updatedReplicas: 3,
+          currentRevision: "db-b",
+          updateRevision: "db-b",
+        },
+      }),
+    ).toBe("3 desired, 3 Ready, 3 on the newest revision");
+  });
+});
+
+describe("a failover names the failing region as its root cause", () => {
+  const web = {
+    kind: "k8s_workload" as const,
+    key: "k8s:us-east:shop/deployment/web",
+    namespace: "shop",
+    workload: "deployment" as const,
+    name: "web",
+    cluster: "us-east",
+  };
+  it("region_down with a healthy standby → failover_region, target region/us-east; look-alike: no region_down → not", async () => {
+    const d = await heuristicDecision(web, [
+      { name: "pods_not_ready", value: 3, detail: "" },
+      { name: "region_down", value: "us-east", detail: "3 of 3 nodes NotReady in us-east" },
+      { name: "standby_region_healthy", value: "eu-west", detail: "" },
+    ]);
+    expect(d.action).toBe("failover_region");
+    expect(d.target).toBe("region/us-east");
+    const one = await heuristicDecision(web, [{ name: "pods_not_ready", value: 1, detail: "" }]);
+    expect(one.action).not.toBe("failover_region");
+    expect(one.target).toBe("shop/deployment/web");
+  });
+});
