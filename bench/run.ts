@@ -11,6 +11,7 @@ import { benchEvalSuite } from "./evalSuite.ts";
 import { benchIngestStores } from "./ingest.ts";
 import { benchLlmOverhead } from "./llmOverhead.ts";
 import { benchOrchestration } from "./orchestration.ts";
+import { benchDetectHeldout } from "./detectHeldout.ts";
 import { benchDetect, benchWatcher } from "./predictive.ts";
 import { formatTable, type Bench, type BenchRow } from "./report.ts";
 import { benchRunbookMemory } from "./runbookMemory.ts";
@@ -39,6 +40,8 @@ export const BENCHES: Bench[] = [
   { name: "eval-suite", run: () => benchEvalSuite() },
   { name: "cli-startup", run: () => benchCliStartup() },
   { name: "detect", run: () => benchDetect() },
+  // Whether the newest detector version generalises (NAB halves both ways, random halves, synthetic series).
+  { name: "detect-heldout", run: () => benchDetectHeldout() },
   { name: "watcher", run: () => benchWatcher() },
   { name: "dashboard", run: () => benchDashboard() },
 ];

@@ -352,6 +352,14 @@ class RangeNovelty {
   private value = Number.NaN;
   private slow = Number.NaN;
   private spread = 0;
+  private spike = Number.NaN;
+  private slowSpread = 0;
+  private readonly aSpike: number;
+  private readonly spikeNoise: number;
+  private readonly spikeMargin: number;
+  private readonly aSlowSpread: number;
+  private readonly spikeRange: SeenRange | undefined;
+  private readonly slowSpreadRange: LateRange | undefined;
   private readonly valueRange: SeenRange;
   private readonly slowRange: SeenRange;
   private readonly spreadRange: SeenRange;
@@ -372,6 +380,13 @@ class RangeNovelty {
     this.valueRange = new SeenRange(decay);
     this.slowRange = new SeenRange(decay);
     this.spreadRange = new SeenRange(decay);
+    this.aSpike = 2 / ((cfg.spikeSpan ?? 1) + 1);
+    this.spikeNoise = Math.sqrt(this.aSpike / (2 - this.aSpike));
+    this.spikeMargin = cfg.spikeMargin ?? cfg.margin;
+    this.spikeRange = cfg.spikeSpan === undefined ? undefined : new SeenRange(decay);
+    this.aSlowSpread = 2 / ((cfg.slowSpreadSpan ?? 1) + 1);
+    this.slowSpreadRange =
+      cfg.slowSpreadSpan === undefined ? undefined : new LateRange(decay, cfg.slowSpreadLag ?? 0);
   }
 
   /** Learn one point; returns how far (in multiples of the range) it left the range beyond the margin. */
@@ -390,7 +405,7 @@ class RangeNovelty {
     // The floor is in standard deviations of each smoothed value (white noise smoothed at rate a keeps
     // √(a / (2 − a)) of its deviation).
     const floor = this.cfg.noiseMargin * noiseSd;
-    const out = Math.max(
+    let out = Math.max(
       this.valueRange.beyond(this.value, true, this.cfg.margin, floor * this.valueNoise),
       this.slowRange.beyond(this.slow, true, this.cfg.margin, floor * this.slowNoise),
       this.spreadRange.beyond(this.spread, false, this.cfg.spreadMargin, 0),
@@ -398,6 +413,19 @@ class RangeNovelty {
     this.valueRange.learn(this.value);
     this.slowRange.learn(this.slow);
     this.spreadRange.learn(this.spread);
+    if (this.spikeRange !== undefined) {
+      this.spike = Number.isNaN(this.spike) ? x : this.spike + this.aSpike * (x - this.spike);
+      out = Math.max(
+        out,
+        this.spikeRange.beyond(this.spike, true, this.spikeMargin, floor * this.spikeNoise),
+      );
+      this.spikeRange.learn(this.spike);
+    }
+    if (this.slowSpreadRange !== undefined) {
+      this.slowSpread += this.aSlowSpread * (Math.abs(d) - this.slowSpread);
+      out = Math.max(out, this.slowSpreadRange.beyond(this.slowSpread, this.cfg.spreadMargin));
+      this.slowSpreadRange.learn(this.slowSpread);
+    }
     return out > 0 ? out : 0;
   }
 }
@@ -430,6 +458,38 @@ class SeenRange {
     const half = ((this.hi - this.lo) / 2) * this.decay;
     this.lo = Math.min(mid - half, v);
     this.hi = Math.max(mid + half, v);
+  }
+}
+
+/**
+ * The highest a value has been up to `lag` points ago (a ring of the last `lag` values): a value that rises
+ * slowly is compared with what it was before the rise, not with its own record of a point ago, which
+ * follows it up. Constant memory: `lag` numbers.
+ */
+class LateRange {
+  private readonly range: SeenRange;
+  private readonly ring: Float64Array;
+  private at = 0;
+  private full = false;
+
+  constructor(decay: number, lag: number) {
+    this.range = new SeenRange(decay);
+    this.ring = new Float64Array(lag);
+  }
+
+  /** How far `v` lies above the range learnt until `lag` points ago, past `margin` × its width. */
+  beyond(v: number, margin: number): number {
+    return this.range.beyond(v, false, margin, 0);
+  }
+
+  learn(v: number): void {
+    if (this.ring.length === 0) return this.range.learn(v);
+    if (this.full) this.range.learn(this.ring[this.at]!);
+    this.ring[this.at] = v;
+    if (++this.at === this.ring.length) {
+      this.at = 0;
+      this.full = true;
+    }
   }
 }
 

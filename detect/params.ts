@@ -81,6 +81,33 @@ export const detectorParamsSchema = z
           .number()
           .positive()
           .describe("half-life (points) over which the range seen shrinks towards its middle"),
+        spikeSpan: z
+          .number()
+          .min(1)
+          .optional()
+          .describe(
+            "span (points) of a third, faster smoothed value with its own range: a short spike above all " +
+              "before it shows there (absent: off)",
+          ),
+        spikeMargin: z
+          .number()
+          .min(0)
+          .optional()
+          .describe("the fast smoothed value alarms beyond its range widened by this fraction of it"),
+        slowSpreadLag: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe("points by which the slow step size's range is learnt late (0: at once)"),
+        slowSpreadSpan: z
+          .number()
+          .min(1)
+          .optional()
+          .describe(
+            "span (points) of a slower smoothed step size with its own range: a lasting rise in the " +
+              "noise (a series that starts to oscillate) shows there (absent: off)",
+          ),
         matureAfter: z
           .number()
           .int()

@@ -13,7 +13,7 @@ const versionFileSchema = z.object({
 });
 
 /** The detector version used when none is named: the newest file in detect/versions. */
-export const DEFAULT_DETECTOR_VERSION = "v4";
+export const DEFAULT_DETECTOR_VERSION = "v5";
 
 /** Versions on disk (`detect/versions/<version>.json`), oldest first. */
 export function listDetectorVersions(): string[] {

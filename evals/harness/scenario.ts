@@ -335,6 +335,12 @@ const ROOT_CAUSE_KINDS = [
   "networkpolicy",
   "resourcequota",
   "ingress",
+  "ingressclass",
+  "serviceaccount",
+  "role",
+  "rolebinding",
+  "clusterrole",
+  "clusterrolebinding",
   "hpa",
   "node",
   "dependency",
@@ -352,10 +358,20 @@ const rootCauseRef = z.union([
 ]);
 export type RootCauseRef = z.infer<typeof rootCauseRef>;
 
+/** Root-cause kinds without a namespace: named `<kind>/<name>`. */
+const CLUSTER_WIDE_CAUSES: ReadonlySet<string> = new Set([
+  "node",
+  "dependency",
+  "region",
+  "ingressclass",
+  "clusterrole",
+  "clusterrolebinding",
+]);
+
 /** The canonical string of a root-cause reference: `node/N`, `dependency/N`, `region/N` or `ns/kind/name`. */
 export function rootCauseString(r: RootCauseRef): string {
   if (typeof r === "string") return r;
-  if (r.kind === "node" || r.kind === "dependency" || r.kind === "region") return `${r.kind}/${r.name}`;
+  if (CLUSTER_WIDE_CAUSES.has(r.kind)) return `${r.kind}/${r.name}`;
   return `${r.namespace ?? "default"}/${r.kind}/${r.name}`;
 }
 

@@ -6,6 +6,7 @@ import type { ServiceModel } from "./world.ts";
 import { parseCpu } from "./world.ts";
 import { resolveEnv } from "./controllers/containerConfig.ts";
 import { dependencyStatus, isHung } from "./controllers/process.ts";
+import { refusedKubeApiCalls } from "./controllers/workloadRbac.ts";
 
 /** How one pod of a service is doing right now. */
 export interface PodLoad {
@@ -15,8 +16,8 @@ export interface PodLoad {
   cpuPercent: number;
   /** CPU the process wants and gets (cores), and the share of it the CFS quota withholds (0..1). */
   cpu: { demand: number; usage: number; limit: number | undefined; throttle: number };
-  /** Share of requests answered 5xx, by code. */
-  errors: { code: string; ratio: number }[];
+  /** Share of requests answered 5xx, by code (`route`: only that route's requests fail so). */
+  errors: { code: string; ratio: number; route?: string }[];
   p50: number;
   p95: number;
   /** Notes for the app's log: what the app itself would see. */
@@ -157,7 +158,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
         : behaviour.cpuMillicores !== undefined || throttle > 0
           ? Math.round((usage / request) * 100)
           : Math.round(loadPercent);
-    const errors: { code: string; ratio: number }[] = [];
+    const errors: PodLoad["errors"] = [];
     const notes: string[] = [];
     let p50 = 0.02;
     let p95 = 0.06;
@@ -214,8 +215,15 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     }
     if (isReady && behaviour.logs) notes.push(...behaviour.logs);
     for (const r of behaviour.routes ?? []) {
-      errors.push({ code: r.code, ratio: r.errorRatio * r.share });
+      if (r.errorRatio > 0) errors.push({ code: r.code, ratio: r.errorRatio * r.share, route: r.path });
       if (r.log) notes.push(r.log);
+    }
+    // Calls to the Kubernetes API its ServiceAccount may not make: failed requests, or a retry loop's lines.
+    for (const refusal of isReady || pod.status?.phase === "Running"
+      ? refusedKubeApiCalls(ctx, pod, behaviour)
+      : []) {
+      if (refusal.call.onForbidden === "errors") errors.push({ code: "500", ratio: refusal.call.share });
+      if (refusal.call.onForbidden !== "exit") notes.push(...refusal.logs);
     }
     for (const dep of behaviour.dependsOn ?? []) {
       const env = resolveEnv(ctx, pod, c!);

@@ -2,6 +2,7 @@ import type { SimContext } from "./controllers/context.ts";
 import { R, controllerOf, isActive, isPodReady } from "./controllers/context.ts";
 import { nodeDisk } from "./controllers/nodeHealth.ts";
 import { batchMetrics } from "./metricsBatch.ts";
+import { ingressMetrics } from "./metricsIngress.ts";
 import { conditionGauges } from "./metricsGauge.ts";
 import { selectedDbRole } from "./load.ts";
 import { series } from "./simulate.ts";
@@ -282,6 +283,7 @@ export function renderMetrics(ctx: SimContext): string {
     );
   }
   batchMetrics(ctx, g);
+  ingressMetrics(ctx, g);
   for (const o of ctx.store.view(R.replicasets)) {
     const rs = o as ReplicaSet;
     const id = { namespace: rs.metadata.namespace!, replicaset: rs.metadata.name };

@@ -8,11 +8,48 @@ export const SIM_API_VERSION = "kube-sim.aegisops.io/v1";
 const route = z
   .object({
     path: z.string().describe("URL path prefix of the route, e.g. /api/checkout"),
-    errorRatio: z.number().min(0).max(1).describe("share of this route's requests answered with `code`"),
+    errorRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0)
+      .describe("share of this route's requests answered with `code`"),
     code: z.enum(["500", "502", "503", "504"]).default("500"),
     /** Share of all traffic that goes to this route (default: an even share of 0.5). */
     share: z.number().min(0).max(1).default(0.5),
     log: z.string().optional().describe("what the process logs for each failure burst"),
+    /** Extra latency of this route's requests alone, in ms (e.g. only requests with a promo code are slow). */
+    latencyMs: z.number().min(0).optional(),
+    /**
+     * Labels the process's exporter puts on this route's request metrics (default `{route: <path>}`), e.g.
+     * `{route: /checkout, coupon: promotions}`.
+     */
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+/** A call the process makes to the Kubernetes API with its pod's ServiceAccount token. */
+const kubeApiCall = z
+  .object({
+    verb: z.enum(["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"]),
+    /** The resource (plural), with a subresource as `pods/log`. */
+    resource: z.string(),
+    /** The API group ("" for the core group). */
+    group: z.string().default(""),
+    /** The namespace it asks in (default: the pod's own); `""` asks across all namespaces (cluster scope). */
+    namespace: z.string().optional(),
+    name: z.string().optional(),
+    /**
+     * What the process does when the API server refuses (403): exit at start (a crash loop, a failed Job),
+     * answer the `share` of requests that need it with 500, or only log it (a loop that retries).
+     */
+    onForbidden: z.enum(["exit", "errors", "log"]).default("exit"),
+    share: z.number().min(0).max(1).default(1),
+    /**
+     * The lines logged on a refusal; `$message` is the API server's message (default: kubectl's
+     * `Error from server (Forbidden): $message`).
+     */
+    log: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -79,6 +116,10 @@ export const imageBehaviourSchema = z
     cpuMillicores: z.number().min(0).optional(),
     /** Services or addresses the process calls for each request (a DB, an upstream). */
     dependsOn: z.array(dependency).optional(),
+    /** Kubernetes API calls the process makes with its pod's ServiceAccount (refused per the cluster's RBAC). */
+    kubeApi: z.array(kubeApiCall).optional(),
+    /** Labels of the request metrics of the traffic no listed route takes (default `{route: "/"}`). */
+    otherRouteLabels: z.record(z.string(), z.string()).optional(),
     /** Lines logged every 10 s while serving (besides the request summary). */
     logs: z.array(z.string()).optional(),
   })
@@ -91,6 +132,7 @@ export const imageEntrySchema = imageBehaviourSchema.extend({
 });
 
 export type ImageBehaviour = z.infer<typeof imageEntrySchema>;
+export type KubeApiCall = z.infer<typeof kubeApiCall>;
 
 /** Legacy revision behaviour (fault families): `crash` is `exit` at the default time. */
 export type RevisionBehaviour = ImageBehaviour & { crash?: { exitCode: number; logs: string[] } };

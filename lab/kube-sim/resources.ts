@@ -109,12 +109,13 @@ export const RESOURCES: readonly ResourceDef[] = [
     statusSub("networking.k8s.io", "v1", "Ingress"),
   ]),
   def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", ["netpol"], true),
+  def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", [], false),
   def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", ["pdb"], true, [
     statusSub("policy", "v1", "PodDisruptionBudget"),
   ]),
   def("coordination.k8s.io", "v1", "Lease", "leases", [], true),
-  // Stored, so that installs (`kubectl apply -k deploy/kubernetes/...`) can be applied; authorization itself
-  // comes from the simulator's `rbac` option, not from these objects.
+  // Stored, so that installs (`kubectl apply -k deploy/kubernetes/...`) can be applied. Requests to the simulator
+  // are authorized by its `rbac` option; these objects judge the workloads' own API calls (workloadRbac.ts).
   def("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", [], false),
   def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", [], false),
   def("rbac.authorization.k8s.io", "v1", "Role", "roles", [], true),

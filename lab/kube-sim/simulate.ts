@@ -5,6 +5,8 @@ import { isPodReady } from "./controllers/context.ts";
 import type { Deployment } from "./types.ts";
 import { isHung } from "./controllers/process.ts";
 import { WORLD_ANNOTATION } from "./fixture.ts";
+import { overallP95, requestParts } from "./routes.ts";
+import { rateWithSinks, sinkDelaySeconds } from "./sinks.ts";
 
 /** Histogram bucket bounds of http_request_duration_seconds. */
 export const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -92,31 +94,35 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     const load = serviceLoad(ctx, d);
     for (const pl of load.pods) {
       const pod = pl.pod.metadata.name;
-      const base = { namespace: ns, service: svc, pod };
-      const total = pl.rps * dt;
-      let failed = 0;
-      for (const e of pl.errors) {
-        const n = total * Math.min(1, e.ratio);
-        failed += n;
-        world.count(series("http_requests_total", { ...base, code: e.code }), n);
+      const behaviour = pl.pod.spec.containers[0] ? ctx.world.behaviourOf(pl.pod.spec.containers[0]) : {};
+      const parts = requestParts(pl, behaviour);
+      for (const part of parts) {
+        const base = { namespace: ns, service: svc, pod, ...part.labels };
+        const total = pl.rps * dt * part.share;
+        let failed = 0;
+        for (const e of part.errors) {
+          const n = total * Math.min(1, e.ratio);
+          failed += n;
+          world.count(series("http_requests_total", { ...base, code: e.code }), n);
+        }
+        world.count(series("http_requests_total", { ...base, code: "200" }), Math.max(0, total - failed));
+        const shares: [number, number][] = [
+          [0.8 * part.p50, 0.5],
+          [(part.p50 + part.p95) / 2, 0.44],
+          [part.p95, 0.05],
+          [2 * part.p95, 0.01],
+        ];
+        for (const le of BUCKETS) {
+          const n = shares.filter(([v]) => v <= le).reduce((a, [, s]) => a + s, 0) * total;
+          world.count(series("http_request_duration_seconds_bucket", { ...base, le: String(le) }), n);
+        }
+        world.count(series("http_request_duration_seconds_bucket", { ...base, le: "+Inf" }), total);
+        world.count(series("http_request_duration_seconds_count", base), total);
+        world.count(
+          series("http_request_duration_seconds_sum", base),
+          shares.reduce((a, [v, s]) => a + v * s, 0) * total,
+        );
       }
-      world.count(series("http_requests_total", { ...base, code: "200" }), Math.max(0, total - failed));
-      const shares: [number, number][] = [
-        [0.8 * pl.p50, 0.5],
-        [(pl.p50 + pl.p95) / 2, 0.44],
-        [pl.p95, 0.05],
-        [2 * pl.p95, 0.01],
-      ];
-      for (const le of BUCKETS) {
-        const n = shares.filter(([v]) => v <= le).reduce((a, [, s]) => a + s, 0) * total;
-        world.count(series("http_request_duration_seconds_bucket", { ...base, le: String(le) }), n);
-      }
-      world.count(series("http_request_duration_seconds_bucket", { ...base, le: "+Inf" }), total);
-      world.count(series("http_request_duration_seconds_count", base), total);
-      world.count(
-        series("http_request_duration_seconds_sum", base),
-        shares.reduce((a, [v, s]) => a + v * s, 0) * total,
-      );
       // CPU (cAdvisor's counters): what the process gets, and the CFS periods its quota throttled.
       const c = pl.pod.spec.containers[0];
       const rt = world.runtimes.get(pl.pod.metadata.uid!);
@@ -145,7 +151,7 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
         ctx.logs.append(
           pl.pod.metadata.uid!,
           c.name,
-          `${stamp} INFO served ${Math.round(pl.rps * (LOG_EVERY_MS / 1000))} requests in 10s (errors ${(errs * 100).toFixed(1)}%, p95 ${Math.round(pl.p95 * 1000)}ms)`,
+          `${stamp} INFO served ${Math.round(pl.rps * (LOG_EVERY_MS / 1000))} requests in 10s (errors ${(errs * 100).toFixed(1)}%, p95 ${Math.round(overallP95(parts) * 1000)}ms)`,
           ...pl.notes.map((n) => `${stamp} ${n}`),
         );
       }
@@ -175,7 +181,9 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
     const active = Math.min(consumers, k.partitions);
     // A consumer that writes each message to a slow database handles fewer per second (10 ms of work each).
     const dbDelay = dbDelaySeconds(ctx, k.namespace, k.consumerDeployment);
-    const rate = dbDelay > 0 ? k.perConsumerRate / (1 + dbDelay / 0.01) : k.perConsumerRate;
+    const dbRate = dbDelay > 0 ? k.perConsumerRate / (1 + dbDelay / 0.01) : k.perConsumerRate;
+    // A consumer that writes each message to a service (its `calls`: a search index, an API) waits on it too.
+    const rate = rateWithSinks(dbRate, sinkDelaySeconds(ctx, k.namespace, k.consumerDeployment));
     // Each partition belongs to one consumer; a consumer splits its throughput over its partitions.
     for (let i = 0; i < k.partitions; i++) {
       // A hot partition (skewed key) gets `share` of all messages; the others split the rest.

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { STEP, T0, noise } from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { PeerDetector } from "../../detect/peer.ts";
 import { loadDetectorParams } from "../../detect/versions.ts";
 
 const params = loadDetectorParams();
-const STEP = 5 * 60_000;
-const T0 = Date.UTC(2026, 0, 5); // a Monday, 00:00 UTC
-
-/** Deterministic pseudo-random normal noise (Box–Muller over a linear congruential generator). */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
 
 function scoreAll(values: number[], step = STEP): number[] {
   const d = new StreamingDetector(params);

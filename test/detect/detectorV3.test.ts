@@ -1,21 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { STEP, noise, alarmsOf } from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-
-const STEP = 5 * 60_000;
-
-/** Deterministic pseudo-random normal noise (Box–Muller over a linear congruential generator). */
-function noise(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
-
-function alarmsOf(version: string, values: number[]): number[] {
-  const params = loadDetectorParams(version);
-  const d = new StreamingDetector(params);
-  return values.map((v, i) => (d.update(i * STEP, v) >= params.threshold ? i : -1)).filter((i) => i >= 0);
-}
 
 /** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
 function cronThenShift(seed: number): number[] {

@@ -118,6 +118,14 @@ expect:
     expect(score("[region/eu-west, shop/web]", "shop/deployment/checkout")).toBe(false);
   });
 
+  it("names RBAC objects and IngressClasses: namespaced ones with their namespace, cluster-wide ones without", () => {
+    expect(score("{ kind: role, namespace: mon, name: agent }", "mon/Role/agent")).toBe(true);
+    expect(score("{ kind: role, namespace: mon, name: agent }", "mon/rolebinding/agent")).toBe(false);
+    expect(score("{ kind: clusterrole, name: secret-reader }", "clusterrole/secret-reader")).toBe(true);
+    expect(score("{ kind: ingressclass, name: nginx }", "ingressclass/nginx")).toBe(true);
+    expect(score("{ kind: ingressclass, name: nginx }", "default/ingressclass/nginx")).toBe(false);
+  });
+
   it("a pod named through $pod() is judged against the pod the run resolved", () => {
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-abc12", ["shop/pod/web-abc12"])).toBe(true);
     expect(score('"shop/pod/$pod(shop/web#1)"', "shop/pod/web-zzz99", ["shop/pod/web-abc12"])).toBe(false);

@@ -143,7 +143,8 @@ function syncSlices(ctx: SimContext, svc: KubeObject, subsets: Subset[], pods: P
       },
       addressType: "IPv4",
       endpoints,
-      ports: g.ports,
+      // The EndpointSlice controller writes an unnamed port's name as "" (kubectl describe dereferences it).
+      ports: g.ports.map((p) => ({ ...p, name: p.name ?? "" })),
     } as KubeObject;
   });
   const names = new Set(wanted.map((w) => w.metadata.name));

@@ -12,6 +12,7 @@ import { reconcileNodes } from "./node.ts";
 import { reconcilePdbs } from "./pdb.ts";
 import { reconcileQuotas } from "./quota.ts";
 import { reconcileEndpoints } from "./endpoints.ts";
+import { reconcileIngresses } from "./ingress.ts";
 import { reconcileReplicaSets } from "./replicaset.ts";
 import { schedulePods } from "./scheduler.ts";
 
@@ -36,6 +37,7 @@ export function runControllers(ctx: SimContext): void {
     reconcilePdbs(ctx);
     reconcileQuotas(ctx);
     reconcileEndpoints(ctx);
+    reconcileIngresses(ctx);
     if (ctx.store.currentVersion() === before) return;
   }
 }

@@ -5,6 +5,7 @@ import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isPodReady, ownerRef, save } from "./context.ts";
 import { admitPriority } from "./priority.ts";
+import { admitServiceAccount } from "./workloadRbac.ts";
 import { quotaRefusal } from "./quota.ts";
 
 export interface Job extends KubeObject {
@@ -216,7 +217,7 @@ function createPod(ctx: SimContext, job: Job): Pod | undefined {
     spec: t.spec,
     status: { phase: "Pending", qosClass: "BestEffort" },
   } as Pod;
-  const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
+  const refused = admitServiceAccount(ctx, draft) ?? admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
   if (refused) {
     const key = `FailedCreate/${job.metadata.uid}`;
     const now = ctx.clock.now();

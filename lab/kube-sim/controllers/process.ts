@@ -5,6 +5,7 @@ import { selectorMatches } from "../http/selectors.ts";
 import type { Container, KubeObject, LabelSelector, Pod } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, isPodReady } from "./context.ts";
+import { refusedKubeApiCalls } from "./workloadRbac.ts";
 
 /** What a container does once the runtime starts it. */
 export type StartOutcome =
@@ -155,6 +156,8 @@ export function startOutcome(
     const st = dependencyStatus(ctx, p, dep, env);
     if (!st.ok) return exits(1, [`FATAL cannot connect to ${st.host}: ${st.message}`]);
   }
+  const refused = refusedKubeApiCalls(ctx, p, b, "exit")[0];
+  if (refused) return exits(1, refused.logs);
   if (b.exit) {
     const server = !isInit && (p.spec.restartPolicy ?? "Always") === "Always";
     const out = exits(b.exit.code, b.exit.logs, crashMs);

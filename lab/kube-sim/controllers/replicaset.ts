@@ -4,6 +4,7 @@ import { clone } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, controllerOf, isActive, isPodReady, ownerRef } from "./context.ts";
 import { admitPriority } from "./priority.ts";
+import { admitServiceAccount } from "./workloadRbac.ts";
 import { quotaRefusal } from "./quota.ts";
 
 /** ReplicaSet controller: keeps `spec.replicas` pods from the template, owned by the ReplicaSet. */
@@ -33,7 +34,8 @@ function reconcileOne(ctx: SimContext, rs: ReplicaSet): void {
         spec: t.spec,
         status: { phase: "Pending", qosClass: "Burstable" },
       } as Pod;
-      const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
+      const refused =
+        admitServiceAccount(ctx, draft) ?? admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
       if (refused) {
         const key = `FailedCreate/${rs.metadata.uid}`;
         const now = ctx.clock.now();

@@ -10,6 +10,7 @@ import {
   updateRevision,
 } from "./revisions.ts";
 import { admitPriority } from "./priority.ts";
+import { admitServiceAccount } from "./workloadRbac.ts";
 import { quotaRefusal } from "./quota.ts";
 import type { PersistentVolumeClaim } from "./storage.ts";
 
@@ -183,7 +184,7 @@ function createPod(
     spec,
     status: { phase: "Pending", qosClass: "BestEffort" },
   } as Pod;
-  const refused = admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
+  const refused = admitServiceAccount(ctx, draft) ?? admitPriority(ctx, draft) ?? quotaRefusal(ctx, draft);
   if (refused) {
     ctx.events.record(
       sts,

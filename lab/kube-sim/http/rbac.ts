@@ -3,7 +3,7 @@ import { parseAllDocuments } from "yaml";
 import type { RequestAttributes } from "./router.ts";
 import { ApiError } from "./status.ts";
 
-interface Rule {
+export interface Rule {
   apiGroups?: string[];
   resources?: string[];
   verbs: string[];
@@ -26,6 +26,44 @@ export interface Subject {
 /** The default token of a ServiceAccount without a token Secret in the RBAC file. */
 export function defaultSaToken(namespace: string, name: string): string {
   return `kube-sim.${namespace}.${name}`;
+}
+
+/** A request as RBAC sees it, for the API server's 403 message. */
+export interface ForbiddenRequest {
+  verb: string;
+  plural: string;
+  subresource?: string | undefined;
+  group: string;
+  /** The namespace asked in; undefined for a cluster-scoped resource or a request across all namespaces. */
+  namespace: string | undefined;
+  name?: string | undefined;
+}
+
+/** The API server's message when RBAC refuses a ServiceAccount a request. */
+export function forbiddenMessage(s: Subject, a: ForbiddenRequest): string {
+  const resource = a.subresource ? `${a.plural}/${a.subresource}` : a.plural;
+  const user = `system:serviceaccount:${s.namespace}:${s.name}`;
+  const qualified = a.group ? `${a.plural}.${a.group}` : a.plural;
+  const what = a.name ? `${qualified} "${a.name}"` : qualified;
+  const scope = a.namespace ? `in the namespace "${a.namespace}"` : "at the cluster scope";
+  return `${what} is forbidden: User "${user}" cannot ${a.verb} resource "${resource}" in API group "${a.group}" ${scope}`;
+}
+
+/** Whether one PolicyRule grants a verb on a resource (`plural` or `plural/subresource`) of a group. */
+export function ruleAllows(
+  rule: Rule,
+  verb: string,
+  group: string,
+  resource: string,
+  name: string | undefined,
+): boolean {
+  const groupOk = (rule.apiGroups ?? []).some((g) => g === "*" || g === group);
+  const resOk = (rule.resources ?? []).some(
+    (x) => x === "*" || x === resource || (x.endsWith("/*") && resource.startsWith(x.slice(0, -1))),
+  );
+  const verbOk = rule.verbs.some((v) => v === "*" || v === verb);
+  const nameOk = !rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name));
+  return groupOk && resOk && verbOk && nameOk;
 }
 
 /** RBAC from a file of ServiceAccounts, Roles, ClusterRoles, bindings and (optionally) token Secrets. */
@@ -94,18 +132,16 @@ export class Rbac {
     if (!attrs) return; // discovery, version and OpenAPI are open to every authenticated user
     if (this.allowed(subject, attrs)) return;
     const r = attrs.resource;
-    const resource = attrs.subresource ? `${r.plural}/${attrs.subresource}` : r.plural;
-    const user = `system:serviceaccount:${subject.namespace}:${subject.name}`;
-    const what = attrs.name
-      ? `${r.group ? `${r.plural}.${r.group}` : r.plural} "${attrs.name}"`
-      : r.group
-        ? `${r.plural}.${r.group}`
-        : r.plural;
-    const scope =
-      r.namespaced && attrs.namespace ? `in the namespace "${attrs.namespace}"` : "at the cluster scope";
     throw new ApiError(
       "Forbidden",
-      `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${resource}" in API group "${r.group}" ${scope}`,
+      forbiddenMessage(subject, {
+        verb: attrs.verb,
+        plural: r.plural,
+        subresource: attrs.subresource,
+        group: r.group,
+        namespace: r.namespaced ? attrs.namespace : undefined,
+        name: attrs.name,
+      }),
       {
         ...(attrs.name ? { name: attrs.name } : {}),
         group: r.group,
@@ -132,16 +168,7 @@ export class Rbac {
         this.roles.get(
           b.roleKind === "Role" ? `Role/${b.namespace}/${b.roleName}` : `ClusterRole//${b.roleName}`,
         ) ?? [];
-      for (const rule of rules) {
-        const groupOk = (rule.apiGroups ?? []).some((g) => g === "*" || g === a.resource.group);
-        const resOk = (rule.resources ?? []).some(
-          (x) => x === "*" || x === resource || (x.endsWith("/*") && resource.startsWith(x.slice(0, -1))),
-        );
-        const verbOk = rule.verbs.some((v) => v === "*" || v === a.verb);
-        const nameOk =
-          !rule.resourceNames?.length || (a.name !== undefined && rule.resourceNames.includes(a.name));
-        if (groupOk && resOk && verbOk && nameOk) return true;
-      }
+      if (rules.some((rule) => ruleAllows(rule, a.verb, a.resource.group, resource, a.name))) return true;
     }
     return false;
   }

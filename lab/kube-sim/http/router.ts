@@ -1,3 +1,5 @@
+import { admitServiceAccount } from "../controllers/workloadRbac.ts";
+import { defaultIngressClass } from "../controllers/ingress.ts";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseYaml } from "yaml";
 import { applyDefaults } from "../admission.ts";
@@ -325,7 +327,12 @@ async function routeResource(
           `the kind of the object (${input.kind}) does not match the resource (${r.kind})`,
         );
       applyDefaults(r, input, () => api.nextClusterIP());
-      if (r.kind === "Pod") admitBarePodPriority(store, input as Pod);
+      if (r.kind === "Pod") {
+        const refused = admitServiceAccount({ store }, input as Pod);
+        if (refused) throw new ApiError("Forbidden", refused, { name: input.metadata.name, kind: "pods" });
+        admitBarePodPriority(store, input as Pod);
+      }
+      if (r.kind === "Ingress") admitDefaultIngressClass(store, input);
       const created = store.create(r, input);
       api.afterWrite();
       send(res, 201, created);
@@ -528,4 +535,12 @@ function admitBarePodPriority(store: Store, pod: Pod): void {
   if (cls) pod.spec.priorityClassName = cls.metadata.name;
   pod.spec.priority = cls?.value ?? 0;
   pod.spec.preemptionPolicy = cls?.preemptionPolicy ?? "PreemptLowerPriority";
+}
+
+/** The DefaultIngressClass admission plugin: an Ingress created without a class gets the default class, if any. */
+function admitDefaultIngressClass(store: Store, ing: KubeObject): void {
+  const spec = (ing.spec ??= {}) as { ingressClassName?: string };
+  if (spec.ingressClassName || ing.metadata.annotations?.["kubernetes.io/ingress.class"]) return;
+  const cls = defaultIngressClass(store.view(resourceOf("IngressClass")));
+  if (cls) spec.ingressClassName = cls.metadata.name;
 }

@@ -324,7 +324,14 @@ const TABLES: Record<string, Column[]> = {
       const rules = (i.spec as { rules?: { host?: string }[] })?.rules ?? [];
       return rules.map((r) => r.host ?? "*").join(",") || "*";
     }),
-    col<KubeObject>("Address", 0, () => ""),
+    col<KubeObject>("Address", 0, (i) =>
+      (
+        (i.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)
+          ?.loadBalancer?.ingress ?? []
+      )
+        .map((x) => x.ip ?? x.hostname ?? "")
+        .join(","),
+    ),
     col<KubeObject>("Ports", 0, () => "80"),
     age,
   ],
@@ -419,6 +426,12 @@ const TABLES: Record<string, Column[]> = {
     col<StorageClass>("ReclaimPolicy", 0, (c) => c.reclaimPolicy ?? "Delete"),
     col<StorageClass>("VolumeBindingMode", 0, (c) => c.volumeBindingMode ?? "Immediate"),
     col<StorageClass>("AllowVolumeExpansion", 0, (c) => String(c.allowVolumeExpansion ?? false)),
+    age,
+  ],
+  IngressClass: [
+    name,
+    col<KubeObject>("Controller", 0, (c) => String((c.spec as { controller?: string })?.controller ?? "")),
+    col<KubeObject>("Parameters", 0, () => "<none>"),
     age,
   ],
   PriorityClass: [

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+
+// A Kafka consumer that writes every message to a service (its sink): its rate follows the sink's state.
+// Read with the real kubectl on a virtual clock.
+const FIXTURE = `
+${clusterManifests(2, ["app"])}---
+apiVersion: kube-sim.aegisops.io/v1
+kind: ImageRegistry
+images:
+  ghcr.io/acme/search:1.0: { port: 9200, cpuMillicores: 3000, latencyMs: 3000, logs: ["WARNING: Index merge thread consuming excessive CPU"] }
+  ghcr.io/acme/search:1.1: { port: 9200 }
+  ghcr.io/acme/analytics:1.0: {}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: search
+  namespace: app
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: search } }
+  template:
+    metadata: { labels: { app: search } }
+    spec:
+      containers:
+        - name: search
+          image: ghcr.io/acme/search:1.0
+          ports: [{ containerPort: 9200 }]
+          resources: { requests: { cpu: 10m }, limits: { cpu: 200m } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: search, namespace: app }
+spec:
+  selector: { app: search }
+  ports: [{ port: 9200 }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: analytics
+  namespace: app
+  annotations:
+    kube-sim.aegisops.io/rps: "0"
+    kube-sim.aegisops.io/kafka: analytics-group/messages/1/50/10
+    kube-sim.aegisops.io/calls: search
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: analytics } }
+  template:
+    metadata: { labels: { app: analytics } }
+    spec: { containers: [{ name: analytics, image: ghcr.io/acme/analytics:1.0 }] }
+`;
+
+const { start, k } = useVirtualSim(FIXTURE);
+const lag = async () => {
+  const m = await k("get", "--raw", "/metrics");
+  const line = m
+    .split("\n")
+    .find(
+      (l) => l.startsWith("kafka_consumergroup_lag_sum{") && l.includes('consumergroup="analytics-group"'),
+    );
+  expect(line).toBeDefined();
+  return Number(line!.split(" ").pop());
+};
+
+describe("a Kafka consumer writing to a slow sink", () => {
+  it("falls behind while the sink is CPU-throttled and slow, and catches up once the sink is fast again", async () => {
+    const s = await start();
+    walk(s, 60_000);
+    const behind = await lag();
+    // 10 messages/s produced; about one write per 3.3 s gets through.
+    expect(behind).toBeGreaterThan(400);
+    walk(s, 60_000);
+    expect(await lag()).toBeGreaterThan(behind + 400);
+    const m = await k("get", "--raw", "/metrics");
+    expect(m).toMatch(/container_cpu_cfs_throttled_periods_total\{[^}]*pod="search-[^}]*\} [1-9]/);
+    // The sink's own log says why it is slow; the consumer's says only that it is behind.
+    expect(await k("-n", "app", "logs", "deploy/search")).toContain(
+      "WARNING: Index merge thread consuming excessive CPU",
+    );
+    expect(await k("-n", "app", "logs", "deploy/analytics")).toMatch(
+      /WARN consumer group analytics-group: lag \d+ messages/,
+    );
+    // The sink's fix (here a release without the merge threads) lets the consumer drain its backlog at 50/s.
+    await k("-n", "app", "set", "image", "deploy/search", "search=ghcr.io/acme/search:1.1");
+    walk(s, 30_000);
+    const after = await lag();
+    walk(s, 30_000);
+    expect(await lag()).toBeLessThan(after);
+  });
+});
