@@ -31,6 +31,7 @@ import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeClaims } from "./observers/claims.ts";
+import { meshCallees } from "./observers/meshCallees.ts";
 import { rolloutStatusText } from "./unsupportedKinds.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
@@ -573,7 +574,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         const own = await observeLatency(observerDeps, t.namespace, obs.rollout, latency, errors, since);
         let found = own.signals.some((s) => s.name === "latency_began_with_revision") ? own.signals : [];
         if (found.length === 0 && !signals.some((s) => NAMING.includes(s.name))) {
-          const calls = settingsFor(t)?.settings.calls ?? [];
+          // The policy's `calls`, and what the service mesh's own request metrics say this workload calls.
+          const listed = settingsFor(t)?.settings.calls ?? [];
+          const calls = [...new Set([...listed, ...(await meshCallees(observerDeps, t, errors))])];
           const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
           if (slow) found = [slow];
         }
