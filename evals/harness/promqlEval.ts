@@ -250,6 +250,28 @@ class Evaluator {
         return overRange((s) => s.length);
       case "last_over_time":
         return overRange((s) => s.at(-1)!.v);
+      case "changes":
+      case "resets":
+        return overRange((s) =>
+          s
+            .slice(1)
+            .reduce((n, x, i) => n + ((fn === "changes" ? x.v !== s[i]!.v : x.v < s[i]!.v) ? 1 : 0), 0),
+        );
+      case "quantile_over_time": {
+        const q = this.scalarArg(a[0]!, at);
+        const m = this.eval(a[1]!, at);
+        if (m.kind !== "matrix") throw new PromqlError(`${fn} needs a range vector: ${this.text(n)}`);
+        return vec(
+          m.elems.map((e) => ({
+            labels: dropName(e.labels),
+            v: quantile(
+              q,
+              e.samples.map((x) => x.v),
+            ),
+            t: at,
+          })),
+        );
+      }
       case "timestamp": {
         // Of a plain selector, the sample's own time; of any other expression, the evaluation time.
         const plain = a[0]!.name === "VectorSelector";
@@ -267,6 +289,11 @@ class Evaluator {
         return perElem(Math.ceil);
       case "floor":
         return perElem(Math.floor);
+      case "round": {
+        const to = a[1] ? this.scalarArg(a[1], at) : 1;
+        // Prometheus rounds half up, to the nearest multiple of `to_nearest`.
+        return perElem((v) => Math.floor(v / to + 0.5) * to);
+      }
       case "clamp_min": {
         const lo = this.scalarArg(a[1]!, at);
         return perElem((v) => Math.max(v, lo));
@@ -308,9 +335,26 @@ class Evaluator {
     const mod = parts.find((c) => c.name === "AggregateModifier");
     const body = parts.find((c) => c.name === "FunctionCallBody")!;
     const a = args(body);
-    if (!["sum", "max", "min", "avg", "count"].includes(op) || a.length !== 1) return this.unsupported(n);
     const by = mod ? kids(mod).some((c) => c.name === "By") : true;
     const grouping = mod ? this.labelList(kids(mod).find((c) => c.name === "GroupingLabels")) : [];
+    if ((op === "topk" || op === "bottomk") && a.length === 2) {
+      // Keeps the k largest (smallest) series of each group, with their own labels.
+      const k = this.scalarArg(a[0]!, at);
+      const groups = new Map<string, Elem[]>();
+      for (const e of this.vectorArg(a[1]!, at)) {
+        const key = seriesKey(
+          by
+            ? Object.fromEntries(grouping.map((g) => [g, e.labels[g] ?? ""]))
+            : without(e.labels, (x) => x === "__name__" || grouping.includes(x)),
+        );
+        groups.set(key, [...(groups.get(key) ?? []), e]);
+      }
+      const elems = [...groups.values()].flatMap((g) =>
+        g.sort((x, y) => (op === "topk" ? y.v - x.v : x.v - y.v)).slice(0, Math.max(0, Math.floor(k))),
+      );
+      return { kind: "vector", elems };
+    }
+    if (!["sum", "max", "min", "avg", "count"].includes(op) || a.length !== 1) return this.unsupported(n);
     const groups = new Map<string, { labels: Labels; values: number[] }>();
     for (const e of this.vectorArg(a[0]!, at)) {
       const labels = by
@@ -466,6 +510,18 @@ function lastAtOrBefore(samples: readonly Sample[], at: number): Sample | undefi
     } else hi = mid - 1;
   }
   return found;
+}
+
+/** The φ-quantile of values, interpolated as Prometheus' quantile_over_time does. */
+function quantile(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  const s = [...values].sort((x, y) => x - y);
+  const rank = q * (s.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.min(s.length - 1, lo + 1);
+  return s[lo]! + (s[hi]! - s[lo]!) * (rank - lo);
 }
 
 /** Prometheus' extrapolatedRate (promql/functions.go): rate, increase and delta over a window ending at `at`. */
