@@ -11,6 +11,8 @@ export type SignalName =
   | "crash_loop"
   | "config_error"
   | "exited"
+  // Docker: the stopped container is a Swarm task; the swarm manager replaces it (value: the replacement's name).
+  | "swarm_task_exited"
   | "health_timeout"
   | "health_failing"
   | "http_errors"

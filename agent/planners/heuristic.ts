@@ -512,6 +512,14 @@ const RULES: Rule[] = [
     why: "the process burns a whole CPU without more work to show for it (a runaway loop)",
   },
   {
+    when: ["swarm_task_exited"],
+    action: "escalate",
+    // Outweighs a restart from any symptom or a remembered fix: the container is not the engine's to start again.
+    weight: 1.1,
+    family: "crashloop",
+    why: "the stopped container is a Swarm task: the swarm manager replaces a failed task with a new one in its slot and never adopts the old container again, so starting it by hand would run a copy Swarm does not manage; why the task died (its exit, OOM or logs, in the evidence) is for a person",
+  },
+  {
     when: ["exited"],
     unless: ["config_error", "crash_loop"],
     action: "restart",
@@ -555,6 +563,15 @@ interface Entry {
   why: string[];
 }
 
+/** Actions a signal rules out whatever else weighs for them (rules, runbooks, remembered fixes). */
+const RULED_OUT: Partial<Record<ActionId, readonly SignalName[]>> = {
+  // Swarm replaces a stopped task's container; it never adopts one started by hand.
+  restart_container: ["swarm_task_exited"],
+  kill_container: ["swarm_task_exited"],
+};
+const ruledOut = (action: string, signals: readonly Signal[]): boolean =>
+  RULED_OUT[action as ActionId]?.some((n) => has(signals, n)) ?? false;
+
 /** The rules that weigh in on these signals, summed per action (generic verbs made concrete for the target). */
 function scoreRules(signals: readonly Signal[], target: Target): Map<string, Entry> {
   const scores = new Map<string, Entry>();
@@ -567,7 +584,7 @@ function scoreRules(signals: readonly Signal[], target: Target): Map<string, Ent
         : rule.action === "restart" || rule.action === "kill"
           ? concreteAction(rule.action, target)
           : rule.action;
-    if (key !== "escalate" && !appliesTo(key, target)) continue;
+    if (key !== "escalate" && (!appliesTo(key, target) || ruledOut(key, signals))) continue;
     const entry = scores.get(key) ?? { score: 0, parts: {}, family: rule.family, top: 0, why: [] };
     entry.score += rule.weight;
     entry.parts[rule.when.join("+")] = (entry.parts[rule.when.join("+")] ?? 0) + rule.weight;
@@ -594,7 +611,7 @@ export class HeuristicPlanner implements Planner {
     // rules did not, when there is a failure to fix), failed ones down. Runbooks only second the rules.
     const failing = signals.some((s) => s.name !== "healthy" && s.value !== false && s.value !== 0);
     for (const fix of recalled) {
-      if (fix.action === "none" || !appliesTo(fix.action, target)) continue;
+      if (fix.action === "none" || !appliesTo(fix.action, target) || ruledOut(fix.action, signals)) continue;
       let entry = scores.get(fix.action);
       if (fix.source === "runbook") {
         if (!entry) continue;

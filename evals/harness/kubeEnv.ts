@@ -352,6 +352,9 @@ function call(
       url,
       {
         method,
+        // A connection of its own per step: a kept-alive one may be closed by the server while a long `waitMs`
+        // advanced the clock (the event loop busy), and reusing it then fails with ECONNRESET.
+        agent: false,
         ...(sim.caPem ? { ca: sim.caPem } : {}),
         headers: {
           authorization: `Bearer ${sim.adminToken}`,
@@ -392,9 +395,12 @@ function podsOfWorkload(sim: KubeSim, namespace: string, name: string): Pod[] | 
 /**
  * The name of a pod of a workload, for an alert's `pod` label: `ns/name` picks the newest pod that is not Ready
  * (the one an alert about a failing pod names), else the newest; `ns/name#N` a StatefulSet's ordinal N or
- * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings.
+ * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings;
+ * `ns/name#failed` a Deployment's newest failed (evicted) pod.
  */
 function podName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const failed = /^(.*)#failed$/.exec(target);
+  if (failed) return failedPodName(sim, failed[1]!, scenario);
   const m = /^(.*?)(?:#(\d+))?$/.exec(target)!;
   const { namespace, name } = split(m[1]!);
   const all = podsOfWorkload(sim, namespace, name);
@@ -413,12 +419,39 @@ function podName(sim: KubeSim, target: string, scenario: Scenario): string {
   return pick.metadata.name;
 }
 
+/**
+ * `ns/name#failed`: the newest pod of a Deployment that has failed and is kept as an object (evicted by the kubelet,
+ * `Failed`), the one an alert on a pod's phase names after its replacement started elsewhere.
+ */
+function failedPodName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const { namespace, name } = split(target);
+  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+  if (!d)
+    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}#failed): no such Deployment`);
+  const owned = new Set(
+    (sim.ctx.store.view(R.replicasets, namespace) as readonly KubeObject[])
+      .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+      .map((rs) => rs.metadata.uid),
+  );
+  const pick = (sim.ctx.store.view(R.pods, namespace) as readonly Pod[])
+    .filter((p) => p.status?.phase === "Failed" && owned.has(controllerOf(p)?.uid))
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+    )[0];
+  if (!pick)
+    throw new AegisError(
+      "config_invalid",
+      `${scenario.file}: $pod(${target}#failed): the workload has no failed pod`,
+    );
+  return pick.metadata.name;
+}
+
 /** Replaces every `$pod(ns/workload)` inside a string (e.g. an expected root cause `shop/pod/$pod(shop/web)`). */
 export function resolvePodRefs(text: string, kube: KubeEnv, region?: string): string {
   return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t, region));
 }
 
-/** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
+/** Replaces `$pod(namespace/deployment)` in label and annotation values with the name of a pod of that Deployment. */
 export function resolvePodLabels(
   n: Scenario["notifications"][number],
   kube: KubeEnv | undefined,
@@ -427,13 +460,13 @@ export function resolvePodLabels(
   // A pod is looked up in the cluster the alert names (its `cluster` or `region` label), if the scenario has it.
   const regionOf = (labels: Record<string, string>) =>
     [labels.cluster, labels.region].find((r) => r !== undefined && kube.sims.has(r));
+  // Annotations name the pod too, as Prometheus renders `{{ $labels.pod }}` into them.
+  const resolveAll = (m: Record<string, string>, region: string | undefined) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, resolvePodRefs(v, kube, region)]));
   const alerts = n.alerts.map((a) => ({
     ...a,
-    labels: Object.fromEntries(
-      Object.entries(a.labels).map(([k, v]) => {
-        return [k, resolvePodRefs(v, kube, regionOf(a.labels))];
-      }),
-    ),
+    labels: resolveAll(a.labels, regionOf(a.labels)),
+    annotations: resolveAll(a.annotations, regionOf(a.labels)),
   }));
   return { ...n, alerts };
 }

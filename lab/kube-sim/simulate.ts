@@ -200,6 +200,8 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
   for (const q of world.queues.values()) {
     const d = ctx.store.peek(R.deployments, q.namespace, q.workerDeployment) as Deployment | undefined;
     const workers = d ? podsOfDeployment(ctx, d).filter(isPodReady).length : 0;
-    q.depth = Math.max(0, q.depth + (q.arrivalRate - workers * q.perWorkerRate) * dt);
+    // A worker that writes each job to a service (its `calls`) waits on that sink as a consumer does.
+    const perWorker = rateWithSinks(q.perWorkerRate, sinkDelaySeconds(ctx, q.namespace, q.workerDeployment));
+    q.depth = Math.max(0, q.depth + (q.arrivalRate - workers * perWorker) * dt);
   }
 }

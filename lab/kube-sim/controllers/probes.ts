@@ -56,7 +56,9 @@ export function probeOnce(
     : `dial tcp ${ip}:${target ?? port}: connect: connection refused`;
   if (target === undefined || target !== listenPort(ctx, c) || !listening)
     return { ok: false, message: refused };
-  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) >= timeoutMs) {
+  // A probe of a slow route (its own latency on top of the image's) waits as long as that route's requests.
+  const routeMs = probe.httpGet ? ((b.routes ?? []).find((r) => path.startsWith(r.path))?.latencyMs ?? 0) : 0;
+  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + routeMs >= timeoutMs) {
     return {
       ok: false,
       message: probe.httpGet

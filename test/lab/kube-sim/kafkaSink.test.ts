@@ -15,6 +15,22 @@ images:
 apiVersion: apps/v1
 kind: Deployment
 metadata:
+  name: indexer
+  namespace: app
+  annotations:
+    kube-sim.aegisops.io/rps: "0"
+    kube-sim.aegisops.io/queue: reindex/20/5
+    kube-sim.aegisops.io/calls: search
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: indexer } }
+  template:
+    metadata: { labels: { app: indexer } }
+    spec: { containers: [{ name: indexer, image: ghcr.io/acme/analytics:1.0 }] }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
   name: search
   namespace: app
 spec:
@@ -82,6 +98,10 @@ describe("a Kafka consumer writing to a slow sink", () => {
     );
     expect(await k("-n", "app", "logs", "deploy/analytics")).toMatch(
       /WARN consumer group analytics-group: lag \d+ messages/,
+    );
+    // A queue's workers writing to the same sink fall behind the same way (5 jobs/s arrive, 20/s per worker).
+    expect(await k("-n", "app", "logs", "deploy/indexer")).toMatch(
+      /WARN queue reindex: \d+ messages waiting/,
     );
     // The sink's fix (here a release without the merge threads) lets the consumer drain its backlog at 50/s.
     await k("-n", "app", "set", "image", "deploy/search", "search=ghcr.io/acme/search:1.1");

@@ -14,6 +14,8 @@ images:
       - { path: /checkout?coupon=Promotions, share: 0.5, latencyMs: 500, labels: { route: /checkout, coupon: promotions } }
       - { path: /api/refund, share: 0.1, errorRatio: 1, code: "503", log: "ERROR refund provider unavailable" }
   ghcr.io/acme/plain:1.0: {}
+  ghcr.io/acme/report:1.0:
+    routes: [{ path: /report, share: 0.1, latencyMs: 2000 }]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -36,7 +38,7 @@ spec:
     spec: { containers: [{ name: app, image: "ghcr.io/acme/plain:1.0" }] }
 `;
 
-const { start, k } = useVirtualSim(FIXTURE);
+const { start, run, k } = useVirtualSim(FIXTURE);
 
 /** The value of the one series whose labels include all of `want`. */
 function sample(metrics: string, name: string, want: Record<string, string>): number {
@@ -76,5 +78,43 @@ describe("latency and errors per route", () => {
     const logs = await k("-n", "shop", "logs", "deploy/checkout");
     expect(logs).toContain("ERROR refund provider unavailable");
     expect(logs).toMatch(/INFO served \d+ requests in 10s \(errors 10\.0%, p95 [6-9]\d\dms\)/);
+  });
+
+  it("a readiness probe of a slow route times out while a probe of another path passes", async () => {
+    const s = await start();
+    const probed = (name: string, path: string) => ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: "shop" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "ghcr.io/acme/report:1.0",
+                readinessProbe: { httpGet: { path, port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 },
+              },
+            ],
+          },
+        },
+      },
+    });
+    for (const [name, path] of [
+      ["report-slow", "/report"],
+      ["report-ok", "/healthz"],
+    ] as const) {
+      const r = await run(["apply", "-f", "-"], JSON.stringify(probed(name, path)));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    walk(s, 40_000);
+    expect(await k("-n", "shop", "get", "pods", "-l", "app=report-ok")).toMatch(/1\/1\s+Running/);
+    expect(await k("-n", "shop", "get", "pods", "-l", "app=report-slow")).toMatch(/0\/1\s+Running/);
+    expect(await k("-n", "shop", "describe", "pods", "-l", "app=report-slow")).toMatch(
+      /Readiness probe failed: Get "http:\/\/[\d.]+:8080\/report": context deadline exceeded/,
+    );
   });
 });
