@@ -57,10 +57,7 @@ export function makeAct(deps: AgentDeps) {
       }));
     await deps.incidents.setStatus(id, "acting", null, {
       step: "act",
-      // A failover names the failing region as its root cause; what it changes is the service's traffic.
-      message: decision.target.startsWith("region/")
-        ? `sending ${decision.action} for ${target.key} away from ${decision.target} (attempt ${state.attempt})`
-        : `sending ${decision.action} to ${decision.target} (attempt ${state.attempt})`,
+      message: `sending ${decision.action} to ${decision.target} (attempt ${state.attempt})`,
     });
     deps.crashHook?.("before_action");
     let result: Record<string, unknown>;

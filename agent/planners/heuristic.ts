@@ -664,7 +664,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: regionCause(key, signals) ?? rootCauseOf(entry.family, signals, target) ?? targetName,
+      target: rootCauseOf(entry.family, signals, target) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -805,12 +805,6 @@ function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Targe
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;
   return has(signals, "callee_node_lossy") ? `${t.namespace}/service/${callee}` : undefined;
-}
-
-/** A failover's root cause is the region that fails (`region/<name>`), not the service moved out of it. */
-function regionCause(action: string, signals: readonly Signal[]): string | undefined {
-  const region = signals.find((s) => s.name === "region_down")?.value;
-  return action === "failover_region" && typeof region === "string" ? `region/${region}` : undefined;
 }
 
 function healthyOrUnclear(signals: readonly Signal[]): string {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { heuristicDecision } from "../../../helpers/decisions.ts";
 import { rolloutStatusText } from "../../../../agent/platforms/kubernetes/unsupportedKinds.ts";
 
 describe("the escalation of a StatefulSet or DaemonSet says how its rollout stands", () => {
@@ -52,28 +51,5 @@ describe("the escalation of a StatefulSet or DaemonSet says how its rollout stan
         },
       }),
     ).toBe("3 desired, 3 Ready, 3 on the newest revision");
-  });
-});
-
-describe("a failover names the failing region as its root cause", () => {
-  const web = {
-    kind: "k8s_workload" as const,
-    key: "k8s:us-east:shop/deployment/web",
-    namespace: "shop",
-    workload: "deployment" as const,
-    name: "web",
-    cluster: "us-east",
-  };
-  it("region_down with a healthy standby → failover_region, target region/us-east; look-alike: no region_down → not", async () => {
-    const d = await heuristicDecision(web, [
-      { name: "pods_not_ready", value: 3, detail: "" },
-      { name: "region_down", value: "us-east", detail: "3 of 3 nodes NotReady in us-east" },
-      { name: "standby_region_healthy", value: "eu-west", detail: "" },
-    ]);
-    expect(d.action).toBe("failover_region");
-    expect(d.target).toBe("region/us-east");
-    const one = await heuristicDecision(web, [{ name: "pods_not_ready", value: 1, detail: "" }]);
-    expect(one.action).not.toBe("failover_region");
-    expect(one.target).toBe("shop/deployment/web");
   });
 });
