@@ -20,36 +20,25 @@ describe("the escalation of a StatefulSet or DaemonSet says how its rollout stan
     );
   });
 
+  /** A StatefulSet of 3 replicas with these Ready and updated pods, on these current and update revisions. */
+  const sts = (ready: number, updated: number, current: string, update: string) =>
+    rolloutStatusText({
+      kind: "StatefulSet",
+      metadata: { name: "db" },
+      spec: { replicas: 3, selector: {}, serviceName: "db", template: {} },
+      status: {
+        replicas: 3,
+        readyReplicas: ready,
+        updatedReplicas: updated,
+        currentRevision: current,
+        updateRevision: update,
+      },
+    });
+
   it("a StatefulSet mid-way through a revision with a pod not Ready; look-alike: all Ready on one revision", () => {
-    expect(
-      rolloutStatusText({
-        kind: "StatefulSet",
-        metadata: { name: "db" },
-        spec: { replicas: 3, selector: {}, serviceName: "db", template: {} },
-        status: {
-          replicas: 3,
-          readyReplicas: 2,
-          updatedReplicas: 1,
-          currentRevision: "db-a",
-          updateRevision: "db-b",
-        },
-      }),
-    ).toMatch(
+    expect(sts(2, 1, "db-a", "db-b")).toMatch(
       /^3 desired, 2 Ready, 1 on the newest revision: the rollout of revision db-b stopped .*rollout undo statefulset\/db/,
     );
-    expect(
-      rolloutStatusText({
-        kind: "StatefulSet",
-        metadata: { name: "db" },
-        spec: { replicas: 3, selector: {}, serviceName: "db", template: {} },
-        status: {
-          replicas: 3,
-          readyReplicas: 3,
-          updatedReplicas: 3,
-          currentRevision: "db-b",
-          updateRevision: "db-b",
-        },
-      }),
-    ).toBe("3 desired, 3 Ready, 3 on the newest revision");
+    expect(sts(3, 3, "db-b", "db-b")).toBe("3 desired, 3 Ready, 3 on the newest revision");
   });
 });
