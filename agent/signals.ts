@@ -13,6 +13,10 @@ export type SignalName =
   | "exited"
   // Docker: the stopped container is a Swarm task; the swarm manager replaces it (value: the replacement's name).
   | "swarm_task_exited"
+  // Kubernetes: a Chaos Mesh experiment (or Schedule) acts on the workload's own pods (value: ns/kind/name).
+  | "chaos_injected"
+  // Kubernetes: a Chaos Mesh experiment acts on other pods of the workload's namespace (value: ns/kind/name).
+  | "chaos_nearby"
   | "health_timeout"
   | "health_failing"
   | "http_errors"

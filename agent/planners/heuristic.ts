@@ -512,6 +512,14 @@ const RULES: Rule[] = [
     why: "the process burns a whole CPU without more work to show for it (a runaway loop)",
   },
   {
+    when: ["chaos_injected"],
+    action: "escalate",
+    // Outweighs any action on the symptoms: they are injected on purpose and end with the experiment.
+    weight: 1.2,
+    family: "http_5xx",
+    why: "a Chaos Mesh experiment (or the Schedule that starts it) is breaking these pods on purpose: restarting, scaling or rolling back would fight the experiment and hide what it tests, and the failure ends when the experiment is deleted or paused, which is for whoever runs it (named as the root cause)",
+  },
+  {
     when: ["swarm_task_exited"],
     action: "escalate",
     // Outweighs a restart from any symptom or a remembered fix: the container is not the engine's to start again.
@@ -647,12 +655,13 @@ export class HeuristicPlanner implements Planner {
     const best = ranked[0];
     const targetName = describeTarget(target);
     if (!best || best[1].score < MIN_SCORE) {
+      const chaos = chaosRef(signals);
       return {
         action: "none",
-        target: targetName,
+        target: chaos ?? targetName,
         params: {},
         confidence: 0.5,
-        rationale: healthyOrUnclear(signals),
+        rationale: healthyOrUnclear(signals) + (chaos ? ` ${chaosNote(signals)}` : ""),
         contributions: {},
         planner: "heuristic",
         model: null,
@@ -678,12 +687,14 @@ export class HeuristicPlanner implements Planner {
     if (notes) Object.assign(base, { notes });
     const region = regionDown(entry.family, signals);
     if (key === "escalate") {
+      // The cause an escalation names when it is not the target: a failing region, a chaos experiment.
+      const named = region ?? chaosRef(signals);
       const cause = restsOnDependency(evidence, entry) ? dependencyCause(evidence.dependency!) : undefined;
       return (
         onDependency(evidence, entry) ?? {
           ...base,
           ...(cause ? { target: cause.target, rationale: `${base.rationale} ${cause.why}`.trim() } : {}),
-          ...(!cause && region ? { target: region } : {}),
+          ...(!cause && named ? { target: named } : {}),
           action: "none",
           disposition: "escalate",
         }
@@ -696,6 +707,18 @@ export class HeuristicPlanner implements Planner {
       ...(region ? { rootCause: region } : {}),
     };
   }
+}
+
+/** The Chaos Mesh experiment (or Schedule) an escalation names as the cause, when one acts on or near the target. */
+function chaosRef(signals: readonly Signal[]): string | undefined {
+  const own = signals.find((s) => s.name === "chaos_injected")?.value;
+  const near = signals.find((s) => s.name === "chaos_nearby")?.value;
+  return typeof own === "string" ? own : typeof near === "string" ? near : undefined;
+}
+
+/** What a Chaos Mesh signal says, for a rationale that names the experiment. */
+function chaosNote(signals: readonly Signal[]): string {
+  return signals.find((s) => s.name === "chaos_injected" || s.name === "chaos_nearby")?.detail ?? "";
 }
 
 /** The failing region a region-wide decision rests on (`region/<name>`), named apart from the object acted on. */

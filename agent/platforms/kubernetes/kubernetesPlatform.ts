@@ -30,6 +30,7 @@ import { undoAction, undoConflict } from "./actions/undo.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { observeChaos } from "./observers/chaos.ts";
 import { observeClaims } from "./observers/claims.ts";
 import { meshCallees } from "./observers/meshCallees.ts";
 import { rolloutStatusText } from "./unsupportedKinds.ts";
@@ -563,6 +564,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       // Pods Pending on a claim that does not bind: the claim (and a volume holding an old one) is the cause.
       const claims = await observeClaims(observerDeps, t, obs, errors);
       if (claims.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...claims];
+      // A Chaos Mesh experiment breaking these pods (or others of the namespace) on purpose: named, never fought.
+      const chaos = await observeChaos(observerDeps, t, obs, errors);
+      if (chaos.some((s) => s.name === "chaos_injected"))
+        signals = [...signals.filter((s) => s.name !== "healthy"), ...chaos];
+      else signals = [...signals, ...chaos];
       const db = settingsFor(t)?.settings.database;
       if (db) {
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
