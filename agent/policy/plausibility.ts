@@ -165,6 +165,13 @@ export function judgePlausibility(input: {
     const detail = signals.find((s) => s.name === "oom_limit_too_low")?.detail ?? "";
     return { verdict: "refuse", reason: `${action} cannot help: ${detail}` };
   }
+  if (
+    (action === "restart_container" || action === "kill_container") &&
+    present(signals, "swarm_task_exited")
+  ) {
+    const detail = signals.find((s) => s.name === "swarm_task_exited")?.detail ?? "";
+    return { verdict: "refuse", reason: `${action} of a stopped Swarm task: Swarm owns it (${detail})` };
+  }
   if (action === "cordon_drain_node" && present(signals, "node_drained")) {
     return { verdict: "refuse", reason: "cordon_drain_node: the node is already cordoned and drained" };
   }

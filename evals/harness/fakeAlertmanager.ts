@@ -85,7 +85,10 @@ function parseFilter(f: string): Matcher | null {
 
 export interface FakeAlertmanager {
   url: string;
-  /** Records alerts as delivered (a firing notification is held; a resolved one ends). */
+  /**
+   * Records alerts as delivered (a firing notification is held; a resolved one ends). A firing alert that started
+   * before the held alert resolved is a late copy of an older notification and changes nothing.
+   */
   deliver(alerts: Array<{ labels: Record<string, string>; status: string; startsAt: string }>): void;
   stop(): Promise<void>;
 }
@@ -216,6 +219,9 @@ export async function startFakeAlertmanager(
         const cur = alerts.get(fp);
         if (a.status === "resolved") {
           if (cur) cur.endsAt = now();
+        } else if (cur?.endsAt != null && Date.parse(a.startsAt) <= cur.endsAt) {
+          // A late delivery of a notification older than the alert's resolution (a webhook retried long after):
+          // Alertmanager, which sent it, holds the alert resolved all the same.
         } else
           alerts.set(fp, {
             labels: a.labels,

@@ -20,6 +20,7 @@ import {
   resourceOf,
 } from "@aegisops/kube-sim";
 import type { Scenario } from "./scenario.ts";
+import { MetricHistory, recordedSim } from "./metricHistory.ts";
 
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;
 type ClusterSpec = KubeEnvSpec["regions"][string];
@@ -41,6 +42,8 @@ export interface KubeEnv {
   advance(ms: number): void;
   /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest) in a cluster (default: main). */
   podName(target: string, region?: string): string;
+  /** With `environment.prometheus`: every cluster's metrics as scraped every 15 s of virtual time. */
+  history?: MetricHistory | undefined;
   stop(): Promise<void>;
 }
 
@@ -66,12 +69,20 @@ export interface KubeEnvOptions {
   tls?: boolean | undefined;
 }
 
+/** Where a cluster's scrapes go when the scenario serves a Prometheus, and the labels they carry. */
+interface Recording {
+  history: MetricHistory;
+  /** `cluster` on every series when the scenario has several clusters (a multi-cluster Prometheus' external label). */
+  labelled: boolean;
+}
+
 /** Starts one cluster's simulator and brings it through its setup, changes and faults. */
 async function startCluster(
   spec: ClusterSpec,
   name: string,
   scenario: Scenario,
   opts: KubeEnvOptions,
+  recording?: Recording,
 ): Promise<KubeSim> {
   const where = name === scenario.id ? "" : ` (region ${name})`;
   const fixture =
@@ -79,7 +90,7 @@ async function startCluster(
   const registry = spec.registry !== undefined ? textOrFile(spec.registry, scenario) : undefined;
   let sim: KubeSim;
   try {
-    sim = await startKubeSim({
+    const started = await startKubeSim({
       clock: "virtual",
       port: 0,
       rbac: readFileSync(RBAC_FILE, "utf8"),
@@ -89,6 +100,9 @@ async function startCluster(
       ...(fixture !== undefined ? { fixture } : {}),
       ...(registry !== undefined ? { registry } : {}),
     });
+    sim = recording
+      ? recordedSim(started, recording.history, name, recording.labelled ? { cluster: name } : {})
+      : started;
   } catch (err) {
     throw new AegisError("config_invalid", `${scenario.file}${where}: ${(err as Error).message}`);
   }
@@ -147,14 +161,17 @@ export async function startKubeEnv(
 ): Promise<KubeEnv> {
   const main = spec.region ?? scenario.id;
   const sims = new Map<string, KubeSim>();
+  const recording = spec.prometheus
+    ? { history: new MetricHistory(), labelled: Object.keys(spec.regions).length > 0 }
+    : undefined;
   const stopAll = () => Promise.all([...sims.values()].map((s) => s.stop())).then(() => undefined);
   const advance = (ms: number) => {
     for (const s of sims.values()) s.advance(ms);
   };
   try {
-    sims.set(main, await startCluster(spec, main, scenario, opts));
+    sims.set(main, await startCluster(spec, main, scenario, opts, recording));
     for (const [name, region] of Object.entries(spec.regions))
-      sims.set(name, await startCluster(region, name, scenario, opts));
+      sims.set(name, await startCluster(region, name, scenario, opts, recording));
     // One timeline: each cluster's set-up let a different amount of time pass; the others catch up.
     const latest = Math.max(...[...sims.values()].map((s) => s.clock.now()));
     for (const s of sims.values()) if (latest > s.clock.now()) s.advance(latest - s.clock.now());
@@ -179,6 +196,7 @@ export async function startKubeEnv(
     adminKubeconfig: mergedKubeconfig(sims, main, "admin"),
     advance,
     podName: (target, region) => podName(clusterOf(region), target, scenario),
+    history: recording?.history,
     stop: stopAll,
   };
 }
@@ -334,6 +352,9 @@ function call(
       url,
       {
         method,
+        // A connection of its own per step: a kept-alive one may be closed by the server while a long `waitMs`
+        // advanced the clock (the event loop busy), and reusing it then fails with ECONNRESET.
+        agent: false,
         ...(sim.caPem ? { ca: sim.caPem } : {}),
         headers: {
           authorization: `Bearer ${sim.adminToken}`,
@@ -374,9 +395,12 @@ function podsOfWorkload(sim: KubeSim, namespace: string, name: string): Pod[] | 
 /**
  * The name of a pod of a workload, for an alert's `pod` label: `ns/name` picks the newest pod that is not Ready
  * (the one an alert about a failing pod names), else the newest; `ns/name#N` a StatefulSet's ordinal N or
- * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings.
+ * the N-th oldest pod of another workload (0-based), so a scenario can name one replica among healthy siblings;
+ * `ns/name#failed` a Deployment's newest failed (evicted) pod.
  */
 function podName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const failed = /^(.*)#failed$/.exec(target);
+  if (failed) return failedPodName(sim, failed[1]!, scenario);
   const m = /^(.*?)(?:#(\d+))?$/.exec(target)!;
   const { namespace, name } = split(m[1]!);
   const all = podsOfWorkload(sim, namespace, name);
@@ -395,12 +419,39 @@ function podName(sim: KubeSim, target: string, scenario: Scenario): string {
   return pick.metadata.name;
 }
 
+/**
+ * `ns/name#failed`: the newest pod of a Deployment that has failed and is kept as an object (evicted by the kubelet,
+ * `Failed`), the one an alert on a pod's phase names after its replacement started elsewhere.
+ */
+function failedPodName(sim: KubeSim, target: string, scenario: Scenario): string {
+  const { namespace, name } = split(target);
+  const d = sim.ctx.store.peek(R.deployments, namespace, name) as Deployment | undefined;
+  if (!d)
+    throw new AegisError("config_invalid", `${scenario.file}: $pod(${target}#failed): no such Deployment`);
+  const owned = new Set(
+    (sim.ctx.store.view(R.replicasets, namespace) as readonly KubeObject[])
+      .filter((rs) => controllerOf(rs)?.uid === d.metadata.uid)
+      .map((rs) => rs.metadata.uid),
+  );
+  const pick = (sim.ctx.store.view(R.pods, namespace) as readonly Pod[])
+    .filter((p) => p.status?.phase === "Failed" && owned.has(controllerOf(p)?.uid))
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+    )[0];
+  if (!pick)
+    throw new AegisError(
+      "config_invalid",
+      `${scenario.file}: $pod(${target}#failed): the workload has no failed pod`,
+    );
+  return pick.metadata.name;
+}
+
 /** Replaces every `$pod(ns/workload)` inside a string (e.g. an expected root cause `shop/pod/$pod(shop/web)`). */
 export function resolvePodRefs(text: string, kube: KubeEnv, region?: string): string {
   return text.replace(/\$pod\(([^)]+)\)/g, (_, t: string) => kube.podName(t, region));
 }
 
-/** Replaces `$pod(namespace/deployment)` label values with the name of a pod of that Deployment. */
+/** Replaces `$pod(namespace/deployment)` in label and annotation values with the name of a pod of that Deployment. */
 export function resolvePodLabels(
   n: Scenario["notifications"][number],
   kube: KubeEnv | undefined,
@@ -409,13 +460,13 @@ export function resolvePodLabels(
   // A pod is looked up in the cluster the alert names (its `cluster` or `region` label), if the scenario has it.
   const regionOf = (labels: Record<string, string>) =>
     [labels.cluster, labels.region].find((r) => r !== undefined && kube.sims.has(r));
+  // Annotations name the pod too, as Prometheus renders `{{ $labels.pod }}` into them.
+  const resolveAll = (m: Record<string, string>, region: string | undefined) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, resolvePodRefs(v, kube, region)]));
   const alerts = n.alerts.map((a) => ({
     ...a,
-    labels: Object.fromEntries(
-      Object.entries(a.labels).map(([k, v]) => {
-        return [k, resolvePodRefs(v, kube, regionOf(a.labels))];
-      }),
-    ),
+    labels: resolveAll(a.labels, regionOf(a.labels)),
+    annotations: resolveAll(a.annotations, regionOf(a.labels)),
   }));
   return { ...n, alerts };
 }

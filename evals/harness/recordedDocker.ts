@@ -18,6 +18,12 @@ import { createContainerEventsTool } from "../../tools/docker/containerEvents.ts
 import { createContainerLogsTool } from "../../tools/docker/containerLogs.ts";
 import { createContainerStatsTool } from "../../tools/docker/containerStats.ts";
 import { createInspectContainerTool } from "../../tools/docker/inspectContainer.ts";
+import {
+  replacementAmong,
+  SWARM_LABELS,
+  swarmTaskOf,
+  type TaskContainer,
+} from "../../tools/docker/swarmTask.ts";
 import type { Tool } from "../../tools/tool.ts";
 
 /** Recorded Docker tool outputs (captured from real containers by test/fixtures/docker/capture.ts). */
@@ -74,14 +80,7 @@ export const COMPOSE = {
   number: "com.docker.compose.container-number",
   oneoff: "com.docker.compose.oneoff",
 } as const;
-export const SWARM = {
-  serviceName: "com.docker.swarm.service.name",
-  serviceId: "com.docker.swarm.service.id",
-  taskName: "com.docker.swarm.task.name",
-  taskId: "com.docker.swarm.task.id",
-  nodeId: "com.docker.swarm.node.id",
-  stack: "com.docker.stack.namespace",
-} as const;
+export const SWARM = SWARM_LABELS;
 const PROTECTED_LABEL = "aegis.protected";
 
 const hex = (text: string, length: number) =>
@@ -197,6 +196,7 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
     ...(o.logs ? { docker_container_logs: { lines: o.logs.slice(-30) } } : {}),
     ...(o.stats ? { docker_container_stats: o.stats } : {}),
     ...(o.probe ? { http_health_probe: o.probe } : {}),
+    ...(o.swarm ? { swarm_task: o.swarm } : {}),
   });
   const readTools = recordedReadTools((ref) => {
     const c = byRef(ref);
@@ -264,7 +264,13 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
     },
 
     async investigate(target): Promise<Evidence> {
-      const { current } = of(target);
+      const { current: recorded } = of(target);
+      // As the Docker platform: a stopped Swarm task is looked up with the replacement Swarm started in its slot.
+      const task = recorded.snapshot.state.running ? undefined : swarmTaskOf(recorded.snapshot.labels);
+      const replacement = task ? replacementAmong(task, containers.map(taskContainer)) : undefined;
+      const current = task
+        ? { ...recorded, swarm: replacement ? { task, replacement } : { task } }
+        : recorded;
       return {
         collectedAt: new Date().toISOString(),
         signals: dockerSignals(current, recordedAt(current)),
@@ -303,6 +309,12 @@ export function createRecordedDockerPlatform(env: RecordedDockerEnv): {
   };
   return { platform, log };
 }
+
+const taskContainer = (c: Replayed): TaskContainer => ({
+  name: c.name,
+  labels: c.current.snapshot.labels,
+  running: c.current.snapshot.state.running,
+});
 
 /** The engine is never reached: the tools are built for their definitions only; execute answers from recordings. */
 const NO_ENGINE = {} as DockerClient;

@@ -47,6 +47,20 @@ describe("the eval's Alertmanager API v2 stand-in", () => {
     expect(checkout.map((a) => a.status.state)).toEqual(["active"]);
   });
 
+  it("keeps an alert resolved when a notification older than its resolution is delivered late", async () => {
+    am = await startFakeAlertmanager(state, () => t0);
+    am.deliver([
+      {
+        labels: { alertname: "HighErrorRate", namespace: "shop", deployment: "checkout" },
+        status: "firing",
+        startsAt: new Date(t0 - 30 * 60_000).toISOString(),
+      },
+    ]);
+    expect(
+      await listUnresolvedAlerts({ alertmanagerUrl: am.url, filter: { deployment: "checkout" } }),
+    ).toEqual([]);
+  });
+
   it("speaks the wire format amtool expects: silences listed and added", async () => {
     am = await startFakeAlertmanager(state, () => Date.now());
     const amtool = (...args: string[]) =>

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startKubeEnv, type KubeEnv } from "../../evals/harness/kubeEnv.ts";
+import { resolvePodLabels, startKubeEnv, type KubeEnv } from "../../evals/harness/kubeEnv.ts";
 import { parseScenario } from "../../evals/harness/scenario.ts";
+import type { Pod } from "@aegisops/kube-sim";
 
 let env: KubeEnv | undefined;
 afterEach(async () => {
@@ -92,6 +93,43 @@ describe("a scenario expressed as object changes", () => {
     };
     expect(pod.spec.containers[0]!.image).toBe("ghcr.io/acme/checkout:2.1.0");
     expect(pod.status.containerStatuses[0]!.lastState.terminated?.exitCode).toBe(3);
+    // An alert names that pod in its labels and, as Prometheus renders `{{ $labels.pod }}`, in its annotations.
+    const sent = resolvePodLabels(
+      {
+        alerts: [
+          {
+            status: "firing",
+            labels: { alertname: "KubePodCrashLooping", namespace: "shop", pod: "$pod(shop/checkout)" },
+            annotations: { description: "Pod shop/$pod(shop/checkout) (checkout) is in waiting state." },
+          },
+        ],
+        afterMs: 0,
+        concurrent: false,
+      },
+      env,
+    );
+    expect("alerts" in sent && sent.alerts[0]!.labels.pod).toBe(name);
+    expect("alerts" in sent && sent.alerts[0]!.annotations.description).toBe(
+      `Pod shop/${name} (checkout) is in waiting state.`,
+    );
+  });
+
+  it("$pod(ns/name#failed) names a Deployment's pod the kubelet evicted, kept Failed beside its replacement", async () => {
+    const s = scenario(`  kind: kubernetes
+  changes:
+    - node: { name: sim-node-1, outsideMemoryMiB: 15700 }
+  developMs: 60000`);
+    env = await startKubeEnv(s.environment as never, s);
+    const res = await fetch(`${env.sim.url}/api/v1/pods?fieldSelector=status.phase%3DFailed`, {
+      headers: { authorization: `Bearer ${env.sim.adminToken}` },
+    });
+    const evicted = ((await res.json()) as { items: Pod[] }).items.find(
+      (p) => p.status?.reason === "Evicted",
+    );
+    expect(evicted).toBeDefined();
+    const { namespace, name, labels } = evicted!.metadata;
+    expect(env.podName(`${namespace}/${labels!.app}#failed`)).toBe(name);
+    expect(env.podName(`${namespace}/${labels!.app}`)).not.toBe(name);
   });
 
   it("applies manifests, deletes objects and waits; a step that the API refuses names the file and the step", async () => {

@@ -20,6 +20,7 @@ import {
 } from "../../../tools/docker/inspectContainer.ts";
 import { createKillContainerTool } from "../../../tools/docker/killContainer.ts";
 import { createRestartContainerTool } from "../../../tools/docker/restartContainer.ts";
+import { findReplacementTask, swarmTaskOf } from "../../../tools/docker/swarmTask.ts";
 import { createScaleServiceTool, listReplicas } from "../../../tools/docker/scaleService.ts";
 import { HEALTH_URL_LABEL } from "../../../tools/docker/replicaSet.ts";
 import { probeHealth, probeHealthRepeatedly } from "../../../tools/http/healthProbe.ts";
@@ -182,6 +183,11 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
         : Promise.resolve(undefined),
     ]);
     const obs: DockerObservations = { snapshot };
+    const task = snapshot.state.running ? undefined : swarmTaskOf(snapshot.labels);
+    if (task) {
+      const replacement = await guard("docker_list_containers", findReplacementTask(docker, task));
+      obs.swarm = replacement ? { task, replacement } : { task };
+    }
     if (logs) obs.logs = logs.lines;
     if (probed) {
       obs.probe = probed.result;
@@ -258,6 +264,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
           ...(obs.logs ? { docker_container_logs: { lines: obs.logs.slice(-30) } } : {}),
           ...(obs.stats ? { docker_container_stats: obs.stats } : {}),
           ...(obs.probe ? { http_health_probe: obs.probe } : {}),
+          ...(obs.swarm ? { swarm_task: obs.swarm } : {}),
         },
         errors,
       };

@@ -2,6 +2,7 @@ import type { Signal } from "../../../core/types.ts";
 import type { ContainerStatsResult } from "../../../tools/docker/containerStats.ts";
 import type { LogLine } from "../../../tools/docker/containerLogs.ts";
 import type { ContainerSnapshot } from "../../../tools/docker/inspectContainer.ts";
+import type { SwarmTask } from "../../../tools/docker/swarmTask.ts";
 import { probeFailureInWords, type HealthProbeResult } from "../../../tools/http/healthProbe.ts";
 import { signal } from "../../signals.ts";
 
@@ -15,6 +16,8 @@ export interface DockerObservations {
   probes?: HealthProbeResult[];
   /** What showed a failing probe sustained without probing again (Prometheus' error history), in words. */
   probeConfirmedBy?: string;
+  /** The Swarm task the container runs, and the running container Swarm replaced it with (when it has). */
+  swarm?: { task: SwarmTask; replacement?: string };
 }
 
 // EX_CONFIG from sysexits.h: the conventional "bad configuration" exit status.
@@ -57,6 +60,20 @@ export function dockerSignals(obs: DockerObservations, now = Date.now()): Signal
     );
   } else if (!st.running) {
     out.push(signal("exited", st.exitCode, `container is ${st.status}, exit code ${st.exitCode}`));
+  }
+
+  // Swarm replaces a task whose container stopped with a new task in its slot; it never adopts the old one again.
+  if (!st.running && obs.swarm) {
+    const { task, replacement } = obs.swarm;
+    out.push(
+      signal(
+        "swarm_task_exited",
+        replacement ?? true,
+        replacement
+          ? `Swarm task ${task.service}.${task.slot} stopped and Swarm already runs its replacement ${replacement}`
+          : `Swarm task ${task.service}.${task.slot} stopped; no replacement task runs yet (docker service ps ${task.service})`,
+      ),
+    );
   }
 
   if (!alive || crashLoop) {

@@ -56,6 +56,7 @@ describe("discovery and OpenAPI", () => {
       "apps",
       "autoscaling",
       "batch",
+      "chaos-mesh.org",
       "coordination.k8s.io",
       "discovery.k8s.io",
       "metrics.k8s.io",
