@@ -676,12 +676,14 @@ export class HeuristicPlanner implements Planner {
     };
     const notes = ticketNotes(key, signals);
     if (notes) Object.assign(base, { notes });
+    const region = regionDown(entry.family, signals);
     if (key === "escalate") {
       const cause = restsOnDependency(evidence, entry) ? dependencyCause(evidence.dependency!) : undefined;
       return (
         onDependency(evidence, entry) ?? {
           ...base,
           ...(cause ? { target: cause.target, rationale: `${base.rationale} ${cause.why}`.trim() } : {}),
+          ...(!cause && region ? { target: region } : {}),
           action: "none",
           disposition: "escalate",
         }
@@ -691,8 +693,15 @@ export class HeuristicPlanner implements Planner {
       ...base,
       action: key as ActionId,
       params: { ...killParams(key, target, signals), ...scaleParams(key, signals) },
+      ...(region ? { rootCause: region } : {}),
     };
   }
+}
+
+/** The failing region a region-wide decision rests on (`region/<name>`), named apart from the object acted on. */
+function regionDown(family: FailureFamily, signals: readonly Signal[]): string | undefined {
+  const region = signals.find((s) => s.name === "region_down")?.value;
+  return family === "node_not_ready" && typeof region === "string" ? `region/${region}` : undefined;
 }
 
 /** Whether the victim's escalation rests mainly on the signal that names its (observed) dependency. */
