@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Command } from "@langchain/langgraph";
+import { pollUntil, type Clock } from "../core/clock.ts";
 import { describeError } from "../core/errors.ts";
 import { createLogThrottle } from "../core/logThrottle.ts";
 import type { Logger } from "../core/logger.ts";
@@ -23,6 +24,8 @@ export interface RunnerOptions {
    * `heartbeatMs`, looked for every `pollMs`) instead of this process's own memory.
    */
   shared?: { queue: WorkQueue; pollMs: number; heartbeatMs: number };
+  /** The clock the shutdown's bounded wait for runs in flight runs on (the agent's; the machine's by default). */
+  clock?: Clock | undefined;
 }
 
 /** A run in flight: abort it when an error escapes it (see failStray). */
@@ -146,8 +149,11 @@ export class IncidentRunner {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    const deadline = Date.now() + timeoutMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await pollUntil(
+      async () => this.inFlight.size,
+      (running) => running === 0,
+      { timeoutMs, intervalMs: 50, clock: this.options.clock },
+    );
     // Runs cut short by a shutdown did not crash the process: they do not count towards quarantine.
     for (const id of this.inFlight) {
       await this.incidents.endRun(id).catch(() => undefined);

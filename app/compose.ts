@@ -243,6 +243,7 @@ export async function createAegis(config: Readonly<Config>, overrides: ComposeOv
     workers: Math.min(config.workers, policy.caps.concurrentRemediations),
     queueSize: config.queueSize,
     sweepIntervalMs: overrides.sweepIntervalMs ?? 5_000,
+    clock: overrides.clock,
     // PostgreSQL: replicas share one queue; a claim is renewed three times per lease.
     ...(store.workQueue
       ? {

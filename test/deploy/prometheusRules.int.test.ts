@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { rulesOf, type PromRule } from "../helpers/promtool.ts";
 import { resolveTarget } from "../../agent/targeting/resolveTarget.ts";
 import { policySchema } from "../../agent/policy/schema.ts";
 
@@ -11,20 +12,10 @@ const run = promisify(execFile);
 const dir = fileURLToPath(new URL("../../deploy/prometheus/", import.meta.url));
 const PROFILES = ["aegisops-kubernetes", "aegisops-kubernetes-fast"] as const;
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+type Rule = PromRule;
 
 function rules(profile: (typeof PROFILES)[number]): Rule[] {
-  const doc = parse(readFileSync(`${dir}rules/${profile}.yml`, "utf8")) as {
-    groups: Array<{ rules: Rule[] }>;
-  };
-  return doc.groups.flatMap((g) => g.rules);
+  return rulesOf(`${dir}rules/${profile}.yml`);
 }
 const alerts = (p: (typeof PROFILES)[number]) => rules(p).filter((r) => r.alert);
 

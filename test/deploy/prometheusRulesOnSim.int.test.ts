@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type KubeSim, startKubeSim, type FaultSpec } from "@aegisops/kube-sim";
 import { waitFor } from "../helpers/docker.ts";
+import { startSimTicker } from "../helpers/simTicker.ts";
 import { freePort, startPromStack, type PromStack } from "../lab/kube-sim/promstack.ts";
 
 // Every alert of the shipped fast profile, on real Prometheus scraping the simulator with the fault of its scenario:
@@ -100,17 +101,17 @@ const BATCHES: Record<string, Case[]> = {
 
 let port: number;
 let sim: KubeSim | undefined;
-let ticker: ReturnType<typeof setInterval> | undefined;
+let stopTicker: (() => void) | undefined;
 let prom: PromStack;
 // Alertmanager needs somewhere to post; the assertions read Prometheus's ALERTS instead.
 const sink = createServer((req, res) => req.resume().on("end", () => res.end("ok")));
 
 async function freshSim(): Promise<KubeSim> {
-  clearInterval(ticker);
+  stopTicker?.();
   await sim?.stop();
   const s = await startKubeSim({ clock: "virtual", port });
   s.advance(5000);
-  ticker = setInterval(() => s.advance(250), 25);
+  stopTicker = startSimTicker(s, 10);
   sim = s;
   return s;
 }
@@ -133,7 +134,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  clearInterval(ticker);
+  stopTicker?.();
   await prom?.stop();
   await sim?.stop();
   await new Promise((r) => sink.close(r));
@@ -141,7 +142,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await freshSim();
 });
-afterEach(() => clearInterval(ticker));
+afterEach(() => stopTicker?.());
 
 describe("deploy/prometheus fast rules on the simulator through real Prometheus", () => {
   it("cover all 12 failure scenarios", () => {

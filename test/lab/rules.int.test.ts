@@ -1,27 +1,16 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { parse } from "yaml";
+import { rulesOf, type PromRule } from "../helpers/promtool.ts";
 
 const run = promisify(execFile);
 const dir = fileURLToPath(new URL("../../lab/prometheus/", import.meta.url));
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+type Rule = PromRule;
 
 function alertRules(profile: "fast" | "realistic"): Rule[] {
-  const doc = parse(readFileSync(`${dir}rules/${profile}.yml`, "utf8")) as {
-    groups: Array<{ rules: Rule[] }>;
-  };
-  return doc.groups.flatMap((g) => g.rules).filter((r) => r.alert);
+  return rulesOf(`${dir}rules/${profile}.yml`).filter((r) => r.alert);
 }
 
 const EXPECTED = [

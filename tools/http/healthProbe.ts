@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
 import { tool } from "../tool.ts";
+import { systemClock, type Clock } from "../../core/clock.ts";
 
 /** Output of `http_health_probe`: a failed probe is a result, never an exception. */
 export interface HealthProbeResult {
@@ -86,15 +87,17 @@ export async function probeHealthRepeatedly(
    * first failing probe stands and no second probe is waited for. Its answer, in words, goes with the result.
    */
   confirm?: () => Promise<string | undefined>,
+  /** The clock the gap between probes runs on (the agent's; the machine's by default). */
+  clock: Clock = systemClock,
 ): Promise<{ result: HealthProbeResult; probes: HealthProbeResult[]; confirmedBy?: string }> {
   const probes = [await probeHealth(url, timeoutMs)];
   if (probes[0]!.ok) return { result: probes[0]!, probes };
   const confirmedBy = confirm ? await confirm().catch(() => undefined) : undefined;
   if (confirmedBy) return { result: probes[0]!, probes, confirmedBy };
-  await new Promise((r) => setTimeout(r, gapMs));
+  await clock.sleep(gapMs);
   probes.push(await probeHealth(url, timeoutMs));
   if (probes[1]!.ok) {
-    await new Promise((r) => setTimeout(r, gapMs));
+    await clock.sleep(gapMs);
     probes.push(await probeHealth(url, timeoutMs));
   }
   const failing = probes.filter((p) => !p.ok);

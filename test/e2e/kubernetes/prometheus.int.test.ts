@@ -5,14 +5,15 @@ import type { KubeSim } from "@aegisops/kube-sim";
 import { getIncident, listIncidents, waitForFinished } from "../../helpers/aegis.ts";
 import { waitFor } from "../../helpers/docker.ts";
 import { freePort, startPromStack, type PromStack } from "../../lab/kube-sim/promstack.ts";
+import { startSimTicker } from "../../helpers/simTicker.ts";
 import { autoHighPolicy, look, startKubeHarness, type KubeHarness } from "./harness.ts";
 
 // The shipped rules (fast profile) through real Prometheus 2.42 scraping the simulator and real Alertmanager 0.25
 // posting to AegisOps's /alerts; AegisOps heals on the simulator and, with PROMETHEUS_URL set, verifies by
 // re-evaluating the alert's own expression.
 //
-// Clocks: the simulator runs on a virtual clock; Prometheus samples and evaluates in real time. A ticker moves the
-// virtual clock 10× real time from before Prometheus starts until the test ends, so the world never stands still
+// Clocks: the simulator runs on a virtual clock; Prometheus samples and evaluates in real time. A ticker keeps the
+// virtual clock at 10× real time (catching up after a late tick) from before Prometheus starts until the test ends, so the world never stands still
 // while it is scraped (a frozen clock reads as zero traffic, and the first real traffic after it as a surge). At
 // 10×, the fast profile's 5 s `for:` is 50 simulated seconds: the fault has developed (restarts, back-off, lag)
 // when the alert fires. Gauges and ratios read the same on either clock, so the scenarios here use alerts built
@@ -29,7 +30,7 @@ const TICK_MS = 25;
 let h: KubeHarness;
 let promPort: number;
 let prom: PromStack | undefined;
-let ticker: ReturnType<typeof setInterval> | undefined;
+let stopTicker: (() => void) | undefined;
 let startedAt = 0;
 
 beforeAll(async () => {
@@ -44,7 +45,7 @@ afterAll(async () => {
 beforeEach(async () => {
   startedAt = Date.now();
   const sim = await h.freshCluster();
-  ticker = setInterval(() => sim.advance(SPEED * TICK_MS), TICK_MS);
+  stopTicker = startSimTicker(sim, SPEED, TICK_MS);
   prom = await startPromStack(new URL(sim.url).host, RULES, `${h.aegis.baseUrl}/alerts`, {
     prometheusPort: promPort,
   });
@@ -61,7 +62,7 @@ beforeEach(async () => {
   );
 });
 afterEach(async () => {
-  clearInterval(ticker);
+  stopTicker?.();
   await prom?.stop();
   prom = undefined;
 });

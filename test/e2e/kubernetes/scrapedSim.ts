@@ -1,6 +1,7 @@
 import { afterEach } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
 import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { startSimTicker } from "../../helpers/simTicker.ts";
 
 /**
  * A simulator on a virtual clock that a ticker moves `speed`× real time while a real Prometheus scrapes it;
@@ -10,12 +11,12 @@ import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.t
 export function useScrapedSim({ speed = 10, tickMs = 25 }: { speed?: number; tickMs?: number } = {}) {
   let sim: KubeSim | undefined;
   let prom: TestPrometheus | undefined;
-  let ticker: ReturnType<typeof setInterval> | undefined;
+  let stopTicker: (() => void) | undefined;
   afterEach(async () => {
-    clearInterval(ticker);
+    stopTicker?.();
     await prom?.stop();
     await sim?.stop();
-    [sim, prom, ticker] = [undefined, undefined, undefined];
+    [sim, prom, stopTicker] = [undefined, undefined, undefined];
   });
   return {
     keep(started: KubeSim): KubeSim {
@@ -25,7 +26,7 @@ export function useScrapedSim({ speed = 10, tickMs = 25 }: { speed?: number; tic
     async scrape(): Promise<TestPrometheus> {
       const s = sim;
       if (!s) throw new Error("useScrapedSim: keep(sim) first");
-      ticker = setInterval(() => s.advance(speed * tickMs), tickMs);
+      stopTicker = startSimTicker(s, speed, tickMs);
       prom = await startPrometheus([new URL(s.url).host]);
       return prom;
     },

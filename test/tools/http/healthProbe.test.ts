@@ -119,6 +119,17 @@ describe("failures in plain words, probed more than once", () => {
     expect(blip.confirmedBy).toBeUndefined();
   });
 
+  it("waits between probes on the clock it is given, so a simulated clock moves by exactly the gaps", async () => {
+    const waits: number[] = [];
+    let t = 0;
+    const clock = { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
+    flakyCalls = 0;
+    // A 10-minute gap would time the test out on the machine's clock.
+    const { probes } = await probeHealthRepeatedly(`${base}/flaky`, 1000, 600_000, undefined, clock);
+    expect(probes.map((p) => p.ok)).toEqual([false, true, true]);
+    expect(waits).toEqual([600_000, 600_000]);
+  });
+
   it("a failure that repeats is the result", async () => {
     const { result, probes } = await probeHealthRepeatedly(`${base}/reset`, 1000, 10);
     expect(probes).toHaveLength(2);
