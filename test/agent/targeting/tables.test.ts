@@ -164,3 +164,66 @@ describe("blackbox and database tables", () => {
     );
   });
 });
+
+describe("exporter's own scrape labels (kube-prometheus-stack's kube-state-metrics ServiceMonitor)", () => {
+  // honorLabels: the series' own labels win; the target's pod/container/service/endpoint/instance fill the gaps.
+  const ksm = {
+    container: "kube-state-metrics",
+    endpoint: "http",
+    instance: "10.52.0.14:8080",
+    job: "kube-state-metrics",
+    pod: "kube-prometheus-stack-kube-state-metrics-7d9c5b6f4-x2x4p",
+    service: "kube-prometheus-stack-kube-state-metrics",
+  };
+  it("KubeDeploymentReplicasMismatch acts on the deployment, not the kube-state-metrics pod", () => {
+    expect(key({ ...ksm, namespace: "identity", deployment: "auth-service" })).toBe(
+      "k8s::identity/deployment/auth-service",
+    );
+  });
+  it("KubeStatefulSetReplicasMismatch and KubeDaemonSetRolloutStuck act on their object", () => {
+    expect(key({ ...ksm, namespace: "db", statefulset: "pg" })).toBe("k8s::db/statefulset/pg");
+    expect(key({ ...ksm, namespace: "kube-system", daemonset: "fluentd" })).toBe(
+      "k8s::kube-system/daemonset/fluentd",
+    );
+  });
+  it("KubeHpaMaxedOut acts on the HPA", () => {
+    expect(key({ ...ksm, namespace: "streaming", horizontalpodautoscaler: "edge-gateway" })).toBe(
+      "k8s::streaming/horizontalpodautoscaler/edge-gateway",
+    );
+  });
+  it("KubeJobFailed names the Job, not the exporter pod", () => {
+    expect(reason({ ...ksm, namespace: "billing", job_name: "invoice-export-2912" })).toMatch(
+      /Job billing\/invoice-export-2912: no catalog action/,
+    );
+  });
+  it("KubeNodeNotReady (namespace of the exporter) acts on the node", () => {
+    expect(key({ ...ksm, namespace: "monitoring", node: "gke-pool-a-0b1k" })).toBe(
+      "k8s::node/gke-pool-a-0b1k",
+    );
+  });
+  it("KubePersistentVolumeFillingUp acts on the claim", () => {
+    expect(key({ ...ksm, namespace: "db", persistentvolumeclaim: "data-pg-0" })).toBe(
+      "k8s::db/persistentvolumeclaim/data-pg-0",
+    );
+  });
+  it("KubePodCrashLooping from kube-state-metrics keeps the real pod the series is about", () => {
+    expect(
+      key({ ...ksm, namespace: "shop", pod: "web-5f7c9-abcde", container: "web", service: ksm.service }),
+    ).toBe("k8s::shop/pod/web-5f7c9-abcde");
+  });
+  it("the exporter's own pod is the target when nothing else is named (kube-state-metrics crash-looping)", () => {
+    expect(key({ ...ksm, namespace: "monitoring" })).toBe(`k8s::monitoring/pod/${ksm.pod}`);
+  });
+  it("a node-exporter alert with the exporter pod's labels acts on the node its instance names", () => {
+    expect(
+      key({
+        job: "node-exporter",
+        container: "node-exporter",
+        namespace: "monitoring",
+        pod: "kube-prometheus-stack-prometheus-node-exporter-h7rt2",
+        service: "kube-prometheus-stack-prometheus-node-exporter",
+        instance: "10.0.1.11:9100",
+      }),
+    ).toBe("k8s::node/10.0.1.11");
+  });
+});
