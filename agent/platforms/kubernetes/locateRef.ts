@@ -47,6 +47,31 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
         target: withCluster({ kind: "k8s_node" as const, key: `k8s:${cluster ?? ""}:node/${name}`, name }),
       };
     }
+    case "pod": {
+      // Pod names are unique only within a namespace: with none given, every namespace is searched.
+      const pods = (
+        await kube.core.listPodForAllNamespaces({ fieldSelector: `metadata.name=${ref.name}` })
+      ).items.filter((p) => p.metadata?.name === ref.name && p.metadata.namespace);
+      const where = pods.map((p) => p.metadata!.namespace!);
+      if (where.length === 0)
+        return { ok: false, reason: `no pod ${ref.name} in any namespace (from ${ref.via})` };
+      if (where.length > 1)
+        return {
+          ok: false,
+          reason: `pod ${ref.name} exists in several namespaces (${where.join(", ")}) and the alert names none (${ref.via}); add the namespace to the rule's by (...) clause`,
+        };
+      const namespace = where[0]!;
+      return {
+        ok: true,
+        target: withCluster({
+          kind: "k8s_workload" as const,
+          key: `k8s:${cluster ?? ""}:${namespace}/pod/${ref.name}`,
+          namespace,
+          workload: "pod" as const,
+          name: ref.name,
+        }),
+      };
+    }
     case "replicaset": {
       const rs = await kube.apps.readNamespacedReplicaSet({ name: ref.name, namespace: ns });
       const d = rs.metadata?.ownerReferences?.find((o) => o.kind === "Deployment");

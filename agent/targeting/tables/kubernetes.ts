@@ -18,6 +18,13 @@ export const KUBERNETES: LabelTable = {
       when: (l) => !isExporterOwnPod(l),
       resolve: (l, ctx) => k8sWorkload(ctx, l.namespace!, "pod", l.pod!, l.container),
     },
+    {
+      // A rule that aggregated the namespace away (`sum by (pod, container)`): the platform looks the pod up across
+      // the cluster; a unique match is the target, several are escalated naming them.
+      needs: ["pod"],
+      when: (l) => !l.namespace && !isExporterOwnPod(l),
+      resolve: (l, ctx) => k8sRef(ctx, "pod", l.pod!, undefined, `pod="${l.pod}" without a namespace`),
+    },
     ...(["deployment", "statefulset", "daemonset"] as const).map((workload) => ({
       needs: ["namespace", workload],
       resolve: (l: Labels, ctx: ResolveContext) => k8sWorkload(ctx, l.namespace!, workload, l[workload]!),

@@ -42,6 +42,11 @@ describe("kubernetes table (kube-state-metrics, kubernetes-mixin)", () => {
   it("a node label that is not a Kubernetes node name (RabbitMQ's rabbit@host) is not a node", () => {
     expect(reason({ node: "rabbit@rabbitmq-0" })).toMatch(/no label convention names a workload/);
   });
+  it("a pod without a namespace (a rule's `by (pod, container)`) is looked up across the cluster", () => {
+    const t = resolveTarget({ pod: "web-5f7c9-abcde", container: "web" }, policy);
+    expect(t).toMatchObject({ kind: "k8s_ref", resource: "pod", name: "web-5f7c9-abcde" });
+    expect(t).not.toHaveProperty("namespace");
+  });
   it("the cluster label picks the kube context", () => {
     expect(key({ namespace: "shop", deployment: "web", cluster: "eu" })).toBe("k8s:eu:shop/deployment/web");
   });

@@ -74,4 +74,46 @@ describe("targets from other rule sets' labels, on the simulator", () => {
     expect(incident.decision?.action).toBe("none");
     expect(incident.actions).toHaveLength(0);
   });
+
+  it("a pod label without a namespace (aggregated away) → the one pod of that name in the cluster", async () => {
+    const sim = h.sim();
+    sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    h.advance(60_000);
+    const pod = look(sim).pods("checkout")[0]!.metadata.name;
+    const incident = await h.alertAndWait({
+      alertname: "ContainerHighCpuUtilization",
+      pod,
+      container: "checkout",
+    });
+
+    expect(incident.target).toMatchObject({
+      kind: "k8s_workload",
+      workload: "pod",
+      namespace: "shop",
+      name: pod,
+    });
+  });
+
+  it("look-alike: the same pod name in two namespaces → escalated naming both, nothing acted on", async () => {
+    const sim = h.sim();
+    const original = look(sim).pods("checkout")[0]!;
+    const pod = original.metadata.name;
+    sim.ctx.store.create(resourceOf("Pod"), {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: pod, namespace: "default" },
+      spec: { containers: [{ name: "checkout", image: "checkout:1" }] },
+    });
+    const incident = await h.alertAndWait({
+      alertname: "ContainerHighCpuUtilization",
+      pod,
+      container: "checkout",
+    });
+
+    expect(incident.status).toBe("escalated");
+    expect(incident.statusReason).toMatch(
+      new RegExp(`pod ${pod} exists in several namespaces \\((default, shop|shop, default)\\)`),
+    );
+    expect(incident.actions).toHaveLength(0);
+  });
 });
