@@ -103,6 +103,9 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
         // A selector no pod matches: say which workload it was likely meant for, and how it differs.
         const diff = await selectorDiff(kube, ns, svc);
         if (diff) return { ok: false, reason: diff };
+        // No pod to follow (a Deployment scaled to zero): the workload whose pod template the selector matches.
+        const owner = await selectedWorkload(kube, ns, selector);
+        if (owner) return workload(ns, owner.kind, owner.name);
       }
       return ownerOfPods(kube, ns, pods, `Service ${ns}/${ref.name} (selector ${labelSelector})`, workload);
     }
@@ -132,6 +135,24 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
       };
     }
   }
+}
+
+/**
+ * The one Deployment whose pod template carries every label of the selector, whatever its replica count (the kind
+ * catalog actions scale; AegisOps's role may only `get` StatefulSets); undefined when none or several do (then the
+ * caller says there is no running pod to follow).
+ */
+async function selectedWorkload(
+  kube: KubeClients,
+  ns: string,
+  selector: Record<string, string>,
+): Promise<{ kind: "deployment"; name: string } | undefined> {
+  const selects = (labels: Record<string, string> | undefined) =>
+    Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  const found = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items
+    .filter((d) => d.metadata?.name && selects(d.spec?.template.metadata?.labels))
+    .map((d) => ({ kind: "deployment" as const, name: d.metadata!.name! }));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** The diff between a Service's selector and the running Deployment it was likely meant for, in words. */

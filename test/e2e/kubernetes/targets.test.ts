@@ -116,4 +116,22 @@ describe("targets from other rule sets' labels, on the simulator", () => {
     );
     expect(incident.actions).toHaveLength(0);
   });
+
+  it("a blackbox probe of a Service with no endpoints (its Deployment scaled to zero) → that Deployment", async () => {
+    const sim = h.sim();
+    const d = structuredClone(look(sim).deployment("checkout"));
+    sim.ctx.store.update(resourceOf("Deployment"), {
+      ...d,
+      metadata: { ...d.metadata, resourceVersion: undefined },
+      spec: { ...d.spec, replicas: 0 },
+    });
+    h.advance(60_000);
+    const incident = await h.alertAndWait({
+      alertname: "BlackboxProbeFailed",
+      job: "blackbox-http",
+      instance: "http://checkout.shop.svc.cluster.local/healthz",
+    });
+
+    expect(incident.target).toMatchObject({ kind: "k8s_workload", workload: "deployment", name: "checkout" });
+  });
 });
