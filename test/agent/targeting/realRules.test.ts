@@ -76,7 +76,8 @@ const EXPECTED: Record<string, string | RegExp> = {
   KafkaConsumersGroup: "k8s::shop/deployment/orders-consumer",
   ContainerKilled: "docker:service/shop/orders-api",
   ContainerAbsent: /labels: \{\}/,
-  ContainerHighCpuUtilization: /labels: \{pod="checkout-7d9f8c6b5-x2x1z", container="app"\}/,
+  // by (pod, container): no namespace; the platform looks the pod up across the cluster.
+  ContainerHighCpuUtilization: "k8s::pod/checkout-7d9f8c6b5-x2x1z",
   ContainerHighMemoryUsage: "docker:container/orders-api-1",
   ContainerVolumeUsage: /labels: \{instance="cadvisor:8080"\}/,
   ContainerHighThrottleRate: POD,

@@ -53,6 +53,17 @@ describe("kubernetes table (kube-state-metrics, kubernetes-mixin)", () => {
 });
 
 describe("docker table (cAdvisor, Compose)", () => {
+  it("cAdvisor's name with only its instance (a node's cAdvisor, any job name) → that container", () => {
+    expect(key({ name: "reporting_worker.2.p4t8z6c2v1n5", instance: "node-b:8080" })).toBe(
+      "docker:container/reporting_worker.2.p4t8z6c2v1n5",
+    );
+  });
+  it("look-alike: a name outside Docker's grammar, or on a Kubernetes pod, is not a container", () => {
+    expect(reason({ name: "my service", instance: "node-b:8080" })).toMatch(/no label convention/);
+    expect(key({ name: "k8s_web_web-1", instance: "n1:10250", namespace: "shop", pod: "web-1" })).toBe(
+      "k8s::shop/pod/web-1",
+    );
+  });
   it("a cAdvisor series of one Compose member acts on that member, within its project", () => {
     const t = resolveTarget(
       {
