@@ -75,6 +75,23 @@ describe("targets from other rule sets' labels, on the simulator", () => {
     expect(incident.actions).toHaveLength(0);
   });
 
+  it("KubeDeploymentReplicasMismatch with kube-prometheus-stack's scrape labels (the exporter's own pod) → the Deployment", async () => {
+    const incident = await h.alertAndWait({
+      alertname: "KubeDeploymentReplicasMismatch",
+      job: "kube-state-metrics",
+      container: "kube-state-metrics",
+      endpoint: "http",
+      instance: "10.52.0.14:8080",
+      pod: "kube-prometheus-stack-kube-state-metrics-7d9c5b6f4-x2x4p",
+      service: "kube-prometheus-stack-kube-state-metrics",
+      namespace: "shop",
+      deployment: "web",
+    });
+
+    expect(incident.target).toMatchObject({ kind: "k8s_workload", workload: "deployment", name: "web" });
+    expect(incident.statusReason ?? "").not.toMatch(/kube-state-metrics/);
+  });
+
   it("a pod label without a namespace (aggregated away) → the one pod of that name in the cluster", async () => {
     const sim = h.sim();
     sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
