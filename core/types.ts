@@ -139,6 +139,11 @@ export interface Decision {
    * (`Evidence.dependency`), whose own evidence supports the action.
    */
   actsOn?: Target;
+  /**
+   * The cause the evidence names when it is not the object acted on (e.g. `region/us-east` behind a failover of
+   * `shop/web`); an escalation names its cause as `target` instead.
+   */
+  rootCause?: string;
 }
 
 /** Tokens a planner spent on one incident and what they cost. */

@@ -270,7 +270,11 @@ const canonical = (t: string) => {
 };
 
 function namesEntity(d: Decision, entity: string): boolean {
-  const t = canonical(d.target);
+  return [d.target, d.rootCause].some((named) => named !== undefined && names(named, entity));
+}
+
+function names(named: string, entity: string): boolean {
+  const t = canonical(named);
   const e = canonical(entity);
   if (t === e) return true;
   // A workload named as `ns/name` matches `ns/<kind>/name` (the form decisions on workloads use).

@@ -64,7 +64,7 @@ expect: { actions: [none], forbidden: [kill_container] }
     );
     expect(regressions(report, baseline!)).toEqual([]);
     expect(s.errors).toBe(0);
-    // Each scenario gives up on its own after a minute (runScenario's FINISH_TIMEOUT_MS), so the suite cannot
+    // Each scenario gives up on its own after three minutes (runScenario's FINISH_TIMEOUT_MS), so the suite cannot
     // hang; how long 141 scenarios take on a loaded 2-core machine is a bench figure, not a verdict.
   }, 1_200_000);
 });

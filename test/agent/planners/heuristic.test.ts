@@ -6,6 +6,8 @@ import { defaultPolicy } from "../../../agent/policy/loadPolicy.ts";
 import type { Decision, Target } from "../../../core/types.ts";
 import type { PastFix } from "../../../runbooks/memory/fixMemory.ts";
 import { captured } from "../../helpers/fixtures.ts";
+import { signal } from "../../../agent/signals.ts";
+import { heuristicDecision } from "../../helpers/decisions.ts";
 
 const target: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 const planner = new HeuristicPlanner();
@@ -167,5 +169,32 @@ describe("heuristic planner with the runbook memory", () => {
       failed: 1,
     });
     expect(result.entries[1]).toMatchObject({ source: "runbook", action: "restart_pod" });
+  });
+});
+
+describe("a region-wide failure", () => {
+  const web: Target = {
+    kind: "k8s_workload",
+    key: "k8s::shop/deployment/web",
+    namespace: "shop",
+    workload: "deployment",
+    name: "web",
+  };
+  const down = signal("region_down", "us-east", "3 of 3 nodes NotReady in us-east");
+
+  it("fails over the service and names the region as the root cause apart from the object acted on", async () => {
+    const d = await heuristicDecision(web, [
+      down,
+      signal("standby_region_healthy", "us-west", "us-west ready"),
+    ]);
+    expect(d.action).toBe("failover_region");
+    expect(d.target).toBe("shop/deployment/web");
+    expect(d.rootCause).toBe("region/us-east");
+  });
+
+  it("with no healthy standby, escalates naming the region", async () => {
+    const d = await heuristicDecision(web, [down]);
+    expect(d.action).toBe("none");
+    expect(d.target).toBe("region/us-east");
   });
 });
