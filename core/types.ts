@@ -62,7 +62,13 @@ export type Target =
 
 /** What a `k8s_ref` target names. `workload`: a Deployment, StatefulSet or DaemonSet of that name. */
 export type K8sRefResource =
-  "node" | "replicaset" | "service" | "horizontalpodautoscaler" | "persistentvolumeclaim" | "workload";
+  | "node"
+  | "pod"
+  | "replicaset"
+  | "service"
+  | "horizontalpodautoscaler"
+  | "persistentvolumeclaim"
+  | "workload";
 
 /** One alert as stored with its incident. */
 export interface IncidentAlert extends Alert {

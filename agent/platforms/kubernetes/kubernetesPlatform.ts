@@ -22,7 +22,7 @@ import { ownNodeSignals } from "./dependencySignals.ts";
 import { createReconcile } from "./reconcile.ts";
 import { boundKubernetesReadTools } from "./readTools.ts";
 import { pinRef } from "./locateRef.ts";
-import { frozenBy } from "./changeFreeze.ts";
+import { frozenBy, frozenOwner } from "./changeFreeze.ts";
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import type { ActionContext, ServiceSettings, TrafficSettings, Workload } from "./actions/action.ts";
 import { KUBE_ACTIONS } from "./actions/index.ts";
@@ -308,7 +308,11 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         };
       }
       const uid = meta?.uid ?? null;
-      const frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);
+      const frozen =
+        frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`) ??
+        (target.workload === "pod"
+          ? await frozenOwner(opts.policy, kube, target.namespace, meta)
+          : undefined);
       if (frozen) return { ok: true, target, instanceId: uid, protectedReason: frozen };
       if (protectedNs.has(target.namespace)) {
         return {

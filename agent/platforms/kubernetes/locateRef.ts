@@ -47,6 +47,31 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
         target: withCluster({ kind: "k8s_node" as const, key: `k8s:${cluster ?? ""}:node/${name}`, name }),
       };
     }
+    case "pod": {
+      // Pod names are unique only within a namespace: with none given, every namespace is searched.
+      const pods = (
+        await kube.core.listPodForAllNamespaces({ fieldSelector: `metadata.name=${ref.name}` })
+      ).items.filter((p) => p.metadata?.name === ref.name && p.metadata.namespace);
+      const where = pods.map((p) => p.metadata!.namespace!);
+      if (where.length === 0)
+        return { ok: false, reason: `no pod ${ref.name} in any namespace (from ${ref.via})` };
+      if (where.length > 1)
+        return {
+          ok: false,
+          reason: `pod ${ref.name} exists in several namespaces (${where.join(", ")}) and the alert names none (${ref.via}); add the namespace to the rule's by (...) clause`,
+        };
+      const namespace = where[0]!;
+      return {
+        ok: true,
+        target: withCluster({
+          kind: "k8s_workload" as const,
+          key: `k8s:${cluster ?? ""}:${namespace}/pod/${ref.name}`,
+          namespace,
+          workload: "pod" as const,
+          name: ref.name,
+        }),
+      };
+    }
     case "replicaset": {
       const rs = await kube.apps.readNamespacedReplicaSet({ name: ref.name, namespace: ns });
       const d = rs.metadata?.ownerReferences?.find((o) => o.kind === "Deployment");
@@ -78,6 +103,9 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
         // A selector no pod matches: say which workload it was likely meant for, and how it differs.
         const diff = await selectorDiff(kube, ns, svc);
         if (diff) return { ok: false, reason: diff };
+        // No pod to follow (a Deployment scaled to zero): the workload whose pod template the selector matches.
+        const owner = await selectedWorkload(kube, ns, selector);
+        if (owner) return workload(ns, owner.kind, owner.name);
       }
       return ownerOfPods(kube, ns, pods, `Service ${ns}/${ref.name} (selector ${labelSelector})`, workload);
     }
@@ -107,6 +135,24 @@ export async function pinRef(kube: KubeClients, ref: Ref): Promise<Pinned> {
       };
     }
   }
+}
+
+/**
+ * The one Deployment whose pod template carries every label of the selector, whatever its replica count (the kind
+ * catalog actions scale; AegisOps's role may only `get` StatefulSets); undefined when none or several do (then the
+ * caller says there is no running pod to follow).
+ */
+async function selectedWorkload(
+  kube: KubeClients,
+  ns: string,
+  selector: Record<string, string>,
+): Promise<{ kind: "deployment"; name: string } | undefined> {
+  const selects = (labels: Record<string, string> | undefined) =>
+    Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+  const found = (await kube.apps.listNamespacedDeployment({ namespace: ns })).items
+    .filter((d) => d.metadata?.name && selects(d.spec?.template.metadata?.labels))
+    .map((d) => ({ kind: "deployment" as const, name: d.metadata!.name! }));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** The diff between a Service's selector and the running Deployment it was likely meant for, in words. */

@@ -1,3 +1,4 @@
+import { dockerContainerNameProblem } from "../names.ts";
 import { dockerContainer, dockerService, type LabelTable } from "./table.ts";
 
 /** cAdvisor on a Docker host, Docker Compose, and AegisOps's own Docker rules. */
@@ -29,6 +30,14 @@ export const DOCKER: LabelTable = {
         /^\/(docker\/|system\.slice\/docker-)/.test(l.id ?? "") ||
         /cadvisor/i.test(l.job ?? "") ||
         /cadvisor/i.test(l.instance ?? ""),
+      resolve: (l) => dockerContainer(l.name!),
+    },
+    {
+      // A rule that kept only `by (instance, name)` (awesome-prometheus-alerts' cAdvisor rules): `instance` is the
+      // cAdvisor of some host (`node-b:8080`), whatever its job is called. Tried after every other convention, and only
+      // with a name in Docker's grammar; the Docker platform then checks that the container exists before acting.
+      needs: ["name", "instance"],
+      when: (l) => !l.namespace && !l.pod && dockerContainerNameProblem(l.name!) === undefined,
       resolve: (l) => dockerContainer(l.name!),
     },
     {

@@ -1,7 +1,7 @@
 import { BLACKBOX } from "./blackbox.ts";
 import { DATABASES } from "./databases.ts";
 import { DOCKER } from "./docker.ts";
-import { KUBERNETES } from "./kubernetes.ts";
+import { EXPORTER_SELF, KUBERNETES } from "./kubernetes.ts";
 import { MESH } from "./mesh.ts";
 import { KAFKA, RABBITMQ, SQS } from "./messaging.ts";
 import { NODE_EXPORTER } from "./nodeExporter.ts";
@@ -26,4 +26,5 @@ export const LABEL_TABLES: readonly LabelTable[] = [
   NODE_EXPORTER,
   DOCKER,
   SERVICE,
+  EXPORTER_SELF,
 ];

@@ -1,3 +1,4 @@
+import { isExporterOwnService } from "./exporters.ts";
 import { fromPolicy, policyEntry } from "./policyMap.ts";
 import type { LabelTable } from "./table.ts";
 
@@ -8,6 +9,8 @@ export const SERVICE: LabelTable = {
   rows: [
     {
       needs: ["service"],
+      // An exporter's own Service (a scrape target label) names no service of the policy.
+      when: (l) => !isExporterOwnService(l),
       resolve: (l, ctx) =>
         fromPolicy(ctx, [l.service]) ?? {
           needsPolicy: {

@@ -76,7 +76,8 @@ const EXPECTED: Record<string, string | RegExp> = {
   KafkaConsumersGroup: "k8s::shop/deployment/orders-consumer",
   ContainerKilled: "docker:service/shop/orders-api",
   ContainerAbsent: /labels: \{\}/,
-  ContainerHighCpuUtilization: /labels: \{pod="checkout-7d9f8c6b5-x2x1z", container="app"\}/,
+  // by (pod, container): no namespace; the platform looks the pod up across the cluster.
+  ContainerHighCpuUtilization: "k8s::pod/checkout-7d9f8c6b5-x2x1z",
   ContainerHighMemoryUsage: "docker:container/orders-api-1",
   ContainerVolumeUsage: /labels: \{instance="cadvisor:8080"\}/,
   ContainerHighThrottleRate: POD,
@@ -147,5 +148,37 @@ describe("real rule files: each alert's labels resolve to its target or a clear 
       expect(target.kind).toBe("unresolved");
       expect(target.kind === "unresolved" ? target.reason : "").toMatch(expected);
     }
+  });
+});
+
+/**
+ * kube-prometheus-stack as installed by default: its kube-state-metrics ServiceMonitor keeps `honorLabels: true` and
+ * drops nothing, so every kube-state-metrics series also carries the scrape target's pod, service, endpoint and (when
+ * it has none of its own) namespace. The exporter's own labels must change no alert's target.
+ */
+const KSM_TARGET = {
+  pod: "kube-prometheus-stack-kube-state-metrics-5b8c7d9f4-q7w2e",
+  service: "kube-prometheus-stack-kube-state-metrics",
+  endpoint: "http",
+  namespace: "monitoring",
+};
+const withScrapeTarget: SeriesLabels = Object.fromEntries(
+  Object.entries(series).map(([metric, labels]) => [
+    metric,
+    labels.job === "kube-state-metrics" ? { ...KSM_TARGET, ...labels } : labels,
+  ]),
+);
+const ksmRules = rules.filter((r) => /job="kube-state-metrics"/.test(r.rule.expr));
+
+describe("the same rules with kube-state-metrics' scrape target labels (kube-prometheus-stack, honorLabels)", () => {
+  it("covers the kube-state-metrics rules", () => {
+    expect(ksmRules.length).toBeGreaterThan(10);
+  });
+  it.each(ksmRules.map((r) => [`${r.file} ${r.rule.alert}`, r.rule] as const))("%s", (_name, rule) => {
+    const labels = { ...alertLabelsOf(rule.expr, withScrapeTarget), ...rule.labels, alertname: rule.alert! };
+    const target = resolveTarget(labels, policy);
+    const expected = EXPECTED[rule.alert!]!;
+    if (typeof expected === "string") expect(target.key).toBe(expected);
+    else expect(target.kind).toBe("unresolved");
   });
 });

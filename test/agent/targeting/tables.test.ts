@@ -42,12 +42,28 @@ describe("kubernetes table (kube-state-metrics, kubernetes-mixin)", () => {
   it("a node label that is not a Kubernetes node name (RabbitMQ's rabbit@host) is not a node", () => {
     expect(reason({ node: "rabbit@rabbitmq-0" })).toMatch(/no label convention names a workload/);
   });
+  it("a pod without a namespace (a rule's `by (pod, container)`) is looked up across the cluster", () => {
+    const t = resolveTarget({ pod: "web-5f7c9-abcde", container: "web" }, policy);
+    expect(t).toMatchObject({ kind: "k8s_ref", resource: "pod", name: "web-5f7c9-abcde" });
+    expect(t).not.toHaveProperty("namespace");
+  });
   it("the cluster label picks the kube context", () => {
     expect(key({ namespace: "shop", deployment: "web", cluster: "eu" })).toBe("k8s:eu:shop/deployment/web");
   });
 });
 
 describe("docker table (cAdvisor, Compose)", () => {
+  it("cAdvisor's name with only its instance (a node's cAdvisor, any job name) → that container", () => {
+    expect(key({ name: "reporting_worker.2.p4t8z6c2v1n5", instance: "node-b:8080" })).toBe(
+      "docker:container/reporting_worker.2.p4t8z6c2v1n5",
+    );
+  });
+  it("look-alike: a name outside Docker's grammar, or on a Kubernetes pod, is not a container", () => {
+    expect(reason({ name: "my service", instance: "node-b:8080" })).toMatch(/no label convention/);
+    expect(key({ name: "k8s_web_web-1", instance: "n1:10250", namespace: "shop", pod: "web-1" })).toBe(
+      "k8s::shop/pod/web-1",
+    );
+  });
   it("a cAdvisor series of one Compose member acts on that member, within its project", () => {
     const t = resolveTarget(
       {
@@ -252,5 +268,68 @@ describe("blackbox and database tables", () => {
     expect(reason({ server: "ledger-db:5432", namespace: "db", pod: "postgres-exporter-xyz" })).toMatch(
       /database ledger-db:5432 is not in the policy's service map/,
     );
+  });
+});
+
+describe("exporter's own scrape labels (kube-prometheus-stack's kube-state-metrics ServiceMonitor)", () => {
+  // honorLabels: the series' own labels win; the target's pod/container/service/endpoint/instance fill the gaps.
+  const ksm = {
+    container: "kube-state-metrics",
+    endpoint: "http",
+    instance: "10.52.0.14:8080",
+    job: "kube-state-metrics",
+    pod: "kube-prometheus-stack-kube-state-metrics-7d9c5b6f4-x2x4p",
+    service: "kube-prometheus-stack-kube-state-metrics",
+  };
+  it("KubeDeploymentReplicasMismatch acts on the deployment, not the kube-state-metrics pod", () => {
+    expect(key({ ...ksm, namespace: "identity", deployment: "auth-service" })).toBe(
+      "k8s::identity/deployment/auth-service",
+    );
+  });
+  it("KubeStatefulSetReplicasMismatch and KubeDaemonSetRolloutStuck act on their object", () => {
+    expect(key({ ...ksm, namespace: "db", statefulset: "pg" })).toBe("k8s::db/statefulset/pg");
+    expect(key({ ...ksm, namespace: "kube-system", daemonset: "fluentd" })).toBe(
+      "k8s::kube-system/daemonset/fluentd",
+    );
+  });
+  it("KubeHpaMaxedOut acts on the HPA", () => {
+    expect(key({ ...ksm, namespace: "streaming", horizontalpodautoscaler: "edge-gateway" })).toBe(
+      "k8s::streaming/horizontalpodautoscaler/edge-gateway",
+    );
+  });
+  it("KubeJobFailed names the Job, not the exporter pod", () => {
+    expect(reason({ ...ksm, namespace: "billing", job_name: "invoice-export-2912" })).toMatch(
+      /Job billing\/invoice-export-2912: no catalog action/,
+    );
+  });
+  it("KubeNodeNotReady (namespace of the exporter) acts on the node", () => {
+    expect(key({ ...ksm, namespace: "monitoring", node: "gke-pool-a-0b1k" })).toBe(
+      "k8s::node/gke-pool-a-0b1k",
+    );
+  });
+  it("KubePersistentVolumeFillingUp acts on the claim", () => {
+    expect(key({ ...ksm, namespace: "db", persistentvolumeclaim: "data-pg-0" })).toBe(
+      "k8s::db/persistentvolumeclaim/data-pg-0",
+    );
+  });
+  it("KubePodCrashLooping from kube-state-metrics keeps the real pod the series is about", () => {
+    expect(
+      key({ ...ksm, namespace: "shop", pod: "web-5f7c9-abcde", container: "web", service: ksm.service }),
+    ).toBe("k8s::shop/pod/web-5f7c9-abcde");
+  });
+  it("the exporter's own pod is the target when nothing else is named (kube-state-metrics crash-looping)", () => {
+    expect(key({ ...ksm, namespace: "monitoring" })).toBe(`k8s::monitoring/pod/${ksm.pod}`);
+  });
+  it("a node-exporter alert with the exporter pod's labels acts on the node its instance names", () => {
+    expect(
+      key({
+        job: "node-exporter",
+        container: "node-exporter",
+        namespace: "monitoring",
+        pod: "kube-prometheus-stack-prometheus-node-exporter-h7rt2",
+        service: "kube-prometheus-stack-prometheus-node-exporter",
+        instance: "10.0.1.11:9100",
+      }),
+    ).toBe("k8s::node/10.0.1.11");
   });
 });

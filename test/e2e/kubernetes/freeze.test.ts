@@ -47,4 +47,20 @@ describe("a change freeze the policy names", () => {
     expect(incident.status).toBe("resolved");
     expect(look(sim).fault(f.id).active).toBe(false);
   });
+
+  it("an alert naming one POD of a frozen Deployment → no action: the freeze on its owner holds", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    annotate(sim, "checkout", "quarter close");
+    h.advance(60_000);
+    const pod = look(sim).pods("checkout")[0]!.metadata.name;
+    const incident = await h.alertAndWait({ namespace: "shop", pod, container: "checkout" });
+
+    expect(incident.status).toBe("dismissed");
+    expect(incident.statusReason).toMatch(
+      /change freeze: deployment shop\/checkout \(owner of the pod\) carries example.com\/change-freeze="quarter close"/,
+    );
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).fault(f.id).active).toBe(true);
+  });
 });
