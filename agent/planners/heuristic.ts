@@ -700,12 +700,14 @@ export class HeuristicPlanner implements Planner {
         }
       );
     }
-    return {
-      ...base,
-      action: key as ActionId,
-      params: { ...killParams(key, target, signals), ...scaleParams(key, signals) },
-      ...(region ? { rootCause: region } : {}),
-    };
+    const params = { ...killParams(key, target, signals), ...scaleParams(key, signals) };
+    // The one pod a forced restart acts on is the cause people look at (the Deployment stays the target acted on).
+    const pod =
+      typeof params.pod === "string" && target.kind === "k8s_workload"
+        ? `${target.namespace}/pod/${params.pod}`
+        : undefined;
+    const rootCause = region ?? pod;
+    return { ...base, action: key as ActionId, params, ...(rootCause ? { rootCause } : {}) };
   }
 }
 

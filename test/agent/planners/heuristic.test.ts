@@ -198,3 +198,25 @@ describe("a region-wide failure", () => {
     expect(d.target).toBe("region/us-east");
   });
 });
+
+describe("a forced restart of one pod", () => {
+  it("names that pod as the root cause while the Deployment stays the object acted on", async () => {
+    const checkout: Target = {
+      kind: "k8s_workload",
+      key: "k8s::shop/deployment/checkout",
+      namespace: "shop",
+      workload: "deployment",
+      name: "checkout",
+    };
+    const stuck = signal(
+      "stuck_terminating",
+      "checkout-7f9c-abcde",
+      "Terminating 10 min past its grace period",
+    );
+    const d = await heuristicDecision(checkout, [stuck]);
+    expect(d.action).toBe("restart_pod");
+    expect(d.params).toMatchObject({ force: true, pod: "checkout-7f9c-abcde" });
+    expect(d.target).toBe("shop/deployment/checkout");
+    expect(d.rootCause).toBe("shop/pod/checkout-7f9c-abcde");
+  });
+});
