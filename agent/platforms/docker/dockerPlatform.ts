@@ -1,4 +1,4 @@
-import type { Clock } from "../../../core/clock.ts";
+import { systemClock, type Clock } from "../../../core/clock.ts";
 import { AegisError, describeError } from "../../../core/errors.ts";
 import type { ActionId } from "../../../core/catalog.ts";
 import type {
@@ -49,7 +49,6 @@ const PROTECTED_LABEL = "aegis.protected";
 /** A crash loop this young gets a second look after SECOND_LOOK_MS. */
 const YOUNG_CRASH_MS = 10_000;
 const SECOND_LOOK_MS = 1500;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** Signals that settle a diagnosis on their own, so investigation need not wait for memory trends. */
 const DECISIVE = new Set([
   "oom_killed",
@@ -85,7 +84,8 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
   const logsTool = createContainerLogsTool({ docker });
   const statsTool = createContainerStatsTool({ docker });
   const restartTool = createRestartContainerTool({ docker });
-  const killTool = createKillContainerTool({ docker, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const clock = opts.clock ?? systemClock;
+  const killTool = createKillContainerTool({ docker, clock });
   const scaleTool = createScaleServiceTool({ docker });
   const eventsTool = createContainerEventsTool({ docker });
 
@@ -179,7 +179,7 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
     const [logs, probed] = await Promise.all([
       guard("docker_container_logs", logsTool.execute({ container: ref, tail: 100 })),
       alive && url
-        ? probeHealthRepeatedly(url, probeTimeoutMs, undefined, sustained)
+        ? probeHealthRepeatedly(url, probeTimeoutMs, undefined, sustained, clock)
         : Promise.resolve(undefined),
     ]);
     const obs: DockerObservations = { snapshot };
@@ -251,8 +251,8 @@ export function createDockerPlatform(opts: DockerPlatformOptions): Platform {
       // before deciding on a loop whose cause is unknown.
       const crashing = signals.some((s) => s.name === "crash_loop");
       const explained = signals.some((s) => s.name === "config_error" || s.name === "oom_killed");
-      if (crashing && !explained && Date.now() - Date.parse(obs.snapshot.state.startedAt) < YOUNG_CRASH_MS) {
-        await sleep(SECOND_LOOK_MS);
+      if (crashing && !explained && clock.now() - Date.parse(obs.snapshot.state.startedAt) < YOUNG_CRASH_MS) {
+        await clock.sleep(SECOND_LOOK_MS);
         ({ obs, errors } = await observe(target, alerts));
         signals = dockerSignals(obs);
       }
