@@ -17,6 +17,8 @@ export type SignalName =
   | "chaos_injected"
   // Kubernetes: a Chaos Mesh experiment acts on other pods of the workload's namespace (value: ns/kind/name).
   | "chaos_nearby"
+  // Kubernetes: one replica (value: its pod) logs a degraded process (GC thrash, an exhausted pool); its siblings serve.
+  | "pod_degraded"
   | "health_timeout"
   | "health_failing"
   | "http_errors"

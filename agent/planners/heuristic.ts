@@ -512,6 +512,14 @@ const RULES: Rule[] = [
     why: "the process burns a whole CPU without more work to show for it (a runaway loop)",
   },
   {
+    when: ["pod_degraded"],
+    unless: ["crash_loop", "chaos_injected"],
+    action: "restart",
+    weight: 0.7,
+    family: "latency_p95",
+    why: "one replica is degraded in its own process (back-to-back garbage collections, or a connection pool with every connection leaked) while its siblings serve normally: restarting that one pod clears the state, and the revision and the capacity are not at fault",
+  },
+  {
     when: ["chaos_injected"],
     action: "escalate",
     // Outweighs any action on the symptoms: they are injected on purpose and end with the experiment.
@@ -810,7 +818,8 @@ function onDependency(evidence: Evidence, victim: Entry): Decision | undefined {
 function killParams(action: string, target: Target, signals: readonly Signal[]): Record<string, unknown> {
   if (action !== "restart_pod" || target.kind !== "k8s_workload") return {};
   const s = signals.find((x) => (x.name === "stuck_terminating" || x.name === "health_timeout") && x.value);
-  if (!s) return {};
+  const degraded = signals.find((x) => x.name === "pod_degraded")?.value;
+  if (!s) return typeof degraded === "string" ? { pod: degraded } : {};
   return { force: true, ...(typeof s.value === "string" ? { pod: s.value } : {}) };
 }
 

@@ -208,6 +208,9 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         await delay(POLL_REAL_MS);
       }
     };
+    // Pods named in the expected root cause are those of the world the alerts describe, before any action replaced them.
+    const causes = expectedRootCauses(scenario);
+    const rootCauses = causes && kube ? causes.map((c) => resolvePodRefs(c, kube!)) : undefined;
     for (const n of scenario.notifications) {
       const concurrent = "concurrent" in n && n.concurrent;
       if (!concurrent) await waitAll();
@@ -229,9 +232,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       mkdirSync(dirname(cassette.target), { recursive: true });
       aegis.cassette.save(cassette.target);
     }
-    const causes = expectedRootCauses(scenario);
     return result({
-      ...(causes && kube ? { rootCauses: causes.map((c) => resolvePodRefs(c, kube!)) } : {}),
+      ...(rootCauses ? { rootCauses } : {}),
       incidents: ids.map((id) => finished.get(id)!).filter(Boolean),
       simTtrMs,
       offScript: aegis.cassette?.misses.length ?? 0,

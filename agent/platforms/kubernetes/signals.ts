@@ -43,6 +43,13 @@ const QUEUE_LOG = /\bqueue \S+: \d+ messages waiting/i;
 const STALE_AFTER_LINES = 3;
 const SLOW_LOG = /event loop delay|cpu throttled|request handling slow/i;
 const SATURATED_LOG = /worker pool saturated|shedding load|capacity \d+ req\/s/i;
+/**
+ * A process degraded in its own state, which a restart of that process clears: a JVM thrashing in full garbage
+ * collections (HotSpot's and G1's wording), a V8 heap collecting back to back, a connection pool whose every
+ * connection leaked (HikariCP, SQLAlchemy, Prisma, pgx/database-sql, node-postgres wordings).
+ */
+const DEGRADED_LOG =
+  /GC overhead limit exceeded|GC overhead: \d+%|Pause Full \(|Full GC \(Allocation Failure\)|Mark-Compact .*allocation failure|Connection is not available, request timed out|QueuePool limit of size \d+ overflow \d+ reached|Timed out fetching a new connection from the connection pool|timeout exceeded when trying to connect|pool exhausted|could not (?:get|obtain|acquire) (?:a )?connection from (?:the )?pool/i;
 /** A revision this young is "recent": its failures likely came with it. */
 const RECENT_ROLLOUT_MS = 60 * 60_000;
 
@@ -233,6 +240,19 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
     );
   }
   const read = pods.filter((p) => obs.logs[p.name] !== undefined);
+  // One replica degraded in its own process state while its siblings serve: that pod, not the revision or the load.
+  const degraded = read.filter((p) => p.ready && logOf(p).some((l) => DEGRADED_LOG.test(l)));
+  const servingFine = read.filter((p) => p.ready && !logOf(p).some((l) => DEGRADED_LOG.test(l)));
+  if (degraded.length > 0 && servingFine.length >= degraded.length) {
+    const line = logOf(degraded[0]!).find((l) => DEGRADED_LOG.test(l)) ?? "";
+    out.push(
+      signal(
+        "pod_degraded",
+        degraded[0]!.name,
+        `${degraded.map((p) => p.name).join(", ")} of ${read.length} pod(s) log a degraded process ("${line.slice(0, 140)}"); the others serve normally`,
+      ),
+    );
+  }
   const saturated = read.filter((p) => logOf(p).some((l) => SATURATED_LOG.test(l)));
   if (saturated.length > 0 && saturated.length * 2 >= read.length) {
     out.push(

@@ -220,3 +220,23 @@ describe("a forced restart of one pod", () => {
     expect(d.rootCause).toBe("shop/pod/checkout-7f9c-abcde");
   });
 });
+
+describe("one replica degraded in its own process", () => {
+  const recs: Target = {
+    kind: "k8s_workload",
+    key: "k8s::streaming/deployment/recommendations",
+    namespace: "streaming",
+    workload: "deployment",
+    name: "recommendations",
+  };
+  it("restarts that pod, named, not the Deployment's every pod", async () => {
+    const gc = signal(
+      "pod_degraded",
+      "recommendations-7d-x1",
+      'GC overhead: 92% of the last 60s spent in garbage collection"',
+    );
+    const d = await heuristicDecision(recs, [gc]);
+    expect(d.action).toBe("restart_pod");
+    expect(d.params).toEqual({ pod: "recommendations-7d-x1" });
+  });
+});

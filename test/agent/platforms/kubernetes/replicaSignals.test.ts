@@ -258,3 +258,38 @@ describe("already handled", () => {
     expect((await decide(open, node)).action).toBe("cordon_drain_node");
   });
 });
+
+describe("one replica degraded in its own process", () => {
+  const serving = (logs: Record<string, string[]>): WorkloadObservations => ({
+    pods: [pod("web-a-1", "a"), pod("web-a-2", "a"), pod("web-a-3", "a")],
+    logs,
+    events: [],
+  });
+  const fine = ["GET /api 200 12ms"];
+  it.each([
+    [
+      "a JVM in back-to-back full collections",
+      "[gc] GC(412) Pause Full (Allocation Failure) 1890M->1874M(2048M) 2143.512ms",
+    ],
+    [
+      "a leaked connection pool",
+      "HikariPool-1 - Connection is not available, request timed out after 30000ms",
+    ],
+  ])(
+    "%s in one pod while the others serve → pod_degraded naming it → restart_pod of that pod",
+    async (_, line) => {
+      const signals = workloadSignals(serving({ "web-a-1": fine, "web-a-2": [line], "web-a-3": fine }));
+      expect(signals.find((s) => s.name === "pod_degraded")?.value).toBe("web-a-2");
+      const d = await decide(signals);
+      expect(d.action).toBe("restart_pod");
+      expect(d.params).toEqual({ pod: "web-a-2" });
+    },
+  );
+
+  it("every pod logging it is no single degraded replica (the revision, the load or the database), so not this rule", () => {
+    const line = "HikariPool-1 - Connection is not available, request timed out after 30000ms";
+    expect(names(serving({ "web-a-1": [line], "web-a-2": [line], "web-a-3": [line] }))).not.toContain(
+      "pod_degraded",
+    );
+  });
+});
