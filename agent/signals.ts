@@ -78,6 +78,8 @@ export type SignalName =
   // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
   | "callee_unreachable"
   | "callee_errors"
+  // Kubernetes: a pod target fails on a cause in its controller's pod template (value: `kind/name` of the controller).
+  | "cause_in_template"
   | "callee_node_lossy"
   // A dependency the workload calls (a database, another service) answers slowly, in several of its log lines.
   | "dependency_slow"

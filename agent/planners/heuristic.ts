@@ -632,7 +632,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: rootCauseOf(entry.family, signals, target) ?? targetName,
+      target: rootCauseOf(entry.family, signals, target, key) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -740,11 +740,24 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 }
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
-function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+function rootCauseOf(
+  family: FailureFamily,
+  signals: readonly Signal[],
+  t: Target,
+  action: string,
+): string | undefined {
   const policy = signals.find((s) => s.name === "egress_denied_by_policy")?.value;
   if (typeof policy === "string" && t.kind === "k8s_workload")
     return `${t.namespace}/networkpolicy/${policy}`;
   const evicted = signals.find((s) => s.name === "evicted_for_node_pressure")?.value;
+  // Handed to a person: a missing Secret/ConfigMap is the cause of the pods that read it, and a template's
+  // limit or config is its controller's (an action still goes to the target it acts on).
+  const missing = signals.find((s) => s.name === "missing_secret")?.value;
+  const owner = signals.find((s) => s.name === "cause_in_template")?.value;
+  if (action === "escalate" && t.kind === "k8s_workload") {
+    if (typeof missing === "string") return `${t.namespace}/${missing}`;
+    if (typeof owner === "string") return `${t.namespace}/${owner}`;
+  }
   if (family === "disk_pressure" && typeof evicted === "string") return `node/${evicted}`;
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;

@@ -32,6 +32,7 @@ import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
+import { observeTemplateOwner } from "./observers/podOwner.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import {
   errorAlert,
@@ -543,6 +544,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
         }
       }
+      // A pod failing on what its template holds (a limit, a config): the controller is the root cause.
+      signals.push(...(await observeTemplateOwner(observerDeps, t, signals, errors)));
       // Name lookups that go unanswered while an egress NetworkPolicy lets no DNS out: the policy is the cause.
       const egress = await observeEgressPolicy(observerDeps, t, obs, errors);
       if (egress.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...egress];
