@@ -59,6 +59,8 @@ export type SignalName =
   | "consumer_lag"
   | "consumers_below_partitions"
   | "consumers_at_partitions"
+  // Kubernetes (kafka-exporter per partition): one or a few partitions hold most of the lag, the others are caught up.
+  | "lag_on_few_partitions"
   // Kubernetes: clients report slow queries on a database behind a Service; and whether it already runs on its secondary.
   | "db_slow"
   | "db_on_secondary"

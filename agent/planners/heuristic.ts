@@ -245,7 +245,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["consumer_lag", "consumers_below_partitions"],
-    unless: ["crash_loop"],
+    unless: ["crash_loop", "lag_on_few_partitions"],
     action: "add_kafka_consumers",
     weight: 0.8,
     family: "kafka_lag",
@@ -258,6 +258,14 @@ const RULES: Rule[] = [
     weight: 0.9,
     family: "kafka_lag",
     why: "the consumer group lags but every partition already has a consumer; more would sit idle, so the consumers themselves or the producers need a person",
+  },
+  {
+    when: ["consumer_lag", "lag_on_few_partitions"],
+    action: "escalate",
+    // A hard contraindication, as above: it must outweigh a remembered add_kafka_consumers fix.
+    weight: 0.95,
+    family: "kafka_lag",
+    why: "the lag sits on one partition (or a few) while the others are caught up: a hot key; a partition is read by one consumer of the group, so more consumers cannot help and the producers' keys (or the partitioning) must change",
   },
   {
     when: ["http_errors", "recent_rollout"],

@@ -157,6 +157,13 @@ export function judgePlausibility(input: {
     if (present(signals, "consumers_at_partitions")) {
       return { verdict: "refuse", reason: "add_kafka_consumers: every partition already has a consumer" };
     }
+    if (present(signals, "lag_on_few_partitions")) {
+      return {
+        verdict: "refuse",
+        reason:
+          "add_kafka_consumers: the lag sits on a hot partition, which one consumer reads however many there are",
+      };
+    }
   }
   if (
     (action === "restart_pod" || action === "rollout_restart" || action === "restart_container") &&

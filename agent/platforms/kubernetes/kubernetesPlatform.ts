@@ -31,7 +31,7 @@ import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
-import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
+import { hotPartitionSignals, measuredLag as measuredLagOf, partitionLags } from "./observers/kafkaLag.ts";
 import { observeTemplateOwner } from "./observers/podOwner.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import {
@@ -489,6 +489,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               ? `kafka_consumergroup_lag ${measured} (firing alert ${lagAlert?.labels.alertname ?? ""})`
               : null,
         });
+        // Lag on one partition (a hot key) is not a lack of consumers: read it per partition when possible.
+        if (groupSignals.length > 0)
+          groupSignals.push(...hotPartitionSignals(group, await partitionLags(observerDeps, group, errors)));
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
