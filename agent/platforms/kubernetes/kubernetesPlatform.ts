@@ -31,7 +31,12 @@ import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
 import { observeDependency } from "./observers/dependency.ts";
-import { hotPartitionSignals, measuredLag as measuredLagOf, partitionLags } from "./observers/kafkaLag.ts";
+import {
+  hotPartitionSignals,
+  lagTrendCheck,
+  measuredLag as measuredLagOf,
+  partitionLags,
+} from "./observers/kafkaLag.ts";
 import { observeTemplateOwner } from "./observers/podOwner.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import {
@@ -689,6 +694,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
                   ? "callee_unreachable"
                   : KUBE_ACTIONS[decision.action]?.symptom;
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // More consumers are a fix only when the lag then falls (a hot partition keeps growing however many).
+          if (decision.action === "add_kafka_consumers")
+            evidence.push(lagTrendCheck((await observe(workload(target))).obs.logs));
           // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
           if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
             evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));

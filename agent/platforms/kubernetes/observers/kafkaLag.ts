@@ -83,3 +83,44 @@ export async function partitionLags(
     return [];
   }
 }
+
+const LAG_LINE = /\blag (\d+) messages\b/i;
+/** Newest log lines a consumer may write without a lag report before its group counts as caught up. */
+const CAUGHT_UP_AFTER_LINES = 3;
+
+/**
+ * Verification of more consumers: the group's lag must be falling, not merely the consumers be Ready. Reads the
+ * consumers' own lag reports (newest lines): no report lately means caught up; otherwise the newest reported lag
+ * must be below the oldest of the last few. Pure.
+ */
+export function lagTrendCheck(logs: Record<string, string[]>): {
+  check: string;
+  ok: boolean;
+  detail: string;
+} {
+  const series = Object.entries(logs).map(([pod, lines]) => ({
+    pod,
+    lines,
+    lags: lines.flatMap((l) => {
+      const m = LAG_LINE.exec(l);
+      return m ? [Number(m[1])] : [];
+    }),
+  }));
+  const reporting = series.filter((s) => s.lines.slice(-CAUGHT_UP_AFTER_LINES).some((l) => LAG_LINE.test(l)));
+  if (reporting.length === 0)
+    return { check: "consumer_lag_falling", ok: true, detail: "no consumer reports lag in its newest lines" };
+  const s = reporting.sort((a, b) => b.lags.length - a.lags.length)[0]!;
+  const recent = s.lags.slice(-4);
+  const first = recent[0]!;
+  const last = recent[recent.length - 1]!;
+  const ok = recent.length >= 2 && last < first;
+  return {
+    check: "consumer_lag_falling",
+    ok,
+    detail: ok
+      ? `lag falls: ${recent.join(" → ")} messages (${s.pod})`
+      : recent.length < 2
+        ? `one lag report so far (${last} messages, ${s.pod}): no trend yet`
+        : `lag does not fall: ${recent.join(" → ")} messages (${s.pod})`,
+  };
+}

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import {
   hotPartitionSignals,
+  lagTrendCheck,
   partitionLags,
   type PartitionLag,
 } from "../../../../agent/platforms/kubernetes/observers/kafkaLag.ts";
@@ -104,5 +105,21 @@ describe("hot partition judgement", () => {
   it("no lag, or a single partition, says nothing", () => {
     expect(hotPartitionSignals("g", lags(0, 0, 0, 0))).toEqual([]);
     expect(hotPartitionSignals("g", lags(5000))).toEqual([]);
+  });
+});
+
+describe("verification of more consumers reads the lag's trend, not the consumer count", () => {
+  const report = (n: number) =>
+    `WARN consumer group g: lag ${n} messages on topic g (8 active consumers for 8 partitions)`;
+  const served = "INFO served 0 requests in 10s (errors 0.0%, p95 5ms)";
+  it("a lag that still grows (a hot partition) fails the check; a falling one passes", () => {
+    expect(lagTrendCheck({ c1: [report(18_000), report(18_400), report(18_900)] })).toMatchObject({
+      ok: false,
+    });
+    expect(lagTrendCheck({ c1: [report(18_000), report(9_000), report(2_100)] })).toMatchObject({ ok: true });
+  });
+  it("no lag report in the newest lines is caught up; a single report is no trend yet", () => {
+    expect(lagTrendCheck({ c1: [report(500), served, served, served] }).ok).toBe(true);
+    expect(lagTrendCheck({ c1: [served, report(500)] }).ok).toBe(false);
   });
 });
