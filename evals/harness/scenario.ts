@@ -339,6 +339,13 @@ const ROOT_CAUSE_KINDS = [
   "node",
   "dependency",
   "region",
+  // Chaos Mesh's objects (chaos-mesh.org/v1alpha1): an experiment, or the Schedule that creates them.
+  "schedule",
+  "podchaos",
+  "networkchaos",
+  "httpchaos",
+  "iochaos",
+  "stresschaos",
 ] as const;
 const rootCauseRef = z.union([
   z.string().min(1),
@@ -378,7 +385,8 @@ const expectation = z
     /**
      * The entity the decision must name (`decision.target`): `shop/web` or `shop/deployment/web`,
      * `node/sim-node-1`, `shop/secret/web-db`, `shop/pod/$pod(shop/web)`, `dependency/payments-api`,
-     * `region/eu-west`; or `{kind, namespace, name}`; or a list of such (any one is right).
+     * `region/eu-west`, `chaos-mesh/schedule/quote-abort`; or `{kind, namespace, name}`; or a list of such (any
+     * one is right).
      */
     rootCause: z.union([rootCauseRef, z.array(rootCauseRef).min(1)]).optional(),
     /** The incident must end verified healthy (implies an action). */

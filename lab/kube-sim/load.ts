@@ -6,6 +6,8 @@ import type { ServiceModel } from "./world.ts";
 import { parseCpu } from "./world.ts";
 import { resolveEnv } from "./controllers/containerConfig.ts";
 import { dependencyStatus, isHung } from "./controllers/process.ts";
+import { httpFaultsOf, packetLossOf } from "./podEffects.ts";
+import { generatedRps } from "./generatedLoad.ts";
 import { refusedKubeApiCalls } from "./controllers/workloadRbac.ts";
 
 /** How one pod of a service is doing right now. */
@@ -22,6 +24,8 @@ export interface PodLoad {
   p95: number;
   /** Notes for the app's log: what the app itself would see. */
   notes: string[];
+  /** The process listens on nothing and writes nothing (the pause image): it serves no requests. */
+  silent?: boolean;
 }
 
 /** How a service (a Deployment) is doing right now. */
@@ -80,7 +84,7 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
   const model = ctx.world.service(ns, d.metadata.name);
   const pods = podsOfDeployment(ctx, d);
   const ready = pods.filter(isPodReady);
-  const offered = model.baseRps * model.trafficFactor;
+  const offered = model.baseRps * model.trafficFactor + generatedRps(ctx, d);
   const limit = rateLimitFor(ctx, d);
   const admitted = limit !== undefined ? Math.min(offered, limit) : offered;
   const perPod = ready.length ? admitted / ready.length : 0;
@@ -112,7 +116,9 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
     if (!cd) continue;
     const cpods = podsOfDeployment(ctx, cd).filter(isPodReady);
     if (!cpods.length) continue;
-    const lossy = cpods.map((p) => ctx.world.node(p.spec.nodeName ?? "").packetLoss);
+    const lossy = cpods.map((p) =>
+      Math.max(ctx.world.node(p.spec.nodeName ?? "").packetLoss, packetLossOf(ctx.world.effectsOn(p))),
+    );
     const avg = lossy.reduce((a, b) => a + b, 0) / cpods.length;
     if (avg > 0) {
       lossRatio = Math.max(lossRatio, avg);
@@ -125,9 +131,15 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       lossNotes.push(`WARN call to ${callee} slow: took ${Math.round(calleeDb * 1000)}ms`);
     }
     // The callee's own bug: its 500s reach the caller as failed calls, answered 502 here.
-    const buggy = cpods.map((p) => (p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0]) : {}));
+    const buggy = cpods.map((p) =>
+      p.spec.containers[0] ? ctx.world.behaviourOf(p.spec.containers[0], p) : {},
+    );
     // A callee whose release answers slowly keeps the caller waiting as long (nothing in the caller's logs says so).
-    const calleeSlow = buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) / cpods.length / 1000;
+    const calleeSlow =
+      (buggy.reduce((a, b) => a + (b.latencyMs ?? 0), 0) +
+        cpods.reduce((a, p) => a + ctx.world.effectsOn(p).reduce((n, e) => n + (e.netDelayMs ?? 0), 0), 0)) /
+      cpods.length /
+      1000;
     if (calleeSlow > 0) calleeDelay = Math.max(calleeDelay, calleeDb + calleeSlow);
     const calleeErrors = buggy.reduce((a, b) => a + (b.errorRatio ?? 0), 0) / cpods.length;
     if (calleeErrors > 0) {
@@ -138,9 +150,11 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
 
   const podLoads: PodLoad[] = pods.map((pod) => {
     const isReady = isPodReady(pod);
-    const rps = isReady ? perPod : 0;
     const c = pod.spec.containers[0];
-    const behaviour = c ? ctx.world.behaviourOf(c) : {};
+    const behaviour = c ? ctx.world.behaviourOf(c, pod) : {};
+    // A process that listens on nothing (the pause image) is sent requests, but the connections are refused.
+    const silent = behaviour.port === 0;
+    const rps = isReady && !silent ? perPod : 0;
     const cap = model.capacityRpsPerPod;
     const request = parseCpu(c?.resources?.requests?.cpu) ?? 0.1;
     const cpuLimit = parseCpu(c?.resources?.limits?.cpu);
@@ -231,7 +245,22 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       if (!st.ok) {
         errors.push({ code: "503", ratio: dep.share });
         notes.push(`ERROR request failed: cannot reach ${st.host}: ${st.message}`);
+      } else if (st.backends?.length) {
+        // Delays put on the dependency's traffic from outside its image (network rules, an HTTP proxy).
+        const delay = st.backends.reduce((a, b) => a + effectDelayMs(ctx, b), 0) / st.backends.length / 1000;
+        if (delay > 0) {
+          p50 += delay * dep.share;
+          p95 += delay;
+          notes.push(`WARN call to ${st.host} slow: took ${Math.round(delay * 1000)}ms`);
+        }
       }
+    }
+    // A request body replaced on its way in: the handler fails on it (HTTPChaos patch/replace).
+    if (isReady && httpFaultsOf(ctx.world.effectsOn(pod)).some((f) => f.tamper)) {
+      errors.push({ code: "500", ratio: 1 });
+      notes.push(
+        "ERROR request failed with 500: the request body does not have the fields the handler reads",
+      );
     }
     if (ctx.world.node(pod.spec.nodeName ?? "").noisy) {
       p50 *= 6;
@@ -273,7 +302,8 @@ export function serviceLoad(ctx: SimContext, d: Deployment): ServiceLoad {
       errors,
       p50,
       p95,
-      notes,
+      notes: silent ? [] : notes,
+      ...(silent ? { silent } : {}),
     };
   });
   // Consumers and workers say what they see of their backlog.
@@ -325,4 +355,11 @@ export function cpuUtilization(ctx: SimContext, d: Deployment): number | undefin
   const ready = load.pods.filter((p) => isPodReady(p.pod));
   if (!ready.length) return undefined;
   return Math.round(ready.reduce((n, p) => n + p.cpuPercent, 0) / ready.length);
+}
+
+/** Extra milliseconds a call to this pod waits because of what acts on its traffic (network delay, an HTTP proxy). */
+function effectDelayMs(ctx: SimContext, pod: Pod): number {
+  const fx = ctx.world.effectsOn(pod);
+  const net = fx.reduce((a, e) => a + (e.netDelayMs ?? 0) + (e.behaviour?.latencyMs ?? 0), 0);
+  return net + httpFaultsOf(fx).reduce((a, f) => a + (f.delayMs ?? 0), 0);
 }

@@ -68,6 +68,31 @@ const dependency = z
   .refine((d) => d.service !== undefined || d.env !== undefined, "service or env is required");
 
 /**
+ * Feature flags a process evaluates (the OpenTelemetry Demo's services ask flagd, which serves a ConfigMap key):
+ * while a flag's `defaultVariant` is `variant` (and its `state` is not DISABLED), `behaviour` is added to the
+ * image's own. Re-read on every pass, so editing the ConfigMap turns it on or off without a restart.
+ */
+export const featureFlagsSchema = z
+  .object({
+    /** The ConfigMap (in the pod's namespace) holding the flagd document. */
+    configMap: z.string(),
+    /** Its key (flagd's `{"flags": {name: {state, variants, defaultVariant}}}` JSON). */
+    key: z.string(),
+    when: z
+      .array(
+        z
+          .object({
+            flag: z.string(),
+            variant: z.string().default("on"),
+            behaviour: z.lazy(() => imageBehaviourSchema),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+/**
  * How a process started from an image behaves. Every field is optional: an empty behaviour is a process that
  * starts, listens on 8080, answers every request and holds a flat 96 MiB.
  */
@@ -116,6 +141,17 @@ export const imageBehaviourSchema = z
     cpuMillicores: z.number().min(0).optional(),
     /** Services or addresses the process calls for each request (a DB, an upstream). */
     dependsOn: z.array(dependency).optional(),
+    /** Requests per second the process sends to Services (a load generator): they add to those Services' traffic. */
+    load: z
+      .array(
+        z
+          .object({
+            service: z.string().describe("a Service in the pod's namespace, or `name.namespace`"),
+            rps: z.number().min(0),
+          })
+          .strict(),
+      )
+      .optional(),
     /** Kubernetes API calls the process makes with its pod's ServiceAccount (refused per the cluster's RBAC). */
     kubeApi: z.array(kubeApiCall).optional(),
     /** Labels of the request metrics of the traffic no listed route takes (default `{route: "/"}`). */
@@ -129,6 +165,8 @@ export const imageBehaviourSchema = z
 export const imageEntrySchema = imageBehaviourSchema.extend({
   /** Behaviour when the container's command runs this executable instead of the default one (by basename). */
   commands: z.record(z.string(), imageBehaviourSchema).optional(),
+  /** Feature flags the process re-reads (flagd's JSON in a ConfigMap key) and what it does when one is on. */
+  flags: featureFlagsSchema.optional(),
 });
 
 export type ImageBehaviour = z.infer<typeof imageEntrySchema>;

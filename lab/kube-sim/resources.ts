@@ -120,6 +120,19 @@ export const RESOURCES: readonly ResourceDef[] = [
   def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", [], false),
   def("rbac.authorization.k8s.io", "v1", "Role", "roles", [], true),
   def("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", [], true),
+  // Chaos Mesh's CRDs (chaos-mesh.org/v1alpha1), acted on by the simulator's chaos controller (chaos/).
+  ...["PodChaos", "NetworkChaos", "HTTPChaos", "IOChaos", "StressChaos", "Schedule"].map((kind) =>
+    // The CRDs' plurals are the kind's own name (`podchaos`), except `schedules`.
+    def(
+      "chaos-mesh.org",
+      "v1alpha1",
+      kind,
+      kind === "Schedule" ? "schedules" : kind.toLowerCase(),
+      [],
+      true,
+      [statusSub("chaos-mesh.org", "v1alpha1", kind)],
+    ),
+  ),
   // What metrics-server serves: computed from the kubelets' readings on each request, never stored.
   def("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", [], true, [], ["get", "list"]),
 ];

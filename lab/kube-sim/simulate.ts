@@ -144,7 +144,14 @@ export function advanceWorld(ctx: SimContext, dtMs: number): void {
         }
       }
       // A hung process (world.hung) writes nothing more.
-      if (rt && c && cr?.state === "running" && !isHung(ctx, pl.pod) && now - rt.lastLogAt >= LOG_EVERY_MS) {
+      if (
+        rt &&
+        c &&
+        cr?.state === "running" &&
+        !pl.silent &&
+        !isHung(ctx, pl.pod) &&
+        now - rt.lastLogAt >= LOG_EVERY_MS
+      ) {
         rt.lastLogAt = now;
         const errs = pl.errors.reduce((a, e) => a + e.ratio, 0);
         const stamp = new Date(now).toISOString();

@@ -1,4 +1,6 @@
 import type { ProbeState } from "./controllers/probes.ts";
+import type { PodEffect } from "./podEffects.ts";
+import { withEffects } from "./podEffects.ts";
 import type { PullResult, RevisionBehaviour } from "./registry.ts";
 import { ImageRegistry } from "./registry.ts";
 import type { Container, Pod } from "./types.ts";
@@ -100,6 +102,8 @@ export interface ContainerRuntime {
   state: "waiting" | "running" | "terminated";
   /** The image was pulled for this container (pulls are retried with back-off until they succeed). */
   pulled?: boolean;
+  /** The image the runtime pulled and runs (a pod's image changed in place restarts the container). */
+  image?: string | undefined;
   /** How the running process will exit (from its image, command and config), if it does. */
   exitPlan?: { code: number; afterMs: number; logs: string[]; listens?: boolean };
   /** The prober's memory per probe kind. */
@@ -171,6 +175,11 @@ export class World {
   readonly reported = new Map<string, number>();
   /** The node's journal (kubelet and systemd lines, `journalctl -u kubelet` format), per node. */
   readonly journals = new Map<string, string[]>();
+  /**
+   * What acts on each pod (by uid) from outside its image, per producer (`chaos`, `flags`): each producer
+   * replaces its own entries on every pass, so an effect lasts exactly as long as its cause.
+   */
+  readonly effects = new Map<string, Map<string, PodEffect[]>>();
   /** Monotonic counters (Prometheus counters), keyed by rendered series. */
   readonly counters = new Map<string, number>();
   private ipSeq = 10;
@@ -220,8 +229,37 @@ export class World {
     return { ok: true, behaviour: {} };
   }
 
-  /** What a container of this pod does when run: its image's behaviour, then the revision rules. */
-  behaviourOf(container: Container): RevisionBehaviour {
+  /** Replaces one producer's effects on every pod (`byPod`: pod uid → its effects). */
+  setEffects(producer: string, byPod: Map<string, PodEffect[]>): void {
+    for (const [uid, m] of this.effects) {
+      m.delete(producer);
+      if (!m.size) this.effects.delete(uid);
+    }
+    for (const [uid, list] of byPod) {
+      if (!list.length) continue;
+      const m = this.effects.get(uid) ?? new Map<string, PodEffect[]>();
+      m.set(producer, list);
+      this.effects.set(uid, m);
+    }
+  }
+
+  /** Every effect acting on a pod now. */
+  effectsOn(pod: Pod | undefined): PodEffect[] {
+    const m = pod?.metadata.uid ? this.effects.get(pod.metadata.uid) : undefined;
+    return m ? [...m.values()].flat() : [];
+  }
+
+  /**
+   * What a container of this pod does when run: its image's behaviour, then the revision rules, then (given
+   * the pod) what acts on the pod from outside (chaos experiments, feature flags).
+   */
+  behaviourOf(container: Container, pod?: Pod): RevisionBehaviour {
+    const own = this.imageBehaviourOf(container);
+    const fx = this.effectsOn(pod);
+    return fx.length ? withEffects(own, container.name, fx) : own;
+  }
+
+  private imageBehaviourOf(container: Container): RevisionBehaviour {
     const pulled = container.image ? this.registry.pull(container.image) : undefined;
     const out: RevisionBehaviour = pulled?.ok ? { ...pulled.behaviour } : {};
     const exe = container.command?.[0]?.split("/").pop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STEP, T0, noise } from "../helpers/series.ts";
+import { STEP, T0, noise, busyAfternoons, POINTS_PER_DAY } from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { PeerDetector } from "../../detect/peer.ts";
 import { loadDetectorParams } from "../../detect/versions.ts";
@@ -40,13 +40,8 @@ describe("StreamingDetector", () => {
   it("flags latency 3σ above normal for this hour even when it is normal for another hour (grey failure)", () => {
     const n = noise(4);
     // Latency is high every day 12:00–18:00 (busy hours) and low at night.
-    const busy = (i: number) => {
-      const hour = new Date(T0 + i * STEP).getUTCHours();
-      return hour >= 12 && hour < 18;
-    };
-    const days = 10;
-    const perDay = 288;
-    const values = Array.from({ length: days * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const perDay = POINTS_PER_DAY;
+    const values = busyAfternoons(n, 10);
     const quiet = scoreAll(values);
     expect(quiet.slice(3 * perDay).filter((s) => s >= params.threshold)).toHaveLength(0);
     // On day 9 at 03:00 the night latency jumps to the busy-hour level: unusual for this hour.

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { STEP, noise, alarmsOf } from "../helpers/series.ts";
+import { STEP, alarmsOf, cronThenShift } from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { DEFAULT_DETECTOR_VERSION, listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-
-/** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
-function cronThenShift(seed: number): number[] {
-  const n = noise(seed);
-  return Array.from(
-    { length: 4000 },
-    (_, i) => 100 + 3 * n() + (i % 100 === 50 ? 60 : 0) + (i >= 3000 ? 80 : 0),
-  );
-}
 
 describe("detector v3 (novelty context)", () => {
   it("is a version beside v2, not the default: v3 is opt-in", () => {

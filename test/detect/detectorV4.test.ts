@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { STEP, T0, noise, alarmsOf, scoresOf } from "../helpers/series.ts";
+import {
+  STEP,
+  T0,
+  noise,
+  alarmsOf,
+  scoresOf,
+  cronThenShift,
+  busyAfternoons,
+  POINTS_PER_DAY,
+} from "../helpers/series.ts";
 import { StreamingDetector } from "../../detect/detector.ts";
 import { listDetectorVersions, loadDetectorParams } from "../../detect/versions.ts";
-
-/** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
-function cronThenShift(seed: number): number[] {
-  const n = noise(seed);
-  return Array.from(
-    { length: 4000 },
-    (_, i) => 100 + 3 * n() + (i % 100 === 50 ? 60 : 0) + (i >= 3000 ? 80 : 0),
-  );
-}
 
 describe("detector v4 (range novelty)", () => {
   it("still loads for rollback from v5, as v2 does", () => {
@@ -73,12 +73,8 @@ describe("detector v4 (range novelty)", () => {
 
   it("on a series its hour-of-day baseline explains, alarms on a value normal only at another hour", () => {
     const n = noise(4);
-    const perDay = 288;
-    const busy = (i: number) => {
-      const hour = new Date(T0 + i * STEP).getUTCHours();
-      return hour >= 12 && hour < 18;
-    };
-    const values = Array.from({ length: 10 * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const perDay = POINTS_PER_DAY;
+    const values = busyAfternoons(n, 10);
     expect(alarmsOf("v4", values).filter((i) => i >= 3 * perDay)).toHaveLength(0);
     const at = 9 * perDay + 36; // day 9, 03:00: the night value jumps to the busy-hour level
     const faulty = values.map((v, i) => (i >= at && i < at + 24 ? 200 + 4 * n() : v));
@@ -87,12 +83,8 @@ describe("detector v4 (range novelty)", () => {
 
   it("on a series its hour-of-day baseline explains, alarms when the daily peak does not come", () => {
     const n = noise(9);
-    const perDay = 288;
-    const busy = (i: number) => {
-      const hour = new Date(T0 + i * STEP).getUTCHours();
-      return hour >= 12 && hour < 18;
-    };
-    const values = Array.from({ length: 10 * perDay }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
+    const perDay = POINTS_PER_DAY;
+    const values = busyAfternoons(n, 10);
     const at = 9 * perDay + 144; // day 9, 12:00: the busy hours stay at the night's level
     const faulty = values.map((v, i) => (i >= at && i < at + 72 ? 80 + 4 * n() : v));
     expect(alarmsOf("v4", faulty).filter((i) => i >= at && i < at + 12)).toHaveLength(1);

@@ -34,32 +34,50 @@ const source: SeriesSource = {
   },
 };
 
+/**
+ * Runs a watcher of one traffic series (capacity 100 per replica, the replicas from `replicas`) from `from` to
+ * `until`, a cycle every `everyMs`; returns what it raised.
+ */
+async function watchTraffic(
+  series: Record<string, unknown>,
+  from: number,
+  until: number,
+  everyMs: number,
+): Promise<Prediction[]> {
+  const raised: Prediction[] = [];
+  const clock = { now: from };
+  const w = new PredictiveWatcher({
+    config: predictiveSchema.parse({
+      series: [
+        {
+          name: "traffic",
+          kind: "traffic",
+          query: "q",
+          capacityPerReplica: 100,
+          replicasQuery: "replicas",
+          ...series,
+        },
+      ],
+    }),
+    source,
+    detectorParams: loadDetectorParams(),
+    now: () => clock.now,
+    raise: async (p) => {
+      raised.push(p);
+    },
+  });
+  for (; clock.now <= until; clock.now += everyMs) await w.cycle();
+  return raised;
+}
+
 describe("predictive scaling from the seasonal traffic forecast", () => {
   it("raises the Monday-morning ramp before it starts, with the replicas it needs", async () => {
-    const raised: Prediction[] = [];
-    const clock = { now: MONDAY + 14 * DAY + 7 * 60 * MIN }; // Monday 07:00, two weeks of history behind
-    const w = new PredictiveWatcher({
-      config: predictiveSchema.parse({
-        series: [
-          {
-            name: "traffic",
-            kind: "traffic",
-            query: "rate(http_requests_total[1m])",
-            unit: "none",
-            capacityPerReplica: 100,
-            replicasQuery: "replicas",
-            forecastMinutes: 120,
-          },
-        ],
-      }),
-      source,
-      detectorParams: loadDetectorParams(),
-      now: () => clock.now,
-      raise: async (p) => {
-        raised.push(p);
-      },
-    });
-    for (; clock.now <= MONDAY + 14 * DAY + 10 * 60 * MIN; clock.now += 15_000) await w.cycle();
+    const raised = await watchTraffic(
+      { query: "rate(http_requests_total[1m])", unit: "none", forecastMinutes: 120 },
+      MONDAY + 14 * DAY + 7 * 60 * MIN, // Monday 07:00, two weeks of history behind
+      MONDAY + 14 * DAY + 10 * 60 * MIN,
+      15_000,
+    );
     expect(raised).toHaveLength(1);
     const p = raised[0]!;
     expect(p.kind).toBe("traffic");
@@ -98,29 +116,12 @@ describe("predictive scaling from the seasonal traffic forecast", () => {
   });
 
   it("raises again when a ramp needs more than the horizon first showed", async () => {
-    const raised: Prediction[] = [];
-    const clock = { now: MONDAY + 14 * DAY + 7 * 60 * MIN };
-    const w = new PredictiveWatcher({
-      config: predictiveSchema.parse({
-        series: [
-          {
-            name: "traffic",
-            kind: "traffic",
-            query: "q",
-            capacityPerReplica: 100,
-            replicasQuery: "replicas",
-            forecastMinutes: 45,
-          },
-        ],
-      }),
-      source,
-      detectorParams: loadDetectorParams(),
-      now: () => clock.now,
-      raise: async (p) => {
-        raised.push(p);
-      },
-    });
-    for (; clock.now <= MONDAY + 14 * DAY + 10 * 60 * MIN; clock.now += 60_000) await w.cycle();
+    const raised = await watchTraffic(
+      { forecastMinutes: 45 },
+      MONDAY + 14 * DAY + 7 * 60 * MIN,
+      MONDAY + 14 * DAY + 10 * 60 * MIN,
+      60_000,
+    );
     const needed = raised.map((p) => p.contributions.replicas_needed!);
     expect(needed.length).toBeGreaterThan(1);
     expect(needed).toEqual([...needed].sort((a, b) => a - b)); // only ever more
@@ -129,28 +130,12 @@ describe("predictive scaling from the seasonal traffic forecast", () => {
   });
 
   it("does not scale on a weekend morning, which the weekly profile knows is quiet", async () => {
-    const raised: Prediction[] = [];
-    const clock = { now: MONDAY + 12 * DAY + 7 * 60 * MIN }; // Saturday 07:00
-    const w = new PredictiveWatcher({
-      config: predictiveSchema.parse({
-        series: [
-          {
-            name: "traffic",
-            kind: "traffic",
-            query: "q",
-            capacityPerReplica: 100,
-            replicasQuery: "replicas",
-          },
-        ],
-      }),
-      source,
-      detectorParams: loadDetectorParams(),
-      now: () => clock.now,
-      raise: async (p) => {
-        raised.push(p);
-      },
-    });
-    for (; clock.now <= MONDAY + 12 * DAY + 10 * 60 * MIN; clock.now += 60_000) await w.cycle();
+    const raised = await watchTraffic(
+      {},
+      MONDAY + 12 * DAY + 7 * 60 * MIN, // Saturday 07:00
+      MONDAY + 12 * DAY + 10 * 60 * MIN,
+      60_000,
+    );
     expect(raised).toHaveLength(0);
   });
 

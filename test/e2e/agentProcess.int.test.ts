@@ -26,6 +26,28 @@ const alive = (pid: number) => {
   }
 };
 
+/** Posts the unhealthy alert for `container` and waits for the agent process to die at its crash point. */
+async function alertUntilAgentDies(base: string, container: string, agent: number | undefined) {
+  const alertAt = new Date().toISOString();
+  const res = await postAlerts(base, retargeted({ alertname: "ContainerUnhealthy", container }));
+  expect(res.status).toBe(202);
+  const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
+  await waitFor(() => !alive(agent!), { what: "the agent process to die at its crash point" });
+  return { id, alertAt };
+}
+
+/** The crashed incident, resumed by the restarted agent: resolved with one action, and one start of `container`. */
+async function expectResumedOnce(incident: Incident, container: string, alertAt: string) {
+  expect(incident.status).toBe("resolved");
+  expect(incident.actions).toHaveLength(1);
+  expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
+  const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
+    container,
+    sinceIso: alertAt,
+  });
+  expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+}
+
 describe("the agent process killed -9 mid-incident", () => {
   it("the front keeps accepting alerts; after the restart every incident completes once and nothing is lost", async () => {
     const target = await harness.target("web");
@@ -45,16 +67,8 @@ describe("the agent process killed -9 mid-incident", () => {
     const firstAgent = agentPid(servePid);
     expect(firstAgent).toBeDefined();
 
-    const alertAt = new Date().toISOString();
-    const res = await postAlerts(
-      base,
-      retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
-    );
-    expect(res.status).toBe(202);
-    const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
-
     // The agent process dies right after its Docker call; the front is still there.
-    await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+    const { id, alertAt } = await alertUntilAgentDies(base, target.name, firstAgent);
     expect(serve.child.exitCode).toBeNull();
     expect(serve.child.signalCode).toBeNull();
 
@@ -78,14 +92,7 @@ describe("the agent process killed -9 mid-incident", () => {
     const secondAgent = agentPid(servePid);
     expect(secondAgent).toBeDefined();
     expect(secondAgent).not.toBe(firstAgent);
-    expect(incident.status).toBe("resolved");
-    expect(incident.actions).toHaveLength(1);
-    expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
-    const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
-      container: target.name,
-      sinceIso: alertAt,
-    });
-    expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+    await expectResumedOnce(incident, target.name, alertAt);
 
     // Every storm incident is settled by the restarted agent, each holding its one alert.
     for (const stormId of storm) {
@@ -118,25 +125,11 @@ describe.skipIf(processes.noPostgres !== null)(
         AEGIS_TEST_CRASH_SCOPE: "agent",
       });
       const firstAgent = agentPid(serve.child.pid!);
-      const alertAt = new Date().toISOString();
-      const res = await postAlerts(
-        base,
-        retargeted({ alertname: "ContainerUnhealthy", container: target.name }),
-      );
-      expect(res.status).toBe(202);
-      const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
-      await waitFor(() => !alive(firstAgent!), { what: "the agent process to die at its crash point" });
+      const { id, alertAt } = await alertUntilAgentDies(base, target.name, firstAgent);
 
       const incident: Incident = await waitForFinished(base, id, 90_000);
       expect(agentPid(serve.child.pid!)).not.toBe(firstAgent);
-      expect(incident.status).toBe("resolved");
-      expect(incident.actions).toHaveLength(1);
-      expect(incident.timeline.some((e) => e.message.startsWith("after a restart"))).toBe(true);
-      const { events } = await createContainerEventsTool({ docker: harness.docker }).execute({
-        container: target.name,
-        sinceIso: alertAt,
-      });
-      expect(events.filter((e) => e.action === "start")).toHaveLength(1);
+      await expectResumedOnce(incident, target.name, alertAt);
     }, 240_000);
   },
 );

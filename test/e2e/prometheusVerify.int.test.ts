@@ -26,6 +26,21 @@ afterAll(async () => {
   await prom?.stop();
 });
 
+/**
+ * Posts ContainerUnhealthy for the target as Prometheus fires it from `expr`; its generatorURL points at some other
+ * host, so verification must use PROMETHEUS_URL.
+ */
+function postUnhealthy(expr: string) {
+  const payload = retargeted({
+    alertname: "ContainerUnhealthy",
+    container: name,
+    instance: `127.0.0.1:${port}`,
+    job: "target",
+  });
+  payload.alerts[0]!.generatorURL = `http://prometheus.invalid:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
+  return postAlerts(t.baseUrl, payload);
+}
+
 describe("verification against a real Prometheus", () => {
   it("re-evaluates the alert's own expression on samples scraped after the action", async () => {
     await fault(port, "5xx");
@@ -38,15 +53,7 @@ describe("verification against a real Prometheus", () => {
       },
       { what: "the fault in Prometheus" },
     );
-    const payload = retargeted({
-      alertname: "ContainerUnhealthy",
-      container: name,
-      instance: `127.0.0.1:${port}`,
-      job: "target",
-    });
-    // generatorURL points at some other host; verification must use PROMETHEUS_URL.
-    payload.alerts[0]!.generatorURL = `http://prometheus.invalid:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
-    const res = await postAlerts(t.baseUrl, payload);
+    const res = await postUnhealthy(expr);
     const id = (res.body.incidents as Array<{ id: string }>)[0]!.id;
 
     const incident = await waitForFinished(t.baseUrl, id);
@@ -83,14 +90,7 @@ describe("verification against a real Prometheus", () => {
 
   it("control: an alert whose expression is back to normal by the time of deciding → dismissed, saying why", async () => {
     const expr = 'target_fault{kind="5xx"} == 1';
-    const payload = retargeted({
-      alertname: "ContainerUnhealthy",
-      container: name,
-      instance: `127.0.0.1:${port}`,
-      job: "target",
-    });
-    payload.alerts[0]!.generatorURL = `http://prometheus.invalid:9090/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1`;
-    const res = await postAlerts(t.baseUrl, payload);
+    const res = await postUnhealthy(expr);
     const incident = await waitForFinished(t.baseUrl, (res.body.incidents as Array<{ id: string }>)[0]!.id);
 
     expect(incident.status).toBe("dismissed");

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ScriptStep } from "../helpers/scriptedOpenAI.ts";
 import { useScriptedOpenAI } from "../helpers/useScriptedOpenAI.ts";
 import type { CassetteFile } from "../../agent/planners/llm/cassette.ts";
 import { runScenario, type RunOptions } from "../../evals/harness/runScenario.ts";
@@ -44,25 +45,26 @@ const llm = (mode: RunOptions["cassetteMode"], baseUrl: string): RunOptions => (
   cassetteSource: "synthetic",
 });
 
+/** The model's two turns for the hung container: its reading, then kill_container (with `last` on the decision). */
+const hungAnswer = (last: Partial<ScriptStep> = {}): ScriptStep[] => [
+  { content: "Alive but the health check times out: hung." },
+  {
+    toolCalls: [
+      {
+        name: "submit_decision",
+        arguments: answer({ action: "kill_container", family: "hung_service", params: { replicas: null } }),
+      },
+    ],
+    ...last,
+  },
+];
+
 describe("aegis eval with the llm planner", () => {
   it("--record captures the model's answers; --replay scores the same decision with no server", async () => {
     const file = join(dir, "hung.json");
     server.push(
       { toolCalls: [{ name: "docker_container_logs", arguments: {} }] },
-      { content: "Alive but the health check times out: hung." },
-      {
-        toolCalls: [
-          {
-            name: "submit_decision",
-            arguments: answer({
-              action: "kill_container",
-              family: "hung_service",
-              params: { replicas: null },
-            }),
-          },
-        ],
-        usage: { prompt_tokens: 900, completion_tokens: 120 },
-      },
+      ...hungAnswer({ usage: { prompt_tokens: 900, completion_tokens: 120 } }),
     );
     const recorded = scoreRun(await runScenario(scenario(file), llm("record", server.baseUrl)));
     expect(recorded.planner).toBe("llm");
@@ -216,21 +218,7 @@ expect: { actions: [kill_container], verified: true }
     const recordedDir = join(dir, "cli-recorded");
     mkdirSync(recordedDir, { recursive: true });
     const file = join(dir, "cli-hung.json");
-    server.push(
-      { content: "Alive but the health check times out: hung." },
-      {
-        toolCalls: [
-          {
-            name: "submit_decision",
-            arguments: answer({
-              action: "kill_container",
-              family: "hung_service",
-              params: { replicas: null },
-            }),
-          },
-        ],
-      },
-    );
+    server.push(...hungAnswer());
     writeFileSync(join(recordedDir, "s.yaml"), yaml(file));
     const s = parseScenario(yaml(file), "s.yaml");
     const recorded = scoreRun(await runScenario(s, llm("record", server.baseUrl)));

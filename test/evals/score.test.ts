@@ -118,6 +118,13 @@ expect:
     expect(score("[region/eu-west, shop/web]", "shop/deployment/checkout")).toBe(false);
   });
 
+  it("names a Chaos Mesh Schedule or experiment by kind, in either spelling of the kind", () => {
+    const schedule = "{ kind: schedule, namespace: chaos-mesh, name: quote-abort }";
+    expect(score(schedule, "chaos-mesh/Schedule/quote-abort")).toBe(true);
+    expect(score(schedule, "chaos-mesh/httpchaos/quote-abort-1a2b3")).toBe(false);
+    expect(score("shop/podchaos/pod-failure", "shop/PodChaos/pod-failure")).toBe(true);
+  });
+
   it("names RBAC objects and IngressClasses: namespaced ones with their namespace, cluster-wide ones without", () => {
     expect(score("{ kind: role, namespace: mon, name: agent }", "mon/Role/agent")).toBe(true);
     expect(score("{ kind: role, namespace: mon, name: agent }", "mon/rolebinding/agent")).toBe(false);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { WebhookPayload } from "../../core/alert.ts";
 import type { IncidentAlert } from "../../core/types.ts";
+import type { IncomingAlert } from "../../store/incidentRepository.ts";
 
 const FIXTURES = new URL("../fixtures/alertmanager/", import.meta.url);
 
@@ -60,6 +61,7 @@ export async function postAlerts(
 export const incidentAlert = (
   labels: Record<string, string>,
   status: "firing" | "resolved" = "firing",
+  over: Partial<IncidentAlert> = {},
 ): IncidentAlert => ({
   status,
   labels,
@@ -69,4 +71,25 @@ export const incidentAlert = (
   generatorURL: "",
   fingerprint: "",
   receivedAt: "2026-12-01T10:00:01Z",
+  ...over,
+});
+
+/** A firing alert that began and arrived just now, with these labels and fingerprint. */
+export const alertNow = (fingerprint: string, labels: Record<string, string>): IncidentAlert => {
+  const now = new Date().toISOString();
+  return incidentAlert(labels, "firing", { fingerprint, startsAt: now, receivedAt: now });
+};
+
+/** A firing HighMemory alert for a Docker container, as the webhook hands it to the store's ingest. */
+export const incomingMemoryAlert = (fingerprint: string, container: string): IncomingAlert => ({
+  alert: {
+    status: "firing",
+    labels: { alertname: "HighMemory", container },
+    annotations: {},
+    startsAt: "2026-11-23T15:08:43.971Z",
+    endsAt: "0001-01-01T00:00:00Z",
+    generatorURL: "",
+    fingerprint,
+  },
+  target: { kind: "docker_container", key: `docker:container/${container}`, name: container },
 });

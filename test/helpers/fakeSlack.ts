@@ -267,15 +267,7 @@ export function blockAction(opts: BlockActionOptions): Record<string, unknown> {
   return blockActionObject(opts);
 }
 
-function blockActionObject(opts: {
-  userId: string;
-  userName?: string;
-  actionId: string;
-  value: string;
-  channel: string;
-  messageTs: string;
-  responseUrl: string;
-}): Record<string, unknown> {
+function blockActionObject(opts: BlockActionOptions): Record<string, unknown> {
   const payload = {
     type: "block_actions",
     user: {

@@ -15,6 +15,18 @@ export interface TestPostgres {
   stop(): void;
 }
 
+/** Creates the database `name` on the server at `baseUrl` and returns its connection URL. */
+export async function createDatabase(baseUrl: string, name: string): Promise<string> {
+  const c = new pg.Client({ connectionString: `${baseUrl}/postgres` });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  return `${baseUrl}/${name}`;
+}
+
 /** The newest Debian PostgreSQL server binaries, or null when the `postgresql` package is not installed. */
 export function postgresBinDir(): string | null {
   const root = "/usr/lib/postgresql";
@@ -80,15 +92,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   return {
     baseUrl: base,
     async newDatabase() {
-      const name = `aegis_${process.pid}_${++n}`;
-      const c = new pg.Client({ connectionString: `${base}/postgres` });
-      await c.connect();
-      try {
-        await c.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await c.end();
-      }
-      return `${base}/${name}`;
+      return createDatabase(base, `aegis_${process.pid}_${++n}`);
     },
     stop() {
       try {

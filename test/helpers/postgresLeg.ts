@@ -1,5 +1,5 @@
-import pg from "pg";
 import { inject } from "vitest";
+import { createDatabase } from "./postgres.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,12 +24,5 @@ export async function storeEnv(): Promise<Record<string, string>> {
   const base = inject("postgresBaseUrl");
   if (!base) return {};
   const name = `aegis_leg_${process.pid}_${++n}_${Date.now() % 1_000_000}`;
-  const c = new pg.Client({ connectionString: `${base}/postgres` });
-  await c.connect();
-  try {
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  return { AEGIS_DATABASE_URL: `${base}/${name}` };
+  return { AEGIS_DATABASE_URL: await createDatabase(base, name) };
 }

@@ -5,6 +5,8 @@ import { loadDetectorParams } from "../../detect/versions.ts";
 export const STEP = 5 * 60_000;
 /** Where the detector tests' series start: a Monday, 00:00 UTC. */
 export const T0 = Date.UTC(2026, 0, 5);
+/** Points in a day at STEP. */
+export const POINTS_PER_DAY = 288;
 
 /** Deterministic pseudo-random normal noise (Box–Muller over a linear congruential generator). */
 export function noise(seed: number): () => number {
@@ -26,4 +28,22 @@ export function alarmsOf(version: string, values: number[]): number[] {
 export function scoresOf(version: string, values: number[]): number[] {
   const d = new StreamingDetector(loadDetectorParams(version));
   return values.map((v, i) => d.update(T0 + i * STEP, v));
+}
+
+/** A spike every 100 points (a cron job), then at 3000 the level moves to a range never seen. */
+export function cronThenShift(seed: number): number[] {
+  const n = noise(seed);
+  return Array.from(
+    { length: 4000 },
+    (_, i) => 100 + 3 * n() + (i % 100 === 50 ? 60 : 0) + (i >= 3000 ? 80 : 0),
+  );
+}
+
+/** `days` days from T0 at 200 from 12:00 to 18:00 UTC (the busy hours) and 80 otherwise, plus 4 × the noise `n`. */
+export function busyAfternoons(n: () => number, days: number): number[] {
+  const busy = (i: number) => {
+    const hour = new Date(T0 + i * STEP).getUTCHours();
+    return hour >= 12 && hour < 18;
+  };
+  return Array.from({ length: days * POINTS_PER_DAY }, (_, i) => (busy(i) ? 200 : 80) + 4 * n());
 }

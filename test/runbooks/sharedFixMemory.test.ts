@@ -55,13 +55,23 @@ async function replica(path: string, pool: PgPool, name: string) {
 const incidentHit = async (m: SharedFixMemory) =>
   (await m.recall(QUERY)).hits.find((h) => h.kind === "incident");
 
+/** Two replicas, a and b, each on its own SQLite file, sharing one fresh journal; `reopenB` starts b again on its file. */
+async function twoReplicas() {
+  const { pool } = await journal();
+  const t = tempDir();
+  cleanups.push(t.cleanup);
+  const bPath = join(t.dir, "b.db");
+  return {
+    pool,
+    a: await replica(join(t.dir, "a.db"), pool, "a"),
+    b: await replica(bPath, pool, "b"),
+    reopenB: () => replica(bPath, pool, "b"),
+  };
+}
+
 describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on PostgreSQL", () => {
   it("a fix verified on one replica is recalled, with its outcome, on the other", async () => {
-    const { pool } = await journal();
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const a = await replica(join(t.dir, "a.db"), pool, "a");
-    const b = await replica(join(t.dir, "b.db"), pool, "b");
+    const { a, b } = await twoReplicas();
     expect(await incidentHit(b.shared)).toBeUndefined();
 
     expect(await a.shared.record(checkout5xx("inc_1", "verified"))).toEqual({
@@ -82,12 +92,7 @@ describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on Postg
   });
 
   it("learning the same outcome again (a run taken over after a crash) and restarting count it once", async () => {
-    const { pool } = await journal();
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const a = await replica(join(t.dir, "a.db"), pool, "a");
-    const bPath = join(t.dir, "b.db");
-    const b = await replica(bPath, pool, "b");
+    const { pool, a, b, reopenB } = await twoReplicas();
     await a.shared.record(checkout5xx("inc_1", "verified"));
     // The replica that took the incident over learns it again.
     await b.shared.record(checkout5xx("inc_1", "verified"));
@@ -96,19 +101,14 @@ describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on Postg
 
     // b restarts on its own file: the journal is not applied a second time.
     b.close();
-    const again = await replica(bPath, pool, "b");
+    const again = await reopenB();
     expect(await incidentHit(again.shared)).toMatchObject({ verified: 1 });
     const { rows } = await pool.query<{ n: string }>("SELECT count(*) AS n FROM shared_fixes");
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
   it("a replica that died after applying a journal row but before moving its cursor counts it once", async () => {
-    const { pool } = await journal();
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const a = await replica(join(t.dir, "a.db"), pool, "a");
-    const bPath = join(t.dir, "b.db");
-    const b = await replica(bPath, pool, "b");
+    const { a, b, reopenB } = await twoReplicas();
     await a.shared.record(checkout5xx("inc_1", "verified"));
     await a.shared.record(checkout5xx("inc_2", "failed"));
     expect(await b.shared.catchUp()).toHaveLength(2);
@@ -116,7 +116,7 @@ describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on Postg
     b.db.prepare("DELETE FROM shared_fix_cursor").run();
     b.close();
 
-    const again = await replica(bPath, pool, "b");
+    const again = await reopenB();
     expect(await again.shared.catchUp()).toHaveLength(2);
     const fixes = (await again.shared.recall(QUERY)).fixes.find((f) => f.action === "restart_container");
     expect(fixes).toMatchObject({ verified: 1, failed: 1 });
@@ -127,11 +127,7 @@ describe.skipIf(noPostgres !== null)("runbook memory shared by replicas on Postg
   });
 
   it("many outcomes learned on both replicas at once reach both, each once", async () => {
-    const { pool } = await journal();
-    const t = tempDir();
-    cleanups.push(t.cleanup);
-    const a = await replica(join(t.dir, "a.db"), pool, "a");
-    const b = await replica(join(t.dir, "b.db"), pool, "b");
+    const { a, b } = await twoReplicas();
     const ids = Array.from({ length: 12 }, (_, i) => `inc_${i}`);
     await Promise.all(
       ids.map((id, i) => (i % 2 ? a : b).shared.record(checkout5xx(id, i % 3 ? "verified" : "failed"))),

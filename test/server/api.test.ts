@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Incident } from "../../core/types.ts";
-import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
+import { expectSeries, fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
 
 describe("incident API, health and metrics", () => {
   let srv: TestServer;
@@ -95,26 +95,26 @@ describe("incident API, health and metrics", () => {
       expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
       return res.text();
     };
-    const value = (text: string, series: string) => {
-      const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-      return line === undefined ? 0 : Number(line.slice(series.length + 1));
-    };
 
     const before = await scrape();
-    expect(value(before, 'aegis_alerts_received_total{outcome="created"}')).toBe(3);
-    expect(value(before, 'aegis_incidents{status="open"}')).toBe(3);
+    expectSeries(before, {
+      'aegis_alerts_received_total{outcome="created"}': 3,
+      'aegis_incidents{status="open"}': 3,
+    });
 
     await srv.post(retarget(fixture("am-webhook-firing"), "web-1"), { token: "hook" }); // repeat
     await srv.post(retarget(fixture("am-webhook-firing"), "web-1"), { token: "wrong" }); // 401
     await srv.post("{", { token: "hook" }); // 400
 
     const after = await scrape();
-    expect(value(after, 'aegis_alerts_received_total{outcome="repeat"}')).toBe(1);
-    expect(value(after, 'aegis_webhook_requests_total{code="202"}')).toBe(4);
-    expect(value(after, 'aegis_webhook_requests_total{code="401"}')).toBe(1);
-    expect(value(after, 'aegis_webhook_requests_total{code="400"}')).toBe(1);
-    expect(value(after, "aegis_webhook_duration_seconds_count")).toBe(6);
-    expect(value(after, 'aegis_webhook_duration_seconds_bucket{le="+Inf"}')).toBe(6);
+    expectSeries(after, {
+      'aegis_alerts_received_total{outcome="repeat"}': 1,
+      'aegis_webhook_requests_total{code="202"}': 4,
+      'aegis_webhook_requests_total{code="401"}': 1,
+      'aegis_webhook_requests_total{code="400"}': 1,
+      aegis_webhook_duration_seconds_count: 6,
+      'aegis_webhook_duration_seconds_bucket{le="+Inf"}': 6,
+    });
     expect(after).toContain("# TYPE aegis_webhook_duration_seconds histogram");
   });
 });

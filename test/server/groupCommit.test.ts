@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Alert } from "../../core/alert.ts";
+import { incomingMemoryAlert } from "../helpers/alerts.ts";
 import { groupCommit } from "../../server/groupCommit.ts";
 import { openDatabase, type Db } from "../../store/db.ts";
 import { SqliteIncidentRepository, type IncomingAlert } from "../../store/incidentRepository.ts";
@@ -64,20 +64,7 @@ describe("groupCommit", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const incoming = (fingerprint: string, container: string): IncomingAlert[] => {
-    const alert: Alert = {
-      status: "firing",
-      labels: { alertname: "HighMemory", container },
-      annotations: {},
-      startsAt: "2026-11-23T15:08:43.971Z",
-      endsAt: "0001-01-01T00:00:00Z",
-      generatorURL: "",
-      fingerprint,
-    };
-    return [
-      { alert, target: { kind: "docker_container", key: `docker:container/${container}`, name: container } },
-    ];
-  };
+  const incoming = (fingerprint: string, container: string) => [incomingMemoryAlert(fingerprint, container)];
 
   it("shares one commit between notifications of the same turn, answering each with its own outcomes", async () => {
     const repo = new PoisonedRepository(db);
@@ -156,16 +143,7 @@ describe("groupCommit while a commit waits for the disk", () => {
 });
 
 function incomingAlert(fingerprint: string): IncomingAlert[] {
-  const alert: Alert = {
-    status: "firing",
-    labels: { alertname: "HighMemory", container: "one" },
-    annotations: {},
-    startsAt: "2026-11-23T15:08:43.971Z",
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "",
-    fingerprint,
-  };
-  return [{ alert, target: { kind: "docker_container", key: "docker:container/one", name: "one" } }];
+  return [incomingMemoryAlert(fingerprint, "one")];
 }
 
 async function until(check: () => boolean): Promise<void> {

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -96,4 +97,20 @@ export async function startTestServer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The value of one series in a Prometheus exposition (undefined when absent). */
+export function seriesValue(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/** The values of the named series in an exposition, as one object to compare with the expected table. */
+export function seriesValues(text: string, series: string[]): Record<string, number | undefined> {
+  return Object.fromEntries(series.map((s) => [s, seriesValue(text, s)]));
+}
+
+/** Expects every series of `want` to hold its value in the exposition. */
+export function expectSeries(text: string, want: Record<string, number>): void {
+  expect(seriesValues(text, Object.keys(want))).toEqual(want);
 }

@@ -3,15 +3,11 @@ import type { ActionRecord, Decision, Incident, IncidentStatus } from "../../cor
 import { registerIncidentMetrics } from "../../server/incidentMetrics.ts";
 import { createMetricsRegistry, registerServerMetrics } from "../../server/metrics.ts";
 import { promtoolCheckMetrics } from "../helpers/promtool.ts";
-import { fixture, retarget, startTestServer, type TestServer } from "./helpers.ts";
+import { expectSeries, fixture, retarget, seriesValue, startTestServer, type TestServer } from "./helpers.ts";
 import { decisionFor } from "../helpers/decisions.ts";
 import { incidentFor } from "../helpers/incidents.ts";
 
-/** The value of one series in an exposition (undefined when absent). */
-function value(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
+const value = seriesValue;
 
 function incident(id: string, status: IncidentStatus, over: Partial<Incident> = {}): Incident {
   return incidentFor({ id, status, ...over });
@@ -74,19 +70,19 @@ describe("incident metrics", () => {
     m.record(incident("c", "failed", { decision: decision(), actions: [action("failed")] }));
 
     const text = await registry.metrics();
-    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="verified"}')).toBe(1);
-    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="unverified"}')).toBe(1);
-    expect(value(text, 'aegis_actions_total{action="restart_container",outcome="failed"}')).toBe(1);
-    expect(value(text, "aegis_alert_to_verified_seconds_count")).toBe(1);
-    expect(value(text, "aegis_alert_to_verified_seconds_sum")).toBe(42);
-    expect(value(text, 'aegis_alert_to_verified_seconds_bucket{le="30"}')).toBe(0);
-    expect(value(text, 'aegis_alert_to_verified_seconds_bucket{le="60"}')).toBe(1);
-    expect(value(text, 'aegis_incidents_finished_total{status="resolved"}')).toBe(1);
-    expect(value(text, 'aegis_incidents_finished_total{status="escalated"}')).toBe(1);
-    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="none"}')).toBe(1);
-    expect(value(text, 'aegis_planner_decisions_total{planner="heuristic",action="restart_container"}')).toBe(
-      2,
-    );
+    expectSeries(text, {
+      'aegis_actions_total{action="restart_container",outcome="verified"}': 1,
+      'aegis_actions_total{action="restart_container",outcome="unverified"}': 1,
+      'aegis_actions_total{action="restart_container",outcome="failed"}': 1,
+      aegis_alert_to_verified_seconds_count: 1,
+      aegis_alert_to_verified_seconds_sum: 42,
+      'aegis_alert_to_verified_seconds_bucket{le="30"}': 0,
+      'aegis_alert_to_verified_seconds_bucket{le="60"}': 1,
+      'aegis_incidents_finished_total{status="resolved"}': 1,
+      'aegis_incidents_finished_total{status="escalated"}': 1,
+      'aegis_planner_decisions_total{planner="heuristic",action="none"}': 1,
+      'aegis_planner_decisions_total{planner="heuristic",action="restart_container"}': 2,
+    });
     expect(promtoolCheckMetrics(text)).toBe("");
   });
 
@@ -125,13 +121,15 @@ describe("incident metrics", () => {
     );
 
     const text = await registry.metrics();
-    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o",direction="in"}')).toBe(2400);
-    expect(value(text, 'aegis_llm_tokens_total{model="gpt-4o",direction="out"}')).toBe(600);
-    expect(value(text, 'aegis_llm_calls_total{model="gpt-4o"}')).toBe(3);
-    expect(value(text, 'aegis_llm_cost_usd_total{model="gpt-4o"}')).toBe(0.006);
-    expect(value(text, 'aegis_planner_fallbacks_total{configured="llm",used="heuristic"}')).toBe(1);
-    expect(value(text, "aegis_agent_queue_depth")).toBe(3);
-    expect(value(text, "aegis_agent_runs_in_flight")).toBe(2);
+    expectSeries(text, {
+      'aegis_llm_tokens_total{model="gpt-4o",direction="in"}': 2400,
+      'aegis_llm_tokens_total{model="gpt-4o",direction="out"}': 600,
+      'aegis_llm_calls_total{model="gpt-4o"}': 3,
+      'aegis_llm_cost_usd_total{model="gpt-4o"}': 0.006,
+      'aegis_planner_fallbacks_total{configured="llm",used="heuristic"}': 1,
+      aegis_agent_queue_depth: 3,
+      aegis_agent_runs_in_flight: 2,
+    });
   });
 
   it("shares one registry between two registrations without a clash", () => {

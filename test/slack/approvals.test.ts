@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { startFakePagerDuty } from "../helpers/fakePagerDuty.ts";
 import { getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
@@ -10,16 +10,12 @@ import {
   CAROL,
   MALLORY,
   SIGNING_SECRET,
-  startSlackHarness,
+  useSlackHarness,
   type SlackHarness,
 } from "./harness.ts";
 
 const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
-let h: SlackHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startSlackHarness = useSlackHarness();
 
 const text = (blocks: unknown) => JSON.stringify(blocks);
 
@@ -35,7 +31,7 @@ const ephemeralsTo = (harness: SlackHarness, user: string) =>
 
 describe("approvals in Slack", () => {
   it("posts the request in Block Kit; Alice approves; the action runs, the message is updated and the outcome is threaded", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     expect(waiting.decision?.action).toBe("rollback_deployment");
 
@@ -81,7 +77,7 @@ describe("approvals in Slack", () => {
     expect(text(updated.blocks)).not.toContain("aegis_reject");
     // The later steps are a thread under it, ending with the outcome (posted just after the status is final).
     const thread = () =>
-      [...h!.slack.messages.values()].filter((m) => m.threadTs === msg.ts).map((m) => m.text);
+      [...h.slack.messages.values()].filter((m) => m.threadTs === msg.ts).map((m) => m.text);
     await waitFor(async () => thread().some((t) => /resolved/.test(t)), {
       what: "the outcome in the thread",
     });
@@ -89,12 +85,12 @@ describe("approvals in Slack", () => {
   });
 
   it("a second click on an answered request is refused and changes nothing", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     await h.click(waiting.id, ALICE, "approve");
     const done = await h.waitFinished(waiting.id);
     expect((await h.click(waiting.id, BOB, "reject")).status).toBe(200);
-    await waitFor(async () => ephemeralsTo(h!, BOB).length > 0, { what: "Bob's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, BOB).length > 0, { what: "Bob's ephemeral answer" });
     expect(String(ephemeralsTo(h, BOB)[0]!.args.text)).toMatch(/already approved by/);
     const after = await getIncident(h.baseUrl, waiting.id);
     expect(after.status).toBe("resolved");
@@ -102,23 +98,23 @@ describe("approvals in Slack", () => {
   });
 
   it("Reject ends the incident escalated with who said no, and nothing is touched", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     await h.reject(waiting.id, BOB, "deploy freeze until 18:00");
     const done = await h.waitFinished(waiting.id);
     expect(done.status).toBe("escalated");
     expect(done.statusReason).toBe("rejected by u0bob: deploy freeze until 18:00");
     expect(done.actions).toHaveLength(0);
-    await waitFor(async () => text(h!.approvalMessage(waiting.id).blocks).includes("Rejected"), {
+    await waitFor(async () => text(h.approvalMessage(waiting.id).blocks).includes("Rejected"), {
       what: "the message to say who rejected it",
     });
   });
 
   it("an unknown user's click is answered ephemerally and counts for nothing", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     expect((await h.click(waiting.id, MALLORY, "approve")).status).toBe(200);
-    await waitFor(async () => ephemeralsTo(h!, MALLORY).length > 0, { what: "Mallory's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, MALLORY).length > 0, { what: "Mallory's ephemeral answer" });
     expect(String(ephemeralsTo(h, MALLORY)[0]!.args.text)).toMatch(/not an approver of medium-risk actions/);
     const still = await getIncident(h.baseUrl, waiting.id);
     expect(still.status).toBe("awaiting_approval");
@@ -133,16 +129,16 @@ describe("approvals in Slack", () => {
   });
 
   it("with no approver configured anywhere, a click is refused with how to configure one", async () => {
-    h = await startSlackHarness(approvalPolicy({ approvals: {} }));
+    const h = await startSlackHarness(approvalPolicy({ approvals: {} }));
     const waiting = await badRelease(h);
     await h.click(waiting.id, ALICE, "approve");
-    await waitFor(async () => ephemeralsTo(h!, ALICE).length > 0, { what: "the ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, ALICE).length > 0, { what: "the ephemeral answer" });
     expect(String(ephemeralsTo(h, ALICE)[0]!.args.text)).toMatch(/SLACK_APPROVERS/);
     expect((await getIncident(h.baseUrl, waiting.id)).status).toBe("awaiting_approval");
   });
 
   it("forged, stale and replayed signatures are answered 401 and resume nothing", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     const m = h.approvalMessage(waiting.id);
     const body = blockActionPayload({
@@ -174,7 +170,7 @@ describe("approvals in Slack", () => {
   });
 
   it("the highest tier needs two different approvers (one of them through a user group)", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     h.sim.inject({ family: "node_not_ready", target: "sim-node-1" });
     h.sim.advance(10_000);
     const waiting = await h.alertUntilAwaiting({ node: "sim-node-1" });
@@ -182,10 +178,10 @@ describe("approvals in Slack", () => {
     expect(text(h.approvalMessage(waiting.id).blocks)).toContain("Needs 2 different approvers");
 
     await h.click(waiting.id, ALICE, "approve");
-    await waitFor(async () => ephemeralsTo(h!, ALICE).length > 0, { what: "Alice's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, ALICE).length > 0, { what: "Alice's ephemeral answer" });
     expect(String(ephemeralsTo(h, ALICE)[0]!.args.text)).toMatch(/1 of 2/);
     await h.click(waiting.id, ALICE, "approve");
-    await waitFor(async () => ephemeralsTo(h!, ALICE).length > 1, { what: "Alice's second answer" });
+    await waitFor(async () => ephemeralsTo(h, ALICE).length > 1, { what: "Alice's second answer" });
     expect(String(ephemeralsTo(h, ALICE)[1]!.args.text)).toMatch(/already approved; 2 different approvers/);
     const half = await getIncident(h.baseUrl, waiting.id);
     expect(half.status).toBe("awaiting_approval");
@@ -204,7 +200,7 @@ describe("approval expiry and restarts", () => {
   it("an approval not given in time escalates, the message says so, and a human is paged", async () => {
     const pd = await startFakePagerDuty(ROUTING_KEY);
     onTestFinished(() => pd.close());
-    h = await startSlackHarness(
+    const h = await startSlackHarness(
       approvalPolicy({ approvals: { expiryMinutes: 0.05, byTier: { medium: { users: [ALICE] } } } }),
       { env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.eventsUrl } },
     );
@@ -213,19 +209,19 @@ describe("approval expiry and restarts", () => {
     expect(done.status).toBe("escalated");
     expect(done.statusReason).toBe("approval expired: nobody approved within 3 seconds");
     expect(done.actions).toHaveLength(0);
-    await waitFor(async () => text(h!.approvalMessage(waiting.id).blocks).includes("Expired"), {
+    await waitFor(async () => text(h.approvalMessage(waiting.id).blocks).includes("Expired"), {
       what: "the message to say it expired",
     });
     // A click after the expiry is refused.
     await h.click(waiting.id, ALICE, "approve");
-    await waitFor(async () => ephemeralsTo(h!, ALICE).length > 0, { what: "Alice's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, ALICE).length > 0, { what: "Alice's ephemeral answer" });
     expect(String(ephemeralsTo(h, ALICE)[0]!.args.text)).toMatch(/already expired/);
     await waitFor(async () => pd.pagedCount() === 1, { what: "the page" });
     expect([...pd.pages.values()][0]!.summary).toMatch(/escalated: .*approval expired/);
   });
 
   it("a restart while waiting changes nothing: the click after it resumes the right incident", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const waiting = await badRelease(h);
     const posted = h.slack.callsTo("chat.postMessage").length;
     await h.restart();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { apiHeaders, getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { blockActionPayload, postToSlackEndpoint } from "../helpers/fakeSlack.ts";
@@ -7,15 +7,11 @@ import {
   approvalPolicy,
   MALLORY,
   SIGNING_SECRET,
-  startSlackHarness,
+  useSlackHarness,
   type SlackHarness,
 } from "./harness.ts";
 
-let h: SlackHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startSlackHarness = useSlackHarness();
 
 const proposals = (harness: SlackHarness) =>
   [...harness.slack.messages.values()].filter((m) => m.text.includes("Earned autonomy"));
@@ -32,19 +28,19 @@ async function approvedRollback(harness: SlackHarness, deployment: string) {
 
 describe("earned autonomy in Slack", () => {
   it("proposes auto once the record passes the bar (not before); an approver accepts in one click; the action then runs without waiting", async () => {
-    h = await startSlackHarness(
+    const h = await startSlackHarness(
       approvalPolicy({ autonomy: { earned: { minIncidents: 2, successRate: 0.95 } } }),
     );
     expect((await approvedRollback(h, "checkout")).status).toBe("resolved");
     expect(proposals(h)).toHaveLength(0);
     expect((await approvedRollback(h, "web")).status).toBe("resolved");
-    await waitFor(async () => proposals(h!).length === 1, { what: "the proposal" });
+    await waitFor(async () => proposals(h).length === 1, { what: "the proposal" });
     const proposal = proposals(h)[0]!;
     expect(proposal.text).toMatch(/`rollback_deployment` on \*shop\* worked 2 of 2 times \(100 %/);
 
     const click = (user: string) =>
       postToSlackEndpoint(
-        h!.baseUrl,
+        h.baseUrl,
         SIGNING_SECRET,
         blockActionPayload({
           userId: user,
@@ -52,11 +48,11 @@ describe("earned autonomy in Slack", () => {
           value: "shop/rollback_deployment",
           channel: proposal.channel,
           messageTs: proposal.ts,
-          responseUrl: h!.slack.responseUrl,
+          responseUrl: h.slack.responseUrl,
         }),
       );
     await click(MALLORY);
-    await waitFor(async () => h!.slack.callsTo("chat.postEphemeral").some((c) => c.args.user === MALLORY), {
+    await waitFor(async () => h.slack.callsTo("chat.postEphemeral").some((c) => c.args.user === MALLORY), {
       what: "Mallory's refusal",
     });
     await click(ALICE);

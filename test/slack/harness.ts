@@ -1,3 +1,4 @@
+import { afterEach } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,6 +70,20 @@ export interface SlackHarness {
   /** Click Reject, then submit the modal that asks why, as Slack does. */
   reject(id: string, userId: string, reason: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Per test: the returned function starts a harness (as startSlackHarness does), which is stopped after the test
+ * whatever its outcome.
+ */
+export function useSlackHarness(): typeof startSlackHarness {
+  let live: SlackHarness | undefined;
+  afterEach(async () => {
+    const was = live;
+    live = undefined;
+    await was?.stop();
+  });
+  return async (policy, opts) => (live = await startSlackHarness(policy, opts));
 }
 
 export async function startSlackHarness(

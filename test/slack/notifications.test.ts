@@ -1,14 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { policySchema } from "../../agent/policy/schema.ts";
 import { waitFor } from "../helpers/docker.ts";
 import { postToSlackEndpoint, slashCommandBody } from "../helpers/fakeSlack.ts";
-import { ALICE, MALLORY, SIGNING_SECRET, startSlackHarness, type SlackHarness } from "./harness.ts";
+import { ALICE, MALLORY, SIGNING_SECRET, useSlackHarness, type SlackHarness } from "./harness.ts";
 
-let h: SlackHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startSlackHarness = useSlackHarness();
 
 /** Acts on its own (auto), checkout's messages to its own channel, critical alerts to the paging channel. */
 const policy = (extra: Record<string, unknown> = {}) =>
@@ -37,13 +33,13 @@ async function command(harness: SlackHarness, userId: string, text: string): Pro
 
 describe("notifications", () => {
   it("a resolved incident is told to its service's channel with root cause, action and time to recovery", async () => {
-    h = await startSlackHarness(policy());
+    const h = await startSlackHarness(policy());
     h.sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
     h.sim.advance(30_000);
     const id = await h.alert({ namespace: "shop", deployment: "checkout", service: "checkout" });
     const done = await h.waitFinished(id);
     expect(done.status).toBe("resolved");
-    await waitFor(async () => posted(h!, "C0CHECKOUT").length > 0, { what: "the resolved message" });
+    await waitFor(async () => posted(h, "C0CHECKOUT").length > 0, { what: "the resolved message" });
     const msg = JSON.stringify(posted(h, "C0CHECKOUT")[0]!.args);
     for (const part of ["resolved", "Root cause", "rollback_deployment", "Time to recovery"])
       expect(msg).toContain(part);
@@ -51,12 +47,12 @@ describe("notifications", () => {
   });
 
   it("an escalated incident goes to its severity's channel with the evidence and what was tried", async () => {
-    h = await startSlackHarness(policy());
+    const h = await startSlackHarness(policy());
     h.sim.inject({ family: "crashloop", target: "shop/web", variant: "missing_secret" });
     h.sim.advance(30_000);
     const id = await h.alert({ namespace: "shop", deployment: "web", severity: "critical" });
     expect((await h.waitFinished(id)).status).toBe("escalated");
-    await waitFor(async () => posted(h!, "C0PAGE").length > 0, { what: "the escalated message" });
+    await waitFor(async () => posted(h, "C0PAGE").length > 0, { what: "the escalated message" });
     const msg = JSON.stringify(posted(h, "C0PAGE")[0]!.args);
     for (const part of ["escalated", "Evidence", "missing_secret", "What was tried", "nothing was changed"]) {
       expect(msg).toContain(part);
@@ -64,7 +60,7 @@ describe("notifications", () => {
   });
 
   it("advise-mode recommendations are quiet: one digest, not a message per alert", async () => {
-    h = await startSlackHarness(policy({ mode: "advise" }));
+    const h = await startSlackHarness(policy({ mode: "advise" }));
     h.sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
     h.sim.advance(30_000);
     const first = await h.alert({ namespace: "shop", deployment: "checkout" });
@@ -73,7 +69,7 @@ describe("notifications", () => {
       expect(["advised", "dismissed", "escalated"]).toContain((await h.waitFinished(id)).status);
     // The captured alert is `severity: critical`: the digest goes to that severity's channel.
     await waitFor(
-      async () => posted(h!, "C0PAGE").some((c) => String(c.args.text).includes("AegisOps digest")),
+      async () => posted(h, "C0PAGE").some((c) => String(c.args.text).includes("AegisOps digest")),
       {
         what: "the digest",
       },
@@ -88,7 +84,7 @@ describe("notifications", () => {
 
 describe("/aegis", () => {
   it("status, incident <id>, and help for anything else", async () => {
-    h = await startSlackHarness(policy({ mode: "advise" }));
+    const h = await startSlackHarness(policy({ mode: "advise" }));
     const id = await h.alert({ node: "sim-node-2" });
     await h.waitFinished(id);
     expect(await command(h, MALLORY, "status")).toMatch(/\*Open incidents\*: 0[\s\S]*\*Mode\*: advise/);
@@ -100,7 +96,7 @@ describe("/aegis", () => {
   });
 
   it("mode <service> is for approvers only, changes what happens next and survives a restart", async () => {
-    h = await startSlackHarness(policy());
+    const h = await startSlackHarness(policy());
     expect(await command(h, MALLORY, "mode checkout advise")).toMatch(/Only approvers/);
     expect(await command(h, ALICE, "mode checkout advise")).toMatch(/auto → \*advise\*/);
     await h.restart();
@@ -114,7 +110,7 @@ describe("/aegis", () => {
   });
 
   it("autonomy revoke and the resets are for approvers only, and say what they did", async () => {
-    h = await startSlackHarness(policy());
+    const h = await startSlackHarness(policy());
     expect(await command(h, MALLORY, "autonomy revoke checkout rollback_deployment")).toMatch(
       /Only approvers/,
     );
@@ -131,7 +127,7 @@ describe("/aegis", () => {
   });
 
   it("silence says what it needs when Alertmanager is not configured, and checks its arguments", async () => {
-    h = await startSlackHarness(policy());
+    const h = await startSlackHarness(policy());
     expect(await command(h, ALICE, "silence shop/checkout 2h")).toMatch(/set ALERTMANAGER_URL/);
     expect(await command(h, ALICE, "silence shop/checkout forever")).toMatch(/Usage/);
     expect(await command(h, ALICE, "silence shop/checkout 30d")).toMatch(/1 minute to 7 days/);

@@ -1,17 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/docker.ts";
 import { blockAction } from "../helpers/fakeSlack.ts";
-import { ALICE, approvalPolicy, startSlackHarness, type SlackHarness } from "./harness.ts";
+import { ALICE, approvalPolicy, useSlackHarness } from "./harness.ts";
 
-let h: SlackHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startSlackHarness = useSlackHarness();
 
 describe("Socket Mode (SLACK_APP_TOKEN)", () => {
   it("connects out with the app token, takes a click from the socket, acknowledges it, and resumes the incident", async () => {
-    h = await startSlackHarness(approvalPolicy(), { socketMode: true });
+    const h = await startSlackHarness(approvalPolicy(), { socketMode: true });
     await h.slack.connected();
     // The connection was opened with the app-level token, not the bot token.
     expect(h.slack.callsTo("apps.connections.open")[0]?.token).toMatch(/^xapp-/);
@@ -33,7 +29,7 @@ describe("Socket Mode (SLACK_APP_TOKEN)", () => {
         responseUrl: h.slack.responseUrl,
       }),
     );
-    await waitFor(async () => h!.slack.acks.has(envelope), { what: "the envelope's ack" });
+    await waitFor(async () => h.slack.acks.has(envelope), { what: "the envelope's ack" });
     const done = await h.waitFinished(waiting.id);
     expect(done.status).toBe("resolved");
     expect(done.timeline.find((e) => e.step === "approval")?.data).toMatchObject({

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { imageOf, restartRollout, undoRecords } from "../e2e/kubernetes/undoHelpers.ts";
 import { apiHeaders, getIncident } from "../helpers/aegis.ts";
 import { waitFor } from "../helpers/docker.ts";
@@ -8,15 +8,11 @@ import {
   approvalPolicy,
   MALLORY,
   SIGNING_SECRET,
-  startSlackHarness,
+  useSlackHarness,
   type SlackHarness,
 } from "./harness.ts";
 
-let h: SlackHarness | undefined;
-afterEach(async () => {
-  await h?.stop();
-  h = undefined;
-});
+const startSlackHarness = useSlackHarness();
 
 const text = (blocks: unknown) => JSON.stringify(blocks);
 const image = (harness: SlackHarness) => imageOf(harness.sim, "checkout");
@@ -69,13 +65,13 @@ async function rolledBack(harness: SlackHarness) {
 
 describe("undo in Slack", () => {
   it("the outcome offers Undo; a non-approver is refused; an approver's click rolls forward once and the message shows it", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const { id, good, bad, outcome } = await rolledBack(h);
     expect(text(outcome.blocks)).toContain("Undo rollback_deployment");
 
     // Mallory may not approve medium-risk actions, so she may not undo one either.
     expect((await click(h, outcome, MALLORY, "aegis_undo", id)).status).toBe(200);
-    await waitFor(async () => ephemeralsTo(h!, MALLORY).length > 0, { what: "Mallory's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, MALLORY).length > 0, { what: "Mallory's ephemeral answer" });
     expect(String(ephemeralsTo(h, MALLORY)[0]!.args.text)).toMatch(
       /Not undone: only approvers of medium-risk actions (on \S+ )?may undo rollback_deployment/,
     );
@@ -90,7 +86,7 @@ describe("undo in Slack", () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200]);
     const after = await waitFor(
       async () => {
-        const i = await getIncident(h!.baseUrl, id);
+        const i = await getIncident(h.baseUrl, id);
         // The ledger records the result first, then the timeline says it.
         return i.timeline.some((e) => e.step === "undo" && e.message.startsWith("undone:")) ? i : undefined;
       },
@@ -110,7 +106,7 @@ describe("undo in Slack", () => {
     // The message shows the new state: undone by Alice, and no Undo button any more.
     const updated = await waitFor(
       async () => {
-        const m = h!.slack.messages.get(`${outcome.channel}:${outcome.ts}`)!;
+        const m = h.slack.messages.get(`${outcome.channel}:${outcome.ts}`)!;
         return text(m.blocks).includes("Undone") ? m : undefined;
       },
       { what: "the outcome message updated" },
@@ -118,31 +114,31 @@ describe("undo in Slack", () => {
     expect(text(updated.blocks)).toContain("by u0alice");
     expect(text(updated.blocks)).not.toContain('"aegis_undo"');
     // The second click was answered to Alice alone.
-    await waitFor(async () => ephemeralsTo(h!, ALICE).length > 0, { what: "Alice's ephemeral answer" });
+    await waitFor(async () => ephemeralsTo(h, ALICE).length > 0, { what: "Alice's ephemeral answer" });
     expect(String(ephemeralsTo(h, ALICE)[0]!.args.text)).toMatch(/already undone|being undone/);
   });
 
   it("after a newer rollout the click warns why and offers Undo anyway, which runs it", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const { id, bad, outcome } = await rolledBack(h);
     // Someone rolls checkout out again (kubectl rollout restart's patch) through the API server.
     await restartRollout(h.sim, "checkout", "slack-test-admin");
     const restarted = image(h);
 
     await click(h, outcome, ALICE, "aegis_undo", id);
-    const warning = await waitFor(async () => ephemeralsTo(h!, ALICE)[0], { what: "the warning" });
+    const warning = await waitFor(async () => ephemeralsTo(h, ALICE)[0], { what: "the warning" });
     expect(String(warning.args.text)).toMatch(/was rolled out again after the rollback/);
     expect(String(warning.args.blocks)).toContain("aegis_undo_confirm");
     expect(image(h)).toBe(restarted);
 
     await click(h, outcome, ALICE, "aegis_undo_confirm", id);
-    await waitFor(async () => image(h!) === bad || undefined, { what: "the confirmed undo" });
+    await waitFor(async () => image(h) === bad || undefined, { what: "the confirmed undo" });
     const after = await getIncident(h.baseUrl, id);
     expect(undoRecords(after)[0]?.params).toMatchObject({ confirmedOver: ["changed_since"], via: "slack" });
   });
 
   it("an undo asked through the API shows in the Slack message too", async () => {
-    h = await startSlackHarness(approvalPolicy());
+    const h = await startSlackHarness(approvalPolicy());
     const { id, bad, outcome } = await rolledBack(h);
     const res = await fetch(`${h.baseUrl}/api/incidents/${id}/undo`, {
       method: "POST",
@@ -159,7 +155,7 @@ describe("undo in Slack", () => {
   });
 
   it("in auto mode the channel's outcome notification carries the button; the undo updates it and threads under it", async () => {
-    h = await startSlackHarness(
+    const h = await startSlackHarness(
       approvalPolicy({ modes: { byTier: { low: "auto", medium: "auto", high: "auto" } } }),
     );
     h.sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
@@ -169,15 +165,15 @@ describe("undo in Slack", () => {
     expect((await h.waitFinished(id)).status).toBe("resolved");
     const notification = await waitFor(
       async () =>
-        [...h!.slack.messages.values()].find((m) => !m.threadTs && text(m.blocks).includes(id)) ?? undefined,
+        [...h.slack.messages.values()].find((m) => !m.threadTs && text(m.blocks).includes(id)) ?? undefined,
       { what: "the outcome notification" },
     );
     expect(text(notification.blocks)).toContain("aegis_undo");
     await click(h, notification, ALICE, "aegis_undo", id);
-    await waitFor(async () => image(h!) === bad || undefined, { what: "the undo" });
+    await waitFor(async () => image(h) === bad || undefined, { what: "the undo" });
     const updated = await waitFor(
       async () => {
-        const m = h!.slack.messages.get(`${notification.channel}:${notification.ts}`)!;
+        const m = h.slack.messages.get(`${notification.channel}:${notification.ts}`)!;
         return text(m.blocks).includes("Undone") ? m : undefined;
       },
       { what: "the notification updated" },
@@ -185,7 +181,7 @@ describe("undo in Slack", () => {
     expect(text(updated.blocks)).not.toContain('"aegis_undo"');
     await waitFor(
       async () =>
-        [...h!.slack.messages.values()].some(
+        [...h.slack.messages.values()].some(
           (m) => m.threadTs === notification.ts && /undone:/.test(m.text),
         ) || undefined,
       { what: "the undo's line in the notification's thread" },

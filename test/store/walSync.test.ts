@@ -5,19 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../store/openStore.ts";
 import { WalSync } from "../../store/walSync.ts";
 import Database from "better-sqlite3";
-
-const alert = (fingerprint: string, container: string) => ({
-  alert: {
-    status: "firing" as const,
-    labels: { alertname: "HighMemory", container },
-    annotations: {},
-    startsAt: "2026-11-23T15:08:43.971Z",
-    endsAt: "0001-01-01T00:00:00Z",
-    generatorURL: "",
-    fingerprint,
-  },
-  target: { kind: "docker_container" as const, key: `docker:container/${container}`, name: container },
-});
+import { incomingMemoryAlert } from "../helpers/alerts.ts";
 
 describe("durable ingest commits on SQLite (flushed off the event loop)", () => {
   let dir: string;
@@ -35,7 +23,7 @@ describe("durable ingest commits on SQLite (flushed off the event loop)", () => 
     store = await openStore({ dbPath: join(dir, "aegis.db") });
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        store!.ingest.ingest([alert(`fp-${i}`, `c-${i % 7}`)], new Date().toISOString()),
+        store!.ingest.ingest([incomingMemoryAlert(`fp-${i}`, `c-${i % 7}`)], new Date().toISOString()),
       ),
     );
     expect(outcomes.flat().filter((o) => o.outcome === "created")).toHaveLength(7);

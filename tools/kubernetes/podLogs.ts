@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { tool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { podParams } from "./params.ts";
 import { kubeStatus, toAegisError } from "./kubeErrors.ts";
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the pod."),
-  pod: z.string().min(1).describe("Pod name."),
+  ...podParams,
   container: z.string().optional().describe("Container name; the pod's first when absent."),
   previous: z
     .boolean()

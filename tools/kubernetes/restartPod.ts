@@ -2,12 +2,12 @@ import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { podParams } from "./params.ts";
 import { toAegisError } from "./kubeErrors.ts";
 import { podSnapshot } from "./listPods.ts";
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the pod."),
-  pod: z.string().min(1).describe("Pod name."),
+  ...podParams,
   force: z
     .boolean()
     .default(false)

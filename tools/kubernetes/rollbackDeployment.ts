@@ -3,6 +3,7 @@ import { z } from "zod";
 import { AegisError } from "../../core/errors.ts";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { deploymentParams } from "./params.ts";
 import { toAegisError } from "./kubeErrors.ts";
 import { readRollout, type DeploymentSnapshot, type RevisionSnapshot } from "./rolloutHistory.ts";
 import { RESTARTED_AT } from "./rolloutRestart.ts";
@@ -33,8 +34,7 @@ export function pickRollbackRevision(d: DeploymentSnapshot): RevisionSnapshot | 
 }
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the deployment."),
-  deployment: z.string().min(1).describe("Deployment name."),
+  ...deploymentParams,
   toRevision: z
     .number()
     .int()

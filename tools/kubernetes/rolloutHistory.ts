@@ -2,6 +2,7 @@ import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/
 import { z } from "zod";
 import { tool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { deploymentParams } from "./params.ts";
 import { iso } from "./listPods.ts";
 import { toAegisError } from "./kubeErrors.ts";
 
@@ -103,8 +104,7 @@ export async function readRollout(
 }
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the deployment."),
-  deployment: z.string().min(1).describe("Deployment name."),
+  ...deploymentParams,
 });
 
 /** `k8s_rollout_history`: a deployment's status and its revisions (ReplicaSets), newest first. */

@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { deploymentParams } from "./params.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
 /** The annotation `kubectl rollout restart` sets; a new value rolls every pod with surge. */
 export const RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the deployment."),
-  deployment: z.string().min(1).describe("Deployment name."),
+  ...deploymentParams,
 });
 
 /** `rollout_restart`: replace every pod of a deployment by a rolling update (new pods before old ones go). */

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { actionTool } from "../tool.ts";
 import type { KubeClients } from "./client.ts";
+import { deploymentParams } from "./params.ts";
 import { mergePatch, toAegisError } from "./kubeErrors.ts";
 
 const parameters = z.object({
-  namespace: z.string().min(1).describe("Namespace of the deployment."),
-  deployment: z.string().min(1).describe("Deployment name."),
+  ...deploymentParams,
   replicas: z
     .number()
     .int()

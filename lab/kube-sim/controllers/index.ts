@@ -1,3 +1,5 @@
+import { reconcileChaos } from "../chaos/controller.ts";
+import { reconcileFlags } from "../flags/controller.ts";
 import type { SimContext } from "./context.ts";
 import { reconcileDaemonSets } from "./daemonset.ts";
 import { reconcileDeployments } from "./deployment.ts";
@@ -31,6 +33,8 @@ export function runControllers(ctx: SimContext): void {
     reconcileStatefulSets(ctx);
     reconcileCronJobs(ctx);
     reconcileJobs(ctx);
+    reconcileChaos(ctx);
+    reconcileFlags(ctx);
     schedulePods(ctx);
     reconcileStorage(ctx);
     runKubelets(ctx);

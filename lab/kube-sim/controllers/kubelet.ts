@@ -182,6 +182,30 @@ function stepContainer(
   const uid = p.metadata.uid!;
   const app = appOf(p);
   if (cr.state === "terminated") return;
+  // The pod's image was changed in place (`kubectl set image pod/...`, Chaos Mesh's pod-failure): the
+  // kubelet kills the container and starts the new image at once.
+  if (cr.pulled && cr.image !== undefined && cr.image !== c.image) {
+    cr.pulled = false;
+    if (cr.state === "running") {
+      ctx.events.record(
+        p,
+        "Normal",
+        "Killing",
+        `Container ${c.name} definition changed, will be restarted`,
+        "kubelet",
+        p.spec.nodeName,
+      );
+      cr.lastTerminated = { exitCode: 143, reason: "Error", startedAt: cr.startedAt, finishedAt: now };
+      cr.exitPlan = undefined;
+      cr.probes = undefined;
+      ctx.logs.terminated(uid, c.name);
+      cr.restartCount += 1;
+      cr.state = "waiting";
+      cr.waitingReason = "ContainerCreating";
+      cr.waitingMessage = undefined;
+      cr.nextStartAt = now;
+    }
+  }
   if (cr.state === "waiting") {
     if (cr.waitingReason === "ErrImagePull" && cr.pullError && now > cr.nextStartAt - cr.backoffMs) {
       // Between pull attempts the kubelet reports the back-off.
@@ -202,6 +226,7 @@ function stepContainer(
       const pulled = ctx.world.pull(c.image ?? "");
       if (!pulled.ok) return pullFailed(ctx, p, c, cr, now, pullErrorMessage(c.image ?? "", pulled));
       cr.pulled = true;
+      cr.image = c.image;
       cr.pullError = undefined;
       cr.backoffMs = 0;
       ctx.events.record(
@@ -230,7 +255,7 @@ function stepContainer(
       cr.waitingMessage = msg;
       return;
     }
-    const b = ctx.world.behaviourOf(c);
+    const b = ctx.world.behaviourOf(c, p);
     const arch =
       nodeObj.status?.nodeInfo?.architecture ?? nodeObj.metadata.labels?.["kubernetes.io/arch"] ?? "amd64";
     const outcome = startOutcome(ctx, p, c, b, env.env, mountedFiles(ctx, p, c), arch, isInit);
@@ -252,7 +277,8 @@ function stepContainer(
     cr.waitingMessage = undefined;
     cr.exitPlan = outcome.exit;
     cr.probes = undefined;
-    if (!isInit && outcome.exit?.afterMs !== 0)
+    // A process that listens on nothing (the pause image) writes nothing either.
+    if (!isInit && outcome.exit?.afterMs !== 0 && b.port !== 0)
       ctx.logs.append(
         uid,
         c.name,
@@ -263,7 +289,7 @@ function stepContainer(
     return;
   }
   // Running.
-  const b = ctx.world.behaviourOf(c);
+  const b = ctx.world.behaviourOf(c, p);
   const plan = cr.exitPlan;
   if (plan && now - cr.startedAt >= plan.afterMs) {
     // Lines a process prints as it dies carry no timestamp of ours when they are the runtime's (exec errors).

@@ -2,6 +2,7 @@ import type { Container, Pod, Probe } from "../types.ts";
 import type { ContainerRuntime } from "../world.ts";
 import type { SimContext } from "./context.ts";
 import { binariesOf, isHung, listenPort, resolvePort } from "./process.ts";
+import { httpFaultMatches, httpFaultsOf, netDelayOf, packetLossOf } from "../podEffects.ts";
 
 export type ProbeKind = "Readiness" | "Liveness" | "Startup";
 
@@ -26,7 +27,7 @@ export function probeOnce(
   ip: string,
   now: number,
 ): Result {
-  const b = ctx.world.behaviourOf(c);
+  const b = ctx.world.behaviourOf(c, p);
   const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
   const path = probe.httpGet?.path ?? "/";
   const target = port !== undefined ? resolvePort(c, port) : undefined;
@@ -56,9 +57,16 @@ export function probeOnce(
     : `dial tcp ${ip}:${target ?? port}: connect: connection refused`;
   if (target === undefined || target !== listenPort(ctx, c) || !listening)
     return { ok: false, message: refused };
+  // What acts on the pod's traffic from outside (chaos): dropped packets time out, a proxy aborts or holds.
+  const fx = ctx.world.effectsOn(p);
+  const proxied = probe.httpGet
+    ? httpFaultsOf(fx).filter((f) => httpFaultMatches(f, { port: target, method: "GET", path }))
+    : [];
+  if (proxied.some((f) => f.abort)) return { ok: false, message: `Get "${url}": EOF` };
+  const held = proxied.reduce((a, f) => a + (f.delayMs ?? 0), 0) + netDelayOf(fx);
   // A probe of a slow route (its own latency on top of the image's) waits as long as that route's requests.
   const routeMs = probe.httpGet ? ((b.routes ?? []).find((r) => path.startsWith(r.path))?.latencyMs ?? 0) : 0;
-  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + routeMs >= timeoutMs) {
+  if (isHung(ctx, p, now) || (b.latencyMs ?? 0) + routeMs + held >= timeoutMs || packetLossOf(fx) >= 0.5) {
     return {
       ok: false,
       message: probe.httpGet

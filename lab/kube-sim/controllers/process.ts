@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { RevisionBehaviour } from "../registry.ts";
 import { splitImage } from "../registry.ts";
 import { selectorMatches } from "../http/selectors.ts";
+import { httpFaultsOf, packetLossOf } from "../podEffects.ts";
 import type { Container, KubeObject, LabelSelector, Pod } from "../types.ts";
 import type { SimContext } from "./context.ts";
 import { R, isPodReady } from "./context.ts";
@@ -180,7 +181,7 @@ export function dependencyStatus(
   p: Pod,
   dep: { service?: string | undefined; env?: string | undefined },
   env: Record<string, string>,
-): { ok: true; host: string } | { ok: false; host: string; message: string } {
+): { ok: true; host: string; backends?: Pod[] } | { ok: false; host: string; message: string } {
   const ns = p.metadata.namespace ?? "default";
   let address = dep.service ?? "";
   if (dep.env !== undefined) {
@@ -244,9 +245,23 @@ export function dependencyStatus(
       })
     );
   });
-  return allowed.length
-    ? { ok: true, host: where }
-    : { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
+  if (!allowed.length) return { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
+  // What acts on the backends' traffic (chaos experiments): packets dropped, requests aborted by a proxy.
+  const reached = allowed.filter((x) => packetLossOf(ctx.world.effectsOn(x)) < 0.5);
+  if (!reached.length) return { ok: false, host: where, message: `dial tcp ${ip}:${sp.port}: i/o timeout` };
+  const answered = reached.filter((x) => {
+    const port = resolvePort(x.spec.containers[0]!, sp.targetPort ?? sp.port);
+    return !httpFaultsOf(ctx.world.effectsOn(x)).some(
+      (f) => f.abort && (f.port === undefined || f.port === port),
+    );
+  });
+  if (!answered.length)
+    return {
+      ok: false,
+      host: where,
+      message: `read tcp ${p.status?.podIP ?? "10.244.0.2"}:${ephemeralPort(p)}->${reached[0]!.status?.podIP ?? ip}:${resolvePort(reached[0]!.spec.containers[0]!, sp.targetPort ?? sp.port) ?? sp.port}: read: connection reset by peer`,
+    };
+  return { ok: true, host: where, backends: answered };
 }
 
 /** The cluster DNS Service's address (kube-dns), what `ClusterFirst` pods resolve with. */
@@ -296,7 +311,7 @@ export function isHung(ctx: SimContext, p: Pod, now = ctx.clock.now()): boolean 
   if (!rt) return false;
   return p.spec.containers.some((c) => {
     const cr = rt.containers.get(c.name);
-    const after = ctx.world.behaviourOf(c).hangAfterMs;
+    const after = ctx.world.behaviourOf(c, p).hangAfterMs;
     return cr?.state === "running" && after !== undefined && now - cr.startedAt >= after;
   });
 }

@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
 import { parsePolicy } from "../../../agent/policy/loadPolicy.ts";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
-import type { Incident, IncidentAlert, Target } from "../../../core/types.ts";
+import type { Incident } from "../../../core/types.ts";
 import { DEMO_CLUSTER, startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
+import { alertNow } from "../../helpers/alerts.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 // front calls api, api queries its database api-db (a primary and a secondary behind one Service). front's latency
 // alert: its logs name api as slow; api's own logs name api-db; api-db's clients report its slow queries.
@@ -81,23 +83,13 @@ const POLICY = parsePolicy(
 `,
   "test",
 );
-const front: Target = {
-  kind: "k8s_workload",
-  key: "k8s::store/deployment/front",
+const front = k8sWorkload("front", { namespace: "store" });
+const alert = alertNow("front-latency", {
+  alertname: "LatencyP95High",
   namespace: "store",
-  workload: "deployment",
-  name: "front",
-};
-const alert: IncidentAlert = {
-  fingerprint: "front-latency",
-  endsAt: "0001-01-01T00:00:00Z",
-  generatorURL: "",
-  status: "firing",
-  labels: { alertname: "LatencyP95High", namespace: "store", deployment: "front", severity: "warning" },
-  annotations: {},
-  startsAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-};
+  deployment: "front",
+  severity: "warning",
+});
 
 async function frontsAlert(selects: "primary" | "secondary") {
   sim = await startKubeSim({ clock: "virtual", fixture: DEMO_CLUSTER + STORE(selects), registry: REGISTRY });

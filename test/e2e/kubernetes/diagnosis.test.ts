@@ -30,10 +30,7 @@ describe("Kubernetes diagnosis from evidence over time", () => {
     const lossyNode = look(sim)
       .pods("checkout")
       .find((p) => sim.ctx.world.node(p.spec.nodeName!).packetLoss > 0)!.spec.nodeName!;
-    const webPods = look(sim)
-      .pods("web")
-      .map((p) => p.metadata.name)
-      .sort();
+    const webPods = look(sim).podNames("web");
     h.advance(30_000);
     // The caller alerts (its 502s); nothing names the callee but the caller's own logs.
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
@@ -50,12 +47,7 @@ describe("Kubernetes diagnosis from evidence over time", () => {
         .pods("checkout")
         .every((p) => p.spec.nodeName !== lossyNode),
     ).toBe(true);
-    expect(
-      look(sim)
-        .pods("web")
-        .map((p) => p.metadata.name)
-        .sort(),
-    ).toEqual(webPods);
+    expect(look(sim).podNames("web")).toEqual(webPods);
     expect(look(sim).fault(f.id).active).toBe(false);
   });
 

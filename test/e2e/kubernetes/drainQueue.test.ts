@@ -3,23 +3,14 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { policySchema } from "../../../agent/policy/schema.ts";
 import { autoHighPolicy, look, startKubeHarness, type KubeHarness, signalsOf } from "./harness.ts";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 
 /** A second worker pool whose queue has no drain hook. */
-const REPORT_WORKER = `
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: report-worker
-  namespace: shop
-  annotations: { kube-sim.aegisops.io/rps: "0", kube-sim.aegisops.io/queue: "reports/20/10" }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: report-worker } }
-  template:
-    metadata: { labels: { app: report-worker } }
-    spec:
-      containers: [{ name: app, image: ghcr.io/acme/report-worker:1.2.0 }]
-`;
+const REPORT_WORKER = manifests(
+  deployment("report-worker", "shop", "ghcr.io/acme/report-worker:1.2.0", {
+    annotations: { "kube-sim.aegisops.io/rps": "0", "kube-sim.aegisops.io/queue": "reports/20/10" },
+  }),
+);
 const HOOK_TOKEN = "drain-hook-token";
 
 interface HookCall {

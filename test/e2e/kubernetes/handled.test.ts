@@ -141,10 +141,7 @@ describe("a symptom whose cause is a dependency", () => {
     sim.inject({ family: "db_latency", target: "shop/orders-db" });
     h.advance(30_000);
     const replicas = look(sim).deployment("web").spec.replicas;
-    const pods = look(sim)
-      .pods("web")
-      .map((p) => p.metadata.name)
-      .sort();
+    const pods = look(sim).podNames("web");
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
     expect(incident.evidence?.signals.find((s) => s.name === "dependency_slow")?.value).toBe("orders-db");
@@ -157,11 +154,6 @@ describe("a symptom whose cause is a dependency", () => {
     ]);
     expect(incident.status).toBe("resolved");
     expect(look(sim).deployment("web").spec.replicas).toBe(replicas);
-    expect(
-      look(sim)
-        .pods("web")
-        .map((p) => p.metadata.name)
-        .sort(),
-    ).toEqual(pods);
+    expect(look(sim).podNames("web")).toEqual(pods);
   });
 });

@@ -149,6 +149,11 @@ export function look(sim: KubeSim) {
     );
   return {
     pods,
+    /** The names of app's live pods, sorted. */
+    podNames: (app: string) =>
+      pods(app)
+        .map((p) => p.metadata.name)
+        .sort(),
     deployment: (name: string) => sim.ctx.store.get(resourceOf("Deployment"), "shop", name) as Deployment,
     fault: (id: string) => sim.faults().find((f) => f.id === id)!,
   };

@@ -3,11 +3,12 @@ import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
 import { parsePolicy } from "../../../agent/policy/loadPolicy.ts";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
 import type { AgentClock } from "../../../agent/platforms/platform.ts";
-import type { Evidence, Incident, IncidentAlert, Target } from "../../../core/types.ts";
+import type { Evidence, Incident, IncidentAlert } from "../../../core/types.ts";
 import { DEMO_CLUSTER, startKubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
 import { waitFor } from "../../helpers/docker.ts";
 import { useScrapedSim } from "./scrapedSim.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 // A real Prometheus scrapes the simulator's request histograms every 200 ms while a ticker moves the cluster's
 // virtual clock 10× real time. A new release of `bidder` rolls out while Prometheus watches; the investigation
@@ -74,13 +75,7 @@ const POLICY = parsePolicy(
 `,
   "test",
 );
-const workload = (name: string): Target => ({
-  kind: "k8s_workload",
-  key: `k8s::auction/deployment/${name}`,
-  namespace: "auction",
-  workload: "deployment",
-  name,
-});
+const workload = (name: string) => k8sWorkload(name, { namespace: "auction" });
 const noSleep: AgentClock = {
   now: () => Date.now(),
   sleep: () => Promise.reject(new Error("the investigation sampled instead of reading history")),

@@ -27,10 +27,7 @@ describe("Kubernetes look-alikes on the simulator", () => {
     const sim = h.sim();
     const f = sim.inject({ family: "http_5xx", target: "shop/checkout", params: { errorRatio: 0.3 } });
     h.advance(30_000);
-    const webPods = look(sim)
-      .pods("web")
-      .map((p) => p.metadata.name)
-      .sort();
+    const webPods = look(sim).podNames("web");
     const webGeneration = look(sim).deployment("web").metadata.generation;
     const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
@@ -45,12 +42,7 @@ describe("Kubernetes look-alikes on the simulator", () => {
     );
     expect(web.status).toBe("resolved");
     expect(look(sim).fault(f.id).active).toBe(false);
-    expect(
-      look(sim)
-        .pods("web")
-        .map((p) => p.metadata.name)
-        .sort(),
-    ).toEqual(webPods);
+    expect(look(sim).podNames("web")).toEqual(webPods);
     expect(look(sim).deployment("web").metadata.generation).toBe(webGeneration);
   });
 
@@ -59,10 +51,7 @@ describe("Kubernetes look-alikes on the simulator", () => {
     const f = sim.inject({ family: "http_5xx", target: "shop/checkout", variant: "bad_version" });
     h.advance(30_000);
     const before = ["web", "checkout"].map((d) => look(sim).deployment(d).metadata.generation);
-    const checkoutPods = look(sim)
-      .pods("checkout")
-      .map((p) => p.metadata.name)
-      .sort();
+    const checkoutPods = look(sim).podNames("checkout");
     const web = await h.alertAndWait({ namespace: "shop", deployment: "web" });
 
     expect(signalsOf(web)).toContain("callee_errors");
@@ -73,12 +62,7 @@ describe("Kubernetes look-alikes on the simulator", () => {
     expect(web.evidence?.signals.find((x) => x.name === "callee_errors")?.value).toBe("checkout");
     expect(web.actions).toHaveLength(0);
     expect(["web", "checkout"].map((d) => look(sim).deployment(d).metadata.generation)).toEqual(before);
-    expect(
-      look(sim)
-        .pods("checkout")
-        .map((p) => p.metadata.name)
-        .sort(),
-    ).toEqual(checkoutPods);
+    expect(look(sim).podNames("checkout")).toEqual(checkoutPods);
     expect(look(sim).fault(f.id).active).toBe(true);
   });
 
@@ -134,10 +118,7 @@ describe("Kubernetes look-alikes on the simulator", () => {
     const sim = h.sim();
     const f = sim.inject({ family: "traffic_spike", target: "shop/checkout", params: { factor: 3 } });
     h.advance(30_000);
-    const pods = look(sim)
-      .pods("checkout")
-      .map((p) => p.metadata.name)
-      .sort();
+    const pods = look(sim).podNames("checkout");
     const incident = await h.alertAndWait({ namespace: "shop", deployment: "checkout" });
 
     expect(signalsOf(incident)).toContain("capacity_saturated");

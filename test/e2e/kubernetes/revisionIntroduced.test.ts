@@ -3,9 +3,12 @@ import type { V1PodSpec } from "@kubernetes/client-node";
 import { HeuristicPlanner } from "../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../agent/policy/loadPolicy.ts";
 import { createKubernetesPlatform } from "../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
-import type { Incident, IncidentAlert, Target } from "../../../core/types.ts";
+import type { Incident } from "../../../core/types.ts";
 import { DEMO_CLUSTER, startKubeSim, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../tools/kubernetes/client.ts";
+import { alertNow } from "../../helpers/alerts.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
+import { clusterManifests, deployment, manifests, service } from "../../helpers/kubeManifests.ts";
 
 // A Deployment `api` whose process calls the address in QUOTE_ADDR (and the Service `quote`); a new revision of it
 // rolls out, the cluster runs 90 s more, and api's error-rate alert is investigated and decided.
@@ -22,75 +25,40 @@ images:
   ghcr.io/acme/quote:1.0: { memoryMiB: 60 }
   busybox:1.36: { memoryMiB: 8, binaries: [sh, sleep] }
 `;
-const APP = `
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: apps }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: apps
-  annotations: { kube-sim.aegisops.io/rps: "20" }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:1.0
-          command: [/app/api]
-          env: [{ name: QUOTE_ADDR, value: "http://quote:8080" }, { name: LOG_LEVEL, value: info }]
-          resources: { requests: { cpu: 50m, memory: 64Mi }, limits: { memory: 256Mi } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: apps }
-spec: { selector: { app: api }, ports: [{ port: 8080, targetPort: 8080 }] }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: quote
-  namespace: apps
-  annotations: { kube-sim.aegisops.io/rps: "20" }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: quote } }
-  template:
-    metadata: { labels: { app: quote } }
-    spec:
-      containers:
-        - name: quote
-          image: ghcr.io/acme/quote:1.0
-          resources: { requests: { cpu: 50m, memory: 64Mi }, limits: { memory: 256Mi } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: quote, namespace: apps }
-spec: { selector: { app: quote }, ports: [{ port: 8080, targetPort: 8080 }] }
-`;
-const api: Target = {
-  kind: "k8s_workload",
-  key: "k8s::apps/deployment/api",
+const RPS = { "kube-sim.aegisops.io/rps": "20" };
+const RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } };
+const APP = `---\n${manifests(
+  clusterManifests(0, ["apps"]),
+  deployment(
+    "api",
+    "apps",
+    [
+      {
+        name: "api",
+        image: "ghcr.io/acme/api:1.0",
+        command: ["/app/api"],
+        env: [
+          { name: "QUOTE_ADDR", value: "http://quote:8080" },
+          { name: "LOG_LEVEL", value: "info" },
+        ],
+        resources: RESOURCES,
+      },
+    ],
+    { annotations: RPS },
+  ),
+  service("api", "apps", { port: 8080 }),
+  deployment("quote", "apps", [{ name: "quote", image: "ghcr.io/acme/quote:1.0", resources: RESOURCES }], {
+    annotations: RPS,
+  }),
+  service("quote", "apps", { port: 8080 }),
+)}`;
+const api = k8sWorkload("api", { namespace: "apps" });
+const alert = alertNow("api-errors", {
+  alertname: "RequestErrorRate",
   namespace: "apps",
-  workload: "deployment",
-  name: "api",
-};
-const alert: IncidentAlert = {
-  fingerprint: "api-errors",
-  endsAt: "0001-01-01T00:00:00Z",
-  generatorURL: "",
-  status: "firing",
-  labels: { alertname: "RequestErrorRate", namespace: "apps", deployment: "api", severity: "critical" },
-  annotations: {},
-  startsAt: new Date().toISOString(),
-  receivedAt: new Date().toISOString(),
-};
+  deployment: "api",
+  severity: "critical",
+});
 
 /** Rolls out a new revision of api made by `change`, optionally deleting the Service `quote` first; then decides. */
 async function release(change: (spec: V1PodSpec) => void, opts: { deleteQuote?: boolean } = {}) {

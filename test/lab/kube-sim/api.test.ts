@@ -24,6 +24,24 @@ const send = (method: string, path: string, body: unknown, contentType = "applic
     body: JSON.stringify(body),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as Answer }));
 
+/** Reads a watch response's newline-delimited JSON events into `onEvent` until the stream ends or is aborted. */
+function readWatch(res: Response, onEvent: (event: unknown) => void): Promise<void> {
+  const reader = res.body!.getReader();
+  let buf = "";
+  return (async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buf += Buffer.from(value).toString("utf8");
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        onEvent(JSON.parse(buf.slice(0, i)));
+        buf = buf.slice(i + 1);
+      }
+    }
+  })().catch(() => undefined);
+}
+
 describe("discovery and OpenAPI", () => {
   it("serves aggregated discovery with the exact content type, responseKind and shortNames", async () => {
     const apis = await getJson(sim, "/apis", AGG);
@@ -38,6 +56,7 @@ describe("discovery and OpenAPI", () => {
       "apps",
       "autoscaling",
       "batch",
+      "chaos-mesh.org",
       "coordination.k8s.io",
       "discovery.k8s.io",
       "metrics.k8s.io",
@@ -193,22 +212,9 @@ describe("REST semantics", () => {
       },
     );
     expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
     const seen: { type: string; object: { metadata: { name: string }; data?: Record<string, string> } }[] =
       [];
-    let buf = "";
-    const pump = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buf += Buffer.from(value).toString("utf8");
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          seen.push(JSON.parse(buf.slice(0, i)));
-          buf = buf.slice(i + 1);
-        }
-      }
-    })().catch(() => undefined);
+    const pump = readWatch(res, (e) => seen.push(e as (typeof seen)[number]));
     const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "watched" }, data: { v: "1" } };
     await send("POST", "/api/v1/namespaces/shop/configmaps", { ...cm, metadata: { name: "other" } });
     await send("POST", "/api/v1/namespaces/shop/configmaps", cm);
@@ -239,21 +245,8 @@ describe("REST semantics", () => {
         signal: ac.signal,
       },
     );
-    const reader = res.body!.getReader();
     const types: string[] = [];
-    let buf = "";
-    const pump = (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buf += Buffer.from(value).toString("utf8");
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          types.push((JSON.parse(buf.slice(0, i)) as { type: string }).type);
-          buf = buf.slice(i + 1);
-        }
-      }
-    })().catch(() => undefined);
+    const pump = readWatch(res, (e) => types.push((e as { type: string }).type));
     await send("POST", "/api/v1/namespaces/shop/configmaps", {
       apiVersion: "v1",
       kind: "ConfigMap",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim } from "./helpers.ts";
 
 // Jobs and CronJobs driven with the real kubectl on a virtual clock (time moves only through sim.advance).
@@ -9,14 +10,7 @@ images:
   ghcr.io/acme/migrate:1.0.0: { exit: { code: 0, afterMs: 3000, logs: ["INFO migrated 12 tables"] } }
   ghcr.io/acme/migrate:1.1.0: { exit: { code: 1, afterMs: 2000, logs: ["ERROR relation \\"orders\\" does not exist"] } }
 ---
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: batch }
-`;
+${clusterManifests(1, ["batch"])}`;
 
 const job = (name: string, image: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { kubeSimCommand } from "../../../cli/kubeSim.ts";
 import { AegisError } from "../../../core/errors.ts";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { kubectl, waitFor } from "./helpers.ts";
 
 const AEGIS = join(import.meta.dirname, "../../../bin/aegis.js");
@@ -42,21 +43,10 @@ beforeAll(async () => {
   const fixture = join(dir, "fixture.yaml");
   writeFileSync(
     fixture,
-    `apiVersion: v1
-kind: Node
-metadata: { name: eu-node-1 }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: payments }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      containers: [{ name: app, image: "ghcr.io/acme/api:3.0.0" }]
-`,
+    manifests(
+      "apiVersion: v1\nkind: Node\nmetadata: { name: eu-node-1 }",
+      deployment("api", "payments", "ghcr.io/acme/api:3.0.0", { replicas: 2 }),
+    ),
   );
   child = spawn(
     process.execPath,

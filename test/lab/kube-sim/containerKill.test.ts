@@ -1,28 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { clusterManifests, deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 
 // A container killed in place (the runtime's SIGKILL, as Chaos Mesh's container-kill does), read with the
 // real kubectl on a virtual clock.
-const FIXTURE = `
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: geo, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: geo } }
-  template:
-    metadata: { labels: { app: geo } }
-    spec:
-      containers: [{ name: hotel-reserv-geo, image: "ghcr.io/acme/geo:1.0.0" }]
-`;
+const FIXTURE = manifests(
+  clusterManifests(1, ["demo"]),
+  deployment("geo", "demo", [{ name: "hotel-reserv-geo", image: "ghcr.io/acme/geo:1.0.0" }]),
+);
 
 const { start, k, post } = useVirtualSim(FIXTURE);
 

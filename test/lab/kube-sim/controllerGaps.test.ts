@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
-import { clusterManifests, useVirtualSim } from "./helpers.ts";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim } from "./helpers.ts";
 
 // Controller behaviours a real cluster shows and the simulator once lacked, read with the real kubectl on a
 // virtual clock (time moves only through sim.advance).
@@ -25,6 +26,20 @@ images:
 ${clusterManifests(3, ["demo"])}`;
 
 const { start, run, k, post: postSim } = useVirtualSim(FIXTURE);
+/** The status and reason of the Deployment api's Progressing condition. */
+const progressing = () =>
+  k(
+    "-n",
+    "demo",
+    "get",
+    "deploy",
+    "api",
+    "-o",
+    'jsonpath={.status.conditions[?(@.type=="Progressing")].status} {.status.conditions[?(@.type=="Progressing")].reason}',
+  );
+/** The images the DaemonSet agent's pods run, space-separated. */
+const agentImages = () =>
+  k("-n", "demo", "get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.containers[0].image}");
 const apply = async (manifest: object) => {
   const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
   expect(r.code, r.stderr).toBe(0);
@@ -140,16 +155,7 @@ describe("DaemonSet rolling update", () => {
     expect(await k("-n", "demo", "rollout", "status", "ds/agent", "--timeout=5s")).toMatch(
       /daemon set "agent" successfully rolled out/,
     );
-    const images = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const images = await agentImages();
     expect(images.split(" ").sort()).toEqual(Array(3).fill("ghcr.io/acme/agent:1.1.0"));
     expect(await k("-n", "demo", "get", "ds", "agent")).toMatch(/agent\s+3\s+3\s+3\s+3\s+3/);
     expect(await k("-n", "demo", "rollout", "history", "ds/agent")).toMatch(/1\s+<none>\s*\n2\s+<none>/);
@@ -157,31 +163,13 @@ describe("DaemonSet rolling update", () => {
     // A broken template stops after the first node: the budget keeps the other two on the old pods.
     await k("-n", "demo", "set", "image", "ds/agent", "agent=ghcr.io/acme/agent:1.2.0");
     pass(s, 60_000);
-    const pods = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const pods = await agentImages();
     expect(pods.split(" ").filter((i) => i.endsWith(":1.2.0"))).toHaveLength(1);
     expect(pods.split(" ").filter((i) => i.endsWith(":1.1.0"))).toHaveLength(2);
     expect(await k("-n", "demo", "get", "pods", "-l", "app=agent")).toMatch(/CrashLoopBackOff|Error/);
     await k("-n", "demo", "rollout", "undo", "ds/agent");
     pass(s, 30_000);
-    const back = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const back = await agentImages();
     expect(back.split(" ").sort()).toEqual(Array(3).fill("ghcr.io/acme/agent:1.1.0"));
   });
 
@@ -192,16 +180,7 @@ describe("DaemonSet rolling update", () => {
     pass(s, 10_000);
     await k("-n", "demo", "set", "image", "ds/agent", "agent=ghcr.io/acme/agent:1.1.0");
     pass(s, 30_000);
-    const images = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=agent",
-      "-o",
-      "jsonpath={.items[*].spec.containers[0].image}",
-    );
+    const images = await agentImages();
     expect(images.split(" ")).toEqual(Array(3).fill("ghcr.io/acme/agent:1.0.0"));
     expect(
       await k("-n", "demo", "get", "ds", "agent", "-o", "jsonpath={.status.updatedNumberScheduled}"),
@@ -216,29 +195,9 @@ describe("Deployment progress deadline", () => {
     pass(s, 10_000);
     await k("-n", "demo", "set", "image", "deploy/api", "api=ghcr.io/acme/api:2.0.0");
     pass(s, 30_000);
-    expect(
-      await k(
-        "-n",
-        "demo",
-        "get",
-        "deploy",
-        "api",
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}',
-      ),
-    ).toBe("ReplicaSetUpdated");
+    expect(await progressing()).toBe("True ReplicaSetUpdated");
     pass(s, 60_000);
-    expect(
-      await k(
-        "-n",
-        "demo",
-        "get",
-        "deploy",
-        "api",
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="Progressing")].status} {.status.conditions[?(@.type=="Progressing")].reason}',
-      ),
-    ).toBe("False ProgressDeadlineExceeded");
+    expect(await progressing()).toBe("False ProgressDeadlineExceeded");
     const st = await run(["-n", "demo", "rollout", "status", "deploy/api", "--timeout=10s"]);
     expect(st.code).not.toBe(0);
     expect(st.stderr).toMatch(/error: deployment "api" exceeded its progress deadline/);

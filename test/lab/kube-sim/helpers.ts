@@ -11,6 +11,9 @@ import {
   type Deployment,
 } from "@aegisops/kube-sim";
 
+// The kube-sim tests' fixtures start from these bare nodes and namespaces (kept here too for their imports).
+export { clusterManifests } from "../../helpers/kubeManifests.ts";
+
 /** Timings short enough for tests on the real clock (pods start and turn ready in ~0.2 s). */
 export const FAST = {
   podStartMs: 150,
@@ -19,17 +22,6 @@ export const FAST = {
   backoffBaseMs: 1000,
   hpaSyncMs: 1000,
 };
-
-/** Manifests of bare Nodes node-1 … node-N and the given Namespaces: the cluster a test fixture starts from. */
-export function clusterManifests(nodes: number, namespaces: string[] = []): string {
-  return [
-    ...Array.from(
-      { length: nodes },
-      (_, i) => `apiVersion: v1\nkind: Node\nmetadata: { name: node-${i + 1} }\n`,
-    ),
-    ...namespaces.map((ns) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${ns} }\n`),
-  ].join("---\n");
-}
 
 /** Starts a simulator on 127.0.0.1 with fast timings (real clock unless told otherwise). */
 export function startFastSim(opts: KubeSimOptions = {}): Promise<KubeSim> {
@@ -200,11 +192,11 @@ function session(current: () => { sim: KubeSim; env: KubectlEnv } | undefined): 
 }
 
 /**
- * Per test: `start()` runs a fresh simulator on the virtual clock from `fixture` (manifests, an ImageRegistry)
- * and moves its clock `warmUpMs` on; it and its kubectl home are removed after each test.
+ * Per test: `start()` runs a fresh simulator on the virtual clock from `fixture` (manifests, an ImageRegistry; the
+ * demo cluster when undefined) and moves its clock `warmUpMs` on; it and its kubectl home are removed after each test.
  */
 export function useVirtualSim(
-  fixture: string,
+  fixture: string | undefined,
   { warmUpMs = 1000 }: { warmUpMs?: number } = {},
 ): SimSession & { start(): Promise<KubeSim> } {
   let live: { sim: KubeSim; env: KubectlEnv } | undefined;
@@ -245,6 +237,11 @@ export function useFastSim(opts: KubeSimOptions = {}): SimSession {
     was?.env.cleanup();
   });
   return session(() => live);
+}
+
+/** The status ("True", "False", "Unknown") of one condition of a node, read with kubectl. */
+export function nodeCondition(session: Pick<SimSession, "k">, node: string, type: string): Promise<string> {
+  return session.k("get", "node", node, "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
 }
 
 /** Moves a virtual clock on by `ms` in one-second steps, so controllers see every second pass. */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim } from "./helpers.ts";
 import { metric } from "./world.ts";
 
 // One namespace, one Deployment and a registry whose tags behave differently; every test drives it with the real
 // kubectl, on a virtual clock (time moves only through sim.advance).
-const FIXTURE = `
+const FIXTURE = manifests(
+  `
 apiVersion: kube-sim.aegisops.io/v1
 kind: ImageRegistry
 images:
@@ -29,23 +31,16 @@ metadata: { name: demo }
 apiVersion: v1
 kind: Secret
 metadata: { name: api-db, namespace: demo }
-stringData: { password: hunter2 }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/api:1.0.0
-          ports: [{ containerPort: 8080, name: http }]
-          resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { cpu: 200m, memory: 256Mi } }
-`;
+stringData: { password: hunter2 }`,
+  deployment("api", "demo", [
+    {
+      name: "app",
+      image: "ghcr.io/acme/api:1.0.0",
+      ports: [{ containerPort: 8080, name: "http" }],
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "200m", memory: "256Mi" } },
+    },
+  ]),
+);
 
 const { start, run, k } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
 const podOf = async () =>
@@ -54,7 +49,8 @@ const podOf = async () =>
     .split("\n")
     .pop()!;
 const jsonpath = async (pod: string, path: string) => k("-n", "demo", "get", pod, "-o", `jsonpath=${path}`);
-const patchContainer = (body: Record<string, unknown>) =>
+/** A strategic-merge patch of api's pod template spec. */
+const patchPodSpec = (spec: Record<string, unknown>) =>
   k(
     "-n",
     "demo",
@@ -64,8 +60,10 @@ const patchContainer = (body: Record<string, unknown>) =>
     "--type",
     "strategic",
     "-p",
-    JSON.stringify({ spec: { template: { spec: { containers: [{ name: "app", ...body }] } } } }),
+    JSON.stringify({ spec: { template: { spec } } }),
   );
+const patchContainer = (body: Record<string, unknown>) =>
+  patchPodSpec({ containers: [{ name: "app", ...body }] });
 
 describe("images with behaviour", () => {
   it("a tag that panics crash-loops with its log line; rollout undo brings the old tag back", async () => {
@@ -212,26 +210,10 @@ describe("the pod spec is obeyed", () => {
     s.advance(30_000);
     pod = await podOf();
     expect(await jsonpath(pod, "{.status.containerStatuses[0].ready}")).toBe("true");
-    await k(
-      "-n",
-      "demo",
-      "patch",
-      "deployment",
-      "api",
-      "--type",
-      "strategic",
-      "-p",
-      JSON.stringify({
-        spec: {
-          template: {
-            spec: {
-              volumes: [{ name: "config", configMap: { name: "api-config" } }],
-              containers: [{ name: "app", volumeMounts: [{ name: "config", mountPath: "/etc/api" }] }],
-            },
-          },
-        },
-      }),
-    );
+    await patchPodSpec({
+      volumes: [{ name: "config", configMap: { name: "api-config" } }],
+      containers: [{ name: "app", volumeMounts: [{ name: "config", mountPath: "/etc/api" }] }],
+    });
     s.advance(40_000);
     pod = await podOf();
     expect(await k("-n", "demo", "get", pod, "--no-headers")).toMatch(/ContainerCreating/);
@@ -281,31 +263,15 @@ describe("the pod spec is obeyed", () => {
     );
     await k("-n", "demo", "rollout", "undo", "deployment/api");
     s.advance(30_000);
-    await k(
-      "-n",
-      "demo",
-      "patch",
-      "deployment",
-      "api",
-      "--type",
-      "strategic",
-      "-p",
-      JSON.stringify({
-        spec: {
-          template: {
-            spec: {
-              initContainers: [
-                {
-                  name: "fetch",
-                  image: "busybox:1.36",
-                  command: ["sh", "-c", "wge -O /data/x http://cdn/x"],
-                },
-              ],
-            },
-          },
+    await patchPodSpec({
+      initContainers: [
+        {
+          name: "fetch",
+          image: "busybox:1.36",
+          command: ["sh", "-c", "wge -O /data/x http://cdn/x"],
         },
-      }),
-    );
+      ],
+    });
     s.advance(40_000);
     pod = await podOf();
     expect(await k("-n", "demo", "get", pod, "--no-headers")).toMatch(/Init:CrashLoopBackOff|Init:Error/);

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // A Kafka consumer that writes every message to a service (its sink): its rate follows the sink's state.
 // Read with the real kubectl on a virtual clock.
+/** A worker (no traffic of its own) that writes each job it takes to the service search. */
+const sinkWriter = (name: string, source: Record<string, string>) =>
+  deployment(name, "app", [{ name, image: "ghcr.io/acme/analytics:1.0" }], {
+    annotations: { "kube-sim.aegisops.io/rps": "0", ...source, "kube-sim.aegisops.io/calls": "search" },
+  });
 const FIXTURE = `
 ${clusterManifests(2, ["app"])}---
 apiVersion: kube-sim.aegisops.io/v1
@@ -12,22 +18,7 @@ images:
   ghcr.io/acme/search:1.1: { port: 9200 }
   ghcr.io/acme/analytics:1.0: {}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: indexer
-  namespace: app
-  annotations:
-    kube-sim.aegisops.io/rps: "0"
-    kube-sim.aegisops.io/queue: reindex/20/5
-    kube-sim.aegisops.io/calls: search
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: indexer } }
-  template:
-    metadata: { labels: { app: indexer } }
-    spec: { containers: [{ name: indexer, image: ghcr.io/acme/analytics:1.0 }] }
----
+${manifests(sinkWriter("indexer", { "kube-sim.aegisops.io/queue": "reindex/20/5" }))}---
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -52,22 +43,7 @@ spec:
   selector: { app: search }
   ports: [{ port: 9200 }]
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: analytics
-  namespace: app
-  annotations:
-    kube-sim.aegisops.io/rps: "0"
-    kube-sim.aegisops.io/kafka: analytics-group/messages/1/50/10
-    kube-sim.aegisops.io/calls: search
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: analytics } }
-  template:
-    metadata: { labels: { app: analytics } }
-    spec: { containers: [{ name: analytics, image: ghcr.io/acme/analytics:1.0 }] }
-`;
+${manifests(sinkWriter("analytics", { "kube-sim.aegisops.io/kafka": "analytics-group/messages/1/50/10" }))}`;
 
 const { start, k } = useVirtualSim(FIXTURE);
 const lag = async () => {

@@ -1,60 +1,41 @@
 import { describe, expect, it } from "vitest";
 import { resourceOf as resourceOfKind, type Deployment, type Pod } from "@aegisops/kube-sim";
+import {
+  clusterManifests,
+  deployment as deploymentManifest,
+  manifests,
+  service,
+} from "../../helpers/kubeManifests.ts";
 import type { KubectlResult } from "./helpers.ts";
 import { kubectlStream, useFastSim, waitFor } from "./helpers.ts";
 
-const MANIFESTS = `
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo }
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/api:1.0.0
-          ports: [{ containerPort: 8080 }]
-          env: [{ name: MODE, value: prod }]
-        - name: sidecar
-          image: envoyproxy/envoy:v1.30.1
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: demo }
-spec:
-  selector: { app: api }
-  ports: [{ port: 80, targetPort: 8080 }]
----
+const APP = {
+  name: "app",
+  image: "ghcr.io/acme/api:1.0.0",
+  ports: [{ containerPort: 8080 }],
+  env: [{ name: "MODE", value: "prod" }],
+};
+const SIDECAR = { name: "sidecar", image: "envoyproxy/envoy:v1.30.1" };
+/** The demo namespace's manifests, with api's containers and the LOG_LEVEL its ConfigMap holds. */
+const demoManifests = (apiContainers: Array<Record<string, unknown>>, logLevel: string) =>
+  manifests(
+    clusterManifests(0, ["demo"]),
+    deploymentManifest("api", "demo", apiContainers, { replicas: 2 }),
+    service("api", "demo"),
+    `
 apiVersion: v1
 kind: ConfigMap
 metadata: { name: api-config, namespace: demo }
-data: { LOG_LEVEL: info }
+data: { LOG_LEVEL: ${logLevel} }
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: { name: api, namespace: demo }
 spec:
   minAvailable: 1
-  selector: { matchLabels: { app: api } }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: worker, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: worker } }
-  template:
-    metadata: { labels: { app: worker } }
-    spec:
-      containers: [{ name: worker, image: ghcr.io/acme/worker:2.1.0 }]
----
+  selector: { matchLabels: { app: api } }`,
+    deploymentManifest("worker", "demo", [{ name: "worker", image: "ghcr.io/acme/worker:2.1.0" }]),
+    `
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
 metadata: { name: worker, namespace: demo }
@@ -62,8 +43,9 @@ spec:
   scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: worker }
   minReplicas: 2
   maxReplicas: 5
-  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } } }]
-`;
+  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 80 } } }]`,
+  );
+const MANIFESTS = demoManifests([APP, SIDECAR], "info");
 
 const shared = useFastSim();
 const k = (...args: string[]) => shared.run(args);
@@ -169,7 +151,7 @@ describe("kubectl create, apply and scale", () => {
   it("applies manifests: configured, then unchanged, with strategic merge patches", async () => {
     const first = ok(await shared.run(["apply", "-f", "-"], MANIFESTS));
     expect(first).toContain("deployment.apps/api configured");
-    const changed = MANIFESTS.replace("LOG_LEVEL: info", "LOG_LEVEL: debug");
+    const changed = demoManifests([APP, SIDECAR], "debug");
     const second = ok(await shared.run(["apply", "-f", "-"], changed));
     expect(second).toContain("configmap/api-config configured");
     expect(second).toContain("deployment.apps/api unchanged");
@@ -177,7 +159,7 @@ describe("kubectl create, apply and scale", () => {
       "debug",
     );
     // Removing the sidecar from the manifest deletes it from the live object ($patch: delete).
-    const noSidecar = changed.replace(/\n {8}- name: sidecar\n {10}image: envoyproxy\/envoy:v1.30.1/, "");
+    const noSidecar = demoManifests([APP], "debug");
     ok(await shared.run(["apply", "-f", "-"], noSidecar));
     expect(deployment("demo", "api").spec.template.spec.containers.map((c) => c.name)).toEqual(["app"]);
     ok(await shared.run(["apply", "-f", "-"], changed));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
+import { nodeCondition, useVirtualSim, walk } from "./helpers.ts";
 
 // The kubelet's admission of pods under node pressure, DaemonSet pods refused by it, and scheduling gates;
 // read with the real kubectl on a virtual clock.
@@ -25,15 +26,7 @@ describe("kubelet admission under node pressure", () => {
     const s = await start();
     await diskFull();
     walk(s, 20_000);
-    expect(
-      await k(
-        "get",
-        "node",
-        "node-1",
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="DiskPressure")].status}',
-      ),
-    ).toBe("True");
+    expect(await nodeCondition({ k }, "node-1", "DiskPressure")).toBe("True");
     await apply(pod("evictedpod", { nodeName: "node-1" }));
     walk(s, 3000);
     expect(await k("-n", "demo", "get", "pod", "evictedpod")).toMatch(/evictedpod\s+0\/1\s+Evicted\s+0/);
@@ -56,15 +49,7 @@ describe("kubelet admission under node pressure", () => {
     const s = await start();
     expect((await post("/sim/nodes/node-1", { outsideMemoryMiB: 15900 })).status).toBe(200);
     walk(s, 20_000);
-    expect(
-      await k(
-        "get",
-        "node",
-        "node-1",
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="MemoryPressure")].status}',
-      ),
-    ).toBe("True");
+    expect(await nodeCondition({ k }, "node-1", "MemoryPressure")).toBe("True");
     await apply(
       pod("burstable", {
         nodeName: "node-1",

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 
 // Egress NetworkPolicies, DNS included, read with the real kubectl on a virtual clock.
@@ -9,14 +10,7 @@ images:
   mainred/client:v2: { dependsOn: [{ service: nginx-service, onFailure: exit }] }
   nginx:stable: { port: 80 }
 ---
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: dns }
----
+${clusterManifests(1, ["dns"])}---
 apiVersion: v1
 kind: Pod
 metadata: { name: nginx, namespace: dns, labels: { app.kubernetes.io/name: server } }

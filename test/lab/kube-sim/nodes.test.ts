@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, deployment, manifests } from "../../helpers/kubeManifests.ts";
+import { nodeCondition, useVirtualSim, walk } from "./helpers.ts";
 
 // Node conditions derived from the node's world (memory, pids, CNI, kubelet), its journal, and arbitrary
 // Events; read with the real kubectl on a virtual clock.
-const FIXTURE = `
+const FIXTURE = manifests(
+  `
 apiVersion: kube-sim.aegisops.io/v1
 kind: ImageRegistry
 images:
@@ -15,44 +17,19 @@ kind: Node
 metadata: { name: node-1 }
 status:
   capacity: { cpu: "4", memory: 2Gi, pods: "110" }
-  allocatable: { cpu: "3800m", memory: 1800Mi, pods: "110" }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/api:1.0.0
-          resources: { requests: { memory: 256Mi } }
-`;
+  allocatable: { cpu: "3800m", memory: 1800Mi, pods: "110" }`,
+  clusterManifests(0, ["demo"]),
+  deployment("api", "demo", [
+    { name: "app", image: "ghcr.io/acme/api:1.0.0", resources: { requests: { memory: "256Mi" } } },
+  ]),
+);
 
-const CACHE = JSON.stringify({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name: "cache", namespace: "demo" },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: "cache" } },
-    template: {
-      metadata: { labels: { app: "cache" } },
-      spec: { containers: [{ name: "cache", image: "ghcr.io/acme/cache:1.0.0" }] },
-    },
-  },
-});
+const CACHE = JSON.stringify(
+  deployment("cache", "demo", [{ name: "cache", image: "ghcr.io/acme/cache:1.0.0" }]),
+);
 
 const { start, run, k, post } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
-const condition = (type: string) =>
-  k("get", "node", "node-1", "-o", `jsonpath={.status.conditions[?(@.type=="${type}")].status}`);
+const condition = (type: string) => nodeCondition({ k }, "node-1", type);
 
 describe("node conditions follow from the node's world", () => {
   it("a leak with no limit exhausts the node: MemoryPressure, a taint, the biggest consumer Evicted, kubelet journal", async () => {

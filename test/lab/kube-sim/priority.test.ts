@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, deployment as deploymentManifest } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // PriorityClasses and scheduler preemption, read with the real kubectl on a virtual clock.
 const FIXTURE = `
@@ -29,22 +30,13 @@ const apply = async (manifest: object) => {
   expect(r.code, r.stderr).toBe(0);
 };
 
-const deployment = (name: string, replicas: number, cpu: string, pod: object) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name, namespace: "demo" },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: {
-        ...pod,
-        containers: [{ name, image: `ghcr.io/acme/${name}:1.0.0`, resources: { requests: { cpu } } }],
-      },
-    },
-  },
-});
+const deployment = (name: string, replicas: number, cpu: string, pod: Record<string, unknown>) =>
+  deploymentManifest(
+    name,
+    "demo",
+    [{ name, image: `ghcr.io/acme/${name}:1.0.0`, resources: { requests: { cpu } } }],
+    { replicas, pod },
+  );
 const onNode1 = { nodeSelector: { "kubernetes.io/hostname": "node-1" } };
 
 describe("PriorityClasses and preemption", () => {

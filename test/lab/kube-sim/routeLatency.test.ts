@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // Latency and errors per route, with the route labels the process's exporter puts on its request metrics;
 // read with the real kubectl on a virtual clock.
+const RPS = { "kube-sim.aegisops.io/rps": "40" };
 const FIXTURE = `
 ${clusterManifests(1, ["shop"])}---
 apiVersion: kube-sim.aegisops.io/v1
@@ -17,26 +19,10 @@ images:
   ghcr.io/acme/report:1.0:
     routes: [{ path: /report, share: 0.1, latencyMs: 2000 }]
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: checkout, namespace: shop, annotations: { kube-sim.aegisops.io/rps: "40" } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: checkout } }
-  template:
-    metadata: { labels: { app: checkout } }
-    spec: { containers: [{ name: app, image: "ghcr.io/acme/checkout:1.0" }] }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: plain, namespace: shop, annotations: { kube-sim.aegisops.io/rps: "40" } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: plain } }
-  template:
-    metadata: { labels: { app: plain } }
-    spec: { containers: [{ name: app, image: "ghcr.io/acme/plain:1.0" }] }
-`;
+${manifests(
+  deployment("checkout", "shop", "ghcr.io/acme/checkout:1.0", { annotations: RPS }),
+  deployment("plain", "shop", "ghcr.io/acme/plain:1.0", { annotations: RPS }),
+)}`;
 
 const { start, run, k } = useVirtualSim(FIXTURE);
 

@@ -1,10 +1,27 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { type KubeSim, startKubeSim } from "@aegisops/kube-sim";
-import { kubectl, kubectlEnv } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { clusterManifests, deployment, manifests, service } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim } from "./helpers.ts";
 import { metric } from "./world.ts";
 
 // Two worker nodes (one tainted for GPUs) and a small app, driven with the real kubectl on a virtual clock.
-const FIXTURE = `
+const API_CONTAINER = {
+  name: "app",
+  image: "ghcr.io/acme/api:1.0.0",
+  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+};
+const WEB_CONTAINER = {
+  name: "app",
+  image: "ghcr.io/acme/web:2.0.0",
+  resources: { requests: { cpu: "100m", memory: "128Mi" } },
+};
+const RPS = { "kube-sim.aegisops.io/rps": "20" };
+const FIXTURE = manifests(
+  `
+apiVersion: kube-sim.aegisops.io/v1
+kind: ImageRegistry
+images:
+  ghcr.io/acme/web:2.0.0: { dependsOn: [{ service: api }] }
+---
 apiVersion: v1
 kind: Node
 metadata: { name: node-a, labels: { kubernetes.io/hostname: node-a, pool: general } }
@@ -13,73 +30,17 @@ apiVersion: v1
 kind: Node
 metadata: { name: node-b, labels: { kubernetes.io/hostname: node-b, pool: gpu } }
 spec:
-  taints: [{ key: dedicated, value: gpu, effect: NoSchedule }]
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo, annotations: { kube-sim.aegisops.io/rps: "20" } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api } }
-    spec:
-      tolerations: [{ key: dedicated, operator: Equal, value: gpu, effect: NoSchedule }]
-      containers:
-        - name: app
-          image: ghcr.io/acme/api:1.0.0
-          resources: { requests: { cpu: 100m, memory: 128Mi }, limits: { memory: 256Mi } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: demo }
-spec:
-  selector: { app: api }
-  ports: [{ port: 80, targetPort: 8080 }]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: demo, annotations: { kube-sim.aegisops.io/rps: "20" } }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers:
-        - name: app
-          image: ghcr.io/acme/web:2.0.0
-          resources: { requests: { cpu: 100m, memory: 128Mi } }
-`;
-const REGISTRY = `
-apiVersion: kube-sim.aegisops.io/v1
-kind: ImageRegistry
-images:
-  ghcr.io/acme/web:2.0.0: { dependsOn: [{ service: api }] }
-`;
+  taints: [{ key: dedicated, value: gpu, effect: NoSchedule }]`,
+  clusterManifests(0, ["demo"]),
+  deployment("api", "demo", [API_CONTAINER], {
+    annotations: RPS,
+    pod: { tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }] },
+  }),
+  service("api", "demo"),
+  deployment("web", "demo", [WEB_CONTAINER], { annotations: RPS }),
+);
 
-let sim: KubeSim | undefined;
-let env: ReturnType<typeof kubectlEnv> | undefined;
-afterEach(async () => {
-  env?.cleanup();
-  await sim?.stop();
-  sim = undefined;
-});
-const start = async () => {
-  sim = await startKubeSim({ clock: "virtual", fixture: FIXTURE, registry: REGISTRY });
-  env = kubectlEnv(sim);
-  sim.advance(10_000);
-  return sim;
-};
-const k = async (...args: string[]) => {
-  const r = await kubectl(env!, args);
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-};
+const { start, run, k } = useVirtualSim(FIXTURE, { warmUpMs: 10_000 });
 const pending = async () =>
   (await k("-n", "demo", "get", "pods", "--field-selector=status.phase=Pending", "-o", "name")).trim();
 const patch = (name: string, spec: Record<string, unknown>) =>
@@ -146,7 +107,7 @@ describe("scheduling", () => {
     expect(await k("-n", "demo", "describe", pod)).toContain(
       "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
     );
-    const status = await kubectl(env!, ["-n", "demo", "rollout", "status", "deployment/api", "--timeout=1s"]);
+    const status = await run(["-n", "demo", "rollout", "status", "deployment/api", "--timeout=1s"]);
     expect(status.code).not.toBe(0);
     expect(status.stdout).toContain(
       'Waiting for deployment "api" rollout to finish: 1 old replicas are pending termination',
@@ -199,8 +160,7 @@ describe("scheduling", () => {
 
   it("a ResourceQuota refuses new pods: FailedCreate on the ReplicaSet, with the API server's wording", async () => {
     const s = await start();
-    const quota = await kubectl(
-      env!,
+    const quota = await run(
       ["apply", "-f", "-"],
       `apiVersion: v1
 kind: ResourceQuota
@@ -228,8 +188,7 @@ spec: { hard: { requests.memory: 300Mi } }
       return metric(s, "http_requests_total", { service: "web", code: "503" }) - before;
     };
     expect(errors(20_000)).toBe(0);
-    const r = await kubectl(
-      env!,
+    const r = await run(
       ["apply", "-f", "-"],
       `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { clusterManifests } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 
 // StatefulSets with claims, driven with the real kubectl on a virtual clock.
@@ -9,14 +10,7 @@ images:
   ghcr.io/acme/db:1.0.0: {}
   ghcr.io/acme/db:1.1.0: { exit: { code: 1, logs: ["FATAL data directory was initialized by an incompatible version"] } }
 ---
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: data }
-`;
+${clusterManifests(1, ["data"])}`;
 
 const sts = (name: string, claim: Record<string, unknown> = {}) =>
   JSON.stringify({

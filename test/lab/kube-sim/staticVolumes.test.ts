@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
+import { clusterManifests, deployment, manifests } from "../../helpers/kubeManifests.ts";
+import { useVirtualSim, walk } from "./helpers.ts";
 
 // Statically provisioned PersistentVolumes: binding, Released after the claim is gone, and what a claim
 // re-created for a Released volume shows; read with the real kubectl on a virtual clock.
@@ -18,18 +19,11 @@ spec:
   storageClassName: geo-storage
   resources: { requests: { storage: 1Gi } }
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: mongodb-geo, namespace: hotel }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: mongodb-geo } }
-  template:
-    metadata: { labels: { app: mongodb-geo } }
-    spec:
-      containers: [{ name: mongo, image: "mongo:4.4.6" }]
-      volumes: [{ name: geo, persistentVolumeClaim: { claimName: geo-pvc } }]
-`;
+${manifests(
+  deployment("mongodb-geo", "hotel", [{ name: "mongo", image: "mongo:4.4.6" }], {
+    pod: { volumes: [{ name: "geo", persistentVolumeClaim: { claimName: "geo-pvc" } }] },
+  }),
+)}`;
 
 const PV = `
 apiVersion: v1

@@ -16,6 +16,7 @@ import {
 import { serviceRef } from "../../../../agent/platforms/kubernetes/observers/serviceBehind.ts";
 import type { IncidentAlert, Signal, Target } from "../../../../core/types.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
+import { incidentAlert } from "../../../helpers/alerts.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00Z");
 const revision = (n: number, hash: string, image: string): RevisionSnapshot => ({
@@ -59,6 +60,15 @@ const target: Target = {
   name: "bidder",
 };
 const decide = (signals: Signal[]) => heuristicDecision(target, signals);
+
+/** A firing alert named `alertname` from the Prometheus rule `expr` (its generator URL), begun at T0. */
+const alert = (alertname: string, expr = ""): IncidentAlert =>
+  incidentAlert({ alertname }, "firing", {
+    fingerprint: alertname,
+    startsAt: new Date(T0).toISOString(),
+    receivedAt: new Date(T0).toISOString(),
+    generatorURL: expr ? `http://prom:9090/graph?g0.expr=${encodeURIComponent(expr)}` : "",
+  });
 
 describe("latency read from history, per revision", () => {
   it("the new revision's pods answer far slower than the previous revision's did → latency_began_with_revision → rollback", async () => {
@@ -118,16 +128,6 @@ describe("latency read from history, per revision", () => {
       ),
     ).toEqual({ histogram: "istio_request_duration_milliseconds", quantile: 0.99 });
     expect(latencyQueryOf(undefined)).toEqual({ histogram: "http_request_duration_seconds", quantile: 0.95 });
-    const alert = (alertname: string, expr = ""): IncidentAlert => ({
-      fingerprint: alertname,
-      status: "firing",
-      labels: { alertname },
-      annotations: {},
-      startsAt: new Date(T0).toISOString(),
-      endsAt: "0001-01-01T00:00:00Z",
-      generatorURL: expr ? `http://prom:9090/graph?g0.expr=${encodeURIComponent(expr)}` : "",
-      receivedAt: new Date(T0).toISOString(),
-    });
     expect(latencyAlert([alert("LatencyP95High")])).toEqual({
       histogram: "http_request_duration_seconds",
       quantile: 0.95,
@@ -163,16 +163,6 @@ describe("latency read from history, per revision", () => {
   });
 
   it("error alerts: the counter and status label the rule's 5xx matcher reads, else the defaults by name", () => {
-    const alert = (alertname: string, expr = ""): IncidentAlert => ({
-      fingerprint: alertname,
-      status: "firing",
-      labels: { alertname },
-      annotations: {},
-      startsAt: new Date(T0).toISOString(),
-      endsAt: "0001-01-01T00:00:00Z",
-      generatorURL: expr ? `http://prom:9090/graph?g0.expr=${encodeURIComponent(expr)}` : "",
-      receivedAt: new Date(T0).toISOString(),
-    });
     expect(errorAlert([alert("X", 'sum(rate(istio_requests_total{response_code=~"5.*"}[5m])) > 1')])).toEqual(
       { counter: "istio_requests_total", label: "response_code" },
     );

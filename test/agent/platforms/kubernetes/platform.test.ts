@@ -1,24 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
-import type { Platform } from "../../../../agent/platforms/platform.ts";
+import { describe, expect, it } from "vitest";
 import type { ActionRecord, Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
-import { type KubeSim, startKubeSim, resourceOf } from "@aegisops/kube-sim";
-import { createKubeClients, type KubeClients } from "../../../../tools/kubernetes/client.ts";
+import { resourceOf } from "@aegisops/kube-sim";
+import { useSimPlatform } from "../../../helpers/simPlatform.ts";
 import { k8sWorkload } from "../../../helpers/targets.ts";
 
-let sim: KubeSim;
-let kube: KubeClients;
-let platform: Platform;
-beforeEach(async () => {
-  sim = await startKubeSim({ clock: "virtual" });
-  sim.advance(5000);
-  kube = createKubeClients({ kind: "string", yaml: sim.kubeconfig() });
-  platform = createKubernetesPlatform({ kube });
-});
-afterEach(async () => {
-  await sim?.stop();
-});
+const cluster = useSimPlatform();
 
 const checkout = k8sWorkload("checkout");
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
@@ -35,46 +22,49 @@ const record = (action: ActionRecord["action"], extra: Partial<ActionRecord> = {
 
 describe("Kubernetes platform: reconcile after a crash, and undo", () => {
   it("tells whether a recorded rollback reached the cluster", async () => {
-    sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
-    sim.advance(20_000);
+    cluster.sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    cluster.sim.advance(20_000);
     const intent = record("rollback_deployment");
-    expect((await platform.reconcile(intent, checkout)).happened).toBe(false);
-    const result = await platform.execute(decision("rollback_deployment"), checkout);
-    sim.advance(10_000);
-    expect((await platform.reconcile(intent, checkout)).happened).toBe(true);
-    expect((await platform.reconcile({ ...intent, result }, checkout)).happened).toBe(true);
+    expect((await cluster.platform.reconcile(intent, checkout)).happened).toBe(false);
+    const result = await cluster.platform.execute(decision("rollback_deployment"), checkout);
+    cluster.sim.advance(10_000);
+    expect((await cluster.platform.reconcile(intent, checkout)).happened).toBe(true);
+    expect((await cluster.platform.reconcile({ ...intent, result }, checkout)).happened).toBe(true);
   });
 
   it("tells whether a recorded drain reached the node", async () => {
     const intent = record("cordon_drain_node");
-    expect((await platform.reconcile(intent, node)).happened).toBe(false);
-    const ticker = setInterval(() => sim.advance(500), 10);
+    expect((await cluster.platform.reconcile(intent, node)).happened).toBe(false);
+    const ticker = setInterval(() => cluster.sim.advance(500), 10);
     try {
-      await platform.execute(decision("cordon_drain_node"), node);
+      await cluster.platform.execute(decision("cordon_drain_node"), node);
     } finally {
       clearInterval(ticker);
     }
-    expect((await platform.reconcile(intent, node)).happened).toBe(true);
+    expect((await cluster.platform.reconcile(intent, node)).happened).toBe(true);
   });
 
   it("scales a deployment to an explicit count, reconciles it, and undoes it", async () => {
-    const result = await platform.execute(decision("scale_deployment", { replicas: 4 }), checkout);
+    const result = await cluster.platform.execute(decision("scale_deployment", { replicas: 4 }), checkout);
     expect(result).toMatchObject({ previousReplicas: 2, replicas: 4 });
     const done = record("scale_deployment", { params: { replicas: 4 }, result });
-    expect((await platform.reconcile(done, checkout)).happened).toBe(true);
-    expect(await platform.rollback(done, checkout)).toMatchObject({ rolledBack: true });
-    const scale = await kube.apps.readNamespacedDeploymentScale({ name: "checkout", namespace: "shop" });
+    expect((await cluster.platform.reconcile(done, checkout)).happened).toBe(true);
+    expect(await cluster.platform.rollback(done, checkout)).toMatchObject({ rolledBack: true });
+    const scale = await cluster.kube.apps.readNamespacedDeploymentScale({
+      name: "checkout",
+      namespace: "shop",
+    });
     expect(scale.spec?.replicas).toBe(2);
   });
 
   it("has no undo for a rollback (rolling forward onto the failed release helps no one)", async () => {
-    expect(await platform.rollback(record("rollback_deployment"), checkout)).toMatchObject({
+    expect(await cluster.platform.rollback(record("rollback_deployment"), checkout)).toMatchObject({
       rolledBack: false,
     });
   });
 
   it("dismisses targets in protected namespaces at locate", async () => {
-    const located = await platform.locate({
+    const located = await cluster.platform.locate({
       kind: "k8s_workload",
       key: "k8s::kube-system/pod/x",
       namespace: "kube-system",
@@ -82,8 +72,8 @@ describe("Kubernetes platform: reconcile after a crash, and undo", () => {
       name: "missing",
     });
     expect(located.ok).toBe(false);
-    const ds = sim.ctx.store.list(resourceOf("Pod"), "kube-system")[0]!;
-    const located2 = await platform.locate({
+    const ds = cluster.sim.ctx.store.list(resourceOf("Pod"), "kube-system")[0]!;
+    const located2 = await cluster.platform.locate({
       kind: "k8s_workload",
       key: "k8s::kube-system/pod/ne",
       namespace: "kube-system",
@@ -97,7 +87,7 @@ describe("Kubernetes platform: reconcile after a crash, and undo", () => {
   });
 
   it("a DaemonSet an alert names: it exists, and no catalog action acts on one (not 'not found')", async () => {
-    const ds = sim.ctx.store.list(resourceOf("DaemonSet"))[0]!;
+    const ds = cluster.sim.ctx.store.list(resourceOf("DaemonSet"))[0]!;
     const target = {
       kind: "k8s_workload" as const,
       key: `k8s::${ds.metadata.namespace}/daemonset/${ds.metadata.name}`,
@@ -105,16 +95,16 @@ describe("Kubernetes platform: reconcile after a crash, and undo", () => {
       workload: "daemonset" as const,
       name: ds.metadata.name,
     };
-    expect(await platform.locate(target)).toMatchObject({
+    expect(await cluster.platform.locate(target)).toMatchObject({
       ok: false,
       code: "target_unsupported",
       reason: expect.stringMatching(/exists, but no catalog action acts on a daemonset/),
     });
-    expect(await platform.locate({ ...target, name: "no-such-daemonset" })).toMatchObject({
+    expect(await cluster.platform.locate({ ...target, name: "no-such-daemonset" })).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/not found in the cluster/),
     });
-    const missing = await platform.locate({ ...target, name: "no-such-daemonset" });
+    const missing = await cluster.platform.locate({ ...target, name: "no-such-daemonset" });
     expect(missing.ok === false && missing.code).toBeFalsy();
   });
 });

@@ -6,6 +6,7 @@ import { memoryFromPrometheus } from "../../../../agent/platforms/kubernetes/pro
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import { waitFor } from "../../../helpers/docker.ts";
 import { startPrometheus, type TestPrometheus } from "../../../helpers/prometheus.ts";
+import { podSnapshot } from "../../../helpers/kubeSnapshots.ts";
 
 const MIB = 1024 * 1024;
 const LIMIT = 1024 * MIB;
@@ -32,23 +33,15 @@ function exposition(): string {
 }
 
 function pod(name: string): PodSnapshot {
-  return {
-    name,
-    namespace: "shop",
-    uid: `uid-${name}`,
-    node: "node-1",
-    phase: "Running",
-    ready: true,
+  return podSnapshot(name, {
     createdAt: new Date(t0 - 3_600_000).toISOString(),
-    deleting: false,
-    ownerKind: "ReplicaSet",
     ownerName: name.slice(0, name.lastIndexOf("-")),
     templateHash: name.split("-")[1]!,
     containers: [
       { name: "app", ready: true, restartCount: 0, memoryLimitBytes: LIMIT },
       { name: "sidecar", ready: true, restartCount: 0 },
     ],
-  };
+  });
 }
 
 let exporter: Server;

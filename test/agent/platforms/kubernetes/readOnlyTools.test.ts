@@ -3,22 +3,16 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKubernetesPlatform } from "../../../../agent/platforms/kubernetes/kubernetesPlatform.ts";
-import type { Target } from "../../../../core/types.ts";
 import type { PromRangeResult } from "../../../../tools/prometheus/rangeQuery.ts";
 import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 /** A range-query answer captured from a real Prometheus 2.42. */
 const MATRIX = readFileSync(
   new URL("../../../tools/prometheus/fixtures/matrix-up.json", import.meta.url),
   "utf8",
 );
-const target: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/web",
-  namespace: "shop",
-  workload: "deployment",
-  name: "web",
-};
+const target = k8sWorkload("web");
 // The tools are only listed and the PromQL one called: no cluster is needed behind this kubeconfig.
 const kube = createKubeClients({
   kind: "string",

@@ -11,16 +11,11 @@ import type { Decision, Signal, Target } from "../../../../core/types.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { KubeEvent } from "../../../../tools/kubernetes/objectEvents.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const T0 = Date.parse("2026-11-23T10:00:00Z");
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-const target: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/web",
-  namespace: "shop",
-  workload: "deployment",
-  name: "web",
-};
+const target = k8sWorkload("web");
 
 function pod(name: string, hash: string, ready = true, restartCount = 0, waiting?: string): PodSnapshot {
   return {

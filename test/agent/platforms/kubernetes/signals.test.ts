@@ -11,7 +11,7 @@ import {
 import type { ContainerSnapshot, PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import type { NodeSnapshot } from "../../../../tools/kubernetes/nodeStatus.ts";
 import type { RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
-import type { Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 // Shapes as the simulator's API returns them through the read tools (see test/e2e/kubernetes for the live path).
 const T0 = Date.parse("2026-11-23T10:00:00Z");
@@ -187,6 +187,14 @@ describe("Kubernetes node signals", () => {
     pods: [pod("web-a-1", "a")],
     ...over,
   });
+  /** A node condition that changed a minute in. */
+  const condition = (type: string, status: string, reason: string) => ({
+    type,
+    status,
+    reason,
+    message: "",
+    since: at(1),
+  });
   const names = (n: NodeSnapshot) =>
     nodeSignals(n)
       .map((s) => s.name)
@@ -194,36 +202,18 @@ describe("Kubernetes node signals", () => {
 
   it("NotReady with workloads → node_not_ready", () => {
     const n = node({});
-    n.conditions[0] = {
-      type: "Ready",
-      status: "Unknown",
-      reason: "NodeStatusUnknown",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[0] = condition("Ready", "Unknown", "NodeStatusUnknown");
     expect(names(n)).toEqual(["node_not_ready"]);
   });
   it("DiskPressure → disk_pressure", () => {
     const n = node({});
-    n.conditions[1] = {
-      type: "DiskPressure",
-      status: "True",
-      reason: "KubeletHasDiskPressure",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[1] = condition("DiskPressure", "True", "KubeletHasDiskPressure");
     expect(names(n)).toEqual(["disk_pressure"]);
   });
   it("NotReady but already cordoned and empty (DaemonSet pods only) → node_drained too", () => {
     const ds = { ...pod("node-exporter-x", "z"), ownerKind: "DaemonSet" };
     const n = node({ unschedulable: true, pods: [ds] });
-    n.conditions[0] = {
-      type: "Ready",
-      status: "Unknown",
-      reason: "NodeStatusUnknown",
-      message: "",
-      since: at(1),
-    };
+    n.conditions[0] = condition("Ready", "Unknown", "NodeStatusUnknown");
     expect(names(n)).toEqual(["node_drained", "node_not_ready"]);
   });
   it("Ready, no pressure → healthy", () => {
@@ -348,13 +338,7 @@ describe("OOM of the only revision: limit below need, or a leak a restart resets
     const signals = workloadSignals(o);
     const limited = signals.find((s) => s.name === "oom_limit_too_low");
     expect(limited?.detail).toMatch(/OOMKilled within about 45 s of starting .*memory limit 128 MiB/);
-    const target: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/deployment/web",
-      namespace: "shop",
-      workload: "deployment",
-      name: "web",
-    };
+    const target = k8sWorkload("web");
     const decision = await heuristicDecision(target, signals);
     expect(decision.action).toBe("none");
     expect(decision.rationale).toMatch(/memory limit is below what it needs/);

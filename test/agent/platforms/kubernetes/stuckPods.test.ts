@@ -2,22 +2,13 @@ import { describe, expect, it } from "vitest";
 import { stuckPodSignals } from "../../../../agent/platforms/kubernetes/stuckPods.ts";
 import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
+import { podSnapshot } from "../../../helpers/kubeSnapshots.ts";
 
-const pod = (name: string, o: Partial<PodSnapshot> = {}): PodSnapshot => ({
-  name,
-  namespace: "shop",
-  uid: `uid-${name}`,
-  node: "node-1",
-  phase: "Running",
-  ready: true,
-  createdAt: "2026-12-02T10:00:00.000Z",
-  deleting: false,
-  ownerKind: "ReplicaSet",
-  ownerName: "web-abc",
-  templateHash: "abc",
-  containers: [{ name: "app", ready: true, restartCount: 0, runningSince: "2026-12-02T10:00:05.000Z" }],
-  ...o,
-});
+const pod = (name: string, o: Partial<PodSnapshot> = {}): PodSnapshot =>
+  podSnapshot(name, {
+    containers: [{ name: "app", ready: true, restartCount: 0, runningSince: "2026-12-02T10:00:05.000Z" }],
+    ...o,
+  });
 const probe = (podName: string, message: string) => ({
   type: "Warning",
   reason: "Unhealthy",
