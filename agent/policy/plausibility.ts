@@ -33,6 +33,7 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "rollout_in_progress",
   "node_cordoned",
   "no_room_elsewhere",
+  "cause_in_template",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
