@@ -302,7 +302,19 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         };
       }
       const uid = meta?.uid ?? null;
-      const frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);
+      let frozen = frozenBy(opts.policy, meta, `${target.workload} ${target.namespace}/${target.name}`);
+      // A freeze on a Deployment covers its pods: an alert on one of them must not change it either.
+      if (!frozen && target.workload === "pod" && (opts.policy?.changeFreeze.annotations.length ?? 0) > 0) {
+        const owner = await deploymentOf(target).catch(() => null);
+        if (owner) {
+          const d = await kube.apps.readNamespacedDeployment({ name: owner, namespace: target.namespace });
+          frozen = frozenBy(
+            opts.policy,
+            d.metadata,
+            `deployment ${target.namespace}/${owner} (owner of the pod)`,
+          );
+        }
+      }
       if (frozen) return { ok: true, target, instanceId: uid, protectedReason: frozen };
       if (protectedNs.has(target.namespace)) {
         return {
