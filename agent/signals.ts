@@ -27,10 +27,17 @@ export type SignalName =
   | "latency_began_with_revision"
   // Kubernetes (Prometheus history): the newest revision's pods answer 5xx far more often than the previous revision's did.
   | "errors_began_with_revision"
+  // Kubernetes (Prometheus history): both revisions' pods are about as slow / err about as often: not the release.
+  | "latency_predates_revision"
+  | "errors_predate_revision"
   // Kubernetes: the kubelet evicted the pod because its node ran short of a resource the pod barely used.
   | "evicted_for_node_pressure"
   // Kubernetes: the pod's name lookups go unanswered and an egress NetworkPolicy selecting it lets no DNS out.
   | "egress_denied_by_policy"
+  // Kubernetes: the pods are Pending on a PersistentVolumeClaim that does not exist or is not Bound (value: the claim).
+  | "claim_unbound"
+  // A crash-looping or failing service's logs: connections to a service it depends on are refused (nothing listens).
+  | "dependency_down"
   // Kubernetes: the only revision is OOM-killed again and again, each run short (its limit is below its need).
   | "oom_limit_too_low"
   // Kubernetes: a Secret or ConfigMap the pods read is missing (CreateContainerConfigError, "secret ... not found").

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { getPriority, setPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
@@ -30,6 +30,8 @@ export interface AgentProcessOptions {
   socketParents?: string[];
   /** First wait before a restart after the agent died; doubles up to 30 s while it keeps dying at once. */
   restartDelayMs?: number;
+  /** The agent's niceness above this process's (0: the same CPU priority); capped at 19. */
+  niceIncrement?: number;
 }
 
 /**
@@ -112,6 +114,20 @@ export class AgentProcess {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /**
+   * Under a storm the front (the webhook) and the agent want the same cores; the agent's work can wait a few
+   * milliseconds, an Alertmanager waiting for its 202 should not. Raising a child's niceness needs no privilege.
+   */
+  private lowerPriority(child: ChildProcess): void {
+    const increment = this.options.niceIncrement ?? 0;
+    if (increment <= 0 || child.pid === undefined) return;
+    try {
+      setPriority(child.pid, Math.min(19, getPriority() + increment));
+    } catch (err) {
+      this.log.warn({ err: describeError(err) }, "could not lower the agent process's CPU priority");
+    }
+  }
+
   private spawn(env: NodeJS.ProcessEnv): void {
     rmSync(this.socketPath, { force: true });
     this.startedAt = Date.now();
@@ -123,6 +139,7 @@ export class AgentProcess {
     if (predecessor) args.push(AGENT_PREDECESSOR_FLAG, predecessor);
     const child = fork(this.options.script, args, { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     this.child = child;
+    this.lowerPriority(child);
     child.on("message", (msg: FromAgent) => {
       if (msg?.type !== "ready") return;
       this.ready = true;

@@ -90,7 +90,13 @@ async function serveFront(config: Readonly<Config>, logger: Logger, host: string
   const socketParents = [tmpdir(), dirname(resolve(config.dbPath))];
   // What an `aegis serve` killed with -9 left behind (never a live agent's).
   await removeStaleSocketDirectories(socketParents, logger.child({ module: "agent-process" }));
-  const agent = new AgentProcess({ script, env: agentProcessEnv(config), logger, socketParents });
+  const agent = new AgentProcess({
+    script,
+    env: agentProcessEnv(config),
+    logger,
+    socketParents,
+    niceIncrement: config.agentNice,
+  });
   const store = await openConfiguredStore(config).catch(async (err: unknown) => {
     await agent.stop();
     throw err;

@@ -45,6 +45,8 @@ const envSchema = z.object({
   AEGIS_WORKERS: intFrom(4, 1, 64),
   // `separate`: the agent runs in its own child process, so the webhook keeps its event loop under a storm.
   AEGIS_AGENT_PROCESS: z.enum(["separate", "inline"]).default("separate"),
+  // How much nicer (lower CPU priority) than the front the agent process runs: the webhook answers first.
+  AEGIS_AGENT_NICE: intFrom(5, 0, 19),
   AEGIS_QUEUE_SIZE: intFrom(1000, 1, 1_000_000),
   AEGIS_VERIFY_TIMEOUT_MS: intFrom(30_000, 100, 3_600_000),
   PROMETHEUS_URL: optionalString,
@@ -132,6 +134,8 @@ export interface Config {
   workers: number;
   /** `separate` (default): `aegis serve` runs the agent in a child process beside the webhook; `inline`: one process. */
   agentProcess: "separate" | "inline";
+  /** AEGIS_AGENT_NICE: the agent process's niceness above the front's (0: the same CPU priority). */
+  agentNice: number;
   queueSize: number;
   verifyTimeoutMs: number;
   prometheusUrl: string | undefined;
@@ -229,6 +233,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = readProcessEnv()): Readonly<
     logLevel: e.AEGIS_LOG_LEVEL,
     workers: e.AEGIS_WORKERS,
     agentProcess: e.AEGIS_AGENT_PROCESS,
+    agentNice: e.AEGIS_AGENT_NICE,
     queueSize: e.AEGIS_QUEUE_SIZE,
     verifyTimeoutMs: e.AEGIS_VERIFY_TIMEOUT_MS,
     prometheusUrl: e.PROMETHEUS_URL,

@@ -23,6 +23,7 @@ import {
   type TimelineRow,
 } from "./incidentRows.ts";
 import { dismissesIncident, INGEST_TEXT, planIngest } from "./ingestRules.ts";
+import { writeLockWait, type LockedWrite } from "./writeLockWait.ts";
 
 /** An alert on its way in, with the target it was resolved to. */
 export interface IncomingAlert {
@@ -107,6 +108,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
 
   private readonly commitSync: (() => Promise<void>) | undefined;
 
+  private readonly lockWait: (<T>(write: LockedWrite<T>) => Promise<T>) | undefined;
+
   constructor(
     private readonly db: Db,
     options: {
@@ -116,10 +119,16 @@ export class SqliteIncidentRepository implements IncidentRepository {
        * connection does not flush inside COMMIT (store/walSync.ts).
        */
       commitSync?: () => Promise<void>;
+      /**
+       * Ingest waits for another process's write lock on a timer instead of in SQLite's busy handler (the
+       * connection must have busy_timeout 0; store/writeLockWait.ts): for the webhook's event loop.
+       */
+      waitForLockAsync?: boolean;
     } = {},
   ) {
     this.bounds = { ...DEFAULT_BOUNDS, ...options.bounds };
     this.commitSync = options.commitSync;
+    this.lockWait = options.waitForLockAsync ? writeLockWait() : undefined;
     this.stmts = {
       alertByKey: db.prepare(
         "SELECT id, incident_id FROM alerts WHERE fingerprint = ? AND starts_at = ? AND status = ?",
@@ -139,6 +148,11 @@ export class SqliteIncidentRepository implements IncidentRepository {
         `INSERT INTO incidents (id, status, target_key, target_json, received_at, updated_at, active)
          VALUES (?, 'open', ?, ?, ?, ?, 1)`,
       ),
+      // A new incident with its first alert and first timeline entry already counted (ingest's "create").
+      insertOpenedIncident: db.prepare(
+        `INSERT INTO incidents (id, status, target_key, target_json, received_at, updated_at, active, alert_count,
+           timeline_count) VALUES (?, 'open', ?, ?, ?, ?, 1, 1, 1)`,
+      ),
       insertTimeline: db.prepare(
         "INSERT INTO timeline (incident_id, at, step, message, data_json) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -147,7 +161,10 @@ export class SqliteIncidentRepository implements IncidentRepository {
         "UPDATE incidents SET alert_count = alert_count + 1, alerts_dropped = alerts_dropped + ? WHERE id = ?",
       ),
       bumpTimelineCount: db.prepare("UPDATE incidents SET timeline_count = timeline_count + 1 WHERE id = ?"),
-      // Past the bound the timeline keeps its first entries and its newest: the oldest of the rest goes.
+      bumpAlertAndTimelineCounts: db.prepare(
+        `UPDATE incidents SET alert_count = alert_count + 1, alerts_dropped = alerts_dropped + ?,
+           timeline_count = timeline_count + 1 WHERE id = ?`,
+      ),
       dropTimelineRow: db.prepare(
         "DELETE FROM timeline WHERE id = (SELECT id FROM timeline WHERE incident_id = ? ORDER BY id LIMIT 1 OFFSET ?)",
       ),
@@ -211,7 +228,8 @@ export class SqliteIncidentRepository implements IncidentRepository {
   // deferred transaction that read before another process committed fails its write at once with "database is
   // locked" (SQLITE_BUSY_SNAPSHOT) instead of waiting out busy_timeout.
   async ingest(alerts: IncomingAlert[], receivedAt: string): Promise<IngestOutcome[]> {
-    const outcomes = this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt))).immediate();
+    const write = this.db.transaction(() => alerts.map((a) => this.ingestOne(a, receivedAt)));
+    const outcomes = this.lockWait ? await this.lockWait(() => write.immediate()) : write.immediate();
     await this.commitSync?.();
     return outcomes;
   }
@@ -256,16 +274,33 @@ export class SqliteIncidentRepository implements IncidentRepository {
         };
       }
       case "join":
-        this.insertAlert(plan.incidentId, fingerprint, alert, receivedAt);
-        this.timeline(plan.incidentId, "alert_joined", INGEST_TEXT.joined(alert, fingerprint));
+        this.joinAlert(plan.incidentId, fingerprint, alert, receivedAt);
         return { incidentId: plan.incidentId, fingerprint, outcome: "joined" };
       case "create": {
-        const id = this.createIncident(target, receivedAt, "open", null);
-        this.insertAlert(id, fingerprint, alert, receivedAt);
-        this.timeline(id, "received", INGEST_TEXT.opened(alert, fingerprint), { target: target.key });
+        const id = this.openIncident(target, fingerprint, alert, receivedAt);
         return { incidentId: id, fingerprint, outcome: "created" };
       }
     }
+  }
+
+  /**
+   * A new incident with its first alert: the webhook's hot path. The incident is written already counting that
+   * alert and its first timeline entry (3 statements, where the general helpers read and bump the counts in 7);
+   * with a bound of zero (nothing kept) it takes the general path.
+   */
+  private openIncident(target: Target, fingerprint: string, alert: Alert, receivedAt: string): string {
+    const opened = INGEST_TEXT.opened(alert, fingerprint);
+    if (this.bounds.alertsPerIncident < 1 || this.bounds.timelinePerIncident < 1) {
+      const id = this.createIncident(target, receivedAt, "open", null);
+      this.insertAlert(id, fingerprint, alert, receivedAt);
+      this.timeline(id, "received", opened, { target: target.key });
+      return id;
+    }
+    const id = newIncidentId(receivedAt);
+    this.stmts.insertOpenedIncident.run(id, target.key, JSON.stringify(target), receivedAt, receivedAt);
+    this.writeAlertRow(id, fingerprint, alert, receivedAt, true);
+    this.writeTimelineRow(id, "received", opened, { target: target.key });
+    return id;
   }
 
   private createIncident(
@@ -281,10 +316,38 @@ export class SqliteIncidentRepository implements IncidentRepository {
   }
 
   private insertAlert(incidentId: string, fingerprint: string, a: Alert, receivedAt: string): void {
-    // Past the bound an alert is kept only as its key (deduplication and resolution still need it): its
-    // labels and annotations are counted, not stored.
     const counts = this.stmts.countsOf.get(incidentId) as { alert_count: number } | undefined;
     const full = (counts?.alert_count ?? 0) < this.bounds.alertsPerIncident;
+    this.writeAlertRow(incidentId, fingerprint, a, receivedAt, full);
+    this.stmts.bumpAlertCount.run(full ? 0 : 1, incidentId);
+  }
+
+  /** An alert joins an open incident: its row and its timeline entry, with one read and one update of counts. */
+  private joinAlert(incidentId: string, fingerprint: string, a: Alert, receivedAt: string): void {
+    const counts = this.stmts.countsOf.get(incidentId) as
+      { alert_count: number; timeline_count: number } | undefined;
+    const full = (counts?.alert_count ?? 0) < this.bounds.alertsPerIncident;
+    this.writeAlertRow(incidentId, fingerprint, a, receivedAt, full);
+    if (counts && counts.timeline_count >= this.bounds.timelinePerIncident) {
+      this.stmts.bumpAlertCount.run(full ? 0 : 1, incidentId);
+      this.dropOldestTimelineRow(incidentId);
+    } else {
+      this.stmts.bumpAlertAndTimelineCounts.run(full ? 0 : 1, incidentId);
+    }
+    this.writeTimelineRow(incidentId, "alert_joined", INGEST_TEXT.joined(a, fingerprint));
+  }
+
+  /**
+   * The alert's row. Past the bound (`full` false) an alert is kept only as its key (deduplication and
+   * resolution still need it): its labels and annotations are counted, not stored.
+   */
+  private writeAlertRow(
+    incidentId: string,
+    fingerprint: string,
+    a: Alert,
+    receivedAt: string,
+    full: boolean,
+  ) {
     this.stmts.insertAlert.run(
       incidentId,
       fingerprint,
@@ -297,17 +360,22 @@ export class SqliteIncidentRepository implements IncidentRepository {
       receivedAt,
       receivedAt,
     );
-    this.stmts.bumpAlertCount.run(full ? 0 : 1, incidentId);
   }
 
   private timeline(id: string, step: string, message: string, data?: Record<string, unknown>): void {
     const counts = this.stmts.countsOf.get(id) as { timeline_count: number } | undefined;
-    if (counts && counts.timeline_count >= this.bounds.timelinePerIncident) {
-      this.stmts.dropTimelineRow.run(id, this.bounds.timelineHead);
-      this.stmts.bumpTimelineDropped.run(id);
-    } else {
-      this.stmts.bumpTimelineCount.run(id);
-    }
+    if (counts && counts.timeline_count >= this.bounds.timelinePerIncident) this.dropOldestTimelineRow(id);
+    else this.stmts.bumpTimelineCount.run(id);
+    this.writeTimelineRow(id, step, message, data);
+  }
+
+  /** Past the bound the timeline keeps its first entries and its newest: the oldest of the rest goes. */
+  private dropOldestTimelineRow(id: string): void {
+    this.stmts.dropTimelineRow.run(id, this.bounds.timelineHead);
+    this.stmts.bumpTimelineDropped.run(id);
+  }
+
+  private writeTimelineRow(id: string, step: string, message: string, data?: Record<string, unknown>): void {
     this.stmts.insertTimeline.run(id, now(), step, message, data === undefined ? null : JSON.stringify(data));
   }
 

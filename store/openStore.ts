@@ -98,6 +98,8 @@ export async function openStore(options: {
     // agent's own writes (checkpoints, timeline) survive a process crash and cost no fsync each, since a resumed
     // run reconciles with the target before it acts again.
     const ingestDb = openDatabase(options.dbPath, "normal", { checkpointPages: INGEST_CHECKPOINT_PAGES });
+    // The webhook never sleeps in SQLite's busy handler: it waits for the agent's write lock on a timer.
+    ingestDb.pragma("busy_timeout = 0");
     const walSync =
       (options.ingestDurability ?? "full") === "full" && options.dbPath !== ":memory:"
         ? new WalSync(options.dbPath)
@@ -105,7 +107,10 @@ export async function openStore(options: {
     return {
       kind: "sqlite",
       incidents: new SqliteIncidentRepository(local),
-      ingest: new SqliteIncidentRepository(ingestDb, walSync ? { commitSync: () => walSync.sync() } : {}),
+      ingest: new SqliteIncidentRepository(ingestDb, {
+        waitForLockAsync: true,
+        ...(walSync ? { commitSync: () => walSync.sync() } : {}),
+      }),
       ledger: new SqliteActionLedger(local),
       settings: new SqliteRuntimeSettings(local),
       predictions: new SqlitePredictionRepository(local),

@@ -72,11 +72,25 @@ export function makeTriage(deps: AgentDeps) {
       };
     }
     const located = await platform.locate(target);
-    if (!located.ok)
-      return {
-        target,
-        outcome: { status: "escalated", reason: `${located.code ?? "target_not_found"}: ${located.reason}` },
-      };
+    if (!located.ok) {
+      const reason = `${located.code ?? "target_not_found"}: ${located.reason}`;
+      // An object that exists but no catalog action acts on: the escalation is still a decision that names it and
+      // why, so a person (and the record) sees what was found.
+      if (located.code === "target_unsupported" && located.object)
+        await deps.incidents.saveDecision(incident.id, {
+          action: "none",
+          target: located.object,
+          params: {},
+          confidence: 1,
+          rationale: `${located.reason.charAt(0).toUpperCase()}${located.reason.slice(1)}.`,
+          contributions: { target_unsupported: 1 },
+          planner: "heuristic",
+          model: null,
+          promptVersion: null,
+          disposition: "escalate",
+        });
+      return { target, outcome: { status: "escalated", reason } };
+    }
     const protectedReason =
       selfReason(deps.self, located.target, located.instanceId) ??
       located.protectedReason ??

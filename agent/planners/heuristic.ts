@@ -112,12 +112,44 @@ const RULES: Rule[] = [
     why: "the newest revision's pods answer far more slowly than the previous revision's pods did under the same traffic (Prometheus history, per pod); the slowness came with the release, so rolling back restores the last fast one, while scaling out or restarting would keep the slow code",
   },
   {
+    when: ["errors_predate_revision"],
+    action: "escalate",
+    // Outweighs a bare restart of the symptom (with its runbook), not a cause the evidence names (from 0.6 up).
+    weight: 0.58,
+    family: "http_5xx",
+    why: "Prometheus history shows the server errors, but the previous revision's pods answered as many under the same traffic: the release did not bring them, so a rollback would change nothing, and nothing in the evidence names a cause a catalog action fixes; a person looks at the service's dependencies and inputs",
+  },
+  {
+    when: ["latency_predates_revision"],
+    action: "escalate",
+    weight: 0.58,
+    family: "latency_p95",
+    why: "Prometheus history shows the slowness, but the previous revision's pods answered as slowly under the same traffic: the release did not bring it, so a rollback would change nothing, and nothing in the evidence names a cause a catalog action fixes (one slow node, a slow dependency, saturation); a person looks",
+  },
+  {
     when: ["missing_secret"],
     unless: ["revision_introduced"],
     action: "escalate",
     weight: 0.95,
     family: "crashloop",
     why: "a Secret (or ConfigMap) the pods read is missing; restarting makes it worse (new pods cannot even start) and a rollback does not bring it back",
+  },
+  {
+    when: ["claim_unbound"],
+    action: "escalate",
+    // Outweighs a remembered restart or rollback: a new pod or an old revision waits on the same claim.
+    weight: 1.1,
+    family: "crashloop",
+    why: "the pods cannot be scheduled because a PersistentVolumeClaim they mount does not exist or is not Bound (named as the root cause, with the volume that holds on to an earlier claim when there is one); no catalog action binds a claim, and restarting, re-creating or rolling back the pods meets the same claim, so a person fixes the claim or its volume",
+  },
+  {
+    when: ["dependency_down"],
+    unless: ["revision_introduced"],
+    action: "escalate",
+    // Outweighs the rollback of a recent revision and a remembered restart: the service it needs is down.
+    weight: 1.05,
+    family: "crashloop",
+    why: "a service this one needs refuses its connections (nothing listens there, and that service's own pods do not serve); restarting or rolling back this service would fail the same way, so the dependency is where the cause is (named, with its own evidence)",
   },
   {
     when: ["crash_loop", "recent_rollout"],
@@ -653,11 +685,14 @@ export class HeuristicPlanner implements Planner {
     const notes = ticketNotes(key, signals);
     if (notes) Object.assign(base, { notes });
     if (key === "escalate") {
-      const named = restsOnDependency(evidence, entry)
-        ? describeTarget(evidence.dependency!.target)
-        : base.target;
+      const cause = restsOnDependency(evidence, entry) ? dependencyCause(evidence.dependency!) : undefined;
       return (
-        onDependency(evidence, entry) ?? { ...base, target: named, action: "none", disposition: "escalate" }
+        onDependency(evidence, entry) ?? {
+          ...base,
+          ...(cause ? { target: cause.target, rationale: `${base.rationale} ${cause.why}`.trim() } : {}),
+          action: "none",
+          disposition: "escalate",
+        }
       );
     }
     return {
@@ -683,6 +718,24 @@ function ticketNotes(action: string, signals: readonly Signal[]): string[] | und
     `Ticket: a memory leak in the running release buys time only until it fills the pods again. ${capitalise(leak.detail)}; ` +
       `${signals.find((s) => s.name === "memory_growth")?.detail ?? ""}. The restart is a stopgap: the owners should find and release a fix.`,
   ];
+}
+
+/**
+ * What an escalation resting on a dependency names: the dependency, or the root cause its own evidence names (a
+ * claim its pods wait on, a NetworkPolicy, a node), with that evidence's reason.
+ */
+function dependencyCause(dep: NonNullable<Evidence["dependency"]>): { target: string; why: string } {
+  const name = describeTarget(dep.target);
+  const [key, entry] =
+    [...scoreRules(dep.signals, dep.target).entries()].sort((a, b) => b[1].score - a[1].score)[0] ?? [];
+  const cause = entry ? rootCauseOf(entry.family, dep.signals, dep.target, key ?? "") : undefined;
+  if (!entry || key !== "escalate" || !cause) return { target: name, why: "" };
+  const behind = new Set(Object.keys(entry.parts).flatMap((k) => k.split("+")));
+  const details = dep.signals.filter((s) => behind.has(s.name)).map((s) => s.detail);
+  return {
+    target: cause,
+    why: `The evidence of ${name}, read on its own: ${entry.why.join("; ")} (${details.join("; ")}).`,
+  };
 }
 
 /** A dependency's own evidence must decide this strongly (a new revision's failure, not one weak symptom). */
@@ -754,6 +807,9 @@ function rootCauseOf(
   t: Target,
   action: string,
 ): string | undefined {
+  const claim = signals.find((s) => s.name === "claim_unbound")?.value;
+  if (typeof claim === "string" && t.kind === "k8s_workload")
+    return `${t.namespace}/persistentvolumeclaim/${claim}`;
   const policy = signals.find((s) => s.name === "egress_denied_by_policy")?.value;
   if (typeof policy === "string" && t.kind === "k8s_workload")
     return `${t.namespace}/networkpolicy/${policy}`;

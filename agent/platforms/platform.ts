@@ -37,6 +37,8 @@ export type Located =
       reason: string;
       /** Why, as a code: the object is not there (the default), or it is there and no catalog action acts on it. */
       code?: "target_not_found" | "target_unsupported";
+      /** With `target_unsupported`: the object as a decision names it (`ns/kind/name`), for the escalation. */
+      object?: string;
     };
 
 /** What an executed action reports back; stored on the action record. */

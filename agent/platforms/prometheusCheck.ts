@@ -2,6 +2,7 @@ import { alertExpression, type Alert } from "../../core/alert.ts";
 import { describeError } from "../../core/errors.ts";
 import type { IncidentAlert, Verification } from "../../core/types.ts";
 import { queryPrometheus } from "../../tools/prometheus/instantQuery.ts";
+import { recentWindow } from "./recentWindow.ts";
 
 type Check = Verification["evidence"][number];
 
@@ -25,8 +26,9 @@ const quote = (v: string) => JSON.stringify(v);
 
 /**
  * Re-evaluate each firing alert's own expression against PROMETHEUS_URL (never the host in
- * generatorURL). Healthy needs the target scraped up after the action, and the expression no longer
- * returning a series for it: an empty result from a target that is down is not healthy.
+ * generatorURL), over its recent data only (its rate windows shortened, see recentWindow.ts). Healthy needs the
+ * target scraped up after the action, and the expression no longer returning a series for it: an empty result
+ * from a target that is down is not healthy.
  */
 export async function prometheusChecks(
   prometheusUrl: string,
@@ -63,12 +65,14 @@ export async function prometheusChecks(
         });
         if (!ok) continue;
       }
-      const result = await queryPrometheus({ prometheusUrl, query: expr });
+      const query = recentWindow(expr);
+      const result = await queryPrometheus({ prometheusUrl, query });
       const matching = seriesOfAlert(result.series, alert);
       checks.push({
         check: `prometheus ${name}`,
         ok: matching.length === 0,
-        detail: matching.length === 0 ? `${expr} is false now` : `${expr} still true (${matching[0]!.value})`,
+        detail:
+          matching.length === 0 ? `${query} is false now` : `${query} still true (${matching[0]!.value})`,
       });
     } catch (err) {
       checks.push({ check: `prometheus ${name}`, ok: false, detail: describeError(err) });

@@ -20,6 +20,7 @@ import {
   resourceOf,
 } from "@aegisops/kube-sim";
 import type { Scenario } from "./scenario.ts";
+import { MetricHistory, recordedSim } from "./metricHistory.ts";
 
 type KubeEnvSpec = Extract<Scenario["environment"], { kind: "kubernetes" }>;
 type ClusterSpec = KubeEnvSpec["regions"][string];
@@ -41,6 +42,8 @@ export interface KubeEnv {
   advance(ms: number): void;
   /** A pod of the Deployment `namespace/name` (the newest not Ready, else the newest) in a cluster (default: main). */
   podName(target: string, region?: string): string;
+  /** With `environment.prometheus`: every cluster's metrics as scraped every 15 s of virtual time. */
+  history?: MetricHistory | undefined;
   stop(): Promise<void>;
 }
 
@@ -66,12 +69,20 @@ export interface KubeEnvOptions {
   tls?: boolean | undefined;
 }
 
+/** Where a cluster's scrapes go when the scenario serves a Prometheus, and the labels they carry. */
+interface Recording {
+  history: MetricHistory;
+  /** `cluster` on every series when the scenario has several clusters (a multi-cluster Prometheus' external label). */
+  labelled: boolean;
+}
+
 /** Starts one cluster's simulator and brings it through its setup, changes and faults. */
 async function startCluster(
   spec: ClusterSpec,
   name: string,
   scenario: Scenario,
   opts: KubeEnvOptions,
+  recording?: Recording,
 ): Promise<KubeSim> {
   const where = name === scenario.id ? "" : ` (region ${name})`;
   const fixture =
@@ -79,7 +90,7 @@ async function startCluster(
   const registry = spec.registry !== undefined ? textOrFile(spec.registry, scenario) : undefined;
   let sim: KubeSim;
   try {
-    sim = await startKubeSim({
+    const started = await startKubeSim({
       clock: "virtual",
       port: 0,
       rbac: readFileSync(RBAC_FILE, "utf8"),
@@ -89,6 +100,9 @@ async function startCluster(
       ...(fixture !== undefined ? { fixture } : {}),
       ...(registry !== undefined ? { registry } : {}),
     });
+    sim = recording
+      ? recordedSim(started, recording.history, name, recording.labelled ? { cluster: name } : {})
+      : started;
   } catch (err) {
     throw new AegisError("config_invalid", `${scenario.file}${where}: ${(err as Error).message}`);
   }
@@ -147,14 +161,17 @@ export async function startKubeEnv(
 ): Promise<KubeEnv> {
   const main = spec.region ?? scenario.id;
   const sims = new Map<string, KubeSim>();
+  const recording = spec.prometheus
+    ? { history: new MetricHistory(), labelled: Object.keys(spec.regions).length > 0 }
+    : undefined;
   const stopAll = () => Promise.all([...sims.values()].map((s) => s.stop())).then(() => undefined);
   const advance = (ms: number) => {
     for (const s of sims.values()) s.advance(ms);
   };
   try {
-    sims.set(main, await startCluster(spec, main, scenario, opts));
+    sims.set(main, await startCluster(spec, main, scenario, opts, recording));
     for (const [name, region] of Object.entries(spec.regions))
-      sims.set(name, await startCluster(region, name, scenario, opts));
+      sims.set(name, await startCluster(region, name, scenario, opts, recording));
     // One timeline: each cluster's set-up let a different amount of time pass; the others catch up.
     const latest = Math.max(...[...sims.values()].map((s) => s.clock.now()));
     for (const s of sims.values()) if (latest > s.clock.now()) s.advance(latest - s.clock.now());
@@ -179,6 +196,7 @@ export async function startKubeEnv(
     adminKubeconfig: mergedKubeconfig(sims, main, "admin"),
     advance,
     podName: (target, region) => podName(clusterOf(region), target, scenario),
+    history: recording?.history,
     stop: stopAll,
   };
 }

@@ -25,6 +25,7 @@ import { expectedRootCauses } from "./score.ts";
 import { resolvePodLabels, resolvePodRefs, startKubeEnv, type KubeEnv } from "./kubeEnv.ts";
 import { toPayload } from "./payload.ts";
 import { startFakeAlertmanager, type FakeAlertmanager } from "./fakeAlertmanager.ts";
+import { startFakePrometheus } from "./fakePrometheus.ts";
 import { createRecordedDockerPlatform } from "./recordedDocker.ts";
 import { sourceOf, type CassetteSource } from "../../agent/planners/llm/cassette.ts";
 import type { Scenario } from "./scenario.ts";
@@ -148,6 +149,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       am = await startFakeAlertmanager(scenario.alertmanager, () => clock.now());
       cleanup.unshift(() => am!.stop());
       vars.ALERTMANAGER_URL = am.url;
+    }
+    if (kube?.history) {
+      const prom = await startFakePrometheus(kube.history, () => clock.now());
+      cleanup.unshift(() => prom.stop());
+      vars.PROMETHEUS_URL = prom.url;
     }
     const config = loadConfig(vars);
     if (scenario.memory.length > 0) await seedScenarioMemory(config, scenario);

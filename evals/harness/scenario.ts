@@ -175,6 +175,12 @@ const kubernetesEnv = z
      * policy says otherwise, every cluster is mapped to its context under `clusters:`.
      */
     regions: z.record(regionName, regionEnv).default({}),
+    /**
+     * Serve a Prometheus (PROMETHEUS_URL) over the clusters' own metrics, scraped every 15 s of their virtual time
+     * from the start (evals/harness/fakePrometheus.ts): the history readers (latency or 5xx that began with a
+     * revision, memory growth) and the alert-expression checks run as with a real one. Default false.
+     */
+    prometheus: z.boolean().default(false),
   })
   .strict()
   .superRefine((env, ctx) => {

@@ -188,6 +188,67 @@ describe.each(kinds.map((k) => [k.name, k] as const))("store contract on %s", (_
       expect(new Set(await repo.listUnfinished())).toEqual(new Set([w!.incidentId, a, d, c]));
     });
 
+    it("a group commit of firing alerts, several per target, comes out as the alerts one by one", async () => {
+      const cache: Target = { kind: "docker_container", key: "docker:container/cache", name: "cache" };
+      const [w] = await repo.ingest([{ alert: alert("w1"), target: web }], at());
+      const out = await repo.ingest(
+        [
+          { alert: alert("a1"), target: api },
+          { alert: alert("a2"), target: api },
+          { alert: alert("w1"), target: web },
+          { alert: alert("w2"), target: web },
+          { alert: alert("c1"), target: cache },
+          { alert: alert("a3"), target: api },
+        ],
+        at(),
+      );
+      expect(out.map((o) => o.outcome)).toEqual([
+        "created",
+        "joined",
+        "repeat",
+        "joined",
+        "created",
+        "joined",
+      ]);
+      const [a, a2, w1, w2, c, a3] = out.map((o) => o.incidentId);
+      expect([a2, a3]).toEqual([a, a]);
+      expect([w1, w2]).toEqual([w!.incidentId, w!.incidentId]);
+      expect(new Set([a, c, w!.incidentId])).toHaveLength(3);
+      const apiIncident = (await repo.get(a!))!;
+      expect(apiIncident.alerts.map((x) => x.fingerprint)).toEqual(["a1", "a2", "a3"]);
+      expect(apiIncident.timeline.map((t) => t.step)).toEqual(["received", "alert_joined", "alert_joined"]);
+      expect((await repo.get(w!.incidentId))!.alerts.map((x) => x.fingerprint)).toEqual(["w1", "w2"]);
+    });
+
+    it("a group commit past the bounds keeps and counts what one by one would", async () => {
+      const bounded = (await store.second({ alertsPerIncident: 2, timelinePerIncident: 4, timelineHead: 1 }))
+        .incidents;
+      // Within the timeline's bound: four alerts of one target, two kept whole.
+      const four = await bounded.ingest(
+        ["b1", "b2", "b3", "b4"].map((f) => ({ alert: alert(f), target: api })),
+        at(),
+      );
+      expect(four.map((o) => o.outcome)).toEqual(["created", "joined", "joined", "joined"]);
+      const b = (await bounded.get(four[0]!.incidentId))!;
+      expect(b.alerts.map((x) => x.labels.alertname)).toEqual(["A-b1", "A-b2"]);
+      expect(b.omitted).toEqual({ alerts: 2, timeline: 0 });
+      expect(b.timeline).toHaveLength(4);
+      // Past the timeline's bound: the head and the newest entries stay.
+      const six = await bounded.ingest(
+        ["d1", "d2", "d3", "d4", "d5", "d6"].map((f) => ({ alert: alert(f), target: web })),
+        at(),
+      );
+      expect(new Set(six.map((o) => o.incidentId))).toHaveLength(1);
+      const d = (await bounded.get(six[0]!.incidentId))!;
+      expect(d.timeline.map((t) => t.message)).toEqual([
+        "alert A-d1 opened the incident",
+        "alert A-d4 joined the incident",
+        "alert A-d5 joined the incident",
+        "alert A-d6 joined the incident",
+      ]);
+      expect(d.omitted).toEqual({ alerts: 4, timeline: 2 });
+    });
+
     it("a new firing of a target whose incident finished opens a new incident", async () => {
       const [a] = await repo.ingest([{ alert: alert("f1"), target: web }], at());
       await repo.setStatus(a!.incidentId, "resolved", "verified healthy");

@@ -4,13 +4,20 @@ import { signal } from "../../signals.ts";
 
 /** A caller's log line about a call to another service that never got an answer (timeouts, resets, retransmits). */
 const CALL_LOST =
-  /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,40}\b(timed out|timeout|retransmi\w*|connection reset|no route to host|i\/o timeout)/i;
+  /\bcalls? to "?([\w.-]*\w)"?(?::\d+)?(?![\w.-]).{0,40}\b(timed out|timeout|retransmi\w*|connection reset|no route to host|i\/o timeout)/i;
+/**
+ * A log line about a connection to a named service that was refused or found nothing to connect to (nothing listens:
+ * the service is down or has no endpoints), as Go, Node, Python and JDBC clients word it.
+ */
+const CONNECT_REFUSED =
+  /\b(?:cannot|can't|could not|couldn't|failed to|unable to|error) (?:connect(?:ing)?|reach)(?: to)? "?([a-z0-9][\w.-]*\w)"?(?::\d+)?(?![\w.-]).{0,100}\b(?:connection refused|ECONNREFUSED|no endpoints available|no healthy upstream)/i;
 /** A caller's log line about a call that the other service answered with a server error. */
-const CALL_FAILED = /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,20}\bfailed\b.{0,20}\b(HTTP|status) 5\d\d\b/i;
+const CALL_FAILED =
+  /\bcalls? to "?([\w.-]*\w)"?(?::\d+)?(?![\w.-]).{0,20}\bfailed\b.{0,20}\b(HTTP|status) 5\d\d\b/i;
 /** A caller's log line about a dependency that answers, but slowly (a database's slow queries, a slow call). */
 const DEPENDENCY_SLOW = [
   /\bslow (?:query|queries|responses?|calls?) (?:on|to|from|against) "?([\w.-]+)/i,
-  /\bcalls? to "?([\w.-]+?)"?(?::\d+)?\b.{0,30}\b(?:took (?:\d{4,}\s?ms|\d+(?:\.\d+)?\s?s)\b|(?:is |was )?slow\b)/i,
+  /\bcalls? to "?([\w.-]*\w)"?(?::\d+)?(?![\w.-]).{0,30}\b(?:took (?:\d{4,}\s?ms|\d+(?:\.\d+)?\s?s)\b|(?:is |was )?slow\b)/i,
 ];
 /** Lines naming the same slow dependency before it counts: one slow query is not a slow database. */
 const DEPENDENCY_SLOW_LINES = 3;
@@ -39,6 +46,7 @@ function mostNamed(lines: string[], re: RegExp): { name: string; line: string; c
  * - `callee_unreachable`: calls to one service time out or reset (the network between them, or the callee's node).
  * - `callee_errors`: that service answers the calls with server errors (its own bug, not the network).
  * - `dependency_slow`: a dependency (a database, another service) answers, but slowly, in several lines.
+ * - `dependency_down`: connections to one service are refused (nothing listens there): the service is down.
  */
 export function callerSignals(logs: Record<string, string[]>): Signal[] {
   const lines = Object.values(logs).flat();
@@ -66,6 +74,15 @@ export function callerSignals(logs: Record<string, string[]>): Signal[] {
       ),
     );
   }
+  const refused = mostNamed(lines, CONNECT_REFUSED);
+  if (refused && !lost)
+    out.push(
+      signal(
+        "dependency_down",
+        refused.name,
+        `${refused.count} log line(s) of connections to ${refused.name} refused (nothing listens there), e.g. "${refused.line.slice(0, 140)}"`,
+      ),
+    );
   if (failed) {
     out.push(
       signal(

@@ -30,6 +30,9 @@ import { undoAction, undoConflict } from "./actions/undo.ts";
 import { createKubeTools } from "./tools.ts";
 import { observeCallee as observeCalleeOf } from "./observers/callee.ts";
 import { observeDatabase as observeDatabaseOf } from "./observers/database.ts";
+import { observeClaims } from "./observers/claims.ts";
+import { meshCallees } from "./observers/meshCallees.ts";
+import { rolloutStatusText } from "./unsupportedKinds.ts";
 import { observeDependency } from "./observers/dependency.ts";
 import {
   hotPartitionSignals,
@@ -91,7 +94,12 @@ const REAL_CLOCK: AgentClock = {
   sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
 };
 /** Caller-side signals that already name the service a symptom comes from. */
-const NAMING: readonly string[] = ["callee_errors", "dependency_slow", "callee_unreachable"];
+const NAMING: readonly string[] = [
+  "callee_errors",
+  "dependency_slow",
+  "callee_unreachable",
+  "dependency_down",
+];
 const FAILING_WAIT = new Set(["CrashLoopBackOff", "CreateContainerConfigError", "CreateContainerError"]);
 
 /** Kubernetes workloads (deployments, pods) and nodes as a Platform, built from the Kubernetes tools. */
@@ -100,7 +108,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
   const protectedNs = new Set(opts.policy?.protectedNamespaces ?? ["kube-system", "aegisops"]);
   const tools = createKubeTools(opts);
   // Each evidence source reads the cluster (or Prometheus) on its own (observers/).
-  const observerDeps = { kube, tools, prometheusUrl: opts.prometheusUrl };
+  const observerDeps = { kube, tools, prometheusUrl: opts.prometheusUrl, now: opts.clock?.now ?? Date.now };
   const observeVersions = (tr: TrafficSettings, tail?: number) => observeVersionsOf(observerDeps, tr, tail);
   const measuredLag = (group: string, errors: string[]) => measuredLagOf(observerDeps, group, errors);
   const observeCallee = (t: Workload, callee: string, errors: string[]) =>
@@ -292,13 +300,16 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       } else {
         // The object is read so the person gets the truth: it exists (or not), and no catalog action acts on it.
         const ref = { name: target.name, namespace: target.namespace };
-        await (target.workload === "statefulset"
-          ? kube.apps.readNamespacedStatefulSet(ref)
-          : kube.apps.readNamespacedDaemonSet(ref));
+        const read =
+          target.workload === "statefulset"
+            ? await kube.apps.readNamespacedStatefulSet(ref)
+            : await kube.apps.readNamespacedDaemonSet(ref);
+        const status = rolloutStatusText(read);
         return {
           ok: false,
           code: "target_unsupported",
-          reason: `${target.workload} ${target.namespace}/${target.name} exists, but no catalog action acts on a ${target.workload}; a person takes it (an alert naming one of its pods lets AegisOps investigate that pod)`,
+          object: `${target.namespace}/${target.workload}/${target.name}`,
+          reason: `${target.workload} ${target.namespace}/${target.name} exists${status ? ` (${status})` : ""}, but no catalog action acts on a ${target.workload}; a person takes it (an alert naming one of its pods lets AegisOps investigate that pod)`,
         };
       }
       const uid = meta?.uid ?? null;
@@ -572,6 +583,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       // A Service meant for these pods that routes nowhere: the pods look fine, the traffic never reaches them.
       const routing = await observeServiceRouting(observerDeps, t, obs, errors);
       if (routing.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...routing];
+      // Pods Pending on a claim that does not bind: the claim (and a volume holding an old one) is the cause.
+      const claims = await observeClaims(observerDeps, t, obs, errors);
+      if (claims.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...claims];
       const db = settingsFor(t)?.settings.database;
       if (db) {
         const dbSignals = await observeDatabase(t, db, obs.pods, errors);
@@ -581,13 +595,17 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
       const latency = latencyAlert(alerts);
       if (latency) {
         const own = await observeLatency(observerDeps, t.namespace, obs.rollout, latency, errors, since);
-        if (own.signals.length > 0)
-          signals = [...signals.filter((s) => s.name !== "healthy"), ...own.signals];
-        else if (!signals.some((s) => NAMING.includes(s.name))) {
-          const calls = settingsFor(t)?.settings.calls ?? [];
+        let found = own.signals.some((s) => s.name === "latency_began_with_revision") ? own.signals : [];
+        if (found.length === 0 && !signals.some((s) => NAMING.includes(s.name))) {
+          // The policy's `calls`, and what the service mesh's own request metrics say this workload calls.
+          const listed = settingsFor(t)?.settings.calls ?? [];
+          const calls = [...new Set([...listed, ...(await meshCallees(observerDeps, t, errors))])];
           const slow = await observeCallees(observerDeps, t, calls, latency, errors, since);
-          if (slow) signals = [...signals.filter((s) => s.name !== "healthy"), slow];
+          if (slow) found = [slow];
         }
+        // Neither its release nor a callee: that its slowness predates the release is still worth saying.
+        if (found.length === 0) found = own.signals;
+        if (found.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...found];
       }
       // Server errors from history (PROMETHEUS_URL): did they come with the newest revision?
       const errorRead = errorAlert(alerts);
@@ -596,7 +614,7 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
         if (own.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...own];
       }
       // The service the symptom comes from, read on its own: its evidence says whether acting on it is supported.
-      const dependency = await observeDependency(
+      let dependency = await observeDependency(
         observerDeps,
         t,
         signals,
@@ -606,11 +624,20 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           // The dependency is read by the observers its own policy entry maps, as its own incident would be.
           more: async (w, seen, errs, reached) => {
             const mapped = settingsFor(w)?.settings.database ?? databaseBehind(reached);
-            return mapped ? observeDatabase(w, mapped, seen.pods, errs) : [];
+            return [
+              ...(mapped ? await observeDatabase(w, mapped, seen.pods, errs) : []),
+              ...(await observeClaims(observerDeps, w, seen, errs)),
+            ];
           },
         },
         errors,
       );
+      // Refused connections to a service whose own pods are Ready and serve: it is up, the refusal is this side's
+      // (a wrong port or address), so it is not named as the cause.
+      if (dependency?.via === "dependency_down" && dependency.signals.some((s) => s.name === "healthy")) {
+        signals = signals.filter((s) => s.name !== "dependency_down");
+        dependency = undefined;
+      }
       return {
         collectedAt,
         signals,

@@ -45,7 +45,9 @@ export function revisionLevels(
  * - `latency_began_with_revision` (value: the revision): the newest revision's pods answer at least twice as slowly
  *   (and 100 ms slower) than the previous revision's pods did in the same window. The previous revision ran fine, so
  *   a rollback restores it; the comparison is of the two releases under the same traffic, not of before and after.
- * Nothing when only one revision has readings, or both are as slow (load or a dependency, not the release).
+ * - `latency_predates_revision` (value: the revision): both revisions have readings and the newest is not that much
+ *   slower: whatever the alert sees, the release did not bring it (load or a dependency), and a rollback would not help.
+ * Nothing when only one revision has readings.
  */
 export function latencySignals(
   rollout: DeploymentSnapshot | undefined,
@@ -58,7 +60,14 @@ export function latencySignals(
   const now = levels.get(newest.revision);
   const before = levels.get(previous.revision);
   if (!now || !before) return [];
-  if (now.level < before.level * SLOWER_RATIO || now.level - before.level < SLOWER_BY_S) return [];
+  if (now.level < before.level * SLOWER_RATIO || now.level - before.level < SLOWER_BY_S)
+    return [
+      signal(
+        "latency_predates_revision",
+        newest.revision,
+        `${quantile} latency of revision ${newest.revision} is ${ms(now.level)} over ${now.readings} reading(s), against ${ms(before.level)} for revision ${previous.revision} in the same window (Prometheus history): the release did not make it slower, so a rollback would not make it faster`,
+      ),
+    ];
   return [
     signal(
       "latency_began_with_revision",
@@ -96,7 +105,9 @@ const ERROR_TIMES = 5;
  * Whether server errors began with the newest revision, from the pods' own 5xx ratio in history. Pure.
  * - `errors_began_with_revision` (value: the revision): the newest revision's pods answer at least 5 % of requests
  *   with 5xx, five times the previous revision's pods' share in the same window.
- * Nothing when only one revision has readings, or both err alike (a dependency, not the release).
+ * - `errors_predate_revision` (value: the revision): the previous revision's pods answered at least 5 % 5xx as well
+ *   (and the newest not five times more): the errors did not come with the release.
+ * Nothing when only one revision has readings, or neither errs.
  */
 export function errorSignals(rollout: DeploymentSnapshot | undefined, pods: readonly PodLatency[]): Signal[] {
   const [newest, previous] = rollout?.revisions ?? [];
@@ -104,8 +115,18 @@ export function errorSignals(rollout: DeploymentSnapshot | undefined, pods: read
   const levels = revisionLevels(rollout, pods);
   const now = levels.get(newest.revision);
   const before = levels.get(previous.revision);
-  if (!now || !before || now.level < ERROR_RATIO || now.level < before.level * ERROR_TIMES) return [];
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  if (!now || !before) return [];
+  if (now.level < ERROR_RATIO || now.level < before.level * ERROR_TIMES)
+    return before.level >= ERROR_RATIO
+      ? [
+          signal(
+            "errors_predate_revision",
+            newest.revision,
+            `revision ${newest.revision} answers ${pct(now.level)} of requests with 5xx, and revision ${previous.revision} answered ${pct(before.level)} in the same window (Prometheus history): the errors were there before the release, so a rollback would not end them`,
+          ),
+        ]
+      : [];
   return [
     signal(
       "errors_began_with_revision",

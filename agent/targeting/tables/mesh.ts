@@ -2,9 +2,10 @@ import { fromPolicy, policyEntry } from "./policyMap.ts";
 import { k8sRef, k8sWorkload, serviceOfHost, type LabelTable } from "./table.ts";
 
 /**
- * Istio standard metrics (`destination_workload`, `destination_service*`, `destination_canonical_service`) and
- * Linkerd proxy metrics (`deployment`/`dst_deployment`, `authority`). The destination is the one that answers: the
- * workload whose requests fail or are slow.
+ * Istio standard metrics (`destination_workload`, `destination_service*`, `destination_canonical_service`,
+ * `source_workload`) and Linkerd proxy metrics (`deployment`/`dst_deployment`/`dst_statefulset`/`dst_daemonset`/
+ * `dst_service`, `authority`). The destination is the one that answers: the workload whose requests fail or are
+ * slow; the source (the client) only when the alert names no destination.
  */
 export const MESH: LabelTable = {
   name: "service-mesh",
@@ -58,6 +59,20 @@ export const MESH: LabelTable = {
       resolve: (l, ctx) => k8sWorkload(ctx, l.dst_namespace!, "deployment", l.dst_deployment!),
     },
     {
+      needs: ["dst_statefulset", "dst_namespace"],
+      resolve: (l, ctx) => k8sWorkload(ctx, l.dst_namespace!, "statefulset", l.dst_statefulset!),
+    },
+    {
+      needs: ["dst_daemonset", "dst_namespace"],
+      resolve: (l, ctx) => k8sWorkload(ctx, l.dst_namespace!, "daemonset", l.dst_daemonset!),
+    },
+    {
+      // Linkerd's outbound metrics name the Service called when the destination is not a workload it knows.
+      needs: ["dst_service", "dst_namespace"],
+      resolve: (l, ctx) =>
+        k8sRef(ctx, "service", l.dst_service!, l.dst_namespace, `dst_service="${l.dst_service}"`),
+    },
+    {
       needs: ["authority"],
       resolve: (l, ctx) => {
         const svc = serviceOfHost(l.authority?.replace(/:\d+$/, ""));
@@ -65,6 +80,18 @@ export const MESH: LabelTable = {
           ? k8sRef(ctx, "service", svc.name, svc.namespace, `authority="${l.authority}"`)
           : undefined;
       },
+    },
+    {
+      // A rule grouped by the client alone (its outbound error rate or latency): the caller is what it is about.
+      needs: ["source_workload", "source_workload_namespace"],
+      resolve: (l, ctx) =>
+        k8sRef(
+          ctx,
+          "workload",
+          l.source_workload!,
+          l.source_workload_namespace,
+          `source_workload="${l.source_workload}"`,
+        ),
     },
     {
       // Rules that aggregate `by (deployment)` drop the namespace: only the policy can say which one it is.

@@ -112,6 +112,96 @@ describe("service-mesh table", () => {
       "k8s::bookinfo/service/reviews",
     );
   });
+  // One case per row of the table (agent/targeting/tables/mesh.ts), as Istio's and Linkerd's proxies label them.
+  const istioPair = {
+    reporter: "source",
+    source_workload: "productpage-v1",
+    source_workload_namespace: "bookinfo",
+    response_code: "503",
+  };
+  it.each([
+    [
+      "Istio destination_workload(+_namespace), the caller's labels beside it",
+      { ...istioPair, destination_workload: "reviews-v2", destination_workload_namespace: "bookinfo" },
+      "k8s::bookinfo/workload/reviews-v2",
+    ],
+    [
+      "Istio destination_service_name(+_namespace)",
+      { ...istioPair, destination_service_name: "reviews", destination_service_namespace: "bookinfo" },
+      "k8s::bookinfo/service/reviews",
+    ],
+    [
+      "Istio destination_service as a cluster DNS name",
+      { ...istioPair, destination_service: "ratings.bookinfo.svc.cluster.local" },
+      "k8s::bookinfo/service/ratings",
+    ],
+    [
+      "Istio destination_canonical_service in destination_workload_namespace",
+      { destination_canonical_service: "details", destination_workload_namespace: "bookinfo" },
+      "k8s::bookinfo/workload/details",
+    ],
+    [
+      "Linkerd outbound dst_deployment + dst_namespace (the client's own deployment beside it)",
+      {
+        direction: "outbound",
+        deployment: "web",
+        namespace: "shop",
+        dst_deployment: "checkout",
+        dst_namespace: "shop",
+      },
+      "k8s::shop/deployment/checkout",
+    ],
+    [
+      "Linkerd dst_statefulset",
+      {
+        direction: "outbound",
+        deployment: "web",
+        namespace: "shop",
+        dst_statefulset: "pg",
+        dst_namespace: "db",
+      },
+      "k8s::db/statefulset/pg",
+    ],
+    [
+      "Linkerd dst_daemonset",
+      {
+        direction: "outbound",
+        deployment: "web",
+        namespace: "shop",
+        dst_daemonset: "agent",
+        dst_namespace: "ops",
+      },
+      "k8s::ops/daemonset/agent",
+    ],
+    [
+      "Linkerd dst_service when no destination workload is labelled",
+      {
+        direction: "outbound",
+        deployment: "web",
+        namespace: "shop",
+        dst_service: "payments",
+        dst_namespace: "pay",
+      },
+      "k8s::pay/service/payments",
+    ],
+    [
+      "Linkerd authority host:port",
+      { direction: "outbound", authority: "checkout.shop.svc.cluster.local:8080" },
+      "k8s::shop/service/checkout",
+    ],
+    [
+      "Istio source_workload alone (a client's outbound error rate): the caller",
+      istioPair,
+      "k8s::bookinfo/workload/productpage-v1",
+    ],
+  ])("%s", (_, labels, want) => {
+    expect(key(labels)).toBe(want);
+  });
+  it("Linkerd inbound metrics: the server's own deployment + namespace → that Deployment (the Kubernetes table)", () => {
+    expect(key({ direction: "inbound", deployment: "checkout", namespace: "shop" })).toBe(
+      "k8s::shop/deployment/checkout",
+    );
+  });
 });
 
 describe("messaging tables (Kafka, Burrow, RabbitMQ, SQS)", () => {

@@ -7,7 +7,7 @@ import { observeLatency, type LatencyQuery } from "./latency.ts";
 import { deploymentBehind, serviceRef } from "./serviceBehind.ts";
 
 /** The caller-side signals that name the service a symptom comes from. */
-const NAMING = ["callee_errors", "dependency_slow"] as const;
+const NAMING = ["callee_errors", "dependency_slow", "dependency_down"] as const;
 
 /** What a dependency is read with beside its pods: its latency history, and the observers its policy entry adds. */
 export interface DependencyReads {
@@ -96,8 +96,9 @@ async function observeOne(
     // Its own latency history, when the victim's symptom is latency: did the slowness come with its new revision?
     const { latency } = reads;
     const slow = latency
-      ? (await observeLatency(deps, ref.namespace, seen.obs.rollout, latency.query, errors, latency.since))
-          .signals
+      ? (
+          await observeLatency(deps, ref.namespace, seen.obs.rollout, latency.query, errors, latency.since)
+        ).signals.filter((s) => s.name === "latency_began_with_revision")
       : [];
     const more = (await reads.more?.(target, seen.obs, errors, ref)) ?? [];
     const extra = [...slow, ...more];

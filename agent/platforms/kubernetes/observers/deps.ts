@@ -6,4 +6,9 @@ export interface ObserverDeps {
   kube: KubeClients;
   tools: KubeTools;
   prometheusUrl?: string | undefined;
+  /**
+   * The agent's clock (epoch ms): where a history read ends. The machine's in production; a simulated cluster's in
+   * the evals, whose Prometheus stamps samples with that cluster's time.
+   */
+  now?: (() => number) | undefined;
 }

@@ -31,7 +31,7 @@ const podsOf = (namespace: string, rollout: DeploymentSnapshot) =>
   `namespace=${JSON.stringify(namespace)},pod=~${JSON.stringify(`${rollout.name}-.+`)}`;
 
 /** The window a revision comparison reads: from a little before the newest revision began (or the alert) to now. */
-function revisionWindow(rollout: DeploymentSnapshot, since?: number) {
+function revisionWindow(deps: ObserverDeps, rollout: DeploymentSnapshot, since?: number) {
   const newest = rollout.revisions[0];
   const began = newest?.createdAt ? Date.parse(newest.createdAt) : Number.NaN;
   const from = Math.min(
@@ -39,7 +39,7 @@ function revisionWindow(rollout: DeploymentSnapshot, since?: number) {
     Number.isFinite(began) ? began : Number.POSITIVE_INFINITY,
   );
   return alertWindow(
-    { since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined },
+    { since: Number.isFinite(from) ? from - BEFORE_REVISION_MS : undefined, now: deps.now?.() },
     { minMs: MIN_WINDOW_MS, maxMs: MAX_WINDOW_MS, steps: STEPS },
   );
 }
@@ -74,7 +74,7 @@ export async function observeLatency(
 ): Promise<{ signals: Signal[]; pods: PodLatency[] }> {
   const newest = rollout?.revisions[0];
   if (!deps.prometheusUrl || !rollout || !newest) return { signals: [], pods: [] };
-  const window = revisionWindow(rollout, since);
+  const window = revisionWindow(deps, rollout, since);
   const scale = /millisecond/.test(query.histogram) ? 1000 : 1;
   const promql =
     `histogram_quantile(${query.quantile}, sum by (le, pod) (rate(${query.histogram}_bucket{${podsOf(namespace, rollout)}}[${RATE_RANGE}])))` +
@@ -197,7 +197,7 @@ export async function observeErrors(
     const range = await queryPrometheusRange({
       prometheusUrl: deps.prometheusUrl,
       query: promql,
-      ...revisionWindow(rollout, since),
+      ...revisionWindow(deps, rollout, since),
       timeoutMs: 5000,
     });
     const series = range.series

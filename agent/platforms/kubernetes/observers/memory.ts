@@ -29,6 +29,7 @@ export async function observeMemory(
         pods: obs.pods,
         container: t.container,
         since,
+        now: clock.now(),
       });
       if (history) return memorySignals(history, obs.rollout, clusterNow(obs));
     } catch (err) {

@@ -97,10 +97,23 @@ describe("latency read from history, per revision", () => {
       [pod("bidder-a1-x1", 1.8), pod("bidder-b2-y1", 1.9)],
       "p95",
     );
-    expect(bothSlow).toEqual([]);
+    // Both as slow: said so (the release did not bring it), and the decision escalates instead of rolling back.
+    expect(bothSlow).toHaveLength(1);
+    expect(bothSlow[0]).toMatchObject({ name: "latency_predates_revision", value: 2 });
+    expect(bothSlow[0]!.detail).toMatch(/revision 2 is 1900 ms .* against 1800 ms for revision 1/);
+    const escalated = await decide([
+      ...bothSlow,
+      { name: "recent_rollout", value: 2, detail: "" },
+      { name: "slow_responses", value: true, detail: "" },
+    ]);
+    expect(escalated.action).toBe("none");
+    expect(escalated.disposition).toBe("escalate");
+    expect(escalated.rationale).toMatch(/previous revision's pods answered as slowly/);
     expect(
-      latencySignals(rollout(v2, v1), [pod("bidder-a1-x1", 0.02), pod("bidder-b2-y1", 0.08)], "p95"),
-    ).toEqual([]);
+      latencySignals(rollout(v2, v1), [pod("bidder-a1-x1", 0.02), pod("bidder-b2-y1", 0.08)], "p95").map(
+        (x) => x.name,
+      ),
+    ).toEqual(["latency_predates_revision"]);
     expect(latencySignals(rollout(v2, v1), [pod("bidder-b2-y1", 1.9)], "p95")).toEqual([]);
     expect(latencySignals(rollout(v2), [pod("bidder-b2-y1", 1.9)], "p95")).toEqual([]);
     // A Deployment whose name extends this one's (bidder-b2…) is not its revision's pod.
@@ -157,7 +170,13 @@ describe("latency read from history, per revision", () => {
     const d = await decide([s!]);
     expect(d.action).toBe("rollback_deployment");
     expect(d.family).toBe("http_5xx");
-    expect(errorSignals(rollout(v2, v1), [pod("bidder-a1-x1", 0.5), pod("bidder-b2-y1", 0.6)])).toEqual([]);
+    const both = errorSignals(rollout(v2, v1), [pod("bidder-a1-x1", 0.5), pod("bidder-b2-y1", 0.6)]);
+    expect(both).toHaveLength(1);
+    expect(both[0]).toMatchObject({ name: "errors_predate_revision", value: 2 });
+    expect(both[0]!.detail).toMatch(/answers 60\.0 % .* revision 1 answered 50\.0 %/);
+    const escalated = await decide([...both, { name: "http_errors", value: true, detail: "" }]);
+    expect(escalated.action).toBe("none");
+    expect(escalated.rationale).toMatch(/previous revision's pods answered as many/);
     expect(errorSignals(rollout(v2, v1), [pod("bidder-a1-x1", 0), pod("bidder-b2-y1", 0.02)])).toEqual([]);
     expect(errorSignals(rollout(v2), [pod("bidder-b2-y1", 0.6)])).toEqual([]);
   });

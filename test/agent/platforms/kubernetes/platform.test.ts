@@ -95,11 +95,17 @@ describe("Kubernetes platform: reconcile after a crash, and undo", () => {
       workload: "daemonset" as const,
       name: ds.metadata.name,
     };
-    expect(await cluster.platform.locate(target)).toMatchObject({
+    const located = await cluster.platform.locate(target);
+    expect(located).toMatchObject({
       ok: false,
       code: "target_unsupported",
-      reason: expect.stringMatching(/exists, but no catalog action acts on a daemonset/),
+      object: `${ds.metadata.namespace}/daemonset/${ds.metadata.name}`,
+      reason: expect.stringMatching(
+        /exists \(\d+ desired, \d+ Ready, \d+ on the newest template\), but no catalog action acts on a daemonset/,
+      ),
     });
+    // A DaemonSet whose pods all run Ready says so, and no rollout to undo.
+    expect(located.ok === false && located.reason).not.toMatch(/stopped|rollout undo/);
     expect(await cluster.platform.locate({ ...target, name: "no-such-daemonset" })).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/not found in the cluster/),
