@@ -301,7 +301,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["http_errors", "recent_rollout"],
-    unless: ["crash_loop", "upstream_throttled"],
+    unless: ["crash_loop", "upstream_throttled", "errors_predate_revision"],
     action: "rollback_deployment",
     weight: 0.8,
     family: "http_5xx",

@@ -41,8 +41,9 @@ const ERROR_RATE_LOG = /\b(?:errors?(?: rate| ratio)?|5xx)\b[\s:=(]{0,3}(\d{1,3}
 /** The error rate a summary line must report to count as a server-error line (a few percent is everyday noise). */
 const ERROR_RATE_MIN_PERCENT = 5;
 /** A line that reports server errors: an error line naming a 5xx or a crash, or a summary with a high error rate. */
-const serverErrorLine = (l: string): boolean => {
-  if (SERVER_ERROR_LOG.test(l)) return true;
+const serverErrorLine = (l: string): boolean => SERVER_ERROR_LOG.test(l) || highErrorRate(l);
+/** A summary line reporting an error rate of 5 % or more. */
+const highErrorRate = (l: string): boolean => {
   const rate = ERROR_RATE_LOG.exec(l);
   return rate !== null && Number(rate[1]) >= ERROR_RATE_MIN_PERCENT;
 };
@@ -148,8 +149,14 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   const oomers = pods.filter(oomKilled);
   const blocked = pods.filter(configBlocked);
   const logOf = (p: PodSnapshot) => obs.logs[p.name] ?? [];
+  // A summary's error rate says nothing of where the errors come from (a failing callee, a port nobody serves):
+  // it counts only for the pods of a new revision, whose rollout it then points at; ERROR lines count everywhere.
+  const newRevision = (p: PodSnapshot) => released !== undefined && p.templateHash === released.templateHash;
   const erroring = pods.filter(
-    (p) => logOf(p).filter((l) => serverErrorLine(l) && !UPSTREAM_429.test(l)).length >= SERVER_ERROR_LINES,
+    (p) =>
+      logOf(p).filter(
+        (l) => (SERVER_ERROR_LOG.test(l) || (newRevision(p) && highErrorRate(l))) && !UPSTREAM_429.test(l),
+      ).length >= SERVER_ERROR_LINES,
   );
   // Throttling is a 429 that keeps coming back; one stray 429 beside a release's own errors is not.
   const throttled = pods.filter(
