@@ -72,6 +72,8 @@ export type SignalName =
   | "consumer_lag"
   | "consumers_below_partitions"
   | "consumers_at_partitions"
+  // Kubernetes (kafka-exporter per partition): one or a few partitions hold most of the lag, the others are caught up.
+  | "lag_on_few_partitions"
   // Kubernetes: clients report slow queries on a database behind a Service; and whether it already runs on its secondary.
   | "db_slow"
   | "db_on_secondary"
@@ -91,6 +93,8 @@ export type SignalName =
   // Kubernetes: calls to another service get no answer / get its server errors; and the callee's pods on one node see their connections stall.
   | "callee_unreachable"
   | "callee_errors"
+  // Kubernetes: a pod target fails on a cause in its controller's pod template (value: `kind/name` of the controller).
+  | "cause_in_template"
   | "callee_node_lossy"
   // A dependency the workload calls (a database, another service) answers slowly, in several of its log lines.
   | "dependency_slow"

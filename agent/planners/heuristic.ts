@@ -277,7 +277,7 @@ const RULES: Rule[] = [
   },
   {
     when: ["consumer_lag", "consumers_below_partitions"],
-    unless: ["crash_loop"],
+    unless: ["crash_loop", "lag_on_few_partitions"],
     action: "add_kafka_consumers",
     weight: 0.8,
     family: "kafka_lag",
@@ -292,8 +292,16 @@ const RULES: Rule[] = [
     why: "the consumer group lags but every partition already has a consumer; more would sit idle, so the consumers themselves or the producers need a person",
   },
   {
+    when: ["consumer_lag", "lag_on_few_partitions"],
+    action: "escalate",
+    // A hard contraindication, as above: it must outweigh a remembered add_kafka_consumers fix.
+    weight: 0.95,
+    family: "kafka_lag",
+    why: "the lag sits on one partition (or a few) while the others are caught up: a hot key; a partition is read by one consumer of the group, so more consumers cannot help and the producers' keys (or the partitioning) must change",
+  },
+  {
     when: ["http_errors", "recent_rollout"],
-    unless: ["crash_loop", "upstream_throttled"],
+    unless: ["crash_loop", "upstream_throttled", "errors_predate_revision"],
     action: "rollback_deployment",
     weight: 0.8,
     family: "http_5xx",
@@ -681,7 +689,7 @@ export class HeuristicPlanner implements Planner {
     const runnerUp = ranked[1]?.[1].score ?? 0;
     const confidence = Math.min(0.99, 0.5 + entry.score / 2 - runnerUp / 4);
     const base = {
-      target: rootCauseOf(entry.family, signals, target) ?? targetName,
+      target: rootCauseOf(entry.family, signals, target, key) ?? targetName,
       params: {},
       confidence: round(Math.max(0.05, confidence)),
       rationale: capitalise(entry.why.join("; ")) + ".",
@@ -762,7 +770,7 @@ function dependencyCause(dep: NonNullable<Evidence["dependency"]>): { target: st
   const name = describeTarget(dep.target);
   const [key, entry] =
     [...scoreRules(dep.signals, dep.target).entries()].sort((a, b) => b[1].score - a[1].score)[0] ?? [];
-  const cause = entry ? rootCauseOf(entry.family, dep.signals, dep.target) : undefined;
+  const cause = entry ? rootCauseOf(entry.family, dep.signals, dep.target, key ?? "") : undefined;
   if (!entry || key !== "escalate" || !cause) return { target: name, why: "" };
   const behind = new Set(Object.keys(entry.parts).flatMap((k) => k.split("+")));
   const details = dep.signals.filter((s) => behind.has(s.name)).map((s) => s.detail);
@@ -836,7 +844,12 @@ function scaleParams(action: string, signals: readonly Signal[]): Record<string,
 }
 
 /** Packet loss seen from a caller: the cause (and the pod acted on) is the callee the caller's logs name. */
-function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Target): string | undefined {
+function rootCauseOf(
+  family: FailureFamily,
+  signals: readonly Signal[],
+  t: Target,
+  action: string,
+): string | undefined {
   const claim = signals.find((s) => s.name === "claim_unbound")?.value;
   if (typeof claim === "string" && t.kind === "k8s_workload")
     return `${t.namespace}/persistentvolumeclaim/${claim}`;
@@ -844,6 +857,14 @@ function rootCauseOf(family: FailureFamily, signals: readonly Signal[], t: Targe
   if (typeof policy === "string" && t.kind === "k8s_workload")
     return `${t.namespace}/networkpolicy/${policy}`;
   const evicted = signals.find((s) => s.name === "evicted_for_node_pressure")?.value;
+  // Handed to a person: a missing Secret/ConfigMap is the cause of the pods that read it, and a template's
+  // limit or config is its controller's (an action still goes to the target it acts on).
+  const missing = signals.find((s) => s.name === "missing_secret")?.value;
+  const owner = signals.find((s) => s.name === "cause_in_template")?.value;
+  if (action === "escalate" && t.kind === "k8s_workload") {
+    if (typeof missing === "string") return `${t.namespace}/${missing}`;
+    if (typeof owner === "string") return `${t.namespace}/${owner}`;
+  }
   if (family === "disk_pressure" && typeof evicted === "string") return `node/${evicted}`;
   const callee = signals.find((s) => s.name === "callee_unreachable")?.value;
   if (family !== "packet_loss" || t.kind !== "k8s_workload" || typeof callee !== "string") return undefined;

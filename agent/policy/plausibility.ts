@@ -34,6 +34,7 @@ const CONTEXT: ReadonlySet<SignalName> = new Set<SignalName>([
   "node_cordoned",
   "no_room_elsewhere",
   "chaos_nearby",
+  "cause_in_template",
 ]);
 
 /** The evidence each action treats: at least one must be present, else the action has nothing to fix. */
@@ -157,6 +158,13 @@ export function judgePlausibility(input: {
     }
     if (present(signals, "consumers_at_partitions")) {
       return { verdict: "refuse", reason: "add_kafka_consumers: every partition already has a consumer" };
+    }
+    if (present(signals, "lag_on_few_partitions")) {
+      return {
+        verdict: "refuse",
+        reason:
+          "add_kafka_consumers: the lag sits on a hot partition, which one consumer reads however many there are",
+      };
     }
   }
   if (

@@ -46,6 +46,15 @@ const judge = (d: Decision, target: Target, ...signals: Signal[]) =>
   judgePlausibility({ decision: d, target, evidence: evidenceOf(...signals), policy });
 
 describe("plausibility of a decision against its evidence", () => {
+  it("more Kafka consumers for lag on a hot partition are refused from any planner", () => {
+    const lag = signal("consumer_lag", "emails", "consumer group emails lags");
+    const few = signal("consumers_below_partitions", 4, "2 ready consumer(s) for 6 partition(s)");
+    const hot = signal("lag_on_few_partitions", "3", "partition 3 holds 97 % of the lag");
+    expect(judge(decision("add_kafka_consumers"), worker, lag, few, hot)).toMatchObject({
+      verdict: "refuse",
+    });
+    expect(judge(decision("add_kafka_consumers"), worker, lag, few).verdict).not.toBe("refuse");
+  });
   it("a restart of a target the evidence shows healthy is refused, naming what was seen", () => {
     const j = judge(decision("restart_container"), container, HEALTHY);
     expect(j).toEqual({

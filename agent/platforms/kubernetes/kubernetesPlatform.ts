@@ -35,7 +35,13 @@ import { observeClaims } from "./observers/claims.ts";
 import { meshCallees } from "./observers/meshCallees.ts";
 import { rolloutStatusText } from "./unsupportedKinds.ts";
 import { observeDependency } from "./observers/dependency.ts";
-import { measuredLag as measuredLagOf } from "./observers/kafkaLag.ts";
+import {
+  hotPartitionSignals,
+  lagTrendCheck,
+  measuredLag as measuredLagOf,
+  partitionLags,
+} from "./observers/kafkaLag.ts";
+import { observeTemplateOwner } from "./observers/podOwner.ts";
 import { observeMemory as observeMemoryOf } from "./observers/memory.ts";
 import {
   errorAlert,
@@ -504,6 +510,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
               ? `kafka_consumergroup_lag ${measured} (firing alert ${lagAlert?.labels.alertname ?? ""})`
               : null,
         });
+        // Lag on one partition (a hot key) is not a lack of consumers: read it per partition when possible.
+        if (groupSignals.length > 0)
+          groupSignals.push(...hotPartitionSignals(group, await partitionLags(observerDeps, group, errors)));
         // A lagging group with running pods is not healthy, whatever its pods say.
         if (groupSignals.length > 0)
           signals = [...signals.filter((s) => s.name !== "healthy"), ...groupSignals];
@@ -559,6 +568,8 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
           errors.push(`versions behind ${traffic.service}: ${describeError(err)}`);
         }
       }
+      // A pod failing on what its template holds (a limit, a config): the controller is the root cause.
+      signals.push(...(await observeTemplateOwner(observerDeps, t, signals, errors)));
       // Name lookups that go unanswered while an egress NetworkPolicy lets no DNS out: the policy is the cause.
       const egress = await observeEgressPolicy(observerDeps, t, obs, errors);
       if (egress.length > 0) signals = [...signals.filter((s) => s.name !== "healthy"), ...egress];
@@ -720,6 +731,9 @@ export function createKubernetesPlatform(opts: KubernetesPlatformOptions): Platf
                   ? "callee_unreachable"
                   : KUBE_ACTIONS[decision.action]?.symptom;
           if (symptom) evidence.push(await recentLogsClean(workload(target), symptom));
+          // More consumers are a fix only when the lag then falls (a hot partition keeps growing however many).
+          if (decision.action === "add_kafka_consumers")
+            evidence.push(lagTrendCheck((await observe(workload(target))).obs.logs));
           // Its own pod was moved off a node that drops packets: the ones left must not see stalls either.
           if (decision.family === "packet_loss" && movedOwnPod.has(target.key))
             evidence.push(await recentLogsClean(workload(target), "node_network_lossy"));

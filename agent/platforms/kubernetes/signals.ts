@@ -36,6 +36,17 @@ const CONFIG_LOG =
 const UPSTREAM_429 = /\bupstream\b.{0,60}\b429\b|429 Too Many Requests|rate limit(ed)? by upstream/i;
 const SERVER_ERROR_LOG = /\bERROR\b.*\b(unhandled|exception|panic|5\d\d)\b|internal server error/i;
 const SERVER_ERROR_LINES = 3;
+/** A server's own periodic summary of its error rate ("errors 42.0%", "error rate: 7%", "5xx 12%"). */
+const ERROR_RATE_LOG = /\b(?:errors?(?: rate| ratio)?|5xx)\b[\s:=(]{0,3}(\d{1,3}(?:\.\d+)?)\s?%/i;
+/** The error rate a summary line must report to count as a server-error line (a few percent is everyday noise). */
+const ERROR_RATE_MIN_PERCENT = 5;
+/** A line that reports server errors: an error line naming a 5xx or a crash, or a summary with a high error rate. */
+const serverErrorLine = (l: string): boolean => SERVER_ERROR_LOG.test(l) || highErrorRate(l);
+/** A summary line reporting an error rate of 5 % or more. */
+const highErrorRate = (l: string): boolean => {
+  const rate = ERROR_RATE_LOG.exec(l);
+  return rate !== null && Number(rate[1]) >= ERROR_RATE_MIN_PERCENT;
+};
 /** Upstream 429 lines a pod must have logged (in its last lines) before it counts as throttled. */
 const UPSTREAM_429_LINES = 2;
 const QUEUE_LOG = /\bqueue \S+: \d+ messages waiting/i;
@@ -145,9 +156,14 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   const oomers = pods.filter(oomKilled);
   const blocked = pods.filter(configBlocked);
   const logOf = (p: PodSnapshot) => obs.logs[p.name] ?? [];
+  // A summary's error rate says nothing of where the errors come from (a failing callee, a port nobody serves):
+  // it counts only for the pods of a new revision, whose rollout it then points at; ERROR lines count everywhere.
+  const newRevision = (p: PodSnapshot) => released !== undefined && p.templateHash === released.templateHash;
   const erroring = pods.filter(
     (p) =>
-      logOf(p).filter((l) => SERVER_ERROR_LOG.test(l) && !UPSTREAM_429.test(l)).length >= SERVER_ERROR_LINES,
+      logOf(p).filter(
+        (l) => (SERVER_ERROR_LOG.test(l) || (newRevision(p) && highErrorRate(l))) && !UPSTREAM_429.test(l),
+      ).length >= SERVER_ERROR_LINES,
   );
   // Throttling is a 429 that keeps coming back; one stray 429 beside a release's own errors is not.
   const throttled = pods.filter(
@@ -201,7 +217,7 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   }
 
   if (erroring.length > 0 && crashers.length === 0) {
-    const line = logOf(erroring[0]!).find((l) => SERVER_ERROR_LOG.test(l)) ?? "";
+    const line = logOf(erroring[0]!).find(serverErrorLine) ?? "";
     out.push(
       signal(
         "http_errors",

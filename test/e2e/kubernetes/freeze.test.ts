@@ -36,6 +36,22 @@ describe("a change freeze the policy names", () => {
     expect(look(sim).fault(f.id).active).toBe(true);
   });
 
+  it("a freeze on the Deployment covers an alert that names one of its pods", async () => {
+    const sim = h.sim();
+    const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });
+    annotate(sim, "checkout", "quarter close");
+    h.advance(60_000);
+    const failing = look(sim)
+      .pods("checkout")
+      .find((p) => p.status?.containerStatuses?.some((c) => (c.restartCount ?? 0) > 0 || c.state?.waiting))!;
+    const incident = await h.alertAndWait({ namespace: "shop", pod: failing.metadata.name });
+
+    expect(incident.status).toBe("dismissed");
+    expect(incident.statusReason).toMatch(/change freeze: deployment shop\/checkout \(owner of the pod\)/);
+    expect(incident.actions).toHaveLength(0);
+    expect(look(sim).fault(f.id).active).toBe(true);
+  });
+
   it('look-alike: the same annotation set to "false" → the bad release is rolled back', async () => {
     const sim = h.sim();
     const f = sim.inject({ family: "crashloop", target: "shop/checkout", variant: "bad_image" });

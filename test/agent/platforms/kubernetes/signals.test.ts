@@ -266,6 +266,27 @@ describe("signals from serving pods' logs", () => {
     expect(names(o)).toContain("http_errors");
     expect(names(o)).not.toContain("upstream_throttled");
   });
+  it("a server's own summary of a high error rate counts as server errors; an everyday one does not", () => {
+    const bad = (pct: string) =>
+      `2026-11-23T10:05:00Z INFO served 200 requests in 10s (errors ${pct}%, p95 80ms)`;
+    const released = obs([pod("w1", "b")], [revision(2, "b", 20), revision(1, "a", 0)], {
+      w1: [bad("41.8"), bad("43.0"), bad("42.1")],
+    });
+    expect(names(released)).toEqual(expect.arrayContaining(["http_errors", "recent_rollout"]));
+    const noisy = obs([pod("w1", "b")], [revision(2, "b", 20), revision(1, "a", 0)], {
+      w1: [bad("0.4"), bad("1.2"), bad("0.0")],
+    });
+    expect(names(noisy)).not.toContain("http_errors");
+    // Other spellings of the same summary, from a new revision's pod.
+    const spellings = ["error rate: 12%", "5xx 9.5%", "error ratio 30 %"];
+    const rate = obs([pod("w1", "b")], [revision(2, "b", 20), revision(1, "a", 0)], { w1: spellings });
+    expect(names(rate)).toContain("http_errors");
+    // The only revision's pods summarising errors (a callee failing, a port nobody serves): not its own release.
+    const only = obs([pod("w1", "a")], [revision(1, "a", 0)], {
+      w1: [bad("41.8"), bad("43.0"), bad("42.1")],
+    });
+    expect(names(only)).not.toContain("http_errors");
+  });
   it("a backlog line counts while it is current, not after the worker has logged on without one", () => {
     const backlog = "WARN queue emails: 50 messages waiting; processing 5 msg/s per worker";
     const served = "INFO served 40 requests in 10s (errors 0.0%, p95 80ms)";
