@@ -42,6 +42,9 @@ const ERROR_RATE_LOG = /\b(?:errors?(?: rate| ratio)?|5xx)\b[\s:=(]{0,3}(\d{1,3}
 const ERROR_RATE_MIN_PERCENT = 5;
 /** A line that reports server errors: an error line naming a 5xx or a crash, or a summary with a high error rate. */
 const serverErrorLine = (l: string): boolean => SERVER_ERROR_LOG.test(l) || highErrorRate(l);
+/** A call to another service that failed on the way (a name that does not resolve, a refused or timed-out dial). */
+const CALL_FAILED_LOG =
+  /cannot reach \S+|no such host|connection refused|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|dial tcp \S+: (?:i\/o timeout|connect:)|upstream connect error/i;
 /** A summary line reporting an error rate of 5 % or more. */
 const highErrorRate = (l: string): boolean => {
   const rate = ERROR_RATE_LOG.exec(l);
@@ -158,7 +161,12 @@ export function workloadSignals(obs: WorkloadObservations): Signal[] {
   const logOf = (p: PodSnapshot) => obs.logs[p.name] ?? [];
   // A summary's error rate says nothing of where the errors come from (a failing callee, a port nobody serves):
   // it counts only for the pods of a new revision, whose rollout it then points at; ERROR lines count everywhere.
-  const newRevision = (p: PodSnapshot) => released !== undefined && p.templateHash === released.templateHash;
+  // Nor when the same pod logs its calls failing or itself shedding load: then the errors are a dependency's or the
+  // load's, whatever the revision.
+  const newRevision = (p: PodSnapshot) =>
+    released !== undefined &&
+    p.templateHash === released.templateHash &&
+    !logOf(p).some((l) => CALL_FAILED_LOG.test(l) || SATURATED_LOG.test(l));
   const erroring = pods.filter(
     (p) =>
       logOf(p).filter(
