@@ -1,62 +1,41 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
+import { clusterManifests, deployment, manifests, service } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 import { metric } from "./world.ts";
 
 // Chaos Mesh's experiments (chaos-mesh.org/v1alpha1) applied with the real kubectl on a virtual clock: the
 // simulator's chaos controller acts on the selected pods while an experiment runs, and the symptoms are the
 // cluster's own (probes, endpoints, restarts, the callers' latency and errors, logs).
-const FIXTURE = `
+const FIXTURE = manifests(
+  `
 apiVersion: kube-sim.aegisops.io/v1
 kind: ImageRegistry
 images:
   ghcr.io/acme/api:1.0.0: {}
-  ghcr.io/acme/web:1.0.0: { dependsOn: [{ service: api }] }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api, tier: backend } }
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:1.0.0
-          ports: [{ containerPort: 8080 }]
-          resources: { limits: { memory: 256Mi } }
-          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: demo }
-spec:
-  selector: { app: api }
-  ports: [{ port: 80, targetPort: 8080 }]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers: [{ name: web, image: ghcr.io/acme/web:1.0.0, ports: [{ containerPort: 8080 }] }]
-`;
+  ghcr.io/acme/web:1.0.0: { dependsOn: [{ service: api }] }`,
+  clusterManifests(1, ["demo"]),
+  deployment(
+    "api",
+    "demo",
+    [
+      {
+        name: "api",
+        image: "ghcr.io/acme/api:1.0.0",
+        ports: [{ containerPort: 8080 }],
+        resources: { limits: { memory: "256Mi" } },
+        readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 },
+      },
+    ],
+    { labels: { tier: "backend" } },
+  ),
+  service("api", "demo"),
+  deployment("web", "demo", [
+    { name: "web", image: "ghcr.io/acme/web:1.0.0", ports: [{ containerPort: 8080 }] },
+  ]),
+);
 
-const { start, k, run } = useVirtualSim(FIXTURE);
+const { start, k, run, podName } = useVirtualSim(FIXTURE);
 
 const experiment = (kind: string, name: string, spec: string) => `
 apiVersion: chaos-mesh.org/v1alpha1
@@ -95,8 +74,7 @@ function errorShare(sim: KubeSim, ms: number): number {
   return all ? (bad() - b0) / all : 0;
 }
 
-const apiPod = () =>
-  k("-n", "demo", "get", "pods", "-l", "app=api", "-o", "jsonpath={.items[0].metadata.name}");
+const apiPod = () => podName("demo", "app=api");
 
 describe("Chaos Mesh experiments", () => {
   it("NetworkChaos delay is a served object; while it exists the caller is slower, and deleting it ends that", async () => {
@@ -215,16 +193,7 @@ describe("Chaos Mesh experiments", () => {
     walk(s, 20_000);
     expect(await k("-n", "demo", "get", "endpoints", "api")).toMatch(/api\s+[\d.]+:8080/);
     expect(errorShare(s, 10_000)).toBeGreaterThan(0.9);
-    const web = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=web",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    );
+    const web = await podName("demo", "app=web");
     expect(await k("-n", "demo", "logs", web)).toMatch(
       /cannot reach api: read tcp [\d.:]+->[\d.:]+: read: connection reset by peer/,
     );

@@ -35,7 +35,7 @@ spec:
   ports: [{ port: 80, targetPort: 80 }]
 `;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
+const { start, run, k, apply } = useVirtualSim(FIXTURE);
 const ingress = (name: string, host: string, cls?: string) => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
@@ -58,10 +58,6 @@ const ingress = (name: string, host: string, cls?: string) => ({
     ],
   },
 });
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
 const probe = (metrics: string, host: string) =>
   new RegExp(
     `probe_http_status_code\\{[^}]*instance="http://${host.replace(/\./g, "\\.")}/"[^}]*\\} (\\d+)`,
