@@ -1,6 +1,6 @@
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { egressPolicySignals, selects } from "../../../../agent/platforms/kubernetes/egressPolicy.ts";
+import { egressPolicySignals } from "../../../../agent/platforms/kubernetes/egressPolicy.ts";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import type { Incident, Target } from "../../../../core/types.ts";
@@ -78,21 +78,5 @@ describe("an egress NetworkPolicy that lets no DNS out", () => {
       egress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
     });
     expect(egressPolicySignals(input([httpsOnly]))[0]).toMatchObject({ value: "https-only" });
-  });
-
-  it("label selectors: matchLabels and the four matchExpressions operators", () => {
-    const labels = { app: "client", tier: "web" };
-    expect(selects(undefined, labels)).toBe(true);
-    expect(selects({}, labels)).toBe(true);
-    expect(selects({ matchLabels: { app: "client" } }, labels)).toBe(true);
-    expect(selects({ matchLabels: { app: "server" } }, labels)).toBe(false);
-    expect(selects({ matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }, labels)).toBe(
-      true,
-    );
-    expect(selects({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }, labels)).toBe(
-      false,
-    );
-    expect(selects({ matchExpressions: [{ key: "zone", operator: "Exists" }] }, labels)).toBe(false);
-    expect(selects({ matchExpressions: [{ key: "zone", operator: "DoesNotExist" }] }, labels)).toBe(true);
   });
 });
