@@ -35,7 +35,7 @@ images:
   ]),
 );
 
-const { start, k, run, podName } = useVirtualSim(FIXTURE);
+const { start, k, run, podName, apply } = useVirtualSim(FIXTURE);
 
 const experiment = (kind: string, name: string, spec: string) => `
 apiVersion: chaos-mesh.org/v1alpha1
@@ -102,8 +102,7 @@ describe("Chaos Mesh experiments", () => {
   it("NetworkChaos loss 99% with a duration: the probe times out, the Service loses its endpoint, and it all ends with TimeUp", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment(
         "NetworkChaos",
         "api-loss",
@@ -139,7 +138,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(["apply", "-f", "-"], experiment("PodChaos", "api-failure", "action: pod-failure"));
+    await apply(experiment("PodChaos", "api-failure", "action: pod-failure"));
     walk(s, 20_000);
     expect(await k("-n", "demo", "get", "pod", pod, "-o", "jsonpath={.spec.containers[0].image}")).toBe(
       "gcr.io/google-containers/pause:latest",
@@ -164,7 +163,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(["apply", "-f", "-"], experiment("PodChaos", "api-failure", "action: pod-failure"));
+    await apply(experiment("PodChaos", "api-failure", "action: pod-failure"));
     walk(s, 10_000);
     expect(await k("-n", "demo", "get", "pod", pod, "-o", "jsonpath={.spec.containers[0].image}")).toBe(
       "gcr.io/google-containers/pause:latest",
@@ -182,8 +181,7 @@ describe("Chaos Mesh experiments", () => {
   it("HTTPChaos abort on POST: the callers' requests fail with reset connections, the GET probe still passes", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment(
         "HTTPChaos",
         "api-abort",
@@ -202,8 +200,7 @@ describe("Chaos Mesh experiments", () => {
   it("HTTPChaos delay on POST: the callers wait, the GET probe and the server's own latency do not", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment("HTTPChaos", "api-slow", "target: Request\nport: 8080\nmethod: POST\npath: '*'\ndelay: 2s"),
     );
     walk(s, 10_000);
@@ -220,10 +217,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(
-      ["apply", "-f", "-"],
-      experiment("StressChaos", "api-mem", "stressors: { memory: { workers: 1, size: 300MB } }"),
-    );
+    await apply(experiment("StressChaos", "api-mem", "stressors: { memory: { workers: 1, size: 300MB } }"));
     walk(s, 30_000);
     const describe = await k("-n", "demo", "describe", "pod", pod);
     expect(describe).toMatch(/Last State:\s+Terminated\n\s+Reason:\s+OOMKilled\n\s+Exit Code:\s+137/);
@@ -234,8 +228,7 @@ describe("Chaos Mesh experiments", () => {
   it("IOChaos fault: the process's writes fail with EIO in its log and its requests fail", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment("IOChaos", "api-io", "action: fault\nvolumePath: /var/lib/api\nerrno: 5\npercent: 50"),
     );
     walk(s, 20_000);
@@ -269,7 +262,7 @@ spec:
     abort: true
     duration: 55s
 `;
-    expect((await run(["apply", "-f", "-"], schedule)).code).toBe(0);
+    await apply(schedule);
     walk(s, 65_000);
     const children = await k("-n", "demo", "get", "httpchaos", "-l", "managed-by=api-abort", "-o", "name");
     expect(children).toMatch(/^httpchaos.chaos-mesh.org\/api-abort-[0-9a-f]{5}$/m);
