@@ -8,6 +8,7 @@ import type { PastFix } from "../../../runbooks/memory/fixMemory.ts";
 import { captured } from "../../helpers/fixtures.ts";
 import { signal } from "../../../agent/signals.ts";
 import { heuristicDecision } from "../../helpers/decisions.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 const target: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 const planner = new HeuristicPlanner();
@@ -173,13 +174,7 @@ describe("heuristic planner with the runbook memory", () => {
 });
 
 describe("a region-wide failure", () => {
-  const web: Target = {
-    kind: "k8s_workload",
-    key: "k8s::shop/deployment/web",
-    namespace: "shop",
-    workload: "deployment",
-    name: "web",
-  };
+  const web = k8sWorkload("web");
   const down = signal("region_down", "us-east", "3 of 3 nodes NotReady in us-east");
 
   it("fails over the service and names the region as the root cause apart from the object acted on", async () => {
