@@ -196,13 +196,7 @@ describe("a region-wide failure", () => {
 
 describe("a forced restart of one pod", () => {
   it("names that pod as the root cause while the Deployment stays the object acted on", async () => {
-    const checkout: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/deployment/checkout",
-      namespace: "shop",
-      workload: "deployment",
-      name: "checkout",
-    };
+    const checkout: Target = k8sWorkload("checkout");
     const stuck = signal(
       "stuck_terminating",
       "checkout-7f9c-abcde",
@@ -217,13 +211,7 @@ describe("a forced restart of one pod", () => {
 });
 
 describe("one replica degraded in its own process", () => {
-  const recs: Target = {
-    kind: "k8s_workload",
-    key: "k8s::streaming/deployment/recommendations",
-    namespace: "streaming",
-    workload: "deployment",
-    name: "recommendations",
-  };
+  const recs: Target = k8sWorkload("recommendations", { namespace: "streaming" });
   it("restarts that pod, named, not the Deployment's every pod", async () => {
     const gc = signal(
       "pod_degraded",

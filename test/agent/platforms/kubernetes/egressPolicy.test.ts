@@ -4,6 +4,7 @@ import { egressPolicySignals } from "../../../../agent/platforms/kubernetes/egre
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import type { Incident, Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const TIMEOUT =
   "dial tcp: lookup nginx-service on 10.96.0.10:53: read udp 10.244.0.7:40112->10.96.0.10:53: i/o timeout";
@@ -29,13 +30,7 @@ describe("an egress NetworkPolicy that lets no DNS out", () => {
     const signals = egressPolicySignals(input([denyAll]));
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({ name: "egress_denied_by_policy", value: "default-deny-egress" });
-    const target: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/pod/client-7d9f",
-      namespace: "shop",
-      workload: "pod",
-      name: "client-7d9f",
-    };
+    const target: Target = k8sWorkload("client-7d9f", { workload: "pod" });
     const d = await new HeuristicPlanner().decide({
       incident: {} as Incident,
       target,
