@@ -1,17 +1,13 @@
 import type { Platform } from "../agent/platforms/platform.ts";
 import { signal } from "../agent/signals.ts";
+import { instantDockerPlatform } from "../test/helpers/instantPlatform.ts";
 
 /**
  * A platform whose tools answer at once, so a benchmark measures AegisOps' own orchestration
  * (webhook, queue, graph, checkpoints, planner, guard, ledger) and not the Docker engine.
  */
 export function instantPlatform(onExecute: (target: string) => void): Platform {
-  return {
-    kinds: ["docker_container"],
-    actions: ["restart_container", "kill_container", "scale_service"],
-    async locate(target) {
-      return { ok: true, target, instanceId: `id-${target.key}` };
-    },
+  return instantDockerPlatform("instant", {
     async investigate() {
       return {
         collectedAt: new Date().toISOString(),
@@ -27,18 +23,5 @@ export function instantPlatform(onExecute: (target: string) => void): Platform {
       onExecute(decision.target);
       return { restarted: true };
     },
-    async reconcile() {
-      return { happened: false, detail: "instant platform" };
-    },
-    async rollback() {
-      return { rolledBack: false, detail: "instant platform" };
-    },
-    async checkHealth() {
-      return {
-        healthy: true,
-        evidence: [{ check: "instant", ok: true, detail: "ok" }],
-        checkedAt: new Date().toISOString(),
-      };
-    },
-  };
+  });
 }

@@ -7,15 +7,10 @@ import { signal } from "../../agent/signals.ts";
 import type { IncidentStateType } from "../../agent/state.ts";
 import type { Decision, Evidence, Signal, Target } from "../../core/types.ts";
 import { dockerIncidentState, useAgentDeps } from "./agentHarness.ts";
+import { k8sWorkload } from "../helpers/targets.ts";
 
 const container: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
-const worker: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/email-worker",
-  namespace: "shop",
-  workload: "deployment",
-  name: "email-worker",
-};
+const worker: Target = k8sWorkload("email-worker");
 const evidenceOf = (...signals: Signal[]): Evidence => ({
   collectedAt: new Date().toISOString(),
   signals,

@@ -3,14 +3,9 @@ import { makeTriage } from "../../agent/nodes/triage.ts";
 import type { Located, Platform } from "../../agent/platforms/platform.ts";
 import type { Target } from "../../core/types.ts";
 import { freshState, useAgentDeps } from "./agentHarness.ts";
+import { k8sWorkload } from "../helpers/targets.ts";
 
-const daemonset: Target = {
-  kind: "k8s_workload",
-  key: "k8s::default/daemonset/example",
-  namespace: "default",
-  workload: "daemonset",
-  name: "example",
-};
+const daemonset: Target = k8sWorkload("example", { namespace: "default", workload: "daemonset" });
 
 /** A platform whose locate answers as the Kubernetes one does for a DaemonSet (or an object that is not there). */
 const platformLocating = (located: Located): Platform =>

@@ -1,15 +1,12 @@
-import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { collectUsage } from "../../detect/audit/collect.ts";
 import { rightsize, rightsizingSchema } from "../../detect/audit/rightsizing.ts";
 import { queryPrometheus } from "../../tools/prometheus/instantQuery.ts";
-import { freePort, waitFor } from "../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../helpers/prometheus.ts";
+import { waitFor } from "../helpers/docker.ts";
+import { usePrometheusScraping } from "../helpers/prometheus.ts";
 
 const MiB = 2 ** 20;
 const started = Date.now();
-let server: Server;
-let prom: TestPrometheus;
 
 /** kube-state-metrics' requests and cAdvisor's usage for two pods of one deployment, as those exporters name them. */
 function metrics(): string {
@@ -39,17 +36,7 @@ function metrics(): string {
   return `${lines.join("\n")}\n`;
 }
 
-beforeAll(async () => {
-  const port = await freePort();
-  server = createServer((_req, res) => res.end(metrics()));
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  prom = await startPrometheus([`127.0.0.1:${port}`]);
-}, 60_000);
-
-afterAll(async () => {
-  await prom?.stop();
-  await new Promise((r) => server?.close(r));
-});
+const prom = usePrometheusScraping(metrics);
 
 describe("aegis audit's queries on a real Prometheus", () => {
   it("reads requests and usage quantiles the way kube-state-metrics and cAdvisor expose them", async () => {

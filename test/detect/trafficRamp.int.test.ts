@@ -10,6 +10,7 @@ import type { RangeSeries, SeriesSource } from "../../detect/watcher/source.ts";
 import { PredictiveWatcher } from "../../detect/watcher/watcher.ts";
 import { startKubeSim, type KubeSim, serviceLoad, R, type Deployment } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../tools/kubernetes/client.ts";
+import { k8sWorkload } from "../helpers/targets.ts";
 
 const MIN = 60_000;
 const DAY = 1440 * MIN;
@@ -135,13 +136,7 @@ describe("predictive scaling on the Kubernetes simulator", () => {
       now: () => sim.clock.now(),
       raise: async (p) => {
         const alert = await registry.record(p);
-        const target: Target = {
-          kind: "k8s_workload",
-          key: "k8s::shop/deployment/checkout",
-          namespace: "shop",
-          workload: "deployment",
-          name: "checkout",
-        } as Target;
+        const target: Target = k8sWorkload("checkout") as Target;
         const decision = await new HeuristicPlanner().decide({
           incident: { id: "inc_ramp", alerts: [] },
           target,

@@ -24,6 +24,8 @@ export function clusterManifests(nodes: number, namespaces: string[] = []): stri
 export interface DeploymentOptions {
   replicas?: number;
   annotations?: Record<string, string>;
+  /** Pod labels beside `app: <name>` (the selector stays `app: <name>`). */
+  labels?: Record<string, string>;
   /** Pod spec fields beside `containers` (tolerations, volumes, nodeSelector …). */
   pod?: Manifest;
 }
@@ -36,7 +38,7 @@ export function deployment(
   name: string,
   namespace: string,
   containers: string | Manifest[],
-  { replicas = 1, annotations, pod = {} }: DeploymentOptions = {},
+  { replicas = 1, annotations, labels = {}, pod = {} }: DeploymentOptions = {},
 ): Manifest {
   return {
     apiVersion: "apps/v1",
@@ -46,7 +48,7 @@ export function deployment(
       replicas,
       selector: { matchLabels: { app: name } },
       template: {
-        metadata: { labels: { app: name } },
+        metadata: { labels: { app: name, ...labels } },
         spec: {
           ...pod,
           containers: typeof containers === "string" ? [{ name: "app", image: containers }] : containers,

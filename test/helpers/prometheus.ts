@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { freePort, waitFor } from "./docker.ts";
 
 /** A real Prometheus (Debian's 2.42) on 127.0.0.1, scraping the given targets every 200 ms. */
@@ -61,4 +64,32 @@ export async function startPrometheus(targets: string[]): Promise<TestPrometheus
     throw err;
   }
   return { url, stop };
+}
+
+/**
+ * Per test file: an exporter on 127.0.0.1 that answers every scrape with `exposition()` (the text format), and a real
+ * Prometheus scraping it; both started before the file's tests and stopped after them. `url` is Prometheus'.
+ */
+export function usePrometheusScraping(exposition: () => string): { readonly url: string } {
+  let exporter: Server | undefined;
+  let prom: TestPrometheus | undefined;
+  beforeAll(async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+      res.end(exposition());
+    });
+    exporter = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    prom = await startPrometheus([`127.0.0.1:${(server.address() as AddressInfo).port}`]);
+  }, 60_000);
+  afterAll(async () => {
+    await prom?.stop();
+    await new Promise((resolve) => exporter?.close(resolve));
+  });
+  return {
+    get url() {
+      if (!prom) throw new Error("Prometheus is not running: the file's beforeAll has not run");
+      return prom.url;
+    },
+  };
 }

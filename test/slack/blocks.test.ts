@@ -5,6 +5,7 @@ import { logExcerpt } from "../../slack/blocks/evidence.ts";
 import { incidentAlert } from "../helpers/alerts.ts";
 import { decisionFor } from "../helpers/decisions.ts";
 import { incidentFor } from "../helpers/incidents.ts";
+import { k8sWorkload } from "../helpers/targets.ts";
 
 function incident(lines: string[], rationale = "the newest revision crashes"): Incident {
   return incidentFor({
@@ -12,13 +13,7 @@ function incident(lines: string[], rationale = "the newest revision crashes"): I
     status: "awaiting_approval",
     statusReason: null,
     alerts: [incidentAlert({ alertname: "KubePodCrashLooping", severity: "critical" })],
-    target: {
-      kind: "k8s_workload",
-      key: "k8s::shop/deployment/checkout",
-      namespace: "shop",
-      workload: "deployment",
-      name: "checkout",
-    },
+    target: k8sWorkload("checkout"),
     evidence: {
       collectedAt: "2026-12-01T10:00:00Z",
       signals: [{ name: "crash_loop", value: true, detail: "3 of 3 pods failing" }],

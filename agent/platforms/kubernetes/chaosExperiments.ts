@@ -1,7 +1,7 @@
 import type { V1LabelSelector } from "@kubernetes/client-node";
 import type { Signal } from "../../../core/types.ts";
 import { signal } from "../../signals.ts";
-import { selects } from "./egressPolicy.ts";
+import { selects } from "../../../tools/kubernetes/labelSelector.ts";
 
 /** Chaos Mesh's experiment kinds (chaos-mesh.org/v1alpha1 plurals) and the Schedule that starts them on a cron. */
 export const CHAOS_PLURALS = [

@@ -1,6 +1,7 @@
-import type { V1LabelSelector, V1NetworkPolicy } from "@kubernetes/client-node";
+import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import type { Signal } from "../../../core/types.ts";
 import { signal } from "../../signals.ts";
+import { selects } from "../../../tools/kubernetes/labelSelector.ts";
 
 /**
  * A name lookup that got no answer at all (the query was dropped on the way), as resolvers word it: Go's
@@ -14,28 +15,6 @@ const LOOKUP_UNANSWERED =
 /** The log lines of one pod that show lookups left unanswered. */
 export function unansweredLookups(lines: readonly string[]): string[] {
   return lines.filter((l) => LOOKUP_UNANSWERED.test(l));
-}
-
-/** Whether a label selector selects these labels (matchLabels and matchExpressions; an empty selector selects all). */
-export function selects(selector: V1LabelSelector | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const value = labels[e.key];
-    const ok =
-      e.operator === "In"
-        ? has && (e.values ?? []).includes(value!)
-        : e.operator === "NotIn"
-          ? !has || !(e.values ?? []).includes(value!)
-          : e.operator === "Exists"
-            ? has
-            : e.operator === "DoesNotExist"
-              ? !has
-              : false;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 /** Whether a policy restricts the egress of the pods it selects (policyTypes, or an egress section when unset). */

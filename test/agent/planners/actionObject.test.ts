@@ -2,14 +2,9 @@ import { describe, expect, it } from "vitest";
 import { actionObjectKey, withActionObject } from "../../../agent/planners/actionObject.ts";
 import type { Decision, Evidence, Target } from "../../../core/types.ts";
 import { decisionFor } from "../../helpers/decisions.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
-const pod: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/pod/checkout-7d9f-abcde",
-  namespace: "shop",
-  workload: "pod",
-  name: "checkout-7d9f-abcde",
-};
+const pod: Target = k8sWorkload("checkout-7d9f-abcde", { workload: "pod" });
 const evidence: Evidence = {
   collectedAt: "",
   signals: [],

@@ -8,6 +8,7 @@ import type { PastFix } from "../../../runbooks/memory/fixMemory.ts";
 import { captured } from "../../helpers/fixtures.ts";
 import { signal } from "../../../agent/signals.ts";
 import { heuristicDecision } from "../../helpers/decisions.ts";
+import { k8sWorkload } from "../../helpers/targets.ts";
 
 const target: Target = { kind: "docker_container", key: "docker:container/web", name: "web" };
 const planner = new HeuristicPlanner();
@@ -173,13 +174,7 @@ describe("heuristic planner with the runbook memory", () => {
 });
 
 describe("a region-wide failure", () => {
-  const web: Target = {
-    kind: "k8s_workload",
-    key: "k8s::shop/deployment/web",
-    namespace: "shop",
-    workload: "deployment",
-    name: "web",
-  };
+  const web = k8sWorkload("web");
   const down = signal("region_down", "us-east", "3 of 3 nodes NotReady in us-east");
 
   it("fails over the service and names the region as the root cause apart from the object acted on", async () => {
@@ -201,13 +196,7 @@ describe("a region-wide failure", () => {
 
 describe("a forced restart of one pod", () => {
   it("names that pod as the root cause while the Deployment stays the object acted on", async () => {
-    const checkout: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/deployment/checkout",
-      namespace: "shop",
-      workload: "deployment",
-      name: "checkout",
-    };
+    const checkout: Target = k8sWorkload("checkout");
     const stuck = signal(
       "stuck_terminating",
       "checkout-7f9c-abcde",
@@ -222,13 +211,7 @@ describe("a forced restart of one pod", () => {
 });
 
 describe("one replica degraded in its own process", () => {
-  const recs: Target = {
-    kind: "k8s_workload",
-    key: "k8s::streaming/deployment/recommendations",
-    namespace: "streaming",
-    workload: "deployment",
-    name: "recommendations",
-  };
+  const recs: Target = k8sWorkload("recommendations", { namespace: "streaming" });
   it("restarts that pod, named, not the Deployment's every pod", async () => {
     const gc = signal(
       "pod_degraded",

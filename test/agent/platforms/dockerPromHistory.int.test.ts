@@ -1,44 +1,34 @@
-import { createServer, type Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   errorsFromPrometheus,
   statsFromPrometheus,
   SUSTAINED_RISES,
 } from "../../../agent/platforms/docker/promHistory.ts";
 import { dockerSignals } from "../../../agent/platforms/docker/signals.ts";
-import { startPrometheus, type TestPrometheus } from "../../helpers/prometheus.ts";
+import { usePrometheusScraping } from "../../helpers/prometheus.ts";
 import { waitFor } from "../../helpers/docker.ts";
 
 // A real Prometheus (200 ms scrapes) reading an exporter whose memory figure the test drives.
 const MIB = 1024 * 1024;
-let prom: TestPrometheus;
-let exporter: Server;
 const memory: Record<string, number> = { leaky: 100 * MIB, steady: 300 * MIB };
 let growing = false;
 /** 5xx counters: `failing` grows at every scrape while `erroring` is on; `blip` grew once, long ago. */
 const served: Record<string, number> = { failing: 0, blip: 1, clean: 0 };
 let erroring = false;
 
-beforeAll(async () => {
-  exporter = createServer((_req, res) => {
-    if (growing) memory.leaky! += 8 * MIB;
-    if (erroring) served.failing! += 3;
-    res.setHeader("content-type", "text/plain; version=0.0.4");
-    res.end(
-      [
-        ...Object.entries(memory).map(([c, v]) => `process_resident_memory_bytes{container="${c}"} ${v}`),
-        ...Object.entries(served).map(([c, v]) => `http_requests_total{container="${c}",code="500"} ${v}`),
-        ...Object.keys(served).map((c) => `http_requests_total{container="${c}",code="200"} 40`),
-      ].join("\n") + "\n",
-    );
-  });
-  await new Promise<void>((r) => exporter.listen(0, "127.0.0.1", r));
-  prom = await startPrometheus([`127.0.0.1:${(exporter.address() as { port: number }).port}`]);
-}, 60_000);
-afterAll(async () => {
-  await prom?.stop();
-  await new Promise((r) => exporter?.close(r));
-});
+/** The exporter's page at each scrape (the counters the test turned on grow as they are scraped). */
+function exposition(): string {
+  if (growing) memory.leaky! += 8 * MIB;
+  if (erroring) served.failing! += 3;
+  return (
+    [
+      ...Object.entries(memory).map(([c, v]) => `process_resident_memory_bytes{container="${c}"} ${v}`),
+      ...Object.entries(served).map(([c, v]) => `http_requests_total{container="${c}",code="500"} ${v}`),
+      ...Object.keys(served).map((c) => `http_requests_total{container="${c}",code="200"} 40`),
+    ].join("\n") + "\n"
+  );
+}
+const prom = usePrometheusScraping(exposition);
 
 describe("memory history from Prometheus instead of sampling the engine", () => {
   it("a container whose memory grows since the alert began → memory_growth from the range query, at once", async () => {

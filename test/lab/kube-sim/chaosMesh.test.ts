@@ -1,62 +1,41 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
+import { clusterManifests, deployment, manifests, service } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 import { metric } from "./world.ts";
 
 // Chaos Mesh's experiments (chaos-mesh.org/v1alpha1) applied with the real kubectl on a virtual clock: the
 // simulator's chaos controller acts on the selected pods while an experiment runs, and the symptoms are the
 // cluster's own (probes, endpoints, restarts, the callers' latency and errors, logs).
-const FIXTURE = `
+const FIXTURE = manifests(
+  `
 apiVersion: kube-sim.aegisops.io/v1
 kind: ImageRegistry
 images:
   ghcr.io/acme/api:1.0.0: {}
-  ghcr.io/acme/web:1.0.0: { dependsOn: [{ service: api }] }
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: api, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: api } }
-  template:
-    metadata: { labels: { app: api, tier: backend } }
-    spec:
-      containers:
-        - name: api
-          image: ghcr.io/acme/api:1.0.0
-          ports: [{ containerPort: 8080 }]
-          resources: { limits: { memory: 256Mi } }
-          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 }
----
-apiVersion: v1
-kind: Service
-metadata: { name: api, namespace: demo }
-spec:
-  selector: { app: api }
-  ports: [{ port: 80, targetPort: 8080 }]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers: [{ name: web, image: ghcr.io/acme/web:1.0.0, ports: [{ containerPort: 8080 }] }]
-`;
+  ghcr.io/acme/web:1.0.0: { dependsOn: [{ service: api }] }`,
+  clusterManifests(1, ["demo"]),
+  deployment(
+    "api",
+    "demo",
+    [
+      {
+        name: "api",
+        image: "ghcr.io/acme/api:1.0.0",
+        ports: [{ containerPort: 8080 }],
+        resources: { limits: { memory: "256Mi" } },
+        readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 },
+      },
+    ],
+    { labels: { tier: "backend" } },
+  ),
+  service("api", "demo"),
+  deployment("web", "demo", [
+    { name: "web", image: "ghcr.io/acme/web:1.0.0", ports: [{ containerPort: 8080 }] },
+  ]),
+);
 
-const { start, k, run } = useVirtualSim(FIXTURE);
+const { start, k, run, podName, apply } = useVirtualSim(FIXTURE);
 
 const experiment = (kind: string, name: string, spec: string) => `
 apiVersion: chaos-mesh.org/v1alpha1
@@ -95,8 +74,7 @@ function errorShare(sim: KubeSim, ms: number): number {
   return all ? (bad() - b0) / all : 0;
 }
 
-const apiPod = () =>
-  k("-n", "demo", "get", "pods", "-l", "app=api", "-o", "jsonpath={.items[0].metadata.name}");
+const apiPod = () => podName("demo", "app=api");
 
 describe("Chaos Mesh experiments", () => {
   it("NetworkChaos delay is a served object; while it exists the caller is slower, and deleting it ends that", async () => {
@@ -124,8 +102,7 @@ describe("Chaos Mesh experiments", () => {
   it("NetworkChaos loss 99% with a duration: the probe times out, the Service loses its endpoint, and it all ends with TimeUp", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment(
         "NetworkChaos",
         "api-loss",
@@ -161,7 +138,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(["apply", "-f", "-"], experiment("PodChaos", "api-failure", "action: pod-failure"));
+    await apply(experiment("PodChaos", "api-failure", "action: pod-failure"));
     walk(s, 20_000);
     expect(await k("-n", "demo", "get", "pod", pod, "-o", "jsonpath={.spec.containers[0].image}")).toBe(
       "gcr.io/google-containers/pause:latest",
@@ -186,7 +163,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(["apply", "-f", "-"], experiment("PodChaos", "api-failure", "action: pod-failure"));
+    await apply(experiment("PodChaos", "api-failure", "action: pod-failure"));
     walk(s, 10_000);
     expect(await k("-n", "demo", "get", "pod", pod, "-o", "jsonpath={.spec.containers[0].image}")).toBe(
       "gcr.io/google-containers/pause:latest",
@@ -204,8 +181,7 @@ describe("Chaos Mesh experiments", () => {
   it("HTTPChaos abort on POST: the callers' requests fail with reset connections, the GET probe still passes", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment(
         "HTTPChaos",
         "api-abort",
@@ -215,16 +191,7 @@ describe("Chaos Mesh experiments", () => {
     walk(s, 20_000);
     expect(await k("-n", "demo", "get", "endpoints", "api")).toMatch(/api\s+[\d.]+:8080/);
     expect(errorShare(s, 10_000)).toBeGreaterThan(0.9);
-    const web = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=web",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    );
+    const web = await podName("demo", "app=web");
     expect(await k("-n", "demo", "logs", web)).toMatch(
       /cannot reach api: read tcp [\d.:]+->[\d.:]+: read: connection reset by peer/,
     );
@@ -233,8 +200,7 @@ describe("Chaos Mesh experiments", () => {
   it("HTTPChaos delay on POST: the callers wait, the GET probe and the server's own latency do not", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment("HTTPChaos", "api-slow", "target: Request\nport: 8080\nmethod: POST\npath: '*'\ndelay: 2s"),
     );
     walk(s, 10_000);
@@ -251,10 +217,7 @@ describe("Chaos Mesh experiments", () => {
     const s = await start();
     walk(s, 10_000);
     const pod = await apiPod();
-    await run(
-      ["apply", "-f", "-"],
-      experiment("StressChaos", "api-mem", "stressors: { memory: { workers: 1, size: 300MB } }"),
-    );
+    await apply(experiment("StressChaos", "api-mem", "stressors: { memory: { workers: 1, size: 300MB } }"));
     walk(s, 30_000);
     const describe = await k("-n", "demo", "describe", "pod", pod);
     expect(describe).toMatch(/Last State:\s+Terminated\n\s+Reason:\s+OOMKilled\n\s+Exit Code:\s+137/);
@@ -265,8 +228,7 @@ describe("Chaos Mesh experiments", () => {
   it("IOChaos fault: the process's writes fail with EIO in its log and its requests fail", async () => {
     const s = await start();
     walk(s, 10_000);
-    await run(
-      ["apply", "-f", "-"],
+    await apply(
       experiment("IOChaos", "api-io", "action: fault\nvolumePath: /var/lib/api\nerrno: 5\npercent: 50"),
     );
     walk(s, 20_000);
@@ -280,7 +242,9 @@ describe("Chaos Mesh experiments", () => {
 
   it("a Schedule spawns its experiment each minute (managed-by label, owned by it); pausing stops it, deleting it removes the experiments", async () => {
     const s = await start();
-    walk(s, 5000);
+    // The cron schedule fires on the minutes of the simulator's clock, which starts at the wall time: apply it 5 s
+    // past a minute, so that its 55 s runs and the checks below fall at the same point of the cycle on every run.
+    walk(s, 65_000 - (s.clock.now() % 60_000));
     const schedule = `
 apiVersion: chaos-mesh.org/v1alpha1
 kind: Schedule
@@ -300,7 +264,7 @@ spec:
     abort: true
     duration: 55s
 `;
-    expect((await run(["apply", "-f", "-"], schedule)).code).toBe(0);
+    await apply(schedule);
     walk(s, 65_000);
     const children = await k("-n", "demo", "get", "httpchaos", "-l", "managed-by=api-abort", "-o", "name");
     expect(children).toMatch(/^httpchaos.chaos-mesh.org\/api-abort-[0-9a-f]{5}$/m);

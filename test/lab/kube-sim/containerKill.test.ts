@@ -9,22 +9,13 @@ const FIXTURE = manifests(
   deployment("geo", "demo", [{ name: "hotel-reserv-geo", image: "ghcr.io/acme/geo:1.0.0" }]),
 );
 
-const { start, k, post } = useVirtualSim(FIXTURE);
+const { start, k, post, podName } = useVirtualSim(FIXTURE);
 
 describe("a container killed in place", () => {
   it("restarts in the same pod: restart count 1, last state Error with exit code 137, Ready again", async () => {
     const s = await start();
     walk(s, 5000);
-    const pod = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=geo",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    );
+    const pod = await podName("demo", "app=geo");
     const res = await post(`/sim/pods/demo/${pod}/kill`, { container: "hotel-reserv-geo" });
     expect(res.status).toBe(200);
     walk(s, 30_000);

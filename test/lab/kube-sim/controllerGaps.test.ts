@@ -25,7 +25,7 @@ images:
 ---
 ${clusterManifests(3, ["demo"])}`;
 
-const { start, run, k, post: postSim } = useVirtualSim(FIXTURE);
+const { start, run, k, post: postSim, apply } = useVirtualSim(FIXTURE);
 /** The status and reason of the Deployment api's Progressing condition. */
 const progressing = () =>
   k(
@@ -40,10 +40,6 @@ const progressing = () =>
 /** The images the DaemonSet agent's pods run, space-separated. */
 const agentImages = () =>
   k("-n", "demo", "get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.containers[0].image}");
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
 /** Advances the virtual clock in steps, as time passes for the controllers. */
 const pass = (s: KubeSim, ms: number, step = 1000) => {
   for (let t = 0; t < ms; t += step) s.advance(step);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeSim } from "@aegisops/kube-sim";
+import { clusterManifests, deployment, manifests, service } from "../../helpers/kubeManifests.ts";
 import { useVirtualSim, walk } from "./helpers.ts";
 import { metric } from "./world.ts";
 
@@ -15,7 +16,8 @@ const flagd = (on: Record<string, string>) =>
     ),
   });
 
-const FIXTURE = `
+const FIXTURE = manifests(
+  `
 apiVersion: kube-sim.aegisops.io/v1
 kind: ImageRegistry
 images:
@@ -32,71 +34,30 @@ images:
       configMap: flagd-config
       key: demo.flagd.json
       when: [{ flag: loadGeneratorFloodHomepage, behaviour: { load: [{ service: web, rps: 400 }] } }]
-  ghcr.io/acme/web:1.0.0: {}
----
-apiVersion: v1
-kind: Node
-metadata: { name: node-1 }
----
-apiVersion: v1
-kind: Namespace
-metadata: { name: demo }
----
-apiVersion: v1
-kind: ConfigMap
-metadata: { name: flagd-config, namespace: demo }
-data:
-  demo.flagd.json: '${flagd({})}'
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: ad, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: ad } }
-  template:
-    metadata: { labels: { app: ad } }
-    spec:
-      containers:
-        - name: ad
-          image: ghcr.io/acme/ad:1.0.0
-          resources: { requests: { cpu: 100m }, limits: { cpu: 300m } }
-          readinessProbe: { httpGet: { path: /healthz, port: 8080 }, periodSeconds: 5 }
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: demo
-  annotations: { kube-sim.aegisops.io/rps: "10", kube-sim.aegisops.io/capacity-rps: "100" }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers: [{ name: web, image: ghcr.io/acme/web:1.0.0 }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: demo }
-spec:
-  selector: { app: web }
-  ports: [{ port: 8080 }]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: loadgen, namespace: demo }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: loadgen } }
-  template:
-    metadata: { labels: { app: loadgen } }
-    spec:
-      containers: [{ name: loadgen, image: ghcr.io/acme/loadgen:1.0.0 }]
-`;
+  ghcr.io/acme/web:1.0.0: {}`,
+  clusterManifests(1, ["demo"]),
+  {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "flagd-config", namespace: "demo" },
+    data: { "demo.flagd.json": flagd({}) },
+  },
+  deployment("ad", "demo", [
+    {
+      name: "ad",
+      image: "ghcr.io/acme/ad:1.0.0",
+      resources: { requests: { cpu: "100m" }, limits: { cpu: "300m" } },
+      readinessProbe: { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5 },
+    },
+  ]),
+  deployment("web", "demo", [{ name: "web", image: "ghcr.io/acme/web:1.0.0" }], {
+    annotations: { "kube-sim.aegisops.io/rps": "10", "kube-sim.aegisops.io/capacity-rps": "100" },
+  }),
+  service("web", "demo", { port: 8080 }),
+  deployment("loadgen", "demo", [{ name: "loadgen", image: "ghcr.io/acme/loadgen:1.0.0" }]),
+);
 
-const { start, k } = useVirtualSim(FIXTURE);
+const { start, k, podName } = useVirtualSim(FIXTURE);
 
 const setFlags = (on: Record<string, string>) =>
   k(
@@ -125,16 +86,7 @@ describe("feature flags read by the process", () => {
     expect(rise(s, 20_000, "http_requests_total", { service: "ad", code: "500" })).toBe(0);
     await setFlags({ adFailure: "on" });
     expect(rise(s, 30_000, "http_requests_total", { service: "ad", code: "500" })).toBeGreaterThan(0);
-    const pod = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=ad",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    );
+    const pod = await podName("demo", "app=ad");
     expect(await k("-n", "demo", "logs", pod)).toContain("GetAds failed: flag adFailure");
     await setFlags({});
     walk(s, 2000);

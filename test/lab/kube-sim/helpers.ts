@@ -155,6 +155,10 @@ export interface SimSession {
   readonly env: KubectlEnv;
   run(args: string[], input?: string): Promise<KubectlResult>;
   k(...args: string[]): Promise<string>;
+  /** `kubectl apply` of one manifest (an object, or YAML as it stands); expects exit 0. */
+  apply(manifest: object | string): Promise<void>;
+  /** The name of the first pod in `namespace` that `selector` (a kubectl label selector) matches. */
+  podName(namespace: string, selector: string): Promise<string>;
   /** POST a JSON body to the simulator (its /sim/* control API) with the admin token. */
   post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
@@ -166,6 +170,11 @@ function session(current: () => { sim: KubeSim; env: KubectlEnv } | undefined): 
     return c;
   };
   const run = (args: string[], input?: string) => kubectl(now().env, args, input);
+  const k = async (...args: string[]) => {
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
   return {
     get sim() {
       return now().sim;
@@ -174,11 +183,16 @@ function session(current: () => { sim: KubeSim; env: KubectlEnv } | undefined): 
       return now().env;
     },
     run,
-    async k(...args) {
-      const r = await run(args);
+    k,
+    async apply(manifest) {
+      const r = await run(
+        ["apply", "-f", "-"],
+        typeof manifest === "string" ? manifest : JSON.stringify(manifest),
+      );
       expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
     },
+    podName: (namespace, selector) =>
+      k("-n", namespace, "get", "pods", "-l", selector, "-o", "jsonpath={.items[0].metadata.name}"),
     async post(path, body) {
       const { sim } = now();
       const r = await fetch(sim.url + path, {

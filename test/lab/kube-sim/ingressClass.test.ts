@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deployment, manifests } from "../../helpers/kubeManifests.ts";
 import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // IngressClasses and the ingress controller (ingress-nginx) that serves only its own class, read with the
@@ -17,25 +18,14 @@ kind: IngressClass
 metadata: { name: traefik }
 spec: { controller: traefik.io/ingress-controller }
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: { name: web, namespace: app }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec: { containers: [{ name: web, image: nginx, ports: [{ containerPort: 80 }] }] }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web-service, namespace: app }
-spec:
-  selector: { app: web }
-  ports: [{ port: 80, targetPort: 80 }]
-`;
+${manifests(deployment("web", "app", [{ name: "web", image: "nginx", ports: [{ containerPort: 80 }] }]), {
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name: "web-service", namespace: "app" },
+  spec: { selector: { app: "web" }, ports: [{ port: 80, targetPort: 80 }] },
+})}`;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
+const { start, run, k, apply } = useVirtualSim(FIXTURE);
 const ingress = (name: string, host: string, cls?: string) => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "Ingress",
@@ -58,10 +48,6 @@ const ingress = (name: string, host: string, cls?: string) => ({
     ],
   },
 });
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
 const probe = (metrics: string, host: string) =>
   new RegExp(
     `probe_http_status_code\\{[^}]*instance="http://${host.replace(/\./g, "\\.")}/"[^}]*\\} (\\d+)`,

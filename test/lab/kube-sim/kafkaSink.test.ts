@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deployment, manifests } from "../../helpers/kubeManifests.ts";
+import { deployment, manifests, service } from "../../helpers/kubeManifests.ts";
 import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // A Kafka consumer that writes every message to a service (its sink): its rate follows the sink's state.
@@ -18,32 +18,19 @@ images:
   ghcr.io/acme/search:1.1: { port: 9200 }
   ghcr.io/acme/analytics:1.0: {}
 ---
-${manifests(sinkWriter("indexer", { "kube-sim.aegisops.io/queue": "reindex/20/5" }))}---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: search
-  namespace: app
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: search } }
-  template:
-    metadata: { labels: { app: search } }
-    spec:
-      containers:
-        - name: search
-          image: ghcr.io/acme/search:1.0
-          ports: [{ containerPort: 9200 }]
-          resources: { requests: { cpu: 10m }, limits: { cpu: 200m } }
----
-apiVersion: v1
-kind: Service
-metadata: { name: search, namespace: app }
-spec:
-  selector: { app: search }
-  ports: [{ port: 9200 }]
----
-${manifests(sinkWriter("analytics", { "kube-sim.aegisops.io/kafka": "analytics-group/messages/1/50/10" }))}`;
+${manifests(
+  sinkWriter("indexer", { "kube-sim.aegisops.io/queue": "reindex/20/5" }),
+  deployment("search", "app", [
+    {
+      name: "search",
+      image: "ghcr.io/acme/search:1.0",
+      ports: [{ containerPort: 9200 }],
+      resources: { requests: { cpu: "10m" }, limits: { cpu: "200m" } },
+    },
+  ]),
+  service("search", "app", { port: 9200, targetPort: 9200 }),
+  sinkWriter("analytics", { "kube-sim.aegisops.io/kafka": "analytics-group/messages/1/50/10" }),
+)}`;
 
 const { start, k } = useVirtualSim(FIXTURE);
 const lag = async () => {

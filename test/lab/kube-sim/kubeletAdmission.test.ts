@@ -6,11 +6,7 @@ import { nodeCondition, useVirtualSim, walk } from "./helpers.ts";
 // read with the real kubectl on a virtual clock.
 const FIXTURE = clusterManifests(2, ["demo"]);
 
-const { start, run, k, post } = useVirtualSim(FIXTURE);
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
+const { start, run, k, post, apply } = useVirtualSim(FIXTURE);
 const diskFull = async () => {
   expect((await post("/sim/nodes/node-1", { outsideDiskGiB: 95 })).status).toBe(200);
 };

@@ -24,11 +24,7 @@ value: 5000
 preemptionPolicy: Never
 `;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
+const { start, run, k, podName, apply } = useVirtualSim(FIXTURE);
 
 const deployment = (name: string, replicas: number, cpu: string, pod: Record<string, unknown>) =>
   deploymentManifest(
@@ -56,16 +52,7 @@ describe("PriorityClasses and preemption", () => {
     const s = await start();
     await apply(deployment("kafka", 1, "1", { ...onNode1, priorityClassName: "application-non-critical" }));
     walk(s, 5000);
-    const victim = await k(
-      "-n",
-      "demo",
-      "get",
-      "pods",
-      "-l",
-      "app=kafka",
-      "-o",
-      "jsonpath={.items[0].metadata.name}",
-    );
+    const victim = await podName("demo", "app=kafka");
     // 20 × 150m of critical pods and kafka's 1 CPU do not fit in node-1's 3800m.
     await apply(
       deployment("collector", 20, "150m", { ...onNode1, priorityClassName: "application-critical" }),

@@ -24,7 +24,7 @@ ${manifests(
   deployment("plain", "shop", "ghcr.io/acme/plain:1.0", { annotations: RPS }),
 )}`;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
+const { start, k, apply } = useVirtualSim(FIXTURE);
 
 /** The value of the one series whose labels include all of `want`. */
 function sample(metrics: string, name: string, want: Record<string, string>): number {
@@ -68,33 +68,19 @@ describe("latency and errors per route", () => {
 
   it("a readiness probe of a slow route times out while a probe of another path passes", async () => {
     const s = await start();
-    const probed = (name: string, path: string) => ({
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      metadata: { name, namespace: "shop" },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name } },
-          spec: {
-            containers: [
-              {
-                name: "app",
-                image: "ghcr.io/acme/report:1.0",
-                readinessProbe: { httpGet: { path, port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 },
-              },
-            ],
-          },
+    const probed = (name: string, path: string) =>
+      deployment(name, "shop", [
+        {
+          name: "app",
+          image: "ghcr.io/acme/report:1.0",
+          readinessProbe: { httpGet: { path, port: 8080 }, periodSeconds: 5, timeoutSeconds: 1 },
         },
-      },
-    });
+      ]);
     for (const [name, path] of [
       ["report-slow", "/report"],
       ["report-ok", "/healthz"],
     ] as const) {
-      const r = await run(["apply", "-f", "-"], JSON.stringify(probed(name, path)));
-      expect(r.code, r.stderr).toBe(0);
+      await apply(probed(name, path));
     }
     walk(s, 40_000);
     expect(await k("-n", "shop", "get", "pods", "-l", "app=report-ok")).toMatch(/1\/1\s+Running/);

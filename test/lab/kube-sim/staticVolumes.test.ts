@@ -36,11 +36,7 @@ spec:
   hostPath: { path: /data/volumes/geo-pv, type: DirectoryOrCreate }
 `;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
-const apply = async (yaml: string) => {
-  const r = await run(["apply", "-f", "-"], yaml);
-  expect(r.code, r.stderr).toBe(0);
-};
+const { start, run, k, apply } = useVirtualSim(FIXTURE);
 
 describe("statically provisioned PersistentVolumes", () => {
   it("bind, go Released with their old claim when the namespace is deleted, and leave the new claim Pending", async () => {

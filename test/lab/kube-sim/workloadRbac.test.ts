@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { deployment } from "../../helpers/kubeManifests.ts";
 import { clusterManifests, useVirtualSim, walk } from "./helpers.ts";
 
 // Workloads calling the Kubernetes API with their own ServiceAccount, judged by the cluster's Roles and
@@ -36,25 +37,11 @@ roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: monitoring-rol
 subjects: [{ kind: ServiceAccount, name: monitoring-sa, namespace: mon }]
 `;
 
-const { start, run, k } = useVirtualSim(FIXTURE);
-const apply = async (manifest: object) => {
-  const r = await run(["apply", "-f", "-"], JSON.stringify(manifest));
-  expect(r.code, r.stderr).toBe(0);
-};
+const { start, run, k, apply } = useVirtualSim(FIXTURE);
 
-const deployment = (name: string, image: string, sa?: string) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name, namespace: "mon" },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { ...(sa ? { serviceAccountName: sa } : {}), containers: [{ name, image }] },
-    },
-  },
-});
+/** A Deployment of one container `name` in mon, running as ServiceAccount `sa` (the namespace's default if none). */
+const workload = (name: string, image: string, sa?: string) =>
+  deployment(name, "mon", [{ name, image }], { pod: sa ? { serviceAccountName: sa } : {} });
 const job = (name: string, image: string, sa: string) => ({
   apiVersion: "batch/v1",
   kind: "Job",
@@ -72,7 +59,7 @@ const FORBIDDEN_LIST_PODS =
 describe("workloads' own ServiceAccounts against the cluster's RBAC", () => {
   it("a role with get but not list: the agent's loop logs the API server's 403 until the Role grants list", async () => {
     const s = await start();
-    await apply(deployment("monitoring-agent", "bitnami/kubectl:1.31", "monitoring-sa"));
+    await apply(workload("monitoring-agent", "bitnami/kubectl:1.31", "monitoring-sa"));
     walk(s, 40_000);
     // The process keeps running (its loop only logs), so nothing but the log shows it.
     expect(await k("-n", "mon", "get", "pods", "-l", "app=monitoring-agent")).toMatch(/1\/1\s+Running\s+0/);
@@ -137,7 +124,7 @@ describe("workloads' own ServiceAccounts against the cluster's RBAC", () => {
 
   it("a server whose requests need a refused call answers them 500 and logs why", async () => {
     const s = await start();
-    await apply(deployment("api", "ghcr.io/acme/api:1.0"));
+    await apply(workload("api", "ghcr.io/acme/api:1.0"));
     walk(s, 30_000);
     expect(await k("-n", "mon", "logs", "deploy/api")).toContain(
       'configmaps "flags" is forbidden: User "system:serviceaccount:mon:default" cannot get resource "configmaps" in API group "" in the namespace "mon"',

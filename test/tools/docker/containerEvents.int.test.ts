@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
-import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
+import { fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
 const h = useDockerHarness("events");
 const prefix = h.prefix;
@@ -9,11 +9,9 @@ const events = createContainerEventsTool({ docker });
 
 describe.concurrent("docker_container_events", () => {
   it("sees the engine restart a crashing container: die 78 then start, each restart once", async () => {
-    const name = `${prefix}-crash`;
     const since = new Date().toISOString();
-    await runTarget({
-      name,
-      port: await freePort(),
+    const { name } = await h.target("crash", {
+      waitHealthy: false,
       env: { TARGET_CONFIG_ERROR: "bad" },
       restartPolicy: { Name: "on-failure", MaximumRetryCount: 2 },
     });
@@ -35,10 +33,8 @@ describe.concurrent("docker_container_events", () => {
   });
 
   it("reports health_status changes and leaves out the health checks' exec events", async () => {
-    const name = `${prefix}-health`;
-    const port = await freePort();
     const since = new Date().toISOString();
-    await runTarget({ name, port, healthcheck: true });
+    const { name, port } = await h.target("health", { waitHealthy: false, healthcheck: true });
     const healthy = async () => (await events.execute({ container: name, sinceIso: since })).events;
     await waitFor(async () => (await healthy()).some((e) => e.action === "health_status: healthy"), {
       what: "a healthy event",
@@ -60,7 +56,7 @@ describe.concurrent("docker_container_events", () => {
   it("keeps apart a container and another whose name it prefixes (a clone)", async () => {
     const name = `${prefix}-web`;
     const since = new Date().toISOString();
-    const clone = await runTarget({ name: `${name}-r2`, port: await freePort() });
+    const { container: clone } = await h.target("web-r2", { waitHealthy: false });
     await clone.kill();
     const seen = await events.execute({ container: name, sinceIso: since });
     expect(seen.events).toEqual([]);

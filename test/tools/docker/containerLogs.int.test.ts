@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
-import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
+import { fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
 const h = useDockerHarness("logs");
 const prefix = h.prefix;
@@ -38,10 +38,8 @@ describe.concurrent("docker_container_logs", () => {
   });
 
   it("reads a TTY container's raw log (no stream headers) without garbling it", async () => {
-    const name = `${prefix}-tty`;
-    await runTarget({
-      name,
-      port: await freePort(),
+    const { name } = await h.target("tty", {
+      waitHealthy: false,
       tty: true,
       env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
     });

@@ -2,17 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createContainerEventsTool } from "../../../tools/docker/containerEvents.ts";
 import { createContainerStatsTool } from "../../../tools/docker/containerStats.ts";
 import { inspectSnapshot } from "../../../tools/docker/inspectContainer.ts";
-import {
-  answersHealth,
-  fault,
-  freePort,
-  runTarget,
-  useDockerHarness,
-  waitFor,
-} from "../../helpers/docker.ts";
+import { answersHealth, fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
 const h = useDockerHarness("stats");
-const prefix = h.prefix;
 const docker = h.docker;
 const stats = createContainerStatsTool({ docker });
 const events = createContainerEventsTool({ docker });
@@ -36,11 +28,8 @@ describe.concurrent("docker_container_stats", () => {
   });
 
   it("ends a leak under a 128 MB limit in an OOM kill (exit 137) that inspect and events both show", async () => {
-    const name = `${prefix}-oom`;
-    const port = await freePort();
     const since = new Date().toISOString();
-    await runTarget({ name, port, memoryMb: 128 });
-    await waitFor(() => answersHealth(port), { what: "the app to answer" });
+    const { name, port } = await h.target("oom", { memoryMb: 128 });
     await fault(port, "leak");
     const snap = await waitFor(
       async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { hasCode } from "../../../core/errors.ts";
 import { createContainerLogsTool } from "../../../tools/docker/containerLogs.ts";
 import { createInspectContainerTool, inspectSnapshot } from "../../../tools/docker/inspectContainer.ts";
-import { fault, freePort, runTarget, useDockerHarness, waitFor } from "../../helpers/docker.ts";
+import { fault, useDockerHarness, waitFor } from "../../helpers/docker.ts";
 
 const h = useDockerHarness("inspect");
 const prefix = h.prefix;
@@ -12,10 +12,8 @@ const logs = createContainerLogsTool({ docker });
 
 describe.concurrent("docker_inspect_container", () => {
   it("shows a configuration crash loop: exit 78, restarts, and the FATAL line on stderr", async () => {
-    const name = `${prefix}-crashloop`;
-    await runTarget({
-      name,
-      port: await freePort(),
+    const { name } = await h.target("crashloop", {
+      waitHealthy: false,
       env: { TARGET_CONFIG_ERROR: "missing required setting DATABASE_URL" },
       restartPolicy: { Name: "on-failure" },
     });

@@ -3,15 +3,10 @@ import { chaosSignals, type ChaosObject } from "../../../../agent/platforms/kube
 import type { Workload } from "../../../../agent/platforms/kubernetes/actions/action.ts";
 import { heuristicDecision } from "../../../helpers/decisions.ts";
 import { signal } from "../../../../agent/signals.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const email = { namespace: "otel-demo", pods: ["email-5d9f7-abcde"], labels: { app: "email" } };
-const target: Workload = {
-  kind: "k8s_workload",
-  key: "k8s::otel-demo/deployment/email",
-  namespace: "otel-demo",
-  workload: "deployment",
-  name: "email",
-};
+const target: Workload = k8sWorkload("email", { namespace: "otel-demo" });
 
 /** A Chaos Mesh experiment as the API returns it. */
 const experiment = (over: Partial<ChaosObject> & { selector?: object; records?: string[] }): ChaosObject => ({

@@ -4,14 +4,9 @@ import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import { judgePlausibility } from "../../../../agent/policy/plausibility.ts";
 import { callerSignals } from "../../../../agent/platforms/kubernetes/dependencySignals.ts";
 import type { Decision, Signal, Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
-const target: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/orders-consumer",
-  namespace: "shop",
-  workload: "deployment",
-  name: "orders-consumer",
-};
+const target: Target = k8sWorkload("orders-consumer");
 const slowLines = (n: number) =>
   Array.from({ length: n }, (_, i) => `WARN slow query on orders-db (primary): SELECT took ${900 + i}ms`);
 const decide = (signals: Signal[]) => heuristicDecision(target, signals);

@@ -1,9 +1,10 @@
 import type { V1NetworkPolicy } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { egressPolicySignals, selects } from "../../../../agent/platforms/kubernetes/egressPolicy.ts";
+import { egressPolicySignals } from "../../../../agent/platforms/kubernetes/egressPolicy.ts";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import type { Incident, Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const TIMEOUT =
   "dial tcp: lookup nginx-service on 10.96.0.10:53: read udp 10.244.0.7:40112->10.96.0.10:53: i/o timeout";
@@ -29,13 +30,7 @@ describe("an egress NetworkPolicy that lets no DNS out", () => {
     const signals = egressPolicySignals(input([denyAll]));
     expect(signals).toHaveLength(1);
     expect(signals[0]).toMatchObject({ name: "egress_denied_by_policy", value: "default-deny-egress" });
-    const target: Target = {
-      kind: "k8s_workload",
-      key: "k8s::shop/pod/client-7d9f",
-      namespace: "shop",
-      workload: "pod",
-      name: "client-7d9f",
-    };
+    const target: Target = k8sWorkload("client-7d9f", { workload: "pod" });
     const d = await new HeuristicPlanner().decide({
       incident: {} as Incident,
       target,
@@ -78,21 +73,5 @@ describe("an egress NetworkPolicy that lets no DNS out", () => {
       egress: [{ ports: [{ protocol: "TCP", port: 443 }] }],
     });
     expect(egressPolicySignals(input([httpsOnly]))[0]).toMatchObject({ value: "https-only" });
-  });
-
-  it("label selectors: matchLabels and the four matchExpressions operators", () => {
-    const labels = { app: "client", tier: "web" };
-    expect(selects(undefined, labels)).toBe(true);
-    expect(selects({}, labels)).toBe(true);
-    expect(selects({ matchLabels: { app: "client" } }, labels)).toBe(true);
-    expect(selects({ matchLabels: { app: "server" } }, labels)).toBe(false);
-    expect(selects({ matchExpressions: [{ key: "tier", operator: "In", values: ["web"] }] }, labels)).toBe(
-      true,
-    );
-    expect(selects({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["web"] }] }, labels)).toBe(
-      false,
-    );
-    expect(selects({ matchExpressions: [{ key: "zone", operator: "Exists" }] }, labels)).toBe(false);
-    expect(selects({ matchExpressions: [{ key: "zone", operator: "DoesNotExist" }] }, labels)).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { evictionSignals } from "../../../../agent/platforms/kubernetes/eviction
 import type { WorkloadObservations } from "../../../../agent/platforms/kubernetes/signals.ts";
 import type { Target } from "../../../../core/types.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const pod: PodSnapshot = {
   name: "kafka-0",
@@ -26,13 +27,7 @@ const evicted = (message: string, reason = "Evicted"): WorkloadObservations => (
 });
 const KUBELET = (using: string) =>
   `The node was low on resource: ephemeral-storage. Threshold quantity: 10732175360, available: 9000000Ki. Container kafka was using ${using}, request is 0, has larger consumption of ephemeral-storage. `;
-const target: Target = {
-  kind: "k8s_workload",
-  key: "k8s::kafka/pod/kafka-0",
-  namespace: "kafka",
-  workload: "pod",
-  name: "kafka-0",
-};
+const target: Target = k8sWorkload("kafka-0", { namespace: "kafka", workload: "pod" });
 
 describe("a pod evicted for its node's pressure", () => {
   it("the kubelet evicted it for ephemeral storage it barely used → the node is the root cause; nothing is done to the pod", async () => {

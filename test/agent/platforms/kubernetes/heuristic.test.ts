@@ -2,14 +2,9 @@ import { describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import { signal, type SignalName } from "../../../../agent/signals.ts";
 import type { Target } from "../../../../core/types.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
-const workload: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/web",
-  namespace: "shop",
-  workload: "deployment",
-  name: "web",
-};
+const workload: Target = k8sWorkload("web");
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-1", name: "sim-node-1" };
 const docker: Target = { kind: "docker_container", key: "docker:container/x", name: "x" };
 

@@ -1,6 +1,4 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { HeuristicPlanner } from "../../../../agent/planners/heuristic.ts";
 import {
   hotPartitionSignals,
@@ -14,7 +12,7 @@ import { defaultPolicy } from "../../../../agent/policy/loadPolicy.ts";
 import type { Signal, Target } from "../../../../core/types.ts";
 import type { KubeClients } from "../../../../tools/kubernetes/client.ts";
 import { waitFor } from "../../../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../../../helpers/prometheus.ts";
+import { usePrometheusScraping } from "../../../helpers/prometheus.ts";
 
 /**
  * kafka-exporter's series as it exposes them (consumergroup, topic, partition), scraped by a real Prometheus:
@@ -33,20 +31,7 @@ function exposition(): string {
   ].join("\n");
 }
 
-let exporter: Server;
-let prom: TestPrometheus;
-beforeAll(async () => {
-  exporter = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-    res.end(exposition());
-  });
-  await new Promise<void>((resolve) => exporter.listen(0, "127.0.0.1", resolve));
-  prom = await startPrometheus([`127.0.0.1:${(exporter.address() as AddressInfo).port}`]);
-}, 40_000);
-afterAll(async () => {
-  await prom?.stop();
-  await new Promise((resolve) => exporter?.close(resolve));
-});
+const prom = usePrometheusScraping(exposition);
 
 const deps = () => ({ kube: {} as KubeClients, tools: {} as KubeTools, prometheusUrl: prom.url });
 const lagsOf = (group: string, partitions: number) =>

@@ -17,6 +17,7 @@ import { serviceRef } from "../../../../agent/platforms/kubernetes/observers/ser
 import type { IncidentAlert, Signal, Target } from "../../../../core/types.ts";
 import type { DeploymentSnapshot, RevisionSnapshot } from "../../../../tools/kubernetes/rolloutHistory.ts";
 import { incidentAlert } from "../../../helpers/alerts.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00Z");
 const revision = (n: number, hash: string, image: string): RevisionSnapshot => ({
@@ -52,13 +53,7 @@ const pod = (name: string, seconds: number, from = T0, n = 8): PodLatency => ({
   points: Array.from({ length: n }, (_, i) => [from + i * 15_000, seconds] as const),
 });
 
-const target: Target = {
-  kind: "k8s_workload",
-  key: "k8s::app/deployment/bidder",
-  namespace: "app",
-  workload: "deployment",
-  name: "bidder",
-};
+const target: Target = k8sWorkload("bidder", { namespace: "app" });
 const decide = (signals: Signal[]) => heuristicDecision(target, signals);
 
 /** A firing alert named `alertname` from the Prometheus rule `expr` (its generator URL), begun at T0. */

@@ -3,15 +3,10 @@ import { MetricHistory } from "../../../../evals/harness/metricHistory.ts";
 import { startFakePrometheus, type FakePrometheus } from "../../../../evals/harness/fakePrometheus.ts";
 import { meshCallees } from "../../../../agent/platforms/kubernetes/observers/meshCallees.ts";
 import type { ObserverDeps } from "../../../../agent/platforms/kubernetes/observers/deps.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 const T0 = Date.parse("2026-12-07T12:00:00Z");
-const web = {
-  kind: "k8s_workload" as const,
-  key: "k8s::shop/deployment/web",
-  namespace: "shop",
-  workload: "deployment" as const,
-  name: "web",
-};
+const web = k8sWorkload("web");
 let prom: FakePrometheus | undefined;
 afterEach(async () => {
   await prom?.stop();

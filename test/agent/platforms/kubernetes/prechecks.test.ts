@@ -5,6 +5,7 @@ import type { Target } from "../../../../core/types.ts";
 import { decisionFor as decision } from "../../../helpers/decisions.ts";
 import { resourceOf, startKubeSim, type Deployment, type KubeSim } from "@aegisops/kube-sim";
 import { createKubeClients } from "../../../../tools/kubernetes/client.ts";
+import { k8sWorkload } from "../../../helpers/targets.ts";
 
 // Each action's own pre-check, read from the simulated cluster just before it would run.
 let sim: KubeSim;
@@ -20,13 +21,7 @@ afterEach(async () => {
   await sim?.stop();
 });
 
-const web: Target = {
-  kind: "k8s_workload",
-  key: "k8s::shop/deployment/web",
-  namespace: "shop",
-  workload: "deployment",
-  name: "web",
-};
+const web: Target = k8sWorkload("web");
 const node: Target = { kind: "k8s_node", key: "k8s::node/sim-node-3", name: "sim-node-3" };
 const replicas = () =>
   (sim.ctx.store.get(resourceOf("Deployment"), "shop", "web") as Deployment).spec.replicas;

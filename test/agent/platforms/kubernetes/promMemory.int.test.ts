@@ -1,11 +1,9 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memorySignals } from "../../../../agent/platforms/kubernetes/memory.ts";
 import { memoryFromPrometheus } from "../../../../agent/platforms/kubernetes/promMemory.ts";
 import type { PodSnapshot } from "../../../../tools/kubernetes/listPods.ts";
 import { waitFor } from "../../../helpers/docker.ts";
-import { startPrometheus, type TestPrometheus } from "../../../helpers/prometheus.ts";
+import { usePrometheusScraping } from "../../../helpers/prometheus.ts";
 import { podSnapshot } from "../../../helpers/kubeSnapshots.ts";
 
 const MIB = 1024 * 1024;
@@ -44,20 +42,7 @@ function pod(name: string): PodSnapshot {
   });
 }
 
-let exporter: Server;
-let prom: TestPrometheus;
-beforeAll(async () => {
-  exporter = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-    res.end(exposition());
-  });
-  await new Promise<void>((resolve) => exporter.listen(0, "127.0.0.1", resolve));
-  prom = await startPrometheus([`127.0.0.1:${(exporter.address() as AddressInfo).port}`]);
-}, 40_000);
-afterAll(async () => {
-  await prom?.stop();
-  await new Promise((resolve) => exporter?.close(resolve));
-});
+const prom = usePrometheusScraping(exposition);
 
 /** Polls until Prometheus holds enough history of every pod (a few scrapes), within a deadline. */
 const history = (pods: PodSnapshot[]) =>
